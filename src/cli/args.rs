@@ -1,0 +1,164 @@
+//! Argument definitions.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::report::FailOn;
+
+#[derive(Debug, Clone, Parser)]
+#[command(
+    name = "runtime-audit",
+    version,
+    about = "Preflight audit of a Kubernetes node moving from Docker (dockershim) to containerd",
+    long_about = "Reads the node's containerd, kubelet, crictl and Docker configuration (and the \
+                  Node object), checks them against the migration rule set, and reports what \
+                  will break, where, and how to fix it. It never changes the host.",
+    args_conflicts_with_subcommands = true,
+    after_help = "Exit codes: 0 no finding at or above --fail-on; 1 such findings; 2 the audit could not run."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    #[command(flatten)]
+    pub audit: AuditArgs,
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum Command {
+    /// Audit the node (the default command).
+    Audit(AuditArgs),
+    /// List the rule catalog.
+    Rules(RulesArgs),
+    /// Print a rule's documentation.
+    Explain(ExplainArgs),
+    /// Print the effective configuration of every input and where each value came from.
+    Inspect(InspectArgs),
+}
+
+/// Where and what to read.
+#[derive(Debug, Clone, Args)]
+pub struct NodeArgs {
+    /// The node's filesystem root; files are read under it (e.g. a mounted host at /host).
+    #[arg(long, value_name = "DIR", default_value = "/")]
+    pub root: PathBuf,
+    /// containerd config path on the node.
+    #[arg(
+        long,
+        value_name = "PATH",
+        default_value = "/etc/containerd/config.toml"
+    )]
+    pub containerd_config: String,
+    /// The Node object, as `kubectl get node NAME -o yaml` (or `-o json`) prints it.
+    #[arg(long, value_name = "FILE")]
+    pub node_file: Option<PathBuf>,
+    /// Which node of a node list to audit.
+    #[arg(long, value_name = "NAME")]
+    pub node_name: Option<String>,
+    /// The Kubernetes version you are migrating to (e.g. 1.29); used before versions found on the node.
+    #[arg(long, value_name = "VERSION", value_parser = parse_version)]
+    pub kubernetes_version: Option<String>,
+    /// The containerd version you are migrating to (e.g. 1.7.13).
+    #[arg(long, value_name = "VERSION", value_parser = parse_version)]
+    pub containerd_version: Option<String>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct AuditArgs {
+    #[command(flatten)]
+    pub node: NodeArgs,
+    /// Output format for stdout (or --output).
+    #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
+    pub format: OutputFormat,
+    /// Write the --format output to FILE instead of stdout.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Also write a JSON report to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub json_output: Option<PathBuf>,
+    /// Also write a SARIF report to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub sarif_output: Option<PathBuf>,
+    /// Exit 1 when a finding is at or above this severity.
+    #[arg(long, value_enum, default_value_t = FailOn::Error)]
+    pub fail_on: FailOn,
+    /// Run only these rules (ids, id prefixes or names; comma-separated or repeated).
+    #[arg(long, value_name = "RULES", value_delimiter = ',')]
+    pub select: Vec<String>,
+    /// Never run these rules (ids, id prefixes or names).
+    #[arg(long, value_name = "RULES", value_delimiter = ',')]
+    pub ignore: Vec<String>,
+    /// Policy file (default: ./runtime-audit.toml when present).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// When to use colors (NO_COLOR is honoured in auto mode).
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    Human,
+    Json,
+    Sarif,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+impl ColorChoice {
+    pub fn to_anstream(self) -> anstream::ColorChoice {
+        match self {
+            ColorChoice::Auto => anstream::ColorChoice::Auto,
+            ColorChoice::Always => anstream::ColorChoice::Always,
+            ColorChoice::Never => anstream::ColorChoice::Never,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CatalogFormat {
+    Human,
+    Json,
+    Markdown,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct RulesArgs {
+    #[arg(long, value_enum, default_value_t = CatalogFormat::Human)]
+    pub format: CatalogFormat,
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ExplainArgs {
+    /// Rule id (RA201) or name (cgroup-driver-mismatch).
+    pub rule: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum InspectFormat {
+    Human,
+    Json,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct InspectArgs {
+    #[command(flatten)]
+    pub node: NodeArgs,
+    #[arg(long, value_enum, default_value_t = InspectFormat::Human)]
+    pub format: InspectFormat,
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+}
+
+fn parse_version(s: &str) -> Result<String, String> {
+    crate::model::Version::parse(s)
+        .map(|_| s.to_owned())
+        .ok_or_else(|| format!("{s:?} is not a version like 1.29 or 1.7.13"))
+}

@@ -1,0 +1,173 @@
+//! The audit command: collect, evaluate, render every requested output.
+
+use std::fs::File;
+use std::io::Write;
+use std::path::Path;
+
+use crate::collect::{self, CollectOptions};
+use crate::engine::{self, Policy, Selector, Severity};
+use crate::model::NodeSnapshot;
+use crate::model::policy::Date;
+use crate::report::{self, Report};
+use crate::rules;
+
+use super::args::{AuditArgs, ColorChoice, NodeArgs, OutputFormat};
+
+pub fn run(args: &AuditArgs) -> Result<u8, String> {
+    let snapshot = collect_node(&args.node, args.config.as_deref())?;
+    let policy = build_policy(args, &snapshot)?;
+    let all = rules::all();
+    let evaluation = engine::evaluate(&snapshot, &all, &policy);
+    let report = Report::new(&snapshot, evaluation, args.fail_on);
+
+    let primary = render(&report, args.format);
+    match &args.output {
+        Some(path) => write_file(
+            path,
+            &primary,
+            args.format == OutputFormat::Human,
+            args.color,
+        )?,
+        None => {
+            let mut out = anstream::AutoStream::new(std::io::stdout(), args.color.to_anstream());
+            out.write_all(primary.as_bytes())
+                .map_err(|e| format!("writing to stdout: {e}"))?;
+        }
+    }
+    if let Some(path) = &args.json_output {
+        write_file(
+            path,
+            &report::json::render(&report),
+            false,
+            ColorChoice::Never,
+        )?;
+    }
+    if let Some(path) = &args.sarif_output {
+        write_file(
+            path,
+            &report::sarif::render(&report),
+            false,
+            ColorChoice::Never,
+        )?;
+    }
+    Ok(report.exit_code())
+}
+
+/// Collects the node, or explains why no audit can run.
+pub fn collect_node(node: &NodeArgs, policy_file: Option<&Path>) -> Result<NodeSnapshot, String> {
+    let opts = CollectOptions {
+        root: node.root.clone(),
+        containerd_config: Some(node.containerd_config.clone()),
+        node_file: node.node_file.clone(),
+        node_name: node.node_name.clone(),
+        kubernetes_version: node.kubernetes_version.clone(),
+        containerd_version: node.containerd_version.clone(),
+        policy_file: policy_file.map(Path::to_path_buf),
+        today: Some(today()),
+    };
+    collect::collect(&opts).map_err(|e| e.to_string())
+}
+
+/// Today's date; `RUNTIME_AUDIT_TODAY=YYYY-MM-DD` pins it for reproducible runs.
+fn today() -> Date {
+    if let Some(d) = std::env::var("RUNTIME_AUDIT_TODAY")
+        .ok()
+        .as_deref()
+        .and_then(Date::parse)
+    {
+        return d;
+    }
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    Date::from_unix_days((secs / 86_400) as i64)
+}
+
+/// Command-line selection plus the policy file's.
+fn build_policy(args: &AuditArgs, snapshot: &NodeSnapshot) -> Result<Policy, String> {
+    let all = rules::all();
+    let metas = || all.iter().map(|r| r.meta);
+    let facts = &snapshot.policy;
+    let file = facts.file.as_deref().unwrap_or("runtime-audit.toml");
+    let mut policy = Policy::default();
+    let add = |list: &mut Vec<Selector>, text: &str, origin: &str| -> Result<(), String> {
+        let sel = Selector(text.trim().to_owned());
+        if sel.0.is_empty() {
+            return Ok(());
+        }
+        if !sel.is_known(metas()) {
+            return Err(format!(
+                "{origin}: no rule matches {text:?} (see `runtime-audit rules`)"
+            ));
+        }
+        list.push(sel);
+        Ok(())
+    };
+    for s in &args.select {
+        add(&mut policy.select, s, "--select")?;
+    }
+    for s in &args.ignore {
+        add(&mut policy.ignore, s, "--ignore")?;
+    }
+    let at = |span: crate::model::Span| {
+        let p = snapshot.sources.position(span);
+        format!("{file}:{}:{}", p.line, p.column)
+    };
+    for s in &facts.select {
+        add(&mut policy.select, &s.value, &at(s.span))?;
+    }
+    for s in &facts.ignore {
+        add(&mut policy.ignore, &s.value, &at(s.span))?;
+    }
+    for (rule, sev) in &facts.severity {
+        let Some(r) = rules::find(&rule.value) else {
+            return Err(format!(
+                "{}: no rule {:?} (see `runtime-audit rules`)",
+                at(rule.span),
+                rule.value
+            ));
+        };
+        let Some(severity) = Severity::parse(&sev.value) else {
+            return Err(format!(
+                "{}: severity {:?} is not one of error, warning, note",
+                at(sev.span),
+                sev.value
+            ));
+        };
+        policy
+            .severity
+            .insert(r.meta.id.to_owned(), (severity, Some(sev.span)));
+    }
+    for e in &facts.exceptions {
+        if rules::find(&e.rule).is_none() {
+            return Err(format!(
+                "{}: exception names no rule {:?}",
+                at(e.span),
+                e.rule
+            ));
+        }
+    }
+    Ok(policy)
+}
+
+fn render(report: &Report, format: OutputFormat) -> String {
+    match format {
+        OutputFormat::Human => report::human::render(report),
+        OutputFormat::Json => report::json::render(report),
+        OutputFormat::Sarif => report::sarif::render(report),
+    }
+}
+
+/// Writes an output file; human text keeps colors only with `--color always`.
+fn write_file(path: &Path, text: &str, styled: bool, color: ColorChoice) -> Result<(), String> {
+    let file = File::create(path).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    let choice = if styled && color == ColorChoice::Always {
+        anstream::ColorChoice::Always
+    } else {
+        anstream::ColorChoice::Never
+    };
+    let mut out = anstream::AutoStream::new(file, choice);
+    out.write_all(text.as_bytes())
+        .and_then(|()| out.flush())
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))
+}

@@ -1,0 +1,50 @@
+//! Command line: `runtime-audit [audit]`, `rules`, `explain`, `inspect`.
+//!
+//! Exit codes: 0 = no finding at or above `--fail-on`, 1 = such findings, 2 = the audit could
+//! not run (bad command line, bad policy file, unreadable root). Only `main` exits.
+
+mod args;
+mod audit;
+mod inspect;
+mod rules_cmd;
+
+use std::ffi::OsString;
+use std::io::Write;
+
+use clap::Parser;
+
+pub use args::{Cli, ColorChoice, Command, OutputFormat};
+
+/// Exit code when the audit could not run.
+pub const EXIT_CANNOT_AUDIT: u8 = 2;
+
+/// Runs the command line and returns the exit code.
+pub fn run<I, T>(args: I) -> u8
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() { EXIT_CANNOT_AUDIT } else { 0 };
+            let _ = e.print();
+            return code;
+        }
+    };
+    let result = match cli.command.clone() {
+        None => audit::run(&cli.audit),
+        Some(Command::Audit(a)) => audit::run(&a),
+        Some(Command::Rules(r)) => rules_cmd::list(&r),
+        Some(Command::Explain(e)) => rules_cmd::explain(&e),
+        Some(Command::Inspect(i)) => inspect::run(&i),
+    };
+    match result {
+        Ok(code) => code,
+        Err(message) => {
+            let mut err = anstream::stderr();
+            let _ = writeln!(err, "runtime-audit: error: {message}");
+            EXIT_CANNOT_AUDIT
+        }
+    }
+}

@@ -1,0 +1,405 @@
+//! Reading the node's files safely under a root directory.
+//!
+//! Paths are host paths (`/etc/containerd/config.toml`) resolved under `--root`. Symlinks are
+//! followed the way the node would follow them, but absolute targets stay inside the root,
+//! so a fixture or a mounted host filesystem cannot make the audit read the auditor's own
+//! files. Only regular files are opened (never a FIFO or a device, so nothing can hang), and
+//! no more than [`MAX_FILE_BYTES`] are read.
+
+use std::collections::VecDeque;
+use std::fs::{self, File, Metadata};
+use std::io::{self, Read};
+use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
+use std::path::{Component, Path, PathBuf};
+
+/// Files larger than this are not read (RA001).
+pub const MAX_FILE_BYTES: u64 = 8 * 1024 * 1024;
+
+/// Symlinks followed while resolving one path before giving up (Linux uses 40 too).
+const MAX_SYMLINK_HOPS: usize = 40;
+
+/// Why a file could not be read.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ReadError {
+    NotFound,
+    Unreadable(String),
+}
+
+/// The node's filesystem, seen from `root`.
+#[derive(Clone, Debug)]
+pub struct HostFs {
+    root: PathBuf,
+}
+
+impl HostFs {
+    /// `root` must be an existing directory.
+    pub fn new(root: &Path) -> Result<HostFs, String> {
+        match fs::metadata(root) {
+            Ok(m) if m.is_dir() => Ok(HostFs {
+                root: root.to_path_buf(),
+            }),
+            Ok(_) => Err(format!("{} is not a directory", root.display())),
+            Err(e) => Err(format!("{}: {}", root.display(), describe_io(&e))),
+        }
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// The real path of a host path under the root, following symlinks inside the root.
+    pub fn resolve(&self, host_path: &str) -> Result<PathBuf, ReadError> {
+        let mut pending: VecDeque<String> = components(host_path).into();
+        let mut resolved: Vec<String> = Vec::new();
+        let mut hops = 0;
+        while let Some(part) = pending.pop_front() {
+            match part.as_str() {
+                "." => continue,
+                ".." => {
+                    resolved.pop();
+                    continue;
+                }
+                _ => {}
+            }
+            let candidate = self.real(&resolved, &part);
+            let meta = match fs::symlink_metadata(&candidate) {
+                Ok(m) => m,
+                Err(e) if e.kind() == io::ErrorKind::NotFound => return Err(ReadError::NotFound),
+                // A non-directory in the middle of the path.
+                Err(e) if e.raw_os_error() == Some(20) => return Err(ReadError::NotFound),
+                Err(e) => return Err(ReadError::Unreadable(describe_io(&e))),
+            };
+            if meta.file_type().is_symlink() {
+                hops += 1;
+                if hops > MAX_SYMLINK_HOPS {
+                    return Err(ReadError::Unreadable(
+                        "too many levels of symbolic links (a symlink loop?)".into(),
+                    ));
+                }
+                let target = fs::read_link(&candidate)
+                    .map_err(|e| ReadError::Unreadable(describe_io(&e)))?;
+                let target = target.to_string_lossy().into_owned();
+                if target.starts_with('/') {
+                    resolved.clear();
+                }
+                for (i, c) in components(&target).into_iter().enumerate() {
+                    pending.insert(i, c);
+                }
+            } else {
+                resolved.push(part);
+            }
+        }
+        Ok(self.real(&resolved, ""))
+    }
+
+    fn real(&self, parts: &[String], last: &str) -> PathBuf {
+        let mut p = self.root.clone();
+        for c in parts {
+            p.push(c);
+        }
+        if !last.is_empty() {
+            p.push(last);
+        }
+        p
+    }
+
+    /// Metadata of what a host path resolves to.
+    pub fn metadata(&self, host_path: &str) -> Result<Metadata, ReadError> {
+        let real = self.resolve(host_path)?;
+        fs::metadata(&real).map_err(|e| match e.kind() {
+            io::ErrorKind::NotFound => ReadError::NotFound,
+            _ => ReadError::Unreadable(describe_io(&e)),
+        })
+    }
+
+    pub fn is_dir(&self, host_path: &str) -> bool {
+        self.metadata(host_path).is_ok_and(|m| m.is_dir())
+    }
+
+    /// Reads a regular text file of at most [`MAX_FILE_BYTES`].
+    pub fn read_text(&self, host_path: &str) -> Result<String, ReadError> {
+        let real = self.resolve(host_path)?;
+        read_regular_text(&real)
+    }
+
+    /// Entry names of a directory, sorted.
+    pub fn read_dir(&self, host_path: &str) -> Result<Vec<String>, ReadError> {
+        let real = self.resolve(host_path)?;
+        let entries = fs::read_dir(&real).map_err(|e| match e.kind() {
+            io::ErrorKind::NotFound => ReadError::NotFound,
+            _ => ReadError::Unreadable(describe_io(&e)),
+        })?;
+        let mut names: Vec<String> = entries
+            .filter_map(|e| e.ok())
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        Ok(names)
+    }
+
+    /// Host paths matching a glob (`*`, `?`, `[...]` in any component), sorted per directory
+    /// like Go's `filepath.Glob`.
+    pub fn glob(&self, pattern: &str) -> Vec<String> {
+        let mut current = vec![String::from("/")];
+        for part in components(pattern) {
+            let mut next = Vec::new();
+            for dir in &current {
+                if is_glob(&part) {
+                    let Ok(matcher) = globset::GlobBuilder::new(&part)
+                        .literal_separator(true)
+                        .build()
+                        .map(|g| g.compile_matcher())
+                    else {
+                        continue;
+                    };
+                    for name in self.read_dir(dir).unwrap_or_default() {
+                        if matcher.is_match(&name) {
+                            next.push(join_host(dir, &name));
+                        }
+                    }
+                } else {
+                    next.push(join_host(dir, &part));
+                }
+            }
+            current = next;
+        }
+        current
+            .into_iter()
+            .filter(|p| self.metadata(p).is_ok())
+            .collect()
+    }
+}
+
+/// Reads a local file (not under the root) with the same safety rules, e.g. `--node-file`.
+pub fn read_local_text(path: &Path) -> Result<String, ReadError> {
+    let meta = fs::metadata(path).map_err(|e| match e.kind() {
+        io::ErrorKind::NotFound => ReadError::NotFound,
+        _ => ReadError::Unreadable(describe_io(&e)),
+    })?;
+    check_regular(&meta)?;
+    read_regular_text(path)
+}
+
+fn read_regular_text(real: &Path) -> Result<String, ReadError> {
+    let meta = fs::metadata(real).map_err(|e| match e.kind() {
+        io::ErrorKind::NotFound => ReadError::NotFound,
+        _ => ReadError::Unreadable(describe_io(&e)),
+    })?;
+    check_regular(&meta)?;
+    // O_NONBLOCK: should the path be swapped for a FIFO after the check, opening it still
+    // returns at once; the handle is checked again below.
+    let file = fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc_o_nonblock())
+        .open(real)
+        .map_err(|e| ReadError::Unreadable(describe_io(&e)))?;
+    let meta = file
+        .metadata()
+        .map_err(|e| ReadError::Unreadable(describe_io(&e)))?;
+    check_regular(&meta)?;
+    read_capped(file)
+}
+
+fn read_capped(file: File) -> Result<String, ReadError> {
+    let mut bytes = Vec::new();
+    file.take(MAX_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| ReadError::Unreadable(describe_io(&e)))?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(ReadError::Unreadable(format!(
+            "larger than the {} MiB size cap",
+            MAX_FILE_BYTES / (1024 * 1024)
+        )));
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        ReadError::Unreadable(format!(
+            "not UTF-8 text (invalid byte at offset {})",
+            e.utf8_error().valid_up_to()
+        ))
+    })
+}
+
+fn check_regular(meta: &Metadata) -> Result<(), ReadError> {
+    let ft = meta.file_type();
+    let what = if ft.is_file() {
+        if meta.len() > MAX_FILE_BYTES {
+            return Err(ReadError::Unreadable(format!(
+                "larger than the {} MiB size cap ({} bytes)",
+                MAX_FILE_BYTES / (1024 * 1024),
+                meta.len()
+            )));
+        }
+        return Ok(());
+    } else if ft.is_dir() {
+        "a directory"
+    } else if ft.is_fifo() {
+        "a FIFO (named pipe)"
+    } else if ft.is_char_device() {
+        "a character device"
+    } else if ft.is_block_device() {
+        "a block device"
+    } else if ft.is_socket() {
+        "a socket"
+    } else {
+        "not a regular file"
+    };
+    Err(ReadError::Unreadable(format!(
+        "is {what}, not a regular file"
+    )))
+}
+
+/// `O_NONBLOCK` on Linux (all architectures Rust supports there except alpha/mips/sparc,
+/// which this tool does not target).
+const fn libc_o_nonblock() -> i32 {
+    0o4000
+}
+
+fn describe_io(e: &io::Error) -> String {
+    match e.kind() {
+        io::ErrorKind::PermissionDenied => "permission denied".into(),
+        io::ErrorKind::NotFound => "not found".into(),
+        _ => {
+            if e.raw_os_error() == Some(40) {
+                "too many levels of symbolic links (a symlink loop?)".into()
+            } else {
+                e.to_string()
+            }
+        }
+    }
+}
+
+fn components(path: &str) -> Vec<String> {
+    Path::new(path)
+        .components()
+        .filter_map(|c| match c {
+            Component::Normal(s) => Some(s.to_string_lossy().into_owned()),
+            Component::ParentDir => Some("..".into()),
+            Component::CurDir | Component::RootDir | Component::Prefix(_) => None,
+        })
+        .collect()
+}
+
+fn is_glob(part: &str) -> bool {
+    part.contains(['*', '?', '['])
+}
+
+/// Joins a host directory and a name.
+pub fn join_host(dir: &str, name: &str) -> String {
+    if dir.ends_with('/') {
+        format!("{dir}{name}")
+    } else {
+        format!("{dir}/{name}")
+    }
+}
+
+/// The directory part of a host path (`/etc/containerd` for `/etc/containerd/config.toml`).
+pub fn host_dir(path: &str) -> String {
+    match path.rfind('/') {
+        Some(0) => "/".into(),
+        Some(i) => path[..i].into(),
+        None => "/".into(),
+    }
+}
+
+/// Normalizes a host path lexically (`/a/./b/../c` → `/a/c`), as Go's `filepath.Clean`.
+pub fn clean_host(path: &str) -> String {
+    let mut out: Vec<String> = Vec::new();
+    for c in components(path) {
+        if c == ".." {
+            out.pop();
+        } else {
+            out.push(c);
+        }
+    }
+    format!("/{}", out.join("/"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::symlink;
+
+    #[test]
+    fn symlinks_stay_inside_the_root() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        fs::create_dir_all(root.join("etc/containerd")).unwrap();
+        fs::create_dir_all(root.join("opt")).unwrap();
+        fs::write(root.join("opt/real.toml"), "version = 2\n").unwrap();
+        symlink("/opt/real.toml", root.join("etc/containerd/config.toml")).unwrap();
+        let fs = HostFs::new(root).unwrap();
+        assert_eq!(
+            fs.read_text("/etc/containerd/config.toml").unwrap(),
+            "version = 2\n"
+        );
+        // /etc/hostname of the auditing machine must not leak in through an absolute link.
+        symlink("/etc/hostname", root.join("etc/hn")).unwrap();
+        assert_eq!(fs.read_text("/etc/hn"), Err(ReadError::NotFound));
+        // ".." cannot climb above the root.
+        assert_eq!(
+            fs.read_text("/../../opt/real.toml").unwrap(),
+            "version = 2\n"
+        );
+    }
+
+    #[test]
+    fn loops_fifos_and_directories_are_unreadable_not_hangs() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        symlink("/b", root.join("a")).unwrap();
+        symlink("/a", root.join("b")).unwrap();
+        let fs = HostFs::new(root).unwrap();
+        assert!(
+            matches!(fs.read_text("/a"), Err(ReadError::Unreadable(m)) if m.contains("symbolic links"))
+        );
+        fs::create_dir(root.join("d")).unwrap();
+        assert!(
+            matches!(fs.read_text("/d"), Err(ReadError::Unreadable(m)) if m.contains("directory"))
+        );
+        let fifo = root.join("fifo");
+        let status = std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap();
+        assert!(status.success());
+        assert!(
+            matches!(fs.read_text("/fifo"), Err(ReadError::Unreadable(m)) if m.contains("FIFO"))
+        );
+    }
+
+    #[test]
+    fn size_cap_and_utf8() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        let big = File::create(root.join("big")).unwrap();
+        big.set_len(MAX_FILE_BYTES + 1).unwrap();
+        fs::write(root.join("bin"), [0x66, 0xff, 0xfe]).unwrap();
+        let fs = HostFs::new(root).unwrap();
+        assert!(
+            matches!(fs.read_text("/big"), Err(ReadError::Unreadable(m)) if m.contains("size cap"))
+        );
+        assert!(
+            matches!(fs.read_text("/bin"), Err(ReadError::Unreadable(m)) if m.contains("UTF-8"))
+        );
+    }
+
+    #[test]
+    fn glob_matches_per_component() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        fs::create_dir_all(root.join("etc/containerd/conf.d")).unwrap();
+        fs::write(root.join("etc/containerd/conf.d/b.toml"), "").unwrap();
+        fs::write(root.join("etc/containerd/conf.d/a.toml"), "").unwrap();
+        fs::write(root.join("etc/containerd/conf.d/c.txt"), "").unwrap();
+        let fs = HostFs::new(root).unwrap();
+        assert_eq!(
+            fs.glob("/etc/containerd/conf.d/*.toml"),
+            vec![
+                "/etc/containerd/conf.d/a.toml".to_string(),
+                "/etc/containerd/conf.d/b.toml".to_string()
+            ]
+        );
+        assert_eq!(clean_host("/a/./b/../c"), "/a/c");
+        assert_eq!(host_dir("/etc/containerd/config.toml"), "/etc/containerd");
+    }
+}

@@ -1,0 +1,287 @@
+//! Collection: the only place that touches the node (files now, sockets later). It reads,
+//! parses and normalizes into the snapshot, and never decides whether something is wrong.
+
+pub mod containerd;
+pub mod crictl;
+pub mod docker;
+pub mod fs;
+pub mod hosts;
+pub mod kubelet;
+pub mod node;
+pub mod policy;
+pub mod suggest;
+pub mod tree;
+pub mod versions;
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use crate::model::policy::Date;
+use crate::model::source::SourceMapBuilder;
+use crate::model::{
+    FileId, InputKind, InputProblem, InputRecord, InputState, NodeIdentity, NodeSnapshot, Problem,
+    SourceFile, Span,
+};
+
+use fs::{HostFs, ReadError};
+
+/// Default host path of containerd's config.
+pub const CONTAINERD_CONFIG: &str = "/etc/containerd/config.toml";
+
+/// What to collect and from where.
+#[derive(Clone, Debug, Default)]
+pub struct CollectOptions {
+    /// The node's filesystem root (`/` on the node itself).
+    pub root: PathBuf,
+    /// Host path of containerd's config (default [`CONTAINERD_CONFIG`]).
+    pub containerd_config: Option<String>,
+    /// A Node object file on the auditing machine (not under the root).
+    pub node_file: Option<PathBuf>,
+    /// Which node of a node list file to audit.
+    pub node_name: Option<String>,
+    /// Migration targets.
+    pub kubernetes_version: Option<String>,
+    pub containerd_version: Option<String>,
+    /// The policy file (`runtime-audit.toml`), on the auditing machine.
+    pub policy_file: Option<PathBuf>,
+    /// Today's date, for exception expiry.
+    pub today: Option<Date>,
+}
+
+/// Why no audit could run at all (exit code 2).
+#[derive(Debug, thiserror::Error)]
+pub enum CollectError {
+    #[error("cannot audit root {0}")]
+    Root(String),
+    #[error("{0}")]
+    Policy(String),
+}
+
+/// Reads everything and builds the snapshot.
+pub fn collect(opts: &CollectOptions) -> Result<NodeSnapshot, CollectError> {
+    let host = HostFs::new(&opts.root).map_err(CollectError::Root)?;
+    let ctx = Ctx::new(&host);
+    let containerd_path = opts
+        .containerd_config
+        .clone()
+        .unwrap_or_else(|| CONTAINERD_CONFIG.to_string());
+
+    let mut loaded = None;
+    let mut kubelet = None;
+    let mut crictl = None;
+    let mut docker = None;
+    let mut node = None;
+    let mut policy = None;
+    rayon::scope(|s| {
+        s.spawn(|_| loaded = Some(containerd::load(&ctx, &containerd_path)));
+        s.spawn(|_| kubelet = Some(kubelet::collect(&ctx)));
+        s.spawn(|_| crictl = Some(crictl::collect(&ctx)));
+        s.spawn(|_| docker = Some(docker::collect(&ctx)));
+        s.spawn(|_| {
+            node = Some(node::collect(
+                &ctx,
+                opts.node_file.as_deref(),
+                opts.node_name.as_deref(),
+            ))
+        });
+        s.spawn(|_| {
+            policy = Some(policy::collect(
+                &ctx,
+                opts.policy_file.as_deref(),
+                opts.today,
+            ))
+        });
+    });
+    let (loaded, kubelet, crictl, docker, node, policy) = (
+        loaded.expect("containerd collector ran"),
+        kubelet.expect("kubelet collector ran"),
+        crictl.expect("crictl collector ran"),
+        docker.expect("docker collector ran"),
+        node.expect("node collector ran"),
+        policy.expect("policy collector ran"),
+    );
+    let policy = policy.map_err(CollectError::Policy)?;
+
+    let versions = versions::resolve(opts, &node);
+    let containerd = containerd::normalize(&ctx, loaded, &versions);
+    let registry_hosts = hosts::collect(&ctx, &containerd);
+    let identity = identity(&ctx, &node);
+
+    let (sources, inputs, problems) = ctx.finish();
+    Ok(NodeSnapshot {
+        root: opts.root.display().to_string(),
+        identity,
+        sources: Arc::new(sources),
+        inputs,
+        problems,
+        versions,
+        containerd,
+        registry_hosts,
+        kubelet,
+        crictl,
+        docker,
+        node,
+        policy,
+    })
+}
+
+fn identity(ctx: &Ctx, node: &crate::model::Input<crate::model::node::NodeObject>) -> NodeIdentity {
+    if let Some(name) = node.present().and_then(|n| n.name.as_ref()) {
+        return NodeIdentity {
+            name: name.value.clone(),
+            source: "node-object",
+        };
+    }
+    if let Ok(text) = ctx.fs.read_text("/etc/hostname") {
+        let name = text.trim();
+        if !name.is_empty() && name.len() <= 253 && !name.contains(char::is_whitespace) {
+            return NodeIdentity {
+                name: name.to_owned(),
+                source: "hostname-file",
+            };
+        }
+    }
+    NodeIdentity {
+        name: "unknown".into(),
+        source: "unknown",
+    }
+}
+
+/// The outcome of reading one file.
+pub enum Read {
+    Absent,
+    Unreadable(String),
+    Text(String),
+}
+
+/// Shared by collectors: the filesystem, the source map, and the inputs/problems records.
+pub struct Ctx<'a> {
+    pub fs: &'a HostFs,
+    sources: SourceMapBuilder,
+    records: Mutex<Vec<InputRecord>>,
+    problems: Mutex<Vec<InputProblem>>,
+}
+
+impl<'a> Ctx<'a> {
+    pub fn new(fs: &'a HostFs) -> Self {
+        Ctx {
+            fs,
+            sources: SourceMapBuilder::default(),
+            records: Mutex::new(Vec::new()),
+            problems: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// Reads a host file. Absent and unreadable files are recorded (unreadable ones as a
+    /// problem); a file that was read is recorded once registered with [`Ctx::add_file`].
+    pub fn read(&self, kind: InputKind, host_path: &str) -> Read {
+        let result = self.fs.read_text(host_path);
+        self.read_result(kind, host_path, result)
+    }
+
+    /// Same as [`Ctx::read`] for a file outside the root (`--node-file`, the policy file).
+    pub fn read_local(&self, kind: InputKind, path: &std::path::Path) -> Read {
+        let result = fs::read_local_text(path);
+        self.read_result(kind, &path.display().to_string(), result)
+    }
+
+    fn read_result(&self, kind: InputKind, path: &str, result: Result<String, ReadError>) -> Read {
+        match result {
+            Ok(text) => Read::Text(text),
+            Err(ReadError::NotFound) => {
+                self.record(kind, path, InputState::Absent, None);
+                Read::Absent
+            }
+            Err(ReadError::Unreadable(reason)) => {
+                self.record(kind, path, InputState::Unreadable, Some(reason.clone()));
+                self.problem(
+                    kind,
+                    path,
+                    Problem::Unreadable {
+                        reason: reason.clone(),
+                    },
+                );
+                Read::Unreadable(reason)
+            }
+        }
+    }
+
+    /// Registers a file that was read, so spans can point into it.
+    pub fn add_file(&self, kind: InputKind, host_path: &str, text: &str) -> FileId {
+        self.record(kind, host_path, InputState::Read, None);
+        self.sources
+            .add(SourceFile::new(host_path.to_owned(), kind, text, &[]))
+    }
+
+    /// Masks secret byte ranges of a registered file.
+    pub fn mask_secrets(&self, file: FileId, secrets: &[std::ops::Range<usize>]) {
+        self.sources.mask_secrets(file, secrets);
+    }
+
+    /// Records a syntax error and marks the input invalid.
+    pub fn syntax_error(
+        &self,
+        kind: InputKind,
+        path: &str,
+        format: &'static str,
+        message: impl Into<String>,
+        span: Option<Span>,
+    ) {
+        let message = message.into();
+        self.set_state(
+            path,
+            InputState::Invalid,
+            Some(format!("{format} syntax error: {message}")),
+        );
+        self.problem(
+            kind,
+            path,
+            Problem::Syntax {
+                format,
+                message,
+                span,
+            },
+        );
+    }
+
+    /// Adds an entry to the inputs summary.
+    pub fn record(&self, kind: InputKind, path: &str, state: InputState, detail: Option<String>) {
+        let mut records = self.records.lock().unwrap_or_else(|e| e.into_inner());
+        records.push(InputRecord {
+            kind,
+            path: path.to_owned(),
+            state,
+            detail,
+        });
+    }
+
+    fn set_state(&self, path: &str, state: InputState, detail: Option<String>) {
+        let mut records = self.records.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(r) = records.iter_mut().rev().find(|r| r.path == path) {
+            r.state = state;
+            r.detail = detail;
+        }
+    }
+
+    /// Records a problem with an input file (e.g. [`Problem::WrongType`]).
+    pub fn problem(&self, kind: InputKind, path: &str, problem: Problem) {
+        let mut problems = self.problems.lock().unwrap_or_else(|e| e.into_inner());
+        problems.push(InputProblem {
+            kind,
+            path: path.to_owned(),
+            problem,
+        });
+    }
+
+    fn finish(self) -> (crate::model::SourceMap, Vec<InputRecord>, Vec<InputProblem>) {
+        let mut records = self.records.into_inner().unwrap_or_else(|e| e.into_inner());
+        records.sort_by(|a, b| (a.kind, &a.path).cmp(&(b.kind, &b.path)));
+        records.dedup_by(|a, b| a.kind == b.kind && a.path == b.path);
+        let mut problems = self
+            .problems
+            .into_inner()
+            .unwrap_or_else(|e| e.into_inner());
+        problems.sort_by(|a, b| a.path.cmp(&b.path));
+        (self.sources.finish(), records, problems)
+    }
+}

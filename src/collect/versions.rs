@@ -1,0 +1,67 @@
+//! Which versions rules evaluate against: migration targets from the command line first,
+//! then (later) what live daemons report, then the Node object.
+
+use crate::model::node::NodeObject;
+use crate::model::{Input, Version, VersionFact, VersionOrigin, Versions, version::NodeRuntime};
+
+use super::CollectOptions;
+
+pub fn resolve(opts: &CollectOptions, node: &Input<NodeObject>) -> Versions {
+    let mut versions = Versions::default();
+    let node = node.present();
+
+    if let Some(v) = opts.kubernetes_version.as_deref().and_then(Version::parse) {
+        versions.kubelet = Some(VersionFact {
+            version: v,
+            origin: VersionOrigin::Cli {
+                flag: "--kubernetes-version",
+            },
+        });
+    } else if let Some(kv) = node.and_then(|n| n.kubelet_version.as_ref()) {
+        versions.kubelet = Version::parse(&kv.value).map(|version| VersionFact {
+            version,
+            origin: VersionOrigin::NodeObject {
+                field: "status.nodeInfo.kubeletVersion",
+                span: kv.span,
+            },
+        });
+    }
+
+    let runtime = node
+        .and_then(|n| n.container_runtime_version.as_ref())
+        .map(|rv| {
+            let (name, rest) = rv
+                .value
+                .split_once("://")
+                .unwrap_or(("", rv.value.as_str()));
+            NodeRuntime {
+                name: name.to_owned(),
+                version: Version::parse(rest),
+                span: rv.span,
+            }
+        });
+    let from_node = |wanted: &str| {
+        runtime.as_ref().filter(|r| r.name == wanted).and_then(|r| {
+            r.version.clone().map(|version| VersionFact {
+                version,
+                origin: VersionOrigin::NodeObject {
+                    field: "status.nodeInfo.containerRuntimeVersion",
+                    span: r.span,
+                },
+            })
+        })
+    };
+
+    versions.containerd = match opts.containerd_version.as_deref().and_then(Version::parse) {
+        Some(version) => Some(VersionFact {
+            version,
+            origin: VersionOrigin::Cli {
+                flag: "--containerd-version",
+            },
+        }),
+        None => from_node("containerd"),
+    };
+    versions.docker = from_node("docker");
+    versions.node_runtime = runtime;
+    versions
+}

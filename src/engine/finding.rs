@@ -1,0 +1,115 @@
+//! Findings and per-rule statuses: what rules produce.
+
+use std::fmt;
+
+use crate::model::{Component, Span, VersionFact};
+
+use super::rule::{Case, RuleMeta, Severity};
+
+/// Where a finding points.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Location {
+    /// A span in a file that was read.
+    Span(Span),
+    /// A path with no position: a file that is missing, a socket, a directory.
+    Path(String),
+}
+
+impl From<Span> for Location {
+    fn from(s: Span) -> Self {
+        Location::Span(s)
+    }
+}
+
+/// A secondary location, e.g. the kubelet flag on the other side of a mismatch.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Related {
+    pub location: Location,
+    pub label: String,
+}
+
+/// A version a finding relied on, and where it came from.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct VersionUse {
+    pub component: Component,
+    pub version: String,
+    pub origin: String,
+    pub assumed: bool,
+}
+
+impl VersionUse {
+    pub fn new(component: Component, fact: &VersionFact) -> Self {
+        VersionUse {
+            component,
+            version: fact.version.to_string(),
+            origin: fact.origin.to_string(),
+            assumed: fact.is_assumed(),
+        }
+    }
+}
+
+impl fmt::Display for VersionUse {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {} ({})", self.component, self.version, self.origin)
+    }
+}
+
+/// One problem found on the node.
+#[derive(Clone, Debug)]
+pub struct Finding {
+    pub rule: &'static RuleMeta,
+    pub case: &'static Case,
+    /// The case's severity after user overrides.
+    pub severity: Severity,
+    /// What is wrong, in the version at hand.
+    pub message: String,
+    /// What the user will see if they ignore it.
+    pub impact: String,
+    /// How to fix it.
+    pub fix: String,
+    pub location: Location,
+    /// A short label shown under the highlighted code.
+    pub label: Option<String>,
+    /// Logical key (TOML path, flag, annotation): identifies the finding across edits.
+    pub key: Option<String>,
+    pub actual: Option<String>,
+    pub expected: Option<String>,
+    pub related: Vec<Related>,
+    pub versions: Vec<VersionUse>,
+}
+
+/// The result of one rule on one node.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RuleStatus {
+    /// At least one finding.
+    Fail,
+    /// Checked; nothing wrong.
+    Pass,
+    /// The rule does not apply to this node (its input is absent, the situation cannot arise).
+    NotApplicable,
+    /// The rule could not decide (an input unreadable or invalid, a needed fact unknown).
+    Inconclusive,
+}
+
+impl RuleStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RuleStatus::Fail => "fail",
+            RuleStatus::Pass => "pass",
+            RuleStatus::NotApplicable => "not-applicable",
+            RuleStatus::Inconclusive => "inconclusive",
+        }
+    }
+}
+
+/// A rule's status with its reason.
+#[derive(Clone, Debug)]
+pub struct RuleOutcome {
+    pub rule: &'static RuleMeta,
+    pub status: RuleStatus,
+    /// Why not-applicable or inconclusive; assumptions made for pass/fail.
+    pub reason: Option<String>,
+    /// Findings of this rule that the policy suppressed.
+    pub suppressed: usize,
+}

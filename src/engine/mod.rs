@@ -1,0 +1,122 @@
+//! Runs rules over a snapshot, in parallel, and applies the policy.
+
+pub mod emitter;
+pub mod finding;
+pub mod policy;
+pub mod rule;
+
+use std::cmp::Ordering;
+
+use rayon::prelude::*;
+
+use crate::model::{NodeSnapshot, SourceMap};
+
+pub use emitter::Emitter;
+pub use finding::{Finding, Location, Related, RuleOutcome, RuleStatus, VersionUse};
+pub use policy::{Policy, Selector};
+pub use rule::{Area, Case, Rule, RuleMeta, Severity};
+
+/// The result of running rules on one snapshot.
+#[derive(Debug)]
+pub struct Evaluation {
+    /// Findings, sorted by (file, line, column, rule id).
+    pub findings: Vec<Finding>,
+    /// One outcome per rule that ran, in rule id order.
+    pub outcomes: Vec<RuleOutcome>,
+}
+
+/// Runs every rule the policy selects.
+pub fn evaluate(snapshot: &NodeSnapshot, rules: &[&'static Rule], policy: &Policy) -> Evaluation {
+    let selected: Vec<&Rule> = rules
+        .iter()
+        .copied()
+        .filter(|r| policy.runs(r.meta))
+        .collect();
+    let mut results: Vec<(RuleOutcome, Vec<Finding>)> = selected
+        .par_iter()
+        .map(|rule| {
+            let mut emitter = Emitter::new(rule.meta);
+            (rule.check)(snapshot, &mut emitter);
+            let (status, reason, findings) = emitter.finish();
+            let outcome = RuleOutcome {
+                rule: rule.meta,
+                status,
+                reason,
+                suppressed: 0,
+            };
+            (outcome, findings)
+        })
+        .collect();
+    results.sort_by_key(|(o, _)| o.rule.id);
+
+    let today = snapshot.policy.today;
+    let mut findings = Vec::new();
+    let mut outcomes = Vec::with_capacity(results.len());
+    for (mut outcome, rule_findings) in results {
+        let total = rule_findings.len();
+        for mut finding in rule_findings {
+            if is_excepted(snapshot, &finding, today) {
+                outcome.suppressed += 1;
+                continue;
+            }
+            if let Some((severity, _)) = policy.severity.get(finding.rule.id) {
+                finding.severity = *severity;
+            }
+            findings.push(finding);
+        }
+        if total > 0 && outcome.suppressed == total {
+            // Every finding was excepted: the rule passes by policy, and says so.
+            outcome.status = RuleStatus::Pass;
+            outcome.reason = Some(format!("{total} finding(s) excepted by the policy file"));
+        }
+        outcomes.push(outcome);
+    }
+    let sources = &snapshot.sources;
+    findings.sort_by(|a, b| compare_findings(sources, a, b));
+    Evaluation { findings, outcomes }
+}
+
+/// A finding is excepted by a policy exception that matches it and has not expired.
+/// (Expired exceptions do not suppress; RA004 reports them.)
+fn is_excepted(
+    snapshot: &NodeSnapshot,
+    finding: &Finding,
+    today: Option<crate::model::policy::Date>,
+) -> bool {
+    let path = location_path(&snapshot.sources, &finding.location);
+    snapshot.policy.exceptions.iter().any(|e| {
+        let rule_matches =
+            e.rule.eq_ignore_ascii_case(finding.rule.id) || e.rule == finding.rule.name;
+        let path_matches = e.path.as_deref().is_none_or(|p| p == path);
+        let key_matches = e
+            .key
+            .as_deref()
+            .is_none_or(|k| finding.key.as_deref() == Some(k));
+        let live = today.is_none_or(|t| !e.is_expired(t));
+        rule_matches && path_matches && key_matches && live
+    })
+}
+
+/// The host path a location refers to.
+pub fn location_path<'a>(sources: &'a SourceMap, location: &'a Location) -> &'a str {
+    match location {
+        Location::Span(span) => &sources.get(span.file).host_path,
+        Location::Path(p) => p,
+    }
+}
+
+fn sort_key<'a>(sources: &'a SourceMap, f: &'a Finding) -> (&'a str, usize, usize, &'static str) {
+    let path = location_path(sources, &f.location);
+    let (line, column) = match &f.location {
+        Location::Span(span) => sources.get(span.file).line_col(span.start as usize),
+        Location::Path(_) => (0, 0),
+    };
+    (path, line, column, f.rule.id)
+}
+
+fn compare_findings(sources: &SourceMap, a: &Finding, b: &Finding) -> Ordering {
+    sort_key(sources, a)
+        .cmp(&sort_key(sources, b))
+        .then_with(|| a.key.cmp(&b.key))
+        .then_with(|| a.message.cmp(&b.message))
+}

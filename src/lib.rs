@@ -1,0 +1,13 @@
+//! runtime-audit: a preflight auditor for Kubernetes nodes moving from Docker (dockershim)
+//! to containerd.
+//!
+//! Data flows one way: `collect` (all I/O) builds a [`model::NodeSnapshot`], the `engine`
+//! runs the pure `rules` over it in parallel, and `report` renders the result.
+
+pub mod cli;
+pub mod collect;
+pub mod engine;
+pub mod inspect;
+pub mod model;
+pub mod report;
+pub mod rules;

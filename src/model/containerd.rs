@@ -1,0 +1,333 @@
+//! containerd's configuration, normalized across config versions 1 to 4.
+//!
+//! The same setting lives at different TOML paths per `version` (v1 `plugins.cri`, v2
+//! `plugins."io.containerd.grpc.v1.cri"`, v3/v4 split into `io.containerd.cri.v1.runtime` and
+//! `io.containerd.cri.v1.images`). The collector reads whichever layout the file uses and
+//! fills this one model; rules never look at raw TOML. Every setting also carries its
+//! *effective* value: what containerd will really use, with defaults per containerd version.
+
+use super::input::Effective;
+use super::source::{FileId, Span, Spanned};
+
+/// containerd's merged configuration: the main file and its imports.
+#[derive(Clone, Debug)]
+pub struct ContainerdConfig {
+    /// Host path of the main file.
+    pub path: String,
+    /// Every file loaded, main file first, in containerd's load order.
+    pub files: Vec<ConfigFile>,
+    /// The effective config version (after imports are merged).
+    pub version: ConfigVersion,
+    pub imports: Vec<ImportEntry>,
+    pub disabled_plugins: Vec<Spanned<String>>,
+    pub required_plugins: Vec<Spanned<String>>,
+    /// The socket containerd serves (`[grpc] address`, v4: `io.containerd.server.v1.grpc`).
+    pub grpc_address: Effective<String>,
+    pub cri: CriConfig,
+    /// Every key present, and what containerd makes of it.
+    pub keys: Vec<KeyEntry>,
+    /// The containerd version the effective values were computed for.
+    pub evaluated_for: EvaluatedFor,
+    /// What containerd will do with this config: start or not, load CRI or not.
+    pub outcome: Outcome,
+}
+
+/// One file of the merged config.
+#[derive(Clone, Debug)]
+pub struct ConfigFile {
+    pub path: String,
+    pub file: FileId,
+    /// The `version` key of this file, if written.
+    pub version: Option<Spanned<i64>>,
+    /// The `imports` entry that pulled this file in (None for the main file).
+    pub imported_by: Option<Span>,
+}
+
+/// The `version` header.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ConfigVersion {
+    /// 1 when absent (containerd treats 0 and 1 alike).
+    pub value: i64,
+    /// Where it was written; None when there is no header.
+    pub span: Option<Span>,
+}
+
+impl ConfigVersion {
+    pub fn is_explicit(&self) -> bool {
+        self.span.is_some()
+    }
+}
+
+/// One `imports` entry.
+#[derive(Clone, Debug)]
+pub struct ImportEntry {
+    pub pattern: Spanned<String>,
+    /// Host paths it resolved to, in load order.
+    pub resolved: Vec<String>,
+    /// Files skipped because they were already loaded (containerd skips them silently).
+    pub already_loaded: Vec<String>,
+}
+
+/// Which CRI table layout the version header selects.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CriLayout {
+    /// `version = 1` or no header: `[plugins.cri]`.
+    V1,
+    /// `version = 2`: `[plugins."io.containerd.grpc.v1.cri"]`.
+    V2,
+    /// `version = 3` or `4`: `io.containerd.cri.v1.runtime` / `io.containerd.cri.v1.images`.
+    V3,
+}
+
+impl CriLayout {
+    pub fn for_version(version: i64) -> CriLayout {
+        match version {
+            ..=1 => CriLayout::V1,
+            2 => CriLayout::V2,
+            _ => CriLayout::V3,
+        }
+    }
+
+    /// TOML path of the table holding runtimes, for fix texts.
+    pub fn runtime_table(self) -> &'static str {
+        match self {
+            CriLayout::V1 => "plugins.cri.containerd",
+            CriLayout::V2 => "plugins.\"io.containerd.grpc.v1.cri\".containerd",
+            CriLayout::V3 => "plugins.'io.containerd.cri.v1.runtime'.containerd",
+        }
+    }
+
+    /// TOML path of the registry table.
+    pub fn registry_table(self) -> &'static str {
+        match self {
+            CriLayout::V1 => "plugins.cri.registry",
+            CriLayout::V2 => "plugins.\"io.containerd.grpc.v1.cri\".registry",
+            CriLayout::V3 => "plugins.'io.containerd.cri.v1.images'.registry",
+        }
+    }
+
+    /// TOML path and key of the sandbox image.
+    pub fn sandbox_key(self) -> &'static str {
+        match self {
+            CriLayout::V1 => "plugins.cri.sandbox_image",
+            CriLayout::V2 => "plugins.\"io.containerd.grpc.v1.cri\".sandbox_image",
+            CriLayout::V3 => "plugins.'io.containerd.cri.v1.images'.pinned_images.sandbox",
+        }
+    }
+}
+
+/// The CRI plugin's settings, whatever the layout.
+#[derive(Clone, Debug)]
+pub struct CriConfig {
+    pub layout: CriLayout,
+    /// CRI tables present in the files (header spans), of any layout.
+    pub tables: Vec<Spanned<String>>,
+    pub default_runtime_name: Effective<String>,
+    pub runtimes: Vec<Runtime>,
+    /// Plugin-level `systemd_cgroup` (removed in 2.0; on 1.x only valid for the v1 runtime).
+    pub legacy_systemd_cgroup: Option<Spanned<bool>>,
+    pub sandbox_image: Effective<String>,
+    pub registry: Registry,
+    pub cni: Cni,
+    pub snapshotter: Effective<String>,
+}
+
+impl CriConfig {
+    pub fn runtime(&self, name: &str) -> Option<&Runtime> {
+        self.runtimes.iter().find(|r| r.name.value == name)
+    }
+
+    /// The runtime `default_runtime_name` designates, if it is defined.
+    pub fn default_runtime(&self) -> Option<&Runtime> {
+        self.runtime(&self.default_runtime_name.value)
+    }
+}
+
+/// One `runtimes.<name>` table.
+#[derive(Clone, Debug)]
+pub struct Runtime {
+    /// The name, spanned at its table header.
+    pub name: Spanned<String>,
+    pub runtime_type: Effective<String>,
+    /// The `options` table, if present.
+    pub options: Option<Span>,
+    /// Effective `options.SystemdCgroup` (false when absent or misplaced).
+    pub systemd_cgroup: Effective<bool>,
+    pub binary_name: Option<Spanned<String>>,
+}
+
+impl Runtime {
+    /// runc-based handlers take `SystemdCgroup` in their options.
+    pub fn is_runc_based(&self) -> bool {
+        matches!(
+            self.runtime_type.value.as_str(),
+            "io.containerd.runc.v2" | "io.containerd.runc.v1"
+        )
+    }
+}
+
+/// The CRI registry table.
+#[derive(Clone, Debug)]
+pub struct Registry {
+    /// The registry table itself, if written.
+    pub table: Option<Span>,
+    /// Effective `config_path`: colon-separated hosts.toml roots ("" = none).
+    pub config_path: Effective<String>,
+    pub mirrors: Vec<Mirror>,
+    pub configs: Vec<RegistryHostConfig>,
+    /// `auths` entries (deprecated since 1.3), keyed by host.
+    pub auths: Vec<RegistryAuth>,
+}
+
+impl Registry {
+    /// The config_path roots, split as containerd splits them.
+    pub fn config_path_roots(&self) -> Vec<&str> {
+        self.config_path
+            .value
+            .split(':')
+            .filter(|s| !s.is_empty())
+            .collect()
+    }
+}
+
+/// `registry.mirrors."<host>"`.
+#[derive(Clone, Debug)]
+pub struct Mirror {
+    pub host: Spanned<String>,
+    pub endpoints: Vec<Spanned<String>>,
+}
+
+/// `registry.configs."<host>"`.
+#[derive(Clone, Debug)]
+pub struct RegistryHostConfig {
+    pub host: Spanned<String>,
+    pub tls: Option<RegistryTls>,
+    pub auth: Option<RegistryAuth>,
+}
+
+/// `registry.configs."<host>".tls`.
+#[derive(Clone, Debug)]
+pub struct RegistryTls {
+    pub table: Span,
+    pub insecure_skip_verify: Option<Spanned<bool>>,
+    pub ca_file: Option<Spanned<String>>,
+    pub cert_file: Option<Spanned<String>>,
+    pub key_file: Option<Spanned<String>>,
+}
+
+/// Credentials in config.toml. Values are never kept: only which fields are set and where.
+#[derive(Clone, Debug)]
+pub struct RegistryAuth {
+    pub host: Spanned<String>,
+    pub table: Span,
+    /// Non-empty credential fields (`username`, `password`, `auth`, `identitytoken`).
+    pub fields: Vec<Spanned<String>>,
+}
+
+/// CNI settings of the CRI plugin.
+#[derive(Clone, Debug)]
+pub struct Cni {
+    pub bin_dir: Effective<String>,
+    pub bin_dirs: Option<Spanned<Vec<String>>>,
+    pub conf_dir: Effective<String>,
+}
+
+/// One key present in the config, with its verdict.
+#[derive(Clone, Debug)]
+pub struct KeyEntry {
+    /// Dotted TOML path as containerd reads it, plugin ids quoted:
+    /// `plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.SystemdCgroup`.
+    pub path: String,
+    /// The key itself (for a table, its header key).
+    pub key: Span,
+    /// The value (for a table, the whole header).
+    pub value: Span,
+    pub status: KeyStatus,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum KeyStatus {
+    Known,
+    /// Not in the schema of this version; `suggestion` is the closest known key.
+    Unknown {
+        suggestion: Option<String>,
+    },
+    /// A known key at the wrong place; containerd ignores it.
+    Misplaced {
+        should_be: String,
+    },
+    /// An option deprecated or removed by containerd.
+    Removed(RemovedOption),
+    /// A table of another config schema than the header selects; containerd ignores it.
+    WrongSchema {
+        belongs_to: CriLayout,
+    },
+    /// Ignored for another reason (e.g. fully qualified tables in a version-1 file on 1.x).
+    Ignored {
+        reason: String,
+    },
+    /// The value has the wrong type.
+    WrongType {
+        expected: &'static str,
+    },
+}
+
+impl KeyStatus {
+    pub fn is_known(&self) -> bool {
+        matches!(self, KeyStatus::Known)
+    }
+}
+
+/// An option containerd deprecated or removed (the CTD-CFG-007 table).
+#[derive(Clone, Debug, PartialEq)]
+pub struct RemovedOption {
+    /// Short name of the option (`systemd_cgroup`, `runtime_engine`, ...).
+    pub option: &'static str,
+    pub deprecated_in: Option<&'static str>,
+    pub removed_in: Option<&'static str>,
+    /// What happens once removed (or on the version at hand).
+    pub effect: &'static str,
+    pub replacement: &'static str,
+    /// Whether using it breaks pods or the CRI plugin (error) rather than being cosmetic.
+    pub breaks: bool,
+}
+
+/// The containerd version effective values were computed for.
+#[derive(Clone, Debug)]
+pub struct EvaluatedFor {
+    /// `major.minor.patch`, or a line like `1.7` when only that is known.
+    pub version: String,
+    /// Why this version: "from --containerd-version", "assumed from config version 2", ...
+    pub because: String,
+}
+
+/// What containerd will do with the config.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Outcome {
+    pub starts: Result<(), Blocker>,
+    pub cri: CriOutcome,
+}
+
+/// Why containerd will not start, with containerd's own message.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Blocker {
+    pub message: String,
+    pub span: Option<Span>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum CriOutcome {
+    Loads,
+    /// Listed in `disabled_plugins`.
+    Disabled {
+        span: Span,
+    },
+    /// containerd starts but the CRI plugin fails to load, with containerd's message.
+    FailsToLoad {
+        message: String,
+        span: Option<Span>,
+    },
+    /// containerd itself does not start.
+    NotStarted,
+}

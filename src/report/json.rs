@@ -1,0 +1,185 @@
+//! The JSON report (schema documented in `docs/json-report.md`, version [`SCHEMA_VERSION`]).
+
+use serde::Serialize;
+
+use crate::engine::{Finding, Location, Related, VersionUse};
+use crate::model::{InputRecord, NodeIdentity, SourceMap};
+
+use super::{Counts, Report, StatusCounts, VersionLine, fingerprint};
+
+/// Bumped on any incompatible change to the JSON layout.
+pub const SCHEMA_VERSION: u32 = 1;
+
+#[derive(Serialize)]
+struct JsonReport<'a> {
+    schema_version: u32,
+    tool: Tool,
+    node: &'a NodeIdentity,
+    root: &'a str,
+    summary: Summary,
+    inputs: &'a [InputRecord],
+    versions: &'a [VersionLine],
+    findings: Vec<JsonFinding<'a>>,
+    rules: Vec<JsonRule<'a>>,
+}
+
+#[derive(Serialize)]
+struct Tool {
+    name: &'static str,
+    version: &'static str,
+}
+
+#[derive(Serialize)]
+struct Summary {
+    findings: Counts,
+    rules: StatusCounts,
+    suppressed: usize,
+    fail_on: &'static str,
+    exit_code: u8,
+}
+
+#[derive(Serialize)]
+struct JsonFinding<'a> {
+    rule: &'static str,
+    name: &'static str,
+    case: &'static str,
+    severity: &'static str,
+    message: &'a str,
+    impact: &'a str,
+    fix: &'a str,
+    location: JsonLocation<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    actual: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    expected: Option<&'a str>,
+    related: Vec<JsonRelated<'a>>,
+    versions: &'a [VersionUse],
+    fingerprint: String,
+}
+
+#[derive(Serialize)]
+pub(crate) struct JsonLocation<'a> {
+    file: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    line: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    column: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    end_line: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    end_column: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    key: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct JsonRelated<'a> {
+    #[serde(flatten)]
+    location: JsonLocation<'a>,
+    label: &'a str,
+}
+
+#[derive(Serialize)]
+struct JsonRule<'a> {
+    id: &'static str,
+    name: &'static str,
+    status: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reason: Option<&'a str>,
+    suppressed: usize,
+}
+
+pub(crate) fn location<'a>(
+    sources: &'a SourceMap,
+    loc: &'a Location,
+    key: Option<&'a str>,
+) -> JsonLocation<'a> {
+    match loc {
+        Location::Span(span) => {
+            let p = sources.position(*span);
+            JsonLocation {
+                file: &sources.get(span.file).host_path,
+                line: Some(p.line),
+                column: Some(p.column),
+                end_line: Some(p.end_line),
+                end_column: Some(p.end_column),
+                key,
+            }
+        }
+        Location::Path(path) => JsonLocation {
+            file: path,
+            line: None,
+            column: None,
+            end_line: None,
+            end_column: None,
+            key,
+        },
+    }
+}
+
+fn finding<'a>(sources: &'a SourceMap, f: &'a Finding) -> JsonFinding<'a> {
+    JsonFinding {
+        rule: f.rule.id,
+        name: f.rule.name,
+        case: f.case.id,
+        severity: f.severity.as_str(),
+        message: &f.message,
+        impact: &f.impact,
+        fix: &f.fix,
+        location: location(sources, &f.location, f.key.as_deref()),
+        actual: f.actual.as_deref(),
+        expected: f.expected.as_deref(),
+        related: f
+            .related
+            .iter()
+            .map(|Related { location: l, label }| JsonRelated {
+                location: location(sources, l, None),
+                label,
+            })
+            .collect(),
+        versions: &f.versions,
+        fingerprint: fingerprint::fingerprint(sources, f),
+    }
+}
+
+/// Renders the report as pretty-printed JSON with a trailing newline.
+pub fn render(report: &Report) -> String {
+    let doc = JsonReport {
+        schema_version: SCHEMA_VERSION,
+        tool: Tool {
+            name: "runtime-audit",
+            version: report.tool_version,
+        },
+        node: &report.node,
+        root: &report.root,
+        summary: Summary {
+            findings: report.counts(),
+            rules: report.status_counts(),
+            suppressed: report.suppressed(),
+            fail_on: report.fail_on.as_str(),
+            exit_code: report.exit_code(),
+        },
+        inputs: &report.inputs,
+        versions: &report.versions,
+        findings: report
+            .findings
+            .iter()
+            .map(|f| finding(&report.sources, f))
+            .collect(),
+        rules: report
+            .outcomes
+            .iter()
+            .map(|o| JsonRule {
+                id: o.rule.id,
+                name: o.rule.name,
+                status: o.status.as_str(),
+                reason: o.reason.as_deref(),
+                suppressed: o.suppressed,
+            })
+            .collect(),
+    };
+    let mut s =
+        serde_json::to_string_pretty(&doc).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+    s.push('\n');
+    s
+}

@@ -1,0 +1,152 @@
+//! Rendering an audit: human (terminal), JSON and SARIF. Renderers see only the [`Report`]:
+//! findings, rule statuses, the inputs summary and the source text to quote.
+
+pub mod catalog;
+pub mod fingerprint;
+pub mod human;
+pub mod json;
+pub mod sarif;
+
+use std::sync::Arc;
+
+use crate::engine::{Evaluation, Finding, RuleOutcome, RuleStatus, Severity};
+use crate::model::{Component, InputRecord, NodeIdentity, NodeSnapshot, SourceMap};
+
+/// When the exit code turns 1.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FailOn {
+    Error,
+    Warning,
+    Note,
+    Never,
+}
+
+impl FailOn {
+    pub fn threshold(self) -> Option<Severity> {
+        match self {
+            FailOn::Error => Some(Severity::Error),
+            FailOn::Warning => Some(Severity::Warning),
+            FailOn::Note => Some(Severity::Note),
+            FailOn::Never => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FailOn::Error => "error",
+            FailOn::Warning => "warning",
+            FailOn::Note => "note",
+            FailOn::Never => "never",
+        }
+    }
+}
+
+/// A version the audit used, for the summary.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct VersionLine {
+    pub component: Component,
+    pub version: String,
+    pub origin: String,
+    pub assumed: bool,
+}
+
+/// Everything a renderer needs.
+#[derive(Debug)]
+pub struct Report {
+    pub tool_version: &'static str,
+    pub node: NodeIdentity,
+    pub root: String,
+    pub sources: Arc<SourceMap>,
+    pub inputs: Vec<InputRecord>,
+    pub versions: Vec<VersionLine>,
+    pub findings: Vec<Finding>,
+    pub outcomes: Vec<RuleOutcome>,
+    pub fail_on: FailOn,
+}
+
+/// Counts for the summary line and JSON.
+#[derive(Clone, Copy, Debug, Default, serde::Serialize)]
+pub struct Counts {
+    pub error: usize,
+    pub warning: usize,
+    pub note: usize,
+}
+
+#[derive(Clone, Copy, Debug, Default, serde::Serialize)]
+pub struct StatusCounts {
+    pub fail: usize,
+    pub pass: usize,
+    pub not_applicable: usize,
+    pub inconclusive: usize,
+}
+
+impl Report {
+    pub fn new(snapshot: &NodeSnapshot, evaluation: Evaluation, fail_on: FailOn) -> Report {
+        let v = &snapshot.versions;
+        let versions = [
+            (Component::Kubelet, &v.kubelet),
+            (Component::Containerd, &v.containerd),
+            (Component::Docker, &v.docker),
+        ]
+        .into_iter()
+        .filter_map(|(component, fact)| {
+            fact.as_ref().map(|f| VersionLine {
+                component,
+                version: f.version.to_string(),
+                origin: f.origin.to_string(),
+                assumed: f.is_assumed(),
+            })
+        })
+        .collect();
+        Report {
+            tool_version: env!("CARGO_PKG_VERSION"),
+            node: snapshot.identity.clone(),
+            root: snapshot.root.clone(),
+            sources: Arc::clone(&snapshot.sources),
+            inputs: snapshot.inputs.clone(),
+            versions,
+            findings: evaluation.findings,
+            outcomes: evaluation.outcomes,
+            fail_on,
+        }
+    }
+
+    pub fn counts(&self) -> Counts {
+        let mut c = Counts::default();
+        for f in &self.findings {
+            match f.severity {
+                Severity::Error => c.error += 1,
+                Severity::Warning => c.warning += 1,
+                Severity::Note => c.note += 1,
+            }
+        }
+        c
+    }
+
+    pub fn status_counts(&self) -> StatusCounts {
+        let mut c = StatusCounts::default();
+        for o in &self.outcomes {
+            match o.status {
+                RuleStatus::Fail => c.fail += 1,
+                RuleStatus::Pass => c.pass += 1,
+                RuleStatus::NotApplicable => c.not_applicable += 1,
+                RuleStatus::Inconclusive => c.inconclusive += 1,
+            }
+        }
+        c
+    }
+
+    pub fn suppressed(&self) -> usize {
+        self.outcomes.iter().map(|o| o.suppressed).sum()
+    }
+
+    /// 1 when a finding is at or above `--fail-on`, else 0. (2 is decided before a report
+    /// exists: the audit could not run.)
+    pub fn exit_code(&self) -> u8 {
+        match self.fail_on.threshold() {
+            Some(t) if self.findings.iter().any(|f| f.severity >= t) => 1,
+            _ => 0,
+        }
+    }
+}

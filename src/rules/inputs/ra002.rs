@@ -1,0 +1,87 @@
+//! RA002 input-syntax-error.
+
+use crate::engine::{Area, Case, Emitter, Location, Rule, RuleMeta, Severity};
+use crate::model::{InputKind, NodeSnapshot, Problem};
+
+static SYNTAX: Case = Case {
+    id: "syntax",
+    severity: Severity::Error,
+};
+
+static META: RuleMeta = RuleMeta {
+    id: "RA002",
+    name: "input-syntax-error",
+    area: Area::Inputs,
+    summary: "A TOML, YAML, JSON or env file has a syntax error; its consumer refuses it",
+    cases: &[&SYNTAX],
+    inputs: &[
+        InputKind::ContainerdConfig,
+        InputKind::KubeletFlags,
+        InputKind::KubeletSystemdDropIn,
+        InputKind::KubeletConfig,
+        InputKind::CrictlConfig,
+        InputKind::DockerDaemonConfig,
+        InputKind::NodeObject,
+    ],
+    doc: include_str!("../../../rules/RA002.md"),
+};
+
+pub static RULE: Rule = Rule { meta: &META, check };
+
+/// What the consumer of each kind of file does with a syntax error.
+fn consequence(kind: InputKind) -> &'static str {
+    match kind {
+        InputKind::ContainerdConfig => {
+            "containerd refuses to start (`failed to load TOML ...` / `failed to unmarshal TOML at row R column C`); \
+             every pod on the node stops once it is restarted."
+        }
+        InputKind::KubeletConfig => {
+            "The kubelet refuses to start (`failed to load kubelet config file`); the node goes NotReady."
+        }
+        InputKind::KubeletFlags | InputKind::KubeletSystemdDropIn => {
+            "systemd cannot pass these flags as written; the kubelet starts with a different command line than intended, or not at all."
+        }
+        InputKind::CrictlConfig => {
+            "crictl cannot load its config and falls back to probing default endpoints."
+        }
+        InputKind::DockerDaemonConfig => {
+            "dockerd refuses to start (`unable to configure the Docker daemon with file /etc/docker/daemon.json`)."
+        }
+        InputKind::NodeObject => {
+            "The Node object cannot be audited: annotation and version checks do not run."
+        }
+        _ => "Checks that need this file could not run.",
+    }
+}
+
+fn check(snap: &NodeSnapshot, out: &mut Emitter) {
+    for p in &snap.problems {
+        let Problem::Syntax {
+            format,
+            message,
+            span,
+        } = &p.problem
+        else {
+            continue;
+        };
+        // A hosts.toml that does not parse has a containerd-specific consequence: RA405.
+        if p.kind == InputKind::HostsToml {
+            continue;
+        }
+        let at = span.map_or_else(|| Location::Path(p.path.clone()), Location::Span);
+        out.finding(
+            &SYNTAX,
+            at,
+            format!("{format} syntax error in {} {}: {message}", p.kind.label(), p.path),
+        )
+        .impact(format!(
+            "{} Checks that need it are inconclusive: {}.",
+            consequence(p.kind),
+            super::rules_reading(p.kind)
+        ))
+        .fix(format!("Correct the {format} syntax at the marked position and validate the file before restarting its service."))
+        .key(p.path.clone())
+        .label(message.clone())
+        .emit();
+    }
+}

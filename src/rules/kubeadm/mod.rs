@@ -1,0 +1,3 @@
+use crate::engine::Rule;
+
+pub static RULES: &[&Rule] = &[];

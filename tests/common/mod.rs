@@ -1,0 +1,173 @@
+//! Shared by the integration tests: locating fixtures and the corpus, running the binary.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+pub fn bin() -> Command {
+    let mut cmd = Command::new(assert_cmd::cargo::cargo_bin!("runtime-audit"));
+    // Reproducible: no colors, a fixed "today", no policy file from the working directory.
+    cmd.env("NO_COLOR", "1")
+        .env("RUNTIME_AUDIT_TODAY", "2026-11-27")
+        .env_remove("CLICOLOR_FORCE")
+        .current_dir(repo().join("tests"));
+    cmd
+}
+
+/// The shared real-world corpus: `RUNTIME_AUDIT_CORPUS` or `../shared/corpus`. Absent is
+/// said loudly, and is a failure under `CI=true`.
+pub fn corpus() -> Option<PathBuf> {
+    let dir = std::env::var_os("RUNTIME_AUDIT_CORPUS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo().join("../shared/corpus"));
+    if dir.join("MANIFEST.tsv").is_file() {
+        return Some(dir);
+    }
+    let msg = format!(
+        "CORPUS MISSING: {} has no MANIFEST.tsv; set RUNTIME_AUDIT_CORPUS to the corpus directory",
+        dir.display()
+    );
+    if std::env::var("CI").as_deref() == Ok("true") {
+        panic!("{msg}");
+    }
+    eprintln!("\n!!!!!!!! {msg} — corpus tests SKIPPED !!!!!!!!\n");
+    None
+}
+
+/// A fixture scenario.
+#[derive(Debug, Clone, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScenarioFile {
+    pub description: String,
+    #[serde(default)]
+    pub args: Vec<String>,
+    pub node_file: Option<String>,
+    pub fail: Option<Vec<String>>,
+    pub rule: Option<String>,
+    pub expect: Option<String>,
+    pub cases: Option<Vec<String>>,
+    /// Stubbed live probe results (used by the live issue).
+    pub probes: Option<toml::Value>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Scenario {
+    pub name: String,
+    pub dir: PathBuf,
+    pub fail: Option<Vec<String>>,
+    pub rule: Option<String>,
+    pub expect: Option<String>,
+    pub cases: Option<Vec<String>>,
+    pub file: ScenarioFile,
+}
+
+impl Scenario {
+    pub fn args(&self) -> Vec<String> {
+        let mut args = self.file.args.clone();
+        if let Some(node) = &self.file.node_file {
+            args.push("--node-file".into());
+            args.push(node.clone());
+        }
+        args
+    }
+
+    pub fn snapshot_name(&self) -> String {
+        self.name.replace('/', "__")
+    }
+}
+
+/// Every scenario under fixtures/, sorted by name.
+pub fn scenarios() -> Vec<Scenario> {
+    let root = repo().join("fixtures");
+    let mut out = Vec::new();
+    collect_scenarios(&root, &root, &mut out);
+    out.sort_by(|a, b| a.name.cmp(&b.name));
+    out
+}
+
+fn collect_scenarios(root: &Path, dir: &Path, out: &mut Vec<Scenario>) {
+    let scenario = dir.join("scenario.toml");
+    if scenario.is_file() {
+        let text = std::fs::read_to_string(&scenario).expect("read scenario.toml");
+        let file: ScenarioFile =
+            toml::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", scenario.display()));
+        out.push(Scenario {
+            name: dir.strip_prefix(root).unwrap_or(dir).display().to_string(),
+            dir: dir.to_path_buf(),
+            fail: file.fail.clone(),
+            rule: file.rule.clone(),
+            expect: file.expect.clone(),
+            cases: file.cases.clone(),
+            file,
+        });
+        return;
+    }
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let mut dirs: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok())
+        .map(|e| e.path())
+        .filter(|p| p.is_dir())
+        .collect();
+    dirs.sort();
+    for d in dirs {
+        collect_scenarios(root, &d, out);
+    }
+}
+
+/// Runs an audit of `root` with `--format json` and parses the report. The working directory
+/// is `root` itself, so paths in the output are the same on every machine (`--root .`, a
+/// `--node-file` next to scenario.toml) and a `runtime-audit.toml` there is the policy.
+pub fn run_json(
+    root: &Path,
+    args: &[String],
+    env: &[(&str, &str)],
+) -> Result<serde_json::Value, String> {
+    let mut cmd = bin();
+    cmd.current_dir(root)
+        .arg("--root")
+        .arg(".")
+        .arg("--format")
+        .arg("json")
+        .args(args);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().map_err(|e| e.to_string())?;
+    let code = out.status.code();
+    if code != Some(0) && code != Some(1) {
+        return Err(format!(
+            "exit {:?}: {}",
+            code,
+            String::from_utf8_lossy(&out.stderr)
+        ));
+    }
+    serde_json::from_slice(&out.stdout)
+        .map_err(|e| format!("bad JSON ({e}): {}", String::from_utf8_lossy(&out.stdout)))
+}
+
+/// Runs an audit with human output (no colors).
+pub fn run_human(root: &Path, args: &[String]) -> Result<String, String> {
+    let out = bin()
+        .current_dir(root)
+        .arg("--root")
+        .arg(".")
+        .args(args)
+        .output()
+        .map_err(|e| e.to_string())?;
+    let code = out.status.code();
+    if code != Some(0) && code != Some(1) {
+        return Err(format!(
+            "exit {:?}: {}",
+            code,
+            String::from_utf8_lossy(&out.stderr)
+        ));
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}
