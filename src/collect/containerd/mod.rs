@@ -1,5 +1,8 @@
 //! containerd's config.toml and its imports, normalized into one typed model.
 
+pub mod inventory;
+pub mod schema;
+
 use crate::model::containerd::ContainerdConfig;
 use crate::model::{Input, Versions};
 
