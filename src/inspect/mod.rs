@@ -1,15 +1,25 @@
 //! The effective view of every input (`runtime-audit inspect`): what containerd and the
-//! kubelet will actually use, and where each value came from.
+//! kubelet will actually use, and where each value came from. Each input contributes a
+//! [`Section`]; both renderings (human, JSON) come from the same sections.
+
+mod view;
 
 use crate::model::NodeSnapshot;
 
+pub use view::{Row, Section};
+
+/// The sections of every input, in a fixed order.
+pub fn sections(snapshot: &NodeSnapshot) -> Vec<Section> {
+    vec![view::inputs(snapshot), view::versions(snapshot)]
+}
+
 pub fn human(snapshot: &NodeSnapshot) -> String {
-    json(snapshot)
+    view::render_human(&sections(snapshot))
 }
 
 pub fn json(snapshot: &NodeSnapshot) -> String {
-    let v = serde_json::json!({ "root": snapshot.root, "inputs": snapshot.inputs });
-    let mut s = serde_json::to_string_pretty(&v).unwrap_or_default();
+    let mut s = serde_json::to_string_pretty(&view::to_json(snapshot, &sections(snapshot)))
+        .unwrap_or_default();
     s.push('\n');
     s
 }
