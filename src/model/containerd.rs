@@ -26,6 +26,8 @@ pub struct ContainerdConfig {
     pub cri: CriConfig,
     /// Every key present, and what containerd makes of it.
     pub keys: Vec<KeyEntry>,
+    /// Plugin tables an import replaced entirely (containerd does not merge them).
+    pub replaced_tables: Vec<ReplacedTable>,
     /// The containerd version the effective values were computed for.
     pub evaluated_for: EvaluatedFor,
     /// What containerd will do with this config: start or not, load CRI or not.
@@ -56,6 +58,17 @@ impl ConfigVersion {
     pub fn is_explicit(&self) -> bool {
         self.span.is_some()
     }
+}
+
+/// A plugin table that a later file (an import) replaced: every key of the earlier table is
+/// lost, not only the ones the later file sets.
+#[derive(Clone, Debug)]
+pub struct ReplacedTable {
+    pub plugin: String,
+    /// The header of the table that was lost.
+    pub lost: Span,
+    /// The header of the table that replaced it.
+    pub by: Span,
 }
 
 /// One `imports` entry.
@@ -135,7 +148,7 @@ pub struct CriConfig {
 
 impl CriConfig {
     pub fn runtime(&self, name: &str) -> Option<&Runtime> {
-        self.runtimes.iter().find(|r| r.name.value == name)
+        self.runtimes.iter().find(|r| r.name == name)
     }
 
     /// The runtime `default_runtime_name` designates, if it is defined.
@@ -147,8 +160,10 @@ impl CriConfig {
 /// One `runtimes.<name>` table.
 #[derive(Clone, Debug)]
 pub struct Runtime {
-    /// The name, spanned at its table header.
-    pub name: Spanned<String>,
+    pub name: String,
+    /// The table header's key, None for containerd's built-in runc runtime (no
+    /// `runtimes` table written).
+    pub defined_at: Option<Span>,
     pub runtime_type: Effective<String>,
     /// The `options` table, if present.
     pub options: Option<Span>,
