@@ -76,7 +76,14 @@ pub fn normalize(ctx: &Ctx, loaded: Loaded, versions: &Versions) -> Input<Contai
     }
     report_wrong_types(ctx, &keys, &release);
 
-    let cri = settings::read(&merged, &release);
+    let mut cri = settings::read(&merged, &release);
+    // The CRI plugin opens each runtime's base spec file when it starts.
+    for r in &mut cri.runtimes {
+        if let Some(spec) = &r.base_runtime_spec {
+            r.base_runtime_spec_found =
+                Some(ctx.fs.metadata(&spec.value).is_ok_and(|m| m.is_file()));
+        }
+    }
     let grpc_address = grpc_address(&merged);
     let outcome = outcome::predict(&outcome::Inputs {
         path: &path,
