@@ -299,20 +299,20 @@ fn tool_view(root: &Path, version: &str) -> View {
             .map(str::to_owned),
         ..View::default()
     };
-    if view.starts == Some(true) {
-        if let Some(cri) = section(&ctd["sections"], "cri") {
-            let r = &cri["rows"];
-            view.systemd_cgroup = row(r, "default runtime SystemdCgroup").map(|v| match v {
-                serde_json::Value::Null => "undefined".to_string(),
-                v => v.to_string().trim_matches('"').to_owned(),
-            });
-            view.sandbox_image = row(r, "sandbox image")
-                .and_then(|v| v.as_str())
-                .map(str::to_owned);
-            view.config_path = row(r, "registry config_path")
-                .and_then(|v| v.as_str())
-                .map(str::to_owned);
-        }
+    if view.starts == Some(true)
+        && let Some(cri) = section(&ctd["sections"], "cri")
+    {
+        let r = &cri["rows"];
+        view.systemd_cgroup = row(r, "default runtime SystemdCgroup").map(|v| match v {
+            serde_json::Value::Null => "undefined".to_string(),
+            v => v.to_string().trim_matches('"').to_owned(),
+        });
+        view.sandbox_image = row(r, "sandbox image")
+            .and_then(|v| v.as_str())
+            .map(str::to_owned);
+        view.config_path = row(r, "registry config_path")
+            .and_then(|v| v.as_str())
+            .map(str::to_owned);
     }
     view
 }
