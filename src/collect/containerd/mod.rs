@@ -138,7 +138,10 @@ fn grpc_address(merged: &merge::Merged<'_>) -> Effective<String> {
         .filter(|a| !a.value.is_empty());
     match merged.grpc_address.clone().or(v4) {
         Some(a) => Effective::set(a.value, a.span),
-        None => Effective::default(defaults::GRPC_ADDRESS.to_string(), "containerd default"),
+        None => Effective::default(
+            schema::default_grpc_address().to_string(),
+            "containerd default",
+        ),
     }
 }
 
