@@ -5,8 +5,10 @@
 //! `strconv.Atoi`, the switches with `strconv.ParseBool`; any other key fails with
 //! `Config option '<key>' is not valid`. A file that fails to load is ignored unless
 //! `--config` was given, and crictl falls back to probing its default endpoints.
+//! Unknown keys and unparsable values are data for RA703 (crictl's problems are warnings,
+//! so they are not reported as RA003 input problems).
 
-use crate::model::crictl::CrictlConfig;
+use crate::model::crictl::{CrictlConfig, CrictlWrongType};
 use crate::model::{Input, InputKind, Problem, Span, Spanned};
 
 use super::kubelet::config::point;
@@ -125,21 +127,15 @@ pub fn collect(ctx: &Ctx) -> Input<CrictlConfig> {
         let spanned_key = Spanned::new(key.text.clone(), key_span);
         let text = scalar_text(node);
         let wrong = |expected: &'static str, config: &mut CrictlConfig| {
-            ctx.problem(
-                InputKind::CrictlConfig,
-                path,
-                Problem::WrongType {
-                    key: key.text.clone(),
-                    expected,
-                    found: match &text {
-                        Some(t) if !t.is_empty() => format!("`{t}`"),
-                        _ => node.type_name().to_owned(),
-                    },
-                    span: value_span,
-                    consequence: IGNORED.into(),
-                },
-            );
-            config.wrong_types.push((spanned_key.clone(), expected));
+            let found = match &text {
+                Some(t) if !t.is_empty() => t.clone(),
+                _ => node.type_name().to_owned(),
+            };
+            config.wrong_types.push(CrictlWrongType {
+                key: spanned_key.clone(),
+                found: Spanned::new(found, value_span),
+                expected,
+            });
         };
         let as_bool = text.as_deref().and_then(parse_bool);
         match key.text.as_str() {

@@ -17,8 +17,18 @@ pub struct CrictlConfig {
     pub enable_streaming: Option<Spanned<bool>>,
     /// Keys crictl does not know, with the closest known key.
     pub unknown_keys: Vec<(Spanned<String>, Option<&'static str>)>,
-    /// Known keys with a value of the wrong type: the key and what crictl expects.
-    pub wrong_types: Vec<(Spanned<String>, &'static str)>,
+    /// Known keys with a value crictl cannot parse.
+    pub wrong_types: Vec<CrictlWrongType>,
     /// The whole document (for findings about something missing from it).
     pub document: Span,
+}
+
+/// A known crictl.yaml key whose value crictl rejects.
+#[derive(Clone, Debug)]
+pub struct CrictlWrongType {
+    pub key: Spanned<String>,
+    /// The value as crictl sees it (a scalar's text, or the kind of value).
+    pub found: Spanned<String>,
+    /// What crictl expects, in words.
+    pub expected: &'static str,
 }
