@@ -2,6 +2,10 @@
 //! kubelet will actually use, and where each value came from. Each input contributes a
 //! [`Section`]; both renderings (human, JSON) come from the same sections.
 
+mod crictl;
+mod docker;
+mod kubelet;
+mod node;
 mod view;
 
 use crate::model::NodeSnapshot;
@@ -10,7 +14,14 @@ pub use view::{Row, Section};
 
 /// The sections of every input, in a fixed order.
 pub fn sections(snapshot: &NodeSnapshot) -> Vec<Section> {
-    vec![view::inputs(snapshot), view::versions(snapshot)]
+    vec![
+        view::inputs(snapshot),
+        view::versions(snapshot),
+        kubelet::section(snapshot),
+        crictl::section(snapshot),
+        docker::section(snapshot),
+        node::section(snapshot),
+    ]
 }
 
 pub fn human(snapshot: &NodeSnapshot) -> String {

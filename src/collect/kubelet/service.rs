@@ -72,6 +72,9 @@ const UNIT: &str = "kubelet.service";
 /// The assumed kubeadm drop-in, in words for messages.
 pub const ASSUMED_DROPIN: &str = "kubeadm's packaged drop-in 10-kubeadm.conf (assumed: no kubelet.service unit or drop-in was found)";
 
+/// The assumed drop-in, short, for origins.
+const ASSUMED: &str = "the assumed kubeadm drop-in 10-kubeadm.conf";
+
 /// Why the command line could not be built.
 pub struct Unreadable {
     pub path: String,
@@ -411,14 +414,14 @@ fn syntax(ctx: &Ctx, path: &str, value: &[SChar], e: &words::SplitError, key: &s
 }
 
 fn assumed_dropin() -> Accumulated {
-    let from = ASSUMED_DROPIN.to_owned();
+    let from = ASSUMED.to_owned();
     let env = |name: &str, value: &str| {
         (
             name.to_owned(),
             EnvValue {
                 chars: unspanned(value),
                 span: None,
-                origin: format!("Environment= in {ASSUMED_DROPIN}"),
+                origin: format!("Environment= in {ASSUMED}"),
                 file: None,
             },
         )
@@ -498,8 +501,7 @@ fn read_env_file(
                 chars: a.value,
                 span: Some(a.span),
                 origin: format!(
-                    "{} (EnvironmentFile={}{} in {})",
-                    setting.path,
+                    "EnvironmentFile={}{} in {}",
                     if setting.optional { "-" } else { "" },
                     setting.path,
                     setting.from
@@ -635,7 +637,7 @@ fn flag_sources(
         }
         seen.push((span.file, arg.via.as_str()));
         let via = match env.get(&arg.via) {
-            Some(v) => format!("{} via ExecStart= `${}` ({})", arg.via, arg.via, v.origin),
+            Some(v) => format!("{} via `${}` in ExecStart=; {}", arg.via, arg.via, v.origin),
             None => format!(
                 "ExecStart= in {}",
                 acc.exec_start.last().map_or("", |(_, _, p)| p.as_str())
@@ -653,11 +655,7 @@ fn flag_sources(
         out.push(FlagSource {
             path,
             file: span.file,
-            via: if assumed && env.get(&arg.via).is_some_and(|v| v.file.is_some()) {
-                format!("{via}; ExecStart= of {ASSUMED_DROPIN}")
-            } else {
-                via
-            },
+            via,
         });
     }
     out

@@ -47,13 +47,13 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter) {
     if endpoint.scheme.is_some() || value.value.trim().is_empty() {
         return;
     }
-    let full = format!("unix://{}", value.value.trim());
     // A schemeless dockershim path is also stale: suggest containerd's socket then.
     let (target, why) = if endpoint.docker_era().is_some() {
         let (t, origin) = containerd_endpoint(snap);
-        (t, format!(" (`{}` is stale too, RA602; `{}` is {origin})", value.value, endpoint.path))
+        let why = format!(" (`{}` is stale too, RA602; `{t}` is {origin})", value.value);
+        (t, why)
     } else {
-        (full.clone(), String::new())
+        (format!("unix://{}", value.value.trim()), String::new())
     };
     let mut b = out
         .finding(
@@ -73,7 +73,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter) {
         .key(CRI_SOCKET_ANNOTATION)
         .label("no unix://")
         .actual(value.value.clone())
-        .expected(full)
+        .expected(target.clone())
         .related(key.span, "annotation");
     if let Some(v) = version {
         b = b.version(Component::Kubelet, v);

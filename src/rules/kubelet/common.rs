@@ -241,11 +241,11 @@ pub fn setting_flag<'k>(k: &'k KubeletSettings, name: &str, span: Span) -> Optio
         .find(|f| f.name == name && (f.span == span || f.value_span == Some(span)))
 }
 
-/// Where an endpoint value was set: a flag and the file it is in, or the config field.
+/// Where an endpoint value was set: `set by --flag in VAR in FILE` or `set by field in FILE`.
 pub fn endpoint_place(snap: &NodeSnapshot, k: &KubeletSettings, which: Which, span: Span) -> String {
     match setting_flag(k, which.flag(), span) {
-        Some(f) => format!("`--{}` ({})", which.flag(), flag_location(snap, f)),
-        None => format!("`{}` in {}", which.field(), file_of(snap, span)),
+        Some(f) => format!("set by `--{}` in {}", which.flag(), flag_location(snap, f)),
+        None => format!("set by `{}` in {}", which.field(), file_of(snap, span)),
     }
 }
 

@@ -80,7 +80,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter) {
                         &DOCKER_SOCKET,
                         span,
                         format!(
-                            "the kubelet's {} `{}` ({}) is {}",
+                            "the kubelet's {} `{}`, {}, is {}",
                             which.noun(),
                             e.value,
                             endpoint_place(snap, k, which, span),

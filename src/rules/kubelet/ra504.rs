@@ -47,7 +47,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter) {
             &NO_SCHEME,
             span,
             format!(
-                "the kubelet's {} `{}` ({}) has no `unix://` scheme",
+                "the kubelet's {} `{}`, {}, has no `unix://` scheme",
                 which.noun(),
                 e.value,
                 endpoint_place(snap, k, which, span)

@@ -91,7 +91,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter) {
                         &MISMATCH,
                         span,
                         format!(
-                            "the kubelet's {} `{}` ({}) is not the socket containerd listens on, `{}` ({grpc_origin}); /run and /var/run are the same directory",
+                            "the kubelet's {} `{}`, {}, is not the socket containerd listens on, `{}` ({grpc_origin}); /run and /var/run are the same directory",
                             which.noun(),
                             e.value,
                             endpoint_place(snap, k, which, span),

@@ -54,7 +54,21 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter) {
         } else {
             String::new()
         };
-        let value = f.value.clone().unwrap_or_default();
+        let written = f.value.clone().unwrap_or_default();
+        // Moving a stale socket into the config file would not help: suggest containerd's.
+        let endpoint = common::Endpoint::parse(&written);
+        let stale = endpoint.docker_era().is_some()
+            && !common::containerd_socket(snap).is_some_and(|c| c.same_socket(&endpoint));
+        let value = if stale {
+            common::containerd_endpoint(snap).0
+        } else {
+            written
+        };
+        let stale_note = if stale {
+            " (not the Docker-era socket the flag names now, see RA503)"
+        } else {
+            ""
+        };
         out.finding(
             &DEPRECATED,
             f.span,
@@ -70,7 +84,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter) {
             which.flag()
         ))
         .fix(format!(
-            "Set `{}: {value}` in {config}, then delete `{}` from {}, {}.",
+            "Set `{}: {value}` in {config}{stale_note}, then delete `{}` from {}, {}.",
             which.field(),
             flag_word(f),
             flag_location(snap, f),
