@@ -218,6 +218,22 @@ impl<'a> Ctx<'a> {
         self.sources.mask_secrets(file, secrets);
     }
 
+    /// The host path of a registered file.
+    pub fn source_path(&self, file: FileId) -> String {
+        self.sources.path(file)
+    }
+
+    /// The text of a span (secrets already masked), shortened for a message.
+    pub fn snippet(&self, span: Span) -> String {
+        let text = self.sources.snippet(span);
+        let one_line = text.lines().next().unwrap_or("");
+        if one_line.chars().count() > 60 || one_line.len() < text.len() {
+            format!("{}…", one_line.chars().take(60).collect::<String>())
+        } else {
+            one_line.to_owned()
+        }
+    }
+
     /// Records a syntax error and marks the input invalid.
     pub fn syntax_error(
         &self,

@@ -2,6 +2,7 @@
 //! kubelet will actually use, and where each value came from. Each input contributes a
 //! [`Section`]; both renderings (human, JSON) come from the same sections.
 
+mod containerd;
 mod crictl;
 mod docker;
 mod kubelet;
@@ -17,6 +18,7 @@ pub fn sections(snapshot: &NodeSnapshot) -> Vec<Section> {
     vec![
         view::inputs(snapshot),
         view::versions(snapshot),
+        containerd::section(snapshot),
         kubelet::section(snapshot),
         crictl::section(snapshot),
         docker::section(snapshot),

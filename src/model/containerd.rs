@@ -26,6 +26,8 @@ pub struct ContainerdConfig {
     pub cri: CriConfig,
     /// Every key present, and what containerd makes of it.
     pub keys: Vec<KeyEntry>,
+    /// Plugin tables an import replaced entirely (containerd does not merge them).
+    pub replaced_tables: Vec<ReplacedTable>,
     /// The containerd version the effective values were computed for.
     pub evaluated_for: EvaluatedFor,
     /// What containerd will do with this config: start or not, load CRI or not.
@@ -56,6 +58,17 @@ impl ConfigVersion {
     pub fn is_explicit(&self) -> bool {
         self.span.is_some()
     }
+}
+
+/// A plugin table that a later file (an import) replaced: every key of the earlier table is
+/// lost, not only the ones the later file sets.
+#[derive(Clone, Debug)]
+pub struct ReplacedTable {
+    pub plugin: String,
+    /// The header of the table that was lost.
+    pub lost: Span,
+    /// The header of the table that replaced it.
+    pub by: Span,
 }
 
 /// One `imports` entry.
@@ -121,6 +134,9 @@ impl CriLayout {
 #[derive(Clone, Debug)]
 pub struct CriConfig {
     pub layout: CriLayout,
+    /// 1.x: `untrusted_workload_runtime` set while `runtimes.untrusted` also exists (the CRI
+    /// plugin refuses both); the legacy table's header.
+    pub legacy_conflict: Option<Span>,
     /// CRI tables present in the files (header spans), of any layout.
     pub tables: Vec<Spanned<String>>,
     pub default_runtime_name: Effective<String>,
@@ -135,7 +151,7 @@ pub struct CriConfig {
 
 impl CriConfig {
     pub fn runtime(&self, name: &str) -> Option<&Runtime> {
-        self.runtimes.iter().find(|r| r.name.value == name)
+        self.runtimes.iter().find(|r| r.name == name)
     }
 
     /// The runtime `default_runtime_name` designates, if it is defined.
@@ -147,14 +163,20 @@ impl CriConfig {
 /// One `runtimes.<name>` table.
 #[derive(Clone, Debug)]
 pub struct Runtime {
-    /// The name, spanned at its table header.
-    pub name: Spanned<String>,
+    pub name: String,
+    /// The table header's key, None for containerd's built-in runc runtime (no
+    /// `runtimes` table written).
+    pub defined_at: Option<Span>,
     pub runtime_type: Effective<String>,
     /// The `options` table, if present.
     pub options: Option<Span>,
     /// Effective `options.SystemdCgroup` (false when absent or misplaced).
     pub systemd_cgroup: Effective<bool>,
     pub binary_name: Option<Spanned<String>>,
+    /// `base_runtime_spec`: an OCI spec file the CRI plugin loads at start.
+    pub base_runtime_spec: Option<Spanned<String>>,
+    /// Whether that file exists on the node (None when not checked).
+    pub base_runtime_spec_found: Option<bool>,
 }
 
 impl Runtime {

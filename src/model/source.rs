@@ -257,6 +257,25 @@ impl SourceMapBuilder {
         }
     }
 
+    /// The host path of a registered file.
+    pub fn path(&self, id: FileId) -> String {
+        let files = self.files.lock().unwrap_or_else(|e| e.into_inner());
+        files
+            .get(id.0 as usize)
+            .map(|f| f.host_path.clone())
+            .unwrap_or_default()
+    }
+
+    /// The (masked) text of a span, for messages.
+    pub fn snippet(&self, span: Span) -> String {
+        let files = self.files.lock().unwrap_or_else(|e| e.into_inner());
+        files
+            .get(span.file.0 as usize)
+            .and_then(|f| f.text.get(span.range()))
+            .unwrap_or("")
+            .to_owned()
+    }
+
     pub fn finish(self) -> SourceMap {
         SourceMap {
             files: self.files.into_inner().unwrap_or_else(|e| e.into_inner()),

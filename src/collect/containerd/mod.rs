@@ -1,26 +1,173 @@
 //! containerd's config.toml and its imports, normalized into one typed model.
+//!
+//! `load` reads the files (I/O, imports, syntax errors); `normalize` computes, for the
+//! containerd release at hand, the merged config, the key inventory, the effective CRI
+//! settings and what containerd will do with it.
 
+mod access;
+mod defaults;
+mod duration;
 pub mod inventory;
+mod load;
+mod merge;
+mod outcome;
+mod release;
 pub mod schema;
+mod secrets;
+mod settings;
 
-use crate::model::containerd::ContainerdConfig;
-use crate::model::{Input, Versions};
+use crate::model::containerd::{ConfigFile, ContainerdConfig, KeyEntry, KeyStatus, ReplacedTable};
+use crate::model::{Effective, Input, InputKind, Problem, Versions};
 
 use super::Ctx;
 
-/// The raw files, parsed, before effective values are computed.
-pub struct Loaded {
-    path: String,
-}
+pub use load::Loaded;
+pub use secrets::secret_ranges;
 
 /// Reads and parses the main file and its imports.
-pub fn load(_ctx: &Ctx, path: &str) -> Loaded {
-    Loaded {
-        path: path.to_owned(),
-    }
+pub fn load(ctx: &Ctx, path: &str) -> Loaded {
+    load::load(ctx, path)
 }
 
 /// Computes the normalized model and effective values for the containerd version at hand.
-pub fn normalize(_ctx: &Ctx, loaded: Loaded, _versions: &Versions) -> Input<ContainerdConfig> {
-    Input::Absent { path: loaded.path }
+pub fn normalize(ctx: &Ctx, loaded: Loaded, versions: &Versions) -> Input<ContainerdConfig> {
+    let path = loaded.path.clone();
+    match &loaded.main {
+        load::Main::Absent => return Input::Absent { path },
+        load::Main::Unreadable(reason) => {
+            return Input::Unreadable {
+                path,
+                reason: reason.clone(),
+            };
+        }
+        load::Main::Invalid { reason, span } => {
+            return Input::Invalid {
+                path,
+                reason: reason.clone(),
+                span: *span,
+            };
+        }
+        load::Main::Read => {}
+    }
+
+    let docs: Vec<(&load::LoadedFile, toml::de::DeTable<'_>)> = loaded
+        .files
+        .iter()
+        .filter_map(|f| f.doc().map(|d| (f, d)))
+        .collect();
+    for (f, doc) in &docs {
+        ctx.mask_secrets(f.file, &secrets::secret_ranges(doc, &f.text));
+    }
+    let tables: Vec<access::Table<'_>> = docs
+        .iter()
+        .map(|(f, doc)| access::Table::new(doc, f.file))
+        .collect();
+    let merged = merge::merge(&tables);
+    let release = release::Release::resolve(versions.containerd.as_ref(), merged.version.value);
+
+    let mut keys: Vec<KeyEntry> = Vec::new();
+    for (f, doc) in &docs {
+        keys.extend(inventory::inventory(
+            doc,
+            f.file,
+            merged.version.value,
+            Some(release.ver),
+        ));
+    }
+    report_wrong_types(ctx, &keys, &release);
+
+    let mut cri = settings::read(&merged, &release);
+    // The CRI plugin opens each runtime's base spec file when it starts.
+    for r in &mut cri.runtimes {
+        if let Some(spec) = &r.base_runtime_spec {
+            r.base_runtime_spec_found =
+                Some(ctx.fs.metadata(&spec.value).is_ok_and(|m| m.is_file()));
+        }
+    }
+    let grpc_address = grpc_address(&merged);
+    let outcome = outcome::predict(&outcome::Inputs {
+        path: &path,
+        merged: &merged,
+        release: &release,
+        failure: loaded.failure.as_ref(),
+        keys: &keys,
+        cri: &cri,
+    });
+
+    let files = docs
+        .iter()
+        .zip(&tables)
+        .map(|((f, _), t)| ConfigFile {
+            path: f.path.clone(),
+            file: f.file,
+            version: t.int("version"),
+            imported_by: f.imported_by,
+        })
+        .collect();
+    let replaced_tables = merged
+        .replaced
+        .iter()
+        .map(|r| ReplacedTable {
+            plugin: r.id.clone(),
+            lost: r.lost,
+            by: r.by,
+        })
+        .collect();
+
+    Input::Present(ContainerdConfig {
+        path,
+        files,
+        version: merged.version,
+        imports: loaded.imports.clone(),
+        disabled_plugins: merged.disabled_plugins.clone(),
+        required_plugins: merged.required_plugins.clone(),
+        grpc_address,
+        cri,
+        keys,
+        replaced_tables,
+        evaluated_for: release.evaluated_for.clone(),
+        outcome,
+    })
+}
+
+/// `[grpc] address`, or in a version-4 file `plugins."io.containerd.server.v1.grpc".address`.
+fn grpc_address(merged: &merge::Merged<'_>) -> Effective<String> {
+    let v4 = merged
+        .plugin("io.containerd.server.v1.grpc")
+        .and_then(|p| p.table.str("address"))
+        .filter(|a| !a.value.is_empty());
+    match merged.grpc_address.clone().or(v4) {
+        Some(a) => Effective::set(a.value, a.span),
+        None => Effective::default(defaults::GRPC_ADDRESS.to_string(), "containerd default"),
+    }
+}
+
+/// Values of the wrong type become input problems (RA003), with what containerd does.
+fn report_wrong_types(ctx: &Ctx, keys: &[KeyEntry], release: &release::Release) {
+    for k in keys {
+        let KeyStatus::WrongType { expected } = &k.status else {
+            continue;
+        };
+        let consequence = if !k.path.starts_with("plugins.") {
+            "containerd refuses to start (`failed to unmarshal TOML: ... Can't convert ...`); every pod on the node stops once it restarts.".to_string()
+        } else if k.path.contains(".options.") {
+            "containerd starts and the CRI plugin loads, but runtime options are decoded when a container is created, so pods using this runtime fail to start (UNVERIFIED: not reproduced here).".to_string()
+        } else if release.is_1x() {
+            "containerd refuses to start: the plugin's table cannot be decoded (`(row, col): Can't convert ...`, seen with containerd 1.6.20).".to_string()
+        } else {
+            "containerd 2.x cannot decode the plugin's table, so the plugin fails to load (source-derived, UNVERIFIED).".to_string()
+        };
+        let path = ctx.source_path(k.key.file);
+        ctx.problem(
+            InputKind::ContainerdConfig,
+            &path,
+            Problem::WrongType {
+                key: k.path.clone(),
+                expected,
+                found: ctx.snippet(k.value),
+                span: k.value,
+                consequence,
+            },
+        );
+    }
 }

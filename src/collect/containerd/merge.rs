@@ -1,0 +1,110 @@
+//! The merged config, as containerd's `mergeConfig` builds it from the main file and its
+//! imports, in load order: a later non-empty scalar overrides, lists are appended, and a
+//! plugin's table from a later file replaces the earlier one *entirely* (seen with containerd
+//! 1.6.20: an import that only sets `sandbox_image` drops the main file's `SystemdCgroup`).
+
+use crate::model::containerd::ConfigVersion;
+use crate::model::{Span, Spanned};
+
+use super::access::Table;
+
+/// One plugin's table and the file it came from.
+#[derive(Clone, Copy)]
+pub struct PluginTable<'a> {
+    pub table: Table<'a>,
+    /// Index into the loaded files.
+    pub file_index: usize,
+}
+
+/// A plugin table that a later file replaced.
+pub struct Replaced {
+    pub id: String,
+    pub lost: Span,
+    pub by: Span,
+}
+
+pub struct Merged<'a> {
+    pub version: ConfigVersion,
+    pub disabled_plugins: Vec<Spanned<String>>,
+    pub required_plugins: Vec<Spanned<String>>,
+    /// `[grpc] address` (last non-empty).
+    pub grpc_address: Option<Spanned<String>>,
+    /// The winning table per plugin id, in first-seen order.
+    pub plugins: Vec<(Spanned<String>, PluginTable<'a>)>,
+    /// Plugin tables lost to a later file.
+    pub replaced: Vec<Replaced>,
+}
+
+impl<'a> Merged<'a> {
+    pub fn plugin(&self, id: &str) -> Option<&PluginTable<'a>> {
+        self.plugins
+            .iter()
+            .find(|(k, _)| k.value == id)
+            .map(|(_, t)| t)
+    }
+
+    /// Plugin ids with their header spans.
+    pub fn plugin_ids(&self) -> impl Iterator<Item = &Spanned<String>> {
+        self.plugins.iter().map(|(k, _)| k)
+    }
+}
+
+/// Merges the root tables of the loaded files, in load order.
+pub fn merge<'a>(files: &[Table<'a>]) -> Merged<'a> {
+    let mut merged = Merged {
+        version: ConfigVersion {
+            value: 1,
+            span: None,
+        },
+        disabled_plugins: Vec::new(),
+        required_plugins: Vec::new(),
+        grpc_address: None,
+        plugins: Vec::new(),
+        replaced: Vec::new(),
+    };
+    for (index, root) in files.iter().enumerate() {
+        if let Some(v) = root.int("version").filter(|v| v.value != 0) {
+            merged.version = ConfigVersion {
+                value: v.value,
+                span: Some(v.span),
+            };
+        }
+        merged
+            .disabled_plugins
+            .extend(root.strings("disabled_plugins").unwrap_or_default());
+        merged
+            .required_plugins
+            .extend(root.strings("required_plugins").unwrap_or_default());
+        if let Some(a) = root
+            .path(&["grpc"])
+            .and_then(|g| g.str("address"))
+            .filter(|a| !a.value.is_empty())
+        {
+            merged.grpc_address = Some(a);
+        }
+        let Some(plugins) = root.table("plugins") else {
+            continue;
+        };
+        for (id, table) in plugins.tables() {
+            let entry = PluginTable {
+                table,
+                file_index: index,
+            };
+            match merged.plugins.iter_mut().find(|(k, _)| k.value == id.value) {
+                Some((old_id, old)) => {
+                    if old.file_index != index {
+                        merged.replaced.push(Replaced {
+                            id: id.value.clone(),
+                            lost: old_id.span,
+                            by: id.span,
+                        });
+                    }
+                    *old_id = id;
+                    *old = entry;
+                }
+                None => merged.plugins.push((id, entry)),
+            }
+        }
+    }
+    merged
+}

@@ -1,0 +1,79 @@
+//! Finding credential values in TOML files (containerd's config, hosts.toml) so the stored
+//! text can be masked before anything quotes it.
+
+use std::ops::Range;
+
+use toml::de::{DeTable, DeValue};
+
+/// Keys whose string values are credentials, wherever they appear (registry `auth` tables,
+/// `auths`, `headers`/`header` Authorization values).
+const SECRET_KEYS: &[&str] = &[
+    "password",
+    "auth",
+    "identitytoken",
+    "username",
+    "token",
+    "secret",
+    "authorization",
+    "registrytoken",
+];
+
+/// Byte ranges of every credential value in the document (inside the quotes).
+pub fn secret_ranges(doc: &DeTable<'_>, text: &str) -> Vec<Range<usize>> {
+    let mut out = Vec::new();
+    walk(doc, text, &mut out);
+    out
+}
+
+fn walk(table: &DeTable<'_>, text: &str, out: &mut Vec<Range<usize>>) {
+    for (k, v) in table {
+        let secret = SECRET_KEYS.contains(&k.get_ref().to_ascii_lowercase().as_str());
+        collect(v, secret, text, out);
+    }
+}
+
+fn collect(v: &toml::Spanned<DeValue<'_>>, secret: bool, text: &str, out: &mut Vec<Range<usize>>) {
+    match v.get_ref() {
+        DeValue::String(_) if secret => out.push(inner(v.span(), text)),
+        DeValue::Array(items) => {
+            for i in items {
+                collect(i, secret, text, out);
+            }
+        }
+        DeValue::Table(t) => walk(t, text, out),
+        _ => {}
+    }
+}
+
+/// The span without its quotes, so a masked value still reads as a string.
+fn inner(r: Range<usize>, text: &str) -> Range<usize> {
+    let s = text.get(r.clone()).unwrap_or("");
+    let q = if s.starts_with("\"\"\"") || s.starts_with("'''") {
+        3
+    } else if s.starts_with('"') || s.starts_with('\'') {
+        1
+    } else {
+        0
+    };
+    if r.end - r.start >= 2 * q {
+        r.start + q..r.end - q
+    } else {
+        r
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn finds_credentials_only() {
+        let text = "[plugins.\"io.containerd.grpc.v1.cri\".registry.configs.\"r:5000\".auth]\n  username = \"bob\"\n  password = \"hunter2\"\n[x]\n  sandbox_image = \"pause\"\n[h.header]\n  Authorization = [\"Bearer abc\"]\n";
+        let doc = toml::de::DeTable::parse(text).unwrap().into_inner();
+        let found: Vec<&str> = super::secret_ranges(&doc, text)
+            .into_iter()
+            .map(|r| &text[r])
+            .collect();
+        let mut found = found;
+        found.sort();
+        assert_eq!(found, vec!["Bearer abc", "bob", "hunter2"]);
+    }
+}

@@ -1,0 +1,354 @@
+//! The CRI settings containerd will use, read from the winning plugin tables of the layout
+//! the release reads, with defaults where keys are absent.
+
+use crate::model::containerd::{
+    Cni, CriConfig, CriLayout, Mirror, Registry, RegistryAuth, RegistryHostConfig, RegistryTls,
+    Runtime,
+};
+use crate::model::{Effective, Spanned};
+
+use super::access::Table;
+use super::defaults;
+use super::merge::Merged;
+use super::release::Release;
+
+/// Plugin ids that hold CRI settings, in any layout.
+pub const CRI_IDS: &[&str] = &[
+    "cri",
+    "io.containerd.grpc.v1.cri",
+    "io.containerd.cri.v1.runtime",
+    "io.containerd.cri.v1.images",
+];
+
+/// Where each group of settings lives for a layout.
+struct Tables<'a> {
+    /// The table holding `containerd.runtimes` and `cni`.
+    runtime: Option<Table<'a>>,
+    /// The table holding the sandbox image, `registry` and the snapshotter.
+    images: Option<Table<'a>>,
+}
+
+fn tables<'a>(merged: &Merged<'a>, layout: Option<CriLayout>, release: &Release) -> Tables<'a> {
+    let plugin = |id: &str| merged.plugin(id).map(|p| p.table);
+    match layout {
+        None => Tables {
+            runtime: None,
+            images: None,
+        },
+        Some(CriLayout::V1) => Tables {
+            runtime: plugin("cri"),
+            images: plugin("cri"),
+        },
+        Some(CriLayout::V2) => {
+            // 2.x renames the short v1 id on load (v1Migrate); 1.x reads only the full id.
+            let t = plugin("io.containerd.grpc.v1.cri")
+                .or_else(|| (!release.is_1x()).then(|| plugin("cri")).flatten());
+            Tables {
+                runtime: t,
+                images: t,
+            }
+        }
+        Some(CriLayout::V3) => Tables {
+            runtime: plugin("io.containerd.cri.v1.runtime"),
+            images: plugin("io.containerd.cri.v1.images"),
+        },
+    }
+}
+
+pub fn read(merged: &Merged<'_>, release: &Release) -> CriConfig {
+    let config_layout = CriLayout::for_version(merged.version.value);
+    let reads = release.reads(merged.version.value);
+    let t = tables(merged, reads, release);
+    let ignored_note = match reads {
+        None => format!(
+            "containerd {} does not read config version {} CRI tables",
+            release.evaluated_for.version, merged.version.value
+        ),
+        Some(_) => "containerd default".to_string(),
+    };
+    let containerd = t.runtime.and_then(|r| r.table("containerd"));
+
+    let mut default_runtime_name = containerd
+        .and_then(|c| c.str("default_runtime_name"))
+        .map_or_else(
+            || Effective::default(defaults::RUNTIME_NAME.to_string(), ignored_note.clone()),
+            |s| Effective::set(s.value, s.span),
+        );
+    let mut runtimes = runtimes(containerd, release, &ignored_note);
+    let mut legacy_conflict = None;
+    if release.is_1x() {
+        // 1.x turns the deprecated tables into runtimes `untrusted` and `default` (the latter
+        // becoming the default runtime) when they name a runtime_type (CRI validateConfig).
+        if let Some((name, header, rt)) = legacy_runtime(
+            containerd,
+            "untrusted_workload_runtime",
+            "untrusted",
+            release,
+        ) {
+            if runtimes
+                .iter()
+                .any(|r| r.name == name && r.defined_at.is_some())
+            {
+                legacy_conflict = Some(header);
+            } else {
+                runtimes.retain(|r| r.name != name);
+                runtimes.push(rt);
+            }
+        }
+        if let Some((name, header, rt)) =
+            legacy_runtime(containerd, "default_runtime", "default", release)
+        {
+            default_runtime_name =
+                Effective::set(name.clone(), rt.runtime_type.span().unwrap_or(header));
+            runtimes.retain(|r| r.name != name);
+            runtimes.push(rt);
+        }
+    }
+    let legacy_systemd_cgroup = match reads {
+        Some(CriLayout::V1 | CriLayout::V2) => t.runtime.and_then(|r| r.bool("systemd_cgroup")),
+        _ => None,
+    };
+
+    let sandbox = match reads {
+        Some(CriLayout::V3) => t
+            .images
+            .and_then(|i| i.path(&["pinned_images"]))
+            .and_then(|p| p.str("sandbox")),
+        Some(_) => t.images.and_then(|i| i.str("sandbox_image")),
+        None => None,
+    };
+    let sandbox_image = sandbox.map_or_else(
+        || {
+            Effective::default(
+                defaults::sandbox_image(release.ver).to_string(),
+                format!("default of containerd {}", release.evaluated_for.version),
+            )
+        },
+        |s| Effective::set(s.value, s.span),
+    );
+
+    let registry = registry(t.images.and_then(|i| i.table("registry")), release);
+
+    let cni_table = t.runtime.and_then(|r| r.table("cni"));
+    let cni = Cni {
+        bin_dir: cni_table.and_then(|c| c.str("bin_dir")).map_or_else(
+            || Effective::default(defaults::CNI_BIN_DIR.into(), "containerd default"),
+            |s| Effective::set(s.value, s.span),
+        ),
+        bin_dirs: cni_table.and_then(|c| {
+            let span = c.value_span("bin_dirs")?;
+            let dirs = c.strings("bin_dirs")?;
+            Some(Spanned::new(
+                dirs.into_iter().map(|d| d.value).collect(),
+                span,
+            ))
+        }),
+        conf_dir: cni_table.and_then(|c| c.str("conf_dir")).map_or_else(
+            || Effective::default(defaults::CNI_CONF_DIR.into(), "containerd default"),
+            |s| Effective::set(s.value, s.span),
+        ),
+    };
+
+    let snapshotter_table = match reads {
+        Some(CriLayout::V3) => t.images,
+        _ => containerd,
+    };
+    let snapshotter = snapshotter_table
+        .and_then(|s| s.str("snapshotter"))
+        .map_or_else(
+            || Effective::default(defaults::SNAPSHOTTER.into(), "containerd default"),
+            |s| Effective::set(s.value, s.span),
+        );
+
+    let mut cri_tables: Vec<Spanned<String>> = merged
+        .plugin_ids()
+        .filter(|id| CRI_IDS.contains(&id.value.as_str()))
+        .cloned()
+        .collect();
+    cri_tables.sort_by_key(|t| (t.span.file, t.span.start));
+
+    CriConfig {
+        legacy_conflict,
+        layout: reads.unwrap_or(config_layout),
+        tables: cri_tables,
+        default_runtime_name,
+        runtimes,
+        legacy_systemd_cgroup,
+        sandbox_image,
+        registry,
+        cni,
+        snapshotter,
+    }
+}
+
+/// The runtimes containerd will know. Defining any `runtimes.<name>` table replaces
+/// containerd's default map (with its `runc` entry) entirely, and a defined runtime starts
+/// from zero values (no `runtime_type` means an empty one): both seen in `containerd config
+/// dump` of 1.6.20.
+fn runtimes(containerd: Option<Table<'_>>, release: &Release, ignored_note: &str) -> Vec<Runtime> {
+    let defined: Vec<(Spanned<String>, Table<'_>)> = containerd
+        .and_then(|c| c.table("runtimes"))
+        .map(|r| r.tables())
+        .unwrap_or_default();
+    if defined.is_empty() {
+        let span_note = format!("{ignored_note}: containerd's built-in runc runtime");
+        return vec![Runtime {
+            name: defaults::RUNTIME_NAME.to_string(),
+            defined_at: None,
+            runtime_type: Effective::default(defaults::RUNC_RUNTIME_TYPE.into(), span_note.clone()),
+            options: None,
+            systemd_cgroup: Effective::default(
+                false,
+                format!("{span_note} (SystemdCgroup defaults to false)"),
+            ),
+            binary_name: None,
+            base_runtime_spec: None,
+            base_runtime_spec_found: None,
+        }];
+    }
+    defined
+        .into_iter()
+        .map(|(name, table)| runtime_from(name.value, Some(name.span), table, release))
+        .collect()
+}
+
+/// A deprecated runtime table (`default_runtime`, `untrusted_workload_runtime`) that 1.x
+/// turns into the runtime `as_name` when it has a runtime_type.
+fn legacy_runtime(
+    containerd: Option<Table<'_>>,
+    table: &str,
+    as_name: &str,
+    release: &Release,
+) -> Option<(String, crate::model::Span, Runtime)> {
+    let t = containerd?.table(table)?;
+    let header = t.key?;
+    t.str("runtime_type").filter(|s| !s.value.is_empty())?;
+    Some((
+        as_name.to_string(),
+        header,
+        runtime_from(as_name.to_string(), Some(header), t, release),
+    ))
+}
+
+fn runtime_from(
+    name: String,
+    defined_at: Option<crate::model::Span>,
+    table: Table<'_>,
+    release: &Release,
+) -> Runtime {
+    let runtime_type = table.str("runtime_type").map_or_else(
+        || {
+            Effective::default(
+                String::new(),
+                format!(
+                    "no runtime_type in runtimes.{name}: containerd {} leaves it empty",
+                    release.evaluated_for.version
+                ),
+            )
+        },
+        |s| Effective::set(s.value, s.span),
+    );
+    let options = table.table("options");
+    let systemd_cgroup = options.and_then(|o| o.bool("SystemdCgroup")).map_or_else(
+        || {
+            let why = if options.is_some_and(|o| o.contains("SystemdCgroup")) {
+                "SystemdCgroup is not a boolean, so containerd cannot use it"
+            } else if table.contains("SystemdCgroup") {
+                "SystemdCgroup is outside the options table and ignored; default false"
+            } else {
+                "SystemdCgroup not set; default false"
+            };
+            Effective::default(false, why)
+        },
+        |b| Effective::set(b.value, b.span),
+    );
+    Runtime {
+        binary_name: options.and_then(|o| o.str("BinaryName")),
+        options: options.and_then(|o| o.key),
+        base_runtime_spec: table
+            .str("base_runtime_spec")
+            .filter(|s| !s.value.is_empty()),
+        base_runtime_spec_found: None,
+        name,
+        defined_at,
+        runtime_type,
+        systemd_cgroup,
+    }
+}
+
+fn registry(table: Option<Table<'_>>, release: &Release) -> Registry {
+    let mirrors: Vec<Mirror> = table
+        .and_then(|t| t.table("mirrors"))
+        .map(|m| {
+            m.tables()
+                .into_iter()
+                .map(|(host, t)| Mirror {
+                    host,
+                    endpoints: t.strings("endpoint").unwrap_or_default(),
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let explicit = table.and_then(|t| t.str("config_path"));
+    let (default_path, why) = defaults::config_path(release.ver, !mirrors.is_empty());
+    let config_path = match explicit {
+        Some(p) if p.value.is_empty() && defaults::empty_config_path_replaced(release.ver) => {
+            Effective::default(default_path.to_string(), why)
+        }
+        Some(p) => Effective::set(p.value, p.span),
+        None => Effective::default(default_path.to_string(), why),
+    };
+    let configs = table
+        .and_then(|t| t.table("configs"))
+        .map(|c| {
+            c.tables()
+                .into_iter()
+                .map(|(host, t)| RegistryHostConfig {
+                    tls: t.table("tls").map(|tls| RegistryTls {
+                        table: tls.key.unwrap_or(host.span),
+                        insecure_skip_verify: tls.bool("insecure_skip_verify"),
+                        ca_file: tls.str("ca_file"),
+                        cert_file: tls.str("cert_file"),
+                        key_file: tls.str("key_file"),
+                    }),
+                    auth: t.table("auth").map(|a| auth(host.clone(), a)),
+                    host,
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let auths = table
+        .and_then(|t| t.table("auths"))
+        .map(|a| {
+            a.tables()
+                .into_iter()
+                .map(|(host, t)| auth(host, t))
+                .collect()
+        })
+        .unwrap_or_default();
+    Registry {
+        table: table.and_then(|t| t.key),
+        config_path,
+        mirrors,
+        configs,
+        auths,
+    }
+}
+
+/// The credential fields that are set; their values are never kept.
+pub const CREDENTIAL_KEYS: &[&str] = &["username", "password", "auth", "identitytoken"];
+
+fn auth(host: Spanned<String>, t: Table<'_>) -> RegistryAuth {
+    let fields = CREDENTIAL_KEYS
+        .iter()
+        .filter_map(|k| {
+            let s = t.str(k)?;
+            (!s.value.is_empty()).then(|| Spanned::new((*k).to_string(), s.span))
+        })
+        .collect();
+    RegistryAuth {
+        table: t.key.unwrap_or(host.span),
+        host,
+        fields,
+    }
+}
