@@ -31,13 +31,16 @@ pub const KEYS: &[&str] = &[
 
 const IGNORED: &str = "crictl cannot load /etc/crictl.yaml, ignores it (unless run with --config, which then fails), and probes its default endpoints instead (`WARN runtime connect using default endpoints`).";
 
-/// The scalar text crictl sees for a value (what yaml.v3 puts in `Node.Value`).
-fn scalar_text(node: &Node) -> Option<String> {
+/// The scalar text crictl sees for a value (what yaml.v3 puts in `Node.Value`): the
+/// unquoted text of a quoted scalar, else the plain scalar as written (`yes` stays `yes`,
+/// whatever YAML 1.1 would make of it). None for a list or mapping.
+fn scalar_text(node: &Node, source: &str) -> Option<String> {
+    let raw = source.get(node.range.clone()).unwrap_or("").trim();
     match &node.value {
-        Value::Str(s) | Value::Number(s) => Some(s.clone()),
-        Value::Bool(b) => Some(b.to_string()),
-        Value::Null => Some(String::new()),
         Value::Seq(_) | Value::Map(_) => None,
+        Value::Str(s) if raw.starts_with(['"', '\'']) => Some(s.clone()),
+        Value::Str(s) if raw.is_empty() => Some(s.clone()),
+        _ => Some(raw.to_owned()),
     }
 }
 
@@ -125,9 +128,9 @@ pub fn collect(ctx: &Ctx) -> Input<CrictlConfig> {
         let key_span = Span::new(file, key.range.clone());
         let value_span = Span::new(file, node.range.clone());
         let spanned_key = Spanned::new(key.text.clone(), key_span);
-        let text = scalar_text(node);
+        let scalar = scalar_text(node, &text);
         let wrong = |expected: &'static str, config: &mut CrictlConfig| {
-            let found = match &text {
+            let found = match &scalar {
                 Some(t) if !t.is_empty() => t.clone(),
                 _ => node.type_name().to_owned(),
             };
@@ -137,9 +140,9 @@ pub fn collect(ctx: &Ctx) -> Input<CrictlConfig> {
                 expected,
             });
         };
-        let as_bool = text.as_deref().and_then(parse_bool);
+        let as_bool = scalar.as_deref().and_then(parse_bool);
         match key.text.as_str() {
-            "runtime-endpoint" | "image-endpoint" => match &text {
+            "runtime-endpoint" | "image-endpoint" => match &scalar {
                 Some(t) => {
                     let v = (!t.is_empty()).then(|| Spanned::new(t.clone(), value_span));
                     if key.text == "runtime-endpoint" {
@@ -150,11 +153,11 @@ pub fn collect(ctx: &Ctx) -> Input<CrictlConfig> {
                 }
                 None => wrong("a string", &mut config),
             },
-            "timeout" => match text.as_deref().and_then(parse_int) {
-                Some(_) => config.timeout = text.clone().map(|t| Spanned::new(t, value_span)),
+            "timeout" => match scalar.as_deref().and_then(parse_int) {
+                Some(_) => config.timeout = scalar.clone().map(|t| Spanned::new(t, value_span)),
                 None => wrong("a whole number of seconds", &mut config),
             },
-            "max-retries" => match text.as_deref().and_then(parse_int) {
+            "max-retries" => match scalar.as_deref().and_then(parse_int) {
                 Some(n) => config.max_retries = Some(Spanned::new(n, value_span)),
                 None => wrong("a whole number", &mut config),
             },

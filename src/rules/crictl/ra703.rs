@@ -26,7 +26,7 @@ static META: RuleMeta = RuleMeta {
 
 pub static RULE: Rule = Rule { meta: &META, check };
 
-const IGNORED: &str = "crictl fails to load the file and, unless run with --config (which then exits with the error), ignores it entirely: its endpoints are not used and crictl probes default endpoints (dockershim first before v1.30).";
+const IGNORED: &str = "the whole file is then ignored (unless crictl runs with --config, which then exits with the error): its endpoints are not used and crictl probes default endpoints (dockershim first before v1.30).";
 
 fn check(snap: &NodeSnapshot, out: &mut Emitter) {
     let c = match &snap.crictl {
@@ -38,9 +38,11 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter) {
     };
     for (key, suggestion) in &c.unknown_keys {
         let hint = match suggestion {
-            Some(s) => format!("Rename it to `{s}`, or delete it."),
+            Some(s) => format!("In {}, rename `{}` to `{s}` (or delete it).", c.path, key.value),
             None => format!(
-                "Delete it; crictl knows only {}.",
+                "Delete `{}` from {}; crictl knows only {}.",
+                key.value,
+                c.path,
                 KEYS.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ")
             ),
         };
@@ -54,7 +56,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter) {
                 "Recent crictl rejects it: `Config option '{}' is not valid`; {IGNORED} Older crictl releases ignore the key silently.",
                 key.value
             ))
-            .fix(format!("{hint} (in {})", c.path))
+            .fix(hint)
             .key(key.value.clone())
             .label(match suggestion {
                 Some(s) => format!("did you mean `{s}`?"),

@@ -62,5 +62,5 @@ pub fn annotate(node: &NodeObject, socket: &str) -> String {
 
 /// `kubeadm 1.29 (taken to be the kubelet's version, from ...)`.
 pub fn kubeadm_version_text(v: &VersionFact) -> String {
-    format!("kubeadm {} (the kubelet's version, {})", v.version, v.origin)
+    format!("kubeadm {} (taken to be the kubelet's version, {})", v.version, v.origin)
 }

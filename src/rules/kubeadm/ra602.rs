@@ -95,7 +95,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter) {
                             case,
                             value.span,
                             format!(
-                                "Node {}'s `{CRI_SOCKET_ANNOTATION}` `{}` {what}; {version_note}, and kubeadm upgrade reads the socket from this annotation",
+                                "Node {}'s `{CRI_SOCKET_ANNOTATION}` `{}` {what}; `kubeadm upgrade` reads the node's CRI socket from this annotation ({version_note})",
                                 node.display_name(),
                                 value.value
                             ),

@@ -142,6 +142,17 @@ pub fn file_of(snap: &NodeSnapshot, span: Span) -> String {
     snap.sources.get(span.file).host_path.clone()
 }
 
+/// The flag as written in its file (`--network-plugin cni`, quotes included), or as the
+/// kubelet receives it when the source cannot be quoted.
+pub fn flag_text(snap: &NodeSnapshot, f: &Flag) -> String {
+    snap.sources
+        .get(f.span.file)
+        .text()
+        .get(f.span.range())
+        .filter(|t| !t.contains('\n'))
+        .map_or_else(|| flag_word(f), str::to_owned)
+}
+
 /// `--name=value` or `--name`, as the kubelet receives it.
 pub fn flag_word(f: &Flag) -> String {
     match &f.value {
@@ -233,6 +244,23 @@ impl Which {
     }
 }
 
+/// Why the kubelet's endpoints cannot be known, if one of them cannot (both come from the
+/// same config file, so one reason covers both).
+pub fn unknown_endpoints(k: &KubeletSettings) -> Option<String> {
+    let runtime = k.effective.runtime_endpoint.unknown_reason();
+    let image = k.effective.image_endpoint.unknown_reason();
+    let which = match (runtime, image) {
+        (Some(_), Some(_)) => "runtime and image endpoints are",
+        (Some(_), None) => "runtime endpoint is",
+        (None, Some(_)) => "image endpoint is",
+        (None, None) => return None,
+    };
+    Some(format!(
+        "the kubelet's {which} unknown: {}",
+        runtime.or(image).unwrap_or_default()
+    ))
+}
+
 /// The flag that set an effective value at `span`, if a flag did.
 pub fn setting_flag<'k>(k: &'k KubeletSettings, name: &str, span: Span) -> Option<&'k Flag> {
     k.flags
@@ -261,7 +289,7 @@ pub fn endpoint_fix(
     match setting_flag(k, which.flag(), span) {
         Some(f) => format!(
             "Change `{}` to `--{}={new}` in {}, {restart}.",
-            flag_word(f),
+            flag_text(snap, f),
             which.flag(),
             flag_location(snap, f)
         ),

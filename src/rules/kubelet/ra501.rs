@@ -4,7 +4,7 @@ use crate::engine::{Area, Case, Emitter, Rule, RuleMeta, Severity};
 use crate::model::containerd::CriLayout;
 use crate::model::{Component, InputKind, NodeSnapshot};
 
-use super::common::{self, flag_location, flag_word, kubelet_version_text};
+use super::common::{self, flag_location, flag_text, kubelet_version_text};
 
 static REMOVED: Case = Case {
     id: "removed",
@@ -64,8 +64,13 @@ fn cni_fix(snap: &NodeSnapshot, name: &str, value: &str) -> Option<String> {
     } else {
         format!("\"{value}\"")
     };
+    if value == default {
+        return Some(format!(
+            " containerd reads CNI from its own `{table}` table, whose default `{key}` is the same {default}: nothing to carry over."
+        ));
+    }
     Some(format!(
-        " containerd reads CNI from its own config: if {value} is not the default {default}, set `{key} = {value}` under `{table}` in /etc/containerd/config.toml."
+        " containerd reads CNI from its own config: set `{key} = {value}` under `{table}` in /etc/containerd/config.toml (its default is {default})."
     ))
 }
 
@@ -81,11 +86,11 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter) {
         );
     }
     let version_text = version.map_or_else(
-        || "the kubelet version is unknown; assuming 1.24 or later (the migration target)".to_owned(),
+        || "a kubelet 1.24 or later (the version is unknown; assumed to be the migration target)".to_owned(),
         |v| kubelet_version_text(v),
     );
     for f in k.flags.iter().filter(|f| REMOVED_FLAGS.contains(&f.name.as_str())) {
-        let word = flag_word(f);
+        let word = flag_text(snap, f);
         let place = flag_location(snap, f);
         let cni = cni_fix(snap, &f.name, f.value.as_deref().unwrap_or_default()).unwrap_or_default();
         let fix = format!(

@@ -4,7 +4,7 @@ use crate::engine::{Area, Case, Emitter, Rule, RuleMeta, Severity};
 use crate::model::{Component, InputKind, NodeSnapshot};
 
 use super::common::{
-    self, command_line_location, flag_location, flag_word, kubelet_version_text,
+    self, command_line_location, flag_location, flag_text, kubelet_version_text,
     where_to_add_flags,
 };
 
@@ -61,13 +61,13 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter) {
                 .impact("The kubelet either stays on dockershim or refuses to start (`failed to run Kubelet: using dockershim is not supported` / `unknown flag: --container-runtime`).")
                 .fix(format!(
                     "Delete `{}` from {} (on a kubelet 1.23 or earlier write `--container-runtime=remote` instead), {}.",
-                    flag_word(f),
+                    flag_text(snap, f),
                     flag_location(snap, f),
                     common::restart(k)
                 ))
                 .key("--container-runtime")
                 .label("not `remote`")
-                .actual(flag_word(f))
+                .actual(flag_text(snap, f))
                 .expected("no --container-runtime (1.24+), or `remote` (1.23 and earlier)")
                 .emit();
             }
@@ -89,10 +89,10 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter) {
         let (at, actual, fix) = match flag {
             Some(f) => (
                 f.span.into(),
-                flag_word(f),
+                flag_text(snap, f),
                 format!(
                     "Change `{}` to `--container-runtime=remote` in {}, {}.",
-                    flag_word(f),
+                    flag_text(snap, f),
                     flag_location(snap, f),
                     common::restart(k)
                 ),
@@ -101,7 +101,12 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter) {
                 command_line_location(k),
                 "no --container-runtime (default `docker`)".to_owned(),
                 format!(
-                    "Add `--container-runtime=remote --container-runtime-endpoint={endpoint}` to {}, {}.",
+                    "Add `--container-runtime=remote{}` to {}, {}.",
+                    if k.effective.runtime_endpoint.is_unset() {
+                        format!(" --container-runtime-endpoint={endpoint}")
+                    } else {
+                        String::new()
+                    },
                     where_to_add_flags(snap, k),
                     common::restart(k)
                 ),
@@ -127,7 +132,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter) {
     let Some(f) = flag else {
         return;
     };
-    let word = flag_word(f);
+    let word = flag_text(snap, f);
     if v.version.below(1, 27, 0) {
         if value.as_deref() == Some("remote") {
             return;
@@ -169,13 +174,13 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter) {
         .impact("`failed to parse kubelet flag: unknown flag: --container-runtime`: the kubelet crash-loops and the node goes NotReady.")
         .fix(format!(
             "Delete `{}` from {}, {}.",
-            flag_word(f),
+            flag_text(snap, f),
             flag_location(snap, f),
             common::restart(k)
         ))
         .key("--container-runtime")
         .label("removed in 1.27")
-        .actual(flag_word(f))
+        .actual(flag_text(snap, f))
         .version(Component::Kubelet, v)
         .emit();
     }

@@ -5,7 +5,7 @@ use crate::model::kubelet::Setting;
 use crate::model::{Component, InputKind, NodeSnapshot};
 
 use super::common::{
-    self, DockerSocket, Endpoint, Which, command_line_location, containerd_endpoint,
+    self, DockerSocket, Endpoint, Which, unknown_endpoints, command_line_location, containerd_endpoint,
     containerd_socket, endpoint_fix, endpoint_place, kubelet_version_text, where_to_add_flags,
 };
 
@@ -57,7 +57,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter) {
     let (target, target_origin) = containerd_endpoint(snap);
     let containerd = containerd_socket(snap);
     let version = snap.versions.kubelet.as_ref();
-    let mut undecided = Vec::new();
+    let mut undecided: Vec<String> = unknown_endpoints(k).into_iter().collect();
 
     for which in [Which::Runtime, Which::Image] {
         match which.setting(k) {
@@ -105,9 +105,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter) {
                 }
                 b.emit();
             }
-            Setting::Unknown { reason } => {
-                undecided.push(format!("the kubelet's {} is unknown: {reason}", which.noun()));
-            }
+            Setting::Unknown { .. } => {}
             Setting::Unset if which == Which::Runtime => match version {
                 Some(v) if v.version.below(1, 24, 0) => {
                     out.finding(
@@ -120,7 +118,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter) {
                     )
                     .impact("The kubelet keeps running pods through Docker: the node is not migrated.")
                     .fix(format!(
-                        "Add `--container-runtime=remote --container-runtime-endpoint={target}` to {}, {} `{target}` is {target_origin}.",
+                        "Add `--container-runtime=remote --container-runtime-endpoint={target}` to {}, {}. `{target}` is {target_origin}.",
                         where_to_add_flags(snap, k),
                         common::restart(k)
                     ))

@@ -3,7 +3,7 @@
 use crate::engine::{Area, Case, Emitter, Rule, RuleMeta, Severity};
 use crate::model::{InputKind, NodeSnapshot};
 
-use super::common::{self, Endpoint, Which, endpoint_fix, endpoint_place};
+use super::common::{self, Endpoint, Which, endpoint_fix, endpoint_place, unknown_endpoints};
 
 static NO_SCHEME: Case = Case {
     id: "no-scheme",
@@ -30,13 +30,8 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter) {
     let Some(k) = common::kubelet(snap, out) else {
         return;
     };
-    let mut unknown = Vec::new();
     for which in [Which::Runtime, Which::Image] {
-        let setting = which.setting(k);
-        if let Some(reason) = setting.unknown_reason() {
-            unknown.push(format!("the kubelet's {} is unknown: {reason}", which.noun()));
-        }
-        let Some(e) = setting.known() else { continue };
+        let Some(e) = which.setting(k).known() else { continue };
         let endpoint = Endpoint::parse(&e.value);
         if endpoint.scheme.is_some() || e.value.trim().is_empty() {
             continue;
@@ -63,7 +58,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter) {
         .expected(full.clone())
         .emit();
     }
-    if !unknown.is_empty() {
-        out.inconclusive(unknown.join("; "));
+    if let Some(reason) = unknown_endpoints(k) {
+        out.inconclusive(reason);
     }
 }

@@ -113,7 +113,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter) {
             )
             .impact(format!("The kubelet refuses to start: `{NOT_SPECIFIED}`."))
             .fix(format!(
-                "Add `--container-runtime-endpoint={target}` to {}, {} `{target}` is {target_origin}.",
+                "Add `--container-runtime-endpoint={target}` to {}, {}. `{target}` is {target_origin}.",
                 where_to_add_flags(snap, k),
                 common::restart(k)
             ))

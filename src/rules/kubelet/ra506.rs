@@ -7,7 +7,7 @@ use crate::model::kubelet::Setting;
 use crate::model::{Component, Input, InputKind, NodeSnapshot};
 
 use super::common::{
-    self, CONTAINERD_DEFAULT, Endpoint, Which, command_line_location, endpoint_fix,
+    self, CONTAINERD_DEFAULT, Endpoint, Which, unknown_endpoints, command_line_location, endpoint_fix,
     endpoint_place, kubelet_version_text, where_to_add_flags,
 };
 
@@ -66,10 +66,10 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter) {
     let target = format!("unix://{}", socket.path);
     let grpc_origin = match containerd.grpc_address.span() {
         Some(s) => format!("`[grpc] address` in {}", common::file_of(snap, s)),
-        None => format!("containerd's default `[grpc] address` ({})", containerd.path),
+        None => format!("containerd's default, as {} sets no `[grpc] address`", containerd.path),
     };
     let version = snap.versions.kubelet.as_ref();
-    let mut undecided = Vec::new();
+    let mut undecided: Vec<String> = unknown_endpoints(k).into_iter().collect();
 
     for which in [Which::Runtime, Which::Image] {
         match which.setting(k) {
@@ -110,9 +110,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter) {
                 }
                 b.emit();
             }
-            Setting::Unknown { reason } => {
-                undecided.push(format!("the kubelet's {} is unknown: {reason}", which.noun()));
-            }
+            Setting::Unknown { .. } => {}
             Setting::Unset if which == Which::Runtime => {
                 let Some(v) = version else {
                     undecided.push("no runtime endpoint is set and the kubelet version (which decides the default) is unknown".to_owned());
@@ -145,7 +143,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter) {
                     )
                     .impact(IMPACT)
                     .fix(format!(
-                        "Add `--container-runtime-endpoint={target}` to {} (on 1.27 and later, or set `containerRuntimeEndpoint: {target}` in the kubelet config file), {}.",
+                        "Add `--container-runtime-endpoint={target}` to {} (or, on 1.27 and later, set `containerRuntimeEndpoint: {target}` in the kubelet config file), {}.",
                         where_to_add_flags(snap, k),
                         common::restart(k)
                     ))

@@ -3,7 +3,7 @@
 use crate::engine::{Area, Case, Emitter, Rule, RuleMeta, Severity};
 use crate::model::{Component, Input, InputKind, NodeSnapshot};
 
-use super::common::{self, Which, flag_location, flag_word, kubelet_version_text};
+use super::common::{self, Which, flag_location, flag_text, kubelet_version_text};
 
 static DEPRECATED: Case = Case {
     id: "deprecated",
@@ -55,17 +55,19 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter) {
             String::new()
         };
         let written = f.value.clone().unwrap_or_default();
-        // Moving a stale socket into the config file would not help: suggest containerd's.
+        // Moving a wrong socket into the config file would not help: suggest containerd's.
         let endpoint = common::Endpoint::parse(&written);
-        let stale = endpoint.docker_era().is_some()
-            && !common::containerd_socket(snap).is_some_and(|c| c.same_socket(&endpoint));
+        let stale = match common::containerd_socket(snap) {
+            Some(c) => !c.same_socket(&endpoint),
+            None => endpoint.docker_era().is_some(),
+        };
         let value = if stale {
             common::containerd_endpoint(snap).0
         } else {
             written
         };
         let stale_note = if stale {
-            " (not the Docker-era socket the flag names now, see RA503)"
+            " (containerd's socket, not the one the flag names now: see RA503/RA506)"
         } else {
             ""
         };
@@ -86,13 +88,13 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter) {
         .fix(format!(
             "Set `{}: {value}` in {config}{stale_note}, then delete `{}` from {}, {}.",
             which.field(),
-            flag_word(f),
+            flag_text(snap, f),
             flag_location(snap, f),
             common::restart(k)
         ))
         .key(format!("--{}", which.flag()))
         .label("deprecated flag")
-        .actual(flag_word(f))
+        .actual(flag_text(snap, f))
         .expected(format!("{}: {value}", which.field()))
         .version(Component::Kubelet, v)
         .emit();
