@@ -117,6 +117,10 @@ pub fn collect(ctx: &Ctx) -> Input<CrictlConfig> {
                     consequence: IGNORED.into(),
                 },
             );
+            ctx.invalid(
+                path,
+                format!("the document is {}, not a mapping", root.type_name()),
+            );
             return Input::Invalid {
                 path: path.into(),
                 reason: format!("the document is {}, not a mapping", root.type_name()),

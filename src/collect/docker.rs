@@ -121,6 +121,10 @@ pub fn collect(ctx: &Ctx) -> Input<DockerDaemonConfig> {
     let r = Reader { ctx, file };
     if !matches!(root.value, Value::Map(_)) {
         r.wrong("daemon.json", &root, "a JSON object");
+        ctx.invalid(
+            path,
+            format!("the document is {}, not an object", root.type_name()),
+        );
         return Input::Invalid {
             path: path.into(),
             reason: format!("the document is {}, not an object", root.type_name()),

@@ -28,7 +28,9 @@ fn string_at(file: FileId, node: Option<&Node>) -> Option<Spanned<String>> {
 fn candidates(root: &Node) -> Vec<&Node> {
     let is_node = |n: &&Node| {
         matches!(n.value, Value::Map(_))
-            && n.get("kind").and_then(Node::as_str).is_none_or(|k| k == "Node")
+            && n.get("kind")
+                .and_then(Node::as_str)
+                .is_none_or(|k| k == "Node")
     };
     match &root.value {
         Value::Seq(items) => items.iter().filter(is_node).collect(),
@@ -109,10 +111,13 @@ pub fn collect(ctx: &Ctx, file_path: Option<&Path>, wanted: Option<&str>) -> Inp
             names.join(", ")
         }
     };
-    let invalid = |reason: String| Input::Invalid {
-        path: path.clone(),
-        reason,
-        span: Some(span(file, &root)),
+    let invalid = |reason: String| {
+        ctx.invalid(&path, reason.clone());
+        Input::Invalid {
+            path: path.clone(),
+            reason,
+            span: Some(span(file, &root)),
+        }
     };
 
     let (node, selected_by) = if let Some(name) = wanted {

@@ -27,7 +27,11 @@ pub fn section(snap: &NodeSnapshot) -> Section {
     }
     match &c.timeout {
         Some(v) if v.value.trim() == "0" => {
-            s.row("timeout", "2s", format!("{}: 0 keeps the default", at(sources, v.span)));
+            s.row(
+                "timeout",
+                "2s",
+                format!("{}: 0 keeps the default", at(sources, v.span)),
+            );
         }
         Some(v) => s.row("timeout", format!("{}s", v.value), at(sources, v.span)),
         None => s.row("timeout", "2s", "default"),

@@ -45,7 +45,11 @@ pub fn section(snap: &NodeSnapshot) -> Section {
         s.row(format!("log-opts.{name}"), &v.value, at(sources, v.span));
     }
     if let Some(v) = &d.containerd_snapshotter {
-        s.row("features.containerd-snapshotter", v.value, at(sources, v.span));
+        s.row(
+            "features.containerd-snapshotter",
+            v.value,
+            at(sources, v.span),
+        );
     }
     s
 }

@@ -69,7 +69,11 @@ fn command_line(sources: &SourceMap, k: &KubeletSettings) -> Section {
     }
     for f in &svc.environment_files {
         s.row(
-            format!("EnvironmentFile={}{}", if f.optional { "-" } else { "" }, f.path),
+            format!(
+                "EnvironmentFile={}{}",
+                if f.optional { "-" } else { "" },
+                f.path
+            ),
             if f.exists { "read" } else { "absent" },
             place(sources, f.span, "assumed drop-in"),
         );
@@ -91,14 +95,20 @@ fn command_line(sources: &SourceMap, k: &KubeletSettings) -> Section {
         s.row(
             "stray word",
             &w.value,
-            format!("{}: not a flag; the kubelet refuses it", at(sources, w.span)),
+            format!(
+                "{}: not a flag; the kubelet refuses it",
+                at(sources, w.span)
+            ),
         );
     }
     s
 }
 
 fn flags(sources: &SourceMap, k: &KubeletSettings) -> Section {
-    let mut s = Section::new("flags", "Flags, in command-line order (the last occurrence wins)");
+    let mut s = Section::new(
+        "flags",
+        "Flags, in command-line order (the last occurrence wins)",
+    );
     for f in &k.flags {
         let value = match &f.value {
             Some(v) => serde_json::Value::String(v.clone()),
@@ -137,13 +147,20 @@ fn config(sources: &SourceMap, k: &KubeletSettings) -> Section {
                 s.row("failCgroupV1", v.value, at(sources, v.span));
             }
             for (gate, v) in &c.feature_gates {
-                s.row(format!("featureGates.{}", gate.value), v.value, at(sources, v.span));
+                s.row(
+                    format!("featureGates.{}", gate.value),
+                    v.value,
+                    at(sources, v.span),
+                );
             }
             for w in &c.wrong_types {
                 s.row(
                     "refused",
                     &w.value,
-                    format!("{}: wrong type or value; the kubelet rejects the file", at(sources, w.span)),
+                    format!(
+                        "{}: wrong type or value; the kubelet rejects the file",
+                        at(sources, w.span)
+                    ),
                 );
             }
         }
@@ -153,7 +170,11 @@ fn config(sources: &SourceMap, k: &KubeletSettings) -> Section {
     match &k.instance_config {
         Input::Present(i) => match &i.container_runtime_endpoint {
             Some(e) => ic.row("containerRuntimeEndpoint", &e.value, at(sources, e.span)),
-            None => ic.row("containerRuntimeEndpoint", serde_json::Value::Null, "not set"),
+            None => ic.row(
+                "containerRuntimeEndpoint",
+                serde_json::Value::Null,
+                "not set",
+            ),
         },
         other => not_read(&mut ic, other),
     }

@@ -14,7 +14,11 @@ pub fn section(snap: &NodeSnapshot) -> Section {
     };
     let sources = &snap.sources;
     match &n.name {
-        Some(v) => s.row("name", &v.value, format!("{} ({})", at(sources, v.span), n.selected_by)),
+        Some(v) => s.row(
+            "name",
+            &v.value,
+            format!("{} ({})", at(sources, v.span), n.selected_by),
+        ),
         None => s.row("name", serde_json::Value::Null, n.selected_by.clone()),
     }
     for (key, v) in [

@@ -45,6 +45,8 @@ impl NodeObject {
 
     /// The name to use in commands (`kubectl annotate node NAME ...`).
     pub fn display_name(&self) -> &str {
-        self.name.as_ref().map_or("<node-name>", |n| n.value.as_str())
+        self.name
+            .as_ref()
+            .map_or("<node-name>", |n| n.value.as_str())
     }
 }

@@ -13,14 +13,28 @@ use crate::model::{FileId, Input, InputKind, Problem, Span, Spanned};
 pub const DEFAULT_CONFIG: &str = "/var/lib/kubelet/config.yaml";
 pub const INSTANCE_CONFIG: &str = "/var/lib/kubelet/instance-config.yaml";
 
-const INSTANCE_UNUSABLE: &str =
-    "kubeadm cannot read the node's CRI socket from it (`kubeadm upgrade` fails to load the instance configuration).";
+const INSTANCE_UNUSABLE: &str = "kubeadm cannot read the node's CRI socket from it (`kubeadm upgrade` fails to load the instance configuration).";
 
 const REFUSED: &str = "The kubelet cannot decode its config file (`failed to load kubelet config file`) and does not start; the node goes NotReady.";
 
-/// A span of one character (or nothing at the end) at `offset`.
+/// A span of the character at `offset`, for a syntax error. An error at a line break or at
+/// the end of the text ("expected comma") points at the character before it, so the frame
+/// stays on the line where the text is missing.
 pub fn point(file: FileId, text: &str, offset: usize) -> Span {
-    let offset = offset.min(text.len());
+    let mut offset = offset.min(text.len());
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    let at_break = text[offset..]
+        .chars()
+        .next()
+        .is_none_or(|c| c == '\n' || c == '\r');
+    if at_break
+        && let Some((i, c)) = text[..offset].char_indices().next_back()
+        && c != '\n'
+    {
+        return Span::new(file, i..i + c.len_utf8());
+    }
     let end = text[offset..]
         .chars()
         .next()
@@ -53,7 +67,13 @@ fn load(ctx: &Ctx, path: &str) -> Result<(FileId, Node), Input<()>> {
         Ok(root) => Ok((file, root)),
         Err(e) => {
             let at = e.offset.map(|o| point(file, &text, o));
-            ctx.syntax_error(InputKind::KubeletConfig, path, "YAML", e.message.clone(), at);
+            ctx.syntax_error(
+                InputKind::KubeletConfig,
+                path,
+                "YAML",
+                e.message.clone(),
+                at,
+            );
             Err(Input::Invalid {
                 path: path.to_owned(),
                 reason: format!("YAML syntax error: {}", e.message),
@@ -144,6 +164,10 @@ pub fn read_config(ctx: &Ctx, path: &str) -> Input<KubeletConfigFile> {
                 span: document,
                 consequence: REFUSED.to_owned(),
             },
+        );
+        ctx.invalid(
+            path,
+            format!("the document is {}, not a mapping", root.type_name()),
         );
         return Input::Invalid {
             path: path.to_owned(),
@@ -265,6 +289,10 @@ pub fn read_instance_config(ctx: &Ctx) -> Input<InstanceConfig> {
                     consequence: INSTANCE_UNUSABLE.into(),
                 },
             );
+            ctx.invalid(
+                path,
+                format!("the document is {}, not a mapping", root.type_name()),
+            );
             return Input::Invalid {
                 path: path.to_owned(),
                 reason: format!("the document is {}, not a mapping", root.type_name()),
@@ -273,6 +301,7 @@ pub fn read_instance_config(ctx: &Ctx) -> Input<InstanceConfig> {
         }
     };
     if !f.wrong.is_empty() {
+        ctx.invalid(path, "containerRuntimeEndpoint is not a string");
         return Input::Invalid {
             path: path.to_owned(),
             reason: "containerRuntimeEndpoint is not a string".into(),

@@ -17,7 +17,10 @@ enum ConfigState<'a> {
     Refused { reason: String },
 }
 
-fn config_state<'a>(config: &'a Input<KubeletConfigFile>, named_by: &ConfigNamedBy) -> ConfigState<'a> {
+fn config_state<'a>(
+    config: &'a Input<KubeletConfigFile>,
+    named_by: &ConfigNamedBy,
+) -> ConfigState<'a> {
     match config {
         Input::Present(c) if c.wrong_types.is_empty() => ConfigState::Usable(c),
         Input::Present(c) => ConfigState::Refused {

@@ -206,7 +206,11 @@ mod tests {
         .map(|w| Arg {
             chars: w.chars,
             raw: input[w.consumed.clone()].to_vec(),
-            raw_index: w.source_index.iter().map(|i| i - w.consumed.start).collect(),
+            raw_index: w
+                .source_index
+                .iter()
+                .map(|i| i - w.consumed.start)
+                .collect(),
             via: "T".into(),
         })
         .collect()

@@ -14,8 +14,8 @@ mod unit;
 mod words;
 
 use crate::model::Input;
-use crate::model::kubelet::{KubeletService, KubeletSettings};
 use crate::model::Spanned;
+use crate::model::kubelet::{KubeletService, KubeletSettings};
 
 use super::Ctx;
 use super::fs::join_host;
@@ -153,7 +153,12 @@ mod tests {
         let names: Vec<&str> = s.flags.iter().map(|f| f.name.as_str()).collect();
         assert_eq!(
             names,
-            ["container-runtime-endpoint", "enforce-node-allocatable", "v", "cgroup-driver"]
+            [
+                "container-runtime-endpoint",
+                "enforce-node-allocatable",
+                "v",
+                "cgroup-driver"
+            ]
         );
         let e = s.flag("enforce-node-allocatable").unwrap();
         assert_eq!(e.value.as_deref(), Some(""));
@@ -178,7 +183,10 @@ mod tests {
     #[test]
     fn drop_ins_override_by_name_and_environment_files_win() {
         let (s, texts) = run(&[
-            ("/lib/systemd/system/kubelet.service", "[Service]\nExecStart=/usr/bin/kubelet\n"),
+            (
+                "/lib/systemd/system/kubelet.service",
+                "[Service]\nExecStart=/usr/bin/kubelet\n",
+            ),
             (
                 "/usr/lib/systemd/system/kubelet.service.d/10-kubeadm.conf",
                 "[Service]\nEnvironment=\"KUBELET_EXTRA_ARGS=--from-usr\"\nExecStart=\nExecStart=/usr/bin/kubelet $KUBELET_EXTRA_ARGS\n",
@@ -191,7 +199,10 @@ mod tests {
                 "/etc/systemd/system/kubelet.service.d/20-runtime.conf",
                 "[Service]\nEnvironment=NODE_IP=10.1.2.3\n",
             ),
-            (ETC_SYSCONFIG, "KUBELET_EXTRA_ARGS=--from-file --config /etc/k/c.yaml\n"),
+            (
+                ETC_SYSCONFIG,
+                "KUBELET_EXTRA_ARGS=--from-file --config /etc/k/c.yaml\n",
+            ),
         ]);
         let s = s.present().expect("present");
         assert!(!s.service.assumed_dropin);
@@ -219,10 +230,7 @@ mod tests {
         let config = s.flag("config").unwrap();
         assert_eq!(at(&texts, config.span).1, "--config /etc/k/c.yaml");
         // --config names a file that does not exist: the kubelet does not start.
-        assert!(matches!(
-            s.effective.cgroup_driver,
-            Setting::Unknown { .. }
-        ));
+        assert!(matches!(s.effective.cgroup_driver, Setting::Unknown { .. }));
         assert_eq!(s.service.unit_files.len(), 3);
     }
 
@@ -233,7 +241,10 @@ mod tests {
                 KUBEADM_FLAGS,
                 "KUBELET_KUBEADM_ARGS=\"--container-runtime-endpoint=unix:///run/containerd/containerd.sock\"\n",
             ),
-            ("/var/lib/kubelet/config.yaml", "kind: KubeletConfiguration\ncgroupDriver: [\n"),
+            (
+                "/var/lib/kubelet/config.yaml",
+                "kind: KubeletConfiguration\ncgroupDriver: [\n",
+            ),
         ]);
         let s = s.present().unwrap();
         assert!(matches!(s.config, Input::Invalid { .. }));
@@ -255,7 +266,10 @@ mod tests {
             "KUBELET_EXTRA_ARGS=--node-labels=${node_labels} --network-plugin=cni stray \"--unterminated\n",
         )]);
         let s = s.present().unwrap();
-        assert_eq!(s.flag("node-labels").unwrap().value.as_deref(), Some("${node_labels}"));
+        assert_eq!(
+            s.flag("node-labels").unwrap().value.as_deref(),
+            Some("${node_labels}")
+        );
         assert!(s.flag("network-plugin").is_some());
         assert_eq!(s.positional.len(), 1);
     }

@@ -269,7 +269,9 @@ fn unit_files_in_order(
     {
         if is_masked(ctx, &path) {
             notes.push(ServiceNote {
-                message: format!("{path} is masked (a symlink to /dev/null): the kubelet does not run"),
+                message: format!(
+                    "{path} is masked (a symlink to /dev/null): the kubelet does not run"
+                ),
                 span: None,
             });
         } else if let Some((file, text)) = read(ctx, InputKind::KubeletSystemdDropIn, &path)? {
@@ -401,7 +403,10 @@ fn apply_unit(
 
 /// Quoting systemd rejects: it logs an error and ignores the setting.
 fn syntax(ctx: &Ctx, path: &str, value: &[SChar], e: &words::SplitError, key: &str) {
-    let span = value.get(e.at..).and_then(|rest| rest.first()).and_then(|c| c.span);
+    let span = value
+        .get(e.at..)
+        .and_then(|rest| rest.first())
+        .and_then(|c| c.span);
     ctx.problem(
         InputKind::KubeletSystemdDropIn,
         path,
@@ -449,7 +454,10 @@ fn assumed_dropin() -> Accumulated {
                 "KUBELET_KUBECONFIG_ARGS",
                 "--bootstrap-kubeconfig=/etc/kubernetes/bootstrap-kubelet.conf --kubeconfig=/etc/kubernetes/kubelet.conf",
             ),
-            env("KUBELET_CONFIG_ARGS", "--config=/var/lib/kubelet/config.yaml"),
+            env(
+                "KUBELET_CONFIG_ARGS",
+                "--config=/var/lib/kubelet/config.yaml",
+            ),
         ],
         // DEB packages read /etc/default/kubelet, RPM packages /etc/sysconfig/kubelet; a
         // node has one of them, so both are read.
@@ -523,9 +531,7 @@ fn expand(
     let mut skip = 1;
     // `hyperkube kubelet ...` runs the kubelet too.
     let program = cmd.words.first().map(|w| w.text()).unwrap_or_default();
-    if program.ends_with("hyperkube")
-        && cmd.words.get(1).is_some_and(|w| w.text() == "kubelet")
-    {
+    if program.ends_with("hyperkube") && cmd.words.get(1).is_some_and(|w| w.text() == "kubelet") {
         skip = 2;
     }
     for w in cmd.words.iter().skip(skip) {

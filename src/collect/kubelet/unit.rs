@@ -8,7 +8,7 @@
 
 use crate::model::{FileId, Span};
 
-use super::words::{SChar, SplitError, SplitRules, Word, WHITESPACE, covering, split, spanned};
+use super::words::{SChar, SplitError, SplitRules, WHITESPACE, Word, covering, spanned, split};
 
 /// One `Key=value` setting of a unit file.
 #[derive(Clone, Debug)]
@@ -38,9 +38,9 @@ pub fn parse(file: FileId, text: &str) -> Vec<Setting> {
         let chars = spanned(file, line, base);
         if ends_with_unescaped_backslash(line) {
             // The backslash becomes a space and the next line is appended.
-            let (last, head) = chars.split_last().map_or((None, &chars[..]), |(l, h)| {
-                (Some(*l), h)
-            });
+            let (last, head) = chars
+                .split_last()
+                .map_or((None, &chars[..]), |(l, h)| (Some(*l), h));
             logical.extend_from_slice(head);
             logical.push(SChar {
                 ch: ' ',
@@ -140,10 +140,13 @@ pub fn command(value: &[SChar]) -> Result<Command, SplitError> {
     Ok(Command { words, input })
 }
 
+/// A variable assignment of `Environment=`: name, value, and the span of the whole word.
+pub type Assignment = (String, Vec<SChar>, Option<Span>);
+
 /// Parses an `Environment=` value: a list of `NAME=value` words, quoted as in unit files.
 /// Returns the valid assignments; invalid words are ignored by systemd ("Invalid
 /// environment assignment, ignoring").
-pub fn environment(value: &[SChar]) -> Result<Vec<(String, Vec<SChar>, Option<Span>)>, SplitError> {
+pub fn environment(value: &[SChar]) -> Result<Vec<Assignment>, SplitError> {
     let words = split(
         value,
         SplitRules {
@@ -175,12 +178,16 @@ mod tests {
     #[test]
     fn settings_and_continuations() {
         let s = parse(FileId(0), DROPIN);
-        let keys: Vec<(&str, String)> = s
-            .iter()
-            .map(|s| (s.key.as_str(), text(&s.value)))
-            .collect();
+        let keys: Vec<(&str, String)> =
+            s.iter().map(|s| (s.key.as_str(), text(&s.value))).collect();
         assert_eq!(keys[0].0, "Environment");
-        assert_eq!(keys[1], ("EnvironmentFile", "-/var/lib/kubelet/kubeadm-flags.env".into()));
+        assert_eq!(
+            keys[1],
+            (
+                "EnvironmentFile",
+                "-/var/lib/kubelet/kubeadm-flags.env".into()
+            )
+        );
         assert_eq!(keys[2], ("ExecStart", String::new()));
         assert_eq!(
             keys[3],
@@ -194,7 +201,11 @@ mod tests {
         let words: Vec<String> = cmd.words.iter().map(Word::text).collect();
         assert_eq!(
             words,
-            ["/usr/bin/kubelet", "$KUBELET_CONFIG_ARGS", "$KUBELET_KUBEADM_ARGS"]
+            [
+                "/usr/bin/kubelet",
+                "$KUBELET_CONFIG_ARGS",
+                "$KUBELET_KUBEADM_ARGS"
+            ]
         );
         let span = cmd.word_span(2).unwrap();
         assert_eq!(&DROPIN[span.range()], "$KUBELET_KUBEADM_ARGS");
@@ -207,8 +218,7 @@ mod tests {
             "[Service]\nEnvironment=\"A=x y\" B=z bad \"C=$w 5\"\n",
         );
         let env = environment(&s[0].value).unwrap();
-        let got: Vec<(String, String)> =
-            env.into_iter().map(|(k, v, _)| (k, text(&v))).collect();
+        let got: Vec<(String, String)> = env.into_iter().map(|(k, v, _)| (k, text(&v))).collect();
         assert_eq!(
             got,
             [

@@ -36,7 +36,9 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter) {
     };
     let containerd = containerd_socket(snap);
     if containerd.is_none() {
-        out.assume("containerd's config was not read: only Docker-era sockets are recognized as stale");
+        out.assume(
+            "containerd's config was not read: only Docker-era sockets are recognized as stale",
+        );
     }
     let (target, target_origin) = containerd_endpoint(snap);
     let mut checked = false;
@@ -54,7 +56,10 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter) {
             (Some(kind), _) => (&DOCKER_SOCKET, kind.describe().to_owned()),
             (None, Some(s)) => (
                 &OTHER_SOCKET,
-                format!("not the socket containerd listens on, `{}` ({target_origin})", s.path),
+                format!(
+                    "not the socket containerd listens on, `{}` ({target_origin})",
+                    s.path
+                ),
             ),
             (None, None) => continue,
         };
@@ -63,9 +68,9 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter) {
             v.span,
             format!("`{key}: {}` in {} is {what}", v.value, c.path),
         )
-        .impact(format!(
-            "crictl talks to the wrong runtime or to nothing (`validate service connection: ... connect: no such file or directory`): `crictl ps`, `crictl pull` and `crictl images` do not show what the kubelet runs on containerd, and troubleshooting after the switch is misled."
-        ))
+        .impact(
+            "crictl talks to the wrong runtime or to nothing (`validate service connection: ... connect: no such file or directory`): `crictl ps`, `crictl pull` and `crictl images` do not show what the kubelet runs on containerd, and troubleshooting after the switch is misled.",
+        )
         .fix(format!(
             "Set `{key}: {target}` in {} (`{target}` is {target_origin}).",
             c.path

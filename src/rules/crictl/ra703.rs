@@ -38,12 +38,18 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter) {
     };
     for (key, suggestion) in &c.unknown_keys {
         let hint = match suggestion {
-            Some(s) => format!("In {}, rename `{}` to `{s}` (or delete it).", c.path, key.value),
+            Some(s) => format!(
+                "In {}, rename `{}` to `{s}` (or delete it).",
+                c.path, key.value
+            ),
             None => format!(
                 "Delete `{}` from {}; crictl knows only {}.",
                 key.value,
                 c.path,
-                KEYS.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ")
+                KEYS.iter()
+                    .map(|k| format!("`{k}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ),
         };
         let mut b = out
@@ -81,7 +87,10 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter) {
             "crictl fails with `parsing config option '{}': ...`; {IGNORED}",
             w.key.value
         ))
-        .fix(format!("Write `{}` as {} in {}.", w.key.value, w.expected, c.path))
+        .fix(format!(
+            "Write `{}` as {} in {}.",
+            w.key.value, w.expected, c.path
+        ))
         .key(w.key.value.clone())
         .label(format!("expected {}", w.expected))
         .actual(w.found.value.clone())

@@ -8,8 +8,7 @@ use crate::model::{Input, NodeSnapshot, VersionFact};
 /// Why this node counts as set up by kubeadm, if it does.
 pub fn kubeadm_evidence(snap: &NodeSnapshot, node: &NodeObject) -> Option<String> {
     if let Some(k) = snap.kubelet.present() {
-        if k
-            .service
+        if k.service
             .environment_files
             .iter()
             .any(|f| f.path == KUBEADM_FLAGS && f.exists)
@@ -62,5 +61,8 @@ pub fn annotate(node: &NodeObject, socket: &str) -> String {
 
 /// `kubeadm 1.29 (taken to be the kubelet's version, from ...)`.
 pub fn kubeadm_version_text(v: &VersionFact) -> String {
-    format!("kubeadm {} (taken to be the kubelet's version, {})", v.version, v.origin)
+    format!(
+        "kubeadm {} (taken to be the kubelet's version, {})",
+        v.version, v.origin
+    )
 }

@@ -4,7 +4,9 @@ use crate::engine::{Area, Case, Emitter, Rule, RuleMeta, Severity};
 use crate::model::node::CRI_SOCKET_ANNOTATION;
 use crate::model::{Component, Input, InputKind, NodeSnapshot};
 
-use super::common::{SocketSource, annotate, kubeadm_evidence, kubeadm_version_text, socket_source};
+use super::common::{
+    SocketSource, annotate, kubeadm_evidence, kubeadm_version_text, socket_source,
+};
 use crate::rules::kubelet::common::containerd_endpoint;
 
 static MISSING: Case = Case {
@@ -18,7 +20,11 @@ static META: RuleMeta = RuleMeta {
     area: Area::Kubeadm,
     summary: "A kubeadm node's Node object lacks kubeadm.alpha.kubernetes.io/cri-socket, which kubeadm upgrade reads",
     cases: &[&MISSING],
-    inputs: &[InputKind::NodeObject, InputKind::KubeletFlags, InputKind::KubeletConfig],
+    inputs: &[
+        InputKind::NodeObject,
+        InputKind::KubeletFlags,
+        InputKind::KubeletConfig,
+    ],
     doc: include_str!("../../../rules/RA601.md"),
 };
 
@@ -61,7 +67,10 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter) {
     let (socket, socket_origin) = containerd_endpoint(snap);
     let node_name = node.display_name().to_owned();
     let version_text = version.map_or_else(
-        || "every kubeadm version reads it when /var/lib/kubelet/instance-config.yaml is absent".to_owned(),
+        || {
+            "every kubeadm version reads it when /var/lib/kubelet/instance-config.yaml is absent"
+                .to_owned()
+        },
         |v| format!("{} reads it on upgrade", kubeadm_version_text(v)),
     );
     let mut b = out

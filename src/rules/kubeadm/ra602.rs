@@ -89,7 +89,11 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter) {
             if let Some((key, value)) = node.annotation_entry(CRI_SOCKET_ANNOTATION) {
                 checked_anything = true;
                 if let Some((docker, what)) = verdict(&value.value, reference.as_ref()) {
-                    let case = if docker { &DOCKER_SOCKET } else { &OTHER_SOCKET };
+                    let case = if docker {
+                        &DOCKER_SOCKET
+                    } else {
+                        &OTHER_SOCKET
+                    };
                     let mut b = out
                         .finding(
                             case,
@@ -174,14 +178,16 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter) {
     if !checked_anything {
         let reason = match (&snap.node, source) {
             (_, SocketSource::InstanceConfig) => {
-                "kubeadm 1.34+ reads instance-config.yaml, which sets no containerRuntimeEndpoint".to_owned()
+                "kubeadm 1.34+ reads instance-config.yaml, which sets no containerRuntimeEndpoint"
+                    .to_owned()
             }
             (Input::Absent { .. }, _) => {
                 "no Node object (--node-file) and no instance-config.yaml with a socket".to_owned()
             }
-            _ => format!("the Node has no `{CRI_SOCKET_ANNOTATION}` annotation (RA601) and no instance-config.yaml sets a socket"),
+            _ => format!(
+                "the Node has no `{CRI_SOCKET_ANNOTATION}` annotation (RA601) and no instance-config.yaml sets a socket"
+            ),
         };
         out.not_applicable(reason);
     }
 }
-

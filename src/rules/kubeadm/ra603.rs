@@ -33,7 +33,9 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter) {
         }
     };
     let Some((key, value)) = node.annotation_entry(CRI_SOCKET_ANNOTATION) else {
-        out.not_applicable(format!("the Node has no `{CRI_SOCKET_ANNOTATION}` annotation"));
+        out.not_applicable(format!(
+            "the Node has no `{CRI_SOCKET_ANNOTATION}` annotation"
+        ));
         return;
     };
     let version = snap.versions.kubelet.as_ref();
@@ -50,7 +52,10 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter) {
     // A schemeless dockershim path is also stale: suggest containerd's socket then.
     let (target, why) = if endpoint.docker_era().is_some() {
         let (t, origin) = containerd_endpoint(snap);
-        let why = format!(" (`{}` is stale too, RA602; `{t}` is {origin})", value.value);
+        let why = format!(
+            " (`{}` is stale too, RA602; `{t}` is {origin})",
+            value.value
+        );
         (t, why)
     } else {
         (format!("unix://{}", value.value.trim()), String::new())

@@ -270,7 +270,12 @@ pub fn setting_flag<'k>(k: &'k KubeletSettings, name: &str, span: Span) -> Optio
 }
 
 /// Where an endpoint value was set: `set by --flag in VAR in FILE` or `set by field in FILE`.
-pub fn endpoint_place(snap: &NodeSnapshot, k: &KubeletSettings, which: Which, span: Span) -> String {
+pub fn endpoint_place(
+    snap: &NodeSnapshot,
+    k: &KubeletSettings,
+    which: Which,
+    span: Span,
+) -> String {
     match setting_flag(k, which.flag(), span) {
         Some(f) => format!("set by `--{}` in {}", which.flag(), flag_location(snap, f)),
         None => format!("set by `{}` in {}", which.field(), file_of(snap, span)),
@@ -344,7 +349,11 @@ mod tests {
             Endpoint::parse("unix:///run/cri-dockerd.sock").docker_era(),
             Some(DockerSocket::CriDockerd)
         );
-        assert!(Endpoint::parse("tcp://10.0.0.1:2375").docker_era().is_none());
+        assert!(
+            Endpoint::parse("tcp://10.0.0.1:2375")
+                .docker_era()
+                .is_none()
+        );
         assert_eq!(clean("/var/run/../run/x.sock"), "/run/x.sock");
     }
 }

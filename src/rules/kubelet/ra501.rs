@@ -86,17 +86,22 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter) {
         );
     }
     let version_text = version.map_or_else(
-        || "a kubelet 1.24 or later (the version is unknown; assumed to be the migration target)".to_owned(),
-        |v| kubelet_version_text(v),
+        || {
+            "a kubelet 1.24 or later (the version is unknown; assumed to be the migration target)"
+                .to_owned()
+        },
+        kubelet_version_text,
     );
-    for f in k.flags.iter().filter(|f| REMOVED_FLAGS.contains(&f.name.as_str())) {
+    for f in k
+        .flags
+        .iter()
+        .filter(|f| REMOVED_FLAGS.contains(&f.name.as_str()))
+    {
         let word = flag_text(snap, f);
         let place = flag_location(snap, f);
-        let cni = cni_fix(snap, &f.name, f.value.as_deref().unwrap_or_default()).unwrap_or_default();
-        let fix = format!(
-            "Delete `{word}` from {place}, {}.{cni}",
-            common::restart(k)
-        );
+        let cni =
+            cni_fix(snap, &f.name, f.value.as_deref().unwrap_or_default()).unwrap_or_default();
+        let fix = format!("Delete `{word}` from {place}, {}.{cni}", common::restart(k));
         let builder = if removed_here {
             out.finding(
                 &REMOVED,

@@ -4,8 +4,7 @@ use crate::engine::{Area, Case, Emitter, Rule, RuleMeta, Severity};
 use crate::model::{Component, InputKind, NodeSnapshot};
 
 use super::common::{
-    self, command_line_location, flag_location, flag_text, kubelet_version_text,
-    where_to_add_flags,
+    self, command_line_location, flag_location, flag_text, kubelet_version_text, where_to_add_flags,
 };
 
 static DOCKERSHIM_IN_USE: Case = Case {

@@ -5,8 +5,9 @@ use crate::model::kubelet::Setting;
 use crate::model::{Component, InputKind, NodeSnapshot};
 
 use super::common::{
-    self, DockerSocket, Endpoint, Which, unknown_endpoints, command_line_location, containerd_endpoint,
-    containerd_socket, endpoint_fix, endpoint_place, kubelet_version_text, where_to_add_flags,
+    self, DockerSocket, Endpoint, Which, command_line_location, containerd_endpoint,
+    containerd_socket, endpoint_fix, endpoint_place, kubelet_version_text, unknown_endpoints,
+    where_to_add_flags,
 };
 
 static DOCKER_SOCKET: Case = Case {

@@ -31,7 +31,9 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter) {
         return;
     };
     for which in [Which::Runtime, Which::Image] {
-        let Some(e) = which.setting(k).known() else { continue };
+        let Some(e) = which.setting(k).known() else {
+            continue;
+        };
         let endpoint = Endpoint::parse(&e.value);
         if endpoint.scheme.is_some() || e.value.trim().is_empty() {
             continue;

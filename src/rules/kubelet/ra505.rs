@@ -45,7 +45,9 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter) {
     let (target, target_origin) = containerd_endpoint(snap);
     match &k.effective.runtime_endpoint {
         Setting::Unknown { reason } => {
-            out.inconclusive(format!("the kubelet's container runtime endpoint is unknown: {reason}"));
+            out.inconclusive(format!(
+                "the kubelet's container runtime endpoint is unknown: {reason}"
+            ));
         }
         Setting::Known(e) => {
             let Some(span) = e.span() else { return };
@@ -65,7 +67,8 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter) {
             let consequence = if v.version.below(1, 24, 0) {
                 "The field is ignored and the kubelet keeps its default, dockershim: the node is not migrated.".to_owned()
             } else if v.version.below(1, 26, 0) {
-                "The field is ignored: the kubelet uses the flag's default instead of this socket.".to_owned()
+                "The field is ignored: the kubelet uses the flag's default instead of this socket."
+                    .to_owned()
             } else {
                 format!("The field is ignored and the kubelet refuses to start: `{NOT_SPECIFIED}`.")
             };

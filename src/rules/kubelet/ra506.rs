@@ -7,8 +7,8 @@ use crate::model::kubelet::Setting;
 use crate::model::{Component, Input, InputKind, NodeSnapshot};
 
 use super::common::{
-    self, CONTAINERD_DEFAULT, Endpoint, Which, unknown_endpoints, command_line_location, endpoint_fix,
-    endpoint_place, kubelet_version_text, where_to_add_flags,
+    self, CONTAINERD_DEFAULT, Endpoint, Which, command_line_location, endpoint_fix, endpoint_place,
+    kubelet_version_text, unknown_endpoints, where_to_add_flags,
 };
 
 static MISMATCH: Case = Case {
@@ -41,7 +41,11 @@ pub static RULE: Rule = Rule { meta: &META, check };
 const IMPACT: &str = "The kubelet dials a socket containerd does not serve: `connect: no such file or directory` (or another runtime answers), the node goes NotReady and no pod starts.";
 
 /// Points at where containerd's socket is set (or its config file, for the default).
-fn with_grpc<'e>(b: FindingBuilder<'e>, c: &ContainerdConfig, socket: &Endpoint) -> FindingBuilder<'e> {
+fn with_grpc<'e>(
+    b: FindingBuilder<'e>,
+    c: &ContainerdConfig,
+    socket: &Endpoint,
+) -> FindingBuilder<'e> {
     match c.grpc_address.span() {
         Some(s) => b.related(s, "containerd listens here"),
         None => b.related(
@@ -66,7 +70,10 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter) {
     let target = format!("unix://{}", socket.path);
     let grpc_origin = match containerd.grpc_address.span() {
         Some(s) => format!("`[grpc] address` in {}", common::file_of(snap, s)),
-        None => format!("containerd's default, as {} sets no `[grpc] address`", containerd.path),
+        None => format!(
+            "containerd's default, as {} sets no `[grpc] address`",
+            containerd.path
+        ),
     };
     let version = snap.versions.kubelet.as_ref();
     let mut undecided: Vec<String> = unknown_endpoints(k).into_iter().collect();
@@ -117,11 +124,15 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter) {
                     continue;
                 };
                 if v.version.below(1, 24, 0) {
-                    out.not_applicable("no runtime endpoint is set: on this kubelet that means dockershim (RA503)");
+                    out.not_applicable(
+                        "no runtime endpoint is set: on this kubelet that means dockershim (RA503)",
+                    );
                     continue;
                 }
                 if v.version.is_line(1, 26) {
-                    out.not_applicable("no runtime endpoint is set and kubelet 1.26 has no default (RA505)");
+                    out.not_applicable(
+                        "no runtime endpoint is set and kubelet 1.26 has no default (RA505)",
+                    );
                     continue;
                 }
                 if v.version.below(1, 27, 0) {

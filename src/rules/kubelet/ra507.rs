@@ -44,10 +44,13 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter) {
     }
     let config = match &k.config {
         Input::Present(c) => c.path.clone(),
-        _ => "the kubelet config file (the file --config names, e.g. /var/lib/kubelet/config.yaml)".to_owned(),
+        _ => "the kubelet config file (the file --config names, e.g. /var/lib/kubelet/config.yaml)"
+            .to_owned(),
     };
     for which in present {
-        let Some(f) = k.flag(which.flag()) else { continue };
+        let Some(f) = k.flag(which.flag()) else {
+            continue;
+        };
         let count = k.flags_named(which.flag()).count();
         let repeats = if count > 1 {
             format!(" (written {count} times; the last one wins)")
