@@ -59,10 +59,10 @@ pub fn annotate(node: &NodeObject, socket: &str) -> String {
     )
 }
 
-/// `kubeadm 1.29 (taken to be the kubelet's version, from ...)`.
+/// `kubeadm 1.29, taken to be the kubelet's version from --kubernetes-version`.
 pub fn kubeadm_version_text(v: &VersionFact) -> String {
     format!(
-        "kubeadm {} (taken to be the kubelet's version, {})",
+        "kubeadm {}, taken to be the kubelet's version {}",
         v.version, v.origin
     )
 }

@@ -71,7 +71,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter) {
             "every kubeadm version reads it when /var/lib/kubelet/instance-config.yaml is absent"
                 .to_owned()
         },
-        |v| format!("{} reads it on upgrade", kubeadm_version_text(v)),
+        |v| format!("{}, reads it on upgrade", kubeadm_version_text(v)),
     );
     let mut b = out
         .finding(
