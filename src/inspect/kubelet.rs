@@ -63,7 +63,7 @@ fn command_line(sources: &SourceMap, k: &KubeletSettings) -> Section {
         s.row(
             "ExecStart",
             svc.exec_start
-                .map(|e| sources.get(e.file).text()[e.range()].to_owned()),
+                .and_then(|e| sources.get(e.file).text().get(e.range()).map(str::to_owned)),
             place(sources, svc.exec_start, "none in effect"),
         );
     }

@@ -274,3 +274,53 @@ mod tests {
         assert_eq!(s.positional.len(), 1);
     }
 }
+
+#[cfg(test)]
+mod robustness {
+    use proptest::prelude::*;
+
+    use super::envfile;
+    use super::flags::{self, Arg};
+    use super::unit;
+    use super::words::{SplitRules, covering, split};
+    use crate::model::FileId;
+
+    proptest! {
+        /// Whatever the file holds, the layers never panic and every span stays inside it.
+        #[test]
+        fn any_text_parses_with_spans_inside(text in r#"(?s)[A-Z_=\"'\\ \t\n#;$\{\}a-z0-9./:-]{0,200}"#) {
+            let file = FileId(0);
+            let in_bounds = |s: crate::model::Span| (s.end as usize) <= text.len() && s.start <= s.end;
+            for a in envfile::parse(file, &text) {
+                prop_assert!(in_bounds(a.span));
+                let words = split(&a.value, SplitRules { c_escapes: false, relax: true }).unwrap_or_default();
+                let args: Vec<Arg> = words
+                    .into_iter()
+                    .map(|w| Arg {
+                        raw: a.value[w.consumed.clone()].to_vec(),
+                        raw_index: w.source_index.iter().map(|i| i - w.consumed.start).collect(),
+                        chars: w.chars,
+                        via: "T".into(),
+                    })
+                    .collect();
+                for f in flags::parse(&args).flags {
+                    prop_assert!(in_bounds(f.span));
+                    if let Some(v) = f.value_span {
+                        prop_assert!(in_bounds(v));
+                    }
+                }
+            }
+            for s in unit::parse(file, &text) {
+                prop_assert!(in_bounds(s.span));
+                if let Ok(cmd) = unit::command(&s.value) {
+                    for w in &cmd.words {
+                        if let Some(span) = covering(&cmd.input[w.consumed.clone()]) {
+                            prop_assert!(in_bounds(span));
+                        }
+                    }
+                }
+                let _ = unit::environment(&s.value);
+            }
+        }
+    }
+}
