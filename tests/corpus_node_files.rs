@@ -107,7 +107,7 @@ const CASES: &[Case] = &[
         clean: INPUT_RULES, why: "the same field on 1.26 is ignored" },
     Case { file: "kubelet-config/coderdba-k8s-multinode-vm-as-pods-1__config.yaml", args: V129, with: &[], fail: &[],
         clean: INPUT_RULES,
-        why: "kubeconfig fields unknown to KubeletConfiguration: the kubelet falls back to lenient decoding with a warning" },
+        why: "kubeconfig fields unknown to KubeletConfiguration: a strict decoding error, after which the kubelet decodes leniently with a warning (kubelet codec)" },
     Case { file: "kubelet-config/huisebug-k8s1.12-Ecosphere__config.yaml", args: V129, with: &[], fail: &[],
         clean: INPUT_RULES, why: "readOnlyPort and hairpinMode have no rule" },
     Case { file: "kubelet-config/kubernetes-kubeadm-testdata__kubelet-instance-config.yaml", args: V134,

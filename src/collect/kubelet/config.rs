@@ -1,9 +1,12 @@
 //! The kubelet's config file (`--config`, a KubeletConfiguration) and kubeadm's
 //! `/var/lib/kubelet/instance-config.yaml`.
 //!
-//! The kubelet decodes the file strictly typed: a field of the wrong type, a missing or
-//! foreign `kind` makes it fail with `failed to load kubelet config file` and not start.
-//! Unknown fields only produce a warning (lenient fallback), so they are not reported here.
+//! The kubelet decodes the file strictly typed (`DecodeKubeletConfiguration` in
+//! `pkg/kubelet/kubeletconfig/util/codec`): a field of the wrong type, a missing or foreign
+//! `kind` makes it fail with `failed to load kubelet config file` and not start. Only
+//! *strict* errors (unknown or duplicate fields) fall back to lenient v1beta1 decoding with
+//! the warning "using lenient decoding as strict decoding failed", so unknown fields are not
+//! reported here.
 
 use crate::collect::tree::{self, Node, Value};
 use crate::collect::{Ctx, Read};
