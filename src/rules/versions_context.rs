@@ -46,7 +46,10 @@ impl ContainerdRelease<'_> {
 
 /// The containerd release: the version fact when known, else the one the config model was
 /// evaluated for (assumed from the config version).
-pub fn containerd_release<'a>(snap: &'a NodeSnapshot, cfg: &ContainerdConfig) -> ContainerdRelease<'a> {
+pub fn containerd_release<'a>(
+    snap: &'a NodeSnapshot,
+    cfg: &ContainerdConfig,
+) -> ContainerdRelease<'a> {
     if let Some(f) = &snap.versions.containerd {
         return ContainerdRelease {
             version: f.version.clone(),

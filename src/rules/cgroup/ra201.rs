@@ -2,7 +2,7 @@
 
 use crate::engine::{Area, Case, Emitter, Location, Rule, RuleMeta, Severity};
 use crate::model::containerd::{ContainerdConfig, CriLayout, Runtime};
-use crate::model::kubelet::KubeletSettings;
+use crate::model::kubelet::{KubeletSettings, Setting};
 use crate::model::{Component, InputKind, NodeSnapshot, Origin};
 use crate::rules::versions_context::{self, ContainerdRelease};
 
@@ -54,8 +54,22 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter) {
         ));
         return;
     }
-    let kubelet_driver = &kubelet.effective.cgroup_driver;
-    let containerd_driver = if runtime.systemd_cgroup.value { "systemd" } else { "cgroupfs" };
+    let kubelet_driver = match &kubelet.effective.cgroup_driver {
+        Setting::Known(e) => e,
+        Setting::Unknown { reason } => {
+            out.inconclusive(format!("the kubelet's cgroup driver is unknown: {reason}"));
+            return;
+        }
+        Setting::Unset => {
+            out.inconclusive("the kubelet's cgroup driver is not known");
+            return;
+        }
+    };
+    let containerd_driver = if runtime.systemd_cgroup.value {
+        "systemd"
+    } else {
+        "cgroupfs"
+    };
     if kubelet_driver.value == containerd_driver {
         return;
     }
@@ -75,6 +89,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter) {
                     release.describe()
                 ),
             )
+            .label("ignored: containerd decides")
             .impact(format!(
                 "Nothing breaks: pods get {containerd_driver} cgroups. The kubelet logs that its cgroupDriver option is deprecated, and the setting misleads whoever reads the node's config."
             ))
@@ -99,9 +114,17 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter) {
     };
     // Point at the side that is not systemd: the recommended state is systemd on both.
     let (primary, related, related_label) = if containerd_driver == "cgroupfs" {
-        (containerd_at, kubelet_at, format!("the kubelet uses {}", kubelet_driver.value))
+        (
+            containerd_at,
+            kubelet_at,
+            format!("the kubelet uses {}", kubelet_driver.value),
+        )
     } else {
-        (kubelet_at, containerd_at, "containerd uses systemd".to_string())
+        (
+            kubelet_at,
+            containerd_at,
+            "containerd uses systemd".to_string(),
+        )
     };
     let mut f = out
         .finding(
@@ -110,9 +133,9 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter) {
             format!(
                 "the kubelet uses the {} cgroup driver ({}) but containerd's default runtime {:?} uses {containerd_driver} ({})",
                 kubelet_driver.value,
-                origin_text(&kubelet_driver.origin, "kubelet default"),
+                origin_text(snap, &kubelet_driver.origin),
                 runtime.name,
-                origin_text(&runtime.systemd_cgroup.origin, "SystemdCgroup"),
+                origin_text(snap, &runtime.systemd_cgroup.origin),
             ),
         )
         .label(if containerd_driver == "cgroupfs" {
@@ -146,7 +169,11 @@ fn takes_driver_from_cri(
     if !release.is_2x() {
         return false;
     }
-    let gate = kubelet.config.as_ref().and_then(|c| c.feature_gate(GATE)).map(|g| g.value);
+    let gate = kubelet
+        .config
+        .present()
+        .and_then(|c| c.feature_gate(GATE))
+        .map(|g| g.value);
     let Some(k) = &snap.versions.kubelet else {
         out.assume(format!(
             "kubelet version unknown: assumed to use its own cgroup driver (true before 1.31 or with {GATE} off)"
@@ -165,24 +192,30 @@ fn takes_driver_from_cri(
     }
 }
 
-fn origin_text(origin: &Origin, what: &str) -> String {
+/// "set in /var/lib/kubelet/config.yaml", or the default's reason.
+fn origin_text(snap: &NodeSnapshot, origin: &Origin) -> String {
     match origin {
-        Origin::Set(_) => format!("{what} as set"),
+        Origin::Set(span) => format!("set in {}", snap.sources.get(span.file).host_path),
         Origin::Default { note } => note.clone(),
     }
 }
 
 fn kubelet_location(kubelet: &KubeletSettings, cfg: &ContainerdConfig) -> Location {
-    if let Some(span) = kubelet.effective.cgroup_driver.span() {
+    if let Some(span) = kubelet
+        .effective
+        .cgroup_driver
+        .known()
+        .and_then(|e| e.span())
+    {
         return Location::Span(span);
     }
-    if let Some(c) = &kubelet.config {
+    if let Some(c) = kubelet.config.present() {
         return Location::Path(c.path.clone());
     }
-    kubelet
-        .flag_sources
-        .first()
-        .map_or_else(|| Location::Path(cfg.path.clone()), |s| Location::Path(s.path.clone()))
+    kubelet.flag_sources.first().map_or_else(
+        || Location::Path(cfg.path.clone()),
+        |s| Location::Path(s.path.clone()),
+    )
 }
 
 fn containerd_location(runtime: &Runtime, cfg: &ContainerdConfig) -> Location {
@@ -197,8 +230,12 @@ fn containerd_location(runtime: &Runtime, cfg: &ContainerdConfig) -> Location {
 fn fix_text(layout: CriLayout, runtime: &str) -> String {
     let table = match layout {
         CriLayout::V1 => format!("[plugins.cri.containerd.runtimes.{runtime}.options]"),
-        CriLayout::V2 => format!("[plugins.\"io.containerd.grpc.v1.cri\".containerd.runtimes.{runtime}.options]"),
-        CriLayout::V3 => format!("[plugins.'io.containerd.cri.v1.runtime'.containerd.runtimes.{runtime}.options]"),
+        CriLayout::V2 => {
+            format!("[plugins.\"io.containerd.grpc.v1.cri\".containerd.runtimes.{runtime}.options]")
+        }
+        CriLayout::V3 => format!(
+            "[plugins.'io.containerd.cri.v1.runtime'.containerd.runtimes.{runtime}.options]"
+        ),
     };
     format!(
         "Use systemd on both (required with cgroup v2): in /etc/containerd/config.toml set\n  {table}\n    SystemdCgroup = true\nand in /var/lib/kubelet/config.yaml `cgroupDriver: systemd` (remove any --cgroup-driver flag). Drain the node, restart containerd, then the kubelet; changing the driver of a node that ran pods can break sandbox re-creation (reprovisioning is safest)."

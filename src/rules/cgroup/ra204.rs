@@ -51,8 +51,14 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter) {
     release.note_assumption(out);
     let table = match cfg.cri.layout {
         CriLayout::V1 => format!("[plugins.cri.containerd.runtimes.{}.options]", runtime.name),
-        CriLayout::V2 => format!("[plugins.\"io.containerd.grpc.v1.cri\".containerd.runtimes.{}.options]", runtime.name),
-        CriLayout::V3 => format!("[plugins.'io.containerd.cri.v1.runtime'.containerd.runtimes.{}.options]", runtime.name),
+        CriLayout::V2 => format!(
+            "[plugins.\"io.containerd.grpc.v1.cri\".containerd.runtimes.{}.options]",
+            runtime.name
+        ),
+        CriLayout::V3 => format!(
+            "[plugins.'io.containerd.cri.v1.runtime'.containerd.runtimes.{}.options]",
+            runtime.name
+        ),
     };
     let containerd_at = runtime
         .systemd_cgroup

@@ -8,7 +8,8 @@ pub fn normalize(image: &str) -> String {
         None => (image, None),
     };
     let first = name.split('/').next().unwrap_or("");
-    let has_registry = name.contains('/') && (first.contains('.') || first.contains(':') || first == "localhost");
+    let has_registry =
+        name.contains('/') && (first.contains('.') || first.contains(':') || first == "localhost");
     let mut full = if has_registry {
         name.to_string()
     } else if name.contains('/') {
@@ -38,10 +39,19 @@ mod tests {
     #[test]
     fn normalizes_like_containerd() {
         assert_eq!(normalize("pause:3.9"), "docker.io/library/pause:3.9");
-        assert_eq!(normalize("rancher/pause:3.6"), "docker.io/rancher/pause:3.6");
+        assert_eq!(
+            normalize("rancher/pause:3.6"),
+            "docker.io/rancher/pause:3.6"
+        );
         assert_eq!(normalize("k8s.gcr.io/pause"), "k8s.gcr.io/pause:latest");
-        assert_eq!(normalize("localhost:5000/pause:1"), "localhost:5000/pause:1");
-        assert_eq!(normalize("registry.k8s.io/pause@sha256:abc"), "registry.k8s.io/pause@sha256:abc");
+        assert_eq!(
+            normalize("localhost:5000/pause:1"),
+            "localhost:5000/pause:1"
+        );
+        assert_eq!(
+            normalize("registry.k8s.io/pause@sha256:abc"),
+            "registry.k8s.io/pause@sha256:abc"
+        );
         assert_eq!(registry("k8s.gcr.io/pause:3.6"), "k8s.gcr.io");
     }
 }

@@ -37,7 +37,9 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter) {
     if kubelet_version.is_some_and(|k| k.version.below(1, 24, 0)) {
         out.not_applicable(format!(
             "{} predates the deprecation (1.24)",
-            kubelet_version.map(|k| describe(Component::Kubelet, k)).unwrap_or_default()
+            kubelet_version
+                .map(|k| describe(Component::Kubelet, k))
+                .unwrap_or_default()
         ));
         return;
     }
@@ -84,10 +86,16 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter) {
     }
 }
 
-fn flag_file(kubelet: &crate::model::kubelet::KubeletSettings, flag: &crate::model::kubelet::Flag) -> String {
+fn flag_file(
+    kubelet: &crate::model::kubelet::KubeletSettings,
+    flag: &crate::model::kubelet::Flag,
+) -> String {
     kubelet
         .flag_sources
         .iter()
         .find(|s| s.file == flag.span.file)
-        .map_or_else(|| "the kubelet command line".to_string(), |s| s.path.clone())
+        .map_or_else(
+            || "the kubelet command line".to_string(),
+            |s| s.path.clone(),
+        )
 }

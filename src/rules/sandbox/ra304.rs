@@ -22,14 +22,18 @@ static META: RuleMeta = RuleMeta {
 pub static RULE: Rule = Rule { meta: &META, check };
 
 fn check(snap: &NodeSnapshot, out: &mut Emitter) {
-    let (Some(kubelet), Some(containerd)) = (&snap.versions.kubelet, &snap.versions.containerd) else {
+    let (Some(kubelet), Some(containerd)) = (&snap.versions.kubelet, &snap.versions.containerd)
+    else {
         out.inconclusive("needs both the kubelet and the containerd version (pass --kubernetes-version and --containerd-version, or --node-file)");
         return;
     };
     let k = &kubelet.version;
     let c = &containerd.version;
     if k.below(1, 29, 0) {
-        out.not_applicable(format!("{}: the kubelet itself protects the pause image before 1.29", describe(Component::Kubelet, kubelet)));
+        out.not_applicable(format!(
+            "{}: the kubelet itself protects the pause image before 1.29",
+            describe(Component::Kubelet, kubelet)
+        ));
         return;
     }
     if c.major >= 2 || c.at_least(1, 7, 3) || (c.is_line(1, 6) && c.at_least(1, 6, 22)) {

@@ -22,12 +22,16 @@ static META: RuleMeta = RuleMeta {
 pub static RULE: Rule = Rule { meta: &META, check };
 
 fn check(snap: &NodeSnapshot, out: &mut Emitter) {
-    let (Some(kubelet), Some(containerd)) = (&snap.versions.kubelet, &snap.versions.containerd) else {
+    let (Some(kubelet), Some(containerd)) = (&snap.versions.kubelet, &snap.versions.containerd)
+    else {
         out.inconclusive("needs both the kubelet and the containerd version (pass --kubernetes-version and --containerd-version, or --node-file)");
         return;
     };
     if kubelet.version.below(1, 26, 0) {
-        out.not_applicable(format!("{} still speaks CRI v1alpha2", describe(Component::Kubelet, kubelet)));
+        out.not_applicable(format!(
+            "{} still speaks CRI v1alpha2",
+            describe(Component::Kubelet, kubelet)
+        ));
         return;
     }
     if containerd.version.at_least(1, 6, 0) {

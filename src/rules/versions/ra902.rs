@@ -44,16 +44,65 @@ const MATRIX: &[((u64, u64), &[(u64, u64, u64)])] = &[
 
 /// End of life per line (RELEASES.md HEAD); "Sep 2026"/"Mar 2027" taken as month ends.
 const END_OF_LIFE_DATES: &[((u64, u64), Date, &str)] = &[
-    ((1, 6), Date { year: 2025, month: 8, day: 23 }, "2025-08-23"),
-    ((1, 7), Date { year: 2026, month: 9, day: 30 }, "September 2026 (extended LTS)"),
-    ((2, 0), Date { year: 2027, month: 3, day: 31 }, "March 2027 (extended LTS)"),
-    ((2, 1), Date { year: 2026, month: 7, day: 3 }, "2026-07-03"),
-    ((2, 2), Date { year: 2026, month: 11, day: 6 }, "2026-11-06"),
-    ((2, 3), Date { year: 2028, month: 4, day: 30 }, "2028-04-30 (LTS)"),
+    (
+        (1, 6),
+        Date {
+            year: 2025,
+            month: 8,
+            day: 23,
+        },
+        "2025-08-23",
+    ),
+    (
+        (1, 7),
+        Date {
+            year: 2026,
+            month: 9,
+            day: 30,
+        },
+        "September 2026 (extended LTS)",
+    ),
+    (
+        (2, 0),
+        Date {
+            year: 2027,
+            month: 3,
+            day: 31,
+        },
+        "March 2027 (extended LTS)",
+    ),
+    (
+        (2, 1),
+        Date {
+            year: 2026,
+            month: 7,
+            day: 3,
+        },
+        "2026-07-03",
+    ),
+    (
+        (2, 2),
+        Date {
+            year: 2026,
+            month: 11,
+            day: 6,
+        },
+        "2026-11-06",
+    ),
+    (
+        (2, 3),
+        Date {
+            year: 2028,
+            month: 4,
+            day: 30,
+        },
+        "2028-04-30 (LTS)",
+    ),
 ];
 
 fn check(snap: &NodeSnapshot, out: &mut Emitter) {
-    let (Some(kubelet), Some(containerd)) = (&snap.versions.kubelet, &snap.versions.containerd) else {
+    let (Some(kubelet), Some(containerd)) = (&snap.versions.kubelet, &snap.versions.containerd)
+    else {
         out.inconclusive("needs both the kubelet and the containerd version (pass --kubernetes-version and --containerd-version, or --node-file)");
         return;
     };
@@ -81,7 +130,10 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter) {
         .emit();
     } else if let Some((_, lines)) = MATRIX.iter().find(|((ma, mi), _)| k.is_line(*ma, *mi)) {
         if let Some(minimum) = outside(c, lines) {
-            let supported: Vec<String> = lines.iter().map(|(a, b, p)| format!("{a}.{b}.{p}+")).collect();
+            let supported: Vec<String> = lines
+                .iter()
+                .map(|(a, b, p)| format!("{a}.{b}.{p}+"))
+                .collect();
             out.finding(
                 &OUTSIDE,
                 at.clone(),
@@ -112,7 +164,9 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter) {
     let today = snap.policy.today;
     if let (Some(today), Some((_, eol, label))) = (
         today,
-        END_OF_LIFE_DATES.iter().find(|((ma, mi), _, _)| c.is_line(*ma, *mi)),
+        END_OF_LIFE_DATES
+            .iter()
+            .find(|((ma, mi), _, _)| c.is_line(*ma, *mi)),
     ) && *eol < today
     {
         out.finding(
