@@ -3,6 +3,7 @@
 //! [`Section`]; both renderings (human, JSON) come from the same sections.
 
 mod containerd;
+mod hosts;
 mod view;
 
 use crate::model::NodeSnapshot;
@@ -15,6 +16,7 @@ pub fn sections(snapshot: &NodeSnapshot) -> Vec<Section> {
         view::inputs(snapshot),
         view::versions(snapshot),
         containerd::section(snapshot),
+        hosts::section(snapshot),
     ]
 }
 
