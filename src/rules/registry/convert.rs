@@ -85,8 +85,11 @@ pub fn mirror_with<'c>(
         // `*` endpoints are tried for every registry, then that registry itself: no server.
         None
     } else {
-        if !order.iter().any(|e| url_host(e) == registry) {
-            order.push(upstream(registry));
+        let up = upstream(registry);
+        // containerd appends the upstream unless an endpoint has the registry's own host; an
+        // endpoint that already is the upstream URL would only be tried twice.
+        if !order.iter().any(|e| url_host(e) == registry) && order.last() != Some(&up) {
+            order.push(up);
         }
         // The last endpoint is tried last, as `server` is.
         order.pop()

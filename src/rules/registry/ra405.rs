@@ -5,7 +5,7 @@ use crate::model::hosts::{
     DOCKER_HUB_ALIASES, FileCheck, HostSettings, HostsConfig, HostsFile, HostsRoot, KeySuggestion,
     NamespaceKind, host_paths, lookup, url_host,
 };
-use crate::model::{InputKind, NodeSnapshot};
+use crate::model::{InputKind, NodeSnapshot, Problem};
 
 use super::{Release, convert, searched_roots};
 
@@ -108,10 +108,28 @@ fn fallback(f: &HostsFile) -> String {
 
 fn check(snap: &NodeSnapshot, out: &mut Emitter) {
     let hosts = &snap.registry_hosts;
+    let unreadable: Vec<&str> = snap
+        .problems
+        .iter()
+        .filter(|p| {
+            p.kind == InputKind::HostsToml && matches!(p.problem, Problem::Unreadable { .. })
+        })
+        .map(|p| p.path.as_str())
+        .collect();
     if hosts.files.is_empty() {
-        let roots: Vec<&str> = hosts.roots.iter().map(|r| r.path.as_str()).collect();
-        out.not_applicable(format!("no hosts.toml files under {}", roots.join(", ")));
+        if unreadable.is_empty() {
+            let roots: Vec<&str> = hosts.roots.iter().map(|r| r.path.as_str()).collect();
+            out.not_applicable(format!("no hosts.toml files under {}", roots.join(", ")));
+        } else {
+            out.inconclusive(format!("could not read {} (RA001)", unreadable.join(", ")));
+        }
         return;
+    }
+    if !unreadable.is_empty() {
+        out.assume(format!(
+            "not checked, unreadable (RA001): {}",
+            unreadable.join(", ")
+        ));
     }
     let release = Release::of(snap, snap.containerd.present(), out);
     let searched = searched_roots(snap, &release);
