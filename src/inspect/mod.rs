@@ -3,7 +3,11 @@
 //! [`Section`]; both renderings (human, JSON) come from the same sections.
 
 mod containerd;
+mod crictl;
+mod docker;
 mod hosts;
+mod kubelet;
+mod node;
 mod view;
 
 use crate::model::NodeSnapshot;
@@ -17,6 +21,10 @@ pub fn sections(snapshot: &NodeSnapshot) -> Vec<Section> {
         view::versions(snapshot),
         containerd::section(snapshot),
         hosts::section(snapshot),
+        kubelet::section(snapshot),
+        crictl::section(snapshot),
+        docker::section(snapshot),
+        node::section(snapshot),
     ]
 }
 
