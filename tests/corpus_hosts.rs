@@ -1,5 +1,6 @@
-//! The real-world hosts.toml files (and the registry-related containerd configs) of the
-//! shared corpus, placed where they would sit on a node and audited through the binary.
+//! The real-world hosts.toml files (and the registry-related containerd configs and Docker
+//! daemon.json files) of the shared corpus, placed where they would sit on a node and audited
+//! through the binary.
 //!
 //! Each corpus file has at least one row below; a hosts.toml in the corpus without a row
 //! fails the test. A row states the exact set of RA4xx (rule, case) findings the file must
@@ -199,6 +200,38 @@ const CONFIGS: &[ConfigRow] = &[
     },
 ];
 
+/// A corpus daemon.json with registry settings, on a node whose containerd has config_path
+/// but no hosts.toml yet.
+struct DaemonRow {
+    file: &'static str,
+    expect: &'static [(&'static str, &'static str)],
+    why: &'static str,
+}
+
+const DAEMONS: &[DaemonRow] = &[
+    DaemonRow {
+        file: "eliu-kubeadm-vagrant__daemon.json",
+        expect: &[("RA407", "registry-mirror")],
+        why: "manifest: registry-mirrors without a scheme (dockerd 20.10 refuses them: `invalid mirror: \
+              unsupported scheme`); not carried over either way",
+    },
+    DaemonRow {
+        file: "guslgogo20-proworks-k8s-resources__daemon.json",
+        expect: &[("RA407", "insecure-registry")],
+        why: "manifest: insecure registry (ip:port) must be re-expressed as hosts.toml",
+    },
+    DaemonRow {
+        file: "13567436138-kubernetes-yamls__daemon.json",
+        expect: &[("RA407", "registry-mirror")],
+        why: "manifest: aliyun registry mirror must be migrated to hosts.toml",
+    },
+    DaemonRow {
+        file: "htchien-harbor_study__daemon.json",
+        expect: &[("RA407", "insecure-registry")],
+        why: "manifest: insecure registry (bare IP) to migrate",
+    },
+];
+
 fn write(root: &Path, host_path: &str, text: &str) {
     let p = root.join(host_path.trim_start_matches('/'));
     fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
@@ -383,4 +416,58 @@ fn registry_secrets_are_never_printed() {
         .expect("run inspect");
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(!text.contains("SECRET"), "inspect leaks a secret:\n{text}");
+}
+
+#[test]
+fn corpus_daemon_json_registries_meet_the_manifest() {
+    let Some(corpus) = corpus() else { return };
+    let dir = corpus.join("docker-daemon");
+    let mut names: Vec<String> = fs::read_dir(&dir)
+        .expect("corpus docker-daemon directory")
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    let mut failures = Vec::new();
+    for name in &names {
+        let text = fs::read_to_string(dir.join(name)).expect("read corpus file");
+        let row = DAEMONS.iter().find(|r| r.file == name.as_str());
+        // Every daemon.json with registry settings must have a row; the others must not
+        // produce RA407 findings.
+        if row.is_none()
+            && (text.contains("insecure-registries") || text.contains("registry-mirrors"))
+        {
+            failures.push(format!("{name}: has registry settings but no row"));
+            continue;
+        }
+        let root = tempfile::tempdir().expect("tempdir");
+        write(
+            root.path(),
+            "/etc/containerd/config.toml",
+            config_for("1.7.20"),
+        );
+        write(root.path(), "/etc/docker/daemon.json", &text);
+        let args = vec!["--containerd-version".to_string(), "1.7.20".to_string()];
+        let report = match run_json(root.path(), &args, &[]) {
+            Ok(r) => r,
+            Err(e) => {
+                failures.push(format!("{name}: {e}"));
+                continue;
+            }
+        };
+        let (got, summary) = registry_findings(&report);
+        let want = expected(row.map_or(&[], |r| r.expect));
+        if got != want {
+            failures.push(format!(
+                "{name}: got {got:?}, expected {want:?}\n  ({})\n{summary}",
+                row.map_or("no registry settings", |r| r.why)
+            ));
+        }
+    }
+    for row in DAEMONS {
+        if !names.iter().any(|n| n == row.file) {
+            failures.push(format!("{}: row for a file not in the corpus", row.file));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }
