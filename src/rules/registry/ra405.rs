@@ -42,6 +42,11 @@ static CAPABILITIES: Case = Case {
     id: "capabilities",
     severity: Severity::Warning,
 };
+/// No host (mirror or server) may resolve: every tag pull fails.
+static NO_RESOLVE_HOST: Case = Case {
+    id: "no-resolve-host",
+    severity: Severity::Error,
+};
 static NESTED: Case = Case {
     id: "nested-host",
     severity: Severity::Warning,
@@ -77,6 +82,7 @@ static META: RuleMeta = RuleMeta {
         &UNKNOWN_KEY,
         &KEY_NOT_IN_RELEASE,
         &CAPABILITIES,
+        &NO_RESOLVE_HOST,
         &NESTED,
         &OUTSIDE,
         &UNREACHABLE,
@@ -424,6 +430,12 @@ fn missing_certs(out: &mut Emitter, release: &Release<'_>, f: &HostsFile, parsed
     }
 }
 
+/// Resolving a tag needs both `pull` and `resolve` (containerd 1.6.20 skipped a host with
+/// `["resolve"]` alone and answered `no resolve hosts: not found` when no host had both).
+fn resolves(s: &HostSettings) -> bool {
+    s.can("pull") && s.can("resolve")
+}
+
 fn capabilities(out: &mut Emitter, release: &Release<'_>, f: &HostsFile, parsed: &HostsConfig) {
     for h in &parsed.hosts {
         if let Some(caps) = h
@@ -437,11 +449,14 @@ fn capabilities(out: &mut Emitter, release: &Release<'_>, f: &HostsFile, parsed:
                     &CAPABILITIES,
                     Location::Span(caps.span),
                     format!(
-                        "{} has no `pull` capability: containerd never fetches images from it",
+                        "{} has no `pull` capability: containerd never fetches from it, nor resolves tags there",
                         h.url.value
                     ),
                 )
-                .impact("Image content is never downloaded from this host; every pull uses the next host or the server.")
+                .impact(
+                    "The host is skipped for every pull (resolving a tag needs `pull` and `resolve`, seen with \
+                     containerd 1.6.20); pulls use the next host or the server.",
+                )
                 .fix(format!(
                     "If it is a mirror, give it `capabilities = [\"pull\", \"resolve\"]` (or `[\"pull\"]` for an \
                      untrusted public mirror) in [host.\"{}\"].",
@@ -452,14 +467,48 @@ fn capabilities(out: &mut Emitter, release: &Release<'_>, f: &HostsFile, parsed:
             release.tag(b).emit();
         }
     }
+    // Without a `server` the registry itself is tried last with every capability; a written
+    // server takes the top-level capabilities.
+    let server_resolves = parsed.server.is_none() || resolves(&parsed.defaults);
+    let any_mirror_resolves = parsed.hosts.iter().any(|h| resolves(&h.settings));
+    if !server_resolves && !any_mirror_resolves {
+        let at = parsed
+            .defaults
+            .capabilities
+            .as_ref()
+            .map(|c| c.span)
+            .or_else(|| parsed.hosts.first().map(|h| h.url.span))
+            .map_or_else(|| Location::Path(f.path.clone()), Location::Span);
+        let b = out
+            .finding(
+                &NO_RESOLVE_HOST,
+                at,
+                format!(
+                    "No host in {} may resolve tags: neither a [host] nor the server has both `pull` and `resolve`",
+                    f.path
+                ),
+            )
+            .impact(format!(
+                "Every `image:tag` pull from {} fails: `failed to resolve reference \"...\": no resolve hosts: not \
+                 found` (seen with containerd 1.6.20).",
+                target(f)
+            ))
+            .fix(
+                "Give the registry itself (or a trusted mirror) `capabilities = [\"pull\", \"resolve\"]`, or remove \
+                 the top-level `capabilities` so `server` gets every capability.",
+            )
+            .key(format!("{}:capabilities", f.path))
+            .label("no resolve host");
+        release.tag(b).emit();
+        return;
+    }
     // Tags resolve at the first host that may resolve; when no mirror may, every tag pull goes
-    // upstream even though mirrors are configured.
+    // to the server even though mirrors are configured.
     let pull_only: Vec<&crate::model::hosts::HostEntry> = parsed
         .hosts
         .iter()
         .filter(|h| h.settings.can("pull") && !h.settings.can("resolve"))
         .collect();
-    let any_mirror_resolves = parsed.hosts.iter().any(|h| h.settings.can("resolve"));
     let Some(first) = pull_only.first() else {
         return;
     };
@@ -473,12 +522,6 @@ fn capabilities(out: &mut Emitter, release: &Release<'_>, f: &HostsFile, parsed:
         },
         |s| s.value.clone(),
     );
-    let server_resolves = parsed.server.is_none() || server_can_resolve(&parsed.defaults);
-    let where_ = if server_resolves {
-        format!("at {resolver}")
-    } else {
-        "nowhere (the server's own capabilities exclude `resolve` too), so they fail".to_string()
-    };
     let urls: Vec<&str> = pull_only.iter().map(|h| h.url.value.as_str()).collect();
     let at = first
         .settings
@@ -490,7 +533,7 @@ fn capabilities(out: &mut Emitter, release: &Release<'_>, f: &HostsFile, parsed:
             &CAPABILITIES,
             at,
             format!(
-                "No mirror in {} may resolve tags (without `resolve`: {}): tag pulls resolve {where_}",
+                "No mirror in {} may resolve tags (without `resolve`: {}): tag pulls resolve at {resolver}",
                 f.path,
                 urls.join(", ")
             ),
@@ -509,10 +552,6 @@ fn capabilities(out: &mut Emitter, release: &Release<'_>, f: &HostsFile, parsed:
         .key(format!("{}:{}.capabilities", f.path, first.url.value))
         .label("pull only");
     release.tag(b).emit();
-}
-
-fn server_can_resolve(defaults: &HostSettings) -> bool {
-    defaults.can("resolve")
 }
 
 fn unknown_keys(out: &mut Emitter, release: &Release<'_>, f: &HostsFile, parsed: &HostsConfig) {
