@@ -1,0 +1,279 @@
+//! RA101 cri-plugin-disabled.
+//!
+//! A containerd that is not the kubelet's runtime may disable CRI on purpose (Talos runs a
+//! system containerd without it next to the CRI one). So the severity follows what links this
+//! containerd to the kubelet: the kubelet's endpoint when it is known, else the config itself.
+
+use crate::engine::{Area, Case, Emitter, Rule, RuleMeta, Severity};
+use crate::model::containerd::ContainerdConfig;
+use crate::model::{InputKind, NodeSnapshot, Span, Spanned};
+
+use super::common::{self, Release};
+
+static DISABLED: Case = Case {
+    id: "disabled",
+    severity: Severity::Error,
+};
+
+static OTHER_RUNTIME: Case = Case {
+    id: "disabled-kubelet-uses-other-runtime",
+    severity: Severity::Note,
+};
+
+static UNLINKED: Case = Case {
+    id: "disabled-no-kubelet-link",
+    severity: Severity::Note,
+};
+
+static META: RuleMeta = RuleMeta {
+    id: "RA101",
+    name: "cri-plugin-disabled",
+    area: Area::Containerd,
+    summary: "disabled_plugins turns off the CRI plugin the kubelet needs",
+    cases: &[&DISABLED, &OTHER_RUNTIME, &UNLINKED],
+    inputs: &[
+        InputKind::ContainerdConfig,
+        InputKind::KubeletFlags,
+        InputKind::KubeletConfig,
+    ],
+    doc: include_str!("../../../rules/RA101.md"),
+};
+
+pub static RULE: Rule = Rule { meta: &META, check };
+
+/// The kubelet's view of the runtime socket.
+enum KubeletLink {
+    /// No kubelet configuration on this node, or no way to tell its endpoint.
+    Unknown,
+    /// The kubelet talks (or will talk, once switched from Docker) to this containerd.
+    ThisContainerd(String),
+    /// The kubelet talks to another CRI runtime's socket.
+    Other {
+        endpoint: String,
+        span: Option<Span>,
+    },
+}
+
+fn check(snap: &NodeSnapshot, out: &mut Emitter) {
+    let Some(cfg) = out.need(&snap.containerd, "containerd config") else {
+        return;
+    };
+    let release = Release::of(snap, cfg, out);
+    let disabling: Vec<&Spanned<String>> = cfg
+        .disabled_plugins
+        .iter()
+        .filter(|p| {
+            // An entry that stops containerd altogether is RA102's finding.
+            !common::fatal_short_name(&p.value, cfg, p.span, &release)
+                && common::designated_plugin(&p.value, cfg, p.span, &release)
+                    .is_some_and(|id| common::cri_plugin_ids(&release).contains(&id.as_str()))
+        })
+        .collect();
+    if disabling.is_empty() {
+        return;
+    }
+    let link = kubelet_link(snap, cfg);
+    let configured = cri_configured(cfg);
+    for entry in disabling {
+        report(snap, cfg, &release, entry, &link, configured, out);
+    }
+}
+
+fn report(
+    snap: &NodeSnapshot,
+    cfg: &ContainerdConfig,
+    release: &Release<'_>,
+    entry: &Spanned<String>,
+    link: &KubeletLink,
+    configured: Option<Span>,
+    out: &mut Emitter,
+) {
+    let socket = normalize_socket(&cfg.grpc_address.value);
+    let what = if entry.value == "io.containerd.cri.v1.images" {
+        "the CRI image service, which the CRI plugin depends on,"
+    } else if entry.value == "io.containerd.cri.v1.runtime" {
+        "the CRI runtime service, which the CRI plugin depends on,"
+    } else {
+        "the CRI plugin"
+    };
+    let message = format!(
+        "`disabled_plugins` entry {:?} turns off {what} on {}: this containerd (socket {socket}) serves no Kubernetes CRI API",
+        entry.value,
+        release.describe()
+    );
+    let impact = format!(
+        "kubeadm preflight fails with `[ERROR CRI]: container runtime is not running: ... validate service \
+         connection: CRI v1 runtime API is not implemented for endpoint \"unix://{socket}\": rpc error: code = \
+         Unimplemented desc = unknown service runtime.v1.RuntimeService`; the kubelet cannot create any pod and \
+         the node stays NotReady (older stacks: `unknown service runtime.v1alpha2.RuntimeService`)."
+    );
+    let remaining = cfg.disabled_plugins.len() > 1;
+    let docker_note = if entry.value == "cri" {
+        " Docker's containerd.io package ships this line; `containerd config default > /etc/containerd/config.toml` \
+         writes a complete config with CRI enabled instead."
+    } else {
+        ""
+    };
+    let delete = format!(
+        "delete {:?} from `disabled_plugins`{} in {} and restart containerd (`systemctl restart containerd`).{docker_note}",
+        entry.value,
+        if remaining {
+            ""
+        } else {
+            " (or the whole `disabled_plugins = [...]` line)"
+        },
+        common::file_of(snap, entry.span)
+    );
+    let (case, message, impact) = match link {
+        KubeletLink::ThisContainerd(why) => {
+            (&DISABLED, format!("{message}; {why}"), impact.clone())
+        }
+        KubeletLink::Other { endpoint, .. } => (
+            &OTHER_RUNTIME,
+            format!(
+                "{message}. The kubelet's runtime endpoint is {endpoint}, another socket, so this may be on purpose \
+                 (a system containerd next to the one serving CRI)"
+            ),
+            format!(
+                "None for the kubelet as long as {endpoint} is served by another CRI runtime. If this containerd is \
+                 meant to become the kubelet's runtime: {impact}"
+            ),
+        ),
+        KubeletLink::Unknown => {
+            if let Some(why) = docker_signature(entry).or_else(|| {
+                configured.map(|s| {
+                    format!(
+                        "the same config sets CRI settings ({}), so CRI is meant to run",
+                        common::at_line(snap, s)
+                    )
+                })
+            }) {
+                (&DISABLED, format!("{message}; {why}"), impact.clone())
+            } else {
+                (
+                    &UNLINKED,
+                    format!(
+                        "{message}. No kubelet configuration on this node names a runtime endpoint, and the config \
+                         sets no CRI settings, so this containerd may not be meant to serve the kubelet"
+                    ),
+                    format!(
+                        "None if another runtime serves the kubelet. If the kubelet is to use this containerd: {impact}"
+                    ),
+                )
+            }
+        }
+    };
+    let fix = if std::ptr::eq(case, &DISABLED) {
+        capitalized(&delete)
+    } else {
+        format!(
+            "Nothing to do if another runtime serves the kubelet. If this containerd is to serve it, {delete}"
+        )
+    };
+    let mut b = out
+        .finding(case, entry.span, message)
+        .impact(impact)
+        .fix(fix)
+        .key("disabled_plugins")
+        .label("disables CRI")
+        .actual(entry.value.clone());
+    if let KubeletLink::Other {
+        span: Some(span), ..
+    } = link
+    {
+        b = b.related(*span, "the kubelet's runtime endpoint");
+    }
+    release.tag(b).emit();
+}
+
+fn capitalized(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_uppercase().chain(c).collect())
+        .unwrap_or_default()
+}
+
+/// Docker's containerd.io package disables CRI with exactly the short name `cri`
+/// (docker/containerd-packaging `common/containerd.toml`): a package default, not a decision.
+fn docker_signature(entry: &Spanned<String>) -> Option<String> {
+    (entry.value == "cri").then(|| {
+        "`\"cri\"` is what Docker's containerd.io package ships, and this node is moving from Docker to containerd"
+            .to_string()
+    })
+}
+
+/// The header of a CRI table this config writes, if any: someone configured CRI.
+fn cri_configured(cfg: &ContainerdConfig) -> Option<Span> {
+    cfg.cri.tables.first().map(|t| t.span)
+}
+
+/// What the kubelet's configuration says about the socket it uses.
+fn kubelet_link(snap: &NodeSnapshot, cfg: &ContainerdConfig) -> KubeletLink {
+    let Some(kubelet) = snap.kubelet.present() else {
+        return KubeletLink::Unknown;
+    };
+    let socket = normalize_socket(&cfg.grpc_address.value);
+    let (endpoint, span) = match &kubelet.effective.runtime_endpoint {
+        Some(e) => (e.value.clone(), e.span()),
+        None => {
+            // Unset: dockershim up to kubelet 1.23, containerd's default socket from 1.24.
+            let Some(v) = snap.versions.kubelet.as_ref() else {
+                return KubeletLink::ThisContainerd(
+                    "the kubelet on this node sets no runtime endpoint, so it uses the default one, which is containerd's \
+                     from kubelet 1.24 (dockershim before)"
+                        .to_string(),
+                );
+            };
+            if v.version.below(1, 24, 0) {
+                return KubeletLink::ThisContainerd(format!(
+                    "the kubelet {} still uses dockershim, and this containerd is what it moves to",
+                    v.version
+                ));
+            }
+            ("unix:///run/containerd/containerd.sock".to_string(), None)
+        }
+    };
+    let path = normalize_socket(&endpoint);
+    if is_docker_socket(&path) {
+        return KubeletLink::ThisContainerd(format!(
+            "the kubelet still talks to Docker ({endpoint}), and this containerd is what it moves to"
+        ));
+    }
+    if path == socket {
+        return KubeletLink::ThisContainerd(format!(
+            "the kubelet's runtime endpoint {endpoint} is this containerd's socket"
+        ));
+    }
+    KubeletLink::Other { endpoint, span }
+}
+
+fn is_docker_socket(path: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    matches!(name, "dockershim.sock" | "docker.sock" | "cri-dockerd.sock")
+}
+
+/// A socket path as the kernel sees it: no `unix://`, `/var/run` is `/run`.
+fn normalize_socket(endpoint: &str) -> String {
+    let path = endpoint.strip_prefix("unix://").unwrap_or(endpoint);
+    match path.strip_prefix("/var/run/") {
+        Some(rest) => format!("/run/{rest}"),
+        None => path.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sockets_compare_as_the_kernel_sees_them() {
+        assert_eq!(
+            normalize_socket("unix:///var/run/containerd/containerd.sock"),
+            "/run/containerd/containerd.sock"
+        );
+        assert_eq!(normalize_socket("/run/x.sock"), "/run/x.sock");
+        assert!(is_docker_socket("/run/dockershim.sock"));
+        assert!(is_docker_socket("/run/cri-dockerd.sock"));
+        assert!(!is_docker_socket("/run/containerd/containerd.sock"));
+    }
+}
