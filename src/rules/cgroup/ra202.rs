@@ -197,8 +197,8 @@ fn plugin_level(cfg: &ContainerdConfig, release: &Release<'_>, span: Span, out: 
     } else {
         (
             format!(
-                "Plugin-level `systemd_cgroup = true` no longer exists in {} (removed in 2.0): it is ignored and \
-                 the runc runtimes keep the cgroupfs driver",
+                "Plugin-level `systemd_cgroup = true` no longer exists in {}: containerd 2.0 removed it, so it is \
+                 ignored and the runc runtimes keep the cgroupfs driver",
                 release.describe()
             ),
             format!(

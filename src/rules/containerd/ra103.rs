@@ -239,9 +239,9 @@ fn migration_gap(cfg: &ContainerdConfig, release: &Release<'_>, span: Span, out:
                   registry settings are lost (cgroupfs driver, default pause image). containerd 2.3 rewrote this \
                   migration to run per file.";
     let fix = format!(
-        "Convert the config while still on containerd 1.x: add `version = 2` to {} and rename `[plugins.cri...]` \
-         to `[plugins.\"io.containerd.grpc.v1.cri\"...]` ({}); after upgrading, run `containerd config migrate` \
-         and check `containerd config dump` for SystemdCgroup and the sandbox image.",
+        "Convert the config while still on containerd 1.x: add `version = 2` as the first line of {} and rename \
+         the plugin tables to their full URIs ({}); after upgrading, run `containerd config migrate` and check \
+         `containerd config dump` for SystemdCgroup and the sandbox image.",
         cfg.path,
         renames(cfg)
     );

@@ -157,6 +157,28 @@ fn emit(
             .to_string()
     };
     let fix = match &target {
+        // A whole CRI table into the split version 3 layout: runtime and image settings part.
+        Some(_) if path.len() == 2 && written == CriLayout::V3 => format!(
+            "Write these settings where a {} config reads them: runtimes and CNI under \
+             `[plugins.'io.containerd.cri.v1.runtime'.containerd.runtimes.<name>]` / \
+             `[plugins.'io.containerd.cri.v1.runtime'.cni]`; the sandbox image as `sandbox` under \
+             `[plugins.'io.containerd.cri.v1.images'.pinned_images]`; registry and snapshotter under \
+             `[plugins.'io.containerd.cri.v1.images']`; then delete `[{shown}]`. `containerd config migrate` \
+             (containerd 2.x) prints a consistent version 3 config to review.",
+            common::version_label(cfg)
+        ),
+        Some(t)
+            if path.len() == 2
+                && path
+                    .get(1)
+                    .is_some_and(|id| id == "io.containerd.cri.v1.images") =>
+        {
+            format!(
+                "Write these settings where a {} config reads them: under `[{t}]` (`pinned_images.sandbox` becomes \
+             `sandbox_image`, `snapshotter` goes under `[{t}.containerd]`), and delete `[{shown}]`.",
+                common::version_label(cfg)
+            )
+        }
         Some(t) if t != &shown => format!(
             "Write these settings where a {} config reads them: under `[{t}]`, and delete `[{shown}]`. \
              Use one schema per file: `containerd config migrate` (containerd 2.x) prints a consistent version 3 \

@@ -155,7 +155,7 @@ fn removed_runtime_type(
             ),
             format!(
                 "Works on containerd 1.x; after an upgrade to containerd 2.x the runtime no longer exists and \
-                 {whose} fail to start (the exact error text is not confirmed)."
+                 {whose} cannot start (the exact error text is not confirmed)."
             ),
         )
     } else {
@@ -167,7 +167,7 @@ fn removed_runtime_type(
                 release.describe()
             ),
             format!(
-                "The runtime is not available, so {whose} fail to start (the exact error text is not confirmed)."
+                "The runtime is not available, so {whose} cannot start (the exact error text is not confirmed)."
             ),
         )
     };
@@ -185,8 +185,8 @@ fn removed_runtime_type(
 /// The built-in aufs snapshotter: deprecated in 1.5, removed in 2.0.
 fn aufs(release: &Release<'_>, span: Span, out: &mut Emitter) {
     let message = format!(
-        "`snapshotter = \"aufs\"`: the built-in aufs snapshotter is deprecated since containerd 1.5 and removed in \
-         2.0 ({})",
+        "`snapshotter = \"aufs\"` on {}: the built-in aufs snapshotter is deprecated since containerd 1.5 and \
+         removed in 2.0",
         release.describe()
     );
     let b = out

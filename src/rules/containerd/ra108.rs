@@ -280,11 +280,18 @@ fn empty_type(
     };
     let b = out
         .finding(case, at, message)
-        .impact(
-            "The CRI plugin loads, but creating any pod sandbox fails with `container.Runtime.Name must be set: \
-             invalid argument` (containerd's container metadata check, read in the source; the same text appears in \
-             user reports): every pod stays in ContainerCreating.",
-        )
+        .impact(format!(
+            "{} CRI plugin loads, but creating any pod sandbox fails with `container.Runtime.Name must be set: \
+             invalid argument`: the CRI plugin passes `runtime_type` as the container's runtime name, and \
+             containerd's metadata check rejects an empty one (seen with containerd 1.6.20 through `ctr run \
+             --runtime \"\"`; the same text appears in user reports of runtimes without runtime_type). Every pod \
+             stays in ContainerCreating.",
+            if keeps_builtin {
+                "If it stays empty, the"
+            } else {
+                "The"
+            }
+        ))
         .fix(format!(
             "Add the shim type to the runtime:\n[{table}.runtimes.{key}]\n  runtime_type = \"io.containerd.runc.v2\"\n\
              (or the shim the runtime needs, e.g. io.containerd.kata.v2)."

@@ -40,6 +40,17 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter) {
     if cfg.required_plugins.iter().any(designates_cri) {
         return;
     }
+    // Listed in a form this config version does not match: RA102 reports that.
+    if cfg
+        .required_plugins
+        .iter()
+        .any(|p| p.value == "cri" || p.value == CRI)
+    {
+        out.not_applicable(
+            "required_plugins names CRI in a form this config version does not match (RA102)",
+        );
+        return;
+    }
     // `required_plugins` belongs in the main file: point at its `version` key, or its top.
     let Some(at) = cfg.files.first().map(|f| {
         f.version

@@ -105,12 +105,7 @@ fn lost_settings<'k>(cfg: &'k ContainerdConfig, r: &ReplacedTable) -> Vec<Lost<'
         .collect()
 }
 
-fn report(
-    snap: &NodeSnapshot,
-    cfg: &ContainerdConfig,
-    r: &ReplacedTable,
-    out: &mut Emitter,
-) {
+fn report(snap: &NodeSnapshot, cfg: &ContainerdConfig, r: &ReplacedTable, out: &mut Emitter) {
     let lost = lost_settings(cfg, r);
     let lost_file = common::file_of(snap, r.lost);
     let by_file = common::file_of(snap, r.by);
