@@ -20,6 +20,12 @@ pub fn section(snapshot: &NodeSnapshot) -> Section {
         }
         Input::Invalid { path, reason, .. } => {
             s.row("config", "invalid", format!("{path}: {reason}"));
+            s.row(
+                "starts",
+                false,
+                format!("containerd cannot load {path}: {reason}"),
+            );
+            s.row("cri plugin", "not started", "containerd does not start");
             return s;
         }
     };

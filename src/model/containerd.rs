@@ -134,6 +134,9 @@ impl CriLayout {
 #[derive(Clone, Debug)]
 pub struct CriConfig {
     pub layout: CriLayout,
+    /// 1.x: `untrusted_workload_runtime` set while `runtimes.untrusted` also exists (the CRI
+    /// plugin refuses both); the legacy table's header.
+    pub legacy_conflict: Option<Span>,
     /// CRI tables present in the files (header spans), of any layout.
     pub tables: Vec<Spanned<String>>,
     pub default_runtime_name: Effective<String>,
@@ -170,6 +173,10 @@ pub struct Runtime {
     /// Effective `options.SystemdCgroup` (false when absent or misplaced).
     pub systemd_cgroup: Effective<bool>,
     pub binary_name: Option<Spanned<String>>,
+    /// `base_runtime_spec`: an OCI spec file the CRI plugin loads at start.
+    pub base_runtime_spec: Option<Spanned<String>>,
+    /// Whether that file exists on the node (None when not checked).
+    pub base_runtime_spec_found: Option<bool>,
 }
 
 impl Runtime {

@@ -195,6 +195,12 @@ fn validation_error(i: &Inputs<'_, '_>, layout: CriLayout) -> Option<(String, Op
             Some(tls.table),
         ));
     }
+    if let Some(header) = cri.legacy_conflict {
+        return Some((
+            "conflicting definitions: configuration includes both `untrusted_workload_runtime` and `runtimes[\"untrusted\"]`".into(),
+            Some(header),
+        ));
+    }
     let name = &cri.default_runtime_name;
     if name.value.is_empty() {
         return Some(("`default_runtime_name` is empty".into(), name.span()));
@@ -269,7 +275,23 @@ fn validation_error(i: &Inputs<'_, '_>, layout: CriLayout) -> Option<(String, Op
                 }
             }
         }
-    } else if cri.cni.bin_dirs.is_some()
+    }
+    if let Some(spec) = cri
+        .runtimes
+        .iter()
+        .filter(|r| r.base_runtime_spec_found == Some(false))
+        .find_map(|r| r.base_runtime_spec.as_ref())
+    {
+        return Some((
+            format!(
+                "failed to create CRI service: failed to load base OCI spec from file: {0}: failed to open base OCI spec: {0}: open {0}: no such file or directory",
+                spec.value
+            ),
+            Some(spec.span),
+        ));
+    }
+    if !release.is_1x()
+        && cri.cni.bin_dirs.is_some()
         && !cri.cni.bin_dir.is_default()
         && release.ver >= super::schema::Ver(2, 1, 0)
     {

@@ -11,6 +11,7 @@ use super::access::Table;
 use super::defaults;
 use super::merge::Merged;
 use super::release::Release;
+use super::schema;
 
 /// Plugin ids that hold CRI settings, in any layout.
 pub const CRI_IDS: &[&str] = &[
@@ -68,14 +69,47 @@ pub fn read(merged: &Merged<'_>, release: &Release) -> CriConfig {
     };
     let containerd = t.runtime.and_then(|r| r.table("containerd"));
 
-    let default_runtime_name = containerd
+    let mut default_runtime_name = containerd
         .and_then(|c| c.str("default_runtime_name"))
         .map_or_else(
-            || Effective::default(defaults::RUNTIME_NAME.to_string(), ignored_note.clone()),
+            || {
+                Effective::default(
+                    schema::default_runtime_name().to_string(),
+                    ignored_note.clone(),
+                )
+            },
             |s| Effective::set(s.value, s.span),
         );
-    let runtimes = runtimes(containerd, release, &ignored_note);
-
+    let mut runtimes = runtimes(containerd, release, &ignored_note);
+    let mut legacy_conflict = None;
+    if release.is_1x() {
+        // 1.x turns the deprecated tables into runtimes `untrusted` and `default` (the latter
+        // becoming the default runtime) when they name a runtime_type (CRI validateConfig).
+        if let Some((name, header, rt)) = legacy_runtime(
+            containerd,
+            "untrusted_workload_runtime",
+            "untrusted",
+            release,
+        ) {
+            if runtimes
+                .iter()
+                .any(|r| r.name == name && r.defined_at.is_some())
+            {
+                legacy_conflict = Some(header);
+            } else {
+                runtimes.retain(|r| r.name != name);
+                runtimes.push(rt);
+            }
+        }
+        if let Some((name, header, rt)) =
+            legacy_runtime(containerd, "default_runtime", "default", release)
+        {
+            default_runtime_name =
+                Effective::set(name.clone(), rt.runtime_type.span().unwrap_or(header));
+            runtimes.retain(|r| r.name != name);
+            runtimes.push(rt);
+        }
+    }
     let legacy_systemd_cgroup = match reads {
         Some(CriLayout::V1 | CriLayout::V2) => t.runtime.and_then(|r| r.bool("systemd_cgroup")),
         _ => None,
@@ -104,7 +138,7 @@ pub fn read(merged: &Merged<'_>, release: &Release) -> CriConfig {
     let cni_table = t.runtime.and_then(|r| r.table("cni"));
     let cni = Cni {
         bin_dir: cni_table.and_then(|c| c.str("bin_dir")).map_or_else(
-            || Effective::default(defaults::CNI_BIN_DIR.into(), "containerd default"),
+            || Effective::default(schema::default_cni_bin_dir().into(), "containerd default"),
             |s| Effective::set(s.value, s.span),
         ),
         bin_dirs: cni_table.and_then(|c| {
@@ -116,7 +150,7 @@ pub fn read(merged: &Merged<'_>, release: &Release) -> CriConfig {
             ))
         }),
         conf_dir: cni_table.and_then(|c| c.str("conf_dir")).map_or_else(
-            || Effective::default(defaults::CNI_CONF_DIR.into(), "containerd default"),
+            || Effective::default(schema::default_cni_conf_dir().into(), "containerd default"),
             |s| Effective::set(s.value, s.span),
         ),
     };
@@ -128,7 +162,7 @@ pub fn read(merged: &Merged<'_>, release: &Release) -> CriConfig {
     let snapshotter = snapshotter_table
         .and_then(|s| s.str("snapshotter"))
         .map_or_else(
-            || Effective::default(defaults::SNAPSHOTTER.into(), "containerd default"),
+            || Effective::default(schema::default_snapshotter().into(), "containerd default"),
             |s| Effective::set(s.value, s.span),
         );
 
@@ -140,6 +174,7 @@ pub fn read(merged: &Merged<'_>, release: &Release) -> CriConfig {
     cri_tables.sort_by_key(|t| (t.span.file, t.span.start));
 
     CriConfig {
+        legacy_conflict,
         layout: reads.unwrap_or(config_layout),
         tables: cri_tables,
         default_runtime_name,
@@ -164,56 +199,90 @@ fn runtimes(containerd: Option<Table<'_>>, release: &Release, ignored_note: &str
     if defined.is_empty() {
         let span_note = format!("{ignored_note}: containerd's built-in runc runtime");
         return vec![Runtime {
-            name: defaults::RUNTIME_NAME.to_string(),
+            name: schema::default_runtime_name().to_string(),
             defined_at: None,
-            runtime_type: Effective::default(defaults::RUNC_RUNTIME_TYPE.into(), span_note.clone()),
+            runtime_type: Effective::default(
+                schema::default_runc_runtime_type().into(),
+                span_note.clone(),
+            ),
             options: None,
             systemd_cgroup: Effective::default(
                 false,
                 format!("{span_note} (SystemdCgroup defaults to false)"),
             ),
             binary_name: None,
+            base_runtime_spec: None,
+            base_runtime_spec_found: None,
         }];
     }
     defined
         .into_iter()
-        .map(|(name, table)| {
-            let runtime_type = table.str("runtime_type").map_or_else(
-                || {
-                    Effective::default(
-                        String::new(),
-                        format!(
-                            "no runtime_type in runtimes.{}: containerd {} leaves it empty",
-                            name.value, release.evaluated_for.version
-                        ),
-                    )
-                },
-                |s| Effective::set(s.value, s.span),
-            );
-            let options = table.table("options");
-            let systemd_cgroup = options.and_then(|o| o.bool("SystemdCgroup")).map_or_else(
-                || {
-                    let why = if options.is_some_and(|o| o.contains("SystemdCgroup")) {
-                        "SystemdCgroup is not a boolean, so containerd cannot use it"
-                    } else if table.contains("SystemdCgroup") {
-                        "SystemdCgroup is outside the options table and ignored; default false"
-                    } else {
-                        "SystemdCgroup not set; default false"
-                    };
-                    Effective::default(false, why)
-                },
-                |b| Effective::set(b.value, b.span),
-            );
-            Runtime {
-                binary_name: options.and_then(|o| o.str("BinaryName")),
-                options: options.and_then(|o| o.key),
-                name: name.value,
-                defined_at: Some(name.span),
-                runtime_type,
-                systemd_cgroup,
-            }
-        })
+        .map(|(name, table)| runtime_from(name.value, Some(name.span), table, release))
         .collect()
+}
+
+/// A deprecated runtime table (`default_runtime`, `untrusted_workload_runtime`) that 1.x
+/// turns into the runtime `as_name` when it has a runtime_type.
+fn legacy_runtime(
+    containerd: Option<Table<'_>>,
+    table: &str,
+    as_name: &str,
+    release: &Release,
+) -> Option<(String, crate::model::Span, Runtime)> {
+    let t = containerd?.table(table)?;
+    let header = t.key?;
+    t.str("runtime_type").filter(|s| !s.value.is_empty())?;
+    Some((
+        as_name.to_string(),
+        header,
+        runtime_from(as_name.to_string(), Some(header), t, release),
+    ))
+}
+
+fn runtime_from(
+    name: String,
+    defined_at: Option<crate::model::Span>,
+    table: Table<'_>,
+    release: &Release,
+) -> Runtime {
+    let runtime_type = table.str("runtime_type").map_or_else(
+        || {
+            Effective::default(
+                String::new(),
+                format!(
+                    "no runtime_type in runtimes.{name}: containerd {} leaves it empty",
+                    release.evaluated_for.version
+                ),
+            )
+        },
+        |s| Effective::set(s.value, s.span),
+    );
+    let options = table.table("options");
+    let systemd_cgroup = options.and_then(|o| o.bool("SystemdCgroup")).map_or_else(
+        || {
+            let why = if options.is_some_and(|o| o.contains("SystemdCgroup")) {
+                "SystemdCgroup is not a boolean, so containerd cannot use it"
+            } else if table.contains("SystemdCgroup") {
+                "SystemdCgroup is outside the options table and ignored; default false"
+            } else {
+                "SystemdCgroup not set; default false"
+            };
+            Effective::default(false, why)
+        },
+        |b| Effective::set(b.value, b.span),
+    );
+    Runtime {
+        binary_name: options.and_then(|o| o.str("BinaryName")),
+        options: options.and_then(|o| o.key),
+        base_runtime_spec: table
+            .str("base_runtime_spec")
+            .filter(|s| !s.value.is_empty()),
+        base_runtime_spec_found: None,
+        name,
+        defined_at,
+        runtime_type,
+        systemd_cgroup,
+    }
 }
 
 fn registry(table: Option<Table<'_>>, release: &Release) -> Registry {
