@@ -6,7 +6,8 @@
 
 use crate::engine::{Area, Case, Emitter, Rule, RuleMeta, Severity};
 use crate::model::containerd::ContainerdConfig;
-use crate::model::{InputKind, NodeSnapshot, Span, Spanned};
+use crate::model::kubelet::KubeletSettings;
+use crate::model::{InputKind, NodeSnapshot, Span, Spanned, Version};
 
 use super::common::{self, Release};
 
@@ -72,7 +73,11 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter) {
     if disabling.is_empty() {
         return;
     }
-    let link = kubelet_link(snap, cfg);
+    let link = kubelet_link(
+        snap.kubelet.present(),
+        snap.versions.kubelet.as_ref().map(|v| &v.version),
+        &cfg.grpc_address.value,
+    );
     let configured = cri_configured(cfg);
     for entry in disabling {
         report(snap, cfg, &release, entry, &link, configured, out);
@@ -208,26 +213,29 @@ fn cri_configured(cfg: &ContainerdConfig) -> Option<Span> {
 }
 
 /// What the kubelet's configuration says about the socket it uses.
-fn kubelet_link(snap: &NodeSnapshot, cfg: &ContainerdConfig) -> KubeletLink {
-    let Some(kubelet) = snap.kubelet.present() else {
+fn kubelet_link(
+    kubelet: Option<&KubeletSettings>,
+    kubelet_version: Option<&Version>,
+    grpc_address: &str,
+) -> KubeletLink {
+    let Some(kubelet) = kubelet else {
         return KubeletLink::Unknown;
     };
-    let socket = normalize_socket(&cfg.grpc_address.value);
+    let socket = normalize_socket(grpc_address);
     let (endpoint, span) = match &kubelet.effective.runtime_endpoint {
         Some(e) => (e.value.clone(), e.span()),
         None => {
             // Unset: dockershim up to kubelet 1.23, containerd's default socket from 1.24.
-            let Some(v) = snap.versions.kubelet.as_ref() else {
+            let Some(v) = kubelet_version else {
                 return KubeletLink::ThisContainerd(
                     "the kubelet on this node sets no runtime endpoint, so it uses the default one, which is containerd's \
                      from kubelet 1.24 (dockershim before)"
                         .to_string(),
                 );
             };
-            if v.version.below(1, 24, 0) {
+            if v.below(1, 24, 0) {
                 return KubeletLink::ThisContainerd(format!(
-                    "the kubelet {} still uses dockershim, and this containerd is what it moves to",
-                    v.version
+                    "the kubelet {v} still uses dockershim, and this containerd is what it moves to"
                 ));
             }
             ("unix:///run/containerd/containerd.sock".to_string(), None)
@@ -264,6 +272,70 @@ fn normalize_socket(endpoint: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    use crate::model::kubelet::KubeletEffective;
+    use crate::model::{Effective, FileId};
+
+    fn kubelet(endpoint: Option<&str>) -> KubeletSettings {
+        let span = Span::new(FileId(0), 0..1);
+        KubeletSettings {
+            flag_sources: Vec::new(),
+            flags: Vec::new(),
+            config: None,
+            effective: KubeletEffective {
+                cgroup_driver: Effective::default("cgroupfs".to_string(), "kubelet default"),
+                runtime_endpoint: endpoint.map(|e| Effective::set(e.to_string(), span)),
+                image_endpoint: None,
+                container_runtime: None,
+                pod_infra_image: None,
+                config_path: None,
+            },
+        }
+    }
+
+    const SOCKET: &str = "/run/containerd/containerd.sock";
+
+    #[test]
+    fn the_kubelet_endpoint_decides_whose_runtime_this_is() {
+        let v = |s: &str| Version::parse(s);
+        assert!(matches!(
+            kubelet_link(None, None, SOCKET),
+            KubeletLink::Unknown
+        ));
+        let this = kubelet(Some("unix:///var/run/containerd/containerd.sock"));
+        assert!(matches!(
+            kubelet_link(Some(&this), None, SOCKET),
+            KubeletLink::ThisContainerd(_)
+        ));
+        let docker = kubelet(Some("unix:///var/run/dockershim.sock"));
+        assert!(matches!(
+            kubelet_link(Some(&docker), v("1.23.4").as_ref(), SOCKET),
+            KubeletLink::ThisContainerd(_)
+        ));
+        let talos = kubelet(Some("unix:///run/containerd/containerd.sock"));
+        assert!(matches!(
+            kubelet_link(Some(&talos), None, "/system/run/containerd/containerd.sock"),
+            KubeletLink::Other { .. }
+        ));
+        let crio = kubelet(Some("unix:///var/run/crio/crio.sock"));
+        assert!(matches!(
+            kubelet_link(Some(&crio), None, SOCKET),
+            KubeletLink::Other { .. }
+        ));
+        let unset = kubelet(None);
+        assert!(matches!(
+            kubelet_link(Some(&unset), v("1.22.0").as_ref(), SOCKET),
+            KubeletLink::ThisContainerd(_)
+        ));
+        assert!(matches!(
+            kubelet_link(Some(&unset), v("1.29.0").as_ref(), SOCKET),
+            KubeletLink::ThisContainerd(_)
+        ));
+        assert!(matches!(
+            kubelet_link(Some(&unset), v("1.29.0").as_ref(), "/run/other.sock"),
+            KubeletLink::Other { .. }
+        ));
+    }
 
     #[test]
     fn sockets_compare_as_the_kernel_sees_them() {

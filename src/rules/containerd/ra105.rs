@@ -74,7 +74,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter) {
         }
         reported.push((table.span.file, table.value.clone()));
         let path = vec!["plugins".to_string(), table.value.clone()];
-        emit(cfg, &release, &path, table.span, belongs, out);
+        emit(cfg, &release, &path, table.span, belongs, false, out);
     }
     // Tables and keys the inventory found in the wrong schema.
     let wrong: Vec<&KeyEntry> = cfg
@@ -90,12 +90,15 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter) {
         .collect();
     for k in common::outermost(wrong) {
         if let KeyStatus::WrongSchema { belongs_to } = k.status {
+            // A table's value is its header, which holds the key; a key's value follows it.
+            let is_key = k.value.start >= k.key.end;
             emit(
                 cfg,
                 &release,
                 &common::segments(&k.path),
                 k.key,
                 belongs_to,
+                is_key,
                 out,
             );
         }
@@ -108,10 +111,12 @@ fn emit(
     path: &[String],
     span: Span,
     belongs: CriLayout,
+    is_key: bool,
     out: &mut Emitter,
 ) {
     let written = common::written_layout(cfg);
     let shown = show(path);
+    let what = if is_key { "key" } else { "table" };
     let target = common::translate(path, written);
     let short_id = path.get(1).is_some_and(|id| id == "cri");
     let fatal = short_id && release.is_1x();
@@ -124,7 +129,12 @@ fn emit(
         &WRONG_SCHEMA
     };
     let message = format!(
-        "`[{shown}]` is a {} table in a {} config; {} does not read it there",
+        "`{}` is a {} {what} in a {} config; {} does not read it there",
+        if is_key {
+            shown.clone()
+        } else {
+            format!("[{shown}]")
+        },
         layout_name(belongs),
         common::version_label(cfg),
         release.describe()
@@ -179,6 +189,15 @@ fn emit(
                 common::version_label(cfg)
             )
         }
+        Some(t) if is_key => {
+            let (table, key) = t.rsplit_once('.').unwrap_or((t.as_str(), ""));
+            format!(
+                "Write it where a {} config reads it: `{key}` under `[{table}]`, and delete `{shown}`. Use one \
+                 schema per file: `containerd config migrate` (containerd 2.x) prints a consistent version 3 config \
+                 to review.",
+                common::version_label(cfg)
+            )
+        }
         Some(t) if t != &shown => format!(
             "Write these settings where a {} config reads them: under `[{t}]`, and delete `[{shown}]`. \
              Use one schema per file: `containerd config migrate` (containerd 2.x) prints a consistent version 3 \
@@ -195,7 +214,7 @@ fn emit(
         .impact(impact)
         .fix(fix)
         .key(shown.clone())
-        .label(format!("{} table", layout_name(belongs)));
+        .label(format!("{} {what}", layout_name(belongs)));
     if let Some(t) = target {
         b = b.expected(t);
     }

@@ -93,7 +93,29 @@ fn report(
         ),
         _ => (None, "no similar key is known here".to_string()),
     };
+    // The key's own path, what it most likely means, and every key written below it (an
+    // unknown `[plugin."..."]` table holds the registry settings that are lost).
+    let below: Vec<Vec<String>> = cfg
+        .keys
+        .iter()
+        .filter(|e| e.key.file == k.key.file)
+        .map(|e| common::segments(&e.path))
+        .filter(|p| common::is_under(p, &segs))
+        .collect();
     let mut words: Vec<&str> = segs.iter().map(String::as_str).collect();
+    words.extend(below.iter().flatten().map(String::as_str));
+    // The rest of the header or dotted key it starts (`[plugin."...".registry.mirrors]`).
+    let line = snap
+        .sources
+        .get(k.key.file)
+        .line_text(snap.sources.position(k.key).line);
+    // Only the key part: a value (`"registry.k8s.io/pause"`) says nothing about the key.
+    let key_part = line.split('=').next().unwrap_or(line);
+    words.extend(
+        key_part
+            .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .filter(|w| !w.is_empty()),
+    );
     if let Some(i) = intended {
         words.push(i);
     }

@@ -2,8 +2,10 @@
 //! (migration-facts CTD-CFG-007).
 
 use crate::engine::{Area, Case, Emitter, Rule, RuleMeta, Severity};
-use crate::model::containerd::{ContainerdConfig, KeyStatus, RemovedOption, Runtime};
-use crate::model::{InputKind, NodeSnapshot, Span};
+use crate::model::containerd::{
+    ContainerdConfig, CriOutcome, KeyEntry, KeyStatus, RemovedOption, Runtime,
+};
+use crate::model::{InputKind, NodeSnapshot, Span, Version};
 
 use super::common::{self, Release};
 
@@ -39,16 +41,41 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter) {
     // Plugin-level `systemd_cgroup = true` that breaks CRI or is ignored is RA202's finding.
     let legacy = common::harmful_legacy_systemd_cgroup(cfg, &release).map(|s| s.span);
     let mut seen: Vec<Span> = Vec::new();
-    for k in &cfg.keys {
+    // Keys inside a removed table inherit its status: report the table once.
+    let removed: Vec<&KeyEntry> = cfg
+        .keys
+        .iter()
+        .filter(|k| matches!(k.status, KeyStatus::Removed(_)) && Some(k.value) != legacy)
+        .collect();
+    // Runtime types and the snapshotter are judged from the effective settings below.
+    seen.extend(removed.iter().map(|k| k.value));
+    let from_settings: Vec<Span> = cfg
+        .cri
+        .runtimes
+        .iter()
+        .filter_map(|r| r.runtime_type.span())
+        .chain(cfg.cri.snapshotter.span())
+        .collect();
+    for k in common::outermost(removed) {
         let KeyStatus::Removed(opt) = &k.status else {
             continue;
         };
-        if Some(k.value) == legacy {
+        // Registry options are RA402's and RA403's findings.
+        if opt.option.starts_with("registry.") || from_settings.contains(&k.value) {
             continue;
         }
-        seen.push(k.value);
-        from_inventory(snap, cfg, &release, &k.path, k.key, opt, out);
+        if !deprecated_on(opt, &release) {
+            continue;
+        }
+        // Breaks where the CRI plugin's validation fails on this very value (1.x rejects
+        // `runtime_engine`, `runtime_root`, `no_pivot` next to the runc v2 shim).
+        let breaks = matches!(
+            &cfg.outcome.cri,
+            CriOutcome::FailsToLoad { span: Some(s), .. } if *s == k.value
+        );
+        from_inventory(snap, cfg, &release, k, opt, breaks, out);
     }
+    seen.retain(|s| !from_settings.contains(s));
     for rt in &cfg.cri.runtimes {
         if let Some(span) = rt.runtime_type.span()
             && !seen.contains(&span)
@@ -68,34 +95,31 @@ fn from_inventory(
     snap: &NodeSnapshot,
     cfg: &ContainerdConfig,
     release: &Release<'_>,
-    path: &str,
-    span: Span,
+    k: &KeyEntry,
     opt: &RemovedOption,
+    breaks: bool,
     out: &mut Emitter,
 ) {
+    let (path, span) = (k.path.as_str(), k.key);
     let when = match (opt.deprecated_in, opt.removed_in) {
         (Some(d), Some(r)) => format!("deprecated since containerd {d} and removed in {r}"),
         (None, Some(r)) => format!("removed in containerd {r}"),
         (Some(d), None) => format!("deprecated since containerd {d}"),
         (None, None) => "deprecated".to_string(),
     };
-    let message = format!(
-        "`{}` is {when}; on {}: {}",
-        opt.option,
-        release.describe(),
-        opt.effect
-    );
-    let case = if opt.breaks { &BREAKS } else { &DEPRECATED };
-    let impact = if opt.breaks {
-        format!(
-            "{} This breaks the CRI plugin or the pods that rely on it.",
+    let message = format!("On {}: `{}` is {when}", release.describe(), opt.option);
+    let case = if breaks { &BREAKS } else { &DEPRECATED };
+    let impact = match (&cfg.outcome.cri, breaks) {
+        (CriOutcome::FailsToLoad { message, .. }, true) => format!(
+            "With this value the CRI plugin fails to load (`failed to load plugin io.containerd.grpc.v1.cri` \
+             error=\"{message}\"): the kubelet gets `unknown service runtime.v1.RuntimeService` and no pod starts. \
+             In general: {}.",
             opt.effect
-        )
-    } else {
-        format!(
-            "{} Nothing breaks yet, but the option goes away in a later release.",
+        ),
+        _ => format!(
+            "Nothing breaks on this release with this value; the option goes away: {}.",
             opt.effect
-        )
+        ),
     };
     let fix = format!(
         "Replace `{}` at {} with {} ({} config).",
@@ -109,13 +133,22 @@ fn from_inventory(
         .impact(impact)
         .fix(fix)
         .key(path.to_string())
-        .label(if opt.breaks {
+        .label(if breaks {
             "removed option"
         } else {
             "deprecated option"
         })
         .expected(opt.replacement);
     release.tag(b).emit();
+}
+
+/// Whether the release at hand already deprecates (or removed) the option: a 1.x node is
+/// not told about what containerd 2.1 deprecated.
+fn deprecated_on(opt: &RemovedOption, release: &Release<'_>) -> bool {
+    let since = opt.deprecated_in.or(opt.removed_in);
+    since
+        .and_then(Version::parse)
+        .is_none_or(|v| release.version >= v)
 }
 
 /// The v1 shim (`io.containerd.runtime.v1.linux`) and `io.containerd.runc.v1`: deprecated in
