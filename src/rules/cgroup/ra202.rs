@@ -56,7 +56,10 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter) {
             KeyStatus::Misplaced { should_be } => {
                 outside_options(snap, cfg, &release, k, should_be, out)
             }
-            KeyStatus::WrongSchema { .. } | KeyStatus::Ignored { .. } => {
+            // A version-3 file on 1.x is read like version 2 or refused: RA104's finding.
+            KeyStatus::WrongSchema { .. } | KeyStatus::Ignored { .. }
+                if !(release.is_1x() && cfg.version.value >= 3) =>
+            {
                 wrong_schema(snap, cfg, &release, k, out);
             }
             _ => {}

@@ -155,8 +155,9 @@ fn fatal(cfg: &ContainerdConfig, release: &Release<'_>, span: Span, max: i64, ou
     release.tag(b).emit();
 }
 
-const IGNORED_IMPACT: &str = "containerd 1.x has no `io.containerd.cri.v1.*` plugins, so every CRI setting in the \
-     file is silently ignored and CRI runs with its defaults: SystemdCgroup false (cgroupfs), the release's default \
+const IGNORED_IMPACT: &str = "containerd 1.x has no `io.containerd.cri.v1.*` plugins, so every CRI setting in \
+     those tables is silently ignored (only a version 2 `io.containerd.grpc.v1.cri` table would be read) and CRI \
+     runs with its defaults: SystemdCgroup false (cgroupfs), the release's default \
      pause image, no registry configuration. Seen with containerd 1.6.20: a version 3 file with `SystemdCgroup = \
      true` starts fine and `containerd config dump` shows `SystemdCgroup = false`.";
 
@@ -164,7 +165,7 @@ fn cri_ignored(cfg: &ContainerdConfig, release: &Release<'_>, span: Span, out: &
     let v = cfg.version.value;
     let message = format!(
         "Config `version = {v}` is a containerd 2.x format; {} predates the version check (added in 1.6.32 and \
-         1.7.17), accepts the file and reads none of its CRI tables",
+         1.7.17), accepts the file and reads it like version 2: none of its version {v} CRI tables",
         release.describe()
     );
     let b = out

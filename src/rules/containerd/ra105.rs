@@ -61,6 +61,11 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter) {
         return;
     }
     let release = Release::of(snap, cfg, out);
+    if release.is_1x() && written == CriLayout::V3 {
+        // containerd 1.x reads a version-3 file like version 2 (or refuses it): RA104's finding.
+        out.not_applicable("a version 3 config on containerd 1.x is RA104's finding");
+        return;
+    }
     // Whole CRI plugin tables of another layout, from the merged config.
     let mut reported: Vec<(crate::model::FileId, String)> = Vec::new();
     for table in &cfg.cri.tables {
