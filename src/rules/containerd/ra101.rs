@@ -6,8 +6,9 @@
 
 use crate::engine::{Area, Case, Emitter, Rule, RuleMeta, Severity};
 use crate::model::containerd::ContainerdConfig;
-use crate::model::kubelet::KubeletSettings;
+use crate::model::kubelet::{KubeletSettings, Setting};
 use crate::model::{InputKind, NodeSnapshot, Span, Spanned, Version};
+use crate::rules::kubelet::common::{CONTAINERD_DEFAULT, Endpoint};
 
 use super::common::{self, Release};
 
@@ -93,7 +94,7 @@ fn report(
     configured: Option<Span>,
     out: &mut Emitter,
 ) {
-    let socket = normalize_socket(&cfg.grpc_address.value);
+    let socket = Endpoint::parse(&cfg.grpc_address.value).path;
     let what = if entry.value == "io.containerd.cri.v1.images" {
         "the CRI image service, which the CRI plugin depends on,"
     } else if entry.value == "io.containerd.cri.v1.runtime" {
@@ -221,11 +222,13 @@ fn kubelet_link(
     let Some(kubelet) = kubelet else {
         return KubeletLink::Unknown;
     };
-    let socket = normalize_socket(grpc_address);
+    let socket = Endpoint::parse(grpc_address);
     let (endpoint, span) = match &kubelet.effective.runtime_endpoint {
-        Some(e) => (e.value.clone(), e.span()),
-        None => {
-            // Unset: dockershim up to kubelet 1.23, containerd's default socket from 1.24.
+        Setting::Known(e) => (e.value.clone(), e.span()),
+        // The kubelet's config could not be read: nothing says which socket it uses.
+        Setting::Unknown { .. } => return KubeletLink::Unknown,
+        Setting::Unset => {
+            // Unset: dockershim up to kubelet 1.23, containerd's default socket after.
             let Some(v) = kubelet_version else {
                 return KubeletLink::ThisContainerd(
                     "the kubelet on this node sets no runtime endpoint, so it uses the default one, which is containerd's \
@@ -238,16 +241,16 @@ fn kubelet_link(
                     "the kubelet {v} still uses dockershim, and this containerd is what it moves to"
                 ));
             }
-            ("unix:///run/containerd/containerd.sock".to_string(), None)
+            (CONTAINERD_DEFAULT.to_string(), None)
         }
     };
-    let path = normalize_socket(&endpoint);
-    if is_docker_socket(&path) {
+    let parsed = Endpoint::parse(&endpoint);
+    if parsed.docker_era().is_some() {
         return KubeletLink::ThisContainerd(format!(
             "the kubelet still talks to Docker ({endpoint}), and this containerd is what it moves to"
         ));
     }
-    if path == socket {
+    if parsed.same_socket(&socket) {
         return KubeletLink::ThisContainerd(format!(
             "the kubelet's runtime endpoint {endpoint} is this containerd's socket"
         ));
@@ -255,44 +258,43 @@ fn kubelet_link(
     KubeletLink::Other { endpoint, span }
 }
 
-fn is_docker_socket(path: &str) -> bool {
-    let name = path.rsplit('/').next().unwrap_or(path);
-    matches!(name, "dockershim.sock" | "docker.sock" | "cri-dockerd.sock")
-}
-
-/// A socket path as the kernel sees it: no `unix://`, `/var/run` is `/run`.
-fn normalize_socket(endpoint: &str) -> String {
-    let path = endpoint.strip_prefix("unix://").unwrap_or(endpoint);
-    match path.strip_prefix("/var/run/") {
-        Some(rest) => format!("/run/{rest}"),
-        None => path.to_string(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    use crate::model::Effective;
+    use crate::model::FileId;
     use crate::model::kubelet::KubeletEffective;
-    use crate::model::{Effective, FileId};
 
     fn kubelet(endpoint: Option<&str>) -> KubeletSettings {
         let span = Span::new(FileId(0), 0..1);
         KubeletSettings {
             flag_sources: Vec::new(),
             flags: Vec::new(),
-            config: None,
+            positional: Vec::new(),
+            service: Default::default(),
+            config: crate::model::Input::Absent {
+                path: "/var/lib/kubelet/config.yaml".into(),
+            },
+            instance_config: crate::model::Input::Absent {
+                path: "/var/lib/kubelet/instance-config.yaml".into(),
+            },
             effective: KubeletEffective {
-                cgroup_driver: Effective::default("cgroupfs".to_string(), "kubelet default"),
-                runtime_endpoint: endpoint.map(|e| Effective::set(e.to_string(), span)),
-                image_endpoint: None,
+                cgroup_driver: Setting::Known(Effective::default(
+                    "cgroupfs".to_string(),
+                    "kubelet default",
+                )),
+                runtime_endpoint: match endpoint {
+                    Some(e) => Setting::Known(Effective::set(e.to_string(), span)),
+                    None => Setting::Unset,
+                },
+                image_endpoint: Setting::Unset,
                 container_runtime: None,
                 pod_infra_image: None,
                 config_path: None,
             },
         }
     }
-
     const SOCKET: &str = "/run/containerd/containerd.sock";
 
     #[test]
@@ -335,17 +337,5 @@ mod tests {
             kubelet_link(Some(&unset), v("1.29.0").as_ref(), "/run/other.sock"),
             KubeletLink::Other { .. }
         ));
-    }
-
-    #[test]
-    fn sockets_compare_as_the_kernel_sees_them() {
-        assert_eq!(
-            normalize_socket("unix:///var/run/containerd/containerd.sock"),
-            "/run/containerd/containerd.sock"
-        );
-        assert_eq!(normalize_socket("/run/x.sock"), "/run/x.sock");
-        assert!(is_docker_socket("/run/dockershim.sock"));
-        assert!(is_docker_socket("/run/cri-dockerd.sock"));
-        assert!(!is_docker_socket("/run/containerd/containerd.sock"));
     }
 }
