@@ -7,7 +7,7 @@
 use crate::engine::{Area, Case, Emitter, Rule, RuleMeta, Severity};
 use crate::model::containerd::ContainerdConfig;
 use crate::model::kubelet::{KubeletSettings, Setting};
-use crate::model::{InputKind, NodeSnapshot, Span, Spanned, Version};
+use crate::model::{Component, InputKind, NodeSnapshot, Span, Spanned, Version};
 use crate::rules::kubelet::common::{CONTAINERD_DEFAULT, Endpoint};
 
 use super::common::{self, Release};
@@ -188,6 +188,12 @@ fn report(
     } = link
     {
         b = b.related(*span, "the kubelet's runtime endpoint");
+    }
+    // The kubelet's version decides its default endpoint.
+    if let Some(kv) = snap.versions.kubelet.as_ref()
+        && !matches!(link, KubeletLink::Unknown)
+    {
+        b = b.version(Component::Kubelet, kv);
     }
     release.tag(b).emit();
 }
