@@ -61,6 +61,28 @@ pub struct NodeArgs {
     /// The containerd version you are migrating to (e.g. 1.7.13).
     #[arg(long, value_name = "VERSION", value_parser = parse_version)]
     pub containerd_version: Option<String>,
+    #[command(flatten)]
+    pub live: LiveArgs,
+}
+
+/// Live probes of the runtime sockets.
+#[derive(Debug, Clone, Args)]
+pub struct LiveArgs {
+    /// Do not probe any socket (files only).
+    #[arg(long, conflicts_with = "live_facts")]
+    pub offline: bool,
+    /// containerd's socket (probed even with --root).
+    #[arg(long, value_name = "PATH")]
+    pub containerd_socket: Option<String>,
+    /// Docker's socket (probed even with --root).
+    #[arg(long, value_name = "PATH")]
+    pub docker_socket: Option<String>,
+    /// How long each probe may wait for an answer.
+    #[arg(long, value_name = "DURATION", default_value = "2s", value_parser = parse_duration)]
+    pub probe_timeout: std::time::Duration,
+    /// Use live facts recorded earlier with --save-live-facts instead of probing.
+    #[arg(long, value_name = "FILE")]
+    pub live_facts: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -94,6 +116,10 @@ pub struct AuditArgs {
     /// When to use colors (NO_COLOR is honoured in auto mode).
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
+    /// Write the live facts probed (sockets, CRI, Docker, host) to FILE, to audit them again
+    /// elsewhere with --live-facts.
+    #[arg(long, value_name = "FILE")]
+    pub save_live_facts: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -161,4 +187,15 @@ fn parse_version(s: &str) -> Result<String, String> {
     crate::model::Version::parse(s)
         .map(|_| s.to_owned())
         .ok_or_else(|| format!("{s:?} is not a version like 1.29 or 1.7.13"))
+}
+
+fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
+    let d = humantime::parse_duration(s)
+        .map_err(|e| format!("{s:?} is not a duration like 2s or 500ms: {e}"))?;
+    if d.is_zero() || d > std::time::Duration::from_secs(300) {
+        return Err(format!(
+            "{s:?}: the probe timeout must be between 1ms and 5m"
+        ));
+    }
+    Ok(d)
 }

@@ -4,6 +4,8 @@ use std::fs::File;
 use std::io::Write;
 use std::path::Path;
 
+use crate::collect::live::LiveOptions;
+use crate::collect::live::sockets::Explicit;
 use crate::collect::{self, CollectOptions};
 use crate::engine::{self, Policy, Selector, Severity};
 use crate::model::NodeSnapshot;
@@ -15,6 +17,10 @@ use super::args::{AuditArgs, ColorChoice, NodeArgs, OutputFormat};
 
 pub fn run(args: &AuditArgs) -> Result<u8, String> {
     let snapshot = collect_node(&args.node, args.config.as_deref())?;
+    if let Some(path) = &args.save_live_facts {
+        let json = serde_json::to_string_pretty(&snapshot.live).map_err(|e| e.to_string())?;
+        write_file(path, &format!("{json}\n"), false, ColorChoice::Never)?;
+    }
     let policy = build_policy(args, &snapshot)?;
     let all = rules::all();
     let evaluation = engine::evaluate(&snapshot, &all, &policy);
@@ -64,8 +70,41 @@ pub fn collect_node(node: &NodeArgs, policy_file: Option<&Path>) -> Result<NodeS
         containerd_version: node.containerd_version.clone(),
         policy_file: policy_file.map(Path::to_path_buf),
         today: Some(today()),
+        live: live_options(node),
     };
     collect::collect(&opts).map_err(|e| e.to_string())
+}
+
+/// Probes run on the node itself; with `--root` (a mounted or copied filesystem) only the
+/// sockets named on the command line are probed.
+fn live_options(node: &NodeArgs) -> LiveOptions {
+    let l = &node.live;
+    if let Some(path) = &l.live_facts {
+        return LiveOptions::Recorded { path: path.clone() };
+    }
+    if l.offline {
+        return LiveOptions::Offline {
+            reason: "--offline".into(),
+        };
+    }
+    let explicit = Explicit {
+        containerd: l.containerd_socket.clone(),
+        docker: l.docker_socket.clone(),
+    };
+    let on_host = std::fs::canonicalize(&node.root).is_ok_and(|p| p == Path::new("/"));
+    if !on_host && explicit.containerd.is_none() && explicit.docker.is_none() {
+        return LiveOptions::Offline {
+            reason: format!(
+                "--root {} audits files only (name sockets with --containerd-socket or --docker-socket to probe them)",
+                node.root.display()
+            ),
+        };
+    }
+    LiveOptions::Probe {
+        explicit,
+        discover: on_host,
+        timeout: l.probe_timeout,
+    }
 }
 
 /// Today's date; `RUNTIME_AUDIT_TODAY=YYYY-MM-DD` pins it for reproducible runs.

@@ -7,6 +7,7 @@ pub mod docker;
 pub mod fs;
 pub mod hosts;
 pub mod kubelet;
+pub mod live;
 pub mod node;
 pub mod policy;
 pub mod suggest;
@@ -16,6 +17,7 @@ pub mod versions;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
+use crate::model;
 use crate::model::policy::Date;
 use crate::model::source::SourceMapBuilder;
 use crate::model::{
@@ -46,6 +48,8 @@ pub struct CollectOptions {
     pub policy_file: Option<PathBuf>,
     /// Today's date, for exception expiry.
     pub today: Option<Date>,
+    /// Live probes, or recorded facts, or none.
+    pub live: live::LiveOptions,
 }
 
 /// Why no audit could run at all (exit code 2).
@@ -55,6 +59,8 @@ pub enum CollectError {
     Root(String),
     #[error("{0}")]
     Policy(String),
+    #[error("{0}")]
+    Live(String),
 }
 
 /// Reads everything and builds the snapshot.
@@ -65,6 +71,10 @@ pub fn collect(opts: &CollectOptions) -> Result<NodeSnapshot, CollectError> {
         .containerd_config
         .clone()
         .unwrap_or_else(|| CONTAINERD_CONFIG.to_string());
+
+    // Sockets named on the command line and the well-known ones are probed while files are
+    // read; the ones the files name are added once they are parsed.
+    let running = live::start(&opts.live);
 
     let mut loaded = None;
     let mut kubelet = None;
@@ -102,7 +112,29 @@ pub fn collect(opts: &CollectOptions) -> Result<NodeSnapshot, CollectError> {
     );
     let policy = policy.map_err(CollectError::Policy)?;
 
-    let versions = versions::resolve(opts, &node);
+    let live = match &opts.live {
+        live::LiveOptions::Recorded { path } => {
+            live::recorded::load(&ctx, path).map_err(CollectError::Live)?
+        }
+        live::LiveOptions::Offline { reason } => live::offline(reason),
+        live::LiveOptions::Probe { .. } => {
+            let grpc = containerd::grpc_address_hint(&loaded);
+            running.map_or_else(
+                || live::offline("no socket to probe"),
+                |r| r.finish(&kubelet, grpc.as_deref(), &crictl),
+            )
+        }
+    };
+    let live = match &opts.live {
+        // Recorded facts carry the host facts of the recorded node.
+        live::LiveOptions::Recorded { .. } => live,
+        _ => model::live::LiveFacts {
+            host: live::host::facts(&host),
+            ..live
+        },
+    };
+
+    let versions = versions::resolve(opts, &node, &live);
     let containerd = containerd::normalize(&ctx, loaded, &versions);
     let registry_hosts = hosts::collect(&ctx, &containerd);
     let identity = identity(&ctx, &node);
@@ -122,6 +154,7 @@ pub fn collect(opts: &CollectOptions) -> Result<NodeSnapshot, CollectError> {
         docker,
         node,
         policy,
+        live,
     })
 }
 

@@ -4,9 +4,11 @@
 use crate::model::node::NodeObject;
 use crate::model::{Input, Version, VersionFact, VersionOrigin, Versions, version::NodeRuntime};
 
+use crate::model::live::LiveFacts;
+
 use super::CollectOptions;
 
-pub fn resolve(opts: &CollectOptions, node: &Input<NodeObject>) -> Versions {
+pub fn resolve(opts: &CollectOptions, node: &Input<NodeObject>, live: &LiveFacts) -> Versions {
     let mut versions = Versions::default();
     let node = node.present();
 
@@ -59,9 +61,36 @@ pub fn resolve(opts: &CollectOptions, node: &Input<NodeObject>) -> Versions {
                 flag: "--containerd-version",
             },
         }),
-        None => from_node("containerd"),
+        None => live_containerd(live).or_else(|| from_node("containerd")),
     };
-    versions.docker = from_node("docker");
+    versions.docker = live_docker(live).or_else(|| from_node("docker"));
     versions.node_runtime = runtime;
     versions
+}
+
+/// The containerd version a running CRI endpoint reports (`Version.runtime_version`).
+fn live_containerd(live: &LiveFacts) -> Option<VersionFact> {
+    live.cri.iter().find_map(|e| {
+        let v = e.version.ok()?;
+        if v.runtime_name != "containerd" {
+            return None;
+        }
+        Some(VersionFact {
+            version: Version::parse(&v.runtime_version)?,
+            origin: VersionOrigin::Probe {
+                what: format!("CRI Version on {}", e.socket),
+            },
+        })
+    })
+}
+
+/// The Docker Engine version from `/version`.
+fn live_docker(live: &LiveFacts) -> Option<VersionFact> {
+    let d = live.docker.as_ref()?;
+    Some(VersionFact {
+        version: Version::parse(&d.version.ok()?.version)?,
+        origin: VersionOrigin::Probe {
+            what: format!("Docker /version on {}", d.socket),
+        },
+    })
 }

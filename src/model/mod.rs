@@ -9,6 +9,7 @@ pub mod docker;
 pub mod hosts;
 pub mod input;
 pub mod kubelet;
+pub mod live;
 pub mod node;
 pub mod policy;
 pub mod source;
@@ -47,6 +48,8 @@ pub struct NodeSnapshot {
     pub docker: Input<DockerDaemonConfig>,
     pub node: Input<NodeObject>,
     pub policy: policy::PolicyFacts,
+    /// Sockets, CRI and Docker API answers, host facts.
+    pub live: live::LiveFacts,
 }
 
 /// The node's name for reports and SARIF categories.

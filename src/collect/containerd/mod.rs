@@ -130,6 +130,24 @@ pub fn normalize(ctx: &Ctx, loaded: Loaded, versions: &Versions) -> Input<Contai
     })
 }
 
+/// containerd's socket as the files set it (before the release is known: the address does
+/// not depend on it), for live probes to find it.
+pub fn grpc_address_hint(loaded: &Loaded) -> Option<String> {
+    let docs: Vec<(&load::LoadedFile, toml::de::DeTable<'_>)> = loaded
+        .files
+        .iter()
+        .filter_map(|f| f.doc().map(|d| (f, d)))
+        .collect();
+    if docs.is_empty() {
+        return None;
+    }
+    let tables: Vec<access::Table<'_>> = docs
+        .iter()
+        .map(|(f, doc)| access::Table::new(doc, f.file))
+        .collect();
+    Some(grpc_address(&merge::merge(&tables)).value)
+}
+
 /// `[grpc] address`, or in a version-4 file `plugins."io.containerd.server.v1.grpc".address`.
 fn grpc_address(merged: &merge::Merged<'_>) -> Effective<String> {
     let v4 = merged

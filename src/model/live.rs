@@ -1,0 +1,321 @@
+//! What only a running node shows: runtime sockets, the CRI API of containerd (or whatever
+//! serves a CRI socket), the Docker Engine API, and host facts. Probes fill this; a recorded
+//! copy (`--live-facts FILE`) can stand in for them, which is how fixtures describe probe
+//! results in data.
+
+use serde::{Deserialize, Serialize};
+
+/// Every live fact, or why there are none.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct LiveFacts {
+    pub mode: ProbeMode,
+    /// Runtime sockets looked at, with what named each.
+    #[serde(default)]
+    pub sockets: Vec<SocketFact>,
+    /// One entry per CRI endpoint probed.
+    #[serde(default)]
+    pub cri: Vec<CriEndpoint>,
+    /// The Docker Engine, when a Docker socket was probed.
+    #[serde(default)]
+    pub docker: Option<DockerEndpoint>,
+    #[serde(default)]
+    pub host: HostFacts,
+}
+
+/// Whether probes ran.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "mode", rename_all = "kebab-case")]
+pub enum ProbeMode {
+    /// No probe ran (`--offline`, or `--root` without sockets named explicitly).
+    Offline { reason: String },
+    /// Probed on this machine.
+    Live,
+    /// Read from a file recorded earlier (`--live-facts`).
+    Recorded { path: String },
+}
+
+impl Default for ProbeMode {
+    fn default() -> Self {
+        ProbeMode::Offline {
+            reason: "probes not requested".into(),
+        }
+    }
+}
+
+/// The outcome of one probe.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "result", rename_all = "kebab-case")]
+pub enum Probe<T> {
+    Ok {
+        value: T,
+    },
+    /// The probe could not get an answer; rules that need it are inconclusive.
+    Failed {
+        failure: ProbeFailure,
+        reason: String,
+    },
+    /// Not attempted (its socket is missing, an earlier step failed).
+    Skipped {
+        reason: String,
+    },
+}
+
+impl<T> Probe<T> {
+    pub fn skipped(reason: impl Into<String>) -> Self {
+        Probe::Skipped {
+            reason: reason.into(),
+        }
+    }
+
+    pub fn failed(failure: ProbeFailure, reason: impl Into<String>) -> Self {
+        Probe::Failed {
+            failure,
+            reason: reason.into(),
+        }
+    }
+
+    pub fn ok(&self) -> Option<&T> {
+        match self {
+            Probe::Ok { value } => Some(value),
+            _ => None,
+        }
+    }
+
+    /// Why there is no value.
+    pub fn reason(&self) -> Option<&str> {
+        match self {
+            Probe::Ok { .. } => None,
+            Probe::Failed { reason, .. } | Probe::Skipped { reason } => Some(reason),
+        }
+    }
+}
+
+/// How a probe failed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ProbeFailure {
+    /// No answer within `--probe-timeout`.
+    Timeout,
+    /// Nothing listens (ECONNREFUSED on a socket file left behind).
+    Refused,
+    PermissionDenied,
+    /// The peer answered something that is not the protocol (garbage, a closed stream).
+    Protocol,
+    /// The API answered that the service or method does not exist (gRPC Unimplemented, 404).
+    Unimplemented,
+    Other,
+}
+
+/// A runtime socket and what it is on disk.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SocketFact {
+    /// The path as the node sees it (`/run/containerd/containerd.sock`).
+    pub path: String,
+    /// Who points at it: `kubelet --container-runtime-endpoint`, `containerd [grpc] address`,
+    /// `crictl.yaml runtime-endpoint`, `well-known path`, `--containerd-socket`.
+    pub named_by: Vec<String>,
+    pub state: SocketState,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "kebab-case")]
+pub enum SocketState {
+    Missing,
+    /// Something else than a socket is there (a regular file, a directory).
+    NotASocket {
+        kind: String,
+    },
+    Socket {
+        mode: u32,
+        uid: u32,
+        gid: u32,
+    },
+    /// The path could not be examined (permissions).
+    Unknown {
+        reason: String,
+    },
+}
+
+/// What is known of one CRI endpoint.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CriEndpoint {
+    /// The endpoint as named (`unix:///run/containerd/containerd.sock`).
+    pub endpoint: String,
+    /// The socket path it resolves to.
+    pub socket: String,
+    /// Which CRI API versions answer.
+    pub api: Probe<CriApi>,
+    pub version: Probe<CriVersion>,
+    pub status: Probe<CriStatus>,
+    pub images: Probe<Vec<CriImage>>,
+}
+
+/// The CRI API versions an endpoint serves.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CriApi {
+    /// `runtime.v1` answers.
+    V1,
+    /// Only the removed `runtime.v1alpha2` answers.
+    V1Alpha2Only,
+    /// The socket speaks gRPC but no CRI service (the CRI plugin is disabled or failed).
+    None,
+}
+
+/// CRI `Version`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CriVersion {
+    pub runtime_name: String,
+    pub runtime_version: String,
+    pub runtime_api_version: String,
+}
+
+/// CRI `Status` with `verbose = true`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CriStatus {
+    /// Conditions (`RuntimeReady`, `NetworkReady`) and whether each is true.
+    pub conditions: Vec<CriCondition>,
+    /// The running CRI config (`info["config"]`, containerd 1.x), when the runtime gives it.
+    #[serde(default)]
+    pub config: Option<RunningCriConfig>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CriCondition {
+    pub kind: String,
+    pub status: bool,
+    #[serde(default)]
+    pub reason: String,
+    #[serde(default)]
+    pub message: String,
+}
+
+/// The parts of the running CRI config the drift check compares with config.toml.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct RunningCriConfig {
+    pub sandbox_image: Option<String>,
+    pub default_runtime_name: Option<String>,
+    /// SystemdCgroup of the default runtime's options, when present.
+    pub systemd_cgroup: Option<bool>,
+    pub registry_config_path: Option<String>,
+    /// Registry hosts with legacy mirrors.
+    #[serde(default)]
+    pub registry_mirrors: Vec<String>,
+}
+
+/// One image of the CRI image service (containerd's `k8s.io` namespace).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CriImage {
+    pub id: String,
+    #[serde(default)]
+    pub repo_tags: Vec<String>,
+    #[serde(default)]
+    pub repo_digests: Vec<String>,
+    #[serde(default)]
+    pub pinned: bool,
+}
+
+/// What is known of the Docker Engine.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DockerEndpoint {
+    pub socket: String,
+    pub version: Probe<DockerVersion>,
+    pub info: Probe<DockerInfo>,
+    pub images: Probe<Vec<DockerImage>>,
+    pub containers: Probe<Vec<DockerContainer>>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DockerVersion {
+    pub version: String,
+    pub api_version: String,
+}
+
+/// `docker info`: the settings that must be carried over.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct DockerInfo {
+    pub cgroup_driver: String,
+    #[serde(default)]
+    pub cgroup_version: String,
+    /// `RegistryConfig.InsecureRegistryCIDRs`.
+    #[serde(default)]
+    pub insecure_registry_cidrs: Vec<String>,
+    /// `RegistryConfig.IndexConfigs` entries marked not secure (host or host:port).
+    #[serde(default)]
+    pub insecure_registries: Vec<String>,
+    #[serde(default)]
+    pub registry_mirrors: Vec<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DockerImage {
+    pub id: String,
+    #[serde(default)]
+    pub repo_tags: Vec<String>,
+    #[serde(default)]
+    pub repo_digests: Vec<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DockerContainer {
+    pub id: String,
+    #[serde(default)]
+    pub names: Vec<String>,
+    /// The image as the container was created with it.
+    pub image: String,
+    #[serde(default)]
+    pub image_id: String,
+    /// `running`, `exited`, ...
+    pub state: String,
+    #[serde(default)]
+    pub labels: std::collections::BTreeMap<String, String>,
+    #[serde(default)]
+    pub mounts: Vec<DockerMount>,
+}
+
+impl DockerContainer {
+    /// Started by the kubelet through dockershim (it labels every container it creates).
+    pub fn is_kubelet_managed(&self) -> bool {
+        self.labels.keys().any(|k| k.starts_with("io.kubernetes."))
+    }
+
+    pub fn name(&self) -> &str {
+        self.names
+            .first()
+            .map_or(self.id.as_str(), |n| n.trim_start_matches('/'))
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DockerMount {
+    /// `bind`, `volume`, ...
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub source: String,
+    pub destination: String,
+}
+
+/// Facts about the host itself.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct HostFacts {
+    pub cgroup: Probe<CgroupVersion>,
+}
+
+impl Default for HostFacts {
+    fn default() -> Self {
+        HostFacts {
+            cgroup: Probe::Skipped {
+                reason: "not probed".into(),
+            },
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CgroupVersion {
+    V1,
+    /// Both hierarchies mounted (`/sys/fs/cgroup/unified`): the kubelet treats it as v1.
+    Hybrid,
+    V2,
+}
