@@ -97,7 +97,8 @@ fn build_policy(args: &AuditArgs, snapshot: &NodeSnapshot) -> Result<Policy, Str
         }
         if !sel.is_known(metas()) {
             return Err(format!(
-                "{origin}: no rule matches {text:?} (see `runtime-audit rules`)"
+                "{origin}: {}",
+                super::rules_cmd::unknown_rule(text.trim(), &all)
             ));
         }
         list.push(sel);
@@ -122,9 +123,9 @@ fn build_policy(args: &AuditArgs, snapshot: &NodeSnapshot) -> Result<Policy, Str
     for (rule, sev) in &facts.severity {
         let Some(r) = rules::find(&rule.value) else {
             return Err(format!(
-                "{}: no rule {:?} (see `runtime-audit rules`)",
+                "{}: {}",
                 at(rule.span),
-                rule.value
+                super::rules_cmd::unknown_rule(&rule.value, &all)
             ));
         };
         let Some(severity) = Severity::parse(&sev.value) else {
@@ -141,9 +142,9 @@ fn build_policy(args: &AuditArgs, snapshot: &NodeSnapshot) -> Result<Policy, Str
     for e in &facts.exceptions {
         if rules::find(&e.rule).is_none() {
             return Err(format!(
-                "{}: exception names no rule {:?}",
+                "{}: exception: {}",
                 at(e.span),
-                e.rule
+                super::rules_cmd::unknown_rule(&e.rule, &all)
             ));
         }
     }

@@ -21,14 +21,27 @@ pub fn list(args: &RulesArgs) -> Result<u8, String> {
 }
 
 pub fn explain(args: &ExplainArgs) -> Result<u8, String> {
-    let Some(rule) = rules::find(&args.rule) else {
-        return Err(format!(
-            "no rule {:?} (see `runtime-audit rules`)",
-            args.rule
-        ));
+    let all = rules::all();
+    let wanted = args.rule.trim();
+    let found = all.iter().find(|r| {
+        r.meta.id.eq_ignore_ascii_case(wanted) || r.meta.name.eq_ignore_ascii_case(wanted)
+    });
+    let Some(rule) = found else {
+        return Err(unknown_rule(wanted, &all));
     };
-    let mut out = std::io::stdout();
+    let mut out = anstream::AutoStream::new(std::io::stdout(), args.color.to_anstream());
     out.write_all(catalog::explain(rule.meta).as_bytes())
         .map_err(|e| format!("writing to stdout: {e}"))?;
     Ok(0)
+}
+
+/// "no rule X", with the closest id or name when one is plausible.
+pub fn unknown_rule(wanted: &str, all: &[&'static crate::engine::Rule]) -> String {
+    match catalog::closest(wanted, all) {
+        Some(m) => format!(
+            "no rule {wanted:?}; did you mean {} ({})? (see `runtime-audit rules`)",
+            m.id, m.name
+        ),
+        None => format!("no rule {wanted:?} (see `runtime-audit rules`)"),
+    }
 }
