@@ -18,7 +18,15 @@ use std::time::{Duration, Instant};
 use common::{bin, corpus, repo};
 
 /// Disagreements that are understood: (config name suffix, field, the fact that explains it).
-const EXPLAINED: &[(&str, &str, &str)] = &[];
+const EXPLAINED: &[(&str, &str, &str)] = &[(
+    "RA003/systemd-cgroup-string",
+    "systemd_cgroup",
+    "containerd keeps runtime `options` as an untyped table, so `config dump` prints the string \
+     \"true\"; the CRI plugin decodes it into typed runc options only when a container is created \
+     (`generateRuntimeOptions` -> `optionsTree.Unmarshal`, pkg/cri/server/helpers.go in 1.6), where \
+     a string is not a boolean: containerd can never use it as `SystemdCgroup = true`, which is \
+     what runtime-audit reports (effective false, and RA003)",
+)];
 
 #[derive(Debug, Default, PartialEq)]
 struct View {

@@ -29,15 +29,22 @@ impl<'a> Table<'a> {
         Span::new(self.file, range)
     }
 
-    /// The key span and value of `key`.
+    /// The key span and value of the field `key`. containerd's TOML decoder matches struct
+    /// fields case-insensitively (`SANDBOX_IMAGE` sets `sandbox_image`, seen with 1.6.20), so
+    /// an exact match is preferred and any other casing accepted.
     pub fn entry(&self, key: &str) -> Option<(Span, Value<'a>)> {
         self.table
             .get_key_value(key)
+            .or_else(|| {
+                self.table
+                    .iter()
+                    .find(|(k, _)| k.get_ref().eq_ignore_ascii_case(key))
+            })
             .map(|(k, v)| (self.span(k.span()), v))
     }
 
     pub fn contains(&self, key: &str) -> bool {
-        self.table.get(key).is_some()
+        self.entry(key).is_some()
     }
 
     pub fn table(&self, key: &str) -> Option<Table<'a>> {

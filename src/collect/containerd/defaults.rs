@@ -1,32 +1,24 @@
-//! containerd's built-in values when a key is absent (migration-facts §0.2), and what
-//! `containerd config dump` of 1.6.20 printed here.
+//! containerd's values when a key is absent, with the reason shown in the effective view.
+//! The values themselves are the schema's (sourced per release); this adds the one default
+//! that depends on the rest of the config: `config_path` on 2.2.
 
 use super::schema::{self, Ver};
-
-pub const GRPC_ADDRESS: &str = "/run/containerd/containerd.sock";
-pub const RUNTIME_NAME: &str = "runc";
-pub const RUNC_RUNTIME_TYPE: &str = "io.containerd.runc.v2";
-pub const SNAPSHOTTER: &str = "overlayfs";
-pub const CNI_BIN_DIR: &str = "/opt/cni/bin";
-pub const CNI_CONF_DIR: &str = "/etc/cni/net.d";
-/// containerd 2.2+ on Linux when neither `config_path` nor `mirrors` is set (PR #6488).
-pub const CONFIG_PATH_2_2: &str = "/etc/containerd/certs.d:/etc/docker/certs.d";
 
 pub fn sandbox_image(release: Ver) -> &'static str {
     schema::default_sandbox_image(release)
 }
 
-/// The default `config_path`, and why. 2.2.0 and 2.2.1 apply it even next to `mirrors` and
-/// over an explicit empty `config_path` (containerd#12612, fixed in 2.2.2).
+/// The default `config_path`, and why. 2.2.0 and 2.2.1 apply the new default even next to
+/// `mirrors` and over an explicit empty `config_path` (containerd#12612, fixed in 2.2.2).
 pub fn config_path(release: Ver, has_mirrors: bool) -> (&'static str, &'static str) {
     if (Ver(2, 2, 0)..Ver(2, 2, 2)).contains(&release) {
         (
-            CONFIG_PATH_2_2,
+            schema::default_registry_config_path(release, false),
             "containerd 2.2.0/2.2.1 default, applied even when mirrors are set (containerd#12612)",
         )
     } else if release >= Ver(2, 2, 0) && !has_mirrors {
         (
-            CONFIG_PATH_2_2,
+            schema::default_registry_config_path(release, false),
             "containerd 2.2+ default when neither config_path nor mirrors is set",
         )
     } else if release >= Ver(2, 2, 0) {

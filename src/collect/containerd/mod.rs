@@ -138,7 +138,10 @@ fn grpc_address(merged: &merge::Merged<'_>) -> Effective<String> {
         .filter(|a| !a.value.is_empty());
     match merged.grpc_address.clone().or(v4) {
         Some(a) => Effective::set(a.value, a.span),
-        None => Effective::default(defaults::GRPC_ADDRESS.to_string(), "containerd default"),
+        None => Effective::default(
+            schema::default_grpc_address().to_string(),
+            "containerd default",
+        ),
     }
 }
 
@@ -151,7 +154,7 @@ fn report_wrong_types(ctx: &Ctx, keys: &[KeyEntry], release: &release::Release) 
         let consequence = if !k.path.starts_with("plugins.") {
             "containerd refuses to start (`failed to unmarshal TOML: ... Can't convert ...`); every pod on the node stops once it restarts.".to_string()
         } else if k.path.contains(".options.") {
-            "containerd starts and the CRI plugin loads, but runtime options are decoded when a container is created, so pods using this runtime fail to start (UNVERIFIED: not reproduced here).".to_string()
+            "containerd starts and the CRI plugin loads (seen with 1.6.20), but runtime options are decoded into typed fields only when a container is created (`generateRuntimeOptions`), so creating pods with this runtime fails (source-derived; not reproduced here).".to_string()
         } else if release.is_1x() {
             "containerd refuses to start: the plugin's table cannot be decoded (`(row, col): Can't convert ...`, seen with containerd 1.6.20).".to_string()
         } else {

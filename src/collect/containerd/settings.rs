@@ -11,6 +11,7 @@ use super::access::Table;
 use super::defaults;
 use super::merge::Merged;
 use super::release::Release;
+use super::schema;
 
 /// Plugin ids that hold CRI settings, in any layout.
 pub const CRI_IDS: &[&str] = &[
@@ -71,7 +72,12 @@ pub fn read(merged: &Merged<'_>, release: &Release) -> CriConfig {
     let mut default_runtime_name = containerd
         .and_then(|c| c.str("default_runtime_name"))
         .map_or_else(
-            || Effective::default(defaults::RUNTIME_NAME.to_string(), ignored_note.clone()),
+            || {
+                Effective::default(
+                    schema::default_runtime_name().to_string(),
+                    ignored_note.clone(),
+                )
+            },
             |s| Effective::set(s.value, s.span),
         );
     let mut runtimes = runtimes(containerd, release, &ignored_note);
@@ -132,7 +138,7 @@ pub fn read(merged: &Merged<'_>, release: &Release) -> CriConfig {
     let cni_table = t.runtime.and_then(|r| r.table("cni"));
     let cni = Cni {
         bin_dir: cni_table.and_then(|c| c.str("bin_dir")).map_or_else(
-            || Effective::default(defaults::CNI_BIN_DIR.into(), "containerd default"),
+            || Effective::default(schema::default_cni_bin_dir().into(), "containerd default"),
             |s| Effective::set(s.value, s.span),
         ),
         bin_dirs: cni_table.and_then(|c| {
@@ -144,7 +150,7 @@ pub fn read(merged: &Merged<'_>, release: &Release) -> CriConfig {
             ))
         }),
         conf_dir: cni_table.and_then(|c| c.str("conf_dir")).map_or_else(
-            || Effective::default(defaults::CNI_CONF_DIR.into(), "containerd default"),
+            || Effective::default(schema::default_cni_conf_dir().into(), "containerd default"),
             |s| Effective::set(s.value, s.span),
         ),
     };
@@ -156,7 +162,7 @@ pub fn read(merged: &Merged<'_>, release: &Release) -> CriConfig {
     let snapshotter = snapshotter_table
         .and_then(|s| s.str("snapshotter"))
         .map_or_else(
-            || Effective::default(defaults::SNAPSHOTTER.into(), "containerd default"),
+            || Effective::default(schema::default_snapshotter().into(), "containerd default"),
             |s| Effective::set(s.value, s.span),
         );
 
@@ -193,9 +199,12 @@ fn runtimes(containerd: Option<Table<'_>>, release: &Release, ignored_note: &str
     if defined.is_empty() {
         let span_note = format!("{ignored_note}: containerd's built-in runc runtime");
         return vec![Runtime {
-            name: defaults::RUNTIME_NAME.to_string(),
+            name: schema::default_runtime_name().to_string(),
             defined_at: None,
-            runtime_type: Effective::default(defaults::RUNC_RUNTIME_TYPE.into(), span_note.clone()),
+            runtime_type: Effective::default(
+                schema::default_runc_runtime_type().into(),
+                span_note.clone(),
+            ),
             options: None,
             systemd_cgroup: Effective::default(
                 false,
