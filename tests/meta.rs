@@ -146,7 +146,11 @@ fn every_rule_doc_belongs_to_a_registered_rule() {
     let ids: BTreeSet<&str> = rules::all().iter().map(|r| r.meta.id).collect();
     let mut strays = Vec::new();
     for entry in std::fs::read_dir(common::repo().join("rules")).expect("rules/") {
-        let name = entry.expect("entry").file_name().to_string_lossy().into_owned();
+        let name = entry
+            .expect("entry")
+            .file_name()
+            .to_string_lossy()
+            .into_owned();
         match name.strip_suffix(".md") {
             Some(id) if ids.contains(id) => {}
             _ => strays.push(name),

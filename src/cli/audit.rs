@@ -112,7 +112,7 @@ fn build_policy(args: &AuditArgs, snapshot: &NodeSnapshot) -> Result<Policy, Str
     }
     let at = |span: crate::model::Span| {
         let p = snapshot.sources.position(span);
-        format!("{file}:{}:{}", p.line, p.column)
+        format!("policy file {file}:{}:{}", p.line, p.column)
     };
     for s in &facts.select {
         add(&mut policy.select, &s.value, &at(s.span))?;

@@ -298,3 +298,11 @@ pub fn synthetic_report() -> Report {
         policy_file: Some("runtime-audit.toml".into()),
     }
 }
+
+/// The binary with the reproducible settings of `common::bin`, run in `cwd`, for tests that
+/// need to change the environment further (colors).
+pub fn command(cwd: &Path) -> std::process::Command {
+    let mut cmd = common::bin();
+    cmd.current_dir(cwd);
+    cmd
+}
