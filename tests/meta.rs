@@ -245,19 +245,19 @@ fn scenarios_name_registered_rules_and_known_cases() {
                 problems.push(format!("{}: names unknown rule {id}", s.name));
             }
         }
-        if let (Some(rule), Some(cases)) = (&s.rule, &s.cases) {
-            if let Some(r) = all.iter().find(|r| r.meta.id == rule.as_str()) {
-                for c in cases {
-                    if r.meta.case(c).is_none() {
-                        problems.push(format!("{}: {rule} has no case {c:?}", s.name));
-                    }
+        if let (Some(rule), Some(cases)) = (&s.rule, &s.cases)
+            && let Some(r) = all.iter().find(|r| r.meta.id == rule.as_str())
+        {
+            for c in cases {
+                if r.meta.case(c).is_none() {
+                    problems.push(format!("{}: {rule} has no case {c:?}", s.name));
                 }
             }
         }
-        if let Some(e) = &s.expect {
-            if !["fail", "pass", "not-applicable", "inconclusive"].contains(&e.as_str()) {
-                problems.push(format!("{}: unknown expect {e:?}", s.name));
-            }
+        if let Some(e) = &s.expect
+            && !["fail", "pass", "not-applicable", "inconclusive"].contains(&e.as_str())
+        {
+            problems.push(format!("{}: unknown expect {e:?}", s.name));
         }
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));

@@ -113,11 +113,13 @@ pub fn markdown(rules: &[&Rule]) -> String {
     );
     let _ = writeln!(
         out,
-        "runtime-audit has {} rules in {} areas. The severity column lists every severity a rule \
+        "runtime-audit has {} {} in {} {}. The severity column lists every severity a rule \
          can report (one per case; the situation decides which). `runtime-audit explain <id>` \
          prints the same documentation in a terminal.\n",
         rules.len(),
-        groups.len()
+        if rules.len() == 1 { "rule" } else { "rules" },
+        groups.len(),
+        if groups.len() == 1 { "area" } else { "areas" }
     );
     out.push_str("## Catalog\n\n");
     for (area, metas) in &groups {

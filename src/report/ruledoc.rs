@@ -121,7 +121,7 @@ pub fn terminal(doc: &str) -> String {
 fn inline_code(line: &str) -> String {
     let parts: Vec<&str> = line.split('`').collect();
     // An odd number of backticks: not a code span, keep the line as written.
-    if parts.len() % 2 == 0 {
+    if parts.len().is_multiple_of(2) {
         return line.to_owned();
     }
     let mut out = String::with_capacity(line.len() + 16);
