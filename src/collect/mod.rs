@@ -271,6 +271,12 @@ impl<'a> Ctx<'a> {
         });
     }
 
+    /// Marks a file that was read as invalid for a reason other than syntax (a Node file
+    /// holding several nodes and no way to pick one; a document of the wrong shape).
+    pub fn invalid(&self, path: &str, reason: impl Into<String>) {
+        self.set_state(path, InputState::Invalid, Some(reason.into()));
+    }
+
     fn set_state(&self, path: &str, state: InputState, detail: Option<String>) {
         let mut records = self.records.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(r) = records.iter_mut().rev().find(|r| r.path == path) {

@@ -1,17 +1,188 @@
 //! The Node object from `--node-file` (YAML or JSON, a Node, a List or an array of Nodes).
+//!
+//! Which node: `--node-name`; else the only node in the file; else the node named like
+//! the audited root's `/etc/hostname`. Anything else is ambiguous and the input is
+//! invalid, with the names found.
 
 use std::path::Path;
 
-use crate::model::Input;
 use crate::model::node::NodeObject;
+use crate::model::{FileId, Input, InputKind, Span, Spanned};
 
-use super::Ctx;
+use super::kubelet::config::point;
+use super::tree::{self, Node, Value};
+use super::{Ctx, Read};
 
-pub fn collect(_ctx: &Ctx, file: Option<&Path>, _name: Option<&str>) -> Input<NodeObject> {
-    Input::Absent {
-        path: file.map_or_else(
-            || "(no --node-file)".to_string(),
-            |p| p.display().to_string(),
-        ),
+fn span(file: FileId, node: &Node) -> Span {
+    Span::new(file, node.range.clone())
+}
+
+fn string_at(file: FileId, node: Option<&Node>) -> Option<Spanned<String>> {
+    let node = node?;
+    node.as_str()
+        .filter(|s| !s.is_empty())
+        .map(|s| Spanned::new(s.to_owned(), span(file, node)))
+}
+
+/// Node objects in the document: a Node, the `items` of a List/NodeList, or a bare array.
+fn candidates(root: &Node) -> Vec<&Node> {
+    let is_node = |n: &&Node| {
+        matches!(n.value, Value::Map(_))
+            && n.get("kind")
+                .and_then(Node::as_str)
+                .is_none_or(|k| k == "Node")
+    };
+    match &root.value {
+        Value::Seq(items) => items.iter().filter(is_node).collect(),
+        Value::Map(_) => match root.get("kind").and_then(Node::as_str) {
+            Some("Node") => vec![root],
+            Some(_) | None if root.get("items").is_some() => {
+                root.get("items").map_or_else(Vec::new, |items| {
+                    items.items().iter().filter(is_node).collect()
+                })
+            }
+            None if root.get("metadata").is_some() => vec![root],
+            _ => Vec::new(),
+        },
+        _ => Vec::new(),
     }
+}
+
+fn name_of(node: &Node) -> Option<&str> {
+    node.get("metadata")?.get("name")?.as_str()
+}
+
+fn pairs(file: FileId, map: Option<&Node>) -> Vec<(Spanned<String>, Spanned<String>)> {
+    map.map(Node::entries)
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|(k, v)| {
+            let value = match &v.value {
+                Value::Str(s) => s.clone(),
+                Value::Number(n) => n.clone(),
+                Value::Bool(b) => b.to_string(),
+                Value::Null => String::new(),
+                _ => return None,
+            };
+            Some((
+                Spanned::new(k.text.clone(), Span::new(file, k.range.clone())),
+                Spanned::new(value, span(file, v)),
+            ))
+        })
+        .collect()
+}
+
+pub fn collect(ctx: &Ctx, file_path: Option<&Path>, wanted: Option<&str>) -> Input<NodeObject> {
+    let Some(file_path) = file_path else {
+        return Input::Absent {
+            path: "(no --node-file)".to_string(),
+        };
+    };
+    let path = file_path.display().to_string();
+    let text = match ctx.read_local(InputKind::NodeObject, file_path) {
+        Read::Absent => return Input::Absent { path },
+        Read::Unreadable(reason) => return Input::Unreadable { path, reason },
+        Read::Text(t) => t,
+    };
+    let file = ctx.add_file(InputKind::NodeObject, &path, &text);
+    let (root, format) = match tree::parse_yaml_or_json(&text) {
+        Ok(parsed) => parsed,
+        Err(e) => {
+            let at = e.offset.map(|o| point(file, &text, o));
+            let format = if text.trim_start().starts_with(['{', '[']) {
+                "JSON"
+            } else {
+                "YAML"
+            };
+            ctx.syntax_error(InputKind::NodeObject, &path, format, e.message.clone(), at);
+            return Input::Invalid {
+                path,
+                reason: format!("{format} syntax error: {}", e.message),
+                span: at,
+            };
+        }
+    };
+    let nodes = candidates(&root);
+    let names: Vec<&str> = nodes.iter().filter_map(|n| name_of(n)).collect();
+    let listed = || {
+        if names.is_empty() {
+            "none has a metadata.name".to_owned()
+        } else {
+            names.join(", ")
+        }
+    };
+    let invalid = |reason: String| {
+        ctx.invalid(&path, reason.clone());
+        Input::Invalid {
+            path: path.clone(),
+            reason,
+            span: Some(span(file, &root)),
+        }
+    };
+
+    let (node, selected_by) = if let Some(name) = wanted {
+        match nodes.iter().find(|n| name_of(n) == Some(name)) {
+            Some(n) => (*n, format!("--node-name {name}")),
+            None => {
+                return invalid(format!(
+                    "no Node named {name} in the file (nodes found: {}); pass one of them to --node-name",
+                    listed()
+                ));
+            }
+        }
+    } else {
+        match nodes.as_slice() {
+            [] => {
+                return invalid(format!(
+                    "the {format} document holds no Node object (a Node, a List/NodeList with `items`, or an array of Nodes)"
+                ));
+            }
+            [only] => (*only, "the only Node in the file".to_owned()),
+            _ => {
+                let hostname = ctx
+                    .fs
+                    .read_text("/etc/hostname")
+                    .ok()
+                    .map(|h| h.trim().to_owned())
+                    .filter(|h| !h.is_empty());
+                match hostname
+                    .as_deref()
+                    .and_then(|h| nodes.iter().find(|n| name_of(n) == Some(h)))
+                {
+                    Some(n) => (*n, "the Node named like /etc/hostname".to_owned()),
+                    None => {
+                        return invalid(format!(
+                            "the file holds {} Nodes ({}) and none is named like the audited root's /etc/hostname; pass --node-name NAME",
+                            nodes.len(),
+                            listed()
+                        ));
+                    }
+                }
+            }
+        }
+    };
+
+    let metadata = node.get("metadata").filter(|m| !m.is_null());
+    let annotations_node = metadata
+        .and_then(|m| m.get("annotations"))
+        .filter(|a| !a.is_null());
+    let annotations_at = annotations_node
+        .or(metadata)
+        .map_or_else(|| span(file, node), |n| span(file, n));
+    let node_info = node.get("status").and_then(|s| s.get("nodeInfo"));
+    Input::Present(NodeObject {
+        path,
+        file,
+        name: string_at(file, metadata.and_then(|m| m.get("name"))),
+        object: Spanned::new((), span(file, node)),
+        annotations_at,
+        annotations: pairs(file, annotations_node),
+        labels: pairs(file, metadata.and_then(|m| m.get("labels"))),
+        kubelet_version: string_at(file, node_info.and_then(|i| i.get("kubeletVersion"))),
+        container_runtime_version: string_at(
+            file,
+            node_info.and_then(|i| i.get("containerRuntimeVersion")),
+        ),
+        selected_by,
+    })
 }

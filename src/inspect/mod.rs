@@ -3,6 +3,10 @@
 //! [`Section`]; both renderings (human, JSON) come from the same sections.
 
 mod containerd;
+mod crictl;
+mod docker;
+mod kubelet;
+mod node;
 mod view;
 
 use crate::model::NodeSnapshot;
@@ -15,6 +19,10 @@ pub fn sections(snapshot: &NodeSnapshot) -> Vec<Section> {
         view::inputs(snapshot),
         view::versions(snapshot),
         containerd::section(snapshot),
+        kubelet::section(snapshot),
+        crictl::section(snapshot),
+        docker::section(snapshot),
+        node::section(snapshot),
     ]
 }
 

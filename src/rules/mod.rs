@@ -9,6 +9,7 @@ mod kubelet;
 mod registry;
 mod sandbox;
 mod versions;
+mod versions_context;
 
 use crate::engine::Rule;
 

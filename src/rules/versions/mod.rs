@@ -1,3 +1,8 @@
+//! RA9xx: versions and support.
+
+mod ra901;
+mod ra902;
+
 use crate::engine::Rule;
 
-pub static RULES: &[&Rule] = &[];
+pub static RULES: &[&Rule] = &[&ra901::RULE, &ra902::RULE];

@@ -1,0 +1,320 @@
+//! The kubelet's config file (`--config`, a KubeletConfiguration) and kubeadm's
+//! `/var/lib/kubelet/instance-config.yaml`.
+//!
+//! The kubelet decodes the file strictly typed (`DecodeKubeletConfiguration` in
+//! `pkg/kubelet/kubeletconfig/util/codec`): a field of the wrong type, a missing or foreign
+//! `kind` makes it fail with `failed to load kubelet config file` and not start. Only
+//! *strict* errors (unknown or duplicate fields) fall back to lenient v1beta1 decoding with
+//! the warning "using lenient decoding as strict decoding failed", so unknown fields are not
+//! reported here.
+
+use crate::collect::tree::{self, Node, Value};
+use crate::collect::{Ctx, Read};
+use crate::model::kubelet::{InstanceConfig, KubeletConfigFile};
+use crate::model::{FileId, Input, InputKind, Problem, Span, Spanned};
+
+pub const DEFAULT_CONFIG: &str = "/var/lib/kubelet/config.yaml";
+pub const INSTANCE_CONFIG: &str = "/var/lib/kubelet/instance-config.yaml";
+
+const INSTANCE_UNUSABLE: &str = "kubeadm cannot read the node's CRI socket from it (`kubeadm upgrade` fails to load the instance configuration).";
+
+const REFUSED: &str = "The kubelet cannot decode its config file (`failed to load kubelet config file`) and does not start; the node goes NotReady.";
+
+/// A span of the character at `offset`, for a syntax error. An error at a line break or at
+/// the end of the text ("expected comma") points at the character before it, so the frame
+/// stays on the line where the text is missing.
+pub fn point(file: FileId, text: &str, offset: usize) -> Span {
+    let mut offset = offset.min(text.len());
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    let at_break = text[offset..]
+        .chars()
+        .next()
+        .is_none_or(|c| c == '\n' || c == '\r');
+    if at_break
+        && let Some((i, c)) = text[..offset].char_indices().next_back()
+        && c != '\n'
+    {
+        return Span::new(file, i..i + c.len_utf8());
+    }
+    let end = text[offset..]
+        .chars()
+        .next()
+        .map_or(offset, |c| offset + c.len_utf8());
+    Span::new(file, offset..end)
+}
+
+pub fn span(file: FileId, node: &Node) -> Span {
+    Span::new(file, node.range.clone())
+}
+
+/// Reads a file, registers it and parses it as YAML. Syntax errors are recorded.
+fn load(ctx: &Ctx, path: &str) -> Result<(FileId, Node), Input<()>> {
+    let text = match ctx.read(InputKind::KubeletConfig, path) {
+        Read::Absent => {
+            return Err(Input::Absent {
+                path: path.to_owned(),
+            });
+        }
+        Read::Unreadable(reason) => {
+            return Err(Input::Unreadable {
+                path: path.to_owned(),
+                reason,
+            });
+        }
+        Read::Text(text) => text,
+    };
+    let file = ctx.add_file(InputKind::KubeletConfig, path, &text);
+    match tree::parse_yaml(&text) {
+        Ok(root) => Ok((file, root)),
+        Err(e) => {
+            let at = e.offset.map(|o| point(file, &text, o));
+            ctx.syntax_error(
+                InputKind::KubeletConfig,
+                path,
+                "YAML",
+                e.message.clone(),
+                at,
+            );
+            Err(Input::Invalid {
+                path: path.to_owned(),
+                reason: format!("YAML syntax error: {}", e.message),
+                span: at,
+            })
+        }
+    }
+}
+
+fn retype<T>(i: Input<()>) -> Input<T> {
+    match i {
+        Input::Absent { path } => Input::Absent { path },
+        Input::Unreadable { path, reason } => Input::Unreadable { path, reason },
+        Input::Invalid { path, reason, span } => Input::Invalid { path, reason, span },
+        Input::Present(()) => Input::Invalid {
+            path: String::new(),
+            reason: "unexpected".into(),
+            span: None,
+        },
+    }
+}
+
+struct Fields<'a> {
+    ctx: &'a Ctx<'a>,
+    path: &'a str,
+    file: FileId,
+    wrong: Vec<Spanned<String>>,
+    consequence: &'static str,
+}
+
+impl Fields<'_> {
+    fn wrong_type(&mut self, key: &str, node: &Node, expected: &'static str) {
+        let span = span(self.file, node);
+        self.ctx.problem(
+            InputKind::KubeletConfig,
+            self.path,
+            Problem::WrongType {
+                key: key.to_owned(),
+                expected,
+                found: node.type_name().to_owned(),
+                span,
+                consequence: self.consequence.to_owned(),
+            },
+        );
+        self.wrong.push(Spanned::new(key.to_owned(), span));
+    }
+
+    fn string(&mut self, root: &Node, key: &str) -> Option<Spanned<String>> {
+        let node = root.get(key)?;
+        match &node.value {
+            Value::Null => None,
+            Value::Str(s) => Some(Spanned::new(s.clone(), span(self.file, node))),
+            _ => {
+                self.wrong_type(key, node, "a string");
+                None
+            }
+        }
+    }
+
+    fn boolean(&mut self, root: &Node, key: &str) -> Option<Spanned<bool>> {
+        let node = root.get(key)?;
+        match &node.value {
+            Value::Null => None,
+            Value::Bool(b) => Some(Spanned::new(*b, span(self.file, node))),
+            _ => {
+                self.wrong_type(key, node, "a boolean (true or false)");
+                None
+            }
+        }
+    }
+}
+
+/// Reads the kubelet config file at `path`.
+pub fn read_config(ctx: &Ctx, path: &str) -> Input<KubeletConfigFile> {
+    let (file, root) = match load(ctx, path) {
+        Ok(loaded) => loaded,
+        Err(state) => return retype(state),
+    };
+    let document = span(file, &root);
+    if !matches!(root.value, Value::Map(_) | Value::Null) {
+        ctx.problem(
+            InputKind::KubeletConfig,
+            path,
+            Problem::WrongType {
+                key: "KubeletConfiguration".into(),
+                expected: "a mapping of KubeletConfiguration fields",
+                found: root.type_name().to_owned(),
+                span: document,
+                consequence: REFUSED.to_owned(),
+            },
+        );
+        ctx.invalid(
+            path,
+            format!("the document is {}, not a mapping", root.type_name()),
+        );
+        return Input::Invalid {
+            path: path.to_owned(),
+            reason: format!("the document is {}, not a mapping", root.type_name()),
+            span: Some(document),
+        };
+    }
+    let mut f = Fields {
+        ctx,
+        path,
+        file,
+        wrong: Vec::new(),
+        consequence: REFUSED,
+    };
+    let api_version = f.string(&root, "apiVersion");
+    let kind = f.string(&root, "kind");
+    match &kind {
+        Some(k) if k.value == "KubeletConfiguration" => {}
+        Some(k) => {
+            ctx.problem(
+                InputKind::KubeletConfig,
+                path,
+                Problem::WrongType {
+                    key: "kind".into(),
+                    expected: "`KubeletConfiguration`",
+                    found: format!("`{}`", k.value),
+                    span: k.span,
+                    consequence: REFUSED.to_owned(),
+                },
+            );
+            f.wrong.push(Spanned::new("kind".into(), k.span));
+        }
+        None if !f.wrong.iter().any(|w| w.value == "kind") => {
+            let at = Span::new(file, document.start as usize..document.start as usize);
+            ctx.problem(
+                InputKind::KubeletConfig,
+                path,
+                Problem::WrongType {
+                    key: "kind".into(),
+                    expected: "`KubeletConfiguration` (with `apiVersion: kubelet.config.k8s.io/v1beta1`)",
+                    found: "no `kind` at all".into(),
+                    span: at,
+                    consequence: REFUSED.to_owned(),
+                },
+            );
+            f.wrong.push(Spanned::new("kind".into(), at));
+        }
+        None => {}
+    }
+    let cgroup_driver = f.string(&root, "cgroupDriver");
+    let container_runtime_endpoint = f.string(&root, "containerRuntimeEndpoint");
+    let image_service_endpoint = f.string(&root, "imageServiceEndpoint");
+    let fail_cgroup_v1 = f.boolean(&root, "failCgroupV1");
+    let mut feature_gates = Vec::new();
+    if let Some(gates) = root.get("featureGates") {
+        match &gates.value {
+            Value::Null => {}
+            Value::Map(entries) => {
+                for (k, v) in entries {
+                    match v.as_bool() {
+                        Some(b) => feature_gates.push((
+                            Spanned::new(k.text.clone(), Span::new(file, k.range.clone())),
+                            Spanned::new(b, span(file, v)),
+                        )),
+                        None => f.wrong_type(
+                            &format!("featureGates.{}", k.text),
+                            v,
+                            "a boolean (true or false)",
+                        ),
+                    }
+                }
+            }
+            _ => f.wrong_type("featureGates", gates, "a mapping of gate names to booleans"),
+        }
+    }
+    Input::Present(KubeletConfigFile {
+        path: path.to_owned(),
+        file,
+        api_version,
+        kind,
+        cgroup_driver,
+        container_runtime_endpoint,
+        image_service_endpoint,
+        fail_cgroup_v1,
+        feature_gates,
+        wrong_types: f.wrong,
+        document,
+    })
+}
+
+/// Reads kubeadm's instance config (a KubeletConfiguration fragment kubeadm merges into
+/// config.yaml; it needs no `kind`).
+pub fn read_instance_config(ctx: &Ctx) -> Input<InstanceConfig> {
+    let path = INSTANCE_CONFIG;
+    let (file, root) = match load(ctx, path) {
+        Ok(loaded) => loaded,
+        Err(state) => return retype(state),
+    };
+    let document = span(file, &root);
+    let mut f = Fields {
+        ctx,
+        path,
+        file,
+        wrong: Vec::new(),
+        consequence: INSTANCE_UNUSABLE,
+    };
+    let container_runtime_endpoint = match &root.value {
+        Value::Map(_) => f.string(&root, "containerRuntimeEndpoint"),
+        Value::Null => None,
+        _ => {
+            ctx.problem(
+                InputKind::KubeletConfig,
+                path,
+                Problem::WrongType {
+                    key: "instance-config".into(),
+                    expected: "a mapping",
+                    found: root.type_name().to_owned(),
+                    span: document,
+                    consequence: INSTANCE_UNUSABLE.into(),
+                },
+            );
+            ctx.invalid(
+                path,
+                format!("the document is {}, not a mapping", root.type_name()),
+            );
+            return Input::Invalid {
+                path: path.to_owned(),
+                reason: format!("the document is {}, not a mapping", root.type_name()),
+                span: Some(document),
+            };
+        }
+    };
+    if !f.wrong.is_empty() {
+        ctx.invalid(path, "containerRuntimeEndpoint is not a string");
+        return Input::Invalid {
+            path: path.to_owned(),
+            reason: "containerRuntimeEndpoint is not a string".into(),
+            span: f.wrong.first().map(|w| w.span),
+        };
+    }
+    Input::Present(InstanceConfig {
+        path: path.to_owned(),
+        file,
+        container_runtime_endpoint,
+        document,
+    })
+}

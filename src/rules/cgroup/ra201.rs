@@ -1,0 +1,243 @@
+//! RA201 cgroup-driver-mismatch.
+
+use crate::engine::{Area, Case, Emitter, Location, Rule, RuleMeta, Severity};
+use crate::model::containerd::{ContainerdConfig, CriLayout, Runtime};
+use crate::model::kubelet::{KubeletSettings, Setting};
+use crate::model::{Component, InputKind, NodeSnapshot, Origin};
+use crate::rules::versions_context::{self, ContainerdRelease};
+
+static MISMATCH: Case = Case {
+    id: "mismatch",
+    severity: Severity::Error,
+};
+static FROM_CRI: Case = Case {
+    id: "kubelet-setting-ignored",
+    severity: Severity::Note,
+};
+
+static META: RuleMeta = RuleMeta {
+    id: "RA201",
+    name: "cgroup-driver-mismatch",
+    area: Area::Cgroup,
+    summary: "The kubelet's cgroup driver differs from the SystemdCgroup setting of containerd's default runtime",
+    cases: &[&MISMATCH, &FROM_CRI],
+    inputs: &[
+        InputKind::ContainerdConfig,
+        InputKind::KubeletFlags,
+        InputKind::KubeletConfig,
+    ],
+    doc: include_str!("../../../rules/RA201.md"),
+};
+
+pub static RULE: Rule = Rule { meta: &META, check };
+
+const GATE: &str = "KubeletCgroupDriverFromCRI";
+
+fn check(snap: &NodeSnapshot, out: &mut Emitter) {
+    let Some(kubelet) = out.need(&snap.kubelet, "kubelet configuration") else {
+        return;
+    };
+    let Some(cfg) = out.need(&snap.containerd, "containerd config") else {
+        return;
+    };
+    let Some(runtime) = cfg.cri.default_runtime() else {
+        out.inconclusive(format!(
+            "containerd's default runtime {:?} is not defined (see RA108), so its cgroup driver is unknown",
+            cfg.cri.default_runtime_name.value
+        ));
+        return;
+    };
+    if !runtime.is_runc_based() {
+        out.inconclusive(format!(
+            "containerd's default runtime {:?} has runtime_type {:?}, not a runc-based runtime that takes SystemdCgroup",
+            runtime.name, runtime.runtime_type.value
+        ));
+        return;
+    }
+    let kubelet_driver = match &kubelet.effective.cgroup_driver {
+        Setting::Known(e) => e,
+        Setting::Unknown { reason } => {
+            out.inconclusive(format!("the kubelet's cgroup driver is unknown: {reason}"));
+            return;
+        }
+        Setting::Unset => {
+            out.inconclusive("the kubelet's cgroup driver is not known");
+            return;
+        }
+    };
+    let containerd_driver = if runtime.systemd_cgroup.value {
+        "systemd"
+    } else {
+        "cgroupfs"
+    };
+    if kubelet_driver.value == containerd_driver {
+        return;
+    }
+    let release = versions_context::containerd_release(snap, cfg);
+    release.note_assumption(out);
+
+    if takes_driver_from_cri(snap, kubelet, &release, out) {
+        let kubelet_fact = snap.versions.kubelet.as_ref();
+        let mut f = out
+            .finding(
+                &FROM_CRI,
+                kubelet_location(kubelet, cfg),
+                format!(
+                    "the kubelet is set to the {} cgroup driver, but with {GATE} ({}) and {} it uses containerd's driver, {containerd_driver}: its own setting is ignored",
+                    kubelet_driver.value,
+                    kubelet_fact.map_or_else(|| "kubelet version unknown".to_string(), |k| versions_context::describe(Component::Kubelet, k)),
+                    release.describe()
+                ),
+            )
+            .label("ignored: containerd decides")
+            .impact(format!(
+                "Nothing breaks: pods get {containerd_driver} cgroups. The kubelet logs that its cgroupDriver option is deprecated, and the setting misleads whoever reads the node's config."
+            ))
+            .fix("Delete cgroupDriver from the kubelet config (and any --cgroup-driver flag) so containerd's SystemdCgroup is the one source of truth.")
+            .key("cgroupDriver")
+            .actual(kubelet_driver.value.clone())
+            .expected(format!("unset (containerd decides: {containerd_driver})"));
+        f = release.cite(f);
+        if let Some(k) = kubelet_fact {
+            f = f.version(Component::Kubelet, k);
+        }
+        f.emit();
+        return;
+    }
+
+    let containerd_at = containerd_location(runtime, cfg);
+    let kubelet_at = kubelet_location(kubelet, cfg);
+    let impact = if containerd_driver == "systemd" {
+        "Pods fail to start: `failed to create containerd task: OCI runtime create failed: expected cgroupsPath to be of format \"slice:prefix:name\" for systemd cgroups, got \"/kubepods/burstable/pod.../...\" instead: unknown` (containerd#4857)."
+    } else {
+        "Pods start, but two cgroup managers fight over the node: sandboxes are recreated (SandboxChanged), pods restart across the node under load (containerd#7276, kubernetes#110177). containerd 1.x has no startup check that would stop this."
+    };
+    // Point at the side that is not systemd: the recommended state is systemd on both.
+    let (primary, related, related_label) = if containerd_driver == "cgroupfs" {
+        (
+            containerd_at,
+            kubelet_at,
+            format!("the kubelet uses {}", kubelet_driver.value),
+        )
+    } else {
+        (
+            kubelet_at,
+            containerd_at,
+            "containerd uses systemd".to_string(),
+        )
+    };
+    let mut f = out
+        .finding(
+            &MISMATCH,
+            primary,
+            format!(
+                "the kubelet uses the {} cgroup driver ({}) but containerd's default runtime {:?} uses {containerd_driver} ({})",
+                kubelet_driver.value,
+                origin_text(snap, &kubelet_driver.origin),
+                runtime.name,
+                origin_text(snap, &runtime.systemd_cgroup.origin),
+            ),
+        )
+        .label(if containerd_driver == "cgroupfs" {
+            "containerd uses cgroupfs".to_string()
+        } else {
+            format!("the kubelet uses {}", kubelet_driver.value)
+        })
+        .related(related, related_label)
+        .impact(impact)
+        .fix(fix_text(cfg.cri.layout, &runtime.name))
+        .key("cgroup-driver")
+        .actual(format!("kubelet {}, containerd {containerd_driver}", kubelet_driver.value))
+        .expected("the same driver on both (systemd on systemd hosts)");
+    f = release.cite(f);
+    if let Some(k) = &snap.versions.kubelet {
+        f = f.version(Component::Kubelet, k);
+    }
+    f.emit();
+}
+
+/// The kubelet takes the driver from the CRI runtime when the feature gate is on (beta and on
+/// by default from 1.31, GA in 1.34; opt-in alpha 1.28-1.30) and the runtime reports it
+/// (containerd 2.0+). With containerd 1.x it falls back to its own setting (migration-facts
+/// CGRP-001).
+fn takes_driver_from_cri(
+    snap: &NodeSnapshot,
+    kubelet: &KubeletSettings,
+    release: &ContainerdRelease<'_>,
+    out: &mut Emitter,
+) -> bool {
+    if !release.is_2x() {
+        return false;
+    }
+    let gate = kubelet
+        .config
+        .present()
+        .and_then(|c| c.feature_gate(GATE))
+        .map(|g| g.value);
+    let Some(k) = &snap.versions.kubelet else {
+        out.assume(format!(
+            "kubelet version unknown: assumed to use its own cgroup driver (true before 1.31 or with {GATE} off)"
+        ));
+        return false;
+    };
+    let v = &k.version;
+    if v.at_least(1, 34, 0) {
+        true
+    } else if v.at_least(1, 31, 0) {
+        gate != Some(false)
+    } else if v.at_least(1, 28, 0) {
+        gate == Some(true)
+    } else {
+        false
+    }
+}
+
+/// "set in /var/lib/kubelet/config.yaml", or the default's reason.
+fn origin_text(snap: &NodeSnapshot, origin: &Origin) -> String {
+    match origin {
+        Origin::Set(span) => format!("set in {}", snap.sources.get(span.file).host_path),
+        Origin::Default { note } => note.clone(),
+    }
+}
+
+fn kubelet_location(kubelet: &KubeletSettings, cfg: &ContainerdConfig) -> Location {
+    if let Some(span) = kubelet
+        .effective
+        .cgroup_driver
+        .known()
+        .and_then(|e| e.span())
+    {
+        return Location::Span(span);
+    }
+    if let Some(c) = kubelet.config.present() {
+        return Location::Path(c.path.clone());
+    }
+    kubelet.flag_sources.first().map_or_else(
+        || Location::Path(cfg.path.clone()),
+        |s| Location::Path(s.path.clone()),
+    )
+}
+
+fn containerd_location(runtime: &Runtime, cfg: &ContainerdConfig) -> Location {
+    runtime
+        .systemd_cgroup
+        .span()
+        .or(runtime.options)
+        .or(runtime.defined_at)
+        .map_or_else(|| Location::Path(cfg.path.clone()), Location::Span)
+}
+
+fn fix_text(layout: CriLayout, runtime: &str) -> String {
+    let table = match layout {
+        CriLayout::V1 => format!("[plugins.cri.containerd.runtimes.{runtime}.options]"),
+        CriLayout::V2 => {
+            format!("[plugins.\"io.containerd.grpc.v1.cri\".containerd.runtimes.{runtime}.options]")
+        }
+        CriLayout::V3 => format!(
+            "[plugins.'io.containerd.cri.v1.runtime'.containerd.runtimes.{runtime}.options]"
+        ),
+    };
+    format!(
+        "Use systemd on both (required with cgroup v2): in /etc/containerd/config.toml set\n  {table}\n    SystemdCgroup = true\nand in /var/lib/kubelet/config.yaml `cgroupDriver: systemd` (remove any --cgroup-driver flag). Drain the node, restart containerd, then the kubelet; changing the driver of a node that ran pods can break sandbox re-creation (reprovisioning is safest)."
+    )
+}

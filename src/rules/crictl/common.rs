@@ -1,0 +1,18 @@
+//! What the crictl rules share.
+
+use crate::model::NodeSnapshot;
+use crate::rules::kubelet::common::containerd_endpoint;
+
+/// The crictl.yaml content that points crictl at containerd.
+pub fn recommended(snap: &NodeSnapshot) -> (String, String) {
+    let (socket, origin) = containerd_endpoint(snap);
+    (
+        format!("runtime-endpoint: {socket}\nimage-endpoint: {socket}\ntimeout: 10\n"),
+        format!("`{socket}` is {origin}"),
+    )
+}
+
+/// Whether the node looks like a Kubernetes node worth configuring crictl on.
+pub fn is_kubernetes_node(snap: &NodeSnapshot) -> bool {
+    snap.kubelet.is_present() || snap.containerd.is_present() || snap.node.is_present()
+}

@@ -1,0 +1,99 @@
+//! RA601 cri-socket-annotation-missing.
+
+use crate::engine::{Area, Case, Emitter, Rule, RuleMeta, Severity};
+use crate::model::node::CRI_SOCKET_ANNOTATION;
+use crate::model::{Component, Input, InputKind, NodeSnapshot};
+
+use super::common::{
+    SocketSource, annotate, kubeadm_evidence, kubeadm_version_text, socket_source,
+};
+use crate::rules::kubelet::common::containerd_endpoint;
+
+static MISSING: Case = Case {
+    id: "missing",
+    severity: Severity::Warning,
+};
+
+static META: RuleMeta = RuleMeta {
+    id: "RA601",
+    name: "cri-socket-annotation-missing",
+    area: Area::Kubeadm,
+    summary: "A kubeadm node's Node object lacks kubeadm.alpha.kubernetes.io/cri-socket, which kubeadm upgrade reads",
+    cases: &[&MISSING],
+    inputs: &[
+        InputKind::NodeObject,
+        InputKind::KubeletFlags,
+        InputKind::KubeletConfig,
+    ],
+    doc: include_str!("../../../rules/RA601.md"),
+};
+
+pub static RULE: Rule = Rule { meta: &META, check };
+
+fn check(snap: &NodeSnapshot, out: &mut Emitter) {
+    let node = match &snap.node {
+        Input::Present(n) => n,
+        other => {
+            out.need(other, "Node object (--node-file)");
+            return;
+        }
+    };
+    let Some(evidence) = kubeadm_evidence(snap, node) else {
+        out.not_applicable(
+            "not a kubeadm node: no kubeadm-flags.env, no instance-config.yaml, no kubeadm annotation on the Node",
+        );
+        return;
+    };
+    if node.annotation(CRI_SOCKET_ANNOTATION).is_some() {
+        return;
+    }
+    let version = snap.versions.kubelet.as_ref();
+    let source = socket_source(snap, version);
+    match source {
+        SocketSource::InstanceConfig => {
+            out.not_applicable(
+                "kubeadm 1.34+ (NodeLocalCRISocket) reads the CRI socket from /var/lib/kubelet/instance-config.yaml, which exists",
+            );
+            return;
+        }
+        SocketSource::Unknown => {
+            out.inconclusive(
+                "/var/lib/kubelet/instance-config.yaml exists: kubeadm 1.34+ reads the socket from it and needs no annotation, older kubeadm needs the annotation; the kubeadm version is unknown (pass --kubernetes-version)",
+            );
+            return;
+        }
+        SocketSource::Annotation => {}
+    }
+    let (socket, socket_origin) = containerd_endpoint(snap);
+    let node_name = node.display_name().to_owned();
+    let version_text = version.map_or_else(
+        || {
+            "every kubeadm version reads it when /var/lib/kubelet/instance-config.yaml is absent"
+                .to_owned()
+        },
+        |v| format!("{}, reads it on upgrade", kubeadm_version_text(v)),
+    );
+    let mut b = out
+        .finding(
+            &MISSING,
+            node.annotations_at,
+            format!(
+                "Node {node_name} is a kubeadm node ({evidence}) but has no `{CRI_SOCKET_ANNOTATION}` annotation; {version_text}"
+            ),
+        )
+        .impact(format!(
+            "`kubeadm upgrade node` on this node fails: `node {node_name} doesn't have {CRI_SOCKET_ANNOTATION} annotation`."
+        ))
+        .fix(format!(
+            "Run `{}` (`{socket}` is {socket_origin}). From kubeadm 1.34 the socket lives in /var/lib/kubelet/instance-config.yaml instead.",
+            annotate(node, &socket)
+        ))
+        .key(CRI_SOCKET_ANNOTATION)
+        .label("no cri-socket annotation")
+        .actual("annotation absent")
+        .expected(format!("{CRI_SOCKET_ANNOTATION}: {socket}"));
+    if let Some(v) = version {
+        b = b.version(Component::Kubelet, v);
+    }
+    b.emit();
+}

@@ -1,0 +1,87 @@
+//! RA603 cri-socket-annotation-no-scheme.
+
+use crate::engine::{Area, Case, Emitter, Rule, RuleMeta, Severity};
+use crate::model::node::CRI_SOCKET_ANNOTATION;
+use crate::model::{Component, Input, InputKind, NodeSnapshot};
+
+use super::common::{SocketSource, annotate, socket_source};
+use crate::rules::kubelet::common::{Endpoint, containerd_endpoint};
+
+static NO_SCHEME: Case = Case {
+    id: "no-scheme",
+    severity: Severity::Warning,
+};
+
+static META: RuleMeta = RuleMeta {
+    id: "RA603",
+    name: "cri-socket-annotation-no-scheme",
+    area: Area::Kubeadm,
+    summary: "The kubeadm cri-socket annotation is a bare path without `unix://` (deprecated by kubeadm)",
+    cases: &[&NO_SCHEME],
+    inputs: &[InputKind::NodeObject],
+    doc: include_str!("../../../rules/RA603.md"),
+};
+
+pub static RULE: Rule = Rule { meta: &META, check };
+
+fn check(snap: &NodeSnapshot, out: &mut Emitter) {
+    let node = match &snap.node {
+        Input::Present(n) => n,
+        other => {
+            out.need(other, "Node object (--node-file)");
+            return;
+        }
+    };
+    let Some((key, value)) = node.annotation_entry(CRI_SOCKET_ANNOTATION) else {
+        out.not_applicable(format!(
+            "the Node has no `{CRI_SOCKET_ANNOTATION}` annotation"
+        ));
+        return;
+    };
+    let version = snap.versions.kubelet.as_ref();
+    if socket_source(snap, version) == SocketSource::InstanceConfig {
+        out.not_applicable(
+            "kubeadm 1.34+ reads the CRI socket from /var/lib/kubelet/instance-config.yaml, not from the annotation",
+        );
+        return;
+    }
+    let endpoint = Endpoint::parse(&value.value);
+    if endpoint.scheme.is_some() || value.value.trim().is_empty() {
+        return;
+    }
+    // A schemeless dockershim path is also stale: suggest containerd's socket then.
+    let (target, why) = if endpoint.docker_era().is_some() {
+        let (t, origin) = containerd_endpoint(snap);
+        let why = format!(
+            " (`{}` is stale too, RA602; `{t}` is {origin})",
+            value.value
+        );
+        (t, why)
+    } else {
+        (format!("unix://{}", value.value.trim()), String::new())
+    };
+    let mut b = out
+        .finding(
+            &NO_SCHEME,
+            value.span,
+            format!(
+                "Node {}'s `{CRI_SOCKET_ANNOTATION}` `{}` has no `unix://` scheme",
+                node.display_name(),
+                value.value
+            ),
+        )
+        .impact(format!(
+            "kubeadm warns on every run: `Usage of CRI endpoints without URL scheme is deprecated and can cause kubelet errors in the future. Automatically prepending scheme \"unix\" to the \"criSocket\" with value \"{}\". Please update your configuration!`",
+            value.value
+        ))
+        .fix(format!("Run `{}`{why}.", annotate(node, &target)))
+        .key(CRI_SOCKET_ANNOTATION)
+        .label("no unix://")
+        .actual(value.value.clone())
+        .expected(target.clone())
+        .related(key.span, "annotation");
+    if let Some(v) = version {
+        b = b.version(Component::Kubelet, v);
+    }
+    b.emit();
+}

@@ -1,0 +1,143 @@
+//! RA503 kubelet-endpoint-not-containerd.
+
+use crate::engine::{Area, Case, Emitter, Rule, RuleMeta, Severity};
+use crate::model::kubelet::Setting;
+use crate::model::{Component, InputKind, NodeSnapshot};
+
+use super::common::{
+    self, DockerSocket, Endpoint, Which, command_line_location, containerd_endpoint,
+    containerd_socket, endpoint_fix, endpoint_place, kubelet_version_text, unknown_endpoints,
+    where_to_add_flags,
+};
+
+static DOCKER_SOCKET: Case = Case {
+    id: "docker-socket",
+    severity: Severity::Error,
+};
+
+static UNSET_DOCKERSHIM: Case = Case {
+    id: "unset-dockershim",
+    severity: Severity::Error,
+};
+
+static META: RuleMeta = RuleMeta {
+    id: "RA503",
+    name: "kubelet-endpoint-not-containerd",
+    area: Area::Kubelet,
+    summary: "The kubelet's CRI endpoint is dockershim's, Docker's or cri-dockerd's socket (or unset on 1.23 and earlier, which means dockershim)",
+    cases: &[&DOCKER_SOCKET, &UNSET_DOCKERSHIM],
+    inputs: &[
+        InputKind::KubeletFlags,
+        InputKind::KubeletSystemdDropIn,
+        InputKind::KubeletConfig,
+        InputKind::ContainerdConfig,
+    ],
+    doc: include_str!("../../../rules/RA503.md"),
+};
+
+pub static RULE: Rule = Rule { meta: &META, check };
+
+fn impact(kind: DockerSocket) -> &'static str {
+    match kind {
+        DockerSocket::Dockershim => {
+            "dockershim no longer exists (removed in 1.24): nothing serves that socket once Docker's shim is gone, the kubelet cannot reach a runtime and the node goes NotReady."
+        }
+        DockerSocket::Docker => {
+            "dockerd does not implement CRI: the kubelet fails to validate the runtime API and the node goes NotReady."
+        }
+        DockerSocket::CriDockerd => {
+            "Pods keep running on Docker through cri-dockerd: the node is not migrated, and removing Docker breaks it."
+        }
+    }
+}
+
+fn check(snap: &NodeSnapshot, out: &mut Emitter) {
+    let Some(k) = common::kubelet(snap, out) else {
+        return;
+    };
+    let (target, target_origin) = containerd_endpoint(snap);
+    let containerd = containerd_socket(snap);
+    let version = snap.versions.kubelet.as_ref();
+    let mut undecided: Vec<String> = unknown_endpoints(k).into_iter().collect();
+
+    for which in [Which::Runtime, Which::Image] {
+        match which.setting(k) {
+            Setting::Known(e) => {
+                let endpoint = Endpoint::parse(&e.value);
+                let Some(kind) = endpoint.docker_era() else {
+                    continue;
+                };
+                // containerd itself may listen on such a path (EKS's /run/dockershim.sock).
+                if containerd.as_ref().is_some_and(|c| c.same_socket(&endpoint)) {
+                    out.assume(format!(
+                        "{} is where containerd's `[grpc] address` listens, so it is containerd despite its name",
+                        e.value
+                    ));
+                    continue;
+                }
+                let Some(span) = e.span() else { continue };
+                let mut b = out
+                    .finding(
+                        &DOCKER_SOCKET,
+                        span,
+                        format!(
+                            "the kubelet's {} `{}`, {}, is {}",
+                            which.noun(),
+                            e.value,
+                            endpoint_place(snap, k, which, span),
+                            kind.describe()
+                        ),
+                    )
+                    .impact(impact(kind))
+                    .fix(format!(
+                        "{} `{target}` is {target_origin}.",
+                        endpoint_fix(snap, k, which, span, &target)
+                    ))
+                    .key(which.field())
+                    .label(match kind {
+                        DockerSocket::Dockershim => "dockershim's socket",
+                        DockerSocket::Docker => "Docker's socket",
+                        DockerSocket::CriDockerd => "cri-dockerd's socket",
+                    })
+                    .actual(e.value.clone())
+                    .expected(target.clone());
+                if let Some(v) = version {
+                    b = b.version(Component::Kubelet, v);
+                }
+                b.emit();
+            }
+            Setting::Unknown { .. } => {}
+            Setting::Unset if which == Which::Runtime => match version {
+                Some(v) if v.version.below(1, 24, 0) => {
+                    out.finding(
+                        &UNSET_DOCKERSHIM,
+                        command_line_location(k),
+                        format!(
+                            "no --container-runtime-endpoint is set: {} uses its default, dockershim (`unix:///var/run/dockershim.sock`)",
+                            kubelet_version_text(v)
+                        ),
+                    )
+                    .impact("The kubelet keeps running pods through Docker: the node is not migrated.")
+                    .fix(format!(
+                        "Add `--container-runtime=remote --container-runtime-endpoint={target}` to {}, {}. `{target}` is {target_origin}.",
+                        where_to_add_flags(snap, k),
+                        common::restart(k)
+                    ))
+                    .key("containerRuntimeEndpoint")
+                    .actual("unset (dockershim)")
+                    .expected(target.clone())
+                    .version(Component::Kubelet, v)
+                    .emit();
+                }
+                Some(_) => {}
+                None => undecided.push(
+                    "no runtime endpoint is set: that means dockershim on kubelet 1.23 and earlier and containerd from 1.24, and the kubelet version is unknown (pass --kubernetes-version)".to_owned(),
+                ),
+            },
+            Setting::Unset => {}
+        }
+    }
+    if !undecided.is_empty() {
+        out.inconclusive(undecided.join("; "));
+    }
+}

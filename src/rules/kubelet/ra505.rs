@@ -1,0 +1,130 @@
+//! RA505 kubelet-endpoint-config-unsupported.
+
+use crate::engine::{Area, Case, Emitter, Rule, RuleMeta, Severity};
+use crate::model::kubelet::Setting;
+use crate::model::{Component, InputKind, NodeSnapshot};
+
+use super::common::{
+    self, Which, command_line_location, containerd_endpoint, file_of, kubelet_version_text,
+    setting_flag, where_to_add_flags,
+};
+
+static FIELD_IGNORED: Case = Case {
+    id: "field-ignored",
+    severity: Severity::Error,
+};
+
+static NO_DEFAULT: Case = Case {
+    id: "no-default",
+    severity: Severity::Error,
+};
+
+static META: RuleMeta = RuleMeta {
+    id: "RA505",
+    name: "kubelet-endpoint-config-unsupported",
+    area: Area::Kubelet,
+    summary: "The runtime endpoint is only in config.yaml (`containerRuntimeEndpoint`) on a kubelet older than 1.27, which ignores that field",
+    cases: &[&FIELD_IGNORED, &NO_DEFAULT],
+    inputs: &[
+        InputKind::KubeletFlags,
+        InputKind::KubeletSystemdDropIn,
+        InputKind::KubeletConfig,
+    ],
+    doc: include_str!("../../../rules/RA505.md"),
+};
+
+pub static RULE: Rule = Rule { meta: &META, check };
+
+const NOT_SPECIFIED: &str = "failed to validate kubelet flags: the container runtime endpoint address was not specified or empty, use --container-runtime-endpoint to set";
+
+fn check(snap: &NodeSnapshot, out: &mut Emitter) {
+    let Some(k) = common::kubelet(snap, out) else {
+        return;
+    };
+    let version = snap.versions.kubelet.as_ref();
+    let (target, target_origin) = containerd_endpoint(snap);
+    match &k.effective.runtime_endpoint {
+        Setting::Unknown { reason } => {
+            out.inconclusive(format!(
+                "the kubelet's container runtime endpoint is unknown: {reason}"
+            ));
+        }
+        Setting::Known(e) => {
+            let Some(span) = e.span() else { return };
+            if setting_flag(k, Which::Runtime.flag(), span).is_some() {
+                return;
+            }
+            // Set by the config field alone.
+            let Some(v) = version else {
+                out.inconclusive(
+                    "`containerRuntimeEndpoint` is set only in the config file: kubelets before 1.27 ignore that field; the kubelet version is unknown (pass --kubernetes-version)",
+                );
+                return;
+            };
+            if v.version.at_least(1, 27, 0) {
+                return;
+            }
+            let consequence = if v.version.below(1, 24, 0) {
+                "The field is ignored and the kubelet keeps its default, dockershim: the node is not migrated.".to_owned()
+            } else if v.version.below(1, 26, 0) {
+                "The field is ignored: the kubelet uses the flag's default instead of this socket."
+                    .to_owned()
+            } else {
+                format!("The field is ignored and the kubelet refuses to start: `{NOT_SPECIFIED}`.")
+            };
+            out.finding(
+                &FIELD_IGNORED,
+                span,
+                format!(
+                    "`containerRuntimeEndpoint: {}` is set only in {}, but {} has no such field (it exists from 1.27)",
+                    e.value,
+                    file_of(snap, span),
+                    kubelet_version_text(v)
+                ),
+            )
+            .impact(consequence)
+            .fix(format!(
+                "Add `--container-runtime-endpoint={}` to {}, {}.{}",
+                e.value,
+                where_to_add_flags(snap, k),
+                common::restart(k),
+                if v.version.below(1, 24, 0) {
+                    " On 1.23 and earlier also add `--container-runtime=remote`."
+                } else {
+                    ""
+                }
+            ))
+            .key("containerRuntimeEndpoint")
+            .label("ignored before 1.27")
+            .actual(format!("containerRuntimeEndpoint: {}", e.value))
+            .expected(format!("--container-runtime-endpoint={}", e.value))
+            .version(Component::Kubelet, v)
+            .emit();
+        }
+        Setting::Unset => {
+            let Some(v) = version else { return };
+            if !v.version.is_line(1, 26) {
+                return;
+            }
+            out.finding(
+                &NO_DEFAULT,
+                command_line_location(k),
+                format!(
+                    "no container runtime endpoint is set and {} has no default for it",
+                    kubelet_version_text(v)
+                ),
+            )
+            .impact(format!("The kubelet refuses to start: `{NOT_SPECIFIED}`."))
+            .fix(format!(
+                "Add `--container-runtime-endpoint={target}` to {}, {}. `{target}` is {target_origin}.",
+                where_to_add_flags(snap, k),
+                common::restart(k)
+            ))
+            .key("containerRuntimeEndpoint")
+            .actual("unset")
+            .expected(format!("--container-runtime-endpoint={target}"))
+            .version(Component::Kubelet, v)
+            .emit();
+        }
+    }
+}
