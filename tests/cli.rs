@@ -94,7 +94,7 @@ fn usage_errors_exit_2_with_a_message() {
         (vec!["--bogus".into()], "--bogus"),
         (vec!["--format".into(), "xml".into()], "xml"),
         (vec!["--fail-on".into(), "critical".into()], "critical"),
-        (vec!["--select".into(), "RA9".into()], "RA9"),
+        (vec!["--select".into(), "RA9999".into()], "RA9999"),
         (
             vec!["--ignore".into(), "no-such-rule".into()],
             "no-such-rule",

@@ -240,8 +240,8 @@ fn mistakes_stop_the_audit_with_their_position() {
             "runtime-audit.toml:4:11: `expires` = \"next year\" is not a date",
         ),
         (
-            "\nselect = [\"RA9\"]\n",
-            "runtime-audit.toml:2:11: no rule \"RA9\"",
+            "\nselect = [\"RA9999\"]\n",
+            "runtime-audit.toml:2:11: no rule \"RA9999\"",
         ),
         (
             "[severity]\nRA004 = \"critical\"\n",

@@ -94,7 +94,7 @@ fn finding_groups<'a>(sources: &'a SourceMap, f: &'a Finding) -> Vec<Group<'a>> 
         Location::Path(path) => {
             let g = title.element(Origin::path(untrusted(path)));
             match &f.label {
-                Some(l) => g.element(Level::NOTE.no_name().message(untrusted(l))),
+                Some(l) => g.element(Level::NOTE.no_name().message(untrusted_text(l))),
                 None => g,
             }
         }
@@ -111,7 +111,7 @@ fn finding_groups<'a>(sources: &'a SourceMap, f: &'a Finding) -> Vec<Group<'a>> 
                 group = group.element(
                     Level::NOTE
                         .with_name("related")
-                        .message(untrusted(&format!("{p}: {}", r.label))),
+                        .message(untrusted_text(&format!("{p}: {}", r.label))),
                 );
             }
         }
@@ -119,26 +119,26 @@ fn finding_groups<'a>(sources: &'a SourceMap, f: &'a Finding) -> Vec<Group<'a>> 
 
     let mut footers = Vec::new();
     if let Some(actual) = &f.actual {
-        footers.push(Level::NOTE.with_name("found").message(untrusted(actual)));
+        footers.push(Level::NOTE.with_name("found").message(untrusted_text(actual)));
     }
     if let Some(expected) = &f.expected {
         footers.push(
             Level::NOTE
                 .with_name("expected")
-                .message(untrusted(expected)),
+                .message(untrusted_text(expected)),
         );
     }
     footers.push(
         Level::NOTE
             .with_name("impact")
-            .message(untrusted(&f.impact)),
+            .message(untrusted_text(&f.impact)),
     );
     if !f.versions.is_empty() {
         let v: Vec<String> = f.versions.iter().map(ToString::to_string).collect();
         footers.push(
             Level::NOTE
                 .with_name("versions")
-                .message(untrusted(&v.join("; "))),
+                .message(untrusted_text(&v.join("; "))),
         );
     }
     if f.severity != f.case.severity {
@@ -147,7 +147,7 @@ fn finding_groups<'a>(sources: &'a SourceMap, f: &'a Finding) -> Vec<Group<'a>> 
             f.severity, f.case.severity
         )));
     }
-    footers.push(Level::HELP.with_name("fix").message(untrusted(&f.fix)));
+    footers.push(Level::HELP.with_name("fix").message(untrusted_text(&f.fix)));
     footers.push(Level::NOTE.with_name("rule").message(format!(
         "{} {} (runtime-audit explain {})",
         f.rule.id, f.rule.name, f.rule.id
@@ -341,19 +341,28 @@ fn summary(report: &Report, out: &mut String) {
     );
 }
 
-/// Text from the node (a path, a value, a message quoting one) made safe for a terminal:
-/// C0 controls shown as symbols (`␛`), other control characters (C1, which some terminals
-/// obey) as escapes. annotate-snippets does this for titles, labels and source lines, but
-/// not for paths or footer messages.
+/// One-line text from the node (a path, a node name) made safe for a terminal: C0 controls
+/// shown as symbols (`␛`), anything else that is a control character (line breaks, C1
+/// controls, which some terminals obey) as an escape. annotate-snippets does this for titles,
+/// labels and source lines, but not for paths or footer messages.
 fn untrusted(s: &str) -> String {
-    let normalized = normalize_untrusted_str(s);
-    if !normalized.chars().any(char::is_control) {
-        return normalized;
+    escape_controls(&normalize_untrusted_str(s), false)
+}
+
+/// Footer text (impact, fix, values): as [`untrusted`], but line breaks stay, so a fix can
+/// show a config snippet on its own lines.
+fn untrusted_text(s: &str) -> String {
+    escape_controls(&normalize_untrusted_str(s), true)
+}
+
+fn escape_controls(s: &str, keep_newlines: bool) -> String {
+    let kept = |c: char| keep_newlines && c == '\n';
+    if !s.chars().any(|c| c.is_control() && !kept(c)) {
+        return s.to_owned();
     }
-    normalized
-        .chars()
+    s.chars()
         .map(|c| {
-            if c.is_control() {
+            if c.is_control() && !kept(c) {
                 c.escape_unicode().to_string()
             } else {
                 c.to_string()

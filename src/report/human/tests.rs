@@ -286,3 +286,15 @@ fn long_multi_line_span_is_folded() {
     assert!(out.lines().count() < 20, "{out}");
     assert!(out.contains("...") || out.contains("…"), "{out}");
 }
+
+#[test]
+fn multi_line_fix_keeps_its_lines() {
+    let map = sources(&[("/etc/fix.toml", "a = 1\n")]);
+    let mut f = finding(Location::Span(span_of(&map, 0, "a = 1")));
+    f.fix = "Set in /etc/containerd/config.toml:\n  [plugins.x]\n    SystemdCgroup = true".into();
+    let r = report(map.clone(), vec![f]);
+    let out = frame_of(&r);
+    insta::assert_snapshot!(out);
+    assert!(!out.contains("\\u{a}"), "{out}");
+    assert!(out.lines().any(|l| l.trim_end().ends_with("SystemdCgroup = true")), "{out}");
+}
