@@ -119,7 +119,11 @@ fn finding_groups<'a>(sources: &'a SourceMap, f: &'a Finding) -> Vec<Group<'a>> 
 
     let mut footers = Vec::new();
     if let Some(actual) = &f.actual {
-        footers.push(Level::NOTE.with_name("found").message(untrusted_text(actual)));
+        footers.push(
+            Level::NOTE
+                .with_name("found")
+                .message(untrusted_text(actual)),
+        );
     }
     if let Some(expected) = &f.expected {
         footers.push(

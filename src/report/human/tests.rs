@@ -296,5 +296,9 @@ fn multi_line_fix_keeps_its_lines() {
     let out = frame_of(&r);
     insta::assert_snapshot!(out);
     assert!(!out.contains("\\u{a}"), "{out}");
-    assert!(out.lines().any(|l| l.trim_end().ends_with("SystemdCgroup = true")), "{out}");
+    assert!(
+        out.lines()
+            .any(|l| l.trim_end().ends_with("SystemdCgroup = true")),
+        "{out}"
+    );
 }
