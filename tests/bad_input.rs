@@ -259,3 +259,90 @@ fn no_root_no_audit() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("not a directory"));
 }
+
+/// A node root with one file written at `path`.
+fn node_with(path: &str, content: &[u8]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let full = dir.path().join(path.trim_start_matches('/'));
+    fs::create_dir_all(full.parent().expect("parent")).expect("mkdir");
+    fs::write(&full, content).expect("write");
+    dir
+}
+
+fn alias_bomb() -> String {
+    let mut bomb = String::from("a: &a [x,x,x,x,x,x,x,x,x]\n");
+    for (i, c) in "bcdefghi".chars().enumerate() {
+        let p = (b'a' + i as u8) as char;
+        bomb.push_str(&format!(
+            "{c}: &{c} [*{p},*{p},*{p},*{p},*{p},*{p},*{p},*{p},*{p}]\n"
+        ));
+    }
+    bomb
+}
+
+#[test]
+fn yaml_alias_bomb_in_the_kubelet_config_is_refused() {
+    let path = "/var/lib/kubelet/config.yaml";
+    let dir = node_with(path, alias_bomb().as_bytes());
+    assert_finding(&audit(dir.path(), &[]), "RA002", path, "YAML");
+}
+
+#[test]
+fn yaml_alias_bomb_in_the_node_file_is_refused() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let node = dir.path().join("node.yaml");
+    fs::write(&node, alias_bomb()).expect("write");
+    let report = audit(dir.path(), &["--node-file", &node.display().to_string()]);
+    assert!(
+        !findings(&report, "RA002").is_empty(),
+        "an alias bomb in the Node file must be a syntax finding: {}",
+        report["findings"]
+    );
+}
+
+#[test]
+fn deeply_nested_yaml_and_json() {
+    let path = "/etc/crictl.yaml";
+    let dir = node_with(path, "[".repeat(100_000).as_bytes());
+    assert_finding(&audit(dir.path(), &[]), "RA002", path, "YAML");
+    let path = "/etc/docker/daemon.json";
+    let dir = node_with(path, "[".repeat(100_000).as_bytes());
+    assert_finding(&audit(dir.path(), &[]), "RA002", path, "JSON");
+}
+
+#[test]
+fn garbage_in_every_input_kind() {
+    let garbage = "\u{1}\u{7f}{{{{ ]]]] :: -- \"\u{feff}\n\t- - :\n";
+    for path in [
+        "/var/lib/kubelet/kubeadm-flags.env",
+        "/etc/default/kubelet",
+        "/etc/systemd/system/kubelet.service.d/10-kubeadm.conf",
+        "/var/lib/kubelet/config.yaml",
+        "/etc/crictl.yaml",
+        "/etc/docker/daemon.json",
+        "/etc/containerd/config.toml",
+    ] {
+        let dir = node_with(path, garbage.as_bytes());
+        audit(dir.path(), &[]);
+        let dir = node_with(path, &[0xff, 0xfe, 0x00, 0x80]);
+        assert_finding(&audit(dir.path(), &[]), "RA001", path, "not UTF-8");
+    }
+}
+
+#[test]
+fn policy_file_errors_stop_the_audit_with_a_position() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let policy = dir.path().join("runtime-audit.toml");
+    fs::write(&policy, "[severity\nRA101 = \"note\"\n").expect("write");
+    let out = run(bin()
+        .arg("--root")
+        .arg(dir.path())
+        .arg("--config")
+        .arg(&policy));
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("runtime-audit.toml:1:"),
+        "names file, line and column: {err}"
+    );
+}

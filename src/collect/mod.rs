@@ -206,11 +206,14 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    /// Registers a file that was read, so spans can point into it.
+    /// Registers a file that was read, so spans can point into it. Credential-looking values
+    /// (`password = ...`, `token: ...`) are masked at once, whatever the format and whether
+    /// or not it parses; collectors that understand the structure mask more precisely.
     pub fn add_file(&self, kind: InputKind, host_path: &str, text: &str) -> FileId {
         self.record(kind, host_path, InputState::Read, None);
+        let secrets = containerd::lexical_secret_ranges(text);
         self.sources
-            .add(SourceFile::new(host_path.to_owned(), kind, text, &[]))
+            .add(SourceFile::new(host_path.to_owned(), kind, text, &secrets))
     }
 
     /// Masks secret byte ranges of a registered file.

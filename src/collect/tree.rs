@@ -409,4 +409,48 @@ mod tests {
         assert!(parse_json(&"[".repeat(100_000)).is_err());
         assert_eq!(parse_yaml("").unwrap().value, Value::Null);
     }
+
+    fn ranges_in_bounds(n: &Node, len: usize) -> bool {
+        let own = n.range.start <= n.range.end && n.range.end <= len;
+        own && match &n.value {
+            Value::Seq(items) => items.iter().all(|i| ranges_in_bounds(i, len)),
+            Value::Map(entries) => entries
+                .iter()
+                .all(|(k, v)| k.range.end <= len && ranges_in_bounds(v, len)),
+            _ => true,
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn yaml_and_json_never_panic_and_stay_in_bounds(text in "\\PC{0,300}") {
+            for parsed in [parse_yaml(&text), parse_json(&text), parse_yaml_or_json(&text).map(|(n, _)| n)] {
+                match parsed {
+                    Ok(node) => proptest::prop_assert!(ranges_in_bounds(&node, text.len())),
+                    Err(e) => proptest::prop_assert!(e.offset.is_none_or(|o| o <= text.len())),
+                }
+            }
+        }
+
+        #[test]
+        fn generated_mappings_keep_their_keys(
+            entries in proptest::collection::vec(("[a-z][a-zA-Z0-9]{0,12}", "[a-zA-Z0-9./:_-]{0,20}"), 1..12)
+        ) {
+            let mut yaml = String::new();
+            let mut json = Vec::new();
+            for (k, v) in &entries {
+                yaml.push_str(&format!("{k}: \"{v}\"\n"));
+                json.push(format!("\"{k}\": \"{v}\""));
+            }
+            let json = format!("{{{}}}", json.join(","));
+            for (root, text) in [(parse_yaml(&yaml), &yaml), (parse_json(&json), &json)] {
+                let root = root.map_err(|e| proptest::test_runner::TestCaseError::fail(e.message))?;
+                for (k, _) in &entries {
+                    let (key, value) = root.entry(k).ok_or_else(|| proptest::test_runner::TestCaseError::fail(format!("lost key {k}")))?;
+                    proptest::prop_assert_eq!(&text[key.range.clone()].trim_matches('"'), k);
+                    proptest::prop_assert!(ranges_in_bounds(value, text.len()));
+                }
+            }
+        }
+    }
 }

@@ -5,6 +5,7 @@
 mod containerd;
 mod crictl;
 mod docker;
+mod hosts;
 mod kubelet;
 mod node;
 mod view;
@@ -19,6 +20,7 @@ pub fn sections(snapshot: &NodeSnapshot) -> Vec<Section> {
         view::inputs(snapshot),
         view::versions(snapshot),
         containerd::section(snapshot),
+        hosts::section(snapshot),
         kubelet::section(snapshot),
         crictl::section(snapshot),
         docker::section(snapshot),

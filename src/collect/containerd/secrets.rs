@@ -16,7 +16,38 @@ const SECRET_KEYS: &[&str] = &[
     "secret",
     "authorization",
     "registrytoken",
+    "client-key-data",
+    "bootstrap-token",
 ];
+
+/// Credential values of a file that does not parse, found line by line: the value after
+/// `<secret key> =` (TOML) or `<secret key>:` (YAML/JSON), whatever the quoting. The file's
+/// frames quote the lines around the syntax error, so these must be masked too.
+pub fn lexical_secret_ranges(text: &str) -> Vec<Range<usize>> {
+    let mut out = Vec::new();
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        let body = line.trim_end_matches(['\n', '\r']);
+        if let Some(sep) = body.find(['=', ':']) {
+            let key = body[..sep]
+                .trim()
+                .trim_matches(['"', '\''])
+                .to_ascii_lowercase();
+            let key = key.rsplit('.').next().unwrap_or("");
+            if SECRET_KEYS.contains(&key) {
+                let value = &body[sep + 1..];
+                let lead = value.len() - value.trim_start().len();
+                let trimmed = value.trim();
+                if !trimmed.is_empty() {
+                    let start = offset + sep + 1 + lead;
+                    out.push(start..start + trimmed.len());
+                }
+            }
+        }
+        offset += line.len();
+    }
+    out
+}
 
 /// Byte ranges of every credential value in the document (inside the quotes).
 pub fn secret_ranges(doc: &DeTable<'_>, text: &str) -> Vec<Range<usize>> {
@@ -64,6 +95,17 @@ fn inner(r: Range<usize>, text: &str) -> Range<usize> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn lexical_masking_for_files_that_do_not_parse() {
+        let text =
+            "[broken\n  password = \"hunter2\"\n  \"Authorization\": \"Bearer x\"\nname = 1\n";
+        let found: Vec<&str> = super::lexical_secret_ranges(text)
+            .into_iter()
+            .map(|r| &text[r])
+            .collect();
+        assert_eq!(found, vec!["\"hunter2\"", "\"Bearer x\""]);
+    }
+
     #[test]
     fn finds_credentials_only() {
         let text = "[plugins.\"io.containerd.grpc.v1.cri\".registry.configs.\"r:5000\".auth]\n  username = \"bob\"\n  password = \"hunter2\"\n[x]\n  sandbox_image = \"pause\"\n[h.header]\n  Authorization = [\"Bearer abc\"]\n";

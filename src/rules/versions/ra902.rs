@@ -32,9 +32,11 @@ static META: RuleMeta = RuleMeta {
 
 pub static RULE: Rule = Rule { meta: &META, check };
 
-/// containerd RELEASES.md (HEAD, migration-facts VER-002): per Kubernetes minor, the
-/// minimum patch of each supported containerd line.
-const MATRIX: &[((u64, u64), &[(u64, u64, u64)])] = &[
+/// A Kubernetes minor (`(1, 32)`) and the minimum patch of each containerd line it supports.
+type MatrixRow = ((u64, u64), &'static [(u64, u64, u64)]);
+
+/// containerd RELEASES.md (HEAD, migration-facts VER-002).
+const MATRIX: &[MatrixRow] = &[
     ((1, 32), &[(2, 1, 0), (2, 0, 1), (1, 7, 24), (1, 6, 36)]),
     ((1, 33), &[(2, 1, 0), (2, 0, 4), (1, 7, 24), (1, 6, 36)]),
     ((1, 34), &[(2, 1, 3), (2, 0, 6), (1, 7, 28), (1, 6, 39)]),

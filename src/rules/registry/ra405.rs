@@ -1,0 +1,703 @@
+//! RA405 hosts-toml-invalid.
+
+use crate::engine::{Area, Case, Emitter, Location, Rule, RuleMeta, Severity};
+use crate::model::hosts::{
+    DOCKER_HUB_ALIASES, FileCheck, HostSettings, HostsConfig, HostsFile, HostsRoot, KeySuggestion,
+    NamespaceKind, host_paths, lookup, url_host,
+};
+use crate::model::{InputKind, NodeSnapshot, Problem};
+
+use super::{Release, convert, searched_roots};
+
+static SYNTAX: Case = Case {
+    id: "syntax",
+    severity: Severity::Error,
+};
+static REJECTED: Case = Case {
+    id: "rejected",
+    severity: Severity::Error,
+};
+static NO_HOST_TABLE: Case = Case {
+    id: "no-host-table",
+    severity: Severity::Error,
+};
+/// 1.7 got the fix for containerd#10027 in a patch release that is UNVERIFIED.
+static NO_HOST_TABLE_1_7: Case = Case {
+    id: "no-host-table-1-7",
+    severity: Severity::Warning,
+};
+static MISSING_CERT: Case = Case {
+    id: "missing-cert",
+    severity: Severity::Error,
+};
+static UNKNOWN_KEY: Case = Case {
+    id: "unknown-key",
+    severity: Severity::Warning,
+};
+static KEY_NOT_IN_RELEASE: Case = Case {
+    id: "key-not-in-release",
+    severity: Severity::Warning,
+};
+static CAPABILITIES: Case = Case {
+    id: "capabilities",
+    severity: Severity::Warning,
+};
+/// No host (mirror or server) may resolve: every tag pull fails.
+static NO_RESOLVE_HOST: Case = Case {
+    id: "no-resolve-host",
+    severity: Severity::Error,
+};
+static NESTED: Case = Case {
+    id: "nested-host",
+    severity: Severity::Warning,
+};
+static OUTSIDE: Case = Case {
+    id: "outside-namespace",
+    severity: Severity::Warning,
+};
+static UNREACHABLE: Case = Case {
+    id: "unreachable-namespace",
+    severity: Severity::Warning,
+};
+static DOCKER_HUB_ALIAS: Case = Case {
+    id: "docker-hub-alias",
+    severity: Severity::Warning,
+};
+static SHADOWED: Case = Case {
+    id: "shadowed",
+    severity: Severity::Warning,
+};
+
+static META: RuleMeta = RuleMeta {
+    id: "RA405",
+    name: "hosts-toml-invalid",
+    area: Area::Registry,
+    summary: "A hosts.toml containerd ignores, rejects or reads differently than written",
+    cases: &[
+        &SYNTAX,
+        &REJECTED,
+        &NO_HOST_TABLE,
+        &NO_HOST_TABLE_1_7,
+        &MISSING_CERT,
+        &UNKNOWN_KEY,
+        &KEY_NOT_IN_RELEASE,
+        &CAPABILITIES,
+        &NO_RESOLVE_HOST,
+        &NESTED,
+        &OUTSIDE,
+        &UNREACHABLE,
+        &DOCKER_HUB_ALIAS,
+        &SHADOWED,
+    ],
+    inputs: &[InputKind::HostsToml, InputKind::ContainerdConfig],
+    doc: include_str!("../../../rules/RA405.md"),
+};
+
+pub static RULE: Rule = Rule { meta: &META, check };
+
+/// What the file is for, in messages.
+fn target(f: &HostsFile) -> String {
+    match &f.kind {
+        NamespaceKind::Registry { host } => host.clone(),
+        NamespaceKind::Default => "every registry without its own directory (_default)".into(),
+        NamespaceKind::Outside | NamespaceKind::Unreachable { .. } => "any registry".into(),
+    }
+}
+
+/// Where pulls go when the file is ignored.
+fn fallback(f: &HostsFile) -> String {
+    match f.registry() {
+        Some(r) => format!("pulls from {r} go straight to {}", convert::upstream(r)),
+        None => "pulls go straight to each image's own registry".into(),
+    }
+}
+
+fn check(snap: &NodeSnapshot, out: &mut Emitter) {
+    let hosts = &snap.registry_hosts;
+    let unreadable: Vec<&str> = snap
+        .problems
+        .iter()
+        .filter(|p| {
+            p.kind == InputKind::HostsToml && matches!(p.problem, Problem::Unreadable { .. })
+        })
+        .map(|p| p.path.as_str())
+        .collect();
+    if hosts.files.is_empty() {
+        if unreadable.is_empty() {
+            let roots: Vec<&str> = hosts.roots.iter().map(|r| r.path.as_str()).collect();
+            out.not_applicable(format!("no hosts.toml files under {}", roots.join(", ")));
+        } else {
+            out.inconclusive(format!("could not read {} (RA001)", unreadable.join(", ")));
+        }
+        return;
+    }
+    if !unreadable.is_empty() {
+        out.assume(format!(
+            "not checked, unreadable (RA001): {}",
+            unreadable.join(", ")
+        ));
+    }
+    let release = Release::of(snap, snap.containerd.present(), out);
+    let searched = searched_roots(snap, &release);
+    let search_roots: Vec<&HostsRoot> = match &searched {
+        Some(s) => s.roots.clone(),
+        None => {
+            out.assume(
+                "containerd's config could not be read: which directories it searches is unknown, so only \
+                 the files' own content was checked",
+            );
+            Vec::new()
+        }
+    };
+    let decode_log =
+        "containerd logs `failed to decode hosts.toml` (recent releases name the file)";
+    for f in &hosts.files {
+        let active = f.namespace.is_some() && search_roots.iter().any(|r| r.path == f.root);
+        namespace_findings(out, &release, f, &search_roots, active);
+        let parsed = match &f.parsed {
+            Ok(p) => p,
+            Err(e) => {
+                let at = e
+                    .span
+                    .map_or_else(|| Location::Path(f.path.clone()), Location::Span);
+                let b = out
+                    .finding(&SYNTAX, at, format!("{} is not valid TOML: {}", f.path, e.message))
+                    .impact(format!(
+                        "{decode_log} on the first pull it is needed for and ignores the whole file, \
+                         falling back to Docker-style certificate files in its directory: {}.",
+                        fallback(f)
+                    ))
+                    .fix("Correct the TOML syntax at the marked position; containerd re-reads hosts.toml on the next pull (no restart).")
+                    .key(f.path.clone())
+                    .label(e.message.clone());
+                release.tag(b).emit();
+                continue;
+            }
+        };
+        for (key, span, error) in parsed.rejections(release.line()) {
+            let b = out
+                .finding(
+                    &REJECTED,
+                    Location::Span(span),
+                    format!("containerd rejects {}: {error}", f.path),
+                )
+                .impact(format!(
+                    "{decode_log} and ignores the whole file, not only this key: {}.",
+                    fallback(f)
+                ))
+                .fix(rejection_fix(key))
+                .key(format!("{}:{key}", f.path))
+                .label(error.clone());
+            release.tag(b).emit();
+        }
+        if active {
+            no_host_table(out, &release, f, parsed);
+            missing_certs(out, &release, f, parsed);
+            capabilities(out, &release, f, parsed);
+        }
+        unknown_keys(out, &release, f, parsed);
+        nested(out, &release, f, parsed);
+    }
+}
+
+fn rejection_fix(key: &str) -> String {
+    let form = match key {
+        "server" => {
+            "`server = \"https://registry.example.com\"` (one URL; list further mirrors as `[host.\"<url>\"]` tables, tried in file order before `server`)"
+        }
+        "capabilities" => {
+            "`capabilities = [\"pull\", \"resolve\"]` (only `pull`, `resolve`, `push` exist)"
+        }
+        "skip_verify" | "override_path" => "a boolean: `skip_verify = true` (no quotes)",
+        "ca" => "`ca = \"/path/ca.crt\"` or `ca = [\"/path/a.crt\", \"/path/b.crt\"]`",
+        "client" => {
+            "`client = \"/path/client.pem\"` or `client = [[\"/path/client.cert\", \"/path/client.key\"]]`"
+        }
+        "header" => {
+            "`[header]` with string values: `x-name = \"value\"` or `x-name = [\"a\", \"b\"]`"
+        }
+        "dial_timeout" => "a Go duration string: `dial_timeout = \"3s\"`",
+        "host" => "one `[host.\"https://mirror.example.com\"]` table per mirror",
+        _ => "the form containerd documents in docs/hosts.md",
+    };
+    format!("Write `{key}` as {form}.")
+}
+
+fn namespace_findings(
+    out: &mut Emitter,
+    release: &Release<'_>,
+    f: &HostsFile,
+    search_roots: &[&HostsRoot],
+    active: bool,
+) {
+    let at = Location::Path(f.path.clone());
+    match &f.kind {
+        NamespaceKind::Outside => {
+            let b = out
+                .finding(
+                    &OUTSIDE,
+                    at,
+                    format!(
+                        "{} sits directly in {}: containerd only reads <root>/<registry host>/hosts.toml and never this file",
+                        f.path, f.root
+                    ),
+                )
+                .impact("Nothing in it is applied: every pull goes to the image's own registry as if the file did not exist.")
+                .fix(format!(
+                    "Move it to {root}/<registry host>/hosts.toml for the registry it is meant for (e.g. \
+                     {root}/docker.io/hosts.toml or {root}/registry.k8s.io/hosts.toml), or to \
+                     {root}/_default/hosts.toml to apply it to every registry without a directory of its own.",
+                    root = f.root
+                ))
+                .key(f.path.clone())
+                .label("not in a registry directory");
+            release.tag(b).emit();
+        }
+        NamespaceKind::Unreachable { suggestion } => {
+            let name = f.namespace.as_deref().unwrap_or("");
+            let rename = suggestion.as_ref().map_or_else(
+                || format!("Rename {}/{name} to the registry host as images name it (`host` or `host:port`, or `host_port_`), or `_default`.", f.root),
+                |s| {
+                    format!(
+                        "Rename {root}/{name} to {root}/{s} (or {root}/{}).",
+                        crate::model::hosts::host_directory(s),
+                        root = f.root
+                    )
+                },
+            );
+            let b = out
+                .finding(
+                    &UNREACHABLE,
+                    at,
+                    format!(
+                        "containerd never looks up a directory named `{name}`: for a registry `host:port` it tries `host_port_`, then `host:port`, then `_default`"
+                    ),
+                )
+                .impact("The file is never read: pulls from the registry it is meant for ignore it (e.g. plain-HTTP registries then fail with `http: server gave HTTP response to HTTPS client`).")
+                .fix(rename)
+                .key(f.path.clone())
+                .label("unreachable directory name");
+            release.tag(b).emit();
+        }
+        NamespaceKind::Registry { host } if DOCKER_HUB_ALIASES.contains(&host.as_str()) => {
+            let b = out
+                .finding(
+                    &DOCKER_HUB_ALIAS,
+                    at,
+                    format!(
+                        "`{host}` is one of Docker Hub's host names, but images from Docker Hub (`nginx`, `docker.io/library/nginx`) are looked up under `docker.io`"
+                    ),
+                )
+                .impact(format!("The file applies only to image references spelled `{host}/...`; ordinary Docker Hub pulls ignore it."))
+                .fix(format!("Move it to {}/docker.io/hosts.toml (merge the `[host]` tables if that file exists).", f.root))
+                .key(f.path.clone())
+                .label("Docker Hub alias");
+            release.tag(b).emit();
+        }
+        _ => {}
+    }
+    if !active {
+        return;
+    }
+    // Which directory containerd really uses for this namespace.
+    let winner = match &f.kind {
+        NamespaceKind::Registry { host } => {
+            lookup(search_roots, host).map(|l| (l.root, l.dir.name.clone()))
+        }
+        NamespaceKind::Default => search_roots
+            .iter()
+            .take_while(|r| r.path != f.root)
+            .find(|r| r.namespaces.iter().any(|d| d.name == "_default"))
+            .map(|r| (*r, "_default".to_string())),
+        _ => None,
+    };
+    if let Some((root, name)) = winner
+        && (root.path != f.root || Some(name.as_str()) != f.namespace.as_deref())
+    {
+        let order: Vec<&str> = search_roots.iter().map(|r| r.path.as_str()).collect();
+        let tried = f
+            .registry()
+            .map(|r| host_paths(r).join(", "))
+            .unwrap_or_else(|| "_default".into());
+        let b = out
+            .finding(
+                &SHADOWED,
+                Location::Path(f.path.clone()),
+                format!(
+                    "containerd never uses {} for {}: it finds {}/{name} first",
+                    f.path,
+                    target(f),
+                    root.path
+                ),
+            )
+            .impact(format!(
+                "containerd searches the roots {} in order, trying {tried} in each, and stops at the first \
+                 directory that exists (even one holding only certificates): this file's settings never apply.",
+                order.join(", ")
+            ))
+            .fix(format!(
+                "Keep one directory per registry: merge this file into {}/{name}/hosts.toml and delete {}.",
+                root.path,
+                f.dir()
+            ))
+            .key(f.path.clone())
+            .label("shadowed");
+        release.tag(b).emit();
+    }
+}
+
+fn no_host_table(out: &mut Emitter, release: &Release<'_>, f: &HostsFile, parsed: &HostsConfig) {
+    if parsed.host_table.is_some() || !release.is_1x() {
+        return;
+    }
+    let Some(ver) = release.ver.as_ref() else {
+        return;
+    };
+    let case = if ver.minor >= 7 {
+        &NO_HOST_TABLE_1_7
+    } else {
+        &NO_HOST_TABLE
+    };
+    let at = parsed.server.as_ref().map_or_else(
+        || Location::Path(f.path.clone()),
+        |s| Location::Span(s.span),
+    );
+    let version_note = if ver.minor >= 7 {
+        " (fixed in a later 1.7 patch release by containerd PR #10028; which one is UNVERIFIED)"
+    } else {
+        " (seen with containerd 1.6.20; the fix, PR #10028, went to the 1.7 branch only)"
+    };
+    let b = out
+        .finding(
+            case,
+            at,
+            format!(
+                "{} has no `[host]` table: {} rejects such a file (error \"invalid `host` tree\"){version_note}",
+                f.path, release.label
+            ),
+        )
+        .impact(format!(
+            "containerd logs `failed to decode hosts.toml` error=\"invalid `host` tree\" and ignores the whole file: {}.",
+            fallback(f)
+        ))
+        .fix(format!(
+            "Add a `[host]` table to {}: an empty `[host]` line at the end is enough (containerd 2.x accepts it \
+             too), or a `[host.\"<url>\"]` table per mirror.",
+            f.path
+        ))
+        .key(format!("{}:host", f.path))
+        .label("no [host] table");
+    release.tag(b).emit();
+}
+
+fn missing_certs(out: &mut Emitter, release: &Release<'_>, f: &HostsFile, parsed: &HostsConfig) {
+    if !parsed.rejections(release.line()).is_empty() {
+        return;
+    }
+    for (url, settings) in parsed.host_urls() {
+        for (key, files, what) in [
+            ("ca", &settings.ca, "unable to read CA cert"),
+            ("client", &settings.client, "unable to read CERT file"),
+        ] {
+            for c in files.iter().filter(|c| c.exists == FileCheck::Missing) {
+                let b = out
+                    .finding(
+                        &MISSING_CERT,
+                        Location::Span(c.path.span),
+                        format!(
+                            "`{key}` of {url} names {}, which does not exist",
+                            c.resolved
+                        ),
+                    )
+                    .impact(format!(
+                        "Every pull from {} fails before any request is sent: `{what} \"{}\": open {}: no such \
+                         file or directory` (seen with containerd 1.6.20; the same check exists in 2.x). No \
+                         other host is tried.",
+                        target(f),
+                        c.resolved,
+                        c.resolved
+                    ))
+                    .fix(format!(
+                        "Put the file at {} or correct the path (relative paths are relative to {}).",
+                        c.resolved,
+                        f.dir()
+                    ))
+                    .key(format!("{}:{url}.{key}", f.path))
+                    .label("file not found");
+                release.tag(b).emit();
+            }
+        }
+    }
+}
+
+/// Resolving a tag needs both `pull` and `resolve` (containerd 1.6.20 skipped a host with
+/// `["resolve"]` alone and answered `no resolve hosts: not found` when no host had both).
+fn resolves(s: &HostSettings) -> bool {
+    s.can("pull") && s.can("resolve")
+}
+
+fn capabilities(out: &mut Emitter, release: &Release<'_>, f: &HostsFile, parsed: &HostsConfig) {
+    for h in &parsed.hosts {
+        if let Some(caps) = h
+            .settings
+            .capabilities
+            .as_ref()
+            .filter(|_| !h.settings.can("pull"))
+        {
+            let b = out
+                .finding(
+                    &CAPABILITIES,
+                    Location::Span(caps.span),
+                    format!(
+                        "{} has no `pull` capability: containerd never fetches from it, nor resolves tags there",
+                        h.url.value
+                    ),
+                )
+                .impact(
+                    "The host is skipped for every pull (resolving a tag needs `pull` and `resolve`, seen with \
+                     containerd 1.6.20); pulls use the next host or the server.",
+                )
+                .fix(format!(
+                    "If it is a mirror, give it `capabilities = [\"pull\", \"resolve\"]` (or `[\"pull\"]` for an \
+                     untrusted public mirror) in [host.\"{}\"].",
+                    h.url.value
+                ))
+                .key(format!("{}:{}.capabilities", f.path, h.url.value))
+                .label("no pull");
+            release.tag(b).emit();
+        }
+    }
+    // Without a `server` the registry itself is tried last with every capability; a written
+    // server takes the top-level capabilities.
+    let server_resolves = parsed.server.is_none() || resolves(&parsed.defaults);
+    let any_mirror_resolves = parsed.hosts.iter().any(|h| resolves(&h.settings));
+    if !server_resolves && !any_mirror_resolves {
+        let at = parsed
+            .defaults
+            .capabilities
+            .as_ref()
+            .map(|c| c.span)
+            .or_else(|| parsed.hosts.first().map(|h| h.url.span))
+            .map_or_else(|| Location::Path(f.path.clone()), Location::Span);
+        let b = out
+            .finding(
+                &NO_RESOLVE_HOST,
+                at,
+                format!(
+                    "No host in {} may resolve tags: neither a [host] nor the server has both `pull` and `resolve`",
+                    f.path
+                ),
+            )
+            .impact(format!(
+                "Every `image:tag` pull from {} fails: `failed to resolve reference \"...\": no resolve hosts: not \
+                 found` (seen with containerd 1.6.20).",
+                target(f)
+            ))
+            .fix(
+                "Give the registry itself (or a trusted mirror) `capabilities = [\"pull\", \"resolve\"]`, or remove \
+                 the top-level `capabilities` so `server` gets every capability.",
+            )
+            .key(format!("{}:capabilities", f.path))
+            .label("no resolve host");
+        release.tag(b).emit();
+        return;
+    }
+    // Tags resolve at the first host that may resolve; when no mirror may, every tag pull goes
+    // to the server even though mirrors are configured.
+    let pull_only: Vec<&crate::model::hosts::HostEntry> = parsed
+        .hosts
+        .iter()
+        .filter(|h| h.settings.can("pull") && !h.settings.can("resolve"))
+        .collect();
+    let Some(first) = pull_only.first() else {
+        return;
+    };
+    if any_mirror_resolves {
+        return;
+    }
+    let resolver = parsed.server.as_ref().map_or_else(
+        || {
+            f.registry()
+                .map_or_else(|| "the image's own registry".to_string(), convert::upstream)
+        },
+        |s| s.value.clone(),
+    );
+    let urls: Vec<&str> = pull_only.iter().map(|h| h.url.value.as_str()).collect();
+    let at = first
+        .settings
+        .capabilities
+        .as_ref()
+        .map_or(Location::Span(first.url.span), |c| Location::Span(c.span));
+    let b = out
+        .finding(
+            &CAPABILITIES,
+            at,
+            format!(
+                "No mirror in {} may resolve tags (without `resolve`: {}): tag pulls resolve at {resolver}",
+                f.path,
+                urls.join(", ")
+            ),
+        )
+        .impact(format!(
+            "`image:tag` pulls ask {resolver} for every manifest (seen with containerd 1.6.20: a pull-only mirror \
+             is skipped for the tag lookup); on a node that can only reach the mirror they fail. Digest-pinned \
+             pulls and layer downloads still use the mirror."
+        ))
+        .fix(format!(
+            "If the mirror is trusted to map tags to digests (a private mirror), use `capabilities = [\"pull\", \
+             \"resolve\"]` in [host.\"{}\"]; keep `[\"pull\"]` only for an untrusted public mirror and make sure \
+             {resolver} is reachable.",
+            first.url.value
+        ))
+        .key(format!("{}:{}.capabilities", f.path, first.url.value))
+        .label("pull only");
+    release.tag(b).emit();
+}
+
+fn unknown_keys(out: &mut Emitter, release: &Release<'_>, f: &HostsFile, parsed: &HostsConfig) {
+    let file_host = parsed
+        .server
+        .as_ref()
+        .map(|s| url_host(&s.value).to_string())
+        .or_else(|| f.registry().map(str::to_owned))
+        .unwrap_or_else(|| "registry.example.com:5000".into());
+    for u in &parsed.unknown_keys {
+        let key = &u.key.value;
+        let registry = u
+            .in_host
+            .as_deref()
+            .map_or_else(|| file_host.clone(), |h| url_host(h).to_string());
+        let place = u.in_host.as_ref().map_or_else(
+            || "at the top level".to_string(),
+            |h| format!("in [host.\"{h}\"]"),
+        );
+        let (message, impact, fix) = match &u.suggestion {
+            Some(KeySuggestion::HttpScheme) => (
+                format!("`{key}` is not a hosts.toml key ({place}): hosts.toml has no plain-HTTP switch"),
+                "containerd ignores it silently: the host is still contacted over HTTPS and pulls fail with \
+                 `http: server gave HTTP response to HTTPS client`."
+                    .to_string(),
+                format!(
+                    "Delete `{key}` and write the URL with `http://`: `server = \"http://{registry}\"` or \
+                     `[host.\"http://{registry}\"]`. For HTTPS with an untrusted certificate use `skip_verify = true` \
+                     (or `ca = \"...\"`) instead."
+                ),
+            ),
+            Some(KeySuggestion::HostTable) => (
+                format!("`{key}` is not a hosts.toml key ({place}): mirrors are `[host.\"<url>\"]` tables"),
+                "containerd ignores it silently: no mirror is used.".to_string(),
+                "Write one table per mirror, tried in file order before `server`:\n[host.\"https://mirror.example.com\"]\n  capabilities = [\"pull\", \"resolve\"]".to_string(),
+            ),
+            Some(KeySuggestion::Key(k)) if key.eq_ignore_ascii_case(k) => (
+                format!("`{key}` is not how containerd spells `{k}` ({place})"),
+                "containerd's TOML decoder matches some other spellings of a key and not others (containerd 1.6.20 \
+                 accepted an all-uppercase key but ignored mixed case): the setting may be silently ignored."
+                    .to_string(),
+                format!("Write it as `{k}`."),
+            ),
+            Some(KeySuggestion::Key(k)) => (
+                format!("`{key}` is not a hosts.toml key ({place}): did you mean `{k}`?"),
+                "containerd ignores unknown keys silently: the setting has no effect.".to_string(),
+                format!("Rename `{key}` to `{k}`."),
+            ),
+            None => (
+                format!("`{key}` is not a hosts.toml key ({place})"),
+                "containerd ignores unknown keys silently: the setting has no effect.".to_string(),
+                "Delete it, or use one of server, capabilities, ca, client, skip_verify, header, override_path, \
+                 dial_timeout and [host.\"<url>\"] tables (containerd docs/hosts.md)."
+                    .to_string(),
+            ),
+        };
+        let b = out
+            .finding(&UNKNOWN_KEY, Location::Span(u.key.span), message)
+            .impact(impact)
+            .fix(fix)
+            .key(format!("{}:{key}", f.path))
+            .label("unknown key");
+        release.tag(b).emit();
+    }
+    // Keys only some releases read.
+    for (url, s) in std::iter::once(("top level".to_string(), &parsed.defaults)).chain(
+        parsed
+            .hosts
+            .iter()
+            .map(|h| (format!("[host.\"{}\"]", h.url.value), &h.settings)),
+    ) {
+        if let Some(d) = &s.dial_timeout
+            && release.ver.as_ref().is_some_and(|v| v.below(2, 1, 0))
+        {
+            let b = out
+                .finding(
+                    &KEY_NOT_IN_RELEASE,
+                    Location::Span(d.span),
+                    format!("`dial_timeout` ({url}) is read from containerd 2.1; {} ignores it", release.label),
+                )
+                .impact("Connection attempts to an unreachable mirror wait the default 30s before the next host is tried.")
+                .fix("Upgrade to containerd 2.1+ for `dial_timeout`, or remove unreachable mirrors.")
+                .key(format!("{}:{url}.dial_timeout", f.path))
+                .label("needs containerd 2.1");
+            release.tag(b).emit();
+        }
+        if let Some(p) = &s.proxy
+            && !release.at_least(2, 4, 0)
+        {
+            let b = out
+                .finding(
+                    &KEY_NOT_IN_RELEASE,
+                    Location::Span(p.span),
+                    format!(
+                        "`proxy` ({url}) is documented on containerd's main branch but absent from the hosts.toml parser of the releases checked; {} most likely ignores it (UNVERIFIED which release adds it)",
+                        release.label
+                    ),
+                )
+                .impact("Where the key is not read, requests to this host do not go through the proxy: they connect directly or through HTTP(S)_PROXY from containerd's environment.")
+                .fix("Check containerd's release notes for hosts.toml `proxy` support; otherwise set HTTPS_PROXY/NO_PROXY in containerd's systemd unit (`systemctl edit containerd`).")
+                .key(format!("{}:{url}.proxy", f.path))
+                .label("release-dependent key");
+            release.tag(b).emit();
+        }
+    }
+}
+
+fn nested(out: &mut Emitter, release: &Release<'_>, f: &HostsFile, parsed: &HostsConfig) {
+    for n in &parsed.nested_hosts {
+        let (message, impact, fix) = if n.nested_in_toml {
+            (
+                format!(
+                    "[host.\"{}\"] is nested in [host.\"{}\"]: hosts.toml has no nested hosts",
+                    n.url.value, n.parent
+                ),
+                format!(
+                    "containerd ignores the nested table: {} is never contacted.",
+                    n.url.value
+                ),
+                format!(
+                    "Make it a top-level `[host.\"{}\"]` table; hosts are tried in file order.",
+                    n.url.value
+                ),
+            )
+        } else {
+            (
+                format!(
+                    "[host.\"{}\"] is indented under [host.\"{}\"] as if nested, but TOML makes it a sibling",
+                    n.url.value, n.parent
+                ),
+                format!(
+                    "containerd tries {} after {} as another host of this registry (seen with containerd 1.6.20), \
+                     not as a mirror of {}; containerd's docs call nested hosts unsupported.",
+                    n.url.value, n.parent, n.parent
+                ),
+                "Remove the indentation so the order reads as it works: each [host] is tried in file order, then \
+                 `server`."
+                    .to_string(),
+            )
+        };
+        let b = out
+            .finding(&NESTED, Location::Span(n.url.span), message)
+            .impact(impact)
+            .fix(fix)
+            .key(format!("{}:{}", f.path, n.url.value))
+            .label("nested host");
+        release.tag(b).emit();
+    }
+}
