@@ -18,15 +18,25 @@ use std::time::{Duration, Instant};
 use common::{bin, corpus, repo};
 
 /// Disagreements that are understood: (config name suffix, field, the fact that explains it).
-const EXPLAINED: &[(&str, &str, &str)] = &[(
-    "RA003/systemd-cgroup-string",
-    "systemd_cgroup",
-    "containerd keeps runtime `options` as an untyped table, so `config dump` prints the string \
+const EXPLAINED: &[(&str, &str, &str)] = &[
+    (
+        "RA003/systemd-cgroup-string",
+        "systemd_cgroup",
+        "containerd keeps runtime `options` as an untyped table, so `config dump` prints the string \
      \"true\"; the CRI plugin decodes it into typed runc options only when a container is created \
      (`generateRuntimeOptions` -> `optionsTree.Unmarshal`, pkg/cri/server/helpers.go in 1.6), where \
      a string is not a boolean: containerd can never use it as `SystemdCgroup = true`, which is \
      what runtime-audit reports (effective false, and RA003)",
-)];
+    ),
+    (
+        "RA107/aufs-snapshotter",
+        "cri",
+        "Debian's containerd 1.6.20 has no usable aufs snapshotter (its kernel has no aufs), so the CRI \
+     plugin fails with `failed to create CRI service: failed to find snapshotter \"aufs\"`; whether \
+     aufs exists depends on the host's kernel and build, which a config audit cannot see. RA107 \
+     reports the snapshotter as removed in containerd 2.0",
+    ),
+];
 
 #[derive(Debug, Default, PartialEq)]
 struct View {

@@ -88,7 +88,7 @@ fn starts(i: &Inputs<'_, '_>) -> Result<(), Blocker> {
             (&i.merged.disabled_plugins, "disabled"),
             (&i.merged.required_plugins, "required"),
         ] {
-            if let Some(p) = list.iter().find(|p| !p.value.contains('.')) {
+            if let Some(p) = list.iter().find(|p| !is_plugin_uri(&p.value, i.release)) {
                 return Err(Blocker {
                     message: format!(
                         "failed to load TOML from {}: invalid {what} plugin URI {:?} expect io.containerd.x.vx",
@@ -101,7 +101,10 @@ fn starts(i: &Inputs<'_, '_>) -> Result<(), Blocker> {
     }
     if i.release.is_1x()
         && version.value >= 2
-        && let Some(id) = i.merged.plugin_ids().find(|id| !id.value.contains('.'))
+        && let Some(id) = i
+            .merged
+            .plugin_ids()
+            .find(|id| !is_plugin_uri(&id.value, i.release))
     {
         return Err(Blocker {
             message: format!(
@@ -109,6 +112,21 @@ fn starts(i: &Inputs<'_, '_>) -> Result<(), Blocker> {
                 i.path, id.value
             ),
             span: Some(id.span),
+        });
+    }
+    // A version-1 config on 1.x names plugins by short id: a required plugin written as a URI
+    // matches none, and containerd exits once its plugins are loaded (seen with 1.6.20).
+    if i.release.is_1x()
+        && version.value <= 1
+        && let Some(p) = i
+            .merged
+            .required_plugins
+            .iter()
+            .find(|p| p.value.contains('.'))
+    {
+        return Err(Blocker {
+            message: format!("required plugin [{}] not included", p.value),
+            span: Some(p.span),
         });
     }
     // Values of the wrong type: top-level fields always stop containerd; on 1.x so do typed
@@ -125,6 +143,17 @@ fn starts(i: &Inputs<'_, '_>) -> Result<(), Blocker> {
         });
     }
     Ok(())
+}
+
+/// The plugin URI form the release's config check accepts: 1.x wants four dot-separated parts
+/// (`len(strings.Split(p, ".")) < 4` is rejected; seen with 1.6.20 for `io.containerd.cri`), 2.x
+/// any dot.
+fn is_plugin_uri(name: &str, release: &Release) -> bool {
+    if release.is_1x() {
+        name.split('.').count() >= 4
+    } else {
+        name.contains('.')
+    }
 }
 
 fn fatal_type_error(k: &KeyEntry, release: &Release) -> bool {
@@ -144,7 +173,7 @@ fn fatal_type_error(k: &KeyEntry, release: &Release) -> bool {
 fn cri(i: &Inputs<'_, '_>) -> CriOutcome {
     let release = i.release;
     let Some(layout) = release.reads(i.merged.version.value) else {
-        // A version-3 file on a 1.x release that accepts it: CRI loads with defaults.
+        // No release leaves a config version unread today; kept for one that would.
         return CriOutcome::Loads;
     };
     let disabling: &[&str] = match (layout, release.is_1x()) {

@@ -75,14 +75,16 @@ impl Release {
         })
     }
 
-    /// What the release reads as the CRI config for a config version: a layout, or nothing
-    /// (a version-3 file on a 1.x release that accepts it: every CRI table is ignored).
+    /// What the release reads as the CRI config for a config version. A 1.x release that
+    /// accepts a version-3 file reads it like version 2, by full plugin URI: the
+    /// `io.containerd.grpc.v1.cri` table is read, the `io.containerd.cri.v1.*` tables are not
+    /// (seen with 1.6.20: `sandbox_image` under `io.containerd.grpc.v1.cri` in a version-3 file
+    /// applies).
     pub fn reads(&self, config_version: i64) -> Option<CriLayout> {
         if self.is_1x() {
             match config_version {
                 ..=1 => Some(CriLayout::V1),
-                2 => Some(CriLayout::V2),
-                _ => None,
+                _ => Some(CriLayout::V2),
             }
         } else {
             match config_version {

@@ -37,10 +37,12 @@ pub fn lexical_secret_ranges(text: &str) -> Vec<Range<usize>> {
             if SECRET_KEYS.contains(&key) {
                 let value = &body[sep + 1..];
                 let lead = value.len() - value.trim_start().len();
-                let trimmed = value.trim();
-                if !trimmed.is_empty() {
-                    let start = offset + sep + 1 + lead;
-                    out.push(start..start + trimmed.len());
+                let trimmed = value.trim().trim_end_matches(',').trim_end();
+                let start = offset + sep + 1 + lead;
+                let range = inner(start..start + trimmed.len(), text);
+                // Keep an empty value visible: it is not a secret, and it is a finding.
+                if !range.is_empty() {
+                    out.push(range);
                 }
             }
         }
@@ -103,7 +105,9 @@ mod tests {
             .into_iter()
             .map(|r| &text[r])
             .collect();
-        assert_eq!(found, vec!["\"hunter2\"", "\"Bearer x\""]);
+        assert_eq!(found, vec!["hunter2", "Bearer x"]);
+        let empty = "username = \"\"\n";
+        assert!(super::lexical_secret_ranges(empty).is_empty());
     }
 
     #[test]

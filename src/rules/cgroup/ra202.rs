@@ -1,0 +1,274 @@
+//! RA202 systemd-cgroup-misplaced: SystemdCgroup written where containerd does not read it
+//! for the default runtime.
+
+use crate::engine::{Area, Case, Emitter, Rule, RuleMeta, Severity};
+use crate::model::containerd::{ContainerdConfig, KeyEntry, KeyStatus};
+use crate::model::{InputKind, NodeSnapshot, Span};
+use crate::rules::containerd::common::{self, Release};
+
+static OUTSIDE_OPTIONS: Case = Case {
+    id: "outside-options",
+    severity: Severity::Error,
+};
+
+static WRONG_SCHEMA: Case = Case {
+    id: "wrong-schema",
+    severity: Severity::Error,
+};
+
+static PLUGIN_LEVEL: Case = Case {
+    id: "plugin-level-systemd-cgroup",
+    severity: Severity::Error,
+};
+
+static NOT_ON_DEFAULT: Case = Case {
+    id: "not-on-default-runtime",
+    severity: Severity::Error,
+};
+
+static META: RuleMeta = RuleMeta {
+    id: "RA202",
+    name: "systemd-cgroup-misplaced",
+    area: Area::Cgroup,
+    summary: "SystemdCgroup is written where containerd does not read it for the default runtime",
+    cases: &[
+        &OUTSIDE_OPTIONS,
+        &WRONG_SCHEMA,
+        &PLUGIN_LEVEL,
+        &NOT_ON_DEFAULT,
+    ],
+    inputs: &[InputKind::ContainerdConfig],
+    doc: include_str!("../../../rules/RA202.md"),
+};
+
+pub static RULE: Rule = Rule { meta: &META, check };
+
+fn check(snap: &NodeSnapshot, out: &mut Emitter) {
+    let Some(cfg) = out.need(&snap.containerd, "containerd config") else {
+        return;
+    };
+    let release = Release::of(snap, cfg, out);
+    for k in &cfg.keys {
+        if common::segments(&k.path).last().map(String::as_str) != Some("SystemdCgroup") {
+            continue;
+        }
+        match &k.status {
+            KeyStatus::Misplaced { should_be } => {
+                outside_options(snap, cfg, &release, k, should_be, out)
+            }
+            // A version-3 file on 1.x is read like version 2 or refused: RA104's finding.
+            KeyStatus::WrongSchema { .. } | KeyStatus::Ignored { .. }
+                if !(release.is_1x() && cfg.version.value >= 3) =>
+            {
+                wrong_schema(snap, cfg, &release, k, out);
+            }
+            _ => {}
+        }
+    }
+    if let Some(legacy) = common::harmful_legacy_systemd_cgroup(cfg, &release) {
+        plugin_level(cfg, &release, legacy.span, out);
+    }
+    not_on_default(cfg, &release, out);
+}
+
+/// The runtime a `...runtimes.<name>...` path is about.
+fn runtime_of(path: &[String]) -> Option<&str> {
+    let i = path.iter().position(|s| s == "runtimes")?;
+    path.get(i + 1).map(String::as_str)
+}
+
+fn default_name(cfg: &ContainerdConfig) -> &str {
+    &cfg.cri.default_runtime_name.value
+}
+
+fn cgroupfs_impact(cfg: &ContainerdConfig, runtime: &str) -> String {
+    let whose = if runtime == default_name(cfg) {
+        "every pod".to_string()
+    } else {
+        format!("pods of RuntimeClass handler `{runtime}`")
+    };
+    format!(
+        "containerd runs {whose} with the cgroupfs driver. With the kubelet on `cgroupDriver: systemd`, containers \
+         fail with `OCI runtime create failed: expected cgroupsPath to be of format \"slice:prefix:name\" for \
+         systemd cgroups` or run in a second cgroup hierarchy and the node sees pod restarts and `SandboxChanged` \
+         loops; kubelet 1.31+ with containerd 2.x takes the driver from containerd and silently switches to \
+         cgroupfs."
+    )
+}
+
+fn outside_options(
+    snap: &NodeSnapshot,
+    cfg: &ContainerdConfig,
+    release: &Release<'_>,
+    k: &KeyEntry,
+    should_be: &str,
+    out: &mut Emitter,
+) {
+    let segs = common::segments(&k.path);
+    let runtime = runtime_of(&segs).unwrap_or("runc");
+    let header = common::runtime_options_header(common::written_layout(cfg), runtime);
+    let value = common::snippet(snap, k.value);
+    let message = format!(
+        "`SystemdCgroup` is set directly under runtimes.{}, not in its `options` table, so {} ignores it",
+        common::toml_key(runtime),
+        release.describe()
+    );
+    let logged = if release.is_1x() {
+        "containerd 1.x ignores it silently (seen with 1.6.20: `containerd config dump` shows no options table)"
+    } else {
+        "containerd 2.x logs `Ignoring unknown key in TOML for plugin` and goes on"
+    };
+    let b = out
+        .finding(&OUTSIDE_OPTIONS, k.key, message)
+        .impact(format!("{logged}; {}", cgroupfs_impact(cfg, runtime)))
+        .fix(format!(
+            "Move it into the options table:\n{header}\n  SystemdCgroup = {value}\n(expected at `{should_be}`)."
+        ))
+        .key(k.path.clone())
+        .label("outside `options`")
+        .expected(should_be.to_string());
+    release.tag(b).emit();
+}
+
+fn wrong_schema(
+    snap: &NodeSnapshot,
+    cfg: &ContainerdConfig,
+    release: &Release<'_>,
+    k: &KeyEntry,
+    out: &mut Emitter,
+) {
+    let segs = common::segments(&k.path);
+    let runtime = runtime_of(&segs).unwrap_or("runc").to_string();
+    let layout = common::written_layout(cfg);
+    let target = common::translate(&segs, layout).unwrap_or_else(|| {
+        format!(
+            "{}.runtimes.{}.options.SystemdCgroup",
+            layout.runtime_table(),
+            runtime
+        )
+    });
+    let value = common::snippet(snap, k.value);
+    let why = match &k.status {
+        KeyStatus::Ignored { reason } => reason.clone(),
+        _ => format!(
+            "the table belongs to another config schema than {}",
+            common::version_label(cfg)
+        ),
+    };
+    let message = format!("`{}` is not read by {}: {why}", k.path, release.describe());
+    let header = target
+        .rsplit_once('.')
+        .map_or(target.clone(), |(h, _)| h.to_string());
+    let b = out
+        .finding(&WRONG_SCHEMA, k.key, message)
+        .impact(format!(
+            "SystemdCgroup stays false for runtime `{runtime}`. {}",
+            cgroupfs_impact(cfg, &runtime)
+        ))
+        .fix(format!(
+            "Write it where a {} config reads it:\n[{header}]\n  SystemdCgroup = {value}",
+            common::version_label(cfg)
+        ))
+        .key(k.path.clone())
+        .label("ignored here")
+        .expected(target);
+    release.tag(b).emit();
+}
+
+fn plugin_level(cfg: &ContainerdConfig, release: &Release<'_>, span: Span, out: &mut Emitter) {
+    let layout = common::written_layout(cfg);
+    let header = common::runtime_options_header(layout, default_name(cfg));
+    let (message, impact) = if release.is_1x() {
+        (
+            format!(
+                "Plugin-level `systemd_cgroup = true` only serves the removed v1 shim \
+                 (io.containerd.runtime.v1.linux); the default runtime `{}` is `{}`, so {} rejects the CRI config",
+                default_name(cfg),
+                cfg.cri
+                    .default_runtime()
+                    .map_or("undefined", |r| r.runtime_type.value.as_str()),
+                release.describe()
+            ),
+            format!(
+                "containerd starts, but the CRI plugin fails to load: `level=warning msg=\"failed to load plugin \
+                 io.containerd.grpc.v1.cri\" error=\"invalid plugin config: `systemd_cgroup` only works for runtime \
+                 io.containerd.runtime.v1.linux\"` (seen with 1.6.20). The kubelet gets `unknown service \
+                 runtime.v1.RuntimeService` from unix://{}: no pod starts.",
+                cfg.grpc_address.value
+            ),
+        )
+    } else {
+        (
+            format!(
+                "Plugin-level `systemd_cgroup = true` no longer exists in {}: containerd 2.0 removed it, so it is \
+                 ignored and the runc runtimes keep the cgroupfs driver",
+                release.describe()
+            ),
+            format!(
+                "containerd logs `Ignoring unknown key in TOML for plugin` and goes on. {}",
+                cgroupfs_impact(cfg, default_name(cfg))
+            ),
+        )
+    };
+    let b = out
+        .finding(&PLUGIN_LEVEL, span, message)
+        .impact(impact)
+        .fix(format!(
+            "Delete `systemd_cgroup = true` and set the driver on the runtime instead:\n{header}\n  SystemdCgroup = true\n\
+             (`sed s/systemd_cgroup = false/systemd_cgroup = true/` on `containerd config default` output edits \
+             the wrong key)."
+        ))
+        .key("systemd_cgroup")
+        .label("not the runc cgroup setting")
+        .actual("systemd_cgroup = true")
+        .expected(format!("{header} SystemdCgroup = true"));
+    release.tag(b).emit();
+}
+
+/// SystemdCgroup = true on a runc-based runtime (typically `runc`) while the default runtime
+/// is another runc-based one that does not set it (an `nvidia` runtime added next to runc).
+fn not_on_default(cfg: &ContainerdConfig, release: &Release<'_>, out: &mut Emitter) {
+    let Some(default) = cfg.cri.default_runtime() else {
+        return;
+    };
+    if !default.is_runc_based()
+        || default.systemd_cgroup.value
+        || !default.systemd_cgroup.is_default()
+    {
+        return;
+    }
+    let Some(other) = cfg
+        .cri
+        .runtimes
+        .iter()
+        .find(|r| r.name != default.name && r.is_runc_based() && r.systemd_cgroup.value)
+    else {
+        return;
+    };
+    let Some(at) = cfg.cri.default_runtime_name.span().or(default.defined_at) else {
+        return;
+    };
+    let header = common::runtime_options_header(common::written_layout(cfg), &default.name);
+    let message = format!(
+        "`SystemdCgroup = true` is set on runtime `{}`, but the default runtime is `{}`, which does not set it: \
+         {} runs pods with `{}`, on the cgroupfs driver",
+        other.name,
+        default.name,
+        release.describe(),
+        default.name
+    );
+    let mut b = out
+        .finding(&NOT_ON_DEFAULT, at, message)
+        .impact(cgroupfs_impact(cfg, &default.name))
+        .fix(format!(
+            "Set it on the default runtime too (each runtime has its own options):\n{header}\n  SystemdCgroup = true"
+        ))
+        .key(format!("runtimes.{}.options.SystemdCgroup", default.name))
+        .label(format!("default runtime `{}` has no SystemdCgroup", default.name))
+        .actual("false (not set)")
+        .expected("true");
+    if let Some(s) = other.systemd_cgroup.span() {
+        b = b.related(s, format!("set on `{}` only", other.name));
+    }
+    release.tag(b).emit();
+}

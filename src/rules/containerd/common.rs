@@ -1,0 +1,484 @@
+//! What the containerd rules share: the release the verdict is for, the config's layout for
+//! fix texts, TOML path helpers, and how plugin names are read per release and config version.
+
+use crate::engine::Emitter;
+use crate::engine::emitter::FindingBuilder;
+use crate::model::containerd::{ContainerdConfig, CriLayout, KeyEntry};
+use crate::model::{Component, NodeSnapshot, Span, Version, VersionFact};
+
+/// The containerd release a verdict is for: the known version, or the one the collector
+/// assumed (said once per rule through `Emitter::assume`).
+pub(crate) struct Release<'a> {
+    pub version: Version,
+    pub fact: Option<&'a VersionFact>,
+}
+
+impl<'a> Release<'a> {
+    /// The release at hand. Records the assumption when no version is known.
+    pub fn of(snap: &'a NodeSnapshot, cfg: &ContainerdConfig, out: &mut Emitter) -> Release<'a> {
+        if let Some(fact) = snap.versions.containerd.as_ref() {
+            return Release {
+                version: fact.version.clone(),
+                fact: Some(fact),
+            };
+        }
+        out.assume(format!(
+            "containerd {} ({})",
+            cfg.evaluated_for.version, cfg.evaluated_for.because
+        ));
+        let version = Version::parse(&cfg.evaluated_for.version).unwrap_or(Version {
+            major: 1,
+            minor: 7,
+            patch: 0,
+            pre: None,
+            has_patch: false,
+            raw: cfg.evaluated_for.version.clone(),
+        });
+        Release {
+            version,
+            fact: None,
+        }
+    }
+
+    pub fn is_1x(&self) -> bool {
+        self.version.major < 2
+    }
+
+    /// Only the `major.minor` line is known (`1.7`), not the patch release.
+    pub fn line_only(&self) -> bool {
+        !self.version.has_patch
+    }
+
+    pub fn at_least(&self, major: u64, minor: u64, patch: u64) -> bool {
+        self.version.at_least(major, minor, patch)
+    }
+
+    /// "containerd 1.7.16 (from --containerd-version)" / "containerd 1.7 (assumed)".
+    pub fn describe(&self) -> String {
+        match self.fact {
+            Some(f) if !f.is_assumed() => format!("containerd {} ({})", self.version, f.origin),
+            _ => format!("containerd {} (assumed)", self.version),
+        }
+    }
+
+    /// Attaches the version the finding relies on, when one is known.
+    pub fn tag<'b>(&self, b: FindingBuilder<'b>) -> FindingBuilder<'b> {
+        match self.fact {
+            Some(f) => b.version(Component::Containerd, f),
+            None => b,
+        }
+    }
+}
+
+/// The layout of the config as written (for fix texts): the one its `version` selects.
+pub(crate) fn written_layout(cfg: &ContainerdConfig) -> CriLayout {
+    CriLayout::for_version(cfg.version.value)
+}
+
+/// "version 2" / "version 1 (no `version` key)".
+pub(crate) fn version_label(cfg: &ContainerdConfig) -> String {
+    if cfg.version.is_explicit() {
+        format!("version {}", cfg.version.value)
+    } else {
+        "version 1 (no `version` key)".to_string()
+    }
+}
+
+/// A TOML key as it must be written: bare when it can be, quoted otherwise.
+pub(crate) fn toml_key(key: &str) -> String {
+    let bare = !key.is_empty()
+        && key
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+    if bare {
+        key.to_string()
+    } else {
+        format!("{key:?}")
+    }
+}
+
+/// The header of a runtime's `options` table in a layout.
+pub(crate) fn runtime_options_header(layout: CriLayout, runtime: &str) -> String {
+    format!(
+        "[{}.runtimes.{}.options]",
+        layout.runtime_table(),
+        toml_key(runtime)
+    )
+}
+
+/// The segments of a dotted TOML path, unquoted: `plugins."io.containerd.grpc.v1.cri".x`
+/// gives `["plugins", "io.containerd.grpc.v1.cri", "x"]`.
+pub(crate) fn segments(path: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut current = String::new();
+    let mut quote: Option<char> = None;
+    for c in path.chars() {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), c) => current.push(c),
+            (None, '"' | '\'') => quote = Some(c),
+            (None, '.') => out.push(std::mem::take(&mut current)),
+            (None, c) => current.push(c),
+        }
+    }
+    out.push(current);
+    out
+}
+
+/// Whether `path` lies strictly under `prefix` (both dotted TOML paths).
+pub(crate) fn is_under(path: &[String], prefix: &[String]) -> bool {
+    path.len() > prefix.len() && path.starts_with(prefix)
+}
+
+/// Keeps only the outermost entries: an entry below another kept entry adds nothing (a
+/// wrong-schema table reports once, not once per key inside it).
+pub(crate) fn outermost(entries: Vec<&KeyEntry>) -> Vec<&KeyEntry> {
+    let paths: Vec<(Vec<String>, crate::model::FileId)> = entries
+        .iter()
+        .map(|e| (segments(&e.path), e.key.file))
+        .collect();
+    entries
+        .iter()
+        .zip(&paths)
+        .filter(|(_, (path, file))| {
+            !paths
+                .iter()
+                .any(|(other, f)| f == file && is_under(path, other))
+        })
+        .map(|(e, _)| *e)
+        .collect()
+}
+
+/// The host path of the file a span points into.
+pub(crate) fn file_of(snap: &NodeSnapshot, span: Span) -> &str {
+    &snap.sources.get(span.file).host_path
+}
+
+/// "/etc/containerd/config.toml:12".
+pub(crate) fn at_line(snap: &NodeSnapshot, span: Span) -> String {
+    format!(
+        "{}:{}",
+        file_of(snap, span),
+        snap.sources.position(span).line
+    )
+}
+
+/// The text of a span (masked where it held a secret).
+pub(crate) fn snippet(snap: &NodeSnapshot, span: Span) -> &str {
+    snap.sources
+        .get(span.file)
+        .text()
+        .get(span.range())
+        .unwrap_or("")
+}
+
+/// The `version` a file of the config declares (1 when it has none: containerd treats 0 and
+/// 1 alike).
+pub(crate) fn file_version(cfg: &ContainerdConfig, span: Span) -> i64 {
+    cfg.files
+        .iter()
+        .find(|f| f.file == span.file)
+        .and_then(|f| f.version.as_ref())
+        .map_or(1, |v| v.value.max(1))
+}
+
+/// How containerd 2.x renames a plugin name without a dot in a version-1 file
+/// (`v1MigratePluginName` in `cmd/containerd/server/config/config.go`).
+pub(crate) fn v1_full_name(short: &str) -> String {
+    const CORE: &[(&str, &str)] = &[
+        ("cri", "io.containerd.grpc.v1.cri"),
+        ("cgroups", "io.containerd.monitor.v1.cgroups"),
+        ("linux", "io.containerd.runtime.v1.linux"),
+        ("scheduler", "io.containerd.gc.v1.scheduler"),
+        ("bolt", "io.containerd.metadata.v1.bolt"),
+        ("task", "io.containerd.runtime.v2.task"),
+        ("opt", "io.containerd.internal.v1.opt"),
+        ("restart", "io.containerd.internal.v1.restart"),
+        ("tracing", "io.containerd.internal.v1.tracing"),
+        ("otlp", "io.containerd.tracing.processor.v1.otlp"),
+        ("aufs", "io.containerd.snapshotter.v1.aufs"),
+        ("btrfs", "io.containerd.snapshotter.v1.btrfs"),
+        ("devmapper", "io.containerd.snapshotter.v1.devmapper"),
+        ("native", "io.containerd.snapshotter.v1.native"),
+        ("overlayfs", "io.containerd.snapshotter.v1.overlayfs"),
+        ("zfs", "io.containerd.snapshotter.v1.zfs"),
+    ];
+    if short.contains('.') {
+        return short.to_string();
+    }
+    if let Some((_, full)) = CORE.iter().find(|(s, _)| *s == short) {
+        return (*full).to_string();
+    }
+    if short.ends_with("-service") {
+        return format!("io.containerd.service.v1.{short}");
+    }
+    format!("io.containerd.grpc.v1.{short}")
+}
+
+/// The plugin ids that make up the CRI service on a release.
+pub(crate) fn cri_plugin_ids(release: &Release<'_>) -> &'static [&'static str] {
+    if release.is_1x() {
+        &["io.containerd.grpc.v1.cri"]
+    } else {
+        &[
+            "io.containerd.grpc.v1.cri",
+            "io.containerd.cri.v1.runtime",
+            "io.containerd.cri.v1.images",
+        ]
+    }
+}
+
+/// The plugin id an entry of `disabled_plugins` / `required_plugins` designates on this
+/// release, or None when it designates nothing there.
+///
+/// containerd 1.x identifies plugins by their short id in a version-1 config and by their
+/// full URI otherwise (seen with 1.6.20: `io.containerd.grpc.v1.cri` in a version-1 file
+/// disables nothing, and as a required plugin makes containerd exit). containerd 2.x renames
+/// short names of version-1 files to URIs as it loads each file, then matches URIs.
+pub(crate) fn designated_plugin(
+    entry: &str,
+    cfg: &ContainerdConfig,
+    span: Span,
+    release: &Release<'_>,
+) -> Option<String> {
+    if release.is_1x() {
+        if cfg.version.value <= 1 {
+            // Short ids only; `cri` is the CRI plugin's.
+            return (!entry.contains('.')).then(|| v1_full_name(entry));
+        }
+        return Some(entry.to_string());
+    }
+    if file_version(cfg, span) <= 1 {
+        return Some(v1_full_name(entry));
+    }
+    Some(entry.to_string())
+}
+
+/// Whether containerd refuses to start because of this entry's form, and the message.
+/// 1.x checks a version-2 (or higher) config: an entry needs four dot-separated parts
+/// (`len(strings.Split(p, ".")) < 4`, seen with 1.6.20 for `"cri"` and `"io.containerd.cri"`).
+/// 2.x checks every entry after renaming version-1 files: an entry needs a dot.
+pub(crate) fn fatal_short_name(
+    entry: &str,
+    cfg: &ContainerdConfig,
+    span: Span,
+    release: &Release<'_>,
+) -> bool {
+    if release.is_1x() {
+        cfg.version.value >= 2 && entry.split('.').count() < 4
+    } else {
+        file_version(cfg, span) >= 2 && !entry.contains('.')
+    }
+}
+
+/// The runtime type of the removed v1 shim; the only one plugin-level `systemd_cgroup` serves.
+pub(crate) const V1_LINUX: &str = "io.containerd.runtime.v1.linux";
+
+/// Plugin-level `systemd_cgroup = true` where it does harm: on 1.x unless the default runtime
+/// is the v1 shim (the CRI plugin fails to load), on 2.x always (the key no longer exists).
+pub(crate) fn harmful_legacy_systemd_cgroup<'c>(
+    cfg: &'c ContainerdConfig,
+    release: &Release<'_>,
+) -> Option<&'c crate::model::Spanned<bool>> {
+    let legacy = cfg.cri.legacy_systemd_cgroup.as_ref().filter(|s| s.value)?;
+    let v1_default = cfg
+        .cri
+        .default_runtime()
+        .is_some_and(|r| r.runtime_type.value == V1_LINUX);
+    (!release.is_1x() || !v1_default).then_some(legacy)
+}
+
+/// CRI plugin ids of every layout.
+pub(crate) const CRI_TABLE_IDS: &[&str] = &[
+    "cri",
+    "io.containerd.grpc.v1.cri",
+    "io.containerd.cri.v1.runtime",
+    "io.containerd.cri.v1.images",
+];
+
+/// Keys of the version-2 CRI table that version 3 keeps in the server-only
+/// `io.containerd.grpc.v1.cri` table.
+const SERVER_KEYS: &[&str] = &[
+    "disable_tcp_service",
+    "stream_server_address",
+    "stream_server_port",
+    "stream_idle_timeout",
+    "enable_tls_streaming",
+    "x509_key_pair_streaming",
+];
+
+/// Keys of the version-2 CRI table that version 3 moves to `io.containerd.cri.v1.images`
+/// (`configMigration` of containerd 2.0's images plugin).
+const IMAGE_KEYS: &[&str] = &[
+    "registry",
+    "image_decryption",
+    "max_concurrent_downloads",
+    "image_pull_progress_timeout",
+    "stats_collect_period",
+];
+
+/// Keys of the version-2 `containerd` sub-table that version 3 moves to the images plugin.
+const IMAGE_CONTAINERD_KEYS: &[&str] = &[
+    "snapshotter",
+    "disable_snapshot_annotations",
+    "discard_unpacked_layers",
+];
+
+/// The same CRI setting written for another layout, as a dotted TOML path:
+/// `plugins."io.containerd.grpc.v1.cri".sandbox_image` in V3 is
+/// `plugins.'io.containerd.cri.v1.images'.pinned_images.sandbox`. None when the path is not
+/// under a CRI plugin table.
+pub(crate) fn translate(path: &[String], to: CriLayout) -> Option<String> {
+    let (plugins, rest) = path.split_first()?;
+    let (id, rest) = rest.split_first()?;
+    if plugins != "plugins" || !CRI_TABLE_IDS.contains(&id.as_str()) {
+        return None;
+    }
+    // First to the version-2 path below the CRI table.
+    let v2: Vec<String> = match id.as_str() {
+        "io.containerd.cri.v1.images" => match rest.first().map(String::as_str) {
+            Some("pinned_images") if rest.get(1).is_some_and(|k| k == "sandbox") => {
+                vec!["sandbox_image".to_string()]
+            }
+            Some(k) if IMAGE_CONTAINERD_KEYS.contains(&k) => {
+                std::iter::once("containerd".to_string())
+                    .chain(rest.iter().cloned())
+                    .collect()
+            }
+            _ => rest.to_vec(),
+        },
+        _ => rest.to_vec(),
+    };
+    let (target_id, below): (&str, Vec<String>) = match to {
+        CriLayout::V1 => ("cri", v2),
+        CriLayout::V2 => ("io.containerd.grpc.v1.cri", v2),
+        CriLayout::V3 => match v2.first().map(String::as_str) {
+            Some("sandbox_image") => (
+                "io.containerd.cri.v1.images",
+                vec!["pinned_images".to_string(), "sandbox".to_string()],
+            ),
+            Some(k) if IMAGE_KEYS.contains(&k) => ("io.containerd.cri.v1.images", v2),
+            Some("containerd")
+                if v2
+                    .get(1)
+                    .is_some_and(|k| IMAGE_CONTAINERD_KEYS.contains(&k.as_str())) =>
+            {
+                (
+                    "io.containerd.cri.v1.images",
+                    v2.into_iter().skip(1).collect(),
+                )
+            }
+            Some(k) if SERVER_KEYS.contains(&k) => ("io.containerd.grpc.v1.cri", v2),
+            _ => ("io.containerd.cri.v1.runtime", v2),
+        },
+    };
+    let id = match (to, target_id) {
+        (_, "cri") => "cri".to_string(),
+        (CriLayout::V3, id) => format!("'{id}'"),
+        (_, id) => format!("{id:?}"),
+    };
+    let mut out = format!("plugins.{id}");
+    for k in below {
+        out.push('.');
+        out.push_str(&toml_key(&k));
+    }
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn segments_unquote_plugin_ids() {
+        assert_eq!(
+            segments("plugins.\"io.containerd.grpc.v1.cri\".containerd.runtimes.runc"),
+            vec![
+                "plugins",
+                "io.containerd.grpc.v1.cri",
+                "containerd",
+                "runtimes",
+                "runc"
+            ]
+        );
+        assert_eq!(
+            segments("plugins.'io.containerd.cri.v1.runtime'.cni"),
+            vec!["plugins", "io.containerd.cri.v1.runtime", "cni"]
+        );
+        assert_eq!(segments("version"), vec!["version"]);
+    }
+
+    #[test]
+    fn toml_keys_are_quoted_only_when_needed() {
+        assert_eq!(toml_key("runc"), "runc");
+        assert_eq!(toml_key("test-handler"), "test-handler");
+        assert_eq!(
+            toml_key("io.containerd.grpc.v1.cri"),
+            "\"io.containerd.grpc.v1.cri\""
+        );
+        assert_eq!(toml_key(""), "\"\"");
+    }
+
+    fn segs(path: &str) -> Vec<String> {
+        segments(path)
+    }
+
+    #[test]
+    fn settings_translate_between_layouts() {
+        assert_eq!(
+            translate(
+                &segs("plugins.\"io.containerd.grpc.v1.cri\".sandbox_image"),
+                CriLayout::V3
+            )
+            .as_deref(),
+            Some("plugins.'io.containerd.cri.v1.images'.pinned_images.sandbox")
+        );
+        assert_eq!(
+            translate(
+                &segs("plugins.'io.containerd.cri.v1.runtime'.containerd.runtimes.runc.options"),
+                CriLayout::V2
+            )
+            .as_deref(),
+            Some("plugins.\"io.containerd.grpc.v1.cri\".containerd.runtimes.runc.options")
+        );
+        assert_eq!(
+            translate(&segs("plugins.cri.registry.mirrors"), CriLayout::V3).as_deref(),
+            Some("plugins.'io.containerd.cri.v1.images'.registry.mirrors")
+        );
+        assert_eq!(
+            translate(&segs("plugins.cri.containerd.snapshotter"), CriLayout::V3).as_deref(),
+            Some("plugins.'io.containerd.cri.v1.images'.snapshotter")
+        );
+        assert_eq!(
+            translate(
+                &segs("plugins.'io.containerd.cri.v1.images'.snapshotter"),
+                CriLayout::V1
+            )
+            .as_deref(),
+            Some("plugins.cri.containerd.snapshotter")
+        );
+        assert_eq!(
+            translate(&segs("plugins.cri.stream_server_port"), CriLayout::V3).as_deref(),
+            Some("plugins.'io.containerd.grpc.v1.cri'.stream_server_port")
+        );
+        assert_eq!(
+            translate(
+                &segs("plugins.\"io.containerd.internal.v1.opt\""),
+                CriLayout::V3
+            ),
+            None
+        );
+    }
+
+    #[test]
+    fn version_one_names_migrate_like_containerd_2() {
+        assert_eq!(v1_full_name("cri"), "io.containerd.grpc.v1.cri");
+        assert_eq!(v1_full_name("restart"), "io.containerd.internal.v1.restart");
+        assert_eq!(
+            v1_full_name("diff-service"),
+            "io.containerd.service.v1.diff-service"
+        );
+        assert_eq!(v1_full_name("foo"), "io.containerd.grpc.v1.foo");
+        assert_eq!(v1_full_name("a.b"), "a.b");
+    }
+}

@@ -1,0 +1,347 @@
+//! RA101 cri-plugin-disabled.
+//!
+//! A containerd that is not the kubelet's runtime may disable CRI on purpose (Talos runs a
+//! system containerd without it next to the CRI one). So the severity follows what links this
+//! containerd to the kubelet: the kubelet's endpoint when it is known, else the config itself.
+
+use crate::engine::{Area, Case, Emitter, Rule, RuleMeta, Severity};
+use crate::model::containerd::ContainerdConfig;
+use crate::model::kubelet::{KubeletSettings, Setting};
+use crate::model::{Component, InputKind, NodeSnapshot, Span, Spanned, Version};
+use crate::rules::kubelet::common::{CONTAINERD_DEFAULT, Endpoint};
+
+use super::common::{self, Release};
+
+static DISABLED: Case = Case {
+    id: "disabled",
+    severity: Severity::Error,
+};
+
+static OTHER_RUNTIME: Case = Case {
+    id: "disabled-kubelet-uses-other-runtime",
+    severity: Severity::Note,
+};
+
+static UNLINKED: Case = Case {
+    id: "disabled-no-kubelet-link",
+    severity: Severity::Note,
+};
+
+static META: RuleMeta = RuleMeta {
+    id: "RA101",
+    name: "cri-plugin-disabled",
+    area: Area::Containerd,
+    summary: "disabled_plugins turns off the CRI plugin the kubelet needs",
+    cases: &[&DISABLED, &OTHER_RUNTIME, &UNLINKED],
+    inputs: &[
+        InputKind::ContainerdConfig,
+        InputKind::KubeletFlags,
+        InputKind::KubeletConfig,
+    ],
+    doc: include_str!("../../../rules/RA101.md"),
+};
+
+pub static RULE: Rule = Rule { meta: &META, check };
+
+/// The kubelet's view of the runtime socket.
+enum KubeletLink {
+    /// No kubelet configuration on this node, or no way to tell its endpoint.
+    Unknown,
+    /// The kubelet talks (or will talk, once switched from Docker) to this containerd.
+    ThisContainerd(String),
+    /// The kubelet talks to another CRI runtime's socket.
+    Other {
+        endpoint: String,
+        span: Option<Span>,
+    },
+}
+
+fn check(snap: &NodeSnapshot, out: &mut Emitter) {
+    let Some(cfg) = out.need(&snap.containerd, "containerd config") else {
+        return;
+    };
+    let release = Release::of(snap, cfg, out);
+    let disabling: Vec<&Spanned<String>> = cfg
+        .disabled_plugins
+        .iter()
+        .filter(|p| {
+            // An entry that stops containerd altogether is RA102's finding.
+            !common::fatal_short_name(&p.value, cfg, p.span, &release)
+                && common::designated_plugin(&p.value, cfg, p.span, &release)
+                    .is_some_and(|id| common::cri_plugin_ids(&release).contains(&id.as_str()))
+        })
+        .collect();
+    if disabling.is_empty() {
+        return;
+    }
+    let link = kubelet_link(
+        snap.kubelet.present(),
+        snap.versions.kubelet.as_ref().map(|v| &v.version),
+        &cfg.grpc_address.value,
+    );
+    let configured = cri_configured(cfg);
+    for entry in disabling {
+        report(snap, cfg, &release, entry, &link, configured, out);
+    }
+}
+
+fn report(
+    snap: &NodeSnapshot,
+    cfg: &ContainerdConfig,
+    release: &Release<'_>,
+    entry: &Spanned<String>,
+    link: &KubeletLink,
+    configured: Option<Span>,
+    out: &mut Emitter,
+) {
+    let socket = Endpoint::parse(&cfg.grpc_address.value).path;
+    let what = if entry.value == "io.containerd.cri.v1.images" {
+        "the CRI image service, which the CRI plugin depends on,"
+    } else if entry.value == "io.containerd.cri.v1.runtime" {
+        "the CRI runtime service, which the CRI plugin depends on,"
+    } else {
+        "the CRI plugin"
+    };
+    let message = format!(
+        "`disabled_plugins` entry {:?} turns off {what} on {}: this containerd (socket {socket}) serves no Kubernetes CRI API",
+        entry.value,
+        release.describe()
+    );
+    let impact = format!(
+        "kubeadm preflight fails with `[ERROR CRI]: container runtime is not running: ... validate service \
+         connection: CRI v1 runtime API is not implemented for endpoint \"unix://{socket}\": rpc error: code = \
+         Unimplemented desc = unknown service runtime.v1.RuntimeService`; the kubelet cannot create any pod and \
+         the node stays NotReady (older stacks: `unknown service runtime.v1alpha2.RuntimeService`)."
+    );
+    let remaining = cfg.disabled_plugins.len() > 1;
+    let docker_note = if entry.value == "cri" {
+        " Docker's containerd.io package ships this line; `containerd config default > /etc/containerd/config.toml` \
+         writes a complete config with CRI enabled instead."
+    } else {
+        ""
+    };
+    let delete = format!(
+        "delete {:?} from `disabled_plugins`{} in {} and restart containerd (`systemctl restart containerd`).{docker_note}",
+        entry.value,
+        if remaining {
+            ""
+        } else {
+            " (or the whole `disabled_plugins = [...]` line)"
+        },
+        common::file_of(snap, entry.span)
+    );
+    let (case, message, impact) = match link {
+        KubeletLink::ThisContainerd(why) => {
+            (&DISABLED, format!("{message}; {why}"), impact.clone())
+        }
+        KubeletLink::Other { endpoint, .. } => (
+            &OTHER_RUNTIME,
+            format!(
+                "{message}. The kubelet's runtime endpoint is {endpoint}, another socket, so this may be on purpose \
+                 (a system containerd next to the one serving CRI)"
+            ),
+            format!(
+                "None for the kubelet as long as {endpoint} is served by another CRI runtime. If this containerd is \
+                 meant to become the kubelet's runtime: {impact}"
+            ),
+        ),
+        KubeletLink::Unknown => {
+            if let Some(why) = docker_signature(entry).or_else(|| {
+                configured.map(|s| {
+                    format!(
+                        "the same config sets CRI settings ({}), so CRI is meant to run",
+                        common::at_line(snap, s)
+                    )
+                })
+            }) {
+                (&DISABLED, format!("{message}; {why}"), impact.clone())
+            } else {
+                (
+                    &UNLINKED,
+                    format!(
+                        "{message}. No kubelet configuration on this node names a runtime endpoint, and the config \
+                         sets no CRI settings, so this containerd may not be meant to serve the kubelet"
+                    ),
+                    format!(
+                        "None if another runtime serves the kubelet. If the kubelet is to use this containerd: {impact}"
+                    ),
+                )
+            }
+        }
+    };
+    let fix = if std::ptr::eq(case, &DISABLED) {
+        capitalized(&delete)
+    } else {
+        format!(
+            "Nothing to do if another runtime serves the kubelet. If this containerd is to serve it, {delete}"
+        )
+    };
+    let mut b = out
+        .finding(case, entry.span, message)
+        .impact(impact)
+        .fix(fix)
+        .key("disabled_plugins")
+        .label("disables CRI")
+        .actual(entry.value.clone());
+    if let KubeletLink::Other {
+        span: Some(span), ..
+    } = link
+    {
+        b = b.related(*span, "the kubelet's runtime endpoint");
+    }
+    // The kubelet's version decides its default endpoint.
+    if let Some(kv) = snap.versions.kubelet.as_ref()
+        && !matches!(link, KubeletLink::Unknown)
+    {
+        b = b.version(Component::Kubelet, kv);
+    }
+    release.tag(b).emit();
+}
+
+fn capitalized(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_uppercase().chain(c).collect())
+        .unwrap_or_default()
+}
+
+/// Docker's containerd.io package disables CRI with exactly the short name `cri`
+/// (docker/containerd-packaging `common/containerd.toml`): a package default, not a decision.
+fn docker_signature(entry: &Spanned<String>) -> Option<String> {
+    (entry.value == "cri").then(|| {
+        "`\"cri\"` is what Docker's containerd.io package ships, and this node is moving from Docker to containerd"
+            .to_string()
+    })
+}
+
+/// The header of a CRI table this config writes, if any: someone configured CRI.
+fn cri_configured(cfg: &ContainerdConfig) -> Option<Span> {
+    cfg.cri.tables.first().map(|t| t.span)
+}
+
+/// What the kubelet's configuration says about the socket it uses.
+fn kubelet_link(
+    kubelet: Option<&KubeletSettings>,
+    kubelet_version: Option<&Version>,
+    grpc_address: &str,
+) -> KubeletLink {
+    let Some(kubelet) = kubelet else {
+        return KubeletLink::Unknown;
+    };
+    let socket = Endpoint::parse(grpc_address);
+    let (endpoint, span) = match &kubelet.effective.runtime_endpoint {
+        Setting::Known(e) => (e.value.clone(), e.span()),
+        // The kubelet's config could not be read: nothing says which socket it uses.
+        Setting::Unknown { .. } => return KubeletLink::Unknown,
+        Setting::Unset => {
+            // Unset: dockershim up to kubelet 1.23, containerd's default socket after.
+            let Some(v) = kubelet_version else {
+                return KubeletLink::ThisContainerd(
+                    "the kubelet on this node sets no runtime endpoint, so it uses the default one, which is containerd's \
+                     from kubelet 1.24 (dockershim before)"
+                        .to_string(),
+                );
+            };
+            if v.below(1, 24, 0) {
+                return KubeletLink::ThisContainerd(format!(
+                    "the kubelet {v} still uses dockershim, and this containerd is what it moves to"
+                ));
+            }
+            (CONTAINERD_DEFAULT.to_string(), None)
+        }
+    };
+    let parsed = Endpoint::parse(&endpoint);
+    if parsed.docker_era().is_some() {
+        return KubeletLink::ThisContainerd(format!(
+            "the kubelet still talks to Docker ({endpoint}), and this containerd is what it moves to"
+        ));
+    }
+    if parsed.same_socket(&socket) {
+        return KubeletLink::ThisContainerd(format!(
+            "the kubelet's runtime endpoint {endpoint} is this containerd's socket"
+        ));
+    }
+    KubeletLink::Other { endpoint, span }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    use crate::model::Effective;
+    use crate::model::FileId;
+    use crate::model::kubelet::KubeletEffective;
+
+    fn kubelet(endpoint: Option<&str>) -> KubeletSettings {
+        let span = Span::new(FileId(0), 0..1);
+        KubeletSettings {
+            flag_sources: Vec::new(),
+            flags: Vec::new(),
+            positional: Vec::new(),
+            service: Default::default(),
+            config: crate::model::Input::Absent {
+                path: "/var/lib/kubelet/config.yaml".into(),
+            },
+            instance_config: crate::model::Input::Absent {
+                path: "/var/lib/kubelet/instance-config.yaml".into(),
+            },
+            effective: KubeletEffective {
+                cgroup_driver: Setting::Known(Effective::default(
+                    "cgroupfs".to_string(),
+                    "kubelet default",
+                )),
+                runtime_endpoint: match endpoint {
+                    Some(e) => Setting::Known(Effective::set(e.to_string(), span)),
+                    None => Setting::Unset,
+                },
+                image_endpoint: Setting::Unset,
+                container_runtime: None,
+                pod_infra_image: None,
+                config_path: None,
+            },
+        }
+    }
+    const SOCKET: &str = "/run/containerd/containerd.sock";
+
+    #[test]
+    fn the_kubelet_endpoint_decides_whose_runtime_this_is() {
+        let v = |s: &str| Version::parse(s);
+        assert!(matches!(
+            kubelet_link(None, None, SOCKET),
+            KubeletLink::Unknown
+        ));
+        let this = kubelet(Some("unix:///var/run/containerd/containerd.sock"));
+        assert!(matches!(
+            kubelet_link(Some(&this), None, SOCKET),
+            KubeletLink::ThisContainerd(_)
+        ));
+        let docker = kubelet(Some("unix:///var/run/dockershim.sock"));
+        assert!(matches!(
+            kubelet_link(Some(&docker), v("1.23.4").as_ref(), SOCKET),
+            KubeletLink::ThisContainerd(_)
+        ));
+        let talos = kubelet(Some("unix:///run/containerd/containerd.sock"));
+        assert!(matches!(
+            kubelet_link(Some(&talos), None, "/system/run/containerd/containerd.sock"),
+            KubeletLink::Other { .. }
+        ));
+        let crio = kubelet(Some("unix:///var/run/crio/crio.sock"));
+        assert!(matches!(
+            kubelet_link(Some(&crio), None, SOCKET),
+            KubeletLink::Other { .. }
+        ));
+        let unset = kubelet(None);
+        assert!(matches!(
+            kubelet_link(Some(&unset), v("1.22.0").as_ref(), SOCKET),
+            KubeletLink::ThisContainerd(_)
+        ));
+        assert!(matches!(
+            kubelet_link(Some(&unset), v("1.29.0").as_ref(), SOCKET),
+            KubeletLink::ThisContainerd(_)
+        ));
+        assert!(matches!(
+            kubelet_link(Some(&unset), v("1.29.0").as_ref(), "/run/other.sock"),
+            KubeletLink::Other { .. }
+        ));
+    }
+}

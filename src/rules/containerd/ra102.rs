@@ -1,0 +1,176 @@
+//! RA102 disabled-plugin-short-name: plugin names in `disabled_plugins` / `required_plugins`
+//! written in a form the config version does not accept.
+
+use crate::engine::{Area, Case, Emitter, Rule, RuleMeta, Severity};
+use crate::model::containerd::ContainerdConfig;
+use crate::model::{InputKind, NodeSnapshot, Spanned};
+
+use super::common::{self, Release};
+
+static SHORT_NAME: Case = Case {
+    id: "short-name",
+    severity: Severity::Error,
+};
+
+static FULL_NAME_REQUIRED_V1: Case = Case {
+    id: "full-name-required-in-version-1",
+    severity: Severity::Error,
+};
+
+static META: RuleMeta = RuleMeta {
+    id: "RA102",
+    name: "disabled-plugin-short-name",
+    area: Area::Containerd,
+    summary: "A disabled_plugins / required_plugins name has the wrong form for the config version; containerd refuses to start",
+    cases: &[&SHORT_NAME, &FULL_NAME_REQUIRED_V1],
+    inputs: &[InputKind::ContainerdConfig],
+    doc: include_str!("../../../rules/RA102.md"),
+};
+
+pub static RULE: Rule = Rule { meta: &META, check };
+
+#[derive(Clone, Copy)]
+enum List {
+    Disabled,
+    Required,
+}
+
+impl List {
+    fn key(self) -> &'static str {
+        match self {
+            List::Disabled => "disabled_plugins",
+            List::Required => "required_plugins",
+        }
+    }
+
+    fn word(self) -> &'static str {
+        match self {
+            List::Disabled => "disabled",
+            List::Required => "required",
+        }
+    }
+}
+
+fn check(snap: &NodeSnapshot, out: &mut Emitter) {
+    let Some(cfg) = out.need(&snap.containerd, "containerd config") else {
+        return;
+    };
+    let release = Release::of(snap, cfg, out);
+    for (list, entries) in [
+        (List::Disabled, &cfg.disabled_plugins),
+        (List::Required, &cfg.required_plugins),
+    ] {
+        for entry in entries {
+            if common::fatal_short_name(&entry.value, cfg, entry.span, &release) {
+                short_name(snap, cfg, &release, list, entry, out);
+            } else if matches!(list, List::Required)
+                && release.is_1x()
+                && cfg.version.value <= 1
+                && entry.value.contains('.')
+            {
+                full_name_in_v1(cfg, &release, entry, out);
+            }
+        }
+    }
+}
+
+fn short_name(
+    snap: &NodeSnapshot,
+    cfg: &ContainerdConfig,
+    release: &Release<'_>,
+    list: List,
+    entry: &Spanned<String>,
+    out: &mut Emitter,
+) {
+    let full = common::v1_full_name(&entry.value);
+    let file_version = if release.is_1x() {
+        cfg.version.value
+    } else {
+        common::file_version(cfg, entry.span)
+    };
+    let form = if release.is_1x() {
+        "a full plugin URI with four dot-separated parts (`io.containerd.<type>.<version>.<name>`)"
+    } else {
+        "a full plugin URI (`io.containerd.<type>.<version>.<name>`)"
+    };
+    let message = format!(
+        "`{}` entry {:?} is not {form}, which {} requires in a version {file_version} config",
+        list.key(),
+        entry.value,
+        release.describe()
+    );
+    let impact = format!(
+        "containerd refuses to start: `containerd: failed to load TOML from {}: invalid {} plugin URI {:?} expect \
+         io.containerd.x.vx`. Every container on the node stops with it, and the kubelet reports the runtime as down.",
+        cfg.path,
+        list.word(),
+        entry.value
+    );
+    let is_cri = full == "io.containerd.grpc.v1.cri";
+    let fix = match (list, is_cri) {
+        (List::Disabled, true) => format!(
+            "Delete {:?} from `disabled_plugins` in {}: it names the CRI plugin, which the kubelet needs. Writing it \
+             as \"io.containerd.grpc.v1.cri\" would let containerd start but keep CRI off (RA101). This is the classic \
+             result of adding `version = 2` to Docker's packaged config.",
+            entry.value,
+            common::file_of(snap, entry.span)
+        ),
+        _ if entry.value.contains('.') => format!(
+            "Write the plugin's full URI in `{}` (see `ctr plugins ls`: TYPE.ID, e.g. \"io.containerd.grpc.v1.cri\"), \
+             or delete the entry.",
+            list.key()
+        ),
+        _ => format!(
+            "Write the full URI: replace {:?} with {full:?} in `{}` (check the name with `ctr plugins ls`), or delete \
+             the entry.",
+            entry.value,
+            list.key()
+        ),
+    };
+    let b = out
+        .finding(&SHORT_NAME, entry.span, message)
+        .impact(impact)
+        .fix(fix)
+        .key(list.key())
+        .label("not a full plugin URI")
+        .actual(entry.value.clone())
+        .expected(full);
+    release.tag(b).emit();
+}
+
+/// containerd 1.x matches required plugins by their short id in a version-1 config, so a
+/// full URI never matches and containerd exits (seen with 1.6.20).
+fn full_name_in_v1(
+    cfg: &ContainerdConfig,
+    release: &Release<'_>,
+    entry: &Spanned<String>,
+    out: &mut Emitter,
+) {
+    let short = entry.value.rsplit('.').next().unwrap_or(&entry.value);
+    let message = format!(
+        "`required_plugins` entry {:?} is a full plugin URI, but {} identifies plugins by their short id in a {} config",
+        entry.value,
+        release.describe(),
+        common::version_label(cfg)
+    );
+    let impact = format!(
+        "containerd loads its plugins and then exits: `containerd: required plugin [{}] not included` (seen with \
+         containerd 1.6.20). Every container on the node stops with it.",
+        entry.value
+    );
+    let fix = format!(
+        "Either add `version = 2` at the top of {} (and write every plugin table with its full URI, e.g. \
+         `[plugins.\"io.containerd.grpc.v1.cri\"]`), or write the short id in this version-1 config: \
+         `required_plugins = [{short:?}]`.",
+        cfg.path
+    );
+    let b = out
+        .finding(&FULL_NAME_REQUIRED_V1, entry.span, message)
+        .impact(impact)
+        .fix(fix)
+        .key("required_plugins")
+        .label("never matches in a version-1 config")
+        .actual(entry.value.clone())
+        .expected(short.to_string());
+    release.tag(b).emit();
+}

@@ -1,0 +1,284 @@
+//! RA103 config-version-1.
+
+use crate::engine::{Area, Case, Emitter, Rule, RuleMeta, Severity};
+use crate::model::containerd::{ContainerdConfig, KeyStatus};
+use crate::model::{InputKind, NodeSnapshot, Span};
+
+use super::common::{self, Release};
+
+static DEPRECATED: Case = Case {
+    id: "deprecated",
+    severity: Severity::Warning,
+};
+
+static QUALIFIED_IGNORED: Case = Case {
+    id: "qualified-tables-ignored",
+    severity: Severity::Error,
+};
+
+static MIGRATION_GAP: Case = Case {
+    id: "migration-gap-2.0-2.2",
+    severity: Severity::Warning,
+};
+
+static META: RuleMeta = RuleMeta {
+    id: "RA103",
+    name: "config-version-1",
+    area: Area::Containerd,
+    summary: "The config has no `version` (or `version = 1`): deprecated, and fully qualified tables in it are ignored on 1.x",
+    cases: &[&DEPRECATED, &QUALIFIED_IGNORED, &MIGRATION_GAP],
+    inputs: &[InputKind::ContainerdConfig],
+    doc: include_str!("../../../rules/RA103.md"),
+};
+
+pub static RULE: Rule = Rule { meta: &META, check };
+
+fn check(snap: &NodeSnapshot, out: &mut Emitter) {
+    let Some(cfg) = out.need(&snap.containerd, "containerd config") else {
+        return;
+    };
+    if cfg.version.value > 1 {
+        return;
+    }
+    let release = Release::of(snap, cfg, out);
+    let mut errors = 0;
+    if release.is_1x() {
+        for table in ignored_tables(cfg) {
+            ignored(snap, cfg, &release, table, out);
+            errors += 1;
+        }
+    }
+    let short_cri = cfg.cri.tables.iter().find(|t| t.value == "cri");
+    if !release.is_1x()
+        && !release.at_least(2, 3, 0)
+        && let Some(t) = short_cri
+    {
+        migration_gap(cfg, &release, t.span, out);
+        return;
+    }
+    if errors == 0 {
+        deprecated(cfg, &release, out);
+    }
+}
+
+/// Headers of plugin tables named by a full URI: a version-1 config on 1.x is decoded by
+/// short plugin id, so containerd never reads them (seen with 1.6.20: SystemdCgroup under
+/// `plugins."io.containerd.grpc.v1.cri"` in a file without `version` stays false).
+fn ignored_tables(cfg: &ContainerdConfig) -> Vec<(String, Span)> {
+    let mut out: Vec<(String, Span)> = cfg
+        .cri
+        .tables
+        .iter()
+        .filter(|t| t.value.contains('.'))
+        .map(|t| (t.value.clone(), t.span))
+        .collect();
+    for k in &cfg.keys {
+        if let [plugins, id] = common::segments(&k.path).as_slice()
+            && plugins == "plugins"
+            && id.contains('.')
+            && matches!(k.status, KeyStatus::Ignored { .. })
+            && !out.iter().any(|(_, s)| *s == k.key)
+        {
+            out.push((id.clone(), k.key));
+        }
+    }
+    out.sort_by_key(|(_, s)| (s.file, s.start));
+    out
+}
+
+/// Where to point when the config has no `version` key: its value when written, else the
+/// top of the main file.
+fn version_anchor(cfg: &ContainerdConfig) -> Option<Span> {
+    cfg.version
+        .span
+        .or_else(|| cfg.files.first().map(|f| Span::new(f.file, 0..0)))
+}
+
+fn ignored(
+    snap: &NodeSnapshot,
+    cfg: &ContainerdConfig,
+    release: &Release<'_>,
+    (id, span): (String, Span),
+    out: &mut Emitter,
+) {
+    let is_cri = id == "io.containerd.grpc.v1.cri";
+    let lost = if is_cri {
+        "every CRI setting in it (SystemdCgroup, sandbox_image, registry, runtimes) is dropped and the CRI plugin \
+         runs with its defaults: cgroupfs instead of the systemd cgroup driver, the default pause image, no registry \
+         mirrors or hosts.toml directory"
+    } else {
+        "every setting in it is dropped and the plugin runs with its defaults"
+    };
+    let message = format!(
+        "`[plugins.{}]` is ignored: {} reads a {} config by short plugin ids (`[plugins.cri]`), so a table named by \
+         its full URI is never read",
+        common::toml_key(&id),
+        release.describe(),
+        common::version_label(cfg)
+    );
+    let impact = format!(
+        "containerd starts without a word about it (it only logs that version 1 is deprecated); {lost}. Seen with \
+         containerd 1.6.20: `SystemdCgroup = true` under `[plugins.\"io.containerd.grpc.v1.cri\"...options]` in a \
+         file without `version` is effectively false."
+    );
+    let fix = format!(
+        "This table is written for a version 2 config: add `version = 2` as the first line of {}. Then every plugin \
+         table must use its full URI: rename any short `[plugins.cri...]` table to `[plugins.\"io.containerd.grpc.v1.cri\"...]` \
+         (containerd 1.x refuses to start a version 2 config with `invalid plugin key URI \"cri\" expect \
+         io.containerd.x.vx`), and any short name in `disabled_plugins` / `required_plugins` (RA102).",
+        cfg.path
+    );
+    let mut b = out
+        .finding(&QUALIFIED_IGNORED, span, message)
+        .impact(impact)
+        .fix(fix)
+        .key(format!("plugins.{}", common::toml_key(&id)))
+        .label("ignored in a version-1 config")
+        .actual(common::version_label(cfg))
+        .expected("version = 2");
+    if let Some(v) = cfg.version.span {
+        b = b.related(v, "version 1");
+    }
+    if let Some(main) = cfg.files.first()
+        && main.file != span.file
+    {
+        b = b.related(
+            Span::new(main.file, 0..0),
+            format!(
+                "{} has no `version = 2`",
+                common::file_of(snap, Span::new(main.file, 0..0))
+            ),
+        );
+    }
+    release.tag(b).emit();
+}
+
+fn deprecated(cfg: &ContainerdConfig, release: &Release<'_>, out: &mut Emitter) {
+    let Some(at) = version_anchor(cfg) else {
+        return;
+    };
+    let (message, impact, fix) = if release.is_1x() {
+        let log = if release.at_least(1, 7, 17)
+            || (release.version.is_line(1, 6) && release.at_least(1, 6, 32))
+        {
+            "containerd config version `1` has been deprecated and will be converted on each startup in containerd \
+             v2.0, use `containerd config migrate` after upgrading to containerd 2.0 to avoid conversion on startup"
+        } else {
+            "containerd config version `1` has been deprecated and will be removed in containerd v2.0, please switch \
+             to version `2`, see https://github.com/containerd/containerd/blob/main/docs/PLUGINS.md#version-header"
+        };
+        (
+            format!(
+                "The containerd config is {}, deprecated since containerd 1.5; {} still reads it",
+                common::version_label(cfg),
+                release.describe()
+            ),
+            format!(
+                "containerd logs `{log}` on every start. Settings written for version 2 (fully qualified \
+                 `plugins.\"io.containerd.grpc.v1.cri\"` tables, the form every current guide shows) are silently \
+                 ignored in this file, and containerd 2.x converts it on every start."
+            ),
+            format!(
+                "Add `version = 2` as the first line of {} and rename the plugin tables to their full URIs: {}. \
+                 Short names in `disabled_plugins` / `required_plugins` must become full URIs too (RA102). Check \
+                 the result with `containerd config dump` before restarting.",
+                cfg.path,
+                renames(cfg)
+            ),
+        )
+    } else {
+        (
+            format!(
+                "The containerd config is {}; {} converts it to the current version on every start",
+                common::version_label(cfg),
+                release.describe()
+            ),
+            "containerd logs `Configuration migrated from version 1, use `containerd config migrate` to avoid \
+             migration` on every start, and settings it cannot convert are lost without an error."
+                .to_string(),
+            format!(
+                "Convert the file once with containerd 2.x: `containerd config migrate > /tmp/config.toml`, review \
+                 it (`imports` are not migrated), and replace {} with it. The result is `version = 3`, with CRI \
+                 settings under `[plugins.'io.containerd.cri.v1.runtime']` and `[plugins.'io.containerd.cri.v1.images']`.",
+                cfg.path
+            ),
+        )
+    };
+    let b = out
+        .finding(&DEPRECATED, at, message)
+        .impact(impact)
+        .fix(fix)
+        .key("version")
+        .label(if cfg.version.is_explicit() {
+            "version 1 is deprecated"
+        } else {
+            "no `version` key: read as version 1"
+        })
+        .actual(common::version_label(cfg))
+        .expected(if release.is_1x() {
+            "version = 2"
+        } else {
+            "version = 3"
+        });
+    release.tag(b).emit();
+}
+
+/// containerd 2.0–2.2 migrate a version-1 file straight to the current version on load, so
+/// the CRI plugin's own v2→v3 split may never run (migration-facts CTD-CFG-001(c),
+/// source-derived, UNVERIFIED at runtime).
+fn migration_gap(cfg: &ContainerdConfig, release: &Release<'_>, span: Span, out: &mut Emitter) {
+    let message = format!(
+        "`[plugins.cri]` settings in a {} config on {}: containerd 2.0–2.2 convert a version-1 file straight to the \
+         current version when loading it, which may skip the CRI plugin's own version 2 → 3 conversion (read in \
+         containerd's source; not confirmed on a running 2.x)",
+        common::version_label(cfg),
+        release.describe()
+    );
+    let impact = "If the conversion is skipped, containerd logs `Ignoring unknown key in TOML for plugin` for the \
+                  runtime and image keys and runs CRI with its defaults: SystemdCgroup, the sandbox image and \
+                  registry settings are lost (cgroupfs driver, default pause image). containerd 2.3 rewrote this \
+                  migration to run per file.";
+    let fix = format!(
+        "Convert the config while still on containerd 1.x: add `version = 2` as the first line of {} and rename \
+         the plugin tables to their full URIs ({}); after upgrading, run `containerd config migrate` and check \
+         `containerd config dump` for SystemdCgroup and the sandbox image.",
+        cfg.path,
+        renames(cfg)
+    );
+    let b = out
+        .finding(&MIGRATION_GAP, span, message)
+        .impact(impact)
+        .fix(fix)
+        .key("plugins.cri")
+        .label("short CRI table in a version-1 config")
+        .actual(common::version_label(cfg))
+        .expected("version = 2");
+    release.tag(b).emit();
+}
+
+/// The table renames a version 1 → 2 conversion needs, for the CRI tables present.
+fn renames(cfg: &ContainerdConfig) -> String {
+    let short: Vec<&str> = cfg
+        .cri
+        .tables
+        .iter()
+        .filter(|t| !t.value.contains('.'))
+        .map(|t| t.value.as_str())
+        .collect();
+    if short.is_empty() {
+        "e.g. `[plugins.cri.containerd.runtimes.runc.options]` becomes \
+         `[plugins.\"io.containerd.grpc.v1.cri\".containerd.runtimes.runc.options]`"
+            .to_string()
+    } else {
+        short
+            .iter()
+            .map(|s| {
+                format!(
+                    "`[plugins.{s}...]` becomes `[plugins.{}...]`",
+                    common::toml_key(&common::v1_full_name(s))
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}

@@ -1,0 +1,211 @@
+//! RA104 config-version-unsupported.
+
+use crate::engine::{Area, Case, Emitter, Rule, RuleMeta, Severity};
+use crate::model::containerd::ContainerdConfig;
+use crate::model::{InputKind, NodeSnapshot, Span};
+
+use super::common::Release;
+
+static FATAL: Case = Case {
+    id: "fatal",
+    severity: Severity::Error,
+};
+
+static CRI_IGNORED: Case = Case {
+    id: "cri-settings-ignored",
+    severity: Severity::Error,
+};
+
+static PATCH_UNKNOWN: Case = Case {
+    id: "fatal-or-ignored",
+    severity: Severity::Error,
+};
+
+static META: RuleMeta = RuleMeta {
+    id: "RA104",
+    name: "config-version-unsupported",
+    area: Area::Containerd,
+    summary: "The config `version` is newer than the containerd release understands",
+    cases: &[&FATAL, &CRI_IGNORED, &PATCH_UNKNOWN],
+    inputs: &[InputKind::ContainerdConfig],
+    doc: include_str!("../../../rules/RA104.md"),
+};
+
+pub static RULE: Rule = Rule { meta: &META, check };
+
+/// What the release does with the version.
+enum Verdict {
+    Reads,
+    /// Refuses to start, with the highest version it reads.
+    Fatal {
+        max: i64,
+    },
+    /// 1.x before the upper-bound check: starts, reads no CRI table.
+    CriIgnored,
+    /// A 1.6 / 1.7 line without patch: either of the two above.
+    FatalOrIgnored,
+}
+
+fn verdict(release: &Release<'_>, version: i64) -> Verdict {
+    let v = &release.version;
+    if release.is_1x() {
+        if version < 3 {
+            return Verdict::Reads;
+        }
+        // containerd 1.6.32 and 1.7.17 added the upper bound; earlier 1.x has none.
+        let checked_from = match v.minor {
+            6 => Some(32),
+            7 => Some(17),
+            m if m > 7 => Some(0),
+            _ => None,
+        };
+        return match checked_from {
+            None => Verdict::CriIgnored,
+            Some(_) if release.line_only() && v.minor <= 7 => Verdict::FatalOrIgnored,
+            Some(p) if v.patch >= p => Verdict::Fatal { max: 2 },
+            Some(_) => Verdict::CriIgnored,
+        };
+    }
+    let max = if release.at_least(2, 3, 0) { 4 } else { 3 };
+    if version > max {
+        Verdict::Fatal { max }
+    } else {
+        Verdict::Reads
+    }
+}
+
+fn check(snap: &NodeSnapshot, out: &mut Emitter) {
+    let Some(cfg) = out.need(&snap.containerd, "containerd config") else {
+        return;
+    };
+    let Some(span) = cfg.version.span else {
+        // No `version` key: version 1, which every release reads (RA103).
+        return;
+    };
+    let release = Release::of(snap, cfg, out);
+    let version = cfg.version.value;
+    match verdict(&release, version) {
+        Verdict::Reads => {}
+        Verdict::Fatal { max } => fatal(cfg, &release, span, max, out),
+        Verdict::CriIgnored => cri_ignored(cfg, &release, span, out),
+        Verdict::FatalOrIgnored => fatal_or_ignored(cfg, &release, span, out),
+    }
+}
+
+fn fix(cfg: &ContainerdConfig, release: &Release<'_>) -> String {
+    let v = cfg.version.value;
+    if release.is_1x() {
+        format!(
+            "containerd 1.x reads config versions 1 and 2 only. Either install containerd 2.x, which reads version \
+             {v} files as written, or rewrite {} as a version 2 config for the installed 1.x: generate one with \
+             `containerd config default > /tmp/config.toml` and carry the settings over to their version 2 paths \
+             (`[plugins.'io.containerd.cri.v1.runtime'.containerd.runtimes.runc.options]` becomes \
+             `[plugins.\"io.containerd.grpc.v1.cri\".containerd.runtimes.runc.options]`; \
+             `[plugins.'io.containerd.cri.v1.images'.pinned_images] sandbox` becomes `sandbox_image` under \
+             `[plugins.\"io.containerd.grpc.v1.cri\"]`; `[plugins.'io.containerd.cri.v1.images'.registry]` becomes \
+             `[plugins.\"io.containerd.grpc.v1.cri\".registry]`).",
+            cfg.path
+        )
+    } else if v == 4 {
+        format!(
+            "Set `version = 3` in {}: version 4 only moves the server settings into plugins, so move \
+             `[plugins.'io.containerd.server.v1.grpc'] address` back to `[grpc] address` (likewise ttrpc, debug and \
+             metrics); the CRI tables stay as they are. Or install containerd 2.3 or later, which reads version 4.",
+            cfg.path
+        )
+    } else {
+        format!(
+            "No containerd release reads config version {v}. Write `version = 3` (containerd 2.0–2.2) or \
+             `version = 4` (2.3 and later) in {}, or generate a config with `containerd config default` from the \
+             installed binary.",
+            cfg.path
+        )
+    }
+}
+
+fn fatal(cfg: &ContainerdConfig, release: &Release<'_>, span: Span, max: i64, out: &mut Emitter) {
+    let v = cfg.version.value;
+    let message = format!(
+        "Config `version = {v}` is newer than {} reads (at most version {max})",
+        release.describe()
+    );
+    let impact = if release.is_1x() {
+        format!(
+            "containerd refuses to start: it logs ``containerd config version `{v}` is not supported, the max \
+             version is `2`, use `containerd config default` to generate a new config or manually revert to version \
+             `2` `` and exits with `failed to load TOML from {}: unsupported config version `{v}``. Every container \
+             on the node stops with it.",
+            cfg.path
+        )
+    } else {
+        format!(
+            "containerd refuses to start: `failed to load TOML from {}: expected containerd config version equal \
+             to or less than `{max}`, got `{v}``. Every container on the node stops with it.",
+            cfg.path
+        )
+    };
+    let b = out
+        .finding(&FATAL, span, message)
+        .impact(impact)
+        .fix(fix(cfg, release))
+        .key("version")
+        .label(format!("containerd reads at most version {max}"))
+        .actual(v.to_string())
+        .expected(format!("at most {max}"));
+    release.tag(b).emit();
+}
+
+const IGNORED_IMPACT: &str = "containerd 1.x has no `io.containerd.cri.v1.*` plugins, so every CRI setting in \
+     those tables is silently ignored (only a version 2 `io.containerd.grpc.v1.cri` table would be read) and CRI \
+     runs with its defaults: SystemdCgroup false (cgroupfs), the release's default \
+     pause image, no registry configuration. Seen with containerd 1.6.20: a version 3 file with `SystemdCgroup = \
+     true` starts fine and `containerd config dump` shows `SystemdCgroup = false`.";
+
+fn cri_ignored(cfg: &ContainerdConfig, release: &Release<'_>, span: Span, out: &mut Emitter) {
+    let v = cfg.version.value;
+    let message = format!(
+        "Config `version = {v}` is a containerd 2.x format; {} predates the version check (added in 1.6.32 and \
+         1.7.17), accepts the file and reads it like version 2: none of its version {v} CRI tables",
+        release.describe()
+    );
+    let b = out
+        .finding(&CRI_IGNORED, span, message)
+        .impact(IGNORED_IMPACT)
+        .fix(fix(cfg, release))
+        .key("version")
+        .label("a containerd 2.x config version")
+        .actual(v.to_string())
+        .expected("1 or 2");
+    release.tag(b).emit();
+}
+
+fn fatal_or_ignored(cfg: &ContainerdConfig, release: &Release<'_>, span: Span, out: &mut Emitter) {
+    let v = cfg.version.value;
+    let from = if release.version.minor == 6 {
+        "1.6.32"
+    } else {
+        "1.7.17"
+    };
+    let message = format!(
+        "Config `version = {v}` is a containerd 2.x format, and {} reads at most version 2; what happens depends on \
+         the patch release, which is not known",
+        release.describe()
+    );
+    let impact = format!(
+        "From {from} on, containerd refuses to start (`failed to load TOML from {}: unsupported config version \
+         `{v}``) and every container on the node stops with it. Before {from}, it starts: {IGNORED_IMPACT}",
+        cfg.path
+    );
+    let b = out
+        .finding(&PATCH_UNKNOWN, span, message)
+        .impact(impact)
+        .fix(format!(
+            "{} Pass the exact release with `--containerd-version` for a precise verdict.",
+            fix(cfg, release)
+        ))
+        .key("version")
+        .label("a containerd 2.x config version")
+        .actual(v.to_string())
+        .expected("1 or 2");
+    release.tag(b).emit();
+}

@@ -1,0 +1,238 @@
+//! RA107 config-removed-option: options containerd deprecated or removed
+//! (migration-facts CTD-CFG-007).
+
+use crate::engine::{Area, Case, Emitter, Rule, RuleMeta, Severity};
+use crate::model::containerd::{
+    ContainerdConfig, CriOutcome, KeyEntry, KeyStatus, RemovedOption, Runtime,
+};
+use crate::model::{InputKind, NodeSnapshot, Span, Version};
+
+use super::common::{self, Release};
+
+static BREAKS: Case = Case {
+    id: "removed-breaks",
+    severity: Severity::Error,
+};
+
+static DEPRECATED: Case = Case {
+    id: "deprecated",
+    severity: Severity::Warning,
+};
+
+static META: RuleMeta = RuleMeta {
+    id: "RA107",
+    name: "config-removed-option",
+    area: Area::Containerd,
+    summary: "An option containerd deprecated or removed; some break pods or the CRI plugin",
+    cases: &[&BREAKS, &DEPRECATED],
+    inputs: &[InputKind::ContainerdConfig],
+    doc: include_str!("../../../rules/RA107.md"),
+};
+
+pub static RULE: Rule = Rule { meta: &META, check };
+
+const RUNC_V1: &str = "io.containerd.runc.v1";
+
+fn check(snap: &NodeSnapshot, out: &mut Emitter) {
+    let Some(cfg) = out.need(&snap.containerd, "containerd config") else {
+        return;
+    };
+    let release = Release::of(snap, cfg, out);
+    // Plugin-level `systemd_cgroup = true` that breaks CRI or is ignored is RA202's finding.
+    let legacy = common::harmful_legacy_systemd_cgroup(cfg, &release).map(|s| s.span);
+    let mut seen: Vec<Span> = Vec::new();
+    // Keys inside a removed table inherit its status: report the table once.
+    let removed: Vec<&KeyEntry> = cfg
+        .keys
+        .iter()
+        .filter(|k| matches!(k.status, KeyStatus::Removed(_)) && Some(k.value) != legacy)
+        .collect();
+    // Runtime types and the snapshotter are judged from the effective settings below.
+    seen.extend(removed.iter().map(|k| k.value));
+    let from_settings: Vec<Span> = cfg
+        .cri
+        .runtimes
+        .iter()
+        .filter_map(|r| r.runtime_type.span())
+        .chain(cfg.cri.snapshotter.span())
+        .collect();
+    for k in common::outermost(removed) {
+        let KeyStatus::Removed(opt) = &k.status else {
+            continue;
+        };
+        // Registry options are RA402's and RA403's findings.
+        if opt.option.starts_with("registry.") || from_settings.contains(&k.value) {
+            continue;
+        }
+        if !deprecated_on(opt, &release) {
+            continue;
+        }
+        // Breaks where the CRI plugin's validation fails on this very value (1.x rejects
+        // `runtime_engine`, `runtime_root`, `no_pivot` next to the runc v2 shim).
+        let breaks = matches!(
+            &cfg.outcome.cri,
+            CriOutcome::FailsToLoad { span: Some(s), .. } if *s == k.value
+        );
+        from_inventory(snap, cfg, &release, k, opt, breaks, out);
+    }
+    seen.retain(|s| !from_settings.contains(s));
+    for rt in &cfg.cri.runtimes {
+        if let Some(span) = rt.runtime_type.span()
+            && !seen.contains(&span)
+        {
+            removed_runtime_type(cfg, &release, rt, span, out);
+        }
+    }
+    if cfg.cri.snapshotter.value == "aufs"
+        && let Some(span) = cfg.cri.snapshotter.span()
+        && !seen.contains(&span)
+    {
+        aufs(&release, span, out);
+    }
+}
+
+fn from_inventory(
+    snap: &NodeSnapshot,
+    cfg: &ContainerdConfig,
+    release: &Release<'_>,
+    k: &KeyEntry,
+    opt: &RemovedOption,
+    breaks: bool,
+    out: &mut Emitter,
+) {
+    let (path, span) = (k.path.as_str(), k.key);
+    let when = match (opt.deprecated_in, opt.removed_in) {
+        (Some(d), Some(r)) => format!("deprecated since containerd {d} and removed in {r}"),
+        (None, Some(r)) => format!("removed in containerd {r}"),
+        (Some(d), None) => format!("deprecated since containerd {d}"),
+        (None, None) => "deprecated".to_string(),
+    };
+    let message = format!("On {}: `{}` is {when}", release.describe(), opt.option);
+    let case = if breaks { &BREAKS } else { &DEPRECATED };
+    let impact = match (&cfg.outcome.cri, breaks) {
+        (CriOutcome::FailsToLoad { message, .. }, true) => format!(
+            "With this value the CRI plugin fails to load (`failed to load plugin io.containerd.grpc.v1.cri` \
+             error=\"{message}\"): the kubelet gets `unknown service runtime.v1.RuntimeService` and no pod starts. \
+             In general: {}.",
+            opt.effect
+        ),
+        _ => format!(
+            "Nothing breaks on this release with this value; the option goes away: {}.",
+            opt.effect
+        ),
+    };
+    let fix = format!(
+        "Replace `{}` at {} with {} ({} config).",
+        opt.option,
+        common::at_line(snap, span),
+        opt.replacement,
+        common::version_label(cfg)
+    );
+    let b = out
+        .finding(case, span, message)
+        .impact(impact)
+        .fix(fix)
+        .key(path.to_string())
+        .label(if breaks {
+            "removed option"
+        } else {
+            "deprecated option"
+        })
+        .expected(opt.replacement);
+    release.tag(b).emit();
+}
+
+/// Whether the release at hand already deprecates (or removed) the option: a 1.x node is
+/// not told about what containerd 2.1 deprecated.
+fn deprecated_on(opt: &RemovedOption, release: &Release<'_>) -> bool {
+    let since = opt.deprecated_in.or(opt.removed_in);
+    since
+        .and_then(Version::parse)
+        .is_none_or(|v| release.version >= v)
+}
+
+/// The v1 shim (`io.containerd.runtime.v1.linux`) and `io.containerd.runc.v1`: deprecated in
+/// 1.4, removed in 2.0 (containerd RELEASES.md).
+fn removed_runtime_type(
+    cfg: &ContainerdConfig,
+    release: &Release<'_>,
+    rt: &Runtime,
+    span: Span,
+    out: &mut Emitter,
+) {
+    let ty = rt.runtime_type.value.as_str();
+    if ty != common::V1_LINUX && ty != RUNC_V1 {
+        return;
+    }
+    let is_default = cfg.cri.default_runtime_name.value == rt.name;
+    let whose = if is_default {
+        "every pod (it is the default runtime)".to_string()
+    } else {
+        format!("pods whose RuntimeClass handler is `{}`", rt.name)
+    };
+    let header = common::runtime_options_header(common::written_layout(cfg), &rt.name);
+    let fix = format!(
+        "Set `runtime_type = \"io.containerd.runc.v2\"` for runtimes.{}, and move its runc settings into `{header}` \
+         (`SystemdCgroup = true`, `BinaryName`, `Root` instead of `runtime_root`, `NoPivotRoot` instead of \
+         `no_pivot`). The v2 shim is what containerd 1.4 and later use by default.",
+        common::toml_key(&rt.name)
+    );
+    let (case, message, impact) = if release.is_1x() {
+        (
+            &DEPRECATED,
+            format!(
+                "runtimes.{} uses `runtime_type = {ty:?}`, deprecated since containerd 1.4 and removed in 2.0; {} \
+                 still runs it",
+                common::toml_key(&rt.name),
+                release.describe()
+            ),
+            format!(
+                "Works on containerd 1.x; after an upgrade to containerd 2.x the runtime no longer exists and \
+                 {whose} cannot start (the exact error text is not confirmed)."
+            ),
+        )
+    } else {
+        (
+            &BREAKS,
+            format!(
+                "runtimes.{} uses `runtime_type = {ty:?}`, which {} no longer has (removed in containerd 2.0)",
+                common::toml_key(&rt.name),
+                release.describe()
+            ),
+            format!(
+                "The runtime is not available, so {whose} cannot start (the exact error text is not confirmed)."
+            ),
+        )
+    };
+    let b = out
+        .finding(case, span, message)
+        .impact(impact)
+        .fix(fix)
+        .key(format!("runtimes.{}.runtime_type", rt.name))
+        .label("removed in containerd 2.0")
+        .actual(ty.to_string())
+        .expected("io.containerd.runc.v2");
+    release.tag(b).emit();
+}
+
+/// The built-in aufs snapshotter: deprecated in 1.5, removed in 2.0.
+fn aufs(release: &Release<'_>, span: Span, out: &mut Emitter) {
+    let message = format!(
+        "`snapshotter = \"aufs\"` on {}: the built-in aufs snapshotter is deprecated since containerd 1.5 and \
+         removed in 2.0",
+        release.describe()
+    );
+    let b = out
+        .finding(&DEPRECATED, span, message)
+        .impact(
+            "On containerd 2.x the snapshotter does not exist, so image unpacking and container creation through \
+             CRI cannot use it (the exact error is not confirmed); images already unpacked with aufs are not \
+             visible to overlayfs.",
+        )
+        .fix("Set `snapshotter = \"overlayfs\"` (containerd's default) and re-pull images.")
+        .key("snapshotter")
+        .label("removed in containerd 2.0")
+        .actual("aufs")
+        .expected("overlayfs");
+    release.tag(b).emit();
+}

@@ -1,0 +1,304 @@
+//! RA108 default-runtime-undefined.
+
+use crate::engine::{Area, Case, Emitter, Rule, RuleMeta, Severity};
+use crate::model::containerd::{ContainerdConfig, Runtime};
+use crate::model::{InputKind, NodeSnapshot, Span};
+
+use super::common::{self, Release};
+
+static EMPTY_NAME: Case = Case {
+    id: "empty-name",
+    severity: Severity::Error,
+};
+
+static UNDEFINED: Case = Case {
+    id: "undefined",
+    severity: Severity::Error,
+};
+
+static RUNC_REPLACED: Case = Case {
+    id: "built-in-runc-replaced",
+    severity: Severity::Error,
+};
+
+static EMPTY_TYPE: Case = Case {
+    id: "empty-runtime-type",
+    severity: Severity::Error,
+};
+
+static UNVERIFIED_2X: Case = Case {
+    id: "built-in-runc-on-2x",
+    severity: Severity::Warning,
+};
+
+static META: RuleMeta = RuleMeta {
+    id: "RA108",
+    name: "default-runtime-undefined",
+    area: Area::Containerd,
+    summary: "default_runtime_name is empty or names no defined runtime (or one without runtime_type): CRI fails to load or pods fail",
+    cases: &[
+        &EMPTY_NAME,
+        &UNDEFINED,
+        &RUNC_REPLACED,
+        &EMPTY_TYPE,
+        &UNVERIFIED_2X,
+    ],
+    inputs: &[InputKind::ContainerdConfig],
+    doc: include_str!("../../../rules/RA108.md"),
+};
+
+pub static RULE: Rule = Rule { meta: &META, check };
+
+const RUNC: &str = "runc";
+
+fn check(snap: &NodeSnapshot, out: &mut Emitter) {
+    let Some(cfg) = out.need(&snap.containerd, "containerd config") else {
+        return;
+    };
+    let release = Release::of(snap, cfg, out);
+    let name = &cfg.cri.default_runtime_name;
+    if name.value.is_empty() {
+        if let Some(span) = name.span() {
+            empty_name(cfg, &release, span, out);
+        }
+        return;
+    }
+    match cfg.cri.default_runtime() {
+        Some(rt) => {
+            if rt.runtime_type.value.is_empty()
+                && let Some(header) = rt.defined_at
+            {
+                empty_type(cfg, &release, rt, header, out);
+            }
+        }
+        None if name.value == RUNC => runc_replaced(cfg, &release, out),
+        None => {
+            if let Some(span) = name.span() {
+                undefined(cfg, &release, span, out);
+            }
+        }
+    }
+}
+
+fn cri_fails(cfg: &ContainerdConfig, release: &Release<'_>, error: &str) -> String {
+    let log = if release.is_1x() {
+        format!(
+            "level=warning msg=\"failed to load plugin io.containerd.grpc.v1.cri\" error=\"invalid plugin config: {error}\""
+        )
+    } else {
+        format!("failed to load plugin ... error=\"invalid plugin config: {error}\"")
+    };
+    let socket = &cfg.grpc_address.value;
+    format!(
+        "containerd starts, but the CRI plugin fails to load (`{log}`), so the kubelet and crictl get `unknown \
+         service runtime.v1.RuntimeService` from unix://{socket}: no pod can start and the node stays NotReady."
+    )
+}
+
+fn defined_names(cfg: &ContainerdConfig) -> String {
+    cfg.cri
+        .runtimes
+        .iter()
+        .filter(|r| r.defined_at.is_some())
+        .map(|r| format!("`{}`", r.name))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn empty_name(cfg: &ContainerdConfig, release: &Release<'_>, span: Span, out: &mut Emitter) {
+    let table = common::written_layout(cfg).runtime_table();
+    let b = out
+        .finding(
+            &EMPTY_NAME,
+            span,
+            format!("`default_runtime_name` is empty on {}", release.describe()),
+        )
+        .impact(cri_fails(cfg, release, "`default_runtime_name` is empty"))
+        .fix(format!(
+            "Under `[{table}]`, set `default_runtime_name = \"runc\"` (or the name of a runtime defined under \
+             `[{table}.runtimes]`), or delete the line to get containerd's default `runc`."
+        ))
+        .key("default_runtime_name")
+        .label("empty")
+        .actual("\"\"")
+        .expected("runc");
+    release.tag(b).emit();
+}
+
+fn undefined(cfg: &ContainerdConfig, release: &Release<'_>, span: Span, out: &mut Emitter) {
+    let name = &cfg.cri.default_runtime_name.value;
+    let layout = common::written_layout(cfg);
+    let table = layout.runtime_table();
+    let defined = defined_names(cfg);
+    let error = format!(
+        "no corresponding runtime configured in `containerd.runtimes` for `containerd` `default_runtime_name = \
+         \"{name}\"`"
+    );
+    let alternatives = if defined.is_empty() {
+        String::new()
+    } else {
+        format!(", or set `default_runtime_name` to one of the runtimes defined: {defined}")
+    };
+    let b = out
+        .finding(
+            &UNDEFINED,
+            span,
+            format!(
+                "`default_runtime_name = {name:?}` names no runtime under `[{table}.runtimes]` ({})",
+                release.describe()
+            ),
+        )
+        .impact(cri_fails(cfg, release, &error))
+        .fix(format!(
+            "Define the runtime:\n[{table}.runtimes.{key}]\n  runtime_type = \"io.containerd.runc.v2\"\n\
+             (the runtime's shim, e.g. io.containerd.runc.v2 for runc-compatible runtimes){alternatives}.",
+            key = common::toml_key(name)
+        ))
+        .key("default_runtime_name")
+        .label("no such runtime")
+        .actual(name.clone());
+    release.tag(b).emit();
+}
+
+/// Defining any `runtimes.<name>` replaces containerd's default runtimes map, built-in `runc`
+/// included (seen with 1.6.20 in `containerd config dump`).
+fn runc_replaced(cfg: &ContainerdConfig, release: &Release<'_>, out: &mut Emitter) {
+    let defined: Vec<&Runtime> = cfg
+        .cri
+        .runtimes
+        .iter()
+        .filter(|r| r.defined_at.is_some())
+        .collect();
+    let Some(first) = defined.first().and_then(|r| r.defined_at) else {
+        return;
+    };
+    let name = &cfg.cri.default_runtime_name;
+    let at = name.span().unwrap_or(first);
+    let layout = common::written_layout(cfg);
+    let table = layout.runtime_table();
+    let names = defined_names(cfg);
+    let how = if name.is_default() {
+        "`default_runtime_name` is not set, so it is containerd's default \"runc\""
+    } else {
+        "`default_runtime_name = \"runc\"`"
+    };
+    let error = "no corresponding runtime configured in `containerd.runtimes` for `containerd` \
+                 `default_runtime_name = \"runc\"`";
+    let other = defined.first().map_or("nvidia", |r| r.name.as_str());
+    let fix = format!(
+        "Either make a defined runtime the default: under `[{table}]` set `default_runtime_name = {other:?}`; or \
+         define runc next to {names}:\n[{table}.runtimes.runc]\n  runtime_type = \"io.containerd.runc.v2\"\n\
+         {}\n  SystemdCgroup = true  # match the kubelet's cgroupDriver",
+        common::runtime_options_header(layout, RUNC)
+    );
+    let (case, message, impact) = if release.is_1x() {
+        (
+            &RUNC_REPLACED,
+            format!(
+                "{how}, but this config defines only {names}: defining any runtime replaces containerd's built-in \
+                 runtimes, so {} has no `runc`",
+                release.describe()
+            ),
+            format!(
+                "{} Seen with containerd 1.6.20.",
+                cri_fails(cfg, release, error)
+            ),
+        )
+    } else {
+        (
+            &UNVERIFIED_2X,
+            format!(
+                "{how}, but this config defines only {names}. containerd 1.x drops its built-in `runc` as soon as \
+                 any runtime is defined; {} decodes the config into its defaults and probably keeps it (read in \
+                 the TOML decoder's source; not confirmed on a running 2.x)",
+                release.describe()
+            ),
+            format!(
+                "If `runc` is dropped: {} Either way the default runtime is not the one this config describes.",
+                cri_fails(cfg, release, error)
+            ),
+        )
+    };
+    let mut b = out
+        .finding(case, at, message)
+        .impact(impact)
+        .fix(fix)
+        .key("default_runtime_name")
+        .label("no runtime named runc is defined")
+        .actual("runc")
+        .expected(names.clone());
+    for r in &defined {
+        if let Some(h) = r.defined_at
+            && h != at
+        {
+            b = b.related(h, format!("defines `{}` only", r.name));
+        }
+    }
+    release.tag(b).emit();
+}
+
+/// A runtime table without `runtime_type` gets an empty one (seen with 1.6.20 in
+/// `containerd config dump`); the CRI plugin passes it as the container's runtime name, which
+/// containerd's metadata store rejects when the pod sandbox is created (`validateContainer`
+/// in `metadata/containers.go`, read in the source).
+fn empty_type(
+    cfg: &ContainerdConfig,
+    release: &Release<'_>,
+    rt: &Runtime,
+    header: Span,
+    out: &mut Emitter,
+) {
+    let at = rt.runtime_type.span().unwrap_or(header);
+    let layout = common::written_layout(cfg);
+    let table = layout.runtime_table();
+    let key = common::toml_key(&rt.name);
+    let keeps_builtin = !release.is_1x() && rt.name == RUNC && rt.runtime_type.is_default();
+    let (case, message) = if keeps_builtin {
+        (
+            &UNVERIFIED_2X,
+            format!(
+                "The default runtime `runc` has no `runtime_type`. containerd 1.x leaves it empty; {} decodes the \
+                 table over its built-in runc and probably keeps `io.containerd.runc.v2` (read in the TOML \
+                 decoder's source; not confirmed on a running 2.x)",
+                release.describe()
+            ),
+        )
+    } else {
+        (
+            &EMPTY_TYPE,
+            format!(
+                "The default runtime `{}` has {} `runtime_type`, so {} runs its pods with an empty runtime name",
+                rt.name,
+                if rt.runtime_type.is_default() {
+                    "no"
+                } else {
+                    "an empty"
+                },
+                release.describe()
+            ),
+        )
+    };
+    let b = out
+        .finding(case, at, message)
+        .impact(format!(
+            "{} CRI plugin loads, but creating any pod sandbox fails with `container.Runtime.Name must be set: \
+             invalid argument`: the CRI plugin passes `runtime_type` as the container's runtime name, and \
+             containerd's metadata check rejects an empty one (seen with containerd 1.6.20 through `ctr run \
+             --runtime \"\"`; the same text appears in user reports of runtimes without runtime_type). Every pod \
+             stays in ContainerCreating.",
+            if keeps_builtin {
+                "If it stays empty, the"
+            } else {
+                "The"
+            }
+        ))
+        .fix(format!(
+            "Add the shim type to the runtime:\n[{table}.runtimes.{key}]\n  runtime_type = \"io.containerd.runc.v2\"\n\
+             (or the shim the runtime needs, e.g. io.containerd.kata.v2)."
+        ))
+        .key(format!("runtimes.{}.runtime_type", rt.name))
+        .label("no runtime_type")
+        .actual("\"\"")
+        .expected("io.containerd.runc.v2");
+    release.tag(b).emit();
+}
