@@ -69,8 +69,12 @@ fn cases_are_declared_and_unique() {
         }
         let mut seen = BTreeSet::new();
         for c in m.cases {
-            if !is_kebab(c.id) {
-                problems.push(format!("{}: case {:?} is not kebab-case", m.id, c.id));
+            // Kebab-case, with dots allowed for versions (`migration-gap-2.0-2.2`).
+            if !is_kebab(&c.id.replace('.', "-")) {
+                problems.push(format!(
+                    "{}: case {:?} is not kebab-case (dots allowed)",
+                    m.id, c.id
+                ));
             }
             if !seen.insert(c.id) {
                 problems.push(format!("{}: case {:?} declared twice", m.id, c.id));
