@@ -82,7 +82,9 @@ fn starts(i: &Inputs<'_, '_>) -> Result<(), Blocker> {
         });
     }
     // 1.x checks plugin URIs only for version 2 files; 2.x checks them in every file.
-    let checks_uris = version.value >= 2 || !i.release.is_1x();
+    // Both lines check plugin URIs only in files of version 2 and later: 2.x migrates a
+    // version-1 file (short names renamed) before it validates.
+    let checks_uris = version.value >= 2;
     if checks_uris {
         for (list, what) in [
             (&i.merged.disabled_plugins, "disabled"),
@@ -181,6 +183,13 @@ fn cri(i: &Inputs<'_, '_>) -> CriOutcome {
         // (seen with 1.6.20).
         (CriLayout::V1, true) => &["cri"],
         (_, true) => &["io.containerd.grpc.v1.cri"],
+        // 2.x renames a version-1 file's short `cri` to the full id before matching.
+        (_, false) if i.merged.version.value <= 1 => &[
+            "cri",
+            "io.containerd.grpc.v1.cri",
+            "io.containerd.cri.v1.runtime",
+            "io.containerd.cri.v1.images",
+        ],
         (_, false) => cri_ids(release),
     };
     if let Some(p) = i

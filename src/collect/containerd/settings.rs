@@ -41,9 +41,11 @@ fn tables<'a>(merged: &Merged<'a>, layout: Option<CriLayout>, release: &Release)
             images: plugin("cri"),
         },
         Some(CriLayout::V2) => {
-            // 2.x renames the short v1 id on load (v1Migrate); 1.x reads only the full id.
+            // 2.x renames the short id of a version-1 file on load (v1Migrate); 1.x, and 2.x
+            // for files of version 2 and later, read only the full id.
+            let renames_short_id = !release.is_1x() && merged.version.value <= 1;
             let t = plugin("io.containerd.grpc.v1.cri")
-                .or_else(|| (!release.is_1x()).then(|| plugin("cri")).flatten());
+                .or_else(|| renames_short_id.then(|| plugin("cri")).flatten());
             Tables {
                 runtime: t,
                 images: t,
