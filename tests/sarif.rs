@@ -420,15 +420,6 @@ fn batches(dir: &Path, logs: &[Generated]) -> Vec<(PathBuf, Vec<String>)> {
     files
 }
 
-/// The one warning accepted: the validator wants `informationUri`, which is taken from the
-/// package's homepage or repository and never invented. Accepted only while Cargo.toml
-/// declares neither.
-fn tolerated(line: &str) -> bool {
-    let no_homepage =
-        env!("CARGO_PKG_HOMEPAGE").is_empty() && env!("CARGO_PKG_REPOSITORY").is_empty();
-    no_homepage && line.contains("SARIF2005") && line.contains("does not provide 'informationUri'")
-}
-
 #[test]
 fn sarif_passes_microsofts_validator() {
     let script = validator_script();
@@ -499,7 +490,6 @@ fn sarif_passes_microsofts_validator() {
     let problems: Vec<&str> = text
         .lines()
         .filter(|l| l.contains(": error ") || l.contains(": warning "))
-        .filter(|l| !tolerated(l))
         .collect();
     let index: String = batched
         .iter()
@@ -522,30 +512,16 @@ fn sarif_passes_microsofts_validator() {
         !text.contains("did not finish"),
         "the validator did not finish a file:\n{text}"
     );
-    let runs = logs.len() + single.len();
-    let tolerated_lines = text.lines().filter(|l| tolerated(l)).count();
     for out in &outs {
-        match code(out) {
-            0 => assert!(
-                stdout(out).contains("valid: 0 errors, 0 warnings"),
-                "{text}"
-            ),
-            // Exit 1 means findings; here they can only be the tolerated ones (checked above).
-            1 => assert!(tolerated_lines > 0, "{text}"),
-            other => {
-                panic!("sarif-validate exited {other} (npm or the multitool unavailable?):\n{text}")
-            }
-        }
-    }
-    // When the informationUri warning is expected, it comes once per run: proof that the
-    // validator read every run.
-    if tolerated_lines > 0 {
         assert_eq!(
-            tolerated_lines, runs,
-            "expected one tolerated SARIF2005 per run:\n{text}"
+            code(out),
+            0,
+            "sarif-validate exited {} (npm or the multitool unavailable?):\n{text}",
+            code(out)
         );
-        eprintln!(
-            "sarif-validate: tolerated SARIF2005 x{runs} (no informationUri: Cargo.toml declares no homepage or repository)"
+        assert!(
+            stdout(out).contains("valid: 0 errors, 0 warnings"),
+            "{text}"
         );
     }
 }

@@ -26,12 +26,23 @@ pub const SCHEMA_URI: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 /// GitHub's limit for `shortDescription`/`fullDescription` text.
 const DESCRIPTION_LIMIT: usize = 1024;
 
-/// Where to learn about the tool, when the package declares one. Never invented: without a
-/// homepage or repository in Cargo.toml the property is left out.
-fn information_uri() -> Option<&'static str> {
-    [env!("CARGO_PKG_HOMEPAGE"), env!("CARGO_PKG_REPOSITORY")]
+/// Where to learn about the tool: the package's homepage or repository when Cargo.toml
+/// declares one; otherwise a `data:` URI that carries the information itself (what the tool
+/// is and how to read its documentation, which is compiled into the binary) rather than an
+/// invented address.
+fn information_uri() -> String {
+    if let Some(u) = [env!("CARGO_PKG_HOMEPAGE"), env!("CARGO_PKG_REPOSITORY")]
         .into_iter()
         .find(|u| u.starts_with("https://"))
+    {
+        return u.to_owned();
+    }
+    let text = format!(
+        "runtime-audit {}: preflight audit of a Kubernetes node moving from Docker (dockershim) to containerd. \
+         The rule catalog and each rule's documentation ship with the tool: run `runtime-audit rules` and `runtime-audit explain RAxxx`.",
+        env!("CARGO_PKG_VERSION")
+    );
+    format!("data:text/plain;charset=utf-8,{}", percent_encode(&text))
 }
 
 /// Renders the report as a pretty-printed SARIF log with a trailing newline.
@@ -70,7 +81,7 @@ fn run(report: &Report) -> Run {
         .version(report.tool_version)
         .rules(rules.iter().map(|r| descriptor(r)).collect::<Vec<_>>())
         .build();
-    driver.information_uri = information_uri().map(str::to_owned);
+    driver.information_uri = Some(information_uri());
 
     let notifications: Vec<Notification> = report
         .outcomes
@@ -384,6 +395,7 @@ pub fn file_uri(path: &str) -> String {
     }
 }
 
+/// Percent-encodes everything but unreserved characters and `/`.
 fn percent_encode(path: &str) -> String {
     let mut out = String::with_capacity(path.len());
     for b in path.bytes() {
