@@ -29,9 +29,7 @@ pub fn run(args: &AuditArgs) -> Result<u8, String> {
             args.color,
         )?,
         None => {
-            let mut out = anstream::AutoStream::new(std::io::stdout(), args.color.to_anstream());
-            out.write_all(primary.as_bytes())
-                .map_err(|e| format!("writing to stdout: {e}"))?;
+            super::print(&primary, args.color)?;
         }
     }
     if let Some(path) = &args.json_output {

@@ -1,7 +1,5 @@
 //! `runtime-audit rules` and `runtime-audit explain`.
 
-use std::io::Write;
-
 use crate::report::catalog;
 use crate::rules;
 
@@ -14,9 +12,7 @@ pub fn list(args: &RulesArgs) -> Result<u8, String> {
         CatalogFormat::Json => catalog::json(&all),
         CatalogFormat::Markdown => catalog::markdown(&all),
     };
-    let mut out = anstream::AutoStream::new(std::io::stdout(), args.color.to_anstream());
-    out.write_all(text.as_bytes())
-        .map_err(|e| format!("writing to stdout: {e}"))?;
+    super::print(&text, args.color)?;
     Ok(0)
 }
 
@@ -29,9 +25,7 @@ pub fn explain(args: &ExplainArgs) -> Result<u8, String> {
     let Some(rule) = found else {
         return Err(unknown_rule(wanted, &all));
     };
-    let mut out = anstream::AutoStream::new(std::io::stdout(), args.color.to_anstream());
-    out.write_all(catalog::explain(rule.meta).as_bytes())
-        .map_err(|e| format!("writing to stdout: {e}"))?;
+    super::print(&catalog::explain(rule.meta), args.color)?;
     Ok(0)
 }
 

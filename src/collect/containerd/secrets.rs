@@ -78,10 +78,10 @@ fn url_userinfo_ranges(text: &str) -> Vec<Range<usize>> {
                 c == '/' || c == '"' || c == '\'' || c.is_whitespace() || c == ',' || c == ']'
             })
             .map_or(text.len(), |i| start + i);
-        if let Some(at) = text[start..authority_end].rfind('@') {
-            if at > 0 {
-                out.push(start..start + at);
-            }
+        if let Some(at) = text[start..authority_end].rfind('@')
+            && at > 0
+        {
+            out.push(start..start + at);
         }
         from = start;
     }
