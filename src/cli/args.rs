@@ -155,8 +155,10 @@ pub enum CatalogFormat {
 
 #[derive(Debug, Clone, Args)]
 pub struct RulesArgs {
+    /// `human` (a table by area), `json` (machine-readable) or `markdown` (docs/rules.md).
     #[arg(long, value_enum, default_value_t = CatalogFormat::Human)]
     pub format: CatalogFormat,
+    /// When to use colors (NO_COLOR is honoured in auto mode).
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
 }
@@ -165,6 +167,9 @@ pub struct RulesArgs {
 pub struct ExplainArgs {
     /// Rule id (RA201) or name (cgroup-driver-mismatch).
     pub rule: String,
+    /// When to use colors (NO_COLOR is honoured in auto mode).
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -35,9 +35,7 @@ pub fn run(args: &AuditArgs) -> Result<u8, String> {
             args.color,
         )?,
         None => {
-            let mut out = anstream::AutoStream::new(std::io::stdout(), args.color.to_anstream());
-            out.write_all(primary.as_bytes())
-                .map_err(|e| format!("writing to stdout: {e}"))?;
+            super::print(&primary, args.color)?;
         }
     }
     if let Some(path) = &args.json_output {
@@ -136,7 +134,8 @@ fn build_policy(args: &AuditArgs, snapshot: &NodeSnapshot) -> Result<Policy, Str
         }
         if !sel.is_known(metas()) {
             return Err(format!(
-                "{origin}: no rule matches {text:?} (see `runtime-audit rules`)"
+                "{origin}: {}",
+                super::rules_cmd::unknown_rule(text.trim(), &all)
             ));
         }
         list.push(sel);
@@ -150,7 +149,7 @@ fn build_policy(args: &AuditArgs, snapshot: &NodeSnapshot) -> Result<Policy, Str
     }
     let at = |span: crate::model::Span| {
         let p = snapshot.sources.position(span);
-        format!("{file}:{}:{}", p.line, p.column)
+        format!("policy file {file}:{}:{}", p.line, p.column)
     };
     for s in &facts.select {
         add(&mut policy.select, &s.value, &at(s.span))?;
@@ -161,9 +160,9 @@ fn build_policy(args: &AuditArgs, snapshot: &NodeSnapshot) -> Result<Policy, Str
     for (rule, sev) in &facts.severity {
         let Some(r) = rules::find(&rule.value) else {
             return Err(format!(
-                "{}: no rule {:?} (see `runtime-audit rules`)",
+                "{}: {}",
                 at(rule.span),
-                rule.value
+                super::rules_cmd::unknown_rule(&rule.value, &all)
             ));
         };
         let Some(severity) = Severity::parse(&sev.value) else {
@@ -180,9 +179,9 @@ fn build_policy(args: &AuditArgs, snapshot: &NodeSnapshot) -> Result<Policy, Str
     for e in &facts.exceptions {
         if rules::find(&e.rule).is_none() {
             return Err(format!(
-                "{}: exception names no rule {:?}",
+                "{}: exception: {}",
                 at(e.span),
-                e.rule
+                super::rules_cmd::unknown_rule(&e.rule, &all)
             ));
         }
     }

@@ -1,7 +1,5 @@
 //! `runtime-audit inspect`: the effective view of every input.
 
-use std::io::Write;
-
 use crate::inspect;
 
 use super::args::{InspectArgs, InspectFormat};
@@ -12,8 +10,6 @@ pub fn run(args: &InspectArgs) -> Result<u8, String> {
         InspectFormat::Human => inspect::human(&snapshot),
         InspectFormat::Json => inspect::json(&snapshot),
     };
-    let mut out = anstream::AutoStream::new(std::io::stdout(), args.color.to_anstream());
-    out.write_all(text.as_bytes())
-        .map_err(|e| format!("writing to stdout: {e}"))?;
+    super::print(&text, args.color)?;
     Ok(0)
 }

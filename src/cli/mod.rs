@@ -48,3 +48,15 @@ where
         }
     }
 }
+
+/// Writes to stdout through the color policy. A reader that went away (`| head`) is not an
+/// error: the output was not wanted any more, and the exit code still tells the verdict.
+pub(crate) fn print(text: &str, color: ColorChoice) -> Result<(), String> {
+    let mut out = anstream::AutoStream::new(std::io::stdout(), color.to_anstream());
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(format!("writing to stdout: {e}"))
+        }
+        _ => Ok(()),
+    }
+}

@@ -1,7 +1,5 @@
 //! `runtime-audit rules` and `runtime-audit explain`.
 
-use std::io::Write;
-
 use crate::report::catalog;
 use crate::rules;
 
@@ -14,21 +12,30 @@ pub fn list(args: &RulesArgs) -> Result<u8, String> {
         CatalogFormat::Json => catalog::json(&all),
         CatalogFormat::Markdown => catalog::markdown(&all),
     };
-    let mut out = anstream::AutoStream::new(std::io::stdout(), args.color.to_anstream());
-    out.write_all(text.as_bytes())
-        .map_err(|e| format!("writing to stdout: {e}"))?;
+    super::print(&text, args.color)?;
     Ok(0)
 }
 
 pub fn explain(args: &ExplainArgs) -> Result<u8, String> {
-    let Some(rule) = rules::find(&args.rule) else {
-        return Err(format!(
-            "no rule {:?} (see `runtime-audit rules`)",
-            args.rule
-        ));
+    let all = rules::all();
+    let wanted = args.rule.trim();
+    let found = all.iter().find(|r| {
+        r.meta.id.eq_ignore_ascii_case(wanted) || r.meta.name.eq_ignore_ascii_case(wanted)
+    });
+    let Some(rule) = found else {
+        return Err(unknown_rule(wanted, &all));
     };
-    let mut out = std::io::stdout();
-    out.write_all(catalog::explain(rule.meta).as_bytes())
-        .map_err(|e| format!("writing to stdout: {e}"))?;
+    super::print(&catalog::explain(rule.meta), args.color)?;
     Ok(0)
+}
+
+/// "no rule X", with the closest id or name when one is plausible.
+pub fn unknown_rule(wanted: &str, all: &[&'static crate::engine::Rule]) -> String {
+    match catalog::closest(wanted, all) {
+        Some(m) => format!(
+            "no rule {wanted:?}; did you mean {} ({})? (see `runtime-audit rules`)",
+            m.id, m.name
+        ),
+        None => format!("no rule {wanted:?} (see `runtime-audit rules`)"),
+    }
 }

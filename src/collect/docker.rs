@@ -197,8 +197,8 @@ pub fn collect(ctx: &Ctx) -> Input<DockerDaemonConfig> {
     Input::Present(DockerDaemonConfig {
         path: path.into(),
         file: Some(file),
-        insecure_registries: r.strings(&root, "insecure-registries"),
-        registry_mirrors: r.strings(&root, "registry-mirrors"),
+        insecure_registries: redacted(r.strings(&root, "insecure-registries")),
+        registry_mirrors: redacted(r.strings(&root, "registry-mirrors")),
         log_driver: r.string(&root, "log-driver"),
         default_runtime: r.string(&root, "default-runtime"),
         data_root: r.string(&root, "data-root"),
@@ -208,4 +208,12 @@ pub fn collect(ctx: &Ctx) -> Input<DockerDaemonConfig> {
         runtimes,
         containerd_snapshotter,
     })
+}
+
+/// Registry URLs may carry credentials (`https://user:pass@mirror`); the model keeps them out.
+fn redacted(values: Vec<Spanned<String>>) -> Vec<Spanned<String>> {
+    values
+        .into_iter()
+        .map(|v| v.map(|s| super::containerd::redact_userinfo(&s)))
+        .collect()
 }

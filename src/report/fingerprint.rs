@@ -1,6 +1,8 @@
 //! Stable finding identities: rule + file + logical key, never line numbers, so an alert
 //! survives edits that move lines and tool upgrades that reorder findings.
 
+use std::collections::HashMap;
+
 use crate::engine::{Finding, location_path};
 use crate::model::SourceMap;
 
@@ -15,6 +17,23 @@ pub fn identity(sources: &SourceMap, finding: &Finding) -> String {
 /// never changes across builds or platforms (unlike std's hasher).
 pub fn fingerprint(sources: &SourceMap, finding: &Finding) -> String {
     format!("{:016x}", fnv1a(identity(sources, finding).as_bytes()))
+}
+
+/// Fingerprints of a sorted list of findings, each with its occurrence number among findings
+/// of the same identity (`<hash>:1`, `<hash>:2`, ...), the shape GitHub code scanning expects
+/// in `primaryLocationLineHash`. Findings are sorted by position, so the numbering is stable
+/// as long as the duplicates keep their relative order.
+pub fn numbered(sources: &SourceMap, findings: &[Finding]) -> Vec<String> {
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    findings
+        .iter()
+        .map(|f| {
+            let hash = fingerprint(sources, f);
+            let n = seen.entry(hash.clone()).or_insert(0);
+            *n += 1;
+            format!("{hash}:{n}")
+        })
+        .collect()
 }
 
 fn fnv1a(bytes: &[u8]) -> u64 {

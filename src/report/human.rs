@@ -1,35 +1,67 @@
-//! Terminal output: findings grouped by file, with code frames pointing at the line and key,
-//! the impact and the fix, and a summary. Output carries ANSI styles; the writer (anstream)
-//! strips them for `NO_COLOR`, `--color never` and non-terminals.
+//! Terminal output: findings grouped by file, each with a rustc-style code frame pointing at
+//! the line and key, the evidence, the impact and the fix; then a summary of what was read,
+//! what was checked and why the exit code is what it is.
+//!
+//! The text carries ANSI styles; the writer (anstream) strips them for `NO_COLOR`,
+//! `--color never` and non-terminals. Text that comes from the node (paths, quoted lines,
+//! messages quoting values) is cleaned of control characters so a crafted file name or
+//! value cannot drive the terminal.
 
 use std::fmt::Write as _;
 
-use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
+use annotate_snippets::{
+    Annotation, AnnotationKind, Group, Level, Origin, Renderer, Snippet, normalize_untrusted_str,
+    renderer::DecorStyle,
+};
 use owo_colors::OwoColorize;
 
 use crate::engine::{Finding, Location, RuleStatus, Severity, location_path};
-use crate::model::{InputState, SourceMap, Span};
+use crate::model::{SourceFile, SourceMap, Span};
 
 use super::Report;
 
-/// Lines of context shown around a finding.
+/// Lines of context shown before and after the highlighted lines.
 const CONTEXT_LINES: usize = 1;
 
+/// Windows longer than this fold the lines between the annotated ones.
+const FOLD_AFTER_LINES: usize = 8;
+
+/// Renders findings and the summary.
 pub fn render(report: &Report) -> String {
-    let renderer = Renderer::styled();
+    let renderer = Renderer::styled().decor_style(DecorStyle::Ascii);
     let mut out = String::new();
-    let mut current_file: Option<&str> = None;
-    for f in &report.findings {
-        let file = location_path(&report.sources, &f.location);
-        if current_file != Some(file) {
-            let _ = writeln!(out, "{}", format!("── {file} ──").bold());
-            current_file = Some(file);
+    let files = group_by_file(report);
+    for (file, findings) in &files {
+        let _ = writeln!(out, "{}", file_header(file, findings.len()).bold());
+        out.push('\n');
+        for f in findings {
+            out.push_str(&renderer.render(&finding_groups(&report.sources, f)));
+            out.push_str("\n\n");
         }
-        out.push_str(&renderer.render(&finding_groups(&report.sources, f)));
-        out.push_str("\n\n");
     }
     summary(report, &mut out);
     out
+}
+
+/// Findings in report order (already sorted by file, line, column), cut into runs per file.
+fn group_by_file(report: &Report) -> Vec<(String, Vec<&Finding>)> {
+    let mut groups: Vec<(String, Vec<&Finding>)> = Vec::new();
+    for f in &report.findings {
+        let file = location_path(&report.sources, &f.location);
+        match groups.last_mut() {
+            Some((current, list)) if current == file => list.push(f),
+            _ => groups.push((file.to_owned(), vec![f])),
+        }
+    }
+    groups
+}
+
+fn file_header(file: &str, n: usize) -> String {
+    format!(
+        "── {} ({n} {}) ──",
+        untrusted(file),
+        plural(n, "finding", "findings")
+    )
 }
 
 fn level(severity: Severity) -> Level<'static> {
@@ -40,14 +72,15 @@ fn level(severity: Severity) -> Level<'static> {
     }
 }
 
-/// The rendered frame of one finding.
+/// The frame of one finding: title, primary location (with same-file related spans),
+/// related locations in other files, then the footers.
 fn finding_groups<'a>(sources: &'a SourceMap, f: &'a Finding) -> Vec<Group<'a>> {
     let title = level(f.severity)
-        .primary_title(format!("{}: {}", f.rule.name, f.message))
+        .primary_title(untrusted(&f.message))
         .id(f.rule.id);
     let mut group = match &f.location {
         Location::Span(span) => {
-            let related: Vec<(Span, &str)> = f
+            let same_file: Vec<(Span, &str)> = f
                 .related
                 .iter()
                 .filter_map(|r| match &r.location {
@@ -55,57 +88,92 @@ fn finding_groups<'a>(sources: &'a SourceMap, f: &'a Finding) -> Vec<Group<'a>> 
                     _ => None,
                 })
                 .collect();
-            title.element(snippet(sources, *span, f.label.as_deref(), &related))
+            title.element(frame(sources, *span, f.label.as_deref(), &same_file))
         }
-        Location::Path(path) => title.element(
-            Snippet::<annotate_snippets::Annotation<'_>>::source("")
-                .path(path.as_str())
-                .line_numbering(false),
-        ),
-    };
-    // Related locations in other files get their own frame.
-    for r in &f.related {
-        if let Location::Span(s) = &r.location {
-            let same_file = matches!(&f.location, Location::Span(p) if p.file == s.file);
-            if !same_file {
-                group = group.element(snippet(sources, *s, Some(&r.label), &[]));
+        // No position: name the path, and the label if any, without an empty frame.
+        Location::Path(path) => {
+            let g = title.element(Origin::path(untrusted(path)));
+            match &f.label {
+                Some(l) => g.element(Level::NOTE.no_name().message(untrusted_text(l))),
+                None => g,
             }
-        } else if let Location::Path(p) = &r.location {
-            group = group.element(Level::NOTE.message(format!("{}: {p}", r.label)));
+        }
+    };
+    for r in &f.related {
+        match &r.location {
+            Location::Span(s) => {
+                let same_file = matches!(&f.location, Location::Span(p) if p.file == s.file);
+                if !same_file {
+                    group = group.element(frame(sources, *s, Some(&r.label), &[]));
+                }
+            }
+            Location::Path(p) => {
+                group = group.element(
+                    Level::NOTE
+                        .with_name("related")
+                        .message(untrusted_text(&format!("{p}: {}", r.label))),
+                );
+            }
         }
     }
-    let mut groups = vec![group];
-    let mut notes = Vec::new();
-    if let (Some(actual), Some(expected)) = (&f.actual, &f.expected) {
-        notes.push(Level::NOTE.message(format!("found {actual}, expected {expected}")));
+
+    let mut footers = Vec::new();
+    if let Some(actual) = &f.actual {
+        footers.push(
+            Level::NOTE
+                .with_name("found")
+                .message(untrusted_text(actual)),
+        );
     }
-    notes.push(Level::NOTE.with_name("impact").message(f.impact.as_str()));
+    if let Some(expected) = &f.expected {
+        footers.push(
+            Level::NOTE
+                .with_name("expected")
+                .message(untrusted_text(expected)),
+        );
+    }
+    footers.push(
+        Level::NOTE
+            .with_name("impact")
+            .message(untrusted_text(&f.impact)),
+    );
     if !f.versions.is_empty() {
         let v: Vec<String> = f.versions.iter().map(ToString::to_string).collect();
-        notes.push(Level::NOTE.with_name("versions").message(v.join("; ")));
+        footers.push(
+            Level::NOTE
+                .with_name("versions")
+                .message(untrusted_text(&v.join("; "))),
+        );
     }
-    notes.push(Level::HELP.with_name("fix").message(f.fix.as_str()));
-    groups.push(Group::with_level(Level::NOTE).elements(notes));
-    groups
+    if f.severity != f.case.severity {
+        footers.push(Level::NOTE.with_name("severity").message(format!(
+            "{} by the policy file (default {})",
+            f.severity, f.case.severity
+        )));
+    }
+    footers.push(Level::HELP.with_name("fix").message(untrusted_text(&f.fix)));
+    footers.push(Level::NOTE.with_name("rule").message(format!(
+        "{} {} (runtime-audit explain {})",
+        f.rule.id, f.rule.name, f.rule.id
+    )));
+    group = group.elements(footers);
+    vec![group]
 }
 
-/// A snippet of the lines around `span` (plus same-file related spans), so a frame never
-/// has to carry the whole file.
-fn snippet<'a>(
+/// A frame of the lines around `span` (and same-file related spans), so it never carries
+/// the whole file. The window is cut on line boundaries and annotations are offsets into it.
+fn frame<'a>(
     sources: &'a SourceMap,
     span: Span,
     label: Option<&'a str>,
     related: &[(Span, &'a str)],
-) -> Snippet<'a, annotate_snippets::Annotation<'a>> {
+) -> Snippet<'a, Annotation<'a>> {
     let file = sources.get(span.file);
-    let text = file.text();
-    let mut lines: Vec<usize> = vec![
-        file.line_col(span.start as usize).0,
-        file.line_col(span.end as usize).0,
-    ];
-    for (s, _) in related {
-        lines.push(file.line_col(s.start as usize).0);
-        lines.push(file.line_col(s.end as usize).0);
+    let mut lines: Vec<usize> = Vec::with_capacity(2 + related.len() * 2);
+    for s in std::iter::once(span).chain(related.iter().map(|(s, _)| *s)) {
+        let (first, last) = covered_lines(file, s);
+        lines.push(first);
+        lines.push(last);
     }
     let first = lines
         .iter()
@@ -115,6 +183,7 @@ fn snippet<'a>(
         .saturating_sub(CONTEXT_LINES)
         .max(1);
     let last = (lines.iter().max().copied().unwrap_or(1) + CONTEXT_LINES).min(file.line_count());
+    let text = file.text();
     let start = line_offset(text, first);
     let end = line_offset(text, last + 1).min(text.len());
     let window = text
@@ -127,6 +196,10 @@ fn snippet<'a>(
             .saturating_sub(start)
             .min(window.len())
             .max(a);
+        // Never point at a line break: the caret would land past the end of the line.
+        let b = a + window
+            .get(a..b)
+            .map_or(0, |t| t.trim_end_matches(['\n', '\r']).len());
         a..b
     };
     let mut primary = AnnotationKind::Primary.span(clip(span));
@@ -135,13 +208,25 @@ fn snippet<'a>(
     }
     let mut snip = Snippet::source(window)
         .line_start(first)
-        .path(file.host_path.as_str())
-        .fold(false)
+        .path(untrusted(&file.host_path))
+        // Show every line of a short window; fold the middle of a long multi-line span.
+        .fold(last - first > FOLD_AFTER_LINES)
         .annotation(primary);
     for (s, l) in related {
         snip = snip.annotation(AnnotationKind::Context.span(clip(*s)).label(*l));
     }
     snip
+}
+
+/// First and last line a span touches (a span ending just after a line break does not
+/// touch the next line).
+fn covered_lines(file: &SourceFile, span: Span) -> (usize, usize) {
+    let (first, _) = file.line_col(span.start as usize);
+    let (mut last, end_col) = file.line_col(span.end as usize);
+    if last > first && end_col == 1 {
+        last -= 1;
+    }
+    (first, last)
 }
 
 /// Byte offset where 1-based `line` starts (text length past the end).
@@ -157,17 +242,7 @@ fn line_offset(text: &str, line: usize) -> usize {
 fn summary(report: &Report, out: &mut String) {
     let c = report.counts();
     let s = report.status_counts();
-    let read = report
-        .inputs
-        .iter()
-        .filter(|i| i.state == InputState::Read)
-        .count();
-    let absent = report
-        .inputs
-        .iter()
-        .filter(|i| i.state == InputState::Absent)
-        .count();
-    let bad = report.inputs.len() - read - absent;
+    let i = report.input_counts();
     let findings = format!(
         "{} {}, {} {}, {} {}",
         c.error,
@@ -184,11 +259,29 @@ fn summary(report: &Report, out: &mut String) {
     } else {
         findings.green().bold().to_string()
     };
-    let _ = writeln!(out, "{} on node {}", headline, report.node.name.bold());
     let _ = writeln!(
         out,
-        "inputs: {read} read, {absent} absent, {bad} unreadable or invalid · rules: {} fail, {} pass, {} not applicable, {} inconclusive",
-        s.fail, s.pass, s.not_applicable, s.inconclusive
+        "{} on node {}",
+        headline,
+        untrusted(&report.node.name).bold()
+    );
+    let _ = writeln!(
+        out,
+        "  {}   {} read, {} absent, {} unreadable, {} invalid",
+        "inputs".dimmed(),
+        i.read,
+        i.absent,
+        i.unreadable,
+        i.invalid
+    );
+    let _ = writeln!(
+        out,
+        "  {}    {} fail, {} pass, {} not applicable, {} inconclusive",
+        "rules".dimmed(),
+        s.fail,
+        s.pass,
+        s.not_applicable,
+        s.inconclusive
     );
     if !report.versions.is_empty() {
         let v: Vec<String> = report
@@ -196,7 +289,22 @@ fn summary(report: &Report, out: &mut String) {
             .iter()
             .map(|v| format!("{} {} ({})", v.component, v.version, v.origin))
             .collect();
-        let _ = writeln!(out, "versions: {}", v.join("; "));
+        let _ = writeln!(
+            out,
+            "  {} {}",
+            "versions".dimmed(),
+            untrusted(&v.join("; "))
+        );
+    }
+    if let Some(policy) = &report.policy_file {
+        let suppressed = report.suppressed();
+        let _ = writeln!(
+            out,
+            "  {}   {}, {suppressed} {} excepted",
+            "policy".dimmed(),
+            untrusted(policy),
+            plural(suppressed, "finding", "findings")
+        );
     }
     let inconclusive: Vec<_> = report
         .outcomes
@@ -204,28 +312,72 @@ fn summary(report: &Report, out: &mut String) {
         .filter(|o| o.status == RuleStatus::Inconclusive)
         .collect();
     if !inconclusive.is_empty() {
-        let _ = writeln!(out, "{}", "could not check:".yellow().bold());
+        let _ = writeln!(
+            out,
+            "  {}",
+            "could not check (inconclusive):".yellow().bold()
+        );
         for o in inconclusive {
             let _ = writeln!(
                 out,
-                "  {} {}: {}",
+                "    {} {}: {}",
                 o.rule.id,
                 o.rule.name,
-                o.reason.as_deref().unwrap_or("no reason given")
+                untrusted(o.reason.as_deref().unwrap_or("no reason given"))
             );
         }
     }
-    if report.suppressed() > 0 {
-        let _ = writeln!(
-            out,
-            "{} finding(s) excepted by the policy file",
-            report.suppressed()
-        );
-    }
     let code = report.exit_code();
-    let _ = writeln!(out, "exit {code} (--fail-on {})", report.fail_on.as_str());
+    let why = match report.fail_on.threshold() {
+        None => "--fail-on never".to_owned(),
+        Some(t) if code == 1 => format!("a finding at or above --fail-on {t}"),
+        Some(t) => format!("no finding at or above --fail-on {t}"),
+    };
+    let line = format!("exit {code}: {why}");
+    let _ = writeln!(
+        out,
+        "{}",
+        if code == 0 {
+            line.green().to_string()
+        } else {
+            line.red().to_string()
+        }
+    );
+}
+
+/// One-line text from the node (a path, a node name) made safe for a terminal: C0 controls
+/// shown as symbols (`␛`), anything else that is a control character (line breaks, C1
+/// controls, which some terminals obey) as an escape. annotate-snippets does this for titles,
+/// labels and source lines, but not for paths or footer messages.
+fn untrusted(s: &str) -> String {
+    escape_controls(&normalize_untrusted_str(s), false)
+}
+
+/// Footer text (impact, fix, values): as [`untrusted`], but line breaks stay, so a fix can
+/// show a config snippet on its own lines.
+fn untrusted_text(s: &str) -> String {
+    escape_controls(&normalize_untrusted_str(s), true)
+}
+
+fn escape_controls(s: &str, keep_newlines: bool) -> String {
+    let kept = |c: char| keep_newlines && c == '\n';
+    if !s.chars().any(|c| c.is_control() && !kept(c)) {
+        return s.to_owned();
+    }
+    s.chars()
+        .map(|c| {
+            if c.is_control() && !kept(c) {
+                c.escape_unicode().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
 }
 
 fn plural<'a>(n: usize, one: &'a str, many: &'a str) -> &'a str {
     if n == 1 { one } else { many }
 }
+
+#[cfg(test)]
+mod tests;

@@ -1,13 +1,15 @@
-//! The JSON report (schema documented in `docs/json-report.md`, version [`SCHEMA_VERSION`]).
+//! The JSON report (documented in `docs/json-report.md`, schema `docs/report.schema.json`,
+//! version [`SCHEMA_VERSION`]).
 
 use serde::Serialize;
 
 use crate::engine::{Finding, Location, Related, VersionUse};
 use crate::model::{InputRecord, NodeIdentity, SourceMap};
 
-use super::{Counts, Report, StatusCounts, VersionLine, fingerprint};
+use super::{Counts, InputCounts, Report, StatusCounts, VersionLine, fingerprint};
 
-/// Bumped on any incompatible change to the JSON layout.
+/// Bumped on any incompatible change to the JSON layout (a field removed, renamed or
+/// changing type or meaning). Adding fields is compatible and does not bump it.
 pub const SCHEMA_VERSION: u32 = 1;
 
 #[derive(Serialize)]
@@ -16,6 +18,7 @@ struct JsonReport<'a> {
     tool: Tool,
     node: &'a NodeIdentity,
     root: &'a str,
+    policy_file: Option<&'a str>,
     summary: Summary,
     inputs: &'a [InputRecord],
     versions: &'a [VersionLine],
@@ -33,6 +36,7 @@ struct Tool {
 struct Summary {
     findings: Counts,
     rules: StatusCounts,
+    inputs: InputCounts,
     suppressed: usize,
     fail_on: &'static str,
     exit_code: u8,
@@ -44,21 +48,25 @@ struct JsonFinding<'a> {
     name: &'static str,
     case: &'static str,
     severity: &'static str,
+    default_severity: &'static str,
     message: &'a str,
     impact: &'a str,
     fix: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    key: Option<&'a str>,
     location: JsonLocation<'a>,
     #[serde(skip_serializing_if = "Option::is_none")]
     actual: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     expected: Option<&'a str>,
-    related: Vec<JsonRelated<'a>>,
+    related: Vec<JsonLocation<'a>>,
     versions: &'a [VersionUse],
     fingerprint: String,
 }
 
+/// A file (and a position in it when the finding has one).
 #[derive(Serialize)]
-pub(crate) struct JsonLocation<'a> {
+struct JsonLocation<'a> {
     file: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     line: Option<usize>,
@@ -69,14 +77,7 @@ pub(crate) struct JsonLocation<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     end_column: Option<usize>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    key: Option<&'a str>,
-}
-
-#[derive(Serialize)]
-struct JsonRelated<'a> {
-    #[serde(flatten)]
-    location: JsonLocation<'a>,
-    label: &'a str,
+    label: Option<&'a str>,
 }
 
 #[derive(Serialize)]
@@ -86,13 +87,14 @@ struct JsonRule<'a> {
     status: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     reason: Option<&'a str>,
+    findings: usize,
     suppressed: usize,
 }
 
-pub(crate) fn location<'a>(
+fn location<'a>(
     sources: &'a SourceMap,
     loc: &'a Location,
-    key: Option<&'a str>,
+    label: Option<&'a str>,
 ) -> JsonLocation<'a> {
     match loc {
         Location::Span(span) => {
@@ -103,7 +105,7 @@ pub(crate) fn location<'a>(
                 column: Some(p.column),
                 end_line: Some(p.end_line),
                 end_column: Some(p.end_column),
-                key,
+                label,
             }
         }
         Location::Path(path) => JsonLocation {
@@ -112,7 +114,7 @@ pub(crate) fn location<'a>(
             column: None,
             end_line: None,
             end_column: None,
-            key,
+            label,
         },
     }
 }
@@ -123,19 +125,18 @@ fn finding<'a>(sources: &'a SourceMap, f: &'a Finding) -> JsonFinding<'a> {
         name: f.rule.name,
         case: f.case.id,
         severity: f.severity.as_str(),
+        default_severity: f.case.severity.as_str(),
         message: &f.message,
         impact: &f.impact,
         fix: &f.fix,
-        location: location(sources, &f.location, f.key.as_deref()),
+        key: f.key.as_deref(),
+        location: location(sources, &f.location, f.label.as_deref()),
         actual: f.actual.as_deref(),
         expected: f.expected.as_deref(),
         related: f
             .related
             .iter()
-            .map(|Related { location: l, label }| JsonRelated {
-                location: location(sources, l, None),
-                label,
-            })
+            .map(|Related { location: l, label }| location(sources, l, Some(label)))
             .collect(),
         versions: &f.versions,
         fingerprint: fingerprint::fingerprint(sources, f),
@@ -152,9 +153,11 @@ pub fn render(report: &Report) -> String {
         },
         node: &report.node,
         root: &report.root,
+        policy_file: report.policy_file.as_deref(),
         summary: Summary {
             findings: report.counts(),
             rules: report.status_counts(),
+            inputs: report.input_counts(),
             suppressed: report.suppressed(),
             fail_on: report.fail_on.as_str(),
             exit_code: report.exit_code(),
@@ -174,6 +177,11 @@ pub fn render(report: &Report) -> String {
                 name: o.rule.name,
                 status: o.status.as_str(),
                 reason: o.reason.as_deref(),
+                findings: report
+                    .findings
+                    .iter()
+                    .filter(|f| f.rule.id == o.rule.id)
+                    .count(),
                 suppressed: o.suppressed,
             })
             .collect(),

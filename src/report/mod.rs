@@ -5,12 +5,13 @@ pub mod catalog;
 pub mod fingerprint;
 pub mod human;
 pub mod json;
+pub mod ruledoc;
 pub mod sarif;
 
 use std::sync::Arc;
 
 use crate::engine::{Evaluation, Finding, RuleOutcome, RuleStatus, Severity};
-use crate::model::{Component, InputRecord, NodeIdentity, NodeSnapshot, SourceMap};
+use crate::model::{Component, InputRecord, InputState, NodeIdentity, NodeSnapshot, SourceMap};
 
 /// When the exit code turns 1.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
@@ -63,6 +64,8 @@ pub struct Report {
     pub findings: Vec<Finding>,
     pub outcomes: Vec<RuleOutcome>,
     pub fail_on: FailOn,
+    /// The policy file in force, as named on the command line or found in the working directory.
+    pub policy_file: Option<String>,
 }
 
 /// Counts for the summary line and JSON.
@@ -71,6 +74,15 @@ pub struct Counts {
     pub error: usize,
     pub warning: usize,
     pub note: usize,
+}
+
+/// What became of the inputs, for the summary line and JSON.
+#[derive(Clone, Copy, Debug, Default, serde::Serialize)]
+pub struct InputCounts {
+    pub read: usize,
+    pub absent: usize,
+    pub unreadable: usize,
+    pub invalid: usize,
 }
 
 #[derive(Clone, Copy, Debug, Default, serde::Serialize)]
@@ -109,6 +121,7 @@ impl Report {
             findings: evaluation.findings,
             outcomes: evaluation.outcomes,
             fail_on,
+            policy_file: snapshot.policy.file.clone(),
         }
     }
 
@@ -132,6 +145,19 @@ impl Report {
                 RuleStatus::Pass => c.pass += 1,
                 RuleStatus::NotApplicable => c.not_applicable += 1,
                 RuleStatus::Inconclusive => c.inconclusive += 1,
+            }
+        }
+        c
+    }
+
+    pub fn input_counts(&self) -> InputCounts {
+        let mut c = InputCounts::default();
+        for i in &self.inputs {
+            match i.state {
+                InputState::Read => c.read += 1,
+                InputState::Absent => c.absent += 1,
+                InputState::Unreadable => c.unreadable += 1,
+                InputState::Invalid => c.invalid += 1,
             }
         }
         c

@@ -22,7 +22,7 @@ use crate::model::{Effective, Input, InputKind, Problem, Versions};
 use super::Ctx;
 
 pub use load::Loaded;
-pub use secrets::{lexical_secret_ranges, secret_ranges};
+pub use secrets::{lexical_secret_ranges, redact_userinfo, secret_ranges};
 
 /// Reads and parses the main file and its imports.
 pub fn load(ctx: &Ctx, path: &str) -> Loaded {

@@ -48,6 +48,43 @@ pub fn lexical_secret_ranges(text: &str) -> Vec<Range<usize>> {
         }
         offset += line.len();
     }
+    out.extend(url_userinfo_ranges(text));
+    out
+}
+
+/// A value with the credentials of any URL in it replaced by `***`, for the model: rule
+/// messages and the effective view quote model values, never the masked source text.
+pub fn redact_userinfo(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    let mut last = 0;
+    for r in url_userinfo_ranges(value) {
+        out.push_str(&value[last..r.start]);
+        out.push_str("***");
+        last = r.end;
+    }
+    out.push_str(&value[last..]);
+    out
+}
+
+/// The `user:password` (or token) part of URLs like `https://user:pass@mirror.example`, in any
+/// file: Docker's `registry-mirrors` and `proxies` accept them.
+fn url_userinfo_ranges(text: &str) -> Vec<Range<usize>> {
+    let mut out = Vec::new();
+    let mut from = 0;
+    while let Some(found) = text[from..].find("://") {
+        let start = from + found + 3;
+        let authority_end = text[start..]
+            .find(|c: char| {
+                c == '/' || c == '"' || c == '\'' || c.is_whitespace() || c == ',' || c == ']'
+            })
+            .map_or(text.len(), |i| start + i);
+        if let Some(at) = text[start..authority_end].rfind('@')
+            && at > 0
+        {
+            out.push(start..start + at);
+        }
+        from = start;
+    }
     out
 }
 
@@ -106,6 +143,20 @@ mod tests {
             .map(|r| &text[r])
             .collect();
         assert_eq!(found, vec!["hunter2", "Bearer x"]);
+        let url = "{\"registry-mirrors\": [\"https://bob:hunter2@m.example/x\"]}";
+        let found: Vec<&str> = super::lexical_secret_ranges(url)
+            .into_iter()
+            .map(|r| &url[r])
+            .collect();
+        assert_eq!(found, vec!["bob:hunter2"]);
+        assert_eq!(
+            super::redact_userinfo("https://bob:hunter2@m.example/x"),
+            "https://***@m.example/x"
+        );
+        assert_eq!(
+            super::redact_userinfo("https://m.example"),
+            "https://m.example"
+        );
         let empty = "username = \"\"\n";
         assert!(super::lexical_secret_ranges(empty).is_empty());
     }

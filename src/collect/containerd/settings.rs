@@ -295,7 +295,12 @@ fn registry(table: Option<Table<'_>>, release: &Release) -> Registry {
                 .into_iter()
                 .map(|(host, t)| Mirror {
                     host,
-                    endpoints: t.strings("endpoint").unwrap_or_default(),
+                    endpoints: t
+                        .strings("endpoint")
+                        .unwrap_or_default()
+                        .into_iter()
+                        .map(|e| e.map(|u| super::secrets::redact_userinfo(&u)))
+                        .collect(),
                 })
                 .collect()
         })

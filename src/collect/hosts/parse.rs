@@ -66,7 +66,10 @@ pub fn parse(
         match name {
             "server" => match value.get_ref() {
                 DeValue::String(s) => {
-                    let server = Spanned::new(s.to_string(), p.span(value.span()));
+                    let server = Spanned::new(
+                        crate::collect::containerd::redact_userinfo(s),
+                        p.span(value.span()),
+                    );
                     p.check_url("server", &server);
                     p.cfg.server = Some(server);
                 }
@@ -136,7 +139,10 @@ impl Parser<'_, '_> {
                     if let DeValue::Table(nested) = v.get_ref() {
                         for (n, _) in nested {
                             self.cfg.nested_hosts.push(NestedHost {
-                                url: Spanned::new(n.get_ref().to_string(), self.span(n.span())),
+                                url: Spanned::new(
+                                    crate::collect::containerd::redact_userinfo(n.get_ref()),
+                                    self.span(n.span()),
+                                ),
                                 parent: url.value.clone(),
                                 nested_in_toml: true,
                             });

@@ -77,6 +77,10 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter) {
     release.note_assumption(out);
 
     if takes_driver_from_cri(snap, kubelet, &release, out) {
+        if kubelet_driver.is_default() {
+            // Nothing written to mislead anyone: the kubelet's own default is simply unused.
+            return;
+        }
         let kubelet_fact = snap.versions.kubelet.as_ref();
         let mut f = out
             .finding(

@@ -1,0 +1,268 @@
+//! The rule registry, the rule docs, the generated catalog and the fixtures agree.
+//! Everything is driven by `runtime_audit::rules::all()` and the files on disk: adding a rule
+//! without its doc, its fixtures or a regenerated docs/rules.md fails here, with the list of
+//! what is missing.
+
+mod common;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use runtime_audit::rules;
+
+/// The sections every rule doc has, in this order.
+const SECTIONS: [&str; 5] = [
+    "What it checks",
+    "Why it matters for the migration",
+    "Example",
+    "Remediation",
+    "References",
+];
+
+fn is_kebab(s: &str) -> bool {
+    !s.is_empty()
+        && !s.starts_with('-')
+        && !s.ends_with('-')
+        && !s.contains("--")
+        && s.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+}
+
+fn is_rule_id(s: &str) -> bool {
+    s.len() == 5 && s.starts_with("RA") && s[2..].chars().all(|c| c.is_ascii_digit())
+}
+
+#[test]
+fn ids_and_names_are_unique_and_well_formed() {
+    let all = rules::all();
+    assert!(!all.is_empty());
+    let mut problems = Vec::new();
+    let mut ids = BTreeSet::new();
+    let mut names = BTreeSet::new();
+    for r in &all {
+        let m = r.meta;
+        if !is_rule_id(m.id) {
+            problems.push(format!("{}: id does not match RA\\d{{3}}", m.id));
+        }
+        if !ids.insert(m.id) {
+            problems.push(format!("{}: id registered twice", m.id));
+        }
+        if !is_kebab(m.name) {
+            problems.push(format!("{}: name {:?} is not kebab-case", m.id, m.name));
+        }
+        if !names.insert(m.name) {
+            problems.push(format!("{}: name {:?} used twice", m.id, m.name));
+        }
+        if m.summary.trim().is_empty() || m.summary.contains('\n') {
+            problems.push(format!("{}: summary must be one non-empty line", m.id));
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+#[test]
+fn cases_are_declared_and_unique() {
+    let mut problems = Vec::new();
+    for r in rules::all() {
+        let m = r.meta;
+        if m.cases.is_empty() {
+            problems.push(format!("{}: no cases", m.id));
+        }
+        let mut seen = BTreeSet::new();
+        for c in m.cases {
+            // Kebab-case, with dots allowed for versions (`migration-gap-2.0-2.2`).
+            if !is_kebab(&c.id.replace('.', "-")) {
+                problems.push(format!(
+                    "{}: case {:?} is not kebab-case (dots allowed)",
+                    m.id, c.id
+                ));
+            }
+            if !seen.insert(c.id) {
+                problems.push(format!("{}: case {:?} declared twice", m.id, c.id));
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// `## ` headings outside code blocks.
+fn headings(doc: &str) -> Vec<String> {
+    let mut fence = false;
+    let mut out = Vec::new();
+    for line in doc.lines() {
+        if line.trim_start().starts_with("```") {
+            fence = !fence;
+        }
+        if !fence && line.starts_with("## ") {
+            out.push(line[3..].trim().to_owned());
+        }
+    }
+    out
+}
+
+#[test]
+fn every_rule_has_its_doc_with_the_required_sections() {
+    let dir = common::repo().join("rules");
+    let mut problems = Vec::new();
+    for r in rules::all() {
+        let m = r.meta;
+        let path = dir.join(format!("{}.md", m.id));
+        let Ok(text) = std::fs::read_to_string(&path) else {
+            problems.push(format!("{}: rules/{}.md is missing", m.id, m.id));
+            continue;
+        };
+        if text != m.doc {
+            problems.push(format!(
+                "{}: RuleMeta.doc is not rules/{}.md (include_str! of another file?)",
+                m.id, m.id
+            ));
+        }
+        let title = text.lines().next().unwrap_or("");
+        let want = format!("# {} {}", m.id, m.name);
+        if title.trim_end() != want {
+            problems.push(format!("{}: title is {title:?}, expected {want:?}", m.id));
+        }
+        let got = headings(&text);
+        if got != SECTIONS {
+            problems.push(format!(
+                "{}: sections are {got:?}, expected exactly {SECTIONS:?}",
+                m.id
+            ));
+        }
+        for s in SECTIONS {
+            let body = section_body(&text, s);
+            if body.is_some_and(|b| b.trim().is_empty()) {
+                problems.push(format!("{}: section {s:?} is empty", m.id));
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+fn section_body<'a>(doc: &'a str, title: &str) -> Option<&'a str> {
+    let marker = format!("\n## {title}\n");
+    let start = doc.find(&marker)? + marker.len();
+    let rest = &doc[start..];
+    Some(rest.find("\n## ").map_or(rest, |end| &rest[..end]))
+}
+
+#[test]
+fn every_rule_doc_belongs_to_a_registered_rule() {
+    let ids: BTreeSet<&str> = rules::all().iter().map(|r| r.meta.id).collect();
+    let mut strays = Vec::new();
+    for entry in std::fs::read_dir(common::repo().join("rules")).expect("rules/") {
+        let name = entry
+            .expect("entry")
+            .file_name()
+            .to_string_lossy()
+            .into_owned();
+        match name.strip_suffix(".md") {
+            Some(id) if ids.contains(id) => {}
+            _ => strays.push(name),
+        }
+    }
+    assert!(
+        strays.is_empty(),
+        "rules/ files without a registered rule: {strays:?}"
+    );
+}
+
+#[test]
+fn docs_rules_md_is_generated_from_the_registry() {
+    let out = common::bin()
+        .args(["rules", "--format", "markdown"])
+        .output()
+        .expect("run rules");
+    assert!(out.status.success());
+    let generated = String::from_utf8(out.stdout).expect("UTF-8");
+    let path = common::repo().join("docs/rules.md");
+    let on_disk = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        on_disk == generated,
+        "docs/rules.md is stale: run `cargo run -q -- rules --format markdown > docs/rules.md`"
+    );
+}
+
+/// What the fixtures show about each rule: the expectations of rule scenarios, plus pass /
+/// fail seen in whole-node scenarios.
+fn fixture_coverage() -> BTreeMap<String, BTreeSet<String>> {
+    let mut seen: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for s in common::scenarios() {
+        if let Some(rule) = &s.rule {
+            let expect = s.expect.clone().unwrap_or_else(|| "fail".into());
+            seen.entry(rule.clone()).or_default().insert(expect);
+        }
+        if let Some(fail) = &s.fail {
+            for id in fail {
+                seen.entry(id.clone()).or_default().insert("fail".into());
+            }
+            // A whole-node scenario shows the rules it does not list passing, if its report
+            // says so.
+            if let Ok(report) = common::run_json(&s.dir, &s.args(), &[]) {
+                for r in report["rules"].as_array().into_iter().flatten() {
+                    if r["status"] == "pass" {
+                        let id = r["id"].as_str().unwrap_or("").to_owned();
+                        seen.entry(id).or_default().insert("pass".into());
+                    }
+                }
+            }
+        }
+    }
+    seen
+}
+
+#[test]
+fn every_rule_has_a_failing_and_a_passing_fixture() {
+    let seen = fixture_coverage();
+    let mut missing = Vec::new();
+    for r in rules::all() {
+        let id = r.meta.id;
+        let have = seen.get(id).cloned().unwrap_or_default();
+        let lacks: Vec<&str> = ["fail", "pass"]
+            .into_iter()
+            .filter(|e| !have.contains(*e))
+            .collect();
+        if !lacks.is_empty() {
+            missing.push(format!(
+                "{id} {}: no {} fixture (fixtures/rules/{id}/<scenario>/scenario.toml with rule = \"{id}\" and expect = ...)",
+                r.meta.name,
+                lacks.join(" and no ")
+            ));
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "{} rule(s) lack fixtures:\n{}",
+        missing.len(),
+        missing.join("\n")
+    );
+}
+
+#[test]
+fn scenarios_name_registered_rules_and_known_cases() {
+    let all = rules::all();
+    let mut problems = Vec::new();
+    for s in common::scenarios() {
+        let mut named: Vec<&String> = s.rule.iter().collect();
+        named.extend(s.fail.iter().flatten());
+        for id in named {
+            if !all.iter().any(|r| r.meta.id == id.as_str()) {
+                problems.push(format!("{}: names unknown rule {id}", s.name));
+            }
+        }
+        if let (Some(rule), Some(cases)) = (&s.rule, &s.cases)
+            && let Some(r) = all.iter().find(|r| r.meta.id == rule.as_str())
+        {
+            for c in cases {
+                if r.meta.case(c).is_none() {
+                    problems.push(format!("{}: {rule} has no case {c:?}", s.name));
+                }
+            }
+        }
+        if let Some(e) = &s.expect
+            && !["fail", "pass", "not-applicable", "inconclusive"].contains(&e.as_str())
+        {
+            problems.push(format!("{}: unknown expect {e:?}", s.name));
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}

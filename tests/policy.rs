@@ -1,0 +1,267 @@
+//! The policy file (docs/policy.md): found in the working directory or named by --config;
+//! rule selection; severity overrides; exceptions with a reason, an optional path, key and
+//! expiry (an expired exception stops suppressing and RA004 reports it; RUNTIME_AUDIT_TODAY
+//! pins today); mistakes in the file stop the audit with their position.
+
+mod common;
+mod support;
+
+use std::path::Path;
+
+use serde_json::Value;
+
+use support::{Node, code, run, run_env, stderr, stdout};
+
+fn fixture(name: &str) -> std::path::PathBuf {
+    common::repo().join("fixtures/rules/RA004").join(name)
+}
+
+fn audit(cwd: &Path, args: &[&str], today: &str) -> Value {
+    let mut all = vec!["--root", ".", "--format", "json", "--fail-on", "never"];
+    all.extend_from_slice(args);
+    let out = run_env(cwd, &all, &[("RUNTIME_AUDIT_TODAY", today)]);
+    assert_eq!(code(&out), 0, "{args:?}: {}", stderr(&out));
+    serde_json::from_slice(&out.stdout).expect("JSON")
+}
+
+fn rule<'a>(report: &'a Value, id: &str) -> &'a Value {
+    report["rules"]
+        .as_array()
+        .and_then(|r| r.iter().find(|r| r["id"] == id))
+        .unwrap_or_else(|| panic!("{id} did not run: {report}"))
+}
+
+fn findings_of<'a>(report: &'a Value, id: &str) -> Vec<&'a Value> {
+    report["findings"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|f| f["rule"] == id)
+        .collect()
+}
+
+const TODAY: &str = "2026-11-27";
+
+#[test]
+fn found_in_the_working_directory() {
+    let report = audit(&fixture("expired-exception"), &[], TODAY);
+    assert_eq!(report["policy_file"], "runtime-audit.toml");
+    assert_eq!(rule(&report, "RA004")["status"], "fail");
+    let f = findings_of(&report, "RA004");
+    assert_eq!(f.len(), 1, "only the RA003 exception has expired");
+    assert_eq!(f[0]["location"]["file"], "runtime-audit.toml");
+    assert_eq!(f[0]["location"]["line"], 3);
+    assert!(
+        f[0]["message"]
+            .as_str()
+            .unwrap_or("")
+            .contains("2026-03-31")
+    );
+}
+
+#[test]
+fn named_with_config_from_anywhere() {
+    let elsewhere = Node::new(&[]);
+    let file = fixture("expired-exception").join("runtime-audit.toml");
+    let file = file.to_str().expect("UTF-8 path");
+    let report = audit(elsewhere.path(), &["--config", file], TODAY);
+    assert_eq!(report["policy_file"], file);
+    assert_eq!(rule(&report, "RA004")["status"], "fail");
+}
+
+#[test]
+fn config_flag_wins_over_the_working_directory() {
+    let file = fixture("expired-exception").join("runtime-audit.toml");
+    let report = audit(
+        &fixture("no-expiry"),
+        &["--config", file.to_str().expect("UTF-8")],
+        TODAY,
+    );
+    assert_eq!(rule(&report, "RA004")["status"], "fail");
+}
+
+#[test]
+fn no_policy_file_means_no_policy() {
+    let report = audit(&fixture("no-policy-file"), &[], TODAY);
+    assert_eq!(report["policy_file"], Value::Null);
+    assert_eq!(rule(&report, "RA004")["status"], "not-applicable");
+}
+
+#[test]
+fn severity_overrides_by_id_or_name() {
+    for (key, severity) in [("RA004", "error"), ("policy-exception-expired", "note")] {
+        let node = Node::new(&[(
+            "runtime-audit.toml",
+            &support::expired_policy(&format!("\n[severity]\n{key} = \"{severity}\"\n")),
+        )]);
+        let report = audit(node.path(), &[], TODAY);
+        let f = findings_of(&report, "RA004");
+        assert_eq!(f[0]["severity"], severity, "{key}");
+        assert_eq!(f[0]["default_severity"], "warning");
+        let human = stdout(&run(node.path(), &["--root", "."]));
+        assert!(
+            human.contains(&format!(
+                "severity: {severity} by the policy file (default warning)"
+            )),
+            "{human}"
+        );
+    }
+}
+
+#[test]
+fn exception_by_rule_and_key_suppresses_and_the_rule_passes() {
+    let report = audit(&fixture("expired-exception-excepted"), &[], TODAY);
+    assert!(findings_of(&report, "RA004").is_empty());
+    let r = rule(&report, "RA004");
+    assert_eq!(r["status"], "pass");
+    assert_eq!(r["suppressed"], 1);
+    assert!(
+        r["reason"].as_str().unwrap_or("").contains("excepted"),
+        "{r}"
+    );
+    assert_eq!(report["summary"]["suppressed"], 1);
+    let human = stdout(&run(
+        &fixture("expired-exception-excepted"),
+        &["--root", "."],
+    ));
+    assert!(human.contains("1 finding excepted"), "{human}");
+}
+
+/// A policy whose RA003 exception has expired, plus one exception for RA004's finding about
+/// it, scoped by `scope` (TOML lines) and expiring on `expires`.
+fn policy_with_exception(scope: &str, expires: &str) -> Node {
+    Node::new(&[(
+        "runtime-audit.toml",
+        &support::expired_policy(&format!(
+            "\n[[exceptions]]\nrule = \"RA004\"\n{scope}reason = \"renewal in review (OPS-456)\"\nexpires = {expires}\n"
+        )),
+    )])
+}
+
+#[test]
+fn exception_scope_path_and_key() {
+    let cases = [
+        ("", true),
+        ("path = \"runtime-audit.toml\"\n", true),
+        ("path = \"/etc/containerd/config.toml\"\n", false),
+        ("key = \"exception:RA003:*\"\n", true),
+        ("key = \"exception:RA001:*\"\n", false),
+        (
+            "path = \"runtime-audit.toml\"\nkey = \"exception:RA003:*\"\n",
+            true,
+        ),
+    ];
+    for (scope, suppressed) in cases {
+        let node = policy_with_exception(scope, "2026-12-31");
+        let report = audit(node.path(), &[], TODAY);
+        assert_eq!(
+            findings_of(&report, "RA004").is_empty(),
+            suppressed,
+            "scope {scope:?}: {}",
+            report["findings"]
+        );
+    }
+}
+
+#[test]
+fn an_expired_exception_stops_suppressing_and_is_reported() {
+    let node = policy_with_exception("key = \"exception:RA003:*\"\n", "2026-11-27");
+    // On its last day the exception still applies...
+    let report = audit(node.path(), &[], "2026-11-27");
+    assert!(findings_of(&report, "RA004").is_empty());
+    // ...the day after it does not: the finding it hid is back, and RA004 reports it too.
+    let report = audit(node.path(), &[], "2026-11-28");
+    let f = findings_of(&report, "RA004");
+    assert_eq!(f.len(), 2, "{}", report["findings"]);
+    let messages: Vec<&str> = f.iter().filter_map(|f| f["message"].as_str()).collect();
+    assert!(messages.iter().any(|m| m.contains("exception for RA003")));
+    assert!(messages.iter().any(|m| m.contains("exception for RA004")));
+    assert_eq!(rule(&report, "RA004")["suppressed"], 0);
+    // And before the RA003 exception expired, RA004 had nothing to say.
+    let report = audit(node.path(), &[], "2026-01-15");
+    assert_eq!(rule(&report, "RA004")["status"], "pass");
+}
+
+#[test]
+fn today_is_pinned_by_the_environment() {
+    let dir = fixture("expired-exception");
+    assert_eq!(
+        rule(&audit(&dir, &[], "2026-03-31"), "RA004")["status"],
+        "pass"
+    );
+    assert_eq!(
+        rule(&audit(&dir, &[], "2026-04-01"), "RA004")["status"],
+        "fail"
+    );
+}
+
+#[test]
+fn select_and_ignore_in_the_policy_file_merge_with_the_command_line() {
+    let node = Node::new(&[(
+        "runtime-audit.toml",
+        "select = [\"RA00\"]\nignore = [\"input-syntax-error\"]\n",
+    )]);
+    let ids = |args: &[&str]| -> Vec<String> {
+        audit(node.path(), args, TODAY)["rules"]
+            .as_array()
+            .expect("rules")
+            .iter()
+            .map(|r| r["id"].as_str().unwrap_or("").to_owned())
+            .collect()
+    };
+    let ran = ids(&[]);
+    assert!(!ran.contains(&"RA002".to_owned()), "{ran:?}");
+    assert!(ran.iter().all(|i| i.starts_with("RA00")), "{ran:?}");
+    let ran = ids(&["--ignore", "RA001"]);
+    assert!(!ran.contains(&"RA001".to_owned()) && !ran.contains(&"RA002".to_owned()));
+}
+
+#[test]
+fn mistakes_stop_the_audit_with_their_position() {
+    let cases: [(&str, &str); 9] = [
+        (
+            "colour = \"never\"\n",
+            "runtime-audit.toml:1:1: unknown key `colour`",
+        ),
+        (
+            "[[exceptions]]\nrule = \"RA004\"\nreason = \"x\"\nexpiry = 2027-01-01\n",
+            "runtime-audit.toml:4:1: unknown key `expiry` in an exception",
+        ),
+        (
+            "[[exceptions]]\nrule = \"RA404x\"\nreason = \"x\"\n",
+            "runtime-audit.toml:1:1: exception: no rule \"RA404x\"",
+        ),
+        (
+            "[[exceptions]]\nrule = \"RA004\"\n",
+            "runtime-audit.toml:1:1: the exception for RA004 needs a non-empty `reason`",
+        ),
+        (
+            "[[exceptions]]\nrule = \"RA004\"\nreason = \"x\"\nexpires = \"next year\"\n",
+            "runtime-audit.toml:4:11: `expires` = \"next year\" is not a date",
+        ),
+        (
+            "\nselect = [\"RA9999\"]\n",
+            "runtime-audit.toml:2:11: no rule \"RA9999\"",
+        ),
+        (
+            "[severity]\nRA004 = \"critical\"\n",
+            "runtime-audit.toml:2:9: severity \"critical\" is not one of error, warning, note",
+        ),
+        (
+            "[severity]\ninput-unreadabel = \"note\"\n",
+            "did you mean RA001 (input-unreadable)?",
+        ),
+        ("[severity\n", "runtime-audit.toml:1:"),
+    ];
+    for (text, mention) in cases {
+        let node = Node::new(&[("runtime-audit.toml", text)]);
+        let out = run(node.path(), &["--root", "."]);
+        assert_eq!(code(&out), 2, "{text:?}: {}", stderr(&out));
+        assert!(
+            stderr(&out).contains(mention),
+            "{text:?}: expected {mention:?} in {}",
+            stderr(&out)
+        );
+        assert!(stdout(&out).is_empty());
+    }
+}
