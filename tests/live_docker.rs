@@ -1,0 +1,800 @@
+//! The Docker Engine probe against a real dockerd (Debian's docker.io 20.10 with its own
+//! containerd), started on temporary directories and sockets, and against sockets that
+//! misbehave: one that never answers, garbage, a reply cut short, a stale socket file.
+//!
+//! The real-daemon tests need root, `containerd`, `dockerd`, `docker`, `runc` and `tar`; they
+//! fail loudly when any is missing rather than pass without checking anything.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use runtime_audit::collect::live::docker::probe;
+use runtime_audit::model::live::{DockerEndpoint, LiveFacts, Probe, ProbeFailure};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{UnixListener, UnixStream};
+
+// ---------------------------------------------------------------------------------------
+// Real daemons
+
+/// containerd and dockerd started for one test on their own temporary directory; both are
+/// stopped (and every container removed) when this is dropped, also when the test fails.
+struct Daemons {
+    dir: tempfile::TempDir,
+    containerd: Option<Child>,
+    dockerd: Option<Child>,
+}
+
+/// Settings a migrated node carries over from daemon.json, all on loopback.
+const DAEMON_JSON: &str = r#"{
+  "insecure-registries": ["127.0.0.1:5999", "127.1.0.0/16"],
+  "registry-mirrors": ["http://127.0.0.1:5998"],
+  "exec-opts": ["native.cgroupdriver=cgroupfs"]
+}"#;
+
+fn require_root_and_tools() {
+    // The effective uid, second field of `Uid:` in /proc/self/status.
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let euid = status
+        .lines()
+        .find_map(|l| l.strip_prefix("Uid:"))
+        .and_then(|v| v.split_whitespace().nth(1))
+        .unwrap_or("?")
+        .to_owned();
+    assert_eq!(
+        euid, "0",
+        "the live Docker tests need root to start containerd and dockerd (effective uid {euid})"
+    );
+    for tool in ["containerd", "dockerd", "docker", "runc", "tar", "ldd"] {
+        let found = std::env::var_os("PATH")
+            .map(|p| std::env::split_paths(&p).any(|d| d.join(tool).is_file()))
+            .unwrap_or(false);
+        assert!(
+            found,
+            "the live Docker tests need `{tool}` on PATH (Debian: containerd, docker.io, runc)"
+        );
+    }
+}
+
+impl Daemons {
+    fn start() -> Daemons {
+        require_root_and_tools();
+        let dir = tempfile::Builder::new()
+            .prefix("ra-docker-")
+            .tempdir()
+            .expect("temp dir");
+        let d = dir.path();
+        std::fs::write(
+            d.join("containerd.toml"),
+            "version = 2\ndisabled_plugins = [\"io.containerd.grpc.v1.cri\"]\n",
+        )
+        .expect("write containerd config");
+        std::fs::write(d.join("daemon.json"), DAEMON_JSON).expect("write daemon.json");
+
+        let mut daemons = Daemons {
+            containerd: None,
+            dockerd: None,
+            dir,
+        };
+        let d = daemons.dir.path().to_owned();
+        daemons.containerd = Some(spawn_logged(
+            Command::new("containerd").args([
+                "--config".as_ref(),
+                d.join("containerd.toml").as_os_str(),
+                "--address".as_ref(),
+                d.join("c.sock").as_os_str(),
+                "--root".as_ref(),
+                d.join("croot").as_os_str(),
+                "--state".as_ref(),
+                d.join("cstate").as_os_str(),
+            ]),
+            &d.join("containerd.log"),
+        ));
+        daemons.wait_for("containerd", &d.join("c.sock"), |_| true);
+        daemons.dockerd = Some(spawn_logged(
+            Command::new("dockerd")
+                .arg("--config-file")
+                .arg(d.join("daemon.json"))
+                .arg("--data-root")
+                .arg(d.join("data"))
+                .arg("--exec-root")
+                .arg(d.join("exec"))
+                .arg("-H")
+                .arg(format!("unix://{}", d.join("docker.sock").display()))
+                .arg("--pidfile")
+                .arg(d.join("docker.pid"))
+                .args(["--iptables=false", "--bridge=none", "--storage-driver=vfs"])
+                .arg("--containerd")
+                .arg(d.join("c.sock")),
+            &d.join("dockerd.log"),
+        ));
+        let sock = daemons.socket();
+        daemons.wait_for("dockerd", &sock, |me| {
+            me.docker_raw(&["version"]).status.success()
+        });
+        daemons
+    }
+
+    fn socket(&self) -> PathBuf {
+        self.dir.path().join("docker.sock")
+    }
+
+    /// Waits until `socket` exists and `ready` holds, or fails with the daemon's log.
+    fn wait_for(&mut self, name: &str, socket: &Path, ready: impl Fn(&Daemons) -> bool) {
+        let start = Instant::now();
+        loop {
+            if socket.exists() && ready(self) {
+                return;
+            }
+            let exited = [&mut self.containerd, &mut self.dockerd]
+                .into_iter()
+                .flatten()
+                .any(|c| matches!(c.try_wait(), Ok(Some(_))));
+            if exited || start.elapsed() > Duration::from_secs(60) {
+                let log = std::fs::read_to_string(self.dir.path().join(format!("{name}.log")))
+                    .unwrap_or_default();
+                let tail: Vec<&str> = log.lines().rev().take(30).collect();
+                panic!(
+                    "{name} did not come up on {} (exited: {exited}); last log lines:\n{}",
+                    socket.display(),
+                    tail.into_iter().rev().collect::<Vec<_>>().join("\n")
+                );
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    fn docker_raw(&self, args: &[&str]) -> Output {
+        Command::new("docker")
+            .arg("-H")
+            .arg(format!("unix://{}", self.socket().display()))
+            .args(args)
+            .env("DOCKER_CONFIG", self.dir.path().join("client"))
+            .stdin(Stdio::null())
+            .output()
+            .expect("run docker")
+    }
+
+    /// Runs the docker CLI against this daemon; fails the test when it fails.
+    fn docker(&self, args: &[&str]) -> String {
+        let out = self.docker_raw(args);
+        assert!(
+            out.status.success(),
+            "docker {} failed: {}",
+            args.join(" "),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).trim().to_owned()
+    }
+}
+
+impl Drop for Daemons {
+    fn drop(&mut self) {
+        if self.dockerd.is_some() {
+            // Running containers keep containerd shims alive after the daemons stop.
+            let ids = self.docker_raw(&["ps", "-aq"]);
+            let ids = String::from_utf8_lossy(&ids.stdout).to_string();
+            let ids: Vec<&str> = ids.split_whitespace().collect();
+            if !ids.is_empty() {
+                let mut args = vec!["rm", "-f"];
+                args.extend(ids);
+                let _ = self.docker_raw(&args);
+            }
+        }
+        for child in [self.dockerd.take(), self.containerd.take()]
+            .into_iter()
+            .flatten()
+        {
+            stop(child);
+        }
+    }
+}
+
+fn spawn_logged(cmd: &mut Command, log: &Path) -> Child {
+    let file = std::fs::File::create(log).expect("daemon log");
+    let err = file.try_clone().expect("daemon log");
+    cmd.stdin(Stdio::null())
+        .stdout(Stdio::from(file))
+        .stderr(Stdio::from(err))
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start {:?}: {e}", cmd.get_program()))
+}
+
+/// SIGTERM, then SIGKILL if the daemon has not exited after ten seconds.
+fn stop(mut child: Child) {
+    let _ = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
+    let start = Instant::now();
+    while start.elapsed() < Duration::from_secs(10) {
+        if let Ok(Some(_)) = child.try_wait() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+/// A minimal root filesystem with `/bin/sleep` and the libraries `ldd` names, as a tarball.
+fn sleeper_rootfs(dir: &Path) -> PathBuf {
+    let root = dir.join("rootfs");
+    let sleep = PathBuf::from("/usr/bin/sleep");
+    let mut files = vec![sleep.clone()];
+    let ldd = Command::new("ldd").arg(&sleep).output().expect("run ldd");
+    for line in String::from_utf8_lossy(&ldd.stdout).lines() {
+        // `libc.so.6 => /lib/x86_64-linux-gnu/libc.so.6 (0x...)` or `/lib64/ld-linux... (0x...)`
+        let path = line
+            .split("=>")
+            .last()
+            .and_then(|r| r.split_whitespace().next())
+            .filter(|p| p.starts_with('/'));
+        if let Some(p) = path {
+            files.push(PathBuf::from(p));
+        }
+    }
+    for f in &files {
+        let to = if f == &sleep {
+            root.join("bin/sleep")
+        } else {
+            root.join(f.strip_prefix("/").expect("absolute"))
+        };
+        std::fs::create_dir_all(to.parent().expect("parent")).expect("mkdir rootfs");
+        std::fs::copy(f, &to).unwrap_or_else(|e| panic!("copy {}: {e}", f.display()));
+    }
+    let tar = dir.join("rootfs.tar");
+    let status = Command::new("tar")
+        .arg("-C")
+        .arg(&root)
+        .arg("-cf")
+        .arg(&tar)
+        .arg(".")
+        .status()
+        .expect("run tar");
+    assert!(status.success(), "tar of the rootfs failed");
+    tar
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("tokio runtime")
+}
+
+fn ok<'a, T: std::fmt::Debug>(probe: &'a Probe<T>, what: &str) -> &'a T {
+    probe
+        .ok()
+        .unwrap_or_else(|| panic!("{what} should have answered: {probe:?}"))
+}
+
+/// The host's cgroup version as dockerd reports it.
+fn host_cgroup_version() -> &'static str {
+    if Path::new("/sys/fs/cgroup/cgroup.controllers").exists() {
+        "2"
+    } else {
+        "1"
+    }
+}
+
+#[test]
+fn real_dockerd_version_info_images_and_containers() {
+    let daemons = Daemons::start();
+    let sock = daemons.socket();
+    let work = tempfile::tempdir().expect("temp dir");
+    let tar = sleeper_rootfs(work.path());
+    let tar = tar.to_str().expect("utf-8 path");
+
+    let image_id = daemons.docker(&["import", tar, "local/sleeper:1"]);
+    let untagged_id = daemons.docker(&["import", "--message", "untagged", tar]);
+    let sock_mount = format!("{}:/var/run/docker.sock", sock.display());
+    let plain = daemons.docker(&[
+        "run",
+        "-d",
+        "--name",
+        "plain",
+        "local/sleeper:1",
+        "/bin/sleep",
+        "600",
+    ]);
+    let kube = daemons.docker(&[
+        "run",
+        "-d",
+        "--name",
+        "k8s_app_x_default",
+        "-v",
+        &sock_mount,
+        "--label",
+        "io.kubernetes.pod.name=x",
+        "--label",
+        "io.kubernetes.pod.namespace=default",
+        "local/sleeper:1",
+        "/bin/sleep",
+        "600",
+    ]);
+    let created = daemons.docker(&[
+        "create",
+        "--name",
+        "created-only",
+        "local/sleeper:1",
+        "/bin/sleep",
+        "1",
+    ]);
+
+    let rt = runtime();
+    let start = Instant::now();
+    let found: DockerEndpoint = rt.block_on(probe(&sock, Instant::now() + Duration::from_secs(5)));
+    let elapsed = start.elapsed();
+    eprintln!("full probe of the real dockerd: {elapsed:?}");
+    assert!(
+        elapsed < Duration::from_secs(2),
+        "a full probe of a local dockerd took {elapsed:?}"
+    );
+    assert_eq!(found.socket, sock.display().to_string());
+
+    // 1. version and info, through the negotiated API version.
+    let version = ok(&found.version, "/version");
+    assert!(
+        version.version.starts_with("20.10."),
+        "unexpected engine version {version:?}"
+    );
+    assert_eq!(version.api_version, "1.41");
+    let info = ok(&found.info, "/info");
+    assert_eq!(info.cgroup_driver, "cgroupfs");
+    assert_eq!(info.cgroup_version, host_cgroup_version());
+    assert_eq!(info.insecure_registries, vec!["127.0.0.1:5999".to_owned()]);
+    for cidr in ["127.0.0.0/8", "127.1.0.0/16"] {
+        assert!(
+            info.insecure_registry_cidrs.iter().any(|c| c == cidr),
+            "{cidr} missing from {:?}",
+            info.insecure_registry_cidrs
+        );
+    }
+    // dockerd normalises a mirror to end with a slash.
+    assert_eq!(
+        info.registry_mirrors,
+        vec!["http://127.0.0.1:5998/".to_owned()]
+    );
+
+    // 2. images: the imported image has its tag and no digest (it never came from a registry);
+    // the untagged import has neither, without Docker's `<none>` placeholders.
+    let images = ok(&found.images, "/images/json");
+    assert_eq!(images.len(), 2, "{images:?}");
+    let tagged = images
+        .iter()
+        .find(|i| i.id == image_id)
+        .unwrap_or_else(|| panic!("{image_id} missing from {images:?}"));
+    assert_eq!(tagged.repo_tags, vec!["local/sleeper:1".to_owned()]);
+    assert!(tagged.repo_digests.is_empty(), "{tagged:?}");
+    let untagged = images
+        .iter()
+        .find(|i| i.id == untagged_id)
+        .unwrap_or_else(|| panic!("{untagged_id} missing from {images:?}"));
+    assert!(
+        untagged.repo_tags.is_empty() && untagged.repo_digests.is_empty(),
+        "{untagged:?}"
+    );
+
+    // 3. containers: state, labels, mounts.
+    let containers = ok(&found.containers, "/containers/json");
+    assert_eq!(containers.len(), 3, "{containers:?}");
+    let by_id = |id: &str| {
+        containers
+            .iter()
+            .find(|c| c.id == id)
+            .unwrap_or_else(|| panic!("container {id} missing from {containers:?}"))
+    };
+    let c = by_id(&plain);
+    assert_eq!(c.name(), "plain");
+    assert_eq!(c.state, "running");
+    assert_eq!(c.image, "local/sleeper:1");
+    assert_eq!(c.image_id, image_id);
+    assert!(c.labels.is_empty() && c.mounts.is_empty(), "{c:?}");
+    assert!(!c.is_kubelet_managed());
+
+    let c = by_id(&kube);
+    assert_eq!(c.state, "running");
+    assert_eq!(
+        c.labels.get("io.kubernetes.pod.name").map(String::as_str),
+        Some("x")
+    );
+    assert!(c.is_kubelet_managed());
+    assert_eq!(c.mounts.len(), 1, "{c:?}");
+    let m = &c.mounts[0];
+    assert_eq!(
+        (m.kind.as_str(), m.source.as_str(), m.destination.as_str()),
+        (
+            "bind",
+            sock.to_str().expect("utf-8"),
+            "/var/run/docker.sock"
+        )
+    );
+
+    let c = by_id(&created);
+    assert_eq!(c.state, "created");
+    assert_eq!(c.name(), "created-only");
+
+    // The same facts through the binary, saved and read back as a recorded copy.
+    let root = tempfile::tempdir().expect("temp dir");
+    let saved = work.path().join("live.json");
+    let start = Instant::now();
+    let out = common::bin()
+        .arg("--docker-socket")
+        .arg(&sock)
+        .arg("--root")
+        .arg(root.path())
+        .arg("--save-live-facts")
+        .arg(&saved)
+        .output()
+        .expect("run runtime-audit");
+    eprintln!(
+        "end-to-end run with the Docker probe: {:?}",
+        start.elapsed()
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.code() != Some(2),
+        "the audit could not run: {stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains("Docker 20.10.") && stdout.contains(&*sock.display().to_string()),
+        "the human report should name the Docker version and its socket:\n{stdout}"
+    );
+    let facts: LiveFacts =
+        serde_json::from_str(&std::fs::read_to_string(&saved).expect("saved facts"))
+            .expect("saved facts parse");
+    let docker = facts.docker.expect("Docker facts saved");
+    assert_eq!(docker.version, found.version);
+    assert_eq!(docker.info, found.info);
+    assert_eq!(docker.images, found.images);
+    assert_eq!(
+        docker.containers.ok().map(Vec::len),
+        Some(3),
+        "{:?}",
+        docker.containers
+    );
+
+    // Without read access to the socket, the probe says so.
+    permission_denied(&daemons, work.path());
+}
+
+/// Runs the binary as `nobody`: the socket (root:docker, 0660) refuses it.
+fn permission_denied(daemons: &Daemons, work: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    let set = |p: &Path, mode| {
+        std::fs::set_permissions(p, std::fs::Permissions::from_mode(mode)).expect("chmod")
+    };
+    set(daemons.dir.path(), 0o711);
+    set(work, 0o777);
+    let saved = work.join("nobody.json");
+    let out = Command::new("setpriv")
+        .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+        .arg(env!("CARGO_BIN_EXE_runtime-audit"))
+        .arg("--docker-socket")
+        .arg(daemons.socket())
+        .arg("--root")
+        .arg(work)
+        .arg("--save-live-facts")
+        .arg(&saved)
+        .output()
+        .expect("run setpriv (util-linux)");
+    let text = std::fs::read_to_string(&saved).unwrap_or_else(|e| {
+        panic!(
+            "no facts saved as nobody ({e}): {}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    let facts: LiveFacts = serde_json::from_str(&text).expect("facts parse");
+    let docker = facts.docker.expect("Docker facts");
+    match &docker.version {
+        Probe::Failed {
+            failure: ProbeFailure::PermissionDenied,
+            reason,
+        } => assert!(
+            reason.contains(&*daemons.socket().display().to_string()),
+            "{reason}"
+        ),
+        other => panic!("expected permission denied, got {other:?}"),
+    }
+    assert!(
+        matches!(docker.info, Probe::Skipped { .. }),
+        "{:?}",
+        docker.info
+    );
+}
+
+// ---------------------------------------------------------------------------------------
+// Sockets that misbehave
+
+/// How late a probe may return after its deadline: the collector waits that much longer.
+const SLACK: Duration = Duration::from_millis(250);
+
+/// What a fake peer does with each connection.
+#[derive(Clone, Copy)]
+enum Peer {
+    /// Accepts and never answers.
+    Silent,
+    /// Answers these bytes whatever is asked, then closes.
+    Says(&'static [u8]),
+    /// Answers `/version` like Docker 20.10 and never answers anything else.
+    VersionThenSilent,
+}
+
+/// A fake peer on a socket in `dir`; records each request line it reads.
+async fn serve(dir: &Path, peer: Peer) -> (PathBuf, Arc<Mutex<Vec<String>>>) {
+    let path = dir.join("fake.sock");
+    let listener = UnixListener::bind(&path).expect("bind fake socket");
+    let requests = Arc::new(Mutex::new(Vec::new()));
+    let seen = requests.clone();
+    tokio::spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            tokio::spawn(answer(stream, peer, seen.clone()));
+        }
+    });
+    (path, requests)
+}
+
+async fn answer(mut stream: UnixStream, peer: Peer, seen: Arc<Mutex<Vec<String>>>) {
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 1024];
+    while !buf.windows(4).any(|w| w == b"\r\n\r\n") {
+        match stream.read(&mut chunk).await {
+            Ok(0) | Err(_) => return,
+            Ok(n) => buf.extend_from_slice(&chunk[..n]),
+        }
+    }
+    let head = String::from_utf8_lossy(&buf).to_string();
+    let line = head.lines().next().unwrap_or_default().to_owned();
+    seen.lock().expect("lock").push(line.clone());
+    let reply: Option<Vec<u8>> = match peer {
+        Peer::Silent => None,
+        Peer::Says(bytes) => Some(bytes.to_vec()),
+        Peer::VersionThenSilent if line.starts_with("GET /version ") => {
+            let body = r#"{"Version":"20.10.24","ApiVersion":"1.41","MinAPIVersion":"1.12"}"#;
+            Some(
+                format!(
+                    "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+                    body.len()
+                )
+                .into_bytes(),
+            )
+        }
+        Peer::VersionThenSilent => None,
+    };
+    match reply {
+        Some(bytes) => {
+            let _ = stream.write_all(&bytes).await;
+            let _ = stream.shutdown().await;
+        }
+        // Hold the connection open without a word.
+        None => std::future::pending::<()>().await,
+    }
+}
+
+fn failure<T: std::fmt::Debug>(probe: &Probe<T>) -> (ProbeFailure, &str) {
+    match probe {
+        Probe::Failed { failure, reason } => {
+            eprintln!("{failure:?}: {reason}");
+            (*failure, reason.as_str())
+        }
+        other => panic!("expected a failed probe, got {other:?}"),
+    }
+}
+
+/// After a failed `/version`, nothing else is asked, and each says why.
+fn assert_rest_skipped(found: &DockerEndpoint) {
+    let skipped = |what: &str, reason: Option<&str>, is_skipped: bool| {
+        assert!(is_skipped, "{what} should be skipped: {found:?}");
+        assert!(
+            reason.is_some_and(|r| r.starts_with("not asked: GET /version on ")
+                && r.ends_with("so the API version to speak is unknown")),
+            "{what}: {reason:?}"
+        );
+    };
+    skipped(
+        "info",
+        found.info.reason(),
+        matches!(found.info, Probe::Skipped { .. }),
+    );
+    skipped(
+        "images",
+        found.images.reason(),
+        matches!(found.images, Probe::Skipped { .. }),
+    );
+    skipped(
+        "containers",
+        found.containers.reason(),
+        matches!(found.containers, Probe::Skipped { .. }),
+    );
+}
+
+async fn probe_fake(peer: Peer, timeout: Duration) -> (DockerEndpoint, Duration, Vec<String>) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (path, requests) = serve(dir.path(), peer).await;
+    let start = Instant::now();
+    let found = probe(&path, Instant::now() + timeout).await;
+    let elapsed = start.elapsed();
+    let seen = requests.lock().expect("lock").clone();
+    (found, elapsed, seen)
+}
+
+#[tokio::test]
+async fn a_socket_that_never_answers_times_out_by_the_deadline() {
+    let timeout = Duration::from_millis(400);
+    let (found, elapsed, seen) = probe_fake(Peer::Silent, timeout).await;
+    eprintln!("probe of a silent socket with a {timeout:?} deadline: {elapsed:?}");
+    let (kind, reason) = failure(&found.version);
+    assert_eq!(kind, ProbeFailure::Timeout, "{reason}");
+    assert!(
+        reason.contains("fake.sock") && reason.contains("GET /version"),
+        "{reason}"
+    );
+    assert!(
+        elapsed >= timeout,
+        "returned before the deadline: {elapsed:?}"
+    );
+    assert!(
+        elapsed < timeout + SLACK,
+        "returned {elapsed:?} after a {timeout:?} deadline"
+    );
+    assert_rest_skipped(&found);
+    // The first question carries no API version: any daemon answers it.
+    assert_eq!(seen, vec!["GET /version HTTP/1.1".to_owned()]);
+}
+
+#[tokio::test]
+async fn a_daemon_that_stops_answering_after_version_times_out_on_info() {
+    let timeout = Duration::from_millis(400);
+    let (found, elapsed, seen) = probe_fake(Peer::VersionThenSilent, timeout).await;
+    let version = ok(&found.version, "/version");
+    assert_eq!(version.api_version, "1.41");
+    let (kind, reason) = failure(&found.info);
+    assert_eq!(kind, ProbeFailure::Timeout, "{reason}");
+    assert!(reason.contains("GET /info"), "{reason}");
+    assert!(elapsed < timeout + SLACK, "{elapsed:?}");
+    for later in [found.images.reason(), found.containers.reason()] {
+        assert!(
+            later.is_some_and(|r| r.starts_with("not asked: GET /info on ")
+                && r.ends_with("failed (no answer within the probe timeout)")),
+            "{later:?}"
+        );
+    }
+    // The later calls speak the daemon's API version.
+    assert_eq!(
+        seen,
+        vec![
+            "GET /version HTTP/1.1".to_owned(),
+            "GET /v1.41/info HTTP/1.1".to_owned()
+        ]
+    );
+}
+
+#[tokio::test]
+async fn garbage_is_a_protocol_failure() {
+    let (found, elapsed, _) = probe_fake(
+        Peer::Says(b"SSH-2.0-OpenSSH_9.2p1\r\n"),
+        Duration::from_secs(2),
+    )
+    .await;
+    let (kind, reason) = failure(&found.version);
+    assert_eq!(kind, ProbeFailure::Protocol, "{reason}");
+    assert!(reason.contains("fake.sock"), "{reason}");
+    assert!(elapsed < Duration::from_secs(1), "{elapsed:?}");
+    assert_rest_skipped(&found);
+}
+
+#[tokio::test]
+async fn a_reply_cut_short_is_a_protocol_failure() {
+    let (found, _, _) = probe_fake(
+        Peer::Says(
+            b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 500\r\n\r\n{\"Version\":\"20.",
+        ),
+        Duration::from_secs(2),
+    )
+    .await;
+    let (kind, reason) = failure(&found.version);
+    assert_eq!(kind, ProbeFailure::Protocol, "{reason}");
+    assert_rest_skipped(&found);
+}
+
+#[tokio::test]
+async fn http_that_is_not_the_docker_api_is_a_protocol_failure() {
+    for reply in [
+        &b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 13\r\n\r\n<html></html>"[..],
+        &b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}"[..],
+    ] {
+        let (found, _, _) = probe_fake(Peer::Says(reply), Duration::from_secs(2)).await;
+        let (kind, reason) = failure(&found.version);
+        assert_eq!(kind, ProbeFailure::Protocol, "{reason}");
+        assert!(reason.contains("Docker Engine API"), "{reason}");
+    }
+}
+
+#[tokio::test]
+async fn a_404_says_the_api_is_not_there() {
+    let (found, _, _) = probe_fake(
+        Peer::Says(b"HTTP/1.1 404 Not Found\r\nContent-Type: text/plain\r\nContent-Length: 9\r\n\r\nnot found"),
+        Duration::from_secs(2),
+    )
+    .await;
+    let (kind, reason) = failure(&found.version);
+    assert_eq!(kind, ProbeFailure::Unimplemented, "{reason}");
+    assert!(reason.contains("HTTP 404"), "{reason}");
+}
+
+#[tokio::test]
+async fn a_stale_socket_file_is_refused() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("stale.sock");
+    // A listener that is gone leaves its socket file behind.
+    drop(std::os::unix::net::UnixListener::bind(&path).expect("bind"));
+    assert!(path.exists());
+    let found = probe(&path, Instant::now() + Duration::from_secs(2)).await;
+    let (kind, reason) = failure(&found.version);
+    assert_eq!(kind, ProbeFailure::Refused, "{reason}");
+    assert!(
+        reason.contains("stale.sock") && reason.contains("connection refused"),
+        "{reason}"
+    );
+    assert_rest_skipped(&found);
+}
+
+#[tokio::test]
+async fn a_missing_socket_is_refused() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("gone.sock");
+    let found = probe(&path, Instant::now() + Duration::from_secs(2)).await;
+    let (kind, reason) = failure(&found.version);
+    assert_eq!(kind, ProbeFailure::Refused, "{reason}");
+    assert!(
+        reason.contains("gone.sock") && reason.contains("does not exist"),
+        "{reason}"
+    );
+}
+
+#[test]
+fn the_audit_ends_within_the_probe_timeout_when_the_docker_socket_hangs() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("hanging.sock");
+    let listener = std::os::unix::net::UnixListener::bind(&path).expect("bind");
+    // Accepts every connection and never writes a byte; lives until the test process ends.
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for stream in listener.incoming().flatten() {
+            held.push(stream);
+        }
+    });
+    let root = tempfile::tempdir().expect("temp dir");
+    let saved = dir.path().join("live.json");
+    let timeout = Duration::from_millis(500);
+    let start = Instant::now();
+    let out = common::bin()
+        .arg("--docker-socket")
+        .arg(&path)
+        .arg("--probe-timeout")
+        .arg("500ms")
+        .arg("--root")
+        .arg(root.path())
+        .arg("--save-live-facts")
+        .arg(&saved)
+        .output()
+        .expect("run runtime-audit");
+    let elapsed = start.elapsed();
+    eprintln!("audit with a hanging Docker socket and --probe-timeout 500ms: {elapsed:?}");
+    assert!(
+        elapsed < timeout + Duration::from_millis(500),
+        "the audit took {elapsed:?} with --probe-timeout 500ms: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let facts: LiveFacts =
+        serde_json::from_str(&std::fs::read_to_string(&saved).expect("saved facts"))
+            .expect("saved facts parse");
+    let docker = facts.docker.expect("Docker facts");
+    let (kind, reason) = failure(&docker.version);
+    assert_eq!(kind, ProbeFailure::Timeout, "{reason}");
+    assert!(reason.contains("hanging.sock"), "{reason}");
+}
