@@ -195,8 +195,11 @@ pub struct CriCondition {
 pub struct RunningCriConfig {
     pub sandbox_image: Option<String>,
     pub default_runtime_name: Option<String>,
-    /// SystemdCgroup of the default runtime's options, when present.
+    /// SystemdCgroup of the default runtime's options, when present. `None` when the running
+    /// config has no such option (a runtime without an options table runs with containerd's
+    /// default, false) or gives it as something else than a boolean.
     pub systemd_cgroup: Option<bool>,
+    /// `registry.configPath`; `None` when empty or absent (containerd 2.x does not report it).
     pub registry_config_path: Option<String>,
     /// Registry hosts with legacy mirrors.
     #[serde(default)]
