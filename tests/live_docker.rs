@@ -522,6 +522,8 @@ enum Peer {
     Says(&'static [u8]),
     /// Answers `/version` like Docker 20.10 and never answers anything else.
     VersionThenSilent,
+    /// Answers `/version` like Docker 20.10, then streams an endless JSON array for the rest.
+    VersionThenEndless,
 }
 
 /// A fake peer on a socket in `dir`; records each request line it reads.
@@ -553,7 +555,7 @@ async fn answer(mut stream: UnixStream, peer: Peer, seen: Arc<Mutex<Vec<String>>
     let reply: Option<Vec<u8>> = match peer {
         Peer::Silent => None,
         Peer::Says(bytes) => Some(bytes.to_vec()),
-        Peer::VersionThenSilent if line.starts_with("GET /version ") => {
+        Peer::VersionThenSilent | Peer::VersionThenEndless if line.starts_with("GET /version ") => {
             let body = r#"{"Version":"20.10.24","ApiVersion":"1.41","MinAPIVersion":"1.12"}"#;
             Some(
                 format!(
@@ -564,6 +566,17 @@ async fn answer(mut stream: UnixStream, peer: Peer, seen: Arc<Mutex<Vec<String>>
             )
         }
         Peer::VersionThenSilent => None,
+        Peer::VersionThenEndless => {
+            let head = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n";
+            if stream.write_all(head).await.is_err() {
+                return;
+            }
+            let piece = "{\"Id\":\"sha256:0000\"},".repeat(4096);
+            let chunk = format!("{:x}\r\n{piece}\r\n", piece.len()).into_bytes();
+            let _ = stream.write_all(b"1\r\n[\r\n").await;
+            while stream.write_all(&chunk).await.is_ok() {}
+            return;
+        }
     };
     match reply {
         Some(bytes) => {
@@ -670,6 +683,21 @@ async fn a_daemon_that_stops_answering_after_version_times_out_on_info() {
             "GET /version HTTP/1.1".to_owned(),
             "GET /v1.41/info HTTP/1.1".to_owned()
         ]
+    );
+}
+
+#[tokio::test]
+async fn an_answer_without_end_stops_at_the_size_cap() {
+    let timeout = Duration::from_secs(20);
+    let (found, elapsed, _) = probe_fake(Peer::VersionThenEndless, timeout).await;
+    ok(&found.version, "/version");
+    let (kind, reason) = failure(&found.info);
+    assert_eq!(kind, ProbeFailure::Protocol, "{reason}");
+    assert!(reason.contains("larger than 64 MiB"), "{reason}");
+    assert!(reason.contains("GET /info"), "{reason}");
+    assert!(
+        elapsed < timeout,
+        "stopped by the deadline, not the cap: {elapsed:?}"
     );
 }
 

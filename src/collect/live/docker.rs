@@ -144,17 +144,31 @@ impl Api<'_> {
     }
 
     fn client(&self) -> Result<Docker, Probe<DockerVersion>> {
-        let path = self.socket.to_str().ok_or_else(|| {
-            Probe::failed(
-                ProbeFailure::Other,
-                format!(
-                    "the Docker socket path {} is not UTF-8, which the Docker client cannot use",
-                    self.socket.display()
-                ),
-            )
-        })?;
-        Docker::connect_with_unix(path, CLIENT_TIMEOUT_SECS, API_DEFAULT_VERSION)
-            .map_err(|e| self.failure("GET /version", &e))
+        // bollard's own unix client reads answers without limit; this transport connects to
+        // the same socket through a reader that stops after MAX_RESPONSE_BYTES.
+        let connector = super::capped::UnixConnector {
+            path: self.socket.to_path_buf(),
+            budget: super::capped::MAX_RESPONSE_BYTES,
+        };
+        let client =
+            hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+                .build(connector);
+        let transport = move |request: BollardRequest| {
+            let client = client.clone();
+            async move {
+                client
+                    .request(request)
+                    .await
+                    .map_err(|err| DockerError::HyperLegacyError { err })
+            }
+        };
+        Docker::connect_with_custom_transport(
+            transport,
+            Some("http://docker"),
+            CLIENT_TIMEOUT_SECS,
+            API_DEFAULT_VERSION,
+        )
+        .map_err(|e| self.failure("GET /version", &e))
     }
 
     /// `/version` must carry the engine's version and API version to be the Docker API.

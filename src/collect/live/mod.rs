@@ -2,6 +2,7 @@
 //! collectors, each probe bounded by `--probe-timeout`, so a socket that never answers makes
 //! its probe inconclusive and never holds the audit up.
 
+mod capped;
 pub mod cri;
 pub mod docker;
 pub mod host;
