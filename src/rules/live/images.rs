@@ -7,6 +7,7 @@ use std::collections::HashSet;
 use crate::engine::Emitter;
 use crate::model::live::{
     CriApi, CriEndpoint, DockerContainer, DockerEndpoint, DockerImage, Probe, ProbeFailure,
+    SocketState,
 };
 use crate::model::NodeSnapshot;
 use crate::rules::kubelet::common::clean;
@@ -123,9 +124,14 @@ pub fn containerd<'s>(snap: &'s NodeSnapshot, out: &mut Emitter) -> Option<Conta
         .find(|c| c.version.ok().is_some_and(|v| v.runtime_name == "containerd"))
         .or_else(|| snap.live.cri.iter().find(|c| clean(&c.socket) == grpc));
     let Some(endpoint) = endpoint else {
-        out.inconclusive(format!(
-            "containerd's image list is unknown: its socket {grpc} was not probed over CRI"
-        ));
+        let why = match common::socket_fact(snap, &grpc).map(|s| &s.state) {
+            Some(state @ (SocketState::Missing | SocketState::NotASocket { .. })) => format!(
+                "containerd is not running here ({grpc} {})",
+                common::state_words(state)
+            ),
+            _ => format!("its socket {grpc} was not probed over CRI"),
+        };
+        out.inconclusive(format!("what containerd's k8s.io namespace holds is unknown: {why}"));
         return None;
     };
     let no_cri = matches!(endpoint.api.ok(), Some(CriApi::None))

@@ -100,6 +100,10 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter) {
         .filter(Endpoint::is_unix)
         .and_then(|e| common::named_at(snap, &e.path))
         .map_or_else(|| Location::Path(first_path), |n| Location::Span(n.span));
+    let label = match &at {
+        Location::Span(_) => format!("the kubelet uses {target}: name it as criSocket"),
+        Location::Path(_) => "one of the answering CRI endpoints".to_owned(),
+    };
     let mut b = out
         .finding(
             &MULTIPLE,
@@ -114,6 +118,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter) {
                     .join(", ")
             ),
         )
+        .label(label)
         .impact(format!(
             "kubeadm (1.24 and later) without an explicit criSocket — `kubeadm init`, `join`, `config images pull`, \
              `reset` — stops with `found multiple CRI endpoints on the host. Please define which one do you wish to \
