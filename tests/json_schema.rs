@@ -70,6 +70,28 @@ fn reports() -> Vec<(String, Value)> {
         "expired exception".into(),
         common::run_json(policy.path(), &[], &[]).expect("policy run"),
     ));
+    // Probed on this machine: a socket named explicitly (bound, never answering) and a
+    // missing one.
+    let probed = Node::new(&[]);
+    let socket = probed.file("c.sock");
+    let _listener = std::os::unix::net::UnixListener::bind(&socket).expect("bind");
+    let socket = socket.display().to_string();
+    out.push((
+        "probed run".into(),
+        common::run_json(
+            probed.path(),
+            &[
+                "--containerd-socket".into(),
+                socket,
+                "--docker-socket".into(),
+                probed.file("gone.sock").display().to_string(),
+                "--probe-timeout".into(),
+                "300ms".into(),
+            ],
+            &[],
+        )
+        .expect("probed run"),
+    ));
     let synthetic = runtime_audit::report::json::render(&support::synthetic_report());
     out.push((
         "in-memory report".into(),

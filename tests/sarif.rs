@@ -358,8 +358,24 @@ fn in_memory_report_maps_every_shape() {
     let notes = run["invocations"][0]["toolExecutionNotifications"]
         .as_array()
         .expect("inconclusive rules are notifications");
-    assert_eq!(notes.len(), 1);
     assert_eq!(notes[0]["associatedRule"]["id"], "RA997");
+    // Then one per live probe that got no answer: CRI status (timeout), Docker info (not
+    // JSON); the skipped CRI images probe is not one.
+    let probe_notes: Vec<&str> = notes[1..]
+        .iter()
+        .map(|n| n["message"]["text"].as_str().unwrap_or(""))
+        .collect();
+    assert_eq!(probe_notes.len(), 2, "{probe_notes:?}");
+    assert!(probe_notes[0].contains("CRI status on /run/containerd/containerd.sock failed (timeout)"));
+    assert!(probe_notes[1].contains("Docker info on /var/run/docker.sock failed (protocol)"));
+    let live = &run["properties"]["live"];
+    assert_eq!(live["mode"], "recorded");
+    assert_eq!(live["source"], "live-facts.json");
+    assert_eq!(
+        live["sockets"][0]["namedBy"][0], "kubelet runtime endpoint",
+        "property bag keys are camelCase"
+    );
+    assert_eq!(live["endpoints"][0]["answered"], "containerd 1.7.13, CRI v1");
     assert_eq!(run["automationDetails"]["id"], "runtime-audit/node-a/");
     assert_eq!(run["invocations"][0]["exitCode"], 1);
 }

@@ -8,6 +8,7 @@ pub mod fs;
 pub mod hosts;
 pub mod kubelet;
 pub mod live;
+pub mod manifests;
 pub mod node;
 pub mod policy;
 pub mod suggest;
@@ -82,11 +83,13 @@ pub fn collect(opts: &CollectOptions) -> Result<NodeSnapshot, CollectError> {
     let mut docker = None;
     let mut node = None;
     let mut policy = None;
+    let mut static_pods = None;
     rayon::scope(|s| {
         s.spawn(|_| loaded = Some(containerd::load(&ctx, &containerd_path)));
         s.spawn(|_| kubelet = Some(kubelet::collect(&ctx)));
         s.spawn(|_| crictl = Some(crictl::collect(&ctx)));
         s.spawn(|_| docker = Some(docker::collect(&ctx)));
+        s.spawn(|_| static_pods = Some(manifests::collect(&ctx)));
         s.spawn(|_| {
             node = Some(node::collect(
                 &ctx,
@@ -111,6 +114,7 @@ pub fn collect(opts: &CollectOptions) -> Result<NodeSnapshot, CollectError> {
         policy.expect("policy collector ran"),
     );
     let policy = policy.map_err(CollectError::Policy)?;
+    let static_pods = static_pods.expect("static pod collector ran");
 
     let live = match &opts.live {
         live::LiveOptions::Recorded { path } => {
@@ -155,6 +159,7 @@ pub fn collect(opts: &CollectOptions) -> Result<NodeSnapshot, CollectError> {
         node,
         policy,
         live,
+        static_pods,
     })
 }
 

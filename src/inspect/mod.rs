@@ -7,6 +7,7 @@ mod crictl;
 mod docker;
 mod hosts;
 mod kubelet;
+mod live;
 mod node;
 mod view;
 
@@ -25,6 +26,7 @@ pub fn sections(snapshot: &NodeSnapshot) -> Vec<Section> {
         crictl::section(snapshot),
         docker::section(snapshot),
         node::section(snapshot),
+        live::section(snapshot),
     ]
 }
 

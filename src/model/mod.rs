@@ -10,6 +10,7 @@ pub mod hosts;
 pub mod input;
 pub mod kubelet;
 pub mod live;
+pub mod manifests;
 pub mod node;
 pub mod policy;
 pub mod source;
@@ -50,6 +51,8 @@ pub struct NodeSnapshot {
     pub policy: policy::PolicyFacts,
     /// Sockets, CRI and Docker API answers, host facts.
     pub live: live::LiveFacts,
+    /// Static pod manifests (`/etc/kubernetes/manifests`).
+    pub static_pods: Input<manifests::StaticPods>,
 }
 
 /// The node's name for reports and SARIF categories.

@@ -80,6 +80,7 @@ pub enum InputKind {
     Policy,
     HostFacts,
     RuntimeSocket,
+    StaticPodManifest,
 }
 
 impl InputKind {
@@ -96,6 +97,7 @@ impl InputKind {
             InputKind::Policy => "runtime-audit policy",
             InputKind::HostFacts => "host facts",
             InputKind::RuntimeSocket => "runtime socket",
+            InputKind::StaticPodManifest => "static pod manifest",
         }
     }
 }

@@ -296,6 +296,25 @@ fn summary(report: &Report, out: &mut String) {
             untrusted(&v.join("; "))
         );
     }
+    let _ = writeln!(
+        out,
+        "  {}     {}",
+        "live".dimmed(),
+        untrusted(&report.live.headline())
+    );
+    let failed = report.live.failed();
+    if !failed.is_empty() {
+        let _ = writeln!(out, "  {}", "failed probes:".yellow().bold());
+        for p in failed {
+            let _ = writeln!(
+                out,
+                "    {}: {} ({})",
+                untrusted(&p.what),
+                p.failure,
+                untrusted(&p.reason)
+            );
+        }
+    }
     if let Some(policy) = &report.policy_file {
         let suppressed = report.suppressed();
         let _ = writeln!(

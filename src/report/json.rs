@@ -6,6 +6,7 @@ use serde::Serialize;
 use crate::engine::{Finding, Location, Related, VersionUse};
 use crate::model::{InputRecord, NodeIdentity, SourceMap};
 
+use super::live::LiveSummary;
 use super::{Counts, InputCounts, Report, StatusCounts, VersionLine, fingerprint};
 
 /// Bumped on any incompatible change to the JSON layout (a field removed, renamed or
@@ -22,6 +23,7 @@ struct JsonReport<'a> {
     summary: Summary,
     inputs: &'a [InputRecord],
     versions: &'a [VersionLine],
+    live: &'a LiveSummary,
     findings: Vec<JsonFinding<'a>>,
     rules: Vec<JsonRule<'a>>,
 }
@@ -164,6 +166,7 @@ pub fn render(report: &Report) -> String {
         },
         inputs: &report.inputs,
         versions: &report.versions,
+        live: &report.live,
         findings: report
             .findings
             .iter()

@@ -5,6 +5,7 @@ pub mod catalog;
 pub mod fingerprint;
 pub mod human;
 pub mod json;
+pub mod live;
 pub mod ruledoc;
 pub mod sarif;
 
@@ -66,6 +67,8 @@ pub struct Report {
     pub fail_on: FailOn,
     /// The policy file in force, as named on the command line or found in the working directory.
     pub policy_file: Option<String>,
+    /// How live facts were obtained and what each probe gave.
+    pub live: live::LiveSummary,
 }
 
 /// Counts for the summary line and JSON.
@@ -122,6 +125,7 @@ impl Report {
             outcomes: evaluation.outcomes,
             fail_on,
             policy_file: snapshot.policy.file.clone(),
+            live: live::LiveSummary::new(&snapshot.live),
         }
     }
 

@@ -106,6 +106,20 @@ fn run(report: &Report) -> Run {
                 .build()
         })
         .collect();
+    let notifications: Vec<Notification> = notifications
+        .into_iter()
+        .chain(report.live.failed().into_iter().map(|p| {
+            Notification::builder()
+                .level(json!("warning"))
+                .message(text(format!(
+                    "Live probe {} failed ({}): {} Rules that need it are inconclusive.",
+                    p.what,
+                    p.failure,
+                    sentence(&p.reason)
+                )))
+                .build()
+        }))
+        .collect();
     let mut invocation = Invocation::builder()
         .execution_successful(true)
         .exit_code(i64::from(report.exit_code()))
@@ -136,6 +150,7 @@ fn run(report: &Report) -> Run {
         ),
         ("ruleStatus", json!(statuses)),
         ("suppressed", json!(report.suppressed())),
+        ("live", camel_case(json!(report.live))),
     ]);
 
     Run::builder()
@@ -408,6 +423,34 @@ fn percent_encode(path: &str) -> String {
     out
 }
 
+/// The same value with `snake_case` object keys in `camelCase`, the convention of SARIF
+/// property bags.
+fn camel_case(v: Value) -> Value {
+    match v {
+        Value::Object(map) => Value::Object(
+            map.into_iter()
+                .map(|(k, v)| {
+                    let mut out = String::with_capacity(k.len());
+                    let mut upper = false;
+                    for c in k.chars() {
+                        if c == '_' {
+                            upper = true;
+                        } else if upper {
+                            out.extend(c.to_uppercase());
+                            upper = false;
+                        } else {
+                            out.push(c);
+                        }
+                    }
+                    (out, camel_case(v))
+                })
+                .collect(),
+        ),
+        Value::Array(items) => Value::Array(items.into_iter().map(camel_case).collect()),
+        other => other,
+    }
+}
+
 fn text(s: impl Into<String>) -> Message {
     Message::builder().text(s.into()).build()
 }
@@ -464,6 +507,14 @@ mod tests {
         assert_eq!(automation_id("node-a"), "runtime-audit/node-a/");
         assert_eq!(automation_id("a/b c"), "runtime-audit/a-b-c/");
         assert_eq!(automation_id(""), "runtime-audit/unknown/");
+    }
+
+    #[test]
+    fn property_keys_in_camel_case() {
+        assert_eq!(
+            camel_case(json!({"named_by": [{"end_line": 1}], "mode": "live"})),
+            json!({"namedBy": [{"endLine": 1}], "mode": "live"})
+        );
     }
 
     #[test]

@@ -6,6 +6,7 @@ mod crictl;
 mod inputs;
 mod kubeadm;
 mod kubelet;
+mod live;
 mod registry;
 mod sandbox;
 mod versions;
@@ -24,6 +25,7 @@ pub fn all() -> Vec<&'static Rule> {
         kubelet::RULES,
         kubeadm::RULES,
         crictl::RULES,
+        live::RULES,
         versions::RULES,
     ]
     .concat();

@@ -16,6 +16,11 @@ use runtime_audit::model::{
     Component, FileId, InputKind, InputRecord, InputState, NodeIdentity, SourceFile, SourceMap,
     Span,
 };
+use runtime_audit::model::live::{
+    CgroupVersion, CriApi, CriEndpoint, CriVersion, DockerEndpoint, DockerVersion, HostFacts,
+    LiveFacts, Probe, ProbeFailure, ProbeMode, SocketFact, SocketState,
+};
+use runtime_audit::report::live::LiveSummary;
 use runtime_audit::report::{FailOn, Report, VersionLine};
 
 use crate::common;
@@ -296,6 +301,64 @@ pub fn synthetic_report() -> Report {
         ],
         fail_on: FailOn::Warning,
         policy_file: Some("runtime-audit.toml".into()),
+        live: LiveSummary::new(&synthetic_live()),
+    }
+}
+
+/// Recorded live facts with every probe outcome: a socket and a missing one, a CRI endpoint
+/// whose probes answered, failed and were skipped, and a Docker engine that answered.
+pub fn synthetic_live() -> LiveFacts {
+    LiveFacts {
+        mode: ProbeMode::Recorded {
+            path: "live-facts.json".into(),
+        },
+        sockets: vec![
+            SocketFact {
+                path: "/run/containerd/containerd.sock".into(),
+                named_by: vec!["kubelet runtime endpoint".into()],
+                state: SocketState::Socket {
+                    mode: 0o660,
+                    uid: 0,
+                    gid: 0,
+                },
+            },
+            SocketFact {
+                path: "/var/run/dockershim.sock".into(),
+                named_by: vec!["well-known path".into()],
+                state: SocketState::Missing,
+            },
+        ],
+        cri: vec![CriEndpoint {
+            endpoint: "unix:///run/containerd/containerd.sock".into(),
+            socket: "/run/containerd/containerd.sock".into(),
+            api: Probe::Ok { value: CriApi::V1 },
+            version: Probe::Ok {
+                value: CriVersion {
+                    runtime_name: "containerd".into(),
+                    runtime_version: "1.7.13".into(),
+                    runtime_api_version: "v1".into(),
+                },
+            },
+            status: Probe::failed(ProbeFailure::Timeout, "no answer within 2s"),
+            images: Probe::skipped("the Status call timed out"),
+        }],
+        docker: Some(DockerEndpoint {
+            socket: "/var/run/docker.sock".into(),
+            version: Probe::Ok {
+                value: DockerVersion {
+                    version: "20.10.24".into(),
+                    api_version: "1.41".into(),
+                },
+            },
+            info: Probe::failed(ProbeFailure::Protocol, "the reply was not JSON"),
+            images: Probe::Ok { value: Vec::new() },
+            containers: Probe::Ok { value: Vec::new() },
+        }),
+        host: HostFacts {
+            cgroup: Probe::Ok {
+                value: CgroupVersion::V2,
+            },
+        },
     }
 }
 

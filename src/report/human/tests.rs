@@ -87,6 +87,7 @@ fn report(sources: Arc<SourceMap>, findings: Vec<Finding>) -> Report {
         findings,
         fail_on: FailOn::Error,
         policy_file: None,
+        live: crate::report::live::LiveSummary::new(&crate::model::live::LiveFacts::default()),
     }
 }
 

@@ -2,7 +2,9 @@
 
 use crate::engine::{Area, Case, Emitter, Location, Rule, RuleMeta, Severity};
 use crate::model::containerd::CriLayout;
-use crate::model::{InputKind, NodeSnapshot};
+use crate::model::live::Probe;
+use crate::model::{InputKind, NodeSnapshot, Span};
+use crate::rules::live::{DockerState, docker_state};
 use crate::rules::versions_context;
 
 static NOT_CARRIED: Case = Case {
@@ -16,24 +18,75 @@ static META: RuleMeta = RuleMeta {
     area: Area::Cgroup,
     summary: "Docker runs with the systemd cgroup driver but containerd's default runtime does not",
     cases: &[&NOT_CARRIED],
-    inputs: &[InputKind::DockerDaemonConfig, InputKind::ContainerdConfig],
+    inputs: &[
+        InputKind::DockerDaemonConfig,
+        InputKind::ContainerdConfig,
+        InputKind::RuntimeSocket,
+    ],
     doc: include_str!("../../../rules/RA204.md"),
 };
 
 pub static RULE: Rule = Rule { meta: &META, check };
 
+/// Where Docker's systemd driver was found.
+enum DockerDriver {
+    /// `exec-opts` in daemon.json.
+    File(Span),
+    /// `docker info` (daemon.json does not choose; dockerd picked it, or a flag did).
+    Live { socket: String },
+}
+
 fn check(snap: &NodeSnapshot, out: &mut Emitter) {
-    let Some(docker) = out.need(&snap.docker, "Docker daemon.json") else {
-        return;
+    let from_file = snap.docker.present().and_then(|d| d.cgroup_driver.as_ref());
+    let driver = match from_file {
+        Some(d) if d.value == "systemd" => DockerDriver::File(d.span),
+        Some(d) => {
+            out.not_applicable(format!("Docker uses the {} cgroup driver", d.value));
+            return;
+        }
+        // daemon.json does not choose: what the running Docker reports.
+        None => match docker_state(snap) {
+            DockerState::Probed(d) => match &d.info {
+                Probe::Ok { value } if value.cgroup_driver == "systemd" => {
+                    DockerDriver::Live {
+                        socket: d.socket.clone(),
+                    }
+                }
+                Probe::Ok { value } => {
+                    out.not_applicable(format!(
+                        "Docker uses the {} cgroup driver (docker info on {})",
+                        value.cgroup_driver, d.socket
+                    ));
+                    return;
+                }
+                Probe::Failed { reason, .. } | Probe::Skipped { reason } => {
+                    out.inconclusive(format!(
+                        "daemon.json selects no cgroup driver and docker info on {} did not answer: {reason}",
+                        d.socket
+                    ));
+                    return;
+                }
+            },
+            _ if !snap.docker.is_present() && !snap.docker.is_absent() => {
+                out.need(&snap.docker, "Docker daemon.json");
+                return;
+            }
+            DockerState::Inconclusive(reason) => {
+                out.inconclusive(format!(
+                    "daemon.json selects no cgroup driver and the running Docker could not be asked: {reason}"
+                ));
+                return;
+            }
+            DockerState::NotApplicable(reason) => {
+                out.not_applicable(if snap.docker.is_present() {
+                    format!("daemon.json selects no cgroup driver (Docker's default is cgroupfs on cgroup v1 hosts), and {reason}")
+                } else {
+                    format!("no Docker daemon.json, and {reason}")
+                });
+                return;
+            }
+        },
     };
-    let Some(driver) = &docker.cgroup_driver else {
-        out.not_applicable("daemon.json selects no cgroup driver (Docker's default is cgroupfs)");
-        return;
-    };
-    if driver.value != "systemd" {
-        out.not_applicable(format!("Docker uses the {} cgroup driver", driver.value));
-        return;
-    }
     let Some(cfg) = out.need(&snap.containerd, "containerd config") else {
         return;
     };
@@ -66,12 +119,19 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter) {
         .or(runtime.options)
         .or(runtime.defined_at)
         .map_or_else(|| Location::Path(cfg.path.clone()), Location::Span);
+    let (at, docker_says) = match &driver {
+        DockerDriver::File(span) => (Location::Span(*span), "Docker is set to the systemd cgroup driver".to_owned()),
+        DockerDriver::Live { socket } => (
+            Location::Path(socket.clone()),
+            format!("the running Docker reports the systemd cgroup driver (docker info on {socket}; daemon.json does not choose one)"),
+        ),
+    };
     let f = out
         .finding(
             &NOT_CARRIED,
-            driver.span,
+            at,
             format!(
-                "Docker is set to the systemd cgroup driver, but containerd's default runtime {:?} uses cgroupfs ({}): the setting was not carried over to {}",
+                "{docker_says}, but containerd's default runtime {:?} uses cgroupfs ({}): the setting was not carried over to {}",
                 runtime.name,
                 match &runtime.systemd_cgroup.origin {
                     crate::model::Origin::Set(_) => "SystemdCgroup = false".to_string(),

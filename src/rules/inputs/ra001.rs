@@ -23,6 +23,7 @@ static META: RuleMeta = RuleMeta {
         InputKind::CrictlConfig,
         InputKind::DockerDaemonConfig,
         InputKind::NodeObject,
+        InputKind::StaticPodManifest,
     ],
     doc: include_str!("../../../rules/RA001.md"),
 };

@@ -22,6 +22,7 @@ static META: RuleMeta = RuleMeta {
         InputKind::CrictlConfig,
         InputKind::DockerDaemonConfig,
         InputKind::NodeObject,
+        InputKind::StaticPodManifest,
     ],
     doc: include_str!("../../../rules/RA002.md"),
 };
@@ -49,6 +50,9 @@ fn consequence(kind: InputKind) -> &'static str {
         }
         InputKind::NodeObject => {
             "The Node object cannot be audited: annotation and version checks do not run."
+        }
+        InputKind::StaticPodManifest => {
+            "The kubelet logs `Could not process manifest file` and does not run this static pod."
         }
         _ => "Checks that need this file could not run.",
     }

@@ -4,6 +4,7 @@ use crate::engine::{Area, Case, Emitter, Location, Rule, RuleMeta, Severity};
 use crate::model::containerd::ContainerdConfig;
 use crate::model::hosts::{HostsRoot, NamespaceKind, lookup, url_host, url_scheme};
 use crate::model::{Input, InputKind, NodeSnapshot, Spanned};
+use crate::rules::live::{DockerState, docker_state};
 
 use super::convert::{self, HostsTomlFix};
 use super::{Release, SearchedRoots, config_path_fix, hosts_root, searched_roots};
@@ -37,6 +38,7 @@ static META: RuleMeta = RuleMeta {
         InputKind::DockerDaemonConfig,
         InputKind::HostsToml,
         InputKind::ContainerdConfig,
+        InputKind::RuntimeSocket,
     ],
     doc: include_str!("../../../rules/RA407.md"),
 };
@@ -44,6 +46,64 @@ static META: RuleMeta = RuleMeta {
 pub static RULE: Rule = Rule { meta: &META, check };
 
 const DOCKER_CERTS_D: &str = "/etc/docker/certs.d";
+
+/// A Docker registry setting, from daemon.json or from the running Docker (`docker info`).
+struct Entry {
+    value: String,
+    at: Location,
+    /// Where a live entry came from (`docker info on /var/run/docker.sock`).
+    live: Option<String>,
+}
+
+impl Entry {
+    fn from_file(e: &Spanned<String>) -> Entry {
+        Entry {
+            value: e.value.clone(),
+            at: Location::Span(e.span),
+            live: None,
+        }
+    }
+
+    /// " (reported by docker info on ...; daemon.json does not list it)" for live entries.
+    fn source(&self) -> String {
+        self.live
+            .as_ref()
+            .map(|l| format!(" (reported by {l}; daemon.json does not list it)"))
+            .unwrap_or_default()
+    }
+}
+
+/// Registries the running Docker reports that daemon.json does not list (set by dockerd
+/// flags, or daemon.json is absent).
+fn live_entries(snap: &NodeSnapshot, listed: &[&Spanned<String>]) -> (Vec<Entry>, Vec<Entry>) {
+    let DockerState::Probed(d) = docker_state(snap) else {
+        return (Vec::new(), Vec::new());
+    };
+    let Some(info) = d.info.ok() else {
+        return (Vec::new(), Vec::new());
+    };
+    let norm = |v: &str| {
+        let v = v.trim().trim_end_matches('/').to_ascii_lowercase();
+        v.split_once("://").map_or(v.clone(), |(_, h)| h.to_owned())
+    };
+    let known: Vec<String> = listed.iter().map(|e| norm(&e.value)).collect();
+    let source = format!("docker info on {}", d.socket);
+    let entry = |v: &String| Entry {
+        value: v.clone(),
+        at: Location::Path(d.socket.clone()),
+        live: Some(source.clone()),
+    };
+    let fresh = |v: &&String| !known.contains(&norm(v));
+    let insecure = info
+        .insecure_registries
+        .iter()
+        .chain(&info.insecure_registry_cidrs)
+        .filter(fresh)
+        .map(entry)
+        .collect();
+    let mirrors = info.registry_mirrors.iter().filter(fresh).map(entry).collect();
+    (insecure, mirrors)
+}
 
 fn check(snap: &NodeSnapshot, out: &mut Emitter) {
     let docker = match &snap.docker {
@@ -54,6 +114,10 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter) {
             return;
         }
     };
+    let listed: Vec<&Spanned<String>> = docker
+        .map(|d| d.insecure_registries.iter().chain(&d.registry_mirrors).collect())
+        .unwrap_or_default();
+    let (live_insecure, live_mirrors) = live_entries(snap, &listed);
     let docker_certs: Vec<_> = snap
         .registry_hosts
         .root(DOCKER_CERTS_D)
@@ -64,9 +128,13 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter) {
                 .collect()
         })
         .unwrap_or_default();
-    if docker.is_none() && docker_certs.is_empty() {
+    if docker.is_none()
+        && docker_certs.is_empty()
+        && live_insecure.is_empty()
+        && live_mirrors.is_empty()
+    {
         out.not_applicable(
-            "no /etc/docker/daemon.json and no certificates under /etc/docker/certs.d",
+            "no /etc/docker/daemon.json, no certificates under /etc/docker/certs.d, and no registry settings from a running Docker",
         );
         return;
     }
@@ -85,11 +153,17 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter) {
     };
     if let Some(d) = docker {
         for entry in &d.insecure_registries {
-            ctx.insecure(out, entry);
+            ctx.insecure(out, &Entry::from_file(entry));
         }
         for entry in &d.registry_mirrors {
-            ctx.mirror(out, entry);
+            ctx.mirror(out, &Entry::from_file(entry));
         }
+    }
+    for entry in &live_insecure {
+        ctx.insecure(out, entry);
+    }
+    for entry in &live_mirrors {
+        ctx.mirror(out, entry);
     }
     for dir in docker_certs {
         ctx.docker_certs(out, &dir.name, &dir.cert_files);
@@ -132,7 +206,7 @@ impl Carry<'_, '_> {
         }
     }
 
-    fn insecure(&self, out: &mut Emitter, entry: &Spanned<String>) {
+    fn insecure(&self, out: &mut Emitter, entry: &Entry) {
         let raw = entry.value.trim();
         let host = raw
             .split_once("://")
@@ -145,8 +219,11 @@ impl Carry<'_, '_> {
             let b = out
                 .finding(
                     &CIDR,
-                    Location::Span(entry.span),
-                    format!("Docker treats every registry in {host} as insecure; containerd has no CIDR form"),
+                    entry.at.clone(),
+                    format!(
+                        "Docker treats every registry in {host} as insecure{}; containerd has no CIDR form",
+                        entry.source()
+                    ),
                 )
                 .impact(format!(
                     "After the switch, pulls from registries in {host} that use plain HTTP fail with `http: server gave \
@@ -171,9 +248,10 @@ impl Carry<'_, '_> {
         let b = out
             .finding(
                 &INSECURE,
-                Location::Span(entry.span),
+                entry.at.clone(),
                 format!(
-                    "Docker's insecure registry {host} has no containerd equivalent: {} and the CRI registry config does not mention it",
+                    "Docker's insecure registry {host}{} has no containerd equivalent: {} and the CRI registry config does not mention it",
+                    entry.source(),
                     self.where_searched()
                 ),
             )
@@ -249,7 +327,7 @@ impl Carry<'_, '_> {
         localhost.then(|| "containerd's CRI registry config uses plain HTTP for localhost registries by default".into())
     }
 
-    fn mirror(&self, out: &mut Emitter, entry: &Spanned<String>) {
+    fn mirror(&self, out: &mut Emitter, entry: &Entry) {
         let raw = entry.value.trim().trim_end_matches('/');
         let has_scheme = raw.starts_with("http://") || raw.starts_with("https://");
         let url = if has_scheme {
@@ -277,9 +355,10 @@ impl Carry<'_, '_> {
         let b = out
             .finding(
                 &MIRROR,
-                Location::Span(entry.span),
+                entry.at.clone(),
                 format!(
-                    "Docker's registry mirror {url} has no containerd equivalent: {} for docker.io",
+                    "Docker's registry mirror {url}{} has no containerd equivalent: {} for docker.io",
+                    entry.source(),
                     self.where_searched()
                 ),
             )

@@ -1,0 +1,95 @@
+//! Live facts: how they were obtained, each runtime socket, what answered on it, the host.
+
+use crate::model::NodeSnapshot;
+use crate::model::manifests::StaticPods;
+use crate::model::Input;
+use crate::report::live::{LiveSummary, ProbeLine};
+
+use super::view::{Section, at};
+
+pub fn section(snap: &NodeSnapshot) -> Section {
+    let live = LiveSummary::new(&snap.live);
+    let mut s = Section::new("live", "Live facts (runtime sockets, CRI, Docker, host)");
+    let how = match (live.mode, &live.source, &live.reason) {
+        ("recorded", Some(path), _) => format!("recorded in {path} (--live-facts)"),
+        ("offline", _, Some(reason)) => reason.clone(),
+        _ => "probed on this machine".to_owned(),
+    };
+    s.row("mode", live.mode, how);
+    for sock in &live.sockets {
+        let state = match (&sock.mode, sock.uid, sock.gid, &sock.detail) {
+            (Some(mode), Some(uid), Some(gid), _) => format!("socket, mode {mode}, owner {uid}:{gid}"),
+            (_, _, _, Some(detail)) => format!("{}: {detail}", sock.state),
+            _ => sock.state.to_owned(),
+        };
+        s.row(
+            format!("socket {}", sock.path),
+            state,
+            format!("named by {}", sock.named_by.join(", ")),
+        );
+    }
+    for e in &live.endpoints {
+        let mut sub = Section::new(
+            format!("{}:{}", e.api, e.socket),
+            format!(
+                "{} on {} ({})",
+                if e.api == "cri" { "CRI" } else { "Docker Engine API" },
+                e.socket,
+                e.endpoint
+            ),
+        );
+        for p in &e.probes {
+            probe_row(&mut sub, p);
+        }
+        s.sections.push(sub);
+    }
+    probe_row(&mut s, &live.host.cgroup);
+    s.sections.push(static_pods(snap));
+    s
+}
+
+fn probe_row(s: &mut Section, p: &ProbeLine) {
+    match (p.result, &p.value, p.failure, &p.reason) {
+        ("ok", Some(v), _, _) => s.row(p.name, v, "answered"),
+        (_, _, Some(f), Some(r)) => s.row(p.name, serde_json::Value::Null, format!("failed ({f}): {r}")),
+        (_, _, _, Some(r)) => s.row(p.name, serde_json::Value::Null, format!("skipped: {r}")),
+        _ => s.row(p.name, serde_json::Value::Null, p.result),
+    }
+}
+
+/// Static pods' host paths: what RA807 reads.
+fn static_pods(snap: &NodeSnapshot) -> Section {
+    let mut s = Section::new("static-pods", "Static pods (/etc/kubernetes/manifests)");
+    let pods: &StaticPods = match &snap.static_pods {
+        Input::Present(p) => p,
+        Input::Absent { path } => {
+            s.row("manifests", serde_json::Value::Null, format!("{path} not found"));
+            return s;
+        }
+        Input::Unreadable { path, reason } | Input::Invalid { path, reason, .. } => {
+            s.row("manifests", serde_json::Value::Null, format!("{path}: {reason}"));
+            return s;
+        }
+    };
+    for p in &pods.pods {
+        match p {
+            Input::Present(pod) => {
+                if pod.host_paths.is_empty() {
+                    s.row(format!("{} hostPath", pod.display_name()), serde_json::Value::Null, format!("{}: no hostPath volumes", pod.path));
+                }
+                for v in &pod.host_paths {
+                    s.row(
+                        format!("{} hostPath {}", pod.display_name(), v.name.value),
+                        &v.path.value,
+                        at(&snap.sources, v.path.span),
+                    );
+                }
+            }
+            Input::Absent { path } => s.row(path.clone(), serde_json::Value::Null, "absent"),
+            Input::Unreadable { path, reason } | Input::Invalid { path, reason, .. } => {
+                s.row(path.clone(), serde_json::Value::Null, reason.clone());
+            }
+        }
+    }
+    s
+}

@@ -1,0 +1,206 @@
+//! RA802 cri-api-unavailable.
+
+use crate::engine::{Area, Case, Emitter, Location, Rule, RuleMeta, Severity};
+use crate::model::containerd::CriOutcome;
+use crate::model::live::{CriApi, Probe, ProbeFailure};
+use crate::model::{Component, InputKind, NodeSnapshot};
+use crate::rules::kubelet::common::clean;
+
+use super::common::{self, RuntimeSocket, endpoint_of, failure_words};
+
+static NO_CRI: Case = Case {
+    id: "no-cri",
+    severity: Severity::Error,
+};
+static V1ALPHA2_ONLY: Case = Case {
+    id: "v1alpha2-only",
+    severity: Severity::Error,
+};
+
+static META: RuleMeta = RuleMeta {
+    id: "RA802",
+    name: "cri-api-unavailable",
+    area: Area::Live,
+    summary: "A runtime socket answers but serves no CRI runtime.v1 API (CRI plugin disabled or failed to load, or only v1alpha2)",
+    cases: &[&NO_CRI, &V1ALPHA2_ONLY],
+    inputs: &[
+        InputKind::RuntimeSocket,
+        InputKind::KubeletFlags,
+        InputKind::KubeletConfig,
+        InputKind::ContainerdConfig,
+    ],
+    doc: include_str!("../../../rules/RA802.md"),
+};
+
+pub static RULE: Rule = Rule { meta: &META, check };
+
+fn check(snap: &NodeSnapshot, out: &mut Emitter) {
+    if !common::probed(snap, out) {
+        return;
+    }
+    let sockets = common::runtime_sockets(snap);
+    let mut undecided = Vec::new();
+    let mut answered = 0;
+    for s in &sockets {
+        let Some(cri) = common::cri_at(snap, &s.path) else {
+            continue;
+        };
+        let api = match &cri.api {
+            Probe::Ok { value } => *value,
+            Probe::Failed {
+                failure: ProbeFailure::Unimplemented,
+                ..
+            } => CriApi::None,
+            Probe::Failed { failure, reason } => {
+                undecided.push(format!(
+                    "{}: {} ({reason}; see RA801)",
+                    s.path,
+                    failure_words(*failure)
+                ));
+                continue;
+            }
+            Probe::Skipped { reason } => {
+                undecided.push(format!("{} was not probed: {reason}", s.path));
+                continue;
+            }
+        };
+        answered += 1;
+        match api {
+            CriApi::V1 => {}
+            CriApi::None => no_cri(snap, out, s),
+            CriApi::V1Alpha2Only => v1alpha2(snap, out, s),
+        }
+    }
+    if !undecided.is_empty() {
+        out.inconclusive(undecided.join("; "));
+    } else if answered == 0 {
+        out.not_applicable("no runtime socket the kubelet or containerd names answered a CRI probe");
+    }
+}
+
+fn no_cri(snap: &NodeSnapshot, out: &mut Emitter, s: &RuntimeSocket) {
+    let endpoint = endpoint_of(&s.path);
+    let cfg = snap
+        .containerd
+        .present()
+        .filter(|c| s.is_containerd || clean(&c.grpc_address.value) == clean(&s.path));
+    let (why, fix) = match cfg.map(|c| &c.outcome.cri) {
+        Some(CriOutcome::Disabled { .. }) => (
+            "containerd's CRI plugin is disabled in its config (RA101)",
+            format!(
+                "Remove the CRI plugin from `disabled_plugins` in {} (Docker's containerd.io package ships \
+                 `disabled_plugins = [\"cri\"]`), then `systemctl restart containerd` and check with \
+                 `crictl --runtime-endpoint {endpoint} info`.",
+                cfg.map_or("/etc/containerd/config.toml", |c| c.path.as_str())
+            ),
+        ),
+        Some(CriOutcome::FailsToLoad { .. }) => (
+            "containerd's CRI plugin fails to load with this config",
+            format!(
+                "Correct the setting marked in {} (containerd logs `failed to load plugin io.containerd.grpc.v1.cri`), \
+                 restart containerd and check with `crictl --runtime-endpoint {endpoint} info`.",
+                cfg.map_or("/etc/containerd/config.toml", |c| c.path.as_str())
+            ),
+        ),
+        _ if s.is_containerd || cfg.is_some() => (
+            "containerd runs without its CRI plugin (disabled, or it failed to load: containerd logs `failed to load plugin io.containerd.grpc.v1.cri`)",
+            format!(
+                "Check `journalctl -u containerd` for the CRI plugin's error and `disabled_plugins` in the config \
+                 containerd was started with, fix it, restart containerd and check with \
+                 `crictl --runtime-endpoint {endpoint} info`."
+            ),
+        ),
+        _ => (
+            "whatever listens there is not a CRI runtime",
+            format!(
+                "Point the kubelet at a CRI runtime's socket (containerd: {}), or start the runtime with its CRI \
+                 service enabled.",
+                endpoint_of(common::CONTAINERD_SOCKET)
+            ),
+        ),
+    };
+    let mut b = common::socket_finding(
+        snap,
+        out,
+        &NO_CRI,
+        &s.path,
+        "answers gRPC without the CRI services",
+        format!(
+            "{} ({}) answers, but not the CRI API (runtime.v1 and runtime.v1alpha2 are Unimplemented): {why}",
+            s.path, s.why
+        ),
+    )
+    .impact(format!(
+        "The kubelet fails with `validate service connection: CRI v1 runtime API is not implemented for endpoint \
+         \"{endpoint}\": rpc error: code = Unimplemented desc = unknown service runtime.v1.RuntimeService` and the \
+         node goes NotReady; kubeadm preflight stops with `[ERROR CRI]: container runtime is not running`."
+    ))
+    .fix(fix)
+    .key(format!("socket {}", clean(&s.path)))
+    .actual("runtime.v1 RuntimeService: Unimplemented")
+    .expected("the CRI runtime.v1 services");
+    if let Some(c) = cfg {
+        b = match &c.outcome.cri {
+            CriOutcome::Disabled { span } => b.related(*span, "the CRI plugin is disabled here"),
+            CriOutcome::FailsToLoad {
+                message,
+                span: Some(span),
+            } => b.related(*span, format!("the CRI plugin fails to load: {message}")),
+            CriOutcome::FailsToLoad {
+                message,
+                span: None,
+            } => b.related(
+                Location::Path(c.path.clone()),
+                format!("the CRI plugin fails to load: {message}"),
+            ),
+            _ => b,
+        };
+    }
+    b.emit();
+}
+
+fn v1alpha2(snap: &NodeSnapshot, out: &mut Emitter, s: &RuntimeSocket) {
+    let kubelet = snap.versions.kubelet.as_ref();
+    if let Some(k) = kubelet
+        && k.version.below(1, 26, 0)
+    {
+        out.assume(format!(
+            "{} serves only CRI v1alpha2, which kubelet {} ({}) still speaks; kubelet 1.26 and later do not",
+            s.path, k.version, k.origin
+        ));
+        return;
+    }
+    let endpoint = endpoint_of(&s.path);
+    let who = match kubelet {
+        Some(k) => format!("kubelet {} ({}) speaks only CRI v1", k.version, k.origin),
+        None => "the kubelet version is unknown; kubelet 1.26 and later speak only CRI v1".to_owned(),
+    };
+    let runtime = common::cri_at(snap, &s.path).map_or_else(
+        || "the runtime".to_owned(),
+        common::runtime_words,
+    );
+    let mut b = common::socket_finding(
+        snap,
+        out,
+        &V1ALPHA2_ONLY,
+        &s.path,
+        "serves only CRI v1alpha2",
+        format!(
+            "{} ({}) serves only the removed CRI v1alpha2 API ({runtime}), and {who}",
+            s.path, s.why
+        ),
+    )
+    .impact(format!(
+        "The kubelet does not register the node: `validate service connection: CRI v1 runtime API is not \
+         implemented for endpoint \"{endpoint}\": rpc error: code = Unimplemented desc = unknown service \
+         runtime.v1.RuntimeService`."
+    ))
+    .fix("Upgrade the runtime before the kubelet: containerd 1.6.0 or later serves CRI v1 (containerd recommends 1.6.15+/1.7.0+ for Kubernetes 1.26; see RA902 for the supported releases).")
+    .key(format!("socket {}", clean(&s.path)))
+    .actual("CRI v1alpha2 only")
+    .expected("CRI runtime.v1");
+    if let Some(k) = kubelet {
+        b = b.version(Component::Kubelet, k);
+    }
+    b.emit();
+}

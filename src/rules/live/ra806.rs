@@ -1,0 +1,62 @@
+//! RA806 unmanaged-docker-containers.
+
+use crate::engine::{Area, Case, Emitter, Location, Rule, RuleMeta, Severity};
+use crate::model::{InputKind, NodeSnapshot};
+
+use super::common;
+
+static UNMANAGED: Case = Case {
+    id: "unmanaged",
+    severity: Severity::Warning,
+};
+
+static META: RuleMeta = RuleMeta {
+    id: "RA806",
+    name: "unmanaged-docker-containers",
+    area: Area::Live,
+    summary: "Running Docker containers the kubelet does not manage (no io.kubernetes.* labels) stop when Docker is removed",
+    cases: &[&UNMANAGED],
+    inputs: &[InputKind::RuntimeSocket],
+    doc: include_str!("../../../rules/RA806.md"),
+};
+
+pub static RULE: Rule = Rule { meta: &META, check };
+
+fn check(snap: &NodeSnapshot, out: &mut Emitter) {
+    let Some(docker) = common::docker(snap, out) else {
+        return;
+    };
+    let Some(containers) = common::value(out, &docker.containers, "Docker's container list") else {
+        return;
+    };
+    for c in containers
+        .iter()
+        .filter(|c| c.state == "running" && !c.is_kubelet_managed())
+    {
+        let name = c.name();
+        out.finding(
+            &UNMANAGED,
+            Location::Path(docker.socket.clone()),
+            format!(
+                "Docker container {name} (image {}) runs outside the kubelet's control: it has no io.kubernetes.* labels",
+                c.image
+            ),
+        )
+        .label(format!("Docker runs {name}"))
+        .impact(
+            "It stops when Docker is stopped or removed at the end of the migration, and containerd's CRI never \
+             lists it (`crictl ps` shows only the kubelet's pods, Docker's containers live in containerd's `moby` \
+             namespace): whatever it provides on this node (an agent, a local registry, a build runner) disappears \
+             silently.",
+        )
+        .fix(format!(
+            "Decide what replaces {name} before removing Docker: a DaemonSet or a static pod in \
+             /etc/kubernetes/manifests, or a systemd service; if it must stay on Docker, keep Docker installed \
+             (and enabled) after the migration and note it for the node's owners."
+        ))
+        .key(format!("container {name}"))
+        .actual(format!("{} container without io.kubernetes.* labels", c.state))
+        .expected("every container on a Kubernetes node run by the kubelet")
+        .emit();
+    }
+}

@@ -1,0 +1,232 @@
+//! RA807 docker-socket-consumers.
+
+use crate::engine::{Area, Case, Emitter, Location, Rule, RuleMeta, Severity};
+use crate::model::live::{DockerContainer, ProbeMode};
+use crate::model::manifests::{HostPathVolume, StaticPod};
+use crate::model::{Input, InputKind, NodeSnapshot};
+use crate::rules::kubelet::common::clean;
+
+use super::common::{self, DockerState, container_words};
+
+/// The kubelet no longer runs pods on Docker: nothing keeps Docker on the node.
+static DOCKER_REMOVED: Case = Case {
+    id: "docker-removed",
+    severity: Severity::Error,
+};
+/// The kubelet still runs pods on Docker (dockershim or cri-dockerd): the consumer works
+/// today and breaks at the switch.
+static DOCKER_IN_USE: Case = Case {
+    id: "docker-in-use",
+    severity: Severity::Warning,
+};
+
+static META: RuleMeta = RuleMeta {
+    id: "RA807",
+    name: "docker-socket-consumers",
+    area: Area::Live,
+    summary: "Containers or static pod manifests mount docker.sock, /var/run or /run from the host",
+    cases: &[&DOCKER_REMOVED, &DOCKER_IN_USE],
+    inputs: &[InputKind::RuntimeSocket, InputKind::StaticPodManifest],
+    doc: include_str!("../../../rules/RA807.md"),
+};
+
+pub static RULE: Rule = Rule { meta: &META, check };
+
+/// What a host path mounted into a container gives it of Docker's socket.
+fn exposes_docker(path: &str) -> Option<&'static str> {
+    let p = clean(path);
+    if p == "/run/docker.sock" || p.ends_with("/docker.sock") {
+        Some("Docker's API socket")
+    } else if p == "/run" {
+        Some("the host's /run (/var/run), which holds Docker's API socket")
+    } else {
+        None
+    }
+}
+
+/// Whether Docker is expected to leave the node, and the words for it.
+struct Outlook {
+    case: &'static Case,
+    words: String,
+}
+
+fn outlook(snap: &NodeSnapshot, out: &mut Emitter) -> Outlook {
+    match common::kubelet_uses_docker(snap) {
+        Some(false) => Outlook {
+            case: &DOCKER_REMOVED,
+            words: "The kubelet no longer runs pods on Docker, so Docker is due to be removed from this node"
+                .into(),
+        },
+        Some(true) => Outlook {
+            case: &DOCKER_IN_USE,
+            words: "The kubelet still runs pods on Docker (dockershim or cri-dockerd)".into(),
+        },
+        None => {
+            out.assume(
+                "the kubelet's runtime is not known (no kubelet configuration or version): reported as if Docker stays until the switch",
+            );
+            Outlook {
+                case: &DOCKER_IN_USE,
+                words: "Whether the kubelet still runs pods on Docker is not known".into(),
+            }
+        }
+    }
+}
+
+fn impact(o: &Outlook) -> String {
+    if std::ptr::eq(o.case, &DOCKER_REMOVED) {
+        format!(
+            "{}: once it is gone the mounted socket no longer exists and the workload fails to connect (Docker's \
+             client says `Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon \
+             running?`). While Docker still runs, it sees none of the Kubernetes containers (they are containerd's \
+             now).",
+            o.words
+        )
+    } else {
+        format!(
+            "{}. After the switch to containerd this workload talks to a Docker that runs none of the pods: \
+             monitoring, log or security agents see no containers, and it breaks outright when Docker is removed.",
+            o.words
+        )
+    }
+}
+
+const FIX: &str = "Move the workload to the CRI: point agents at containerd's socket \
+     (/run/containerd/containerd.sock, read-only where possible) or use the Kubernetes API instead of Docker's; \
+     builds that need a daemon move to a rootless builder (BuildKit, kaniko). Then remove the mount.";
+
+fn check(snap: &NodeSnapshot, out: &mut Emitter) {
+    let outlook = outlook(snap, out);
+    let mut undecided: Vec<String> = Vec::new();
+    let mut looked = false;
+
+    match &snap.static_pods {
+        Input::Present(pods) => {
+            looked = true;
+            for p in &pods.pods {
+                match p {
+                    Input::Present(pod) => static_pod(out, &outlook, pod),
+                    Input::Unreadable { path, reason } => {
+                        undecided.push(format!("{path} could not be read: {reason}"));
+                    }
+                    Input::Invalid { path, reason, .. } => {
+                        undecided.push(format!("{path} is not valid: {reason}"));
+                    }
+                    Input::Absent { .. } => {}
+                }
+            }
+        }
+        Input::Unreadable { path, reason } => {
+            undecided.push(format!("{path} could not be read: {reason}"));
+        }
+        Input::Invalid { path, reason, .. } => {
+            undecided.push(format!("{path} is not valid: {reason}"));
+        }
+        Input::Absent { .. } => {}
+    }
+
+    let offline = matches!(snap.live.mode, ProbeMode::Offline { .. });
+    match common::docker_state(snap) {
+        DockerState::Probed(d) => match d.containers.ok() {
+            Some(containers) => {
+                looked = true;
+                for c in containers.iter().filter(|c| c.state == "running") {
+                    container(out, &outlook, &d.socket, c);
+                }
+            }
+            None => undecided.push(format!(
+                "Docker's container list: {}",
+                d.containers.reason().unwrap_or("not probed")
+            )),
+        },
+        DockerState::Inconclusive(reason) => undecided.push(reason),
+        DockerState::NotApplicable(_) => {}
+    }
+    if !undecided.is_empty() {
+        out.inconclusive(undecided.join("; "));
+    } else if !looked {
+        out.not_applicable(if offline {
+            "no static pod manifests, and live probes did not run (Docker's containers are unknown)"
+        } else {
+            "no static pod manifests and no Docker containers"
+        });
+    }
+}
+
+fn static_pod(out: &mut Emitter, o: &Outlook, pod: &StaticPod) {
+    for v in &pod.host_paths {
+        let Some(what) = exposes_docker(&v.path.value) else {
+            continue;
+        };
+        let mut b = out
+            .finding(
+                o.case,
+                v.path.span,
+                format!(
+                    "static pod {} mounts {what} ({}) from the host",
+                    pod.display_name(),
+                    v.path.value
+                ),
+            )
+            .label(format!("hostPath {}", v.path.value))
+            .impact(impact(o))
+            .fix(format!(
+                "{FIX} Edit {} (the kubelet re-creates the pod when the file changes).",
+                pod.path
+            ))
+            .key(format!("static pod {} hostPath {}", pod.display_name(), clean(&v.path.value)))
+            .actual(format!("hostPath {}", v.path.value))
+            .expected("no hostPath to Docker's socket or its directory");
+        b = mounts(b, v);
+        b.emit();
+    }
+}
+
+fn mounts<'e>(
+    mut b: crate::engine::emitter::FindingBuilder<'e>,
+    v: &HostPathVolume,
+) -> crate::engine::emitter::FindingBuilder<'e> {
+    for m in &v.mounts {
+        b = b.related(
+            m.mount_path.span,
+            format!("container {} mounts it at {}", m.container, m.mount_path.value),
+        );
+    }
+    b
+}
+
+fn container(out: &mut Emitter, o: &Outlook, socket: &str, c: &DockerContainer) {
+    for m in &c.mounts {
+        let Some(what) = exposes_docker(&m.source) else {
+            continue;
+        };
+        let managed = if c.is_kubelet_managed() {
+            "the kubelet-managed container"
+        } else {
+            "the Docker container"
+        };
+        out.finding(
+            o.case,
+            Location::Path(socket.to_owned()),
+            format!(
+                "{managed} {} mounts {what} ({} at {})",
+                container_words(c),
+                m.source,
+                m.destination
+            ),
+        )
+        .label(format!("{} uses Docker's API", c.name()))
+        .impact(impact(o))
+        .fix(if c.is_kubelet_managed() {
+            format!(
+                "{FIX} Change the pod's spec (its Deployment or DaemonSet), not the container."
+            )
+        } else {
+            format!("{FIX} This container is not managed by the kubelet (see RA806).")
+        })
+        .key(format!("container {} mount {}", c.name(), clean(&m.source)))
+        .actual(format!("{} mounted at {}", m.source, m.destination))
+        .expected("no mount of Docker's socket or its directory")
+        .emit();
+    }
+}

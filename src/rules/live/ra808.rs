@@ -1,0 +1,132 @@
+//! RA808 runtime-socket-permissions.
+
+use crate::engine::{Area, Case, Emitter, Rule, RuleMeta, Severity};
+use crate::model::live::{SocketFact, SocketState};
+use crate::model::{InputKind, NodeSnapshot};
+use crate::rules::kubelet::common::clean;
+
+use super::common;
+
+static WORLD_WRITABLE: Case = Case {
+    id: "world-writable",
+    severity: Severity::Warning,
+};
+static NOT_ROOT: Case = Case {
+    id: "not-owned-by-root",
+    severity: Severity::Warning,
+};
+
+static META: RuleMeta = RuleMeta {
+    id: "RA808",
+    name: "runtime-socket-permissions",
+    area: Area::Live,
+    summary: "A runtime socket is writable by other users or not owned by root: whoever can write it controls the host",
+    cases: &[&WORLD_WRITABLE, &NOT_ROOT],
+    inputs: &[InputKind::RuntimeSocket],
+    doc: include_str!("../../../rules/RA808.md"),
+};
+
+pub static RULE: Rule = Rule { meta: &META, check };
+
+fn check(snap: &NodeSnapshot, out: &mut Emitter) {
+    if !common::probed(snap, out) {
+        return;
+    }
+    let mut examined = 0;
+    let mut undecided = Vec::new();
+    for s in &snap.live.sockets {
+        match &s.state {
+            SocketState::Socket { mode, uid, gid } => {
+                examined += 1;
+                if mode & 0o002 != 0 {
+                    world_writable(snap, out, s, *mode, *uid, *gid);
+                }
+                if *uid != 0 {
+                    not_root(snap, out, s, *mode, *uid, *gid);
+                }
+            }
+            SocketState::Unknown { reason } => undecided.push(format!("{}: {reason}", s.path)),
+            SocketState::Missing | SocketState::NotASocket { .. } => {}
+        }
+    }
+    if !undecided.is_empty() {
+        out.inconclusive(undecided.join("; "));
+    } else if examined == 0 {
+        out.not_applicable("no runtime socket exists on this node");
+    }
+}
+
+fn daemon(path: &str) -> &'static str {
+    let p = clean(path);
+    if p.ends_with("/docker.sock") {
+        "dockerd"
+    } else if p.ends_with("/containerd.sock") {
+        "containerd"
+    } else if p.ends_with("/cri-dockerd.sock") {
+        "cri-dockerd"
+    } else if p.ends_with("/crio.sock") {
+        "CRI-O"
+    } else {
+        "the runtime"
+    }
+}
+
+fn owner_fix(path: &str) -> String {
+    match daemon(path) {
+        "containerd" => "containerd sets its socket's owner from `[grpc] uid` and `gid` in /etc/containerd/config.toml (leave them 0)".to_owned(),
+        "dockerd" => "dockerd's socket comes from its systemd socket unit (docker.socket: SocketUser, SocketGroup, SocketMode) or `-G`/`--group`".to_owned(),
+        d => format!("check the unit that starts {d} for the user, group and mode it gives the socket"),
+    }
+}
+
+fn world_writable(snap: &NodeSnapshot, out: &mut Emitter, s: &SocketFact, mode: u32, uid: u32, gid: u32) {
+    let path = &s.path;
+    let d = daemon(path);
+    common::socket_finding(
+        snap,
+        out,
+        &WORLD_WRITABLE,
+        path,
+        &format!("mode {mode:04o}, owner {uid}:{gid}"),
+        format!("{d}'s socket {path} is writable by every user (mode {mode:04o})"),
+    )
+    .impact(format!(
+        "Any local user or compromised process can connect to {d} and start a privileged container that mounts the \
+         host's root filesystem: full control of the node without sudo."
+    ))
+    .fix(format!(
+        "`chmod 0660 {path}` now, and remove whatever made it world-writable (a `chmod 666` in a unit or script, \
+         `SocketMode=0666`) so a restart does not bring it back; {}.",
+        owner_fix(path)
+    ))
+    .key(format!("socket {} mode", clean(path)))
+    .actual(format!("mode {mode:04o}"))
+    .expected("mode 0660 or stricter (no write permission for others)")
+    .emit();
+}
+
+fn not_root(snap: &NodeSnapshot, out: &mut Emitter, s: &SocketFact, mode: u32, uid: u32, gid: u32) {
+    let path = &s.path;
+    let d = daemon(path);
+    common::socket_finding(
+        snap,
+        out,
+        &NOT_ROOT,
+        path,
+        &format!("mode {mode:04o}, owner {uid}:{gid}"),
+        format!("{d}'s socket {path} is owned by uid {uid}, not root"),
+    )
+    .impact(format!(
+        "User {uid} (and whatever runs as it) owns the socket: it can change its mode and connect to {d}, which \
+         amounts to root on the node."
+    ))
+    .fix(format!(
+        "`chown root {path}` (keep the group that needs access, e.g. docker for dockerd) and make the daemon create it \
+         that way: {}.",
+        owner_fix(path)
+    ))
+    .key(format!("socket {} owner", clean(path)))
+    .actual(format!("owner uid {uid}"))
+    .expected("owner root (uid 0)")
+    .emit();
+}
