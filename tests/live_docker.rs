@@ -6,6 +6,7 @@
 //! fail loudly when any is missing rather than pass without checking anything.
 
 mod common;
+mod daemons;
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
@@ -16,6 +17,8 @@ use runtime_audit::collect::live::docker::probe;
 use runtime_audit::model::live::{DockerEndpoint, LiveFacts, Probe, ProbeFailure};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{UnixListener, UnixStream};
+
+use daemons::{sleeper_rootfs, spawn_logged, stop};
 
 // ---------------------------------------------------------------------------------------
 // Real daemons
@@ -191,71 +194,6 @@ impl Drop for Daemons {
             stop(child);
         }
     }
-}
-
-fn spawn_logged(cmd: &mut Command, log: &Path) -> Child {
-    let file = std::fs::File::create(log).expect("daemon log");
-    let err = file.try_clone().expect("daemon log");
-    cmd.stdin(Stdio::null())
-        .stdout(Stdio::from(file))
-        .stderr(Stdio::from(err))
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot start {:?}: {e}", cmd.get_program()))
-}
-
-/// SIGTERM, then SIGKILL if the daemon has not exited after ten seconds.
-fn stop(mut child: Child) {
-    let _ = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status();
-    let start = Instant::now();
-    while start.elapsed() < Duration::from_secs(10) {
-        if let Ok(Some(_)) = child.try_wait() {
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    let _ = child.kill();
-    let _ = child.wait();
-}
-
-/// A minimal root filesystem with `/bin/sleep` and the libraries `ldd` names, as a tarball.
-fn sleeper_rootfs(dir: &Path) -> PathBuf {
-    let root = dir.join("rootfs");
-    let sleep = PathBuf::from("/usr/bin/sleep");
-    let mut files = vec![sleep.clone()];
-    let ldd = Command::new("ldd").arg(&sleep).output().expect("run ldd");
-    for line in String::from_utf8_lossy(&ldd.stdout).lines() {
-        // `libc.so.6 => /lib/x86_64-linux-gnu/libc.so.6 (0x...)` or `/lib64/ld-linux... (0x...)`
-        let path = line
-            .split("=>")
-            .last()
-            .and_then(|r| r.split_whitespace().next())
-            .filter(|p| p.starts_with('/'));
-        if let Some(p) = path {
-            files.push(PathBuf::from(p));
-        }
-    }
-    for f in &files {
-        let to = if f == &sleep {
-            root.join("bin/sleep")
-        } else {
-            root.join(f.strip_prefix("/").expect("absolute"))
-        };
-        std::fs::create_dir_all(to.parent().expect("parent")).expect("mkdir rootfs");
-        std::fs::copy(f, &to).unwrap_or_else(|e| panic!("copy {}: {e}", f.display()));
-    }
-    let tar = dir.join("rootfs.tar");
-    let status = Command::new("tar")
-        .arg("-C")
-        .arg(&root)
-        .arg("-cf")
-        .arg(&tar)
-        .arg(".")
-        .status()
-        .expect("run tar");
-    assert!(status.success(), "tar of the rootfs failed");
-    tar
 }
 
 fn runtime() -> tokio::runtime::Runtime {

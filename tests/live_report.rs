@@ -158,7 +158,14 @@ fn recorded_facts_round_trip() {
     drop(p._listener);
     let out = run(
         p.node.path(),
-        &["--root", ".", "--live-facts", "facts.json", "--format", "json"],
+        &[
+            "--root",
+            ".",
+            "--live-facts",
+            "facts.json",
+            "--format",
+            "json",
+        ],
     );
     assert!(matches!(code(&out), 0 | 1), "{}", stderr(&out));
     let recorded = json(&out);
@@ -193,7 +200,10 @@ fn a_broken_facts_file_stops_the_audit() {
 #[test]
 fn offline_says_why_and_live_rules_do_not_pass() {
     let node = Node::new(&[]);
-    let out = run(node.path(), &["--root", ".", "--offline", "--format", "json"]);
+    let out = run(
+        node.path(),
+        &["--root", ".", "--offline", "--format", "json"],
+    );
     let report = json(&out);
     assert_eq!(report["live"]["mode"], "offline");
     assert_eq!(report["live"]["reason"], "--offline");
@@ -232,7 +242,8 @@ fn failed_probes_are_listed_in_the_summary() {
     ));
     assert!(
         human.contains("failed probes:")
-            && human.contains("CRI on /run/containerd/containerd.sock: timeout (no answer within 2s)"),
+            && human
+                .contains("CRI on /run/containerd/containerd.sock: timeout (no answer within 2s)"),
         "{human}"
     );
 }

@@ -366,7 +366,9 @@ fn in_memory_report_maps_every_shape() {
         .map(|n| n["message"]["text"].as_str().unwrap_or(""))
         .collect();
     assert_eq!(probe_notes.len(), 2, "{probe_notes:?}");
-    assert!(probe_notes[0].contains("CRI status on /run/containerd/containerd.sock failed (timeout)"));
+    assert!(
+        probe_notes[0].contains("CRI status on /run/containerd/containerd.sock failed (timeout)")
+    );
     assert!(probe_notes[1].contains("Docker info on /var/run/docker.sock failed (protocol)"));
     let live = &run["properties"]["live"];
     assert_eq!(live["mode"], "recorded");
@@ -375,7 +377,10 @@ fn in_memory_report_maps_every_shape() {
         live["sockets"][0]["namedBy"][0], "kubelet runtime endpoint",
         "property bag keys are camelCase"
     );
-    assert_eq!(live["endpoints"][0]["answered"], "containerd 1.7.13, CRI v1");
+    assert_eq!(
+        live["endpoints"][0]["answered"],
+        "containerd 1.7.13, CRI v1"
+    );
     assert_eq!(run["automationDetails"]["id"], "runtime-audit/node-a/");
     assert_eq!(run["invocations"][0]["exitCode"], 1);
 }

@@ -214,11 +214,7 @@ mod tests {
             panic!("manifests not read");
         };
         assert_eq!(pods.pods.len(), 3);
-        assert!(
-            pods.pods
-                .iter()
-                .all(|p| matches!(p, Input::Invalid { .. }))
-        );
+        assert!(pods.pods.iter().all(|p| matches!(p, Input::Invalid { .. })));
     }
 
     #[test]

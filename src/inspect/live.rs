@@ -1,8 +1,8 @@
 //! Live facts: how they were obtained, each runtime socket, what answered on it, the host.
 
+use crate::model::Input;
 use crate::model::NodeSnapshot;
 use crate::model::manifests::StaticPods;
-use crate::model::Input;
 use crate::report::live::{LiveSummary, ProbeLine};
 
 use super::view::{Section, at};
@@ -18,7 +18,9 @@ pub fn section(snap: &NodeSnapshot) -> Section {
     s.row("mode", live.mode, how);
     for sock in &live.sockets {
         let state = match (&sock.mode, sock.uid, sock.gid, &sock.detail) {
-            (Some(mode), Some(uid), Some(gid), _) => format!("socket, mode {mode}, owner {uid}:{gid}"),
+            (Some(mode), Some(uid), Some(gid), _) => {
+                format!("socket, mode {mode}, owner {uid}:{gid}")
+            }
             (_, _, _, Some(detail)) => format!("{}: {detail}", sock.state),
             _ => sock.state.to_owned(),
         };
@@ -33,7 +35,11 @@ pub fn section(snap: &NodeSnapshot) -> Section {
             format!("{}:{}", e.api, e.socket),
             format!(
                 "{} on {} ({})",
-                if e.api == "cri" { "CRI" } else { "Docker Engine API" },
+                if e.api == "cri" {
+                    "CRI"
+                } else {
+                    "Docker Engine API"
+                },
                 e.socket,
                 e.endpoint
             ),
@@ -51,7 +57,11 @@ pub fn section(snap: &NodeSnapshot) -> Section {
 fn probe_row(s: &mut Section, p: &ProbeLine) {
     match (p.result, &p.value, p.failure, &p.reason) {
         ("ok", Some(v), _, _) => s.row(p.name, v, "answered"),
-        (_, _, Some(f), Some(r)) => s.row(p.name, serde_json::Value::Null, format!("failed ({f}): {r}")),
+        (_, _, Some(f), Some(r)) => s.row(
+            p.name,
+            serde_json::Value::Null,
+            format!("failed ({f}): {r}"),
+        ),
         (_, _, _, Some(r)) => s.row(p.name, serde_json::Value::Null, format!("skipped: {r}")),
         _ => s.row(p.name, serde_json::Value::Null, p.result),
     }
@@ -63,11 +73,19 @@ fn static_pods(snap: &NodeSnapshot) -> Section {
     let pods: &StaticPods = match &snap.static_pods {
         Input::Present(p) => p,
         Input::Absent { path } => {
-            s.row("manifests", serde_json::Value::Null, format!("{path} not found"));
+            s.row(
+                "manifests",
+                serde_json::Value::Null,
+                format!("{path} not found"),
+            );
             return s;
         }
         Input::Unreadable { path, reason } | Input::Invalid { path, reason, .. } => {
-            s.row("manifests", serde_json::Value::Null, format!("{path}: {reason}"));
+            s.row(
+                "manifests",
+                serde_json::Value::Null,
+                format!("{path}: {reason}"),
+            );
             return s;
         }
     };
@@ -75,7 +93,11 @@ fn static_pods(snap: &NodeSnapshot) -> Section {
         match p {
             Input::Present(pod) => {
                 if pod.host_paths.is_empty() {
-                    s.row(format!("{} hostPath", pod.display_name()), serde_json::Value::Null, format!("{}: no hostPath volumes", pod.path));
+                    s.row(
+                        format!("{} hostPath", pod.display_name()),
+                        serde_json::Value::Null,
+                        format!("{}: no hostPath volumes", pod.path),
+                    );
                 }
                 for v in &pod.host_paths {
                     s.row(

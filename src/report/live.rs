@@ -6,8 +6,8 @@
 use serde::Serialize;
 
 use crate::model::live::{
-    CgroupVersion, CriApi, CriEndpoint, DockerEndpoint, LiveFacts, Probe, ProbeFailure,
-    ProbeMode, SocketState,
+    CgroupVersion, CriApi, CriEndpoint, DockerEndpoint, LiveFacts, Probe, ProbeFailure, ProbeMode,
+    SocketState,
 };
 
 /// The live part of a report.
@@ -178,7 +178,8 @@ impl LiveSummary {
                 });
             }
         }
-        if let (Some(failure), Some(reason)) = (self.host.cgroup.failure, &self.host.cgroup.reason) {
+        if let (Some(failure), Some(reason)) = (self.host.cgroup.failure, &self.host.cgroup.reason)
+        {
             out.push(FailedProbe {
                 what: "host cgroup version".into(),
                 failure,
@@ -198,11 +199,7 @@ impl LiveSummary {
         if self.mode == "offline" {
             return how;
         }
-        let sockets = self
-            .sockets
-            .iter()
-            .filter(|s| s.state == "socket")
-            .count();
+        let sockets = self.sockets.iter().filter(|s| s.state == "socket").count();
         let answered: Vec<String> = self
             .endpoints
             .iter()
@@ -347,7 +344,10 @@ fn docker(d: &DockerEndpoint) -> EndpointLine {
             line("images", &d.images, |i| count(i.len(), "image", "images")),
             line("containers", &d.containers, |c| {
                 let running = c.iter().filter(|c| c.state == "running").count();
-                format!("{}, {running} running", count(c.len(), "container", "containers"))
+                format!(
+                    "{}, {running} running",
+                    count(c.len(), "container", "containers")
+                )
             }),
         ],
     }

@@ -11,14 +11,14 @@ use std::sync::Arc;
 use runtime_audit::engine::{
     Area, Case, Finding, Location, Related, RuleMeta, RuleOutcome, RuleStatus, Severity, VersionUse,
 };
+use runtime_audit::model::live::{
+    CgroupVersion, CriApi, CriEndpoint, CriVersion, DockerEndpoint, DockerVersion, HostFacts,
+    LiveFacts, Probe, ProbeFailure, ProbeMode, SocketFact, SocketState,
+};
 use runtime_audit::model::source::SourceMapBuilder;
 use runtime_audit::model::{
     Component, FileId, InputKind, InputRecord, InputState, NodeIdentity, SourceFile, SourceMap,
     Span,
-};
-use runtime_audit::model::live::{
-    CgroupVersion, CriApi, CriEndpoint, CriVersion, DockerEndpoint, DockerVersion, HostFacts,
-    LiveFacts, Probe, ProbeFailure, ProbeMode, SocketFact, SocketState,
 };
 use runtime_audit::report::live::LiveSummary;
 use runtime_audit::report::{FailOn, Report, VersionLine};

@@ -8,4 +8,10 @@ mod ra205;
 
 use crate::engine::Rule;
 
-pub static RULES: &[&Rule] = &[&ra201::RULE, &ra202::RULE, &ra203::RULE, &ra204::RULE, &ra205::RULE];
+pub static RULES: &[&Rule] = &[
+    &ra201::RULE,
+    &ra202::RULE,
+    &ra203::RULE,
+    &ra204::RULE,
+    &ra205::RULE,
+];

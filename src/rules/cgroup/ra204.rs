@@ -47,11 +47,9 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter) {
         // daemon.json does not choose: what the running Docker reports.
         None => match docker_state(snap) {
             DockerState::Probed(d) => match &d.info {
-                Probe::Ok { value } if value.cgroup_driver == "systemd" => {
-                    DockerDriver::Live {
-                        socket: d.socket.clone(),
-                    }
-                }
+                Probe::Ok { value } if value.cgroup_driver == "systemd" => DockerDriver::Live {
+                    socket: d.socket.clone(),
+                },
                 Probe::Ok { value } => {
                     out.not_applicable(format!(
                         "Docker uses the {} cgroup driver (docker info on {})",
@@ -120,10 +118,15 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter) {
         .or(runtime.defined_at)
         .map_or_else(|| Location::Path(cfg.path.clone()), Location::Span);
     let (at, docker_says) = match &driver {
-        DockerDriver::File(span) => (Location::Span(*span), "Docker is set to the systemd cgroup driver".to_owned()),
+        DockerDriver::File(span) => (
+            Location::Span(*span),
+            "Docker is set to the systemd cgroup driver".to_owned(),
+        ),
         DockerDriver::Live { socket } => (
             Location::Path(socket.clone()),
-            format!("the running Docker reports the systemd cgroup driver (docker info on {socket}; daemon.json does not choose one)"),
+            format!(
+                "the running Docker reports the systemd cgroup driver (docker info on {socket}; daemon.json does not choose one)"
+            ),
         ),
     };
     let f = out

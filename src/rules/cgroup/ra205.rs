@@ -68,7 +68,9 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter) {
     let cgroup = match &snap.live.host.cgroup {
         Probe::Ok { value } => *value,
         Probe::Failed { reason, .. } => {
-            out.inconclusive(format!("the host's cgroup version could not be read: {reason}"));
+            out.inconclusive(format!(
+                "the host's cgroup version could not be read: {reason}"
+            ));
             return;
         }
         Probe::Skipped { reason } => {
@@ -96,7 +98,9 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter) {
     if setting.is_none() && version.is_none() {
         out.assume("the kubelet version is unknown: from 1.35 the kubelet refuses to start on cgroup v1 unless failCgroupV1 is false");
     }
-    let config_path = kubelet.and_then(|k| k.config.present()).map(|c| c.path.clone());
+    let config_path = kubelet
+        .and_then(|k| k.config.present())
+        .map(|c| c.path.clone());
     // Where the fix goes: the setting when written; for the kubelet that refuses, its config
     // file (at `kind:`, where failCgroupV1 belongs); otherwise the host fact itself.
     let at = match (&setting, kubelet.and_then(|k| k.config.present())) {
@@ -123,7 +127,9 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter) {
         },
         |s| s.how.clone(),
     );
-    let where_to = config_path.as_deref().unwrap_or("/var/lib/kubelet/config.yaml");
+    let where_to = config_path
+        .as_deref()
+        .unwrap_or("/var/lib/kubelet/config.yaml");
     let mut b = if refuses {
         out.finding(
             &KUBELET_REFUSES,

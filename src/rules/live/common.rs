@@ -71,7 +71,10 @@ pub fn named_at(snap: &NodeSnapshot, path: &str) -> Option<NamedAt> {
     };
     if let Some(k) = snap.kubelet.present() {
         for (setting, what) in [
-            (&k.effective.runtime_endpoint, "the kubelet's runtime endpoint"),
+            (
+                &k.effective.runtime_endpoint,
+                "the kubelet's runtime endpoint",
+            ),
             (&k.effective.image_endpoint, "the kubelet's image endpoint"),
         ] {
             if let Setting::Known(e) = setting
@@ -99,10 +102,7 @@ pub fn named_at(snap: &NodeSnapshot, path: &str) -> Option<NamedAt> {
             if let Some(e) = e
                 && matches(&e.value)
             {
-                return Some(NamedAt {
-                    span: e.span,
-                    what,
-                });
+                return Some(NamedAt { span: e.span, what });
             }
         }
     }
@@ -149,7 +149,11 @@ pub fn runtime_sockets(snap: &NodeSnapshot) -> Vec<RuntimeSocket<'_>> {
         .live
         .sockets
         .iter()
-        .filter(|s| s.named_by.iter().any(|n| RUNTIME_NAMERS.contains(&n.as_str())))
+        .filter(|s| {
+            s.named_by
+                .iter()
+                .any(|n| RUNTIME_NAMERS.contains(&n.as_str()))
+        })
         .map(|s| RuntimeSocket {
             path: s.path.clone(),
             fact: s,

@@ -5,11 +5,11 @@
 use std::collections::HashSet;
 
 use crate::engine::Emitter;
+use crate::model::NodeSnapshot;
 use crate::model::live::{
     CriApi, CriEndpoint, DockerContainer, DockerEndpoint, DockerImage, Probe, ProbeFailure,
     SocketState,
 };
-use crate::model::NodeSnapshot;
 use crate::rules::kubelet::common::clean;
 
 use super::common::{self, failure_words};
@@ -29,8 +29,8 @@ pub fn normalize(reference: &str) -> String {
         None => (name, None),
     };
     let first = repo.split('/').next().unwrap_or("");
-    let has_domain = repo.contains('/')
-        && (first.contains('.') || first.contains(':') || first == "localhost");
+    let has_domain =
+        repo.contains('/') && (first.contains('.') || first.contains(':') || first == "localhost");
     let repo = if has_domain {
         repo.to_owned()
     } else if repo.contains('/') {
@@ -121,7 +121,11 @@ pub fn containerd<'s>(snap: &'s NodeSnapshot, out: &mut Emitter) -> Option<Conta
         .live
         .cri
         .iter()
-        .find(|c| c.version.ok().is_some_and(|v| v.runtime_name == "containerd"))
+        .find(|c| {
+            c.version
+                .ok()
+                .is_some_and(|v| v.runtime_name == "containerd")
+        })
         .or_else(|| snap.live.cri.iter().find(|c| clean(&c.socket) == grpc));
     let Some(endpoint) = endpoint else {
         let why = match common::socket_fact(snap, &grpc).map(|s| &s.state) {
@@ -131,7 +135,9 @@ pub fn containerd<'s>(snap: &'s NodeSnapshot, out: &mut Emitter) -> Option<Conta
             ),
             _ => format!("its socket {grpc} was not probed over CRI"),
         };
-        out.inconclusive(format!("what containerd's k8s.io namespace holds is unknown: {why}"));
+        out.inconclusive(format!(
+            "what containerd's k8s.io namespace holds is unknown: {why}"
+        ));
         return None;
     };
     let no_cri = matches!(endpoint.api.ok(), Some(CriApi::None))
@@ -235,7 +241,10 @@ pub fn docker_only<'s>(snap: &'s NodeSnapshot, out: &mut Emitter) -> Option<Dock
 
 impl DockerOnly<'_> {
     /// Running containers of this image.
-    pub fn users<'c>(&'c self, image: &'c DockerImage) -> impl Iterator<Item = &'c DockerContainer> {
+    pub fn users<'c>(
+        &'c self,
+        image: &'c DockerImage,
+    ) -> impl Iterator<Item = &'c DockerContainer> {
         self.containers
             .unwrap_or_default()
             .iter()
@@ -280,9 +289,16 @@ mod tests {
             repo_digests: digests.iter().map(|s| s.to_string()).collect(),
         };
         assert!(k8s.has(&image(&["nginx:1.25"], &[], "sha256:x")));
-        assert!(k8s.has(&image(&["mirror/app:1"], &["mirror/app@sha256:d1"], "sha256:x")));
+        assert!(k8s.has(&image(
+            &["mirror/app:1"],
+            &["mirror/app@sha256:d1"],
+            "sha256:x"
+        )));
         assert!(k8s.has(&image(&[], &[], "sha256:i1")));
         assert!(!k8s.has(&image(&["nginx:1.26"], &["<none>@<none>"], "sha256:y")));
-        assert_eq!(display(&image(&["<none>:<none>"], &[], "sha256:0123456789abcdef")), "0123456789ab");
+        assert_eq!(
+            display(&image(&["<none>:<none>"], &[], "sha256:0123456789abcdef")),
+            "0123456789ab"
+        );
     }
 }

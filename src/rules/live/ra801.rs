@@ -80,17 +80,19 @@ fn socket(snap: &NodeSnapshot, out: &mut Emitter, s: &RuntimeSocket) -> Option<S
             match &cri.api {
                 Probe::Failed {
                     failure: ProbeFailure::Refused,
-                    reason,
+                    ..
                 } => (
                     &REFUSED,
-                    format!("is a socket nothing listens on ({reason})"),
+                    "is a socket file nothing listens on (connection refused)".to_owned(),
                 ),
                 Probe::Failed {
                     failure: ProbeFailure::Timeout,
                     reason,
                 } => (
                     &NO_ANSWER,
-                    format!("accepts connections but gives no answer within --probe-timeout ({reason})"),
+                    format!(
+                        "accepts connections but gives no answer within --probe-timeout ({reason})"
+                    ),
                 ),
                 Probe::Ok { .. }
                 | Probe::Failed {
@@ -115,7 +117,9 @@ fn socket(snap: &NodeSnapshot, out: &mut Emitter, s: &RuntimeSocket) -> Option<S
             "rpc error: code = Unavailable desc = connection error: desc = \"transport: Error while dialing: \
              dial unix {path}: connect: connection refused\""
         ),
-        "not-a-socket" => "rpc error: code = Unavailable (the dial fails: the path is not a socket)".to_owned(),
+        "not-a-socket" => {
+            "rpc error: code = Unavailable (the dial fails: the path is not a socket)".to_owned()
+        }
         _ => "the call times out (gRPC DeadlineExceeded) instead of answering".to_owned(),
     };
     let who = if s.is_containerd {

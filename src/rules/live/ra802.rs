@@ -74,7 +74,9 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter) {
     if !undecided.is_empty() {
         out.inconclusive(undecided.join("; "));
     } else if answered == 0 {
-        out.not_applicable("no runtime socket the kubelet or containerd names answered a CRI probe");
+        out.not_applicable(
+            "no runtime socket the kubelet or containerd names answered a CRI probe",
+        );
     }
 }
 
@@ -173,12 +175,12 @@ fn v1alpha2(snap: &NodeSnapshot, out: &mut Emitter, s: &RuntimeSocket) {
     let endpoint = endpoint_of(&s.path);
     let who = match kubelet {
         Some(k) => format!("kubelet {} ({}) speaks only CRI v1", k.version, k.origin),
-        None => "the kubelet version is unknown; kubelet 1.26 and later speak only CRI v1".to_owned(),
+        None => {
+            "the kubelet version is unknown; kubelet 1.26 and later speak only CRI v1".to_owned()
+        }
     };
-    let runtime = common::cri_at(snap, &s.path).map_or_else(
-        || "the runtime".to_owned(),
-        common::runtime_words,
-    );
+    let runtime = common::cri_at(snap, &s.path)
+        .map_or_else(|| "the runtime".to_owned(), common::runtime_words);
     let mut b = common::socket_finding(
         snap,
         out,

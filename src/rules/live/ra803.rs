@@ -38,7 +38,9 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter) {
         .iter()
         .filter(|c| {
             clean(&c.socket) == clean(&cfg.grpc_address.value)
-                || c.version.ok().is_some_and(|v| v.runtime_name == "containerd")
+                || c.version
+                    .ok()
+                    .is_some_and(|v| v.runtime_name == "containerd")
         })
         .collect();
     if endpoints.is_empty() {
@@ -154,7 +156,10 @@ impl Drift<'_> {
                 consequence: "the cgroup driver changes at the next restart: a kubelet set to the running driver then mismatches containerd (RA201) and pods restart across the node",
             });
         }
-        if let (Some(r), Some(d)) = (&running.default_runtime_name, non_empty(&cri.default_runtime_name)) {
+        if let (Some(r), Some(d)) = (
+            &running.default_runtime_name,
+            non_empty(&cri.default_runtime_name),
+        ) {
             settings.push(effective(
                 "default_runtime_name",
                 format!("{}.default_runtime_name", layout.runtime_table()),
@@ -181,8 +186,12 @@ impl Drift<'_> {
                 "image pulls use other registry hosts, mirrors and credentials after the next restart",
             ));
         }
-        let mut disk_mirrors: Vec<String> =
-            cri.registry.mirrors.iter().map(|m| m.host.value.clone()).collect();
+        let mut disk_mirrors: Vec<String> = cri
+            .registry
+            .mirrors
+            .iter()
+            .map(|m| m.host.value.clone())
+            .collect();
         let mut run_mirrors = running.registry_mirrors.clone();
         disk_mirrors.sort();
         disk_mirrors.dedup();
@@ -241,9 +250,8 @@ impl Drift<'_> {
         } else {
             format!("{} sets {}", self.cfg.path, s.disk)
         };
-        let at = s
-            .at
-            .map_or_else(|| Location::Path(self.cfg.path.clone()), Location::Span);
+        let at =
+            s.at.map_or_else(|| Location::Path(self.cfg.path.clone()), Location::Span);
         let runtime = common::runtime_words(self.endpoint);
         out.finding(
             &DRIFT,

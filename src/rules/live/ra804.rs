@@ -37,7 +37,9 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter) {
         Some(_) => format!(
             "containerd on {containerd_socket} serves no CRI image service, so the kubelet would find none of its images"
         ),
-        None => format!("containerd's k8s.io namespace (CRI ListImages on {containerd_socket}) lacks it"),
+        None => format!(
+            "containerd's k8s.io namespace (CRI ListImages on {containerd_socket}) lacks it"
+        ),
     };
     for image in &only.images {
         let name = display(image);
@@ -47,7 +49,9 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter) {
             .filter(|c| c.is_kubelet_managed() && !is_sandbox(c))
             .collect();
         let by_sandboxes_only = !users.is_empty()
-            && users.iter().all(|c| c.is_kubelet_managed() && is_sandbox(c));
+            && users
+                .iter()
+                .all(|c| c.is_kubelet_managed() && is_sandbox(c));
         let is_dangling = images::tags(image).next().is_none();
         if by_sandboxes_only {
             out.assume(format!(

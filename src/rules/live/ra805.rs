@@ -42,7 +42,10 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter) {
         let used = if users.is_empty() {
             String::new()
         } else {
-            format!(" It is used by the running container(s) {}.", users.join(", "))
+            format!(
+                " It is used by the running container(s) {}.",
+                users.join(", ")
+            )
         };
         out.finding(
             &LOCAL_ONLY,

@@ -174,7 +174,11 @@ fn static_pod(out: &mut Emitter, o: &Outlook, pod: &StaticPod) {
                 "{FIX} Edit {} (the kubelet re-creates the pod when the file changes).",
                 pod.path
             ))
-            .key(format!("static pod {} hostPath {}", pod.display_name(), clean(&v.path.value)))
+            .key(format!(
+                "static pod {} hostPath {}",
+                pod.display_name(),
+                clean(&v.path.value)
+            ))
             .actual(format!("hostPath {}", v.path.value))
             .expected("no hostPath to Docker's socket or its directory");
         b = mounts(b, v);
@@ -189,7 +193,10 @@ fn mounts<'e>(
     for m in &v.mounts {
         b = b.related(
             m.mount_path.span,
-            format!("container {} mounts it at {}", m.container, m.mount_path.value),
+            format!(
+                "container {} mounts it at {}",
+                m.container, m.mount_path.value
+            ),
         );
     }
     b
@@ -218,9 +225,7 @@ fn container(out: &mut Emitter, o: &Outlook, socket: &str, c: &DockerContainer) 
         .label(format!("{} uses Docker's API", c.name()))
         .impact(impact(o))
         .fix(if c.is_kubelet_managed() {
-            format!(
-                "{FIX} Change the pod's spec (its Deployment or DaemonSet), not the container."
-            )
+            format!("{FIX} Change the pod's spec (its Deployment or DaemonSet), not the container.")
         } else {
             format!("{FIX} This container is not managed by the kubelet (see RA806).")
         })

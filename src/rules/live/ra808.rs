@@ -79,7 +79,14 @@ fn owner_fix(path: &str) -> String {
     }
 }
 
-fn world_writable(snap: &NodeSnapshot, out: &mut Emitter, s: &SocketFact, mode: u32, uid: u32, gid: u32) {
+fn world_writable(
+    snap: &NodeSnapshot,
+    out: &mut Emitter,
+    s: &SocketFact,
+    mode: u32,
+    uid: u32,
+    gid: u32,
+) {
     let path = &s.path;
     let d = daemon(path);
     common::socket_finding(

@@ -71,9 +71,15 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter) {
                 ..
             } => {}
             Probe::Failed { failure, reason } => {
-                unknown.push(format!("{}: {} ({reason})", fact.path, failure_words(*failure)));
+                unknown.push(format!(
+                    "{}: {} ({reason})",
+                    fact.path,
+                    failure_words(*failure)
+                ));
             }
-            Probe::Skipped { reason } => unknown.push(format!("{} was not probed: {reason}", fact.path)),
+            Probe::Skipped { reason } => {
+                unknown.push(format!("{} was not probed: {reason}", fact.path))
+            }
         }
     }
     if answering.len() < 2 {
@@ -85,7 +91,10 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter) {
     let list: Vec<&str> = answering.iter().map(|(e, _, _)| *e).collect();
     let list = list.join(", ");
     let (first_path, kubelet_endpoint) = (
-        answering.first().map(|(_, p, _)| p.clone()).unwrap_or_default(),
+        answering
+            .first()
+            .map(|(_, p, _)| p.clone())
+            .unwrap_or_default(),
         snap.kubelet
             .present()
             .and_then(|k| k.effective.runtime_endpoint.known())

@@ -101,7 +101,12 @@ fn live_entries(snap: &NodeSnapshot, listed: &[&Spanned<String>]) -> (Vec<Entry>
         .filter(fresh)
         .map(entry)
         .collect();
-    let mirrors = info.registry_mirrors.iter().filter(fresh).map(entry).collect();
+    let mirrors = info
+        .registry_mirrors
+        .iter()
+        .filter(fresh)
+        .map(entry)
+        .collect();
     (insecure, mirrors)
 }
 
@@ -115,7 +120,12 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter) {
         }
     };
     let listed: Vec<&Spanned<String>> = docker
-        .map(|d| d.insecure_registries.iter().chain(&d.registry_mirrors).collect())
+        .map(|d| {
+            d.insecure_registries
+                .iter()
+                .chain(&d.registry_mirrors)
+                .collect()
+        })
         .unwrap_or_default();
     let (live_insecure, live_mirrors) = live_entries(snap, &listed);
     let docker_certs: Vec<_> = snap

@@ -152,7 +152,11 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter) {
         {
             compared = true;
             if !same(&d.version, nv) {
-                let raw = format!("{}://{}", node.name, nv.raw.rsplit("://").next().unwrap_or(&nv.raw));
+                let raw = format!(
+                    "{}://{}",
+                    node.name,
+                    nv.raw.rsplit("://").next().unwrap_or(&nv.raw)
+                );
                 out.finding(
                     &NODE_DIFFERS,
                     Location::Path(d.socket.clone()),
