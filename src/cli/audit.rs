@@ -35,7 +35,11 @@ pub fn run(args: &AuditArgs) -> Result<u8, String> {
             args.color,
         )?,
         None => {
-            super::print(&primary, args.color)?;
+            if args.format == OutputFormat::Human {
+                super::print(&primary, args.color)?;
+            } else {
+                super::print_plain(&primary)?;
+            }
         }
     }
     if let Some(path) = &args.json_output {
@@ -198,14 +202,15 @@ fn render(report: &Report, format: OutputFormat) -> String {
 
 /// Writes an output file; human text keeps colors only with `--color always`.
 fn write_file(path: &Path, text: &str, styled: bool, color: ColorChoice) -> Result<(), String> {
-    let file = File::create(path).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-    let choice = if styled && color == ColorChoice::Always {
-        anstream::ColorChoice::Always
+    let mut file =
+        File::create(path).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    let written = if styled && color != ColorChoice::Always {
+        // Human text carries styles; strip them for a file unless asked to keep them.
+        let mut out = anstream::AutoStream::new(file, anstream::ColorChoice::Never);
+        out.write_all(text.as_bytes()).and_then(|()| out.flush())
     } else {
-        anstream::ColorChoice::Never
+        // JSON and SARIF never carry styles: no need to scan them.
+        file.write_all(text.as_bytes())
     };
-    let mut out = anstream::AutoStream::new(file, choice);
-    out.write_all(text.as_bytes())
-        .and_then(|()| out.flush())
-        .map_err(|e| format!("cannot write {}: {e}", path.display()))
+    written.map_err(|e| format!("cannot write {}: {e}", path.display()))
 }

@@ -10,6 +10,9 @@ pub fn run(args: &InspectArgs) -> Result<u8, String> {
         InspectFormat::Human => inspect::human(&snapshot),
         InspectFormat::Json => inspect::json(&snapshot),
     };
-    super::print(&text, args.color)?;
+    match args.format {
+        InspectFormat::Human => super::print(&text, args.color)?,
+        InspectFormat::Json => super::print_plain(&text)?,
+    }
     Ok(0)
 }

@@ -60,3 +60,14 @@ pub(crate) fn print(text: &str, color: ColorChoice) -> Result<(), String> {
         _ => Ok(()),
     }
 }
+
+/// Writes text that never carries styles (JSON, SARIF) to stdout as is.
+pub(crate) fn print_plain(text: &str) -> Result<(), String> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(format!("writing to stdout: {e}"))
+        }
+        _ => Ok(()),
+    }
+}
