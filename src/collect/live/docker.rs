@@ -47,27 +47,32 @@ pub async fn probe(socket: &Path, deadline: Instant) -> DockerEndpoint {
         containers: Probe::skipped("not asked"),
     };
 
-    let client = match api.negotiate().await {
+    // `/info` does not depend on the API version: it is asked unversioned alongside
+    // `/version` (dockerd takes about as long for each), and used only if `/version` shows
+    // the socket is the Docker Engine API.
+    let unversioned = match api.client() {
+        Ok(client) => client.with_request_modifier(|r| at_api_version(r, None)),
+        Err(failed) => {
+            endpoint.version = failed;
+            return skip_after_version(endpoint, socket);
+        }
+    };
+    let (negotiated, early_info) = tokio::join!(
+        api.negotiate(&unversioned),
+        api.call("GET /info", unversioned.info())
+    );
+    let client = match negotiated {
         Ok((version, client)) => {
             endpoint.version = Probe::Ok { value: version };
             client
         }
         Err(failed) => {
-            let reason = format!(
-                "not asked: GET /version on {} failed ({}), so the API version to speak is \
-                 unknown",
-                socket.display(),
-                outcome(&failed)
-            );
             endpoint.version = failed;
-            endpoint.info = Probe::skipped(reason.clone());
-            endpoint.images = Probe::skipped(reason.clone());
-            endpoint.containers = Probe::skipped(reason);
-            return endpoint;
+            return skip_after_version(endpoint, socket);
         }
     };
 
-    endpoint.info = map(api.call("GET /info", client.info()).await, info);
+    endpoint.info = map(early_info, info);
     if pointless_after(&endpoint.info) {
         let reason = format!(
             "not asked: GET /info on {} failed ({})",
@@ -101,6 +106,22 @@ pub async fn probe(socket: &Path, deadline: Instant) -> DockerEndpoint {
     endpoint
 }
 
+/// After a failed `/version` nothing else counts: the socket is not known to be Docker's.
+fn skip_after_version(mut endpoint: DockerEndpoint, socket: &Path) -> DockerEndpoint {
+    let failed = format!(
+        "GET /version on {} failed ({})",
+        socket.display(),
+        outcome(&endpoint.version)
+    );
+    endpoint.info = Probe::skipped(format!(
+        "not used: {failed}, so the socket is not known to serve the Docker Engine API"
+    ));
+    let reason = format!("not asked: {failed}, so the API version to speak is unknown");
+    endpoint.images = Probe::skipped(reason.clone());
+    endpoint.containers = Probe::skipped(reason);
+    endpoint
+}
+
 fn map<T, U>(probe: Probe<T>, f: impl FnOnce(T) -> U) -> Probe<U> {
     match probe {
         Probe::Ok { value } => Probe::Ok { value: f(value) },
@@ -118,10 +139,10 @@ struct Api<'a> {
 impl Api<'_> {
     /// Asks `/version` without a version prefix, then builds the client for the other calls
     /// at the negotiated API version.
-    async fn negotiate(&self) -> Result<(DockerVersion, Docker), Probe<DockerVersion>> {
-        let unversioned = self
-            .client()?
-            .with_request_modifier(|r| at_api_version(r, None));
+    async fn negotiate(
+        &self,
+        unversioned: &Docker,
+    ) -> Result<(DockerVersion, Docker), Probe<DockerVersion>> {
         let answer = match self.call("GET /version", unversioned.version()).await {
             Probe::Ok { value } => value,
             Probe::Failed { failure, reason } => return Err(Probe::Failed { failure, reason }),

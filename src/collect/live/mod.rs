@@ -57,12 +57,25 @@ struct Probed {
     docker: Option<DockerEndpoint>,
 }
 
+/// Time kept back from the probes for evaluating the rules and writing the report, so that the
+/// whole audit ends within `--probe-timeout` even when a socket never answers.
+const REPORT_RESERVE: Duration = Duration::from_millis(100);
+
+/// How long the probes may take: the timeout less the report's reserve (all of a timeout too
+/// short to share).
+fn probe_budget(timeout: Duration) -> Duration {
+    if timeout >= REPORT_RESERVE * 4 {
+        timeout - REPORT_RESERVE
+    } else {
+        timeout
+    }
+}
+
 /// Probes started before the files are read.
 pub struct Running {
     candidates: Vec<Candidate>,
     receiver: Option<mpsc::Receiver<Vec<Probed>>>,
     deadline: Instant,
-    timeout: Duration,
     discover: bool,
 }
 
@@ -78,13 +91,12 @@ pub fn start(opts: &LiveOptions) -> Option<Running> {
         return None;
     };
     let candidates = sockets::initial(explicit, *discover);
-    let deadline = Instant::now() + *timeout;
+    let deadline = Instant::now() + probe_budget(*timeout);
     let receiver = spawn(candidates.clone(), deadline);
     Some(Running {
         candidates,
         receiver: Some(receiver),
         deadline,
-        timeout: *timeout,
         discover: *discover,
     })
 }
@@ -111,7 +123,9 @@ impl Running {
             })
             .cloned()
             .collect();
-        let extra_deadline = Instant::now() + self.timeout;
+        // One deadline for every probe, counted from the audit's start: sockets found in the
+        // files get what is left of it.
+        let extra_deadline = self.deadline;
         let extra_receiver = (!extra.is_empty()).then(|| spawn(extra.clone(), extra_deadline));
 
         let mut probed = collect(self.receiver.take(), &self.candidates, self.deadline);
@@ -145,13 +159,14 @@ impl Running {
 }
 
 /// Waits for a batch of probes until its deadline (plus a small margin for the runtime to
-/// wind down); a batch that does not report in time is recorded as timed out.
+/// wind down, within the report's reserve); a batch that does not report in time is recorded as
+/// timed out.
 fn collect(
     rx: Option<mpsc::Receiver<Vec<Probed>>>,
     candidates: &[Candidate],
     deadline: Instant,
 ) -> Vec<Probed> {
-    let wait = deadline.saturating_duration_since(Instant::now()) + Duration::from_millis(250);
+    let wait = deadline.saturating_duration_since(Instant::now()) + REPORT_RESERVE / 2;
     match rx.map(|r| r.recv_timeout(wait)) {
         Some(Ok(probed)) => probed,
         _ => candidates
