@@ -77,44 +77,17 @@ pub fn collect(opts: &CollectOptions) -> Result<NodeSnapshot, CollectError> {
     // read; the ones the files name are added once they are parsed.
     let running = live::start(&opts.live);
 
-    let mut loaded = None;
-    let mut kubelet = None;
-    let mut crictl = None;
-    let mut docker = None;
-    let mut node = None;
-    let mut policy = None;
-    let mut static_pods = None;
-    rayon::scope(|s| {
-        s.spawn(|_| loaded = Some(containerd::load(&ctx, &containerd_path)));
-        s.spawn(|_| kubelet = Some(kubelet::collect(&ctx)));
-        s.spawn(|_| crictl = Some(crictl::collect(&ctx)));
-        s.spawn(|_| docker = Some(docker::collect(&ctx)));
-        s.spawn(|_| static_pods = Some(manifests::collect(&ctx)));
-        s.spawn(|_| {
-            node = Some(node::collect(
-                &ctx,
-                opts.node_file.as_deref(),
-                opts.node_name.as_deref(),
-            ))
-        });
-        s.spawn(|_| {
-            policy = Some(policy::collect(
-                &ctx,
-                opts.policy_file.as_deref(),
-                opts.today,
-            ))
-        });
-    });
-    let (loaded, kubelet, crictl, docker, node, policy) = (
-        loaded.expect("containerd collector ran"),
-        kubelet.expect("kubelet collector ran"),
-        crictl.expect("crictl collector ran"),
-        docker.expect("docker collector ran"),
-        node.expect("node collector ran"),
-        policy.expect("policy collector ran"),
-    );
+    // One file after another: a node's inputs are a few small files, read in well under a
+    // millisecond, while starting threads for them costs more (benches/bench.sh); the probes
+    // already run on their own thread meanwhile.
+    let loaded = containerd::load(&ctx, &containerd_path);
+    let kubelet = kubelet::collect(&ctx);
+    let crictl = crictl::collect(&ctx);
+    let docker = docker::collect(&ctx);
+    let static_pods = manifests::collect(&ctx);
+    let node = node::collect(&ctx, opts.node_file.as_deref(), opts.node_name.as_deref());
+    let policy = policy::collect(&ctx, opts.policy_file.as_deref(), opts.today);
     let policy = policy.map_err(CollectError::Policy)?;
-    let static_pods = static_pods.expect("static pod collector ran");
 
     let live = match &opts.live {
         live::LiveOptions::Recorded { path } => {

@@ -1,4 +1,5 @@
-//! Runs rules over a snapshot, in parallel, and applies the policy.
+//! Runs rules over a snapshot — in parallel when the node is big enough to pay for it — and
+//! applies the policy.
 
 pub mod emitter;
 pub mod finding;
@@ -32,21 +33,23 @@ pub fn evaluate(snapshot: &NodeSnapshot, rules: &[&'static Rule], policy: &Polic
         .copied()
         .filter(|r| policy.runs(r.meta))
         .collect();
-    let mut results: Vec<(RuleOutcome, Vec<Finding>)> = selected
-        .par_iter()
-        .map(|rule| {
-            let mut emitter = Emitter::new(rule.meta);
-            (rule.check)(snapshot, &mut emitter);
-            let (status, reason, findings) = emitter.finish();
-            let outcome = RuleOutcome {
-                rule: rule.meta,
-                status,
-                reason,
-                suppressed: 0,
-            };
-            (outcome, findings)
-        })
-        .collect();
+    let run = |rule: &&Rule| {
+        let mut emitter = Emitter::new(rule.meta);
+        (rule.check)(snapshot, &mut emitter);
+        let (status, reason, findings) = emitter.finish();
+        let outcome = RuleOutcome {
+            rule: rule.meta,
+            status,
+            reason,
+            suppressed: 0,
+        };
+        (outcome, findings)
+    };
+    let mut results: Vec<(RuleOutcome, Vec<Finding>)> = if parallel_pays(snapshot) {
+        selected.par_iter().map(run).collect()
+    } else {
+        selected.iter().map(run).collect()
+    };
     results.sort_by_key(|(o, _)| o.rule.id);
 
     let today = snapshot.policy.today;
@@ -74,6 +77,32 @@ pub fn evaluate(snapshot: &NodeSnapshot, rules: &[&'static Rule], policy: &Polic
     let sources = &snapshot.sources;
     findings.sort_by(|a, b| compare_findings(sources, a, b));
     Evaluation { findings, outcomes }
+}
+
+/// Input size from which the rules run on rayon's pool. Below it every rule together takes
+/// microseconds, and starting the pool's threads (about 1 ms on a 2-core machine, measured with
+/// benches/bench.sh) would cost more than it saves.
+pub const PARALLEL_FROM_BYTES: usize = 256 * 1024;
+
+/// What the rules will have to go through: the text of every file read, and a rough size for
+/// each image and container the probes listed.
+fn workload(snapshot: &NodeSnapshot) -> usize {
+    let text: usize = snapshot.sources.iter().map(|(_, f)| f.text().len()).sum();
+    let live = &snapshot.live;
+    let cri_images: usize = live
+        .cri
+        .iter()
+        .filter_map(|c| c.images.ok().map(Vec::len))
+        .sum();
+    let docker_objects = live.docker.as_ref().map_or(0, |d| {
+        d.images.ok().map_or(0, Vec::len) + d.containers.ok().map_or(0, Vec::len)
+    });
+    text + 512 * (cri_images + docker_objects)
+}
+
+/// Whether [`evaluate`] runs this snapshot's rules on rayon's pool.
+pub fn parallel_pays(snapshot: &NodeSnapshot) -> bool {
+    workload(snapshot) >= PARALLEL_FROM_BYTES
 }
 
 /// A finding is excepted by a policy exception that matches it and has not expired.
