@@ -9,7 +9,7 @@ mod common;
 mod daemons;
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::Command;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -18,18 +18,10 @@ use runtime_audit::model::live::{DockerEndpoint, LiveFacts, Probe, ProbeFailure}
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{UnixListener, UnixStream};
 
-use daemons::{sleeper_rootfs, spawn_logged, stop};
+use daemons::{LiveNode, sleeper_rootfs};
 
 // ---------------------------------------------------------------------------------------
 // Real daemons
-
-/// containerd and dockerd started for one test on their own temporary directory; both are
-/// stopped (and every container removed) when this is dropped, also when the test fails.
-struct Daemons {
-    dir: tempfile::TempDir,
-    containerd: Option<Child>,
-    dockerd: Option<Child>,
-}
 
 /// Settings a migrated node carries over from daemon.json, all on loopback.
 const DAEMON_JSON: &str = r#"{
@@ -38,162 +30,17 @@ const DAEMON_JSON: &str = r#"{
   "exec-opts": ["native.cgroupdriver=cgroupfs"]
 }"#;
 
-fn require_root_and_tools() {
-    // The effective uid, second field of `Uid:` in /proc/self/status.
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    let euid = status
-        .lines()
-        .find_map(|l| l.strip_prefix("Uid:"))
-        .and_then(|v| v.split_whitespace().nth(1))
-        .unwrap_or("?")
-        .to_owned();
-    assert_eq!(
-        euid, "0",
-        "the live Docker tests need root to start containerd and dockerd (effective uid {euid})"
-    );
-    for tool in ["containerd", "dockerd", "docker", "runc", "tar", "ldd"] {
-        let found = std::env::var_os("PATH")
-            .map(|p| std::env::split_paths(&p).any(|d| d.join(tool).is_file()))
-            .unwrap_or(false);
-        assert!(
-            found,
-            "the live Docker tests need `{tool}` on PATH (Debian: containerd, docker.io, runc)"
-        );
-    }
-}
-
-impl Daemons {
-    fn start() -> Daemons {
-        require_root_and_tools();
-        let dir = tempfile::Builder::new()
-            .prefix("ra-docker-")
-            .tempdir()
-            .expect("temp dir");
-        let d = dir.path();
-        std::fs::write(
-            d.join("containerd.toml"),
-            "version = 2\ndisabled_plugins = [\"io.containerd.grpc.v1.cri\"]\n",
-        )
-        .expect("write containerd config");
-        std::fs::write(d.join("daemon.json"), DAEMON_JSON).expect("write daemon.json");
-
-        let mut daemons = Daemons {
-            containerd: None,
-            dockerd: None,
-            dir,
-        };
-        let d = daemons.dir.path().to_owned();
-        daemons.containerd = Some(spawn_logged(
-            Command::new("containerd").args([
-                "--config".as_ref(),
-                d.join("containerd.toml").as_os_str(),
-                "--address".as_ref(),
-                d.join("c.sock").as_os_str(),
-                "--root".as_ref(),
-                d.join("croot").as_os_str(),
-                "--state".as_ref(),
-                d.join("cstate").as_os_str(),
-            ]),
-            &d.join("containerd.log"),
-        ));
-        daemons.wait_for("containerd", &d.join("c.sock"), |_| true);
-        daemons.dockerd = Some(spawn_logged(
-            Command::new("dockerd")
-                .arg("--config-file")
-                .arg(d.join("daemon.json"))
-                .arg("--data-root")
-                .arg(d.join("data"))
-                .arg("--exec-root")
-                .arg(d.join("exec"))
-                .arg("-H")
-                .arg(format!("unix://{}", d.join("docker.sock").display()))
-                .arg("--pidfile")
-                .arg(d.join("docker.pid"))
-                .args(["--iptables=false", "--bridge=none", "--storage-driver=vfs"])
-                .arg("--containerd")
-                .arg(d.join("c.sock")),
-            &d.join("dockerd.log"),
-        ));
-        let sock = daemons.socket();
-        daemons.wait_for("dockerd", &sock, |me| {
-            me.docker_raw(&["version"]).status.success()
-        });
-        daemons
-    }
-
-    fn socket(&self) -> PathBuf {
-        self.dir.path().join("docker.sock")
-    }
-
-    /// Waits until `socket` exists and `ready` holds, or fails with the daemon's log.
-    fn wait_for(&mut self, name: &str, socket: &Path, ready: impl Fn(&Daemons) -> bool) {
-        let start = Instant::now();
-        loop {
-            if socket.exists() && ready(self) {
-                return;
-            }
-            let exited = [&mut self.containerd, &mut self.dockerd]
-                .into_iter()
-                .flatten()
-                .any(|c| matches!(c.try_wait(), Ok(Some(_))));
-            if exited || start.elapsed() > Duration::from_secs(60) {
-                let log = std::fs::read_to_string(self.dir.path().join(format!("{name}.log")))
-                    .unwrap_or_default();
-                let tail: Vec<&str> = log.lines().rev().take(30).collect();
-                panic!(
-                    "{name} did not come up on {} (exited: {exited}); last log lines:\n{}",
-                    socket.display(),
-                    tail.into_iter().rev().collect::<Vec<_>>().join("\n")
-                );
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-
-    fn docker_raw(&self, args: &[&str]) -> Output {
-        Command::new("docker")
-            .arg("-H")
-            .arg(format!("unix://{}", self.socket().display()))
-            .args(args)
-            .env("DOCKER_CONFIG", self.dir.path().join("client"))
-            .stdin(Stdio::null())
-            .output()
-            .expect("run docker")
-    }
-
-    /// Runs the docker CLI against this daemon; fails the test when it fails.
-    fn docker(&self, args: &[&str]) -> String {
-        let out = self.docker_raw(args);
-        assert!(
-            out.status.success(),
-            "docker {} failed: {}",
-            args.join(" "),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout).trim().to_owned()
-    }
-}
-
-impl Drop for Daemons {
-    fn drop(&mut self) {
-        if self.dockerd.is_some() {
-            // Running containers keep containerd shims alive after the daemons stop.
-            let ids = self.docker_raw(&["ps", "-aq"]);
-            let ids = String::from_utf8_lossy(&ids.stdout).to_string();
-            let ids: Vec<&str> = ids.split_whitespace().collect();
-            if !ids.is_empty() {
-                let mut args = vec!["rm", "-f"];
-                args.extend(ids);
-                let _ = self.docker_raw(&args);
-            }
-        }
-        for child in [self.dockerd.take(), self.containerd.take()]
-            .into_iter()
-            .flatten()
-        {
-            stop(child);
-        }
-    }
+/// containerd (without CRI) and dockerd on it, with daemon.json's registry settings, on a
+/// temporary directory; stopped (and every container removed) when dropped.
+fn start_daemons() -> LiveNode {
+    let mut node = LiveNode::new();
+    node.write_config(&format!(
+        "version = 2\ndisabled_plugins = [\"io.containerd.grpc.v1.cri\"]\n{}",
+        node.confinement(false)
+    ));
+    node.start_containerd(false);
+    node.start_dockerd_with(Some(DAEMON_JSON));
+    node
 }
 
 fn runtime() -> tokio::runtime::Runtime {
@@ -220,8 +67,8 @@ fn host_cgroup_version() -> &'static str {
 
 #[test]
 fn real_dockerd_version_info_images_and_containers() {
-    let daemons = Daemons::start();
-    let sock = daemons.socket();
+    let daemons = start_daemons();
+    let sock = daemons.docker_socket();
     let work = tempfile::tempdir().expect("temp dir");
     let tar = sleeper_rootfs(work.path());
     let tar = tar.to_str().expect("utf-8 path");
@@ -401,7 +248,7 @@ fn real_dockerd_version_info_images_and_containers() {
 }
 
 /// Runs the binary as `nobody`: the socket (root:docker, 0660) refuses it.
-fn permission_denied(daemons: &Daemons, work: &Path) {
+fn permission_denied(daemons: &LiveNode, work: &Path) {
     use std::os::unix::fs::PermissionsExt;
     let set = |p: &Path, mode| {
         std::fs::set_permissions(p, std::fs::Permissions::from_mode(mode)).expect("chmod")
@@ -413,7 +260,7 @@ fn permission_denied(daemons: &Daemons, work: &Path) {
         .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
         .arg(env!("CARGO_BIN_EXE_runtime-audit"))
         .arg("--docker-socket")
-        .arg(daemons.socket())
+        .arg(daemons.docker_socket())
         .arg("--root")
         .arg(work)
         .arg("--save-live-facts")
@@ -433,7 +280,7 @@ fn permission_denied(daemons: &Daemons, work: &Path) {
             failure: ProbeFailure::PermissionDenied,
             reason,
         } => assert!(
-            reason.contains(&*daemons.socket().display().to_string()),
+            reason.contains(&*daemons.docker_socket().display().to_string()),
             "{reason}"
         ),
         other => panic!("expected permission denied, got {other:?}"),

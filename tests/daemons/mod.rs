@@ -157,11 +157,20 @@ impl LiveNode {
 
     /// Starts dockerd on the node's containerd (as Docker's packages run it).
     pub fn start_dockerd(&mut self) {
+        self.start_dockerd_with(None);
+    }
+
+    /// Starts dockerd on the node's containerd, with this daemon.json if given.
+    pub fn start_dockerd_with(&mut self, daemon_json: Option<&str>) {
         require_root_and(&["dockerd", "docker", "ldd"]);
         let d = self.dir.path().to_owned();
+        let mut cmd = Command::new("dockerd");
+        if let Some(json) = daemon_json {
+            std::fs::write(d.join("daemon.json"), json).expect("write daemon.json");
+            cmd.arg("--config-file").arg(d.join("daemon.json"));
+        }
         self.dockerd = Some(spawn_logged(
-            Command::new("dockerd")
-                .arg("--data-root")
+            cmd.arg("--data-root")
                 .arg(d.join("docker-data"))
                 .arg("--exec-root")
                 .arg(d.join("docker-exec"))
