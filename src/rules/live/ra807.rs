@@ -44,22 +44,26 @@ fn exposes_docker(path: &str) -> Option<&'static str> {
     }
 }
 
-/// Whether Docker is expected to leave the node, and the words for it.
+/// Whether Docker is expected to leave the node, the words for it, and the fix's common part.
 struct Outlook {
     case: &'static Case,
     words: String,
+    fix: String,
 }
 
 fn outlook(snap: &NodeSnapshot, out: &mut Emitter) -> Outlook {
+    let fix = fix_start(snap);
     match common::kubelet_uses_docker(snap) {
         Some(false) => Outlook {
             case: &DOCKER_REMOVED,
             words: "The kubelet no longer runs pods on Docker, so Docker is due to be removed from this node"
                 .into(),
+            fix,
         },
         Some(true) => Outlook {
             case: &DOCKER_IN_USE,
             words: "The kubelet still runs pods on Docker (dockershim or cri-dockerd)".into(),
+            fix,
         },
         None => {
             out.assume(
@@ -68,6 +72,7 @@ fn outlook(snap: &NodeSnapshot, out: &mut Emitter) -> Outlook {
             Outlook {
                 case: &DOCKER_IN_USE,
                 words: "Whether the kubelet still runs pods on Docker is not known".into(),
+                fix,
             }
         }
     }
@@ -91,9 +96,20 @@ fn impact(o: &Outlook) -> String {
     }
 }
 
-const FIX: &str = "Move the workload to the CRI: point agents at containerd's socket \
-     (/run/containerd/containerd.sock, read-only where possible) or use the Kubernetes API instead of Docker's; \
-     builds that need a daemon move to a rootless builder (BuildKit, kaniko). Then remove the mount.";
+/// The fix's common part, naming the socket containerd listens on for this node.
+fn fix_start(snap: &NodeSnapshot) -> String {
+    let socket = snap
+        .containerd
+        .present()
+        .map_or(common::CONTAINERD_SOCKET.to_owned(), |c| {
+            clean(&c.grpc_address.value)
+        });
+    format!(
+        "Move the workload to the CRI: point agents at containerd's socket ({socket}, read-only \
+         where possible) or use the Kubernetes API instead of Docker's; builds that need a daemon \
+         move to a rootless builder (BuildKit, kaniko). Then remove the mount."
+    )
+}
 
 fn check(snap: &NodeSnapshot, out: &mut Emitter) {
     let outlook = outlook(snap, out);
@@ -171,8 +187,8 @@ fn static_pod(out: &mut Emitter, o: &Outlook, pod: &StaticPod) {
             .label(format!("hostPath {}", v.path.value))
             .impact(impact(o))
             .fix(format!(
-                "{FIX} Edit {} (the kubelet re-creates the pod when the file changes).",
-                pod.path
+                "{} Edit {} (the kubelet re-creates the pod when the file changes).",
+                o.fix, pod.path
             ))
             .key(format!(
                 "static pod {} hostPath {}",
@@ -225,9 +241,15 @@ fn container(out: &mut Emitter, o: &Outlook, socket: &str, c: &DockerContainer) 
         .label(format!("{} uses Docker's API", c.name()))
         .impact(impact(o))
         .fix(if c.is_kubelet_managed() {
-            format!("{FIX} Change the pod's spec (its Deployment or DaemonSet), not the container.")
+            format!(
+                "{} Change the pod's spec (its Deployment or DaemonSet), not the container.",
+                o.fix
+            )
         } else {
-            format!("{FIX} This container is not managed by the kubelet (see RA806).")
+            format!(
+                "{} This container is not managed by the kubelet (see RA806).",
+                o.fix
+            )
         })
         .key(format!("container {} mount {}", c.name(), clean(&m.source)))
         .actual(format!("{} mounted at {}", m.source, m.destination))
