@@ -77,7 +77,8 @@ pub struct LiveArgs {
     /// Docker's socket (probed even with --root).
     #[arg(long, value_name = "PATH")]
     pub docker_socket: Option<String>,
-    /// How long each probe may wait for an answer.
+    /// How long the audit waits for the running daemons, from its start (the report follows
+    /// within it).
     #[arg(long, value_name = "DURATION", default_value = "2s", value_parser = parse_duration)]
     pub probe_timeout: std::time::Duration,
     /// Use live facts recorded earlier with --save-live-facts instead of probing.
