@@ -6,11 +6,12 @@
 //! files. Only regular files are opened (never a FIFO or a device, so nothing can hang), and
 //! no more than [`MAX_FILE_BYTES`] are read.
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::fs::{self, File, Metadata};
 use std::io::{self, Read};
 use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
 use std::path::{Component, Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 /// Files larger than this are not read (RA001).
 pub const MAX_FILE_BYTES: u64 = 8 * 1024 * 1024;
@@ -29,6 +30,9 @@ pub enum ReadError {
 #[derive(Clone, Debug)]
 pub struct HostFs {
     root: PathBuf,
+    /// Real paths (components under the root) of host path prefixes already walked: most
+    /// inputs share their first directories, and each component costs a `stat`.
+    walked: Arc<Mutex<HashMap<Vec<String>, Vec<String>>>>,
 }
 
 impl HostFs {
@@ -37,6 +41,7 @@ impl HostFs {
         match fs::metadata(root) {
             Ok(m) if m.is_dir() => Ok(HostFs {
                 root: root.to_path_buf(),
+                walked: Arc::default(),
             }),
             Ok(_) => Err(format!("{} is not a directory", root.display())),
             Err(e) => Err(format!("{}: {}", root.display(), describe_io(&e))),
@@ -49,47 +54,83 @@ impl HostFs {
 
     /// The real path of a host path under the root, following symlinks inside the root.
     pub fn resolve(&self, host_path: &str) -> Result<PathBuf, ReadError> {
-        let mut pending: VecDeque<String> = components(host_path).into();
-        let mut resolved: Vec<String> = Vec::new();
+        let original = components(host_path);
+        let (mut done, mut resolved) = self.walked_prefix(&original);
+        let mut pending: VecDeque<String> = original[done..].iter().cloned().collect();
         let mut hops = 0;
         while let Some(part) = pending.pop_front() {
-            match part.as_str() {
-                "." => continue,
-                ".." => {
-                    resolved.pop();
-                    continue;
+            self.step(part, &mut pending, &mut resolved, &mut hops)?;
+            // Once every component a symlink brought in is walked, `resolved` is the real
+            // path of the host path's first `done + 1` components.
+            if pending.len() + done + 1 == original.len() {
+                done += 1;
+                if done < original.len() {
+                    self.remember(&original[..done], &resolved);
                 }
-                _ => {}
-            }
-            let candidate = self.real(&resolved, &part);
-            let meta = match fs::symlink_metadata(&candidate) {
-                Ok(m) => m,
-                Err(e) if e.kind() == io::ErrorKind::NotFound => return Err(ReadError::NotFound),
-                // A non-directory in the middle of the path.
-                Err(e) if e.raw_os_error() == Some(20) => return Err(ReadError::NotFound),
-                Err(e) => return Err(ReadError::Unreadable(describe_io(&e))),
-            };
-            if meta.file_type().is_symlink() {
-                hops += 1;
-                if hops > MAX_SYMLINK_HOPS {
-                    return Err(ReadError::Unreadable(
-                        "too many levels of symbolic links (a symlink loop?)".into(),
-                    ));
-                }
-                let target = fs::read_link(&candidate)
-                    .map_err(|e| ReadError::Unreadable(describe_io(&e)))?;
-                let target = target.to_string_lossy().into_owned();
-                if target.starts_with('/') {
-                    resolved.clear();
-                }
-                for (i, c) in components(&target).into_iter().enumerate() {
-                    pending.insert(i, c);
-                }
-            } else {
-                resolved.push(part);
             }
         }
         Ok(self.real(&resolved, ""))
+    }
+
+    /// Walks one component: `.` and `..`, a symlink (its target's components go first), or a
+    /// name that exists.
+    fn step(
+        &self,
+        part: String,
+        pending: &mut VecDeque<String>,
+        resolved: &mut Vec<String>,
+        hops: &mut usize,
+    ) -> Result<(), ReadError> {
+        match part.as_str() {
+            "." => return Ok(()),
+            ".." => {
+                resolved.pop();
+                return Ok(());
+            }
+            _ => {}
+        }
+        let candidate = self.real(resolved, &part);
+        let meta = match fs::symlink_metadata(&candidate) {
+            Ok(m) => m,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Err(ReadError::NotFound),
+            // A non-directory in the middle of the path.
+            Err(e) if e.raw_os_error() == Some(20) => return Err(ReadError::NotFound),
+            Err(e) => return Err(ReadError::Unreadable(describe_io(&e))),
+        };
+        if meta.file_type().is_symlink() {
+            *hops += 1;
+            if *hops > MAX_SYMLINK_HOPS {
+                return Err(ReadError::Unreadable(
+                    "too many levels of symbolic links (a symlink loop?)".into(),
+                ));
+            }
+            let target =
+                fs::read_link(&candidate).map_err(|e| ReadError::Unreadable(describe_io(&e)))?;
+            let target = target.to_string_lossy().into_owned();
+            if target.starts_with('/') {
+                resolved.clear();
+            }
+            for (i, c) in components(&target).into_iter().enumerate() {
+                pending.insert(i, c);
+            }
+        } else {
+            resolved.push(part);
+        }
+        Ok(())
+    }
+
+    /// The longest prefix of `components` walked before, as (its length, its real path).
+    fn walked_prefix(&self, components: &[String]) -> (usize, Vec<String>) {
+        let walked = self.walked.lock().unwrap_or_else(|e| e.into_inner());
+        (1..components.len())
+            .rev()
+            .find_map(|n| walked.get(&components[..n]).map(|r| (n, r.clone())))
+            .unwrap_or_default()
+    }
+
+    fn remember(&self, prefix: &[String], real: &[String]) {
+        let mut walked = self.walked.lock().unwrap_or_else(|e| e.into_inner());
+        walked.insert(prefix.to_vec(), real.to_vec());
     }
 
     fn real(&self, parts: &[String], last: &str) -> PathBuf {
@@ -339,6 +380,44 @@ mod tests {
         assert_eq!(
             fs.read_text("/../../opt/real.toml").unwrap(),
             "version = 2\n"
+        );
+    }
+
+    #[test]
+    fn walked_prefixes_resolve_as_a_fresh_walk_does() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        fs::create_dir_all(root.join("data/kubelet")).unwrap();
+        fs::create_dir_all(root.join("var/lib")).unwrap();
+        fs::create_dir_all(root.join("etc")).unwrap();
+        fs::write(root.join("data/kubelet/config.yaml"), "a").unwrap();
+        fs::write(root.join("data/kubelet/kubeadm-flags.env"), "b").unwrap();
+        // /var/lib/kubelet -> /data/kubelet, and a relative link through it.
+        symlink("/data/kubelet", root.join("var/lib/kubelet")).unwrap();
+        symlink("../var/lib/kubelet/config.yaml", root.join("etc/kc")).unwrap();
+        let paths = [
+            "/var/lib/kubelet/config.yaml",
+            "/var/lib/kubelet/kubeadm-flags.env",
+            "/var/lib/kubelet/missing",
+            "/var/lib/kubelet/../kubelet/config.yaml",
+            "/etc/kc",
+            "/var/lib/kubelet/config.yaml/x",
+        ];
+        let shared = HostFs::new(root).unwrap();
+        for path in paths {
+            let fresh = HostFs::new(root).unwrap();
+            assert_eq!(shared.resolve(path), fresh.resolve(path), "{path}");
+            assert_eq!(shared.read_text(path), fresh.read_text(path), "{path}");
+        }
+        assert_eq!(
+            shared.resolve("/var/lib/kubelet/config.yaml").unwrap(),
+            root.join("data/kubelet/config.yaml")
+        );
+        // The prefixes were remembered, and a remembered prefix is where a walk starts.
+        let (n, real) = shared.walked_prefix(&components("/var/lib/kubelet/other"));
+        assert_eq!(
+            (n, real),
+            (3, vec!["data".to_owned(), "kubelet".to_owned()])
         );
     }
 
