@@ -10,22 +10,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 node=${1:-fixtures/nodes/docker-node-before-migration}
-missing=()
-command -v hyperfine >/dev/null || missing+=(hyperfine)
-command -v containerd >/dev/null || missing+=(containerd)
-if [ ${#missing[@]} -gt 0 ]; then
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-fi
-
-cargo build --release --locked --quiet
-out=$PWD/target/bench
-mkdir -p "$out"
-# Measured as installed (a copy, like `cargo install` makes): on this kind of machine, running
-# the linker's output file straight from target/ costs about 0.6 ms more system time per run
-# than a copy of the same bytes.
-bin=$out/runtime-audit
-install -m 755 target/release/runtime-audit "$bin"
+# shellcheck source=benches/common.sh
+source benches/common.sh
+need hyperfine=hyperfine containerd=containerd
+build_and_install
 
 # The audit as a user runs it on this node, from the node's directory so the scenario's
 # relative paths (the Node object, recorded live facts) resolve.

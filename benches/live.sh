@@ -14,24 +14,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 [ "$(id -u)" = 0 ] || { echo "benches/live.sh starts containerd and dockerd: run it as root" >&2; exit 2; }
-missing=()
-command -v hyperfine >/dev/null || missing+=(hyperfine)
-command -v containerd >/dev/null || missing+=(containerd)
-command -v runc >/dev/null || missing+=(runc)
-command -v dockerd >/dev/null || missing+=(docker.io)
-if [ ${#missing[@]} -gt 0 ]; then
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-fi
-
-cargo build --release --locked --quiet
-out=$PWD/target/bench
-mkdir -p "$out"
-# Measured as installed (a copy, like `cargo install` makes): on this kind of machine, running
-# the linker's output file straight from target/ costs about 0.6 ms more system time per run
-# than a copy of the same bytes.
-bin=$out/runtime-audit
-install -m 755 target/release/runtime-audit "$bin"
+# shellcheck source=benches/common.sh
+source benches/common.sh
+need hyperfine=hyperfine containerd=containerd runc=runc dockerd=docker.io
+build_and_install
 
 d=$(mktemp -d /tmp/ra-bench-XXXXXX)
 pids=()

@@ -7,6 +7,7 @@
 //! sha256sum commands; without them they fail, loudly, rather than pass.
 
 mod common;
+mod daemons;
 
 use std::io::{Read, Write};
 use std::os::unix::fs::PermissionsExt;
@@ -23,28 +24,9 @@ const IMAGE_NAME: &str = "docker.io/library/ra-probe:1.0";
 /// How late a probe may return after its deadline (a loaded 2-core machine schedules late).
 const MARGIN: Duration = Duration::from_millis(200);
 
-fn require_root() {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    let uid = status
-        .lines()
-        .find_map(|l| l.strip_prefix("Uid:"))
-        .and_then(|l| l.split_whitespace().next())
-        .unwrap_or("");
-    assert_eq!(
-        uid, "0",
-        "the live CRI tests start containerd and must run as root (CI runs them as root)"
-    );
-}
-
+/// Fails the test unless it runs as root with `command` on PATH (see `daemons`).
 fn require(command: &str) {
-    let found = std::env::var_os("PATH")
-        .map(|p| std::env::split_paths(&p).any(|d| d.join(command).is_file()))
-        .unwrap_or(false);
-    assert!(
-        found,
-        "`{command}` is not installed; the live CRI tests need Debian's containerd, runc and \
-         coreutils (see .ci/run)"
-    );
+    daemons::require_root_and(&[command]);
 }
 
 /// Runs a probe to completion on a runtime of its own, as the collector does.
@@ -71,9 +53,7 @@ impl Containerd {
     /// everything it writes kept under a temporary directory and its listeners on loopback or
     /// unix sockets there (`@DIR@` in `extra` stands for that directory).
     fn start(extra: &str) -> Containerd {
-        require_root();
-        require("containerd");
-        require("runc");
+        daemons::require_root_and(&["containerd", "runc"]);
         let dir = tempfile::tempdir().expect("temp dir");
         let d = dir.path();
         let socket = d.join("c.sock");
@@ -509,8 +489,7 @@ fn stale_socket_file_is_refused() {
 /// kernel refuses the connection with EACCES.
 #[test]
 fn socket_the_user_may_not_write_is_permission_denied() {
-    require_root();
-    require("setpriv");
+    daemons::require_root_and(&["setpriv"]);
     let dir = tempfile::tempdir().expect("temp dir");
     std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).expect("chmod");
     let socket = dir.path().join("private.sock");

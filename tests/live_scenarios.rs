@@ -53,24 +53,24 @@ fn messages(report: &Value, id: &str) -> Vec<String> {
         .collect()
 }
 
+/// Rule `id` ran and passed; otherwise the failure shows its messages.
+fn assert_passes(report: &Value, id: &str) {
+    assert_eq!(
+        status(report, id),
+        "pass",
+        "{id}: {:?}",
+        messages(report, id)
+    );
+}
+
 #[test]
 fn containerd_with_cri_passes_ra802() {
     let mut node = LiveNode::new();
     node.write_config(&cri_config(&node, true));
     node.start_containerd(true);
     let report = node.audit(&[]);
-    assert_eq!(
-        status(&report, "RA801"),
-        "pass",
-        "{:?}",
-        messages(&report, "RA801")
-    );
-    assert_eq!(
-        status(&report, "RA802"),
-        "pass",
-        "{:?}",
-        messages(&report, "RA802")
-    );
+    assert_passes(&report, "RA801");
+    assert_passes(&report, "RA802");
     // The version the rules use comes from the running daemon.
     assert!(
         report["versions"].to_string().contains("1.6.20"),
@@ -91,12 +91,7 @@ fn containerd_with_cri_disabled_fires_ra802() {
     // containerd itself answers: the socket is up.
     node.ctr(&["version"]);
     let report = node.audit(&[]);
-    assert_eq!(
-        status(&report, "RA801"),
-        "pass",
-        "{:?}",
-        messages(&report, "RA801")
-    );
+    assert_passes(&report, "RA801");
     let found = findings(&report, "RA802");
     assert_eq!(found.len(), 1, "{:?}", messages(&report, "RA802"));
     let f = found[0];
@@ -117,12 +112,7 @@ fn systemd_cgroup_edited_without_restart_fires_ra803() {
     node.write_config(&cri_config(&node, false));
     node.start_containerd(true);
     let before = node.audit(&[]);
-    assert_eq!(
-        status(&before, "RA803"),
-        "pass",
-        "{:?}",
-        messages(&before, "RA803")
-    );
+    assert_passes(&before, "RA803");
 
     // The operator switches the cgroup driver on disk and forgets the restart.
     node.write_config(&cri_config(&node, true));
@@ -202,12 +192,7 @@ fn docker_images_and_containers_against_containerds_k8s_namespace() {
     assert_eq!(consumers.len(), 1, "{consumers:?}");
     assert!(consumers[0].contains("socket-user"), "{consumers:?}");
     // Docker's socket is 0660: RA808 has nothing to say yet.
-    assert_eq!(
-        status(&report, "RA808"),
-        "pass",
-        "{:?}",
-        messages(&report, "RA808")
-    );
+    assert_passes(&report, "RA808");
 
     // The same image imported into containerd's k8s.io namespace: RA804 and RA805 pass.
     let saved = work.join("sleeper.tar");
@@ -227,18 +212,8 @@ fn docker_images_and_containers_against_containerds_k8s_namespace() {
     let listed = node.ctr(&["-n", "k8s.io", "images", "ls", "-q"]);
     assert!(listed.contains("docker.io/local/sleeper:1"), "{listed}");
     let report = node.audit(&[]);
-    assert_eq!(
-        status(&report, "RA804"),
-        "pass",
-        "{:?}",
-        messages(&report, "RA804")
-    );
-    assert_eq!(
-        status(&report, "RA805"),
-        "pass",
-        "{:?}",
-        messages(&report, "RA805")
-    );
+    assert_passes(&report, "RA804");
+    assert_passes(&report, "RA805");
 
     // chmod 666 on containerd's socket, the classic "fix" for permission denied: RA808.
     let socket = node.containerd_socket();
@@ -268,12 +243,7 @@ fn a_killed_containerd_leaves_a_stale_socket_ra801() {
     node.start_containerd(false);
     node.ctr(&["version"]);
     let before = node.audit(&[]);
-    assert_eq!(
-        status(&before, "RA801"),
-        "pass",
-        "{:?}",
-        messages(&before, "RA801")
-    );
+    assert_passes(&before, "RA801");
 
     node.kill_containerd();
     let socket = node.containerd_socket();

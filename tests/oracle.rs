@@ -9,6 +9,7 @@
 //! the config's listeners kept on loopback or inside the temporary directory; it never pulls.
 
 mod common;
+mod daemons;
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -59,19 +60,6 @@ fn containerd_version() -> String {
         .and_then(|v| v.split('~').next())
         .unwrap_or_else(|| panic!("cannot read containerd's version from {text:?}"))
         .to_owned()
-}
-
-fn require_root() {
-    let status = fs::read_to_string("/proc/self/status").unwrap_or_default();
-    let uid = status
-        .lines()
-        .find_map(|l| l.strip_prefix("Uid:"))
-        .and_then(|l| l.split_whitespace().next())
-        .unwrap_or("");
-    assert_eq!(
-        uid, "0",
-        "the containerd oracle must run as root (CI runs it as root)"
-    );
 }
 
 /// One config under test: a node root holding `etc/containerd/config.toml` (and whatever the
@@ -367,7 +355,7 @@ fn differences(name: &str, tool: &View, real: &View) -> Vec<String> {
 
 #[test]
 fn runtime_audit_agrees_with_real_containerd() {
-    require_root();
+    daemons::require_root_and(&[]);
     let version = containerd_version();
     let cases = cases();
     assert!(cases.len() > 10, "too few configs found: {}", cases.len());
