@@ -9,7 +9,7 @@ use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use common::bin;
+use common::{bin, findings};
 
 /// Longest any single audit may take, far above the normal few milliseconds.
 const HANG: Duration = Duration::from_secs(10);
@@ -55,13 +55,6 @@ fn audit(root: &Path, extra: &[&str]) -> serde_json::Value {
         String::from_utf8_lossy(&out.stderr)
     );
     serde_json::from_slice(&out.stdout).expect("JSON report")
-}
-
-fn findings<'a>(report: &'a serde_json::Value, rule: &str) -> Vec<&'a serde_json::Value> {
-    report["findings"]
-        .as_array()
-        .map(|a| a.iter().filter(|f| f["rule"] == rule).collect())
-        .unwrap_or_default()
 }
 
 /// A finding of `rule` names `path` and its message contains `text`.

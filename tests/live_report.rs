@@ -10,25 +10,12 @@ use std::os::unix::net::UnixListener;
 
 use serde_json::Value;
 
+use common::{findings, rule};
 use support::{Node, code, run, stderr, stdout};
 
 fn json(out: &std::process::Output) -> Value {
     serde_json::from_slice(&out.stdout)
         .unwrap_or_else(|e| panic!("not JSON ({e}): {}{}", stdout(out), stderr(out)))
-}
-
-fn rule<'a>(report: &'a Value, id: &str) -> &'a Value {
-    report["rules"]
-        .as_array()
-        .and_then(|r| r.iter().find(|r| r["id"] == id))
-        .unwrap_or_else(|| panic!("{id} did not run"))
-}
-
-fn findings<'a>(report: &'a Value, id: &str) -> Vec<&'a Value> {
-    report["findings"]
-        .as_array()
-        .map(|f| f.iter().filter(|f| f["rule"] == id).collect())
-        .unwrap_or_default()
 }
 
 fn refs(a: &[String]) -> Vec<&str> {

@@ -18,7 +18,8 @@ mod daemons;
 
 use std::os::unix::fs::PermissionsExt;
 
-use daemons::{LiveNode, findings, rule, sleeper_rootfs};
+use common::{findings, rule};
+use daemons::{LiveNode, sleeper_rootfs};
 use serde_json::Value;
 
 const CRI: &str = "[plugins.\"io.containerd.grpc.v1.cri\"";

@@ -10,6 +10,7 @@ use std::path::Path;
 
 use serde_json::Value;
 
+use common::{findings, rule};
 use support::{Node, code, run, run_env, stderr, stdout};
 
 fn fixture(name: &str) -> std::path::PathBuf {
@@ -24,22 +25,6 @@ fn audit(cwd: &Path, args: &[&str], today: &str) -> Value {
     serde_json::from_slice(&out.stdout).expect("JSON")
 }
 
-fn rule<'a>(report: &'a Value, id: &str) -> &'a Value {
-    report["rules"]
-        .as_array()
-        .and_then(|r| r.iter().find(|r| r["id"] == id))
-        .unwrap_or_else(|| panic!("{id} did not run: {report}"))
-}
-
-fn findings_of<'a>(report: &'a Value, id: &str) -> Vec<&'a Value> {
-    report["findings"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter(|f| f["rule"] == id)
-        .collect()
-}
-
 const TODAY: &str = "2026-11-27";
 
 #[test]
@@ -47,7 +32,7 @@ fn found_in_the_working_directory() {
     let report = audit(&fixture("expired-exception"), &[], TODAY);
     assert_eq!(report["policy_file"], "runtime-audit.toml");
     assert_eq!(rule(&report, "RA004")["status"], "fail");
-    let f = findings_of(&report, "RA004");
+    let f = findings(&report, "RA004");
     assert_eq!(f.len(), 1, "only the RA003 exception has expired");
     assert_eq!(f[0]["location"]["file"], "runtime-audit.toml");
     assert_eq!(f[0]["location"]["line"], 3);
@@ -95,7 +80,7 @@ fn severity_overrides_by_id_or_name() {
             &support::expired_policy(&format!("\n[severity]\n{key} = \"{severity}\"\n")),
         )]);
         let report = audit(node.path(), &[], TODAY);
-        let f = findings_of(&report, "RA004");
+        let f = findings(&report, "RA004");
         assert_eq!(f[0]["severity"], severity, "{key}");
         assert_eq!(f[0]["default_severity"], "warning");
         let human = stdout(&run(node.path(), &["--root", "."]));
@@ -111,7 +96,7 @@ fn severity_overrides_by_id_or_name() {
 #[test]
 fn exception_by_rule_and_key_suppresses_and_the_rule_passes() {
     let report = audit(&fixture("expired-exception-excepted"), &[], TODAY);
-    assert!(findings_of(&report, "RA004").is_empty());
+    assert!(findings(&report, "RA004").is_empty());
     let r = rule(&report, "RA004");
     assert_eq!(r["status"], "pass");
     assert_eq!(r["suppressed"], 1);
@@ -155,7 +140,7 @@ fn exception_scope_path_and_key() {
         let node = policy_with_exception(scope, "2026-12-31");
         let report = audit(node.path(), &[], TODAY);
         assert_eq!(
-            findings_of(&report, "RA004").is_empty(),
+            findings(&report, "RA004").is_empty(),
             suppressed,
             "scope {scope:?}: {}",
             report["findings"]
@@ -168,10 +153,10 @@ fn an_expired_exception_stops_suppressing_and_is_reported() {
     let node = policy_with_exception("key = \"exception:RA003:*\"\n", "2026-11-27");
     // On its last day the exception still applies...
     let report = audit(node.path(), &[], "2026-11-27");
-    assert!(findings_of(&report, "RA004").is_empty());
+    assert!(findings(&report, "RA004").is_empty());
     // ...the day after it does not: the finding it hid is back, and RA004 reports it too.
     let report = audit(node.path(), &[], "2026-11-28");
-    let f = findings_of(&report, "RA004");
+    let f = findings(&report, "RA004");
     assert_eq!(f.len(), 2, "{}", report["findings"]);
     let messages: Vec<&str> = f.iter().filter_map(|f| f["message"].as_str()).collect();
     assert!(messages.iter().any(|m| m.contains("exception for RA003")));

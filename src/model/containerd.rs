@@ -353,3 +353,17 @@ pub enum CriOutcome {
     /// containerd itself does not start.
     NotStarted,
 }
+
+/// The plugin ids that make up the CRI service, any of which disabled or failing takes it
+/// down: one plugin on containerd 1.x, split in three from 2.0.
+pub fn cri_plugin_ids(is_1x: bool) -> &'static [&'static str] {
+    if is_1x {
+        &["io.containerd.grpc.v1.cri"]
+    } else {
+        &[
+            "io.containerd.grpc.v1.cri",
+            "io.containerd.cri.v1.runtime",
+            "io.containerd.cri.v1.images",
+        ]
+    }
+}

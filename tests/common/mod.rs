@@ -171,3 +171,19 @@ pub fn run_human(root: &Path, args: &[String]) -> Result<String, String> {
     }
     Ok(String::from_utf8_lossy(&out.stdout).into_owned())
 }
+
+/// The JSON report's entry for rule `id`; fails the test when the rule did not run.
+pub fn rule<'a>(report: &'a serde_json::Value, id: &str) -> &'a serde_json::Value {
+    report["rules"]
+        .as_array()
+        .and_then(|r| r.iter().find(|r| r["id"] == id))
+        .unwrap_or_else(|| panic!("{id} did not run: {report}"))
+}
+
+/// The JSON report's findings of rule `id`.
+pub fn findings<'a>(report: &'a serde_json::Value, id: &str) -> Vec<&'a serde_json::Value> {
+    report["findings"]
+        .as_array()
+        .map(|f| f.iter().filter(|f| f["rule"] == id).collect())
+        .unwrap_or_default()
+}

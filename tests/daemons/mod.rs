@@ -376,19 +376,3 @@ pub fn sleeper_rootfs(dir: &Path) -> PathBuf {
     assert!(status.success(), "tar of the rootfs failed");
     tar
 }
-
-/// The report's entry for rule `id`.
-pub fn rule<'a>(report: &'a Value, id: &str) -> &'a Value {
-    report["rules"]
-        .as_array()
-        .and_then(|r| r.iter().find(|r| r["id"] == id))
-        .unwrap_or_else(|| panic!("{id} is not in the report"))
-}
-
-/// The report's findings of rule `id`.
-pub fn findings<'a>(report: &'a Value, id: &str) -> Vec<&'a Value> {
-    report["findings"]
-        .as_array()
-        .map(|f| f.iter().filter(|f| f["rule"] == id).collect())
-        .unwrap_or_default()
-}

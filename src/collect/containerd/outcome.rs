@@ -56,15 +56,7 @@ pub fn predict(i: &Inputs<'_, '_>) -> Outcome {
 
 /// Plugin ids that, disabled or failing, take the CRI service down.
 fn cri_ids(release: &Release) -> &'static [&'static str] {
-    if release.is_1x() {
-        &["io.containerd.grpc.v1.cri"]
-    } else {
-        &[
-            "io.containerd.grpc.v1.cri",
-            "io.containerd.cri.v1.runtime",
-            "io.containerd.cri.v1.images",
-        ]
-    }
+    crate::model::containerd::cri_plugin_ids(release.is_1x())
 }
 
 fn starts(i: &Inputs<'_, '_>) -> Result<(), Blocker> {

@@ -217,15 +217,7 @@ pub(crate) fn v1_full_name(short: &str) -> String {
 
 /// The plugin ids that make up the CRI service on a release.
 pub(crate) fn cri_plugin_ids(release: &Release<'_>) -> &'static [&'static str] {
-    if release.is_1x() {
-        &["io.containerd.grpc.v1.cri"]
-    } else {
-        &[
-            "io.containerd.grpc.v1.cri",
-            "io.containerd.cri.v1.runtime",
-            "io.containerd.cri.v1.images",
-        ]
-    }
+    crate::model::containerd::cri_plugin_ids(release.is_1x())
 }
 
 /// The plugin id an entry of `disabled_plugins` / `required_plugins` designates on this
