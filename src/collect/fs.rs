@@ -54,12 +54,20 @@ impl HostFs {
 
     /// The real path of a host path under the root, following symlinks inside the root.
     pub fn resolve(&self, host_path: &str) -> Result<PathBuf, ReadError> {
+        self.resolve_entry(host_path).map(|(real, _)| real)
+    }
+
+    /// The real path of a host path and the metadata of what it names.
+    fn resolve_entry(&self, host_path: &str) -> Result<(PathBuf, Metadata), ReadError> {
         let original = components(host_path);
         let (mut done, mut resolved) = self.walked_prefix(&original);
         let mut pending: VecDeque<String> = original[done..].iter().cloned().collect();
         let mut hops = 0;
+        // The walk already `lstat`s every name it keeps; the last one, never a symlink, is
+        // the entry itself, so reading it needs no second `stat`.
+        let mut last = None;
         while let Some(part) = pending.pop_front() {
-            self.step(part, &mut pending, &mut resolved, &mut hops)?;
+            last = self.step(part, &mut pending, &mut resolved, &mut hops)?;
             // Once every component a symlink brought in is walked, `resolved` is the real
             // path of the host path's first `done + 1` components.
             if pending.len() + done + 1 == original.len() {
@@ -69,23 +77,29 @@ impl HostFs {
                 }
             }
         }
-        Ok(self.real(&resolved, ""))
+        let real = self.real(&resolved, "");
+        let meta = match last {
+            Some(meta) => meta,
+            // The path ended in `.` or `..`, or is the root itself.
+            None => fs::metadata(&real).map_err(|e| not_found_or_unreadable(&e))?,
+        };
+        Ok((real, meta))
     }
 
     /// Walks one component: `.` and `..`, a symlink (its target's components go first), or a
-    /// name that exists.
+    /// name that exists, whose metadata it returns.
     fn step(
         &self,
         part: String,
         pending: &mut VecDeque<String>,
         resolved: &mut Vec<String>,
         hops: &mut usize,
-    ) -> Result<(), ReadError> {
+    ) -> Result<Option<Metadata>, ReadError> {
         match part.as_str() {
-            "." => return Ok(()),
+            "." => return Ok(None),
             ".." => {
                 resolved.pop();
-                return Ok(());
+                return Ok(None);
             }
             _ => {}
         }
@@ -113,10 +127,11 @@ impl HostFs {
             for (i, c) in components(&target).into_iter().enumerate() {
                 pending.insert(i, c);
             }
+            Ok(None)
         } else {
             resolved.push(part);
+            Ok(Some(meta))
         }
-        Ok(())
     }
 
     /// The longest prefix of `components` walked before, as (its length, its real path).
@@ -146,11 +161,7 @@ impl HostFs {
 
     /// Metadata of what a host path resolves to.
     pub fn metadata(&self, host_path: &str) -> Result<Metadata, ReadError> {
-        let real = self.resolve(host_path)?;
-        fs::metadata(&real).map_err(|e| match e.kind() {
-            io::ErrorKind::NotFound => ReadError::NotFound,
-            _ => ReadError::Unreadable(describe_io(&e)),
-        })
+        self.resolve_entry(host_path).map(|(_, meta)| meta)
     }
 
     pub fn is_dir(&self, host_path: &str) -> bool {
@@ -159,17 +170,15 @@ impl HostFs {
 
     /// Reads a regular text file of at most [`MAX_FILE_BYTES`].
     pub fn read_text(&self, host_path: &str) -> Result<String, ReadError> {
-        let real = self.resolve(host_path)?;
-        read_regular_text(&real)
+        let (real, meta) = self.resolve_entry(host_path)?;
+        check_regular(&meta)?;
+        open_and_read(&real)
     }
 
     /// Entry names of a directory, sorted.
     pub fn read_dir(&self, host_path: &str) -> Result<Vec<String>, ReadError> {
         let real = self.resolve(host_path)?;
-        let entries = fs::read_dir(&real).map_err(|e| match e.kind() {
-            io::ErrorKind::NotFound => ReadError::NotFound,
-            _ => ReadError::Unreadable(describe_io(&e)),
-        })?;
+        let entries = fs::read_dir(&real).map_err(|e| not_found_or_unreadable(&e))?;
         let mut names: Vec<String> = entries
             .filter_map(|e| e.ok())
             .map(|e| e.file_name().to_string_lossy().into_owned())
@@ -213,20 +222,14 @@ impl HostFs {
 
 /// Reads a local file (not under the root) with the same safety rules, e.g. `--node-file`.
 pub fn read_local_text(path: &Path) -> Result<String, ReadError> {
-    let meta = fs::metadata(path).map_err(|e| match e.kind() {
-        io::ErrorKind::NotFound => ReadError::NotFound,
-        _ => ReadError::Unreadable(describe_io(&e)),
-    })?;
+    let meta = fs::metadata(path).map_err(|e| not_found_or_unreadable(&e))?;
     check_regular(&meta)?;
-    read_regular_text(path)
+    open_and_read(path)
 }
 
-fn read_regular_text(real: &Path) -> Result<String, ReadError> {
-    let meta = fs::metadata(real).map_err(|e| match e.kind() {
-        io::ErrorKind::NotFound => ReadError::NotFound,
-        _ => ReadError::Unreadable(describe_io(&e)),
-    })?;
-    check_regular(&meta)?;
+/// Opens and reads a path whose metadata said it is a regular file. The check comes before
+/// the open so that no device is ever opened (opening some has effects).
+fn open_and_read(real: &Path) -> Result<String, ReadError> {
     // O_NONBLOCK: should the path be swapped for a FIFO after the check, opening it still
     // returns at once; the handle is checked again below.
     let file = fs::OpenOptions::new()
@@ -238,11 +241,13 @@ fn read_regular_text(real: &Path) -> Result<String, ReadError> {
         .metadata()
         .map_err(|e| ReadError::Unreadable(describe_io(&e)))?;
     check_regular(&meta)?;
-    read_capped(file)
+    read_capped(file, meta.len())
 }
 
-fn read_capped(file: File) -> Result<String, ReadError> {
-    let mut bytes = Vec::new();
+/// Reads at most [`MAX_FILE_BYTES`]; `expected` (the size `fstat` gave) sizes the buffer so a
+/// file that did not grow is read in one call.
+fn read_capped(file: File, expected: u64) -> Result<String, ReadError> {
+    let mut bytes = Vec::with_capacity(expected.min(MAX_FILE_BYTES) as usize + 1);
     file.take(MAX_FILE_BYTES + 1)
         .read_to_end(&mut bytes)
         .map_err(|e| ReadError::Unreadable(describe_io(&e)))?;
@@ -293,6 +298,13 @@ fn check_regular(meta: &Metadata) -> Result<(), ReadError> {
 /// which this tool does not target).
 const fn libc_o_nonblock() -> i32 {
     0o4000
+}
+
+fn not_found_or_unreadable(e: &io::Error) -> ReadError {
+    match e.kind() {
+        io::ErrorKind::NotFound => ReadError::NotFound,
+        _ => ReadError::Unreadable(describe_io(e)),
+    }
 }
 
 fn describe_io(e: &io::Error) -> String {
@@ -381,6 +393,28 @@ mod tests {
             fs.read_text("/../../opt/real.toml").unwrap(),
             "version = 2\n"
         );
+    }
+
+    #[test]
+    fn metadata_comes_from_the_walk_or_from_the_path_it_ends_at() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        fs::create_dir_all(root.join("etc/containerd")).unwrap();
+        fs::write(root.join("etc/containerd/config.toml"), "version = 2\n").unwrap();
+        symlink("containerd/config.toml", root.join("etc/link.toml")).unwrap();
+        let fs = HostFs::new(root).unwrap();
+        // Ending in a name: the walk's own lstat; through a symlink: its target's.
+        assert_eq!(fs.metadata("/etc/containerd/config.toml").unwrap().len(), 12);
+        assert_eq!(fs.metadata("/etc/link.toml").unwrap().len(), 12);
+        assert_eq!(fs.read_text("/etc/link.toml").unwrap(), "version = 2\n");
+        // Ending in `.` or `..`, or the root itself: a stat of where the walk ended.
+        assert!(fs.is_dir("/"));
+        assert!(fs.is_dir("/etc/containerd/."));
+        assert!(fs.is_dir("/etc/containerd/config.toml/.."));
+        assert!(matches!(
+            fs.read_text("/etc/containerd/."),
+            Err(ReadError::Unreadable(reason)) if reason.contains("a directory")
+        ));
     }
 
     #[test]
