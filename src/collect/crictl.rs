@@ -13,7 +13,7 @@ use crate::model::{Input, InputKind, Problem, Span, Spanned};
 
 use super::kubelet::config::point;
 use super::tree::{self, Node, Value};
-use super::{Ctx, Read, suggest};
+use super::{Ctx, suggest};
 
 pub const CRICTL_CONFIG: &str = "/etc/crictl.yaml";
 
@@ -64,15 +64,9 @@ fn parse_int(s: &str) -> Option<i64> {
 
 pub fn collect(ctx: &Ctx) -> Input<CrictlConfig> {
     let path = CRICTL_CONFIG;
-    let text = match ctx.read(InputKind::CrictlConfig, path) {
-        Read::Absent => return Input::Absent { path: path.into() },
-        Read::Unreadable(reason) => {
-            return Input::Unreadable {
-                path: path.into(),
-                reason,
-            };
-        }
-        Read::Text(t) => t,
+    let text = match ctx.read(InputKind::CrictlConfig, path).or_input(path) {
+        Ok(text) => text,
+        Err(input) => return input,
     };
     let file = ctx.add_file(InputKind::CrictlConfig, path, &text);
     let root = match tree::parse_yaml(&text) {

@@ -6,9 +6,9 @@
 use crate::model::docker::DockerDaemonConfig;
 use crate::model::{FileId, Input, InputKind, Problem, Span, Spanned};
 
+use super::Ctx;
 use super::kubelet::config::point;
 use super::tree::{self, Node, Value};
-use super::{Ctx, Read};
 
 pub const DAEMON_JSON: &str = "/etc/docker/daemon.json";
 
@@ -89,15 +89,9 @@ fn value_part(literal: Span, raw: &str, prefix_chars: usize) -> Span {
 
 pub fn collect(ctx: &Ctx) -> Input<DockerDaemonConfig> {
     let path = DAEMON_JSON;
-    let text = match ctx.read(InputKind::DockerDaemonConfig, path) {
-        Read::Absent => return Input::Absent { path: path.into() },
-        Read::Unreadable(reason) => {
-            return Input::Unreadable {
-                path: path.into(),
-                reason,
-            };
-        }
-        Read::Text(t) => t,
+    let text = match ctx.read(InputKind::DockerDaemonConfig, path).or_input(path) {
+        Ok(text) => text,
+        Err(input) => return input,
     };
     let file = ctx.add_file(InputKind::DockerDaemonConfig, path, &text);
     let root = match tree::parse_json(&text) {

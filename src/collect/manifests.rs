@@ -9,10 +9,10 @@
 use crate::model::manifests::{HostPathVolume, STATIC_POD_DIR, StaticPod, StaticPods, VolumeMount};
 use crate::model::{FileId, Input, InputKind, InputState, Span, Spanned};
 
+use super::Ctx;
 use super::fs::{ReadError, join_host};
 use super::kubelet::config::point;
 use super::tree::{self, Node, Value};
-use super::{Ctx, Read};
 
 /// Reads the manifests directory. Absent when the directory does not exist.
 pub fn collect(ctx: &Ctx) -> Input<StaticPods> {
@@ -51,15 +51,9 @@ pub fn collect(ctx: &Ctx) -> Input<StaticPods> {
 
 fn manifest(ctx: &Ctx, path: &str) -> Input<StaticPod> {
     let kind = InputKind::StaticPodManifest;
-    let text = match ctx.read(kind, path) {
-        Read::Absent => return Input::Absent { path: path.into() },
-        Read::Unreadable(reason) => {
-            return Input::Unreadable {
-                path: path.into(),
-                reason,
-            };
-        }
-        Read::Text(t) => t,
+    let text = match ctx.read(kind, path).or_input(path) {
+        Ok(text) => text,
+        Err(input) => return input,
     };
     let file = ctx.add_file(kind, path, &text);
     let (root, format) = match tree::parse_yaml_or_json(&text) {

@@ -22,8 +22,8 @@ use crate::model;
 use crate::model::policy::Date;
 use crate::model::source::SourceMapBuilder;
 use crate::model::{
-    FileId, InputKind, InputProblem, InputRecord, InputState, NodeIdentity, NodeSnapshot, Problem,
-    SourceFile, Span,
+    FileId, Input, InputKind, InputProblem, InputRecord, InputState, NodeIdentity, NodeSnapshot,
+    Problem, SourceFile, Span,
 };
 
 use fs::{HostFs, ReadError};
@@ -163,6 +163,21 @@ pub enum Read {
     Absent,
     Unreadable(String),
     Text(String),
+}
+
+impl Read {
+    /// The text, or the input an absent or unreadable file is (its record and problem are
+    /// already made by [`Ctx::read`]).
+    pub fn or_input<T>(self, path: &str) -> Result<String, Input<T>> {
+        match self {
+            Read::Text(text) => Ok(text),
+            Read::Absent => Err(Input::Absent { path: path.into() }),
+            Read::Unreadable(reason) => Err(Input::Unreadable {
+                path: path.into(),
+                reason,
+            }),
+        }
+    }
 }
 
 /// Shared by collectors: the filesystem, the source map, and the inputs/problems records.

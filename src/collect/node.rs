@@ -9,9 +9,9 @@ use std::path::Path;
 use crate::model::node::NodeObject;
 use crate::model::{FileId, Input, InputKind, Span, Spanned};
 
+use super::Ctx;
 use super::kubelet::config::point;
 use super::tree::{self, Node, Value};
-use super::{Ctx, Read};
 
 fn span(file: FileId, node: &Node) -> Span {
     Span::new(file, node.range.clone())
@@ -79,10 +79,12 @@ pub fn collect(ctx: &Ctx, file_path: Option<&Path>, wanted: Option<&str>) -> Inp
         };
     };
     let path = file_path.display().to_string();
-    let text = match ctx.read_local(InputKind::NodeObject, file_path) {
-        Read::Absent => return Input::Absent { path },
-        Read::Unreadable(reason) => return Input::Unreadable { path, reason },
-        Read::Text(t) => t,
+    let text = match ctx
+        .read_local(InputKind::NodeObject, file_path)
+        .or_input(&path)
+    {
+        Ok(text) => text,
+        Err(input) => return input,
     };
     let file = ctx.add_file(InputKind::NodeObject, &path, &text);
     let (root, format) = match tree::parse_yaml_or_json(&text) {
