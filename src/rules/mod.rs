@@ -2,6 +2,7 @@
 
 mod cgroup;
 mod containerd;
+pub(crate) mod containerd_release;
 mod crictl;
 mod inputs;
 mod kubeadm;

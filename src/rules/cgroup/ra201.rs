@@ -4,7 +4,8 @@ use crate::engine::{Area, Case, Emitter, Location, Rule, RuleMeta, Severity};
 use crate::model::containerd::{ContainerdConfig, CriLayout, Runtime};
 use crate::model::kubelet::{KubeletSettings, Setting};
 use crate::model::{Component, InputKind, NodeSnapshot, Origin};
-use crate::rules::versions_context::{self, ContainerdRelease};
+use crate::rules::containerd_release::ContainerdRelease;
+use crate::rules::versions_context;
 
 static MISMATCH: Case = Case {
     id: "mismatch",
@@ -73,8 +74,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter) {
     if kubelet_driver.value == containerd_driver {
         return;
     }
-    let release = versions_context::containerd_release(snap, cfg);
-    release.note_assumption(out);
+    let release = ContainerdRelease::of(snap, Some(cfg), out);
 
     if takes_driver_from_cri(snap, kubelet, &release, out) {
         if kubelet_driver.is_default() {
@@ -90,7 +90,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter) {
                     "the kubelet is set to the {} cgroup driver, but with {GATE} ({}) and {} it uses containerd's driver, {containerd_driver}: its own setting is ignored",
                     kubelet_driver.value,
                     kubelet_fact.map_or_else(|| "kubelet version unknown".to_string(), |k| versions_context::describe(Component::Kubelet, k)),
-                    release.describe()
+                    release.describe_in_full()
                 ),
             )
             .label("ignored: containerd decides")
@@ -101,7 +101,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter) {
             .key("cgroupDriver")
             .actual(kubelet_driver.value.clone())
             .expected(format!("unset (containerd decides: {containerd_driver})"));
-        f = release.cite(f);
+        f = release.tag(f);
         if let Some(k) = kubelet_fact {
             f = f.version(Component::Kubelet, k);
         }
@@ -153,7 +153,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter) {
         .key("cgroup-driver")
         .actual(format!("kubelet {}, containerd {containerd_driver}", kubelet_driver.value))
         .expected("the same driver on both (systemd on systemd hosts)");
-    f = release.cite(f);
+    f = release.tag(f);
     if let Some(k) = &snap.versions.kubelet {
         f = f.version(Component::Kubelet, k);
     }

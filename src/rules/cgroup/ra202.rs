@@ -4,7 +4,8 @@
 use crate::engine::{Area, Case, Emitter, Rule, RuleMeta, Severity};
 use crate::model::containerd::{ContainerdConfig, KeyEntry, KeyStatus};
 use crate::model::{InputKind, NodeSnapshot, Span};
-use crate::rules::containerd::common::{self, Release};
+use crate::rules::containerd::common;
+use crate::rules::containerd_release::ContainerdRelease;
 
 static OUTSIDE_OPTIONS: Case = Case {
     id: "outside-options",
@@ -47,7 +48,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter) {
     let Some(cfg) = out.need(&snap.containerd, "containerd config") else {
         return;
     };
-    let release = Release::of(snap, cfg, out);
+    let release = ContainerdRelease::of(snap, Some(cfg), out);
     for k in &cfg.keys {
         if common::segments(&k.path).last().map(String::as_str) != Some("SystemdCgroup") {
             continue;
@@ -99,7 +100,7 @@ fn cgroupfs_impact(cfg: &ContainerdConfig, runtime: &str) -> String {
 fn outside_options(
     snap: &NodeSnapshot,
     cfg: &ContainerdConfig,
-    release: &Release<'_>,
+    release: &ContainerdRelease<'_>,
     k: &KeyEntry,
     should_be: &str,
     out: &mut Emitter,
@@ -133,7 +134,7 @@ fn outside_options(
 fn wrong_schema(
     snap: &NodeSnapshot,
     cfg: &ContainerdConfig,
-    release: &Release<'_>,
+    release: &ContainerdRelease<'_>,
     k: &KeyEntry,
     out: &mut Emitter,
 ) {
@@ -175,7 +176,12 @@ fn wrong_schema(
     release.tag(b).emit();
 }
 
-fn plugin_level(cfg: &ContainerdConfig, release: &Release<'_>, span: Span, out: &mut Emitter) {
+fn plugin_level(
+    cfg: &ContainerdConfig,
+    release: &ContainerdRelease<'_>,
+    span: Span,
+    out: &mut Emitter,
+) {
     let layout = common::written_layout(cfg);
     let header = common::runtime_options_header(layout, default_name(cfg));
     let (message, impact) = if release.is_1x() {
@@ -227,7 +233,7 @@ fn plugin_level(cfg: &ContainerdConfig, release: &Release<'_>, span: Span, out: 
 
 /// SystemdCgroup = true on a runc-based runtime (typically `runc`) while the default runtime
 /// is another runc-based one that does not set it (an `nvidia` runtime added next to runc).
-fn not_on_default(cfg: &ContainerdConfig, release: &Release<'_>, out: &mut Emitter) {
+fn not_on_default(cfg: &ContainerdConfig, release: &ContainerdRelease<'_>, out: &mut Emitter) {
     let Some(default) = cfg.cri.default_runtime() else {
         return;
     };

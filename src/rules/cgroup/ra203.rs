@@ -3,7 +3,8 @@
 use crate::engine::{Area, Case, Emitter, Rule, RuleMeta, Severity};
 use crate::model::containerd::Runtime;
 use crate::model::{InputKind, NodeSnapshot};
-use crate::rules::containerd::common::{self, Release};
+use crate::rules::containerd::common;
+use crate::rules::containerd_release::ContainerdRelease;
 
 static INCONSISTENT: Case = Case {
     id: "inconsistent",
@@ -58,7 +59,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter) {
     if ra202 {
         return;
     }
-    let release = Release::of(snap, cfg, out);
+    let release = ContainerdRelease::of(snap, Some(cfg), out);
     let layout = common::written_layout(cfg);
     let want = reference.systemd_cgroup.value;
     for rt in runc

@@ -4,8 +4,8 @@ use crate::engine::{Area, Case, Emitter, Location, Rule, RuleMeta, Severity};
 use crate::model::containerd::CriLayout;
 use crate::model::live::Probe;
 use crate::model::{InputKind, NodeSnapshot, Span};
+use crate::rules::containerd_release::ContainerdRelease;
 use crate::rules::live::{DockerState, docker_state};
-use crate::rules::versions_context;
 
 static NOT_CARRIED: Case = Case {
     id: "not-carried",
@@ -98,8 +98,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter) {
     if runtime.systemd_cgroup.value {
         return;
     }
-    let release = versions_context::containerd_release(snap, cfg);
-    release.note_assumption(out);
+    let release = ContainerdRelease::of(snap, Some(cfg), out);
     let table = match cfg.cri.layout {
         CriLayout::V1 => format!("[plugins.cri.containerd.runtimes.{}.options]", runtime.name),
         CriLayout::V2 => format!(
@@ -140,7 +139,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter) {
                     crate::model::Origin::Set(_) => "SystemdCgroup = false".to_string(),
                     crate::model::Origin::Default { note } => note.clone(),
                 },
-                release.describe()
+                release.describe_in_full()
             ),
         )
         .label("Docker uses systemd")
@@ -152,5 +151,5 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter) {
         .key("exec-opts:native.cgroupdriver")
         .actual("containerd SystemdCgroup = false")
         .expected("SystemdCgroup = true, like Docker's native.cgroupdriver=systemd");
-    release.cite(f).emit();
+    release.tag(f).emit();
 }

@@ -1,74 +1,9 @@
-//! What the containerd rules share: the release the verdict is for, the config's layout for
-//! fix texts, TOML path helpers, and how plugin names are read per release and config version.
+//! What the containerd rules share: the config's layout for fix texts, TOML path helpers,
+//! and how plugin names are read per release and config version.
 
-use crate::engine::Emitter;
-use crate::engine::emitter::FindingBuilder;
 use crate::model::containerd::{ContainerdConfig, CriLayout, KeyEntry};
-use crate::model::{Component, NodeSnapshot, Span, Version, VersionFact};
-
-/// The containerd release a verdict is for: the known version, or the one the collector
-/// assumed (said once per rule through `Emitter::assume`).
-pub(crate) struct Release<'a> {
-    pub version: Version,
-    pub fact: Option<&'a VersionFact>,
-}
-
-impl<'a> Release<'a> {
-    /// The release at hand. Records the assumption when no version is known.
-    pub fn of(snap: &'a NodeSnapshot, cfg: &ContainerdConfig, out: &mut Emitter) -> Release<'a> {
-        if let Some(fact) = snap.versions.containerd.as_ref() {
-            return Release {
-                version: fact.version.clone(),
-                fact: Some(fact),
-            };
-        }
-        out.assume(format!(
-            "containerd {} ({})",
-            cfg.evaluated_for.version, cfg.evaluated_for.because
-        ));
-        let version = Version::parse(&cfg.evaluated_for.version).unwrap_or(Version {
-            major: 1,
-            minor: 7,
-            patch: 0,
-            pre: None,
-            has_patch: false,
-            raw: cfg.evaluated_for.version.clone(),
-        });
-        Release {
-            version,
-            fact: None,
-        }
-    }
-
-    pub fn is_1x(&self) -> bool {
-        self.version.major < 2
-    }
-
-    /// Only the `major.minor` line is known (`1.7`), not the patch release.
-    pub fn line_only(&self) -> bool {
-        !self.version.has_patch
-    }
-
-    pub fn at_least(&self, major: u64, minor: u64, patch: u64) -> bool {
-        self.version.at_least(major, minor, patch)
-    }
-
-    /// "containerd 1.7.16 (from --containerd-version)" / "containerd 1.7 (assumed)".
-    pub fn describe(&self) -> String {
-        match self.fact {
-            Some(f) if !f.is_assumed() => format!("containerd {} ({})", self.version, f.origin),
-            _ => format!("containerd {} (assumed)", self.version),
-        }
-    }
-
-    /// Attaches the version the finding relies on, when one is known.
-    pub fn tag<'b>(&self, b: FindingBuilder<'b>) -> FindingBuilder<'b> {
-        match self.fact {
-            Some(f) => b.version(Component::Containerd, f),
-            None => b,
-        }
-    }
-}
+use crate::model::{NodeSnapshot, Span};
+use crate::rules::containerd_release::ContainerdRelease;
 
 /// The layout of the config as written (for fix texts): the one its `version` selects.
 pub(crate) fn written_layout(cfg: &ContainerdConfig) -> CriLayout {
@@ -216,7 +151,7 @@ pub(crate) fn v1_full_name(short: &str) -> String {
 }
 
 /// The plugin ids that make up the CRI service on a release.
-pub(crate) fn cri_plugin_ids(release: &Release<'_>) -> &'static [&'static str] {
+pub(crate) fn cri_plugin_ids(release: &ContainerdRelease<'_>) -> &'static [&'static str] {
     crate::model::containerd::cri_plugin_ids(release.is_1x())
 }
 
@@ -231,7 +166,7 @@ pub(crate) fn designated_plugin(
     entry: &str,
     cfg: &ContainerdConfig,
     span: Span,
-    release: &Release<'_>,
+    release: &ContainerdRelease<'_>,
 ) -> Option<String> {
     if release.is_1x() {
         if cfg.version.value <= 1 {
@@ -254,7 +189,7 @@ pub(crate) fn fatal_short_name(
     entry: &str,
     cfg: &ContainerdConfig,
     span: Span,
-    release: &Release<'_>,
+    release: &ContainerdRelease<'_>,
 ) -> bool {
     if release.is_1x() {
         cfg.version.value >= 2 && entry.split('.').count() < 4
@@ -270,7 +205,7 @@ pub(crate) const V1_LINUX: &str = "io.containerd.runtime.v1.linux";
 /// is the v1 shim (the CRI plugin fails to load), on 2.x always (the key no longer exists).
 pub(crate) fn harmful_legacy_systemd_cgroup<'c>(
     cfg: &'c ContainerdConfig,
-    release: &Release<'_>,
+    release: &ContainerdRelease<'_>,
 ) -> Option<&'c crate::model::Spanned<bool>> {
     let legacy = cfg.cri.legacy_systemd_cgroup.as_ref().filter(|s| s.value)?;
     let v1_default = cfg

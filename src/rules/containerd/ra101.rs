@@ -10,7 +10,8 @@ use crate::model::kubelet::{KubeletSettings, Setting};
 use crate::model::{Component, InputKind, NodeSnapshot, Span, Spanned, Version};
 use crate::rules::kubelet::common::{CONTAINERD_DEFAULT, Endpoint};
 
-use super::common::{self, Release};
+use super::common;
+use crate::rules::containerd_release::ContainerdRelease;
 
 static DISABLED: Case = Case {
     id: "disabled",
@@ -60,7 +61,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter) {
     let Some(cfg) = out.need(&snap.containerd, "containerd config") else {
         return;
     };
-    let release = Release::of(snap, cfg, out);
+    let release = ContainerdRelease::of(snap, Some(cfg), out);
     let disabling: Vec<&Spanned<String>> = cfg
         .disabled_plugins
         .iter()
@@ -88,7 +89,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter) {
 fn report(
     snap: &NodeSnapshot,
     cfg: &ContainerdConfig,
-    release: &Release<'_>,
+    release: &ContainerdRelease<'_>,
     entry: &Spanned<String>,
     link: &KubeletLink,
     configured: Option<Span>,

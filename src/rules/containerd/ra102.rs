@@ -5,7 +5,8 @@ use crate::engine::{Area, Case, Emitter, Rule, RuleMeta, Severity};
 use crate::model::containerd::ContainerdConfig;
 use crate::model::{InputKind, NodeSnapshot, Spanned};
 
-use super::common::{self, Release};
+use super::common;
+use crate::rules::containerd_release::ContainerdRelease;
 
 static SHORT_NAME: Case = Case {
     id: "short-name",
@@ -55,7 +56,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter) {
     let Some(cfg) = out.need(&snap.containerd, "containerd config") else {
         return;
     };
-    let release = Release::of(snap, cfg, out);
+    let release = ContainerdRelease::of(snap, Some(cfg), out);
     for (list, entries) in [
         (List::Disabled, &cfg.disabled_plugins),
         (List::Required, &cfg.required_plugins),
@@ -77,7 +78,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter) {
 fn short_name(
     snap: &NodeSnapshot,
     cfg: &ContainerdConfig,
-    release: &Release<'_>,
+    release: &ContainerdRelease<'_>,
     list: List,
     entry: &Spanned<String>,
     out: &mut Emitter,
@@ -142,7 +143,7 @@ fn short_name(
 /// full URI never matches and containerd exits (seen with 1.6.20).
 fn full_name_in_v1(
     cfg: &ContainerdConfig,
-    release: &Release<'_>,
+    release: &ContainerdRelease<'_>,
     entry: &Spanned<String>,
     out: &mut Emitter,
 ) {

@@ -4,7 +4,8 @@ use crate::engine::{Area, Case, Emitter, Rule, RuleMeta, Severity};
 use crate::model::containerd::{ContainerdConfig, KeyStatus};
 use crate::model::{InputKind, NodeSnapshot, Span};
 
-use super::common::{self, Release};
+use super::common;
+use crate::rules::containerd_release::ContainerdRelease;
 
 static DEPRECATED: Case = Case {
     id: "deprecated",
@@ -40,7 +41,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter) {
     if cfg.version.value > 1 {
         return;
     }
-    let release = Release::of(snap, cfg, out);
+    let release = ContainerdRelease::of(snap, Some(cfg), out);
     let mut errors = 0;
     if release.is_1x() {
         for table in ignored_tables(cfg) {
@@ -97,7 +98,7 @@ fn version_anchor(cfg: &ContainerdConfig) -> Option<Span> {
 fn ignored(
     snap: &NodeSnapshot,
     cfg: &ContainerdConfig,
-    release: &Release<'_>,
+    release: &ContainerdRelease<'_>,
     (id, span): (String, Span),
     out: &mut Emitter,
 ) {
@@ -153,13 +154,13 @@ fn ignored(
     release.tag(b).emit();
 }
 
-fn deprecated(cfg: &ContainerdConfig, release: &Release<'_>, out: &mut Emitter) {
+fn deprecated(cfg: &ContainerdConfig, release: &ContainerdRelease<'_>, out: &mut Emitter) {
     let Some(at) = version_anchor(cfg) else {
         return;
     };
     let (message, impact, fix) = if release.is_1x() {
         let log = if release.at_least(1, 7, 17)
-            || (release.version.is_line(1, 6) && release.at_least(1, 6, 32))
+            || (release.is_line(1, 6) && release.at_least(1, 6, 32))
         {
             "containerd config version `1` has been deprecated and will be converted on each startup in containerd \
              v2.0, use `containerd config migrate` after upgrading to containerd 2.0 to avoid conversion on startup"
@@ -226,7 +227,12 @@ fn deprecated(cfg: &ContainerdConfig, release: &Release<'_>, out: &mut Emitter) 
 /// containerd 2.0–2.2 migrate a version-1 file straight to the current version on load, so
 /// the CRI plugin's own v2→v3 split may never run (migration-facts CTD-CFG-001(c),
 /// source-derived, UNVERIFIED at runtime).
-fn migration_gap(cfg: &ContainerdConfig, release: &Release<'_>, span: Span, out: &mut Emitter) {
+fn migration_gap(
+    cfg: &ContainerdConfig,
+    release: &ContainerdRelease<'_>,
+    span: Span,
+    out: &mut Emitter,
+) {
     let message = format!(
         "`[plugins.cri]` settings in a {} config on {}: containerd 2.0–2.2 convert a version-1 file straight to the \
          current version when loading it, which may skip the CRI plugin's own version 2 → 3 conversion (read in \

@@ -4,7 +4,7 @@ use crate::engine::{Area, Case, Emitter, Rule, RuleMeta, Severity};
 use crate::model::containerd::ContainerdConfig;
 use crate::model::{InputKind, NodeSnapshot, Span};
 
-use super::common::Release;
+use crate::rules::containerd_release::ContainerdRelease;
 
 static FATAL: Case = Case {
     id: "fatal",
@@ -46,8 +46,10 @@ enum Verdict {
     FatalOrIgnored,
 }
 
-fn verdict(release: &Release<'_>, version: i64) -> Verdict {
-    let v = &release.version;
+fn verdict(release: &ContainerdRelease<'_>, version: i64) -> Verdict {
+    let Some(v) = release.ver.as_ref() else {
+        return Verdict::Reads;
+    };
     if release.is_1x() {
         if version < 3 {
             return Verdict::Reads;
@@ -82,7 +84,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter) {
         // No `version` key: version 1, which every release reads (RA103).
         return;
     };
-    let release = Release::of(snap, cfg, out);
+    let release = ContainerdRelease::of(snap, Some(cfg), out);
     let version = cfg.version.value;
     match verdict(&release, version) {
         Verdict::Reads => {}
@@ -92,7 +94,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter) {
     }
 }
 
-fn fix(cfg: &ContainerdConfig, release: &Release<'_>) -> String {
+fn fix(cfg: &ContainerdConfig, release: &ContainerdRelease<'_>) -> String {
     let v = cfg.version.value;
     if release.is_1x() {
         format!(
@@ -123,7 +125,13 @@ fn fix(cfg: &ContainerdConfig, release: &Release<'_>) -> String {
     }
 }
 
-fn fatal(cfg: &ContainerdConfig, release: &Release<'_>, span: Span, max: i64, out: &mut Emitter) {
+fn fatal(
+    cfg: &ContainerdConfig,
+    release: &ContainerdRelease<'_>,
+    span: Span,
+    max: i64,
+    out: &mut Emitter,
+) {
     let v = cfg.version.value;
     let message = format!(
         "Config `version = {v}` is newer than {} reads (at most version {max})",
@@ -161,7 +169,12 @@ const IGNORED_IMPACT: &str = "containerd 1.x has no `io.containerd.cri.v1.*` plu
      pause image, no registry configuration. Seen with containerd 1.6.20: a version 3 file with `SystemdCgroup = \
      true` starts fine and `containerd config dump` shows `SystemdCgroup = false`.";
 
-fn cri_ignored(cfg: &ContainerdConfig, release: &Release<'_>, span: Span, out: &mut Emitter) {
+fn cri_ignored(
+    cfg: &ContainerdConfig,
+    release: &ContainerdRelease<'_>,
+    span: Span,
+    out: &mut Emitter,
+) {
     let v = cfg.version.value;
     let message = format!(
         "Config `version = {v}` is a containerd 2.x format; {} predates the version check (added in 1.6.32 and \
@@ -179,9 +192,14 @@ fn cri_ignored(cfg: &ContainerdConfig, release: &Release<'_>, span: Span, out: &
     release.tag(b).emit();
 }
 
-fn fatal_or_ignored(cfg: &ContainerdConfig, release: &Release<'_>, span: Span, out: &mut Emitter) {
+fn fatal_or_ignored(
+    cfg: &ContainerdConfig,
+    release: &ContainerdRelease<'_>,
+    span: Span,
+    out: &mut Emitter,
+) {
     let v = cfg.version.value;
-    let from = if release.version.minor == 6 {
+    let from = if release.is_line(1, 6) {
         "1.6.32"
     } else {
         "1.7.17"

@@ -4,7 +4,8 @@ use crate::engine::{Area, Case, Emitter, Rule, RuleMeta, Severity};
 use crate::model::containerd::{ContainerdConfig, CriLayout, KeyEntry, KeyStatus};
 use crate::model::{InputKind, NodeSnapshot, Span};
 
-use super::common::{self, Release};
+use super::common;
+use crate::rules::containerd_release::ContainerdRelease;
 
 static WRONG_SCHEMA: Case = Case {
     id: "wrong-schema",
@@ -60,7 +61,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter) {
         // Fully qualified tables in a version-1 config are RA103's finding.
         return;
     }
-    let release = Release::of(snap, cfg, out);
+    let release = ContainerdRelease::of(snap, Some(cfg), out);
     if release.is_1x() && written == CriLayout::V3 {
         // containerd 1.x reads a version-3 file like version 2 (or refuses it): RA104's finding.
         out.not_applicable("a version 3 config on containerd 1.x is RA104's finding");
@@ -112,7 +113,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter) {
 
 fn emit(
     cfg: &ContainerdConfig,
-    release: &Release<'_>,
+    release: &ContainerdRelease<'_>,
     path: &[String],
     span: Span,
     belongs: CriLayout,
@@ -163,7 +164,7 @@ fn emit(
              settings, whatever it holds) do not apply, and CRI runs with the defaults instead. Seen with containerd \
              1.6.20: a version 2 config with `SystemdCgroup = true` under `io.containerd.cri.v1.runtime` has it \
              false in `containerd config dump`.",
-            release.version
+            release.line_label()
         )
     } else {
         "containerd logs `Ignoring unknown key in TOML for plugin` (or nothing, for a plugin id it does not know) and \

@@ -4,7 +4,8 @@ use crate::engine::{Area, Case, Emitter, Rule, RuleMeta, Severity};
 use crate::model::containerd::{ContainerdConfig, KeyEntry, KeyStatus};
 use crate::model::{InputKind, NodeSnapshot};
 
-use super::common::{self, Release};
+use super::common;
+use crate::rules::containerd_release::ContainerdRelease;
 
 static UNKNOWN: Case = Case {
     id: "unknown",
@@ -56,7 +57,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter) {
     let Some(cfg) = out.need(&snap.containerd, "containerd config") else {
         return;
     };
-    let release = Release::of(snap, cfg, out);
+    let release = ContainerdRelease::of(snap, Some(cfg), out);
     let candidates: Vec<&KeyEntry> = cfg
         .keys
         .iter()
@@ -77,7 +78,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter) {
 fn report(
     snap: &NodeSnapshot,
     cfg: &ContainerdConfig,
-    release: &Release<'_>,
+    release: &ContainerdRelease<'_>,
     k: &KeyEntry,
     out: &mut Emitter,
 ) {

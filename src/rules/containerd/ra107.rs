@@ -7,7 +7,8 @@ use crate::model::containerd::{
 };
 use crate::model::{InputKind, NodeSnapshot, Span, Version};
 
-use super::common::{self, Release};
+use super::common;
+use crate::rules::containerd_release::ContainerdRelease;
 
 static BREAKS: Case = Case {
     id: "removed-breaks",
@@ -37,7 +38,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter) {
     let Some(cfg) = out.need(&snap.containerd, "containerd config") else {
         return;
     };
-    let release = Release::of(snap, cfg, out);
+    let release = ContainerdRelease::of(snap, Some(cfg), out);
     // Plugin-level `systemd_cgroup = true` that breaks CRI or is ignored is RA202's finding.
     let legacy = common::harmful_legacy_systemd_cgroup(cfg, &release).map(|s| s.span);
     let mut seen: Vec<Span> = Vec::new();
@@ -94,7 +95,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter) {
 fn from_inventory(
     snap: &NodeSnapshot,
     cfg: &ContainerdConfig,
-    release: &Release<'_>,
+    release: &ContainerdRelease<'_>,
     k: &KeyEntry,
     opt: &RemovedOption,
     breaks: bool,
@@ -144,18 +145,18 @@ fn from_inventory(
 
 /// Whether the release at hand already deprecates (or removed) the option: a 1.x node is
 /// not told about what containerd 2.1 deprecated.
-fn deprecated_on(opt: &RemovedOption, release: &Release<'_>) -> bool {
+fn deprecated_on(opt: &RemovedOption, release: &ContainerdRelease<'_>) -> bool {
     let since = opt.deprecated_in.or(opt.removed_in);
     since
         .and_then(Version::parse)
-        .is_none_or(|v| release.version >= v)
+        .is_none_or(|v| release.reached(&v))
 }
 
 /// The v1 shim (`io.containerd.runtime.v1.linux`) and `io.containerd.runc.v1`: deprecated in
 /// 1.4, removed in 2.0 (containerd RELEASES.md).
 fn removed_runtime_type(
     cfg: &ContainerdConfig,
-    release: &Release<'_>,
+    release: &ContainerdRelease<'_>,
     rt: &Runtime,
     span: Span,
     out: &mut Emitter,
@@ -216,7 +217,7 @@ fn removed_runtime_type(
 }
 
 /// The built-in aufs snapshotter: deprecated in 1.5, removed in 2.0.
-fn aufs(release: &Release<'_>, span: Span, out: &mut Emitter) {
+fn aufs(release: &ContainerdRelease<'_>, span: Span, out: &mut Emitter) {
     let message = format!(
         "`snapshotter = \"aufs\"` on {}: the built-in aufs snapshotter is deprecated since containerd 1.5 and \
          removed in 2.0",

@@ -4,7 +4,8 @@ use crate::engine::{Area, Case, Emitter, Rule, RuleMeta, Severity};
 use crate::model::containerd::{ContainerdConfig, Runtime};
 use crate::model::{InputKind, NodeSnapshot, Span};
 
-use super::common::{self, Release};
+use super::common;
+use crate::rules::containerd_release::ContainerdRelease;
 
 static EMPTY_NAME: Case = Case {
     id: "empty-name",
@@ -55,7 +56,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter) {
     let Some(cfg) = out.need(&snap.containerd, "containerd config") else {
         return;
     };
-    let release = Release::of(snap, cfg, out);
+    let release = ContainerdRelease::of(snap, Some(cfg), out);
     let name = &cfg.cri.default_runtime_name;
     if name.value.is_empty() {
         if let Some(span) = name.span() {
@@ -80,7 +81,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter) {
     }
 }
 
-fn cri_fails(cfg: &ContainerdConfig, release: &Release<'_>, error: &str) -> String {
+fn cri_fails(cfg: &ContainerdConfig, release: &ContainerdRelease<'_>, error: &str) -> String {
     let log = if release.is_1x() {
         format!(
             "level=warning msg=\"failed to load plugin io.containerd.grpc.v1.cri\" error=\"invalid plugin config: {error}\""
@@ -105,7 +106,12 @@ fn defined_names(cfg: &ContainerdConfig) -> String {
         .join(", ")
 }
 
-fn empty_name(cfg: &ContainerdConfig, release: &Release<'_>, span: Span, out: &mut Emitter) {
+fn empty_name(
+    cfg: &ContainerdConfig,
+    release: &ContainerdRelease<'_>,
+    span: Span,
+    out: &mut Emitter,
+) {
     let table = common::written_layout(cfg).runtime_table();
     let b = out
         .finding(
@@ -125,7 +131,12 @@ fn empty_name(cfg: &ContainerdConfig, release: &Release<'_>, span: Span, out: &m
     release.tag(b).emit();
 }
 
-fn undefined(cfg: &ContainerdConfig, release: &Release<'_>, span: Span, out: &mut Emitter) {
+fn undefined(
+    cfg: &ContainerdConfig,
+    release: &ContainerdRelease<'_>,
+    span: Span,
+    out: &mut Emitter,
+) {
     let name = &cfg.cri.default_runtime_name.value;
     let layout = common::written_layout(cfg);
     let table = layout.runtime_table();
@@ -162,7 +173,7 @@ fn undefined(cfg: &ContainerdConfig, release: &Release<'_>, span: Span, out: &mu
 
 /// Defining any `runtimes.<name>` replaces containerd's default runtimes map, built-in `runc`
 /// included (seen with 1.6.20 in `containerd config dump`).
-fn runc_replaced(cfg: &ContainerdConfig, release: &Release<'_>, out: &mut Emitter) {
+fn runc_replaced(cfg: &ContainerdConfig, release: &ContainerdRelease<'_>, out: &mut Emitter) {
     let defined: Vec<&Runtime> = cfg
         .cri
         .runtimes
@@ -243,7 +254,7 @@ fn runc_replaced(cfg: &ContainerdConfig, release: &Release<'_>, out: &mut Emitte
 /// in `metadata/containers.go`, read in the source).
 fn empty_type(
     cfg: &ContainerdConfig,
-    release: &Release<'_>,
+    release: &ContainerdRelease<'_>,
     rt: &Runtime,
     header: Span,
     out: &mut Emitter,

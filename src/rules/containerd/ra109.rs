@@ -4,7 +4,8 @@ use crate::engine::{Area, Case, Emitter, Rule, RuleMeta, Severity};
 use crate::model::containerd::CriOutcome;
 use crate::model::{InputKind, NodeSnapshot, Span};
 
-use super::common::{self, Release};
+use super::common;
+use crate::rules::containerd_release::ContainerdRelease;
 
 static NOT_REQUIRED: Case = Case {
     id: "not-required",
@@ -29,7 +30,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter) {
     let Some(cfg) = out.need(&snap.containerd, "containerd config") else {
         return;
     };
-    let release = Release::of(snap, cfg, out);
+    let release = ContainerdRelease::of(snap, Some(cfg), out);
     let designates_cri = |p: &crate::model::Spanned<String>| {
         common::designated_plugin(&p.value, cfg, p.span, &release).as_deref() == Some(CRI)
     };

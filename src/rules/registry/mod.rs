@@ -11,11 +11,11 @@ mod ra406;
 mod ra407;
 mod ra408;
 
-use crate::engine::emitter::FindingBuilder;
-use crate::engine::{Emitter, Rule};
+use crate::engine::Rule;
 use crate::model::containerd::ContainerdConfig;
 use crate::model::hosts::{HostsRoot, RegistryHosts, WELL_KNOWN_ROOTS};
-use crate::model::{Component, Input, NodeSnapshot, Version, VersionFact};
+use crate::model::{Input, NodeSnapshot};
+use crate::rules::containerd_release::ContainerdRelease;
 
 pub static RULES: &[&Rule] = &[
     &ra401::RULE,
@@ -31,83 +31,6 @@ pub static RULES: &[&Rule] = &[
 /// Where hosts.toml files go when config_path names no directory yet.
 pub(crate) const DEFAULT_HOSTS_ROOT: &str = "/etc/containerd/certs.d";
 
-/// The containerd release registry findings are about, and where it came from.
-pub(crate) struct Release<'s> {
-    /// None when nothing says which release (no version, no config to assume from).
-    pub ver: Option<Version>,
-    /// A known version (CLI target, probe, Node object), attached to findings.
-    pub fact: Option<&'s VersionFact>,
-    /// `containerd 2.2.1` or `containerd 1.7 (assumed: ...)`, for messages.
-    pub label: String,
-}
-
-impl<'s> Release<'s> {
-    /// The release from `snap.versions`, else the one the containerd collector evaluated the
-    /// config for (an assumption, recorded on the emitter).
-    pub fn of(snap: &'s NodeSnapshot, cfg: Option<&ContainerdConfig>, out: &mut Emitter) -> Self {
-        if let Some(fact) = snap.versions.containerd.as_ref() {
-            return Release {
-                ver: Some(fact.version.clone()),
-                fact: Some(fact),
-                label: if fact.is_assumed() {
-                    format!("containerd {} (assumed)", fact.version)
-                } else {
-                    format!("containerd {}", fact.version)
-                },
-            };
-        }
-        match cfg {
-            Some(c) => {
-                let ver = Version::parse(&c.evaluated_for.version);
-                out.assume(format!(
-                    "containerd {} ({})",
-                    c.evaluated_for.version, c.evaluated_for.because
-                ));
-                Release {
-                    ver,
-                    fact: None,
-                    label: format!("containerd {} (assumed)", c.evaluated_for.version),
-                }
-            }
-            None => {
-                out.assume("containerd version unknown (no --containerd-version, no config to assume from)");
-                Release {
-                    ver: None,
-                    fact: None,
-                    label: "containerd (version unknown)".into(),
-                }
-            }
-        }
-    }
-
-    /// Attaches the known version to a finding.
-    pub fn tag<'e>(&self, b: FindingBuilder<'e>) -> FindingBuilder<'e> {
-        match self.fact {
-            Some(f) => b.version(Component::Containerd, f),
-            None => b,
-        }
-    }
-
-    pub fn is_2x(&self) -> bool {
-        self.ver.as_ref().is_some_and(|v| v.major >= 2)
-    }
-
-    pub fn is_1x(&self) -> bool {
-        self.ver.as_ref().is_some_and(|v| v.major < 2)
-    }
-
-    pub fn at_least(&self, major: u64, minor: u64, patch: u64) -> bool {
-        self.ver
-            .as_ref()
-            .is_some_and(|v| v.at_least(major, minor, patch))
-    }
-
-    /// `(major, minor)`, or the newest line when unknown.
-    pub fn line(&self) -> (u64, u64) {
-        self.ver.as_ref().map_or((2, 3), |v| (v.major, v.minor))
-    }
-}
-
 /// The roots containerd searches for hosts.toml files, in order, and why; None when that
 /// cannot be known (containerd's config is unreadable or invalid).
 pub(crate) struct SearchedRoots<'s> {
@@ -118,7 +41,7 @@ pub(crate) struct SearchedRoots<'s> {
 
 pub(crate) fn searched_roots<'s>(
     snap: &'s NodeSnapshot,
-    release: &Release<'_>,
+    release: &ContainerdRelease<'_>,
 ) -> Option<SearchedRoots<'s>> {
     let hosts: &RegistryHosts = &snap.registry_hosts;
     match &snap.containerd {
@@ -146,7 +69,7 @@ pub(crate) fn searched_roots<'s>(
                     roots,
                     why: format!(
                         "{path} is absent: {} uses its default config_path \"{}\"",
-                        release.label,
+                        release.label(),
                         WELL_KNOWN_ROOTS.join(":")
                     ),
                 })
@@ -155,7 +78,7 @@ pub(crate) fn searched_roots<'s>(
                     roots: Vec::new(),
                     why: format!(
                         "{path} is absent: {} has no default config_path (2.2 adds one)",
-                        release.label
+                        release.label()
                     ),
                 })
             }

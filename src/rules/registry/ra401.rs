@@ -2,8 +2,9 @@
 
 use crate::engine::{Area, Case, Emitter, Location, Rule, RuleMeta, Severity};
 use crate::model::{InputKind, NodeSnapshot, Origin};
+use crate::rules::containerd_release::ContainerdRelease;
 
-use super::{Release, convert, hosts_root};
+use super::{convert, hosts_root};
 
 static EXPLICIT: Case = Case {
     id: "config-path-set",
@@ -33,7 +34,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter) {
         return;
     };
     let registry = &cfg.cri.registry;
-    let release = Release::of(snap, Some(cfg), out);
+    let release = ContainerdRelease::of(snap, Some(cfg), out);
     let Some(first) = registry.mirrors.first() else {
         return;
     };
@@ -69,7 +70,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter) {
                 "`mirrors` ({}) are set together with `config_path = \"{}\"`: {} refuses this combination",
                 hosts.join(", "),
                 registry.config_path.value,
-                release.label
+                release.label()
             ),
             String::new(),
             Some(*span),
@@ -79,7 +80,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter) {
             format!(
                 "`mirrors` ({}) are set and {} gives `config_path` the default \"{}\" anyway ({note})",
                 hosts.join(", "),
-                release.label,
+                release.label(),
                 registry.config_path.value
             ),
             "\nOr run containerd 2.2.2 or later, which keeps config_path empty next to mirrors \

@@ -4,8 +4,9 @@ use crate::engine::{Area, Case, Emitter, Location, Rule, RuleMeta, Severity};
 use crate::model::containerd::{ContainerdConfig, Registry, RegistryHostConfig, RegistryTls};
 use crate::model::hosts::url_host;
 use crate::model::{InputKind, NodeSnapshot};
+use crate::rules::containerd_release::ContainerdRelease;
 
-use super::{Release, config_path_fix, convert, hosts_root};
+use super::{config_path_fix, convert, hosts_root};
 
 /// containerd 2.x: the `tls` table no longer exists; its settings are dropped.
 static REMOVED: Case = Case {
@@ -47,7 +48,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter) {
     let Some(cfg) = out.need(&snap.containerd, "containerd config") else {
         return;
     };
-    let release = Release::of(snap, Some(cfg), out);
+    let release = ContainerdRelease::of(snap, Some(cfg), out);
     let registry = &cfg.cri.registry;
     let table = cfg.cri.layout.registry_table();
     for c in &registry.configs {
@@ -62,7 +63,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter) {
                 &REMOVED,
                 format!(
                     "`configs.\"{host}\".tls` has no effect on {}: containerd 2.0 removed the `tls` table (only `auth` remains)",
-                    release.label
+                    release.label()
                 ),
                 format!(
                     "Its settings are dropped silently (containerd only logs `Ignoring unknown key` and \
@@ -76,7 +77,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter) {
                 &WITH_CONFIG_PATH,
                 format!(
                     "`configs.\"{host}\".tls` is set together with `config_path = \"{}\"`: {} refuses this combination",
-                    registry.config_path.value, release.label
+                    registry.config_path.value, release.label()
                 ),
                 "The CRI plugin does not load: containerd logs `invalid plugin config: \
                  `configs.tls` cannot be set when `config_path` is provided`. The kubelet cannot reach \
@@ -88,7 +89,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter) {
                 &DEPRECATED,
                 format!(
                     "`configs.\"{host}\".tls` works on {} but is deprecated",
-                    release.label
+                    release.label()
                 ),
                 "containerd logs `` `configs.tls` is deprecated, please use `config_path` instead``. \
                  The table cannot be combined with config_path (the CRI plugin then fails to load) and \

@@ -2,8 +2,9 @@
 
 use crate::engine::{Area, Case, Emitter, Location, Rule, RuleMeta, Severity};
 use crate::model::{InputKind, NodeSnapshot};
+use crate::rules::containerd_release::ContainerdRelease;
 
-use super::{Release, config_path_fix, convert, hosts_root};
+use super::{config_path_fix, convert, hosts_root};
 
 static DEPRECATED: Case = Case {
     id: "deprecated",
@@ -31,7 +32,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter) {
     let Some(cfg) = out.need(&snap.containerd, "containerd config") else {
         return;
     };
-    let release = Release::of(snap, Some(cfg), out);
+    let release = ContainerdRelease::of(snap, Some(cfg), out);
     let registry = &cfg.cri.registry;
     let table = cfg.cri.layout.registry_table();
     let root = hosts_root(snap);
@@ -58,7 +59,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter) {
                 Location::Span(first.host.span),
                 format!(
                     "`{table}.mirrors` is deprecated on {} ({} mirror(s))",
-                    release.label,
+                    release.label(),
                     registry.mirrors.len()
                 ),
             )
@@ -89,7 +90,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter) {
                 format!(
                     "`{table}.configs` ({}) is deprecated on {}",
                     hosts.join(", "),
-                    release.label
+                    release.label()
                 ),
             )
             .impact(format!(
@@ -116,7 +117,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter) {
             .finding(
                 &DEPRECATED,
                 Location::Span(first.host.span),
-                format!("`{table}.auths` is deprecated on {} (deprecated since 1.3)", release.label),
+                format!("`{table}.auths` is deprecated on {} (deprecated since 1.3)", release.label()),
             )
             .impact(format!("containerd logs {replacement}.{transfer} {removal}"))
             .fix(

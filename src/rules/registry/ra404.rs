@@ -6,8 +6,7 @@
 use crate::engine::{Area, Case, Emitter, Location, Rule, RuleMeta, Severity};
 use crate::model::containerd::RegistryAuth;
 use crate::model::{Input, InputKind, NodeSnapshot};
-
-use super::Release;
+use crate::rules::containerd_release::ContainerdRelease;
 
 static CONFIG_AUTH: Case = Case {
     id: "config-toml",
@@ -54,7 +53,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter) {
         Input::Absent { .. } => None,
     };
     if let Some(cfg) = cfg {
-        let release = Release::of(snap, Some(cfg), out);
+        let release = ContainerdRelease::of(snap, Some(cfg), out);
         let table = cfg.cri.layout.registry_table();
         for a in &cfg.cri.registry.auths {
             emit_auth(
@@ -128,7 +127,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter) {
 
 fn emit_auth(
     out: &mut Emitter,
-    release: &Release<'_>,
+    release: &ContainerdRelease<'_>,
     a: &RegistryAuth,
     key: &str,
     path: &str,

@@ -6,8 +6,9 @@ use crate::model::hosts::{
     NamespaceKind, host_paths, lookup, url_host,
 };
 use crate::model::{InputKind, NodeSnapshot, Problem};
+use crate::rules::containerd_release::ContainerdRelease;
 
-use super::{Release, convert, searched_roots};
+use super::{convert, searched_roots};
 
 static SYNTAX: Case = Case {
     id: "syntax",
@@ -137,7 +138,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter) {
             unreadable.join(", ")
         ));
     }
-    let release = Release::of(snap, snap.containerd.present(), out);
+    let release = ContainerdRelease::of(snap, snap.containerd.present(), out);
     let searched = searched_roots(snap, &release);
     let search_roots: Vec<&HostsRoot> = match &searched {
         Some(s) => s.roots.clone(),
@@ -225,7 +226,7 @@ fn rejection_fix(key: &str) -> String {
 
 fn namespace_findings(
     out: &mut Emitter,
-    release: &Release<'_>,
+    release: &ContainerdRelease<'_>,
     f: &HostsFile,
     search_roots: &[&HostsRoot],
     active: bool,
@@ -346,7 +347,12 @@ fn namespace_findings(
     }
 }
 
-fn no_host_table(out: &mut Emitter, release: &Release<'_>, f: &HostsFile, parsed: &HostsConfig) {
+fn no_host_table(
+    out: &mut Emitter,
+    release: &ContainerdRelease<'_>,
+    f: &HostsFile,
+    parsed: &HostsConfig,
+) {
     if parsed.host_table.is_some() || !release.is_1x() {
         return;
     }
@@ -373,7 +379,7 @@ fn no_host_table(out: &mut Emitter, release: &Release<'_>, f: &HostsFile, parsed
             at,
             format!(
                 "{} has no `[host]` table: {} rejects such a file (error \"invalid `host` tree\"){version_note}",
-                f.path, release.label
+                f.path, release.label()
             ),
         )
         .impact(format!(
@@ -390,7 +396,12 @@ fn no_host_table(out: &mut Emitter, release: &Release<'_>, f: &HostsFile, parsed
     release.tag(b).emit();
 }
 
-fn missing_certs(out: &mut Emitter, release: &Release<'_>, f: &HostsFile, parsed: &HostsConfig) {
+fn missing_certs(
+    out: &mut Emitter,
+    release: &ContainerdRelease<'_>,
+    f: &HostsFile,
+    parsed: &HostsConfig,
+) {
     if !parsed.rejections(release.line()).is_empty() {
         return;
     }
@@ -436,7 +447,12 @@ fn resolves(s: &HostSettings) -> bool {
     s.can("pull") && s.can("resolve")
 }
 
-fn capabilities(out: &mut Emitter, release: &Release<'_>, f: &HostsFile, parsed: &HostsConfig) {
+fn capabilities(
+    out: &mut Emitter,
+    release: &ContainerdRelease<'_>,
+    f: &HostsFile,
+    parsed: &HostsConfig,
+) {
     for h in &parsed.hosts {
         if let Some(caps) = h
             .settings
@@ -554,7 +570,12 @@ fn capabilities(out: &mut Emitter, release: &Release<'_>, f: &HostsFile, parsed:
     release.tag(b).emit();
 }
 
-fn unknown_keys(out: &mut Emitter, release: &Release<'_>, f: &HostsFile, parsed: &HostsConfig) {
+fn unknown_keys(
+    out: &mut Emitter,
+    release: &ContainerdRelease<'_>,
+    f: &HostsFile,
+    parsed: &HostsConfig,
+) {
     let file_host = parsed
         .server
         .as_ref()
@@ -630,7 +651,7 @@ fn unknown_keys(out: &mut Emitter, release: &Release<'_>, f: &HostsFile, parsed:
                 .finding(
                     &KEY_NOT_IN_RELEASE,
                     Location::Span(d.span),
-                    format!("`dial_timeout` ({url}) is read from containerd 2.1; {} ignores it", release.label),
+                    format!("`dial_timeout` ({url}) is read from containerd 2.1; {} ignores it", release.label()),
                 )
                 .impact("Connection attempts to an unreachable mirror wait the default 30s before the next host is tried.")
                 .fix("Upgrade to containerd 2.1+ for `dial_timeout`, or remove unreachable mirrors.")
@@ -647,7 +668,7 @@ fn unknown_keys(out: &mut Emitter, release: &Release<'_>, f: &HostsFile, parsed:
                     Location::Span(p.span),
                     format!(
                         "`proxy` ({url}) is documented on containerd's main branch but absent from the hosts.toml parser of the releases checked; {} most likely ignores it (UNVERIFIED which release adds it)",
-                        release.label
+                        release.label()
                     ),
                 )
                 .impact("Where the key is not read, requests to this host do not go through the proxy: they connect directly or through HTTP(S)_PROXY from containerd's environment.")
@@ -659,7 +680,7 @@ fn unknown_keys(out: &mut Emitter, release: &Release<'_>, f: &HostsFile, parsed:
     }
 }
 
-fn nested(out: &mut Emitter, release: &Release<'_>, f: &HostsFile, parsed: &HostsConfig) {
+fn nested(out: &mut Emitter, release: &ContainerdRelease<'_>, f: &HostsFile, parsed: &HostsConfig) {
     for n in &parsed.nested_hosts {
         let (message, impact, fix) = if n.nested_in_toml {
             (

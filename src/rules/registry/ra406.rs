@@ -3,8 +3,9 @@
 use crate::engine::{Area, Case, Emitter, Location, Rule, RuleMeta, Severity};
 use crate::model::containerd::ContainerdConfig;
 use crate::model::{Input, InputKind, NodeSnapshot, Origin};
+use crate::rules::containerd_release::ContainerdRelease;
 
-use super::{Release, searched_roots};
+use super::searched_roots;
 
 /// config_path is empty: containerd reads no hosts.toml at all.
 static CONFIG_PATH_EMPTY: Case = Case {
@@ -44,7 +45,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter) {
         return;
     }
     let cfg = snap.containerd.present();
-    let release = Release::of(snap, cfg, out);
+    let release = ContainerdRelease::of(snap, cfg, out);
     let Some(searched) = searched_roots(snap, &release) else {
         out.need(&snap.containerd, "containerd config");
         return;
@@ -95,7 +96,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter) {
 fn describe(
     snap: &NodeSnapshot,
     cfg: Option<&ContainerdConfig>,
-    release: &Release<'_>,
+    release: &ContainerdRelease<'_>,
     searched_why: &str,
     root: &str,
 ) -> (&'static Case, String, Location, String) {
@@ -134,7 +135,7 @@ fn describe(
                 format!("config_path is empty ({note}; legacy `mirrors` are set)")
             }
             Origin::Default { note } => {
-                format!("config_path is not set and {} ({note})", release.label)
+                format!("config_path is not set and {} ({note})", release.label())
             }
         };
         let mirrors = if registry.mirrors.is_empty() {

@@ -4,10 +4,11 @@ use crate::engine::{Area, Case, Emitter, Location, Rule, RuleMeta, Severity};
 use crate::model::containerd::ContainerdConfig;
 use crate::model::hosts::{HostsRoot, NamespaceKind, lookup, url_host, url_scheme};
 use crate::model::{Input, InputKind, NodeSnapshot, Spanned};
+use crate::rules::containerd_release::ContainerdRelease;
 use crate::rules::live::{DockerState, docker_state};
 
 use super::convert::{self, HostsTomlFix};
-use super::{Release, SearchedRoots, config_path_fix, hosts_root, searched_roots};
+use super::{SearchedRoots, config_path_fix, hosts_root, searched_roots};
 
 /// An `insecure-registries` entry: plain HTTP or an untrusted certificate, both of which
 /// containerd refuses without configuration.
@@ -149,7 +150,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter) {
         return;
     }
     let cfg = snap.containerd.present();
-    let release = Release::of(snap, cfg, out);
+    let release = ContainerdRelease::of(snap, cfg, out);
     let Some(searched) = searched_roots(snap, &release) else {
         out.need(&snap.containerd, "containerd config");
         return;
@@ -183,7 +184,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter) {
 struct Carry<'a, 's> {
     snap: &'s NodeSnapshot,
     cfg: Option<&'s ContainerdConfig>,
-    release: &'a Release<'s>,
+    release: &'a ContainerdRelease<'s>,
     searched: &'a SearchedRoots<'s>,
     root: String,
 }

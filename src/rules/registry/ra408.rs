@@ -3,8 +3,9 @@
 use crate::engine::{Area, Case, Emitter, Location, Rule, RuleMeta, Severity};
 use crate::model::hosts::{HostSettings, url_host, url_scheme};
 use crate::model::{InputKind, NodeSnapshot};
+use crate::rules::containerd_release::ContainerdRelease;
 
-use super::{Release, convert};
+use super::convert;
 
 /// `configs."<host>".tls` for a host whose endpoints are all `http://` (legacy CRI config).
 static LEGACY: Case = Case {
@@ -36,7 +37,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter) {
         out.need(&snap.containerd, "containerd config");
         return;
     }
-    let release = Release::of(snap, cfg, out);
+    let release = ContainerdRelease::of(snap, cfg, out);
     if let Some(cfg) = cfg {
         legacy(out, &release, cfg);
     }
@@ -71,7 +72,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter) {
 #[allow(clippy::too_many_arguments)]
 fn hosts_toml(
     out: &mut Emitter,
-    release: &Release<'_>,
+    release: &ContainerdRelease<'_>,
     path: &str,
     url: &str,
     url_span: crate::model::Span,
@@ -123,7 +124,7 @@ fn hosts_toml(
 /// 2.x drops the table entirely (RA402), so only 1.x is judged here.
 fn legacy(
     out: &mut Emitter,
-    release: &Release<'_>,
+    release: &ContainerdRelease<'_>,
     cfg: &crate::model::containerd::ContainerdConfig,
 ) {
     if release.is_2x() {

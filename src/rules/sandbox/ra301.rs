@@ -2,7 +2,7 @@
 
 use crate::engine::{Area, Case, Emitter, Location, Rule, RuleMeta, Severity};
 use crate::model::{InputKind, NodeSnapshot, Origin};
-use crate::rules::versions_context;
+use crate::rules::containerd_release::ContainerdRelease;
 
 use super::image_ref::normalize;
 
@@ -38,11 +38,10 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter) {
     if normalize(&flag.value) == normalize(&sandbox.value) {
         return;
     }
-    let release = versions_context::containerd_release(snap, cfg);
-    release.note_assumption(out);
+    let release = ContainerdRelease::of(snap, Some(cfg), out);
     let where_set = match &sandbox.origin {
         Origin::Set(_) => format!("set in {}", cfg.path),
-        Origin::Default { .. } => format!("the built-in default of {}", release.describe()),
+        Origin::Default { .. } => format!("the built-in default of {}", release.describe_in_full()),
     };
     let mut f = out
         .finding(
@@ -70,5 +69,5 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter) {
     if let Some(span) = sandbox.span() {
         f = f.related(Location::Span(span), "containerd's sandbox image");
     }
-    release.cite(f).emit();
+    release.tag(f).emit();
 }

@@ -2,7 +2,7 @@
 
 use crate::engine::{Area, Case, Emitter, Location, Rule, RuleMeta, Severity};
 use crate::model::{InputKind, NodeSnapshot, Origin};
-use crate::rules::versions_context;
+use crate::rules::containerd_release::ContainerdRelease;
 
 use super::image_ref::registry;
 
@@ -31,13 +31,12 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter) {
     if registry(&sandbox.value) != "k8s.gcr.io" {
         return;
     }
-    let release = versions_context::containerd_release(snap, cfg);
-    release.note_assumption(out);
+    let release = ContainerdRelease::of(snap, Some(cfg), out);
     let (at, why) = match &sandbox.origin {
         Origin::Set(span) => (Location::Span(*span), "as configured".to_string()),
         Origin::Default { .. } => (
             Location::Path(cfg.path.clone()),
-            format!("the built-in default of {}", release.describe()),
+            format!("the built-in default of {}", release.describe_in_full()),
         ),
     };
     let image = sandbox.value.replacen("k8s.gcr.io", "registry.k8s.io", 1);
@@ -57,5 +56,5 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter) {
         .key(cfg.cri.layout.sandbox_key())
         .actual(sandbox.value.clone())
         .expected(image);
-    release.cite(f).emit();
+    release.tag(f).emit();
 }
