@@ -404,7 +404,10 @@ mod tests {
         symlink("containerd/config.toml", root.join("etc/link.toml")).unwrap();
         let fs = HostFs::new(root).unwrap();
         // Ending in a name: the walk's own lstat; through a symlink: its target's.
-        assert_eq!(fs.metadata("/etc/containerd/config.toml").unwrap().len(), 12);
+        assert_eq!(
+            fs.metadata("/etc/containerd/config.toml").unwrap().len(),
+            12
+        );
         assert_eq!(fs.metadata("/etc/link.toml").unwrap().len(), 12);
         assert_eq!(fs.read_text("/etc/link.toml").unwrap(), "version = 2\n");
         // Ending in `.` or `..`, or the root itself: a stat of where the walk ended.
