@@ -1,7 +1,7 @@
 //! The CRI probe against the real containerd installed on this machine (Debian's 1.6.20, installed
 //! by `.ci/run`) and against sockets that misbehave on purpose. Each test runs its own daemon or
-//! listener on its own temporary directory and socket, so they run in parallel; a guard stops
-//! every daemon, also when an assertion fails.
+//! listener on its own temporary directory and socket, so they run in parallel; daemons run in
+//! a `daemons::LiveNode`, which stops them also when an assertion fails.
 //!
 //! These tests need root (containerd runs as root) and the containerd, ctr, runc, tar and
 //! sha256sum commands; without them they fail, loudly, rather than pass.
@@ -9,11 +9,13 @@
 mod common;
 mod daemons;
 
+use daemons::LiveNode;
+
 use std::io::{Read, Write};
 use std::os::unix::fs::PermissionsExt;
 use std::os::unix::net::UnixListener;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use runtime_audit::collect::live::cri;
@@ -41,118 +43,18 @@ fn run_probe(socket: &Path, timeout: Duration) -> (CriEndpoint, Duration) {
     (out, started.elapsed())
 }
 
-/// A containerd started by the test, stopped on drop.
-struct Containerd {
-    child: Child,
-    dir: tempfile::TempDir,
-    socket: PathBuf,
-}
-
-impl Containerd {
-    /// Starts containerd with `extra` (top-level keys, then tables) after `version = 2`,
-    /// everything it writes kept under a temporary directory and its listeners on loopback or
-    /// unix sockets there (`@DIR@` in `extra` stands for that directory).
-    fn start(extra: &str) -> Containerd {
-        daemons::require_root_and(&["containerd", "runc"]);
-        let dir = tempfile::tempdir().expect("temp dir");
-        let d = dir.path();
-        let socket = d.join("c.sock");
-        let config = format!(
-            "version = 2\n\
-             {extra}\n\
-             [ttrpc]\n  address = \"{d}/ttrpc.sock\"\n\
-             [debug]\n  address = \"{d}/debug.sock\"\n\
-             [metrics]\n  address = \"\"\n\
-             [plugins.\"io.containerd.internal.v1.opt\"]\n  path = \"{d}/opt\"\n",
-            d = d.display(),
-        );
-        let config = config.replace("@DIR@", &d.display().to_string());
-        std::fs::write(d.join("config.toml"), &config).expect("write config");
-        let log = std::fs::File::create(d.join("containerd.log")).expect("log file");
-        let child = Command::new("containerd")
-            .arg("--config")
-            .arg(d.join("config.toml"))
-            .arg("--address")
-            .arg(&socket)
-            .arg("--root")
-            .arg(d.join("root"))
-            .arg("--state")
-            .arg(d.join("state"))
-            .arg("--log-level")
-            .arg("info")
-            .stdout(Stdio::null())
-            .stderr(log)
-            .spawn()
-            .expect("start containerd");
-        let mut c = Containerd { child, dir, socket };
-        c.wait_for_socket();
-        c
-    }
-
-    fn wait_for_socket(&mut self) {
-        let until = Instant::now() + Duration::from_secs(20);
-        while Instant::now() < until {
-            if self.socket.exists() {
-                return;
-            }
-            if let Ok(Some(status)) = self.child.try_wait() {
-                panic!(
-                    "containerd exited ({status}) before serving:\n{}",
-                    self.log()
-                );
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        panic!(
-            "containerd did not create {} in 20 s:\n{}",
-            self.socket.display(),
-            self.log()
-        );
-    }
-
-    fn log(&self) -> String {
-        std::fs::read_to_string(self.dir.path().join("containerd.log")).unwrap_or_default()
-    }
-
-    /// Probes until the CRI service has finished starting (containerd 1.6 answers "server is
-    /// not initialized yet" for a moment after the socket appears).
-    fn probe_when_ready(&self) -> (CriEndpoint, Duration) {
-        let until = Instant::now() + Duration::from_secs(20);
-        loop {
-            let (out, took) = run_probe(&self.socket, Duration::from_secs(2));
-            let starting = out
-                .api
-                .reason()
-                .is_some_and(|r| r.contains("not initialized"));
-            if !starting || Instant::now() > until {
-                return (out, took);
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-
-    fn ctr(&self, args: &[&str]) -> String {
-        require("ctr");
-        let out = Command::new("ctr")
-            .arg("--address")
-            .arg(&self.socket)
-            .args(args)
-            .output()
-            .expect("run ctr");
-        assert!(
-            out.status.success(),
-            "ctr {args:?} failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-}
-
-impl Drop for Containerd {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+/// A node whose containerd runs with `extra` (top-level keys, then tables) after
+/// `version = 2`, confined to the node's temporary directory (`@DIR@` in `extra` stands for
+/// it). With `cri`, returns once the CRI service answers (containerd 1.6 says "not
+/// initialized" for a moment after the socket appears).
+fn containerd_node(extra: &str, cri: bool) -> LiveNode {
+    let mut node = LiveNode::new();
+    node.write_config(&format!(
+        "version = 2\n{extra}\n{}",
+        node.confinement(false)
+    ));
+    node.start_containerd(cri);
+    node
 }
 
 fn cri_enabled_config() -> String {
@@ -267,7 +169,7 @@ fn image_tarball(work: &Path, name: &str) -> PathBuf {
 
 #[test]
 fn containerd_with_cri_answers_version_status_config_and_images() {
-    let c = Containerd::start(&cri_enabled_config());
+    let c = containerd_node(&cri_enabled_config(), true);
     let work = c.dir.path().join("image");
     std::fs::create_dir_all(&work).expect("mkdir");
     let tarball = image_tarball(&work, IMAGE_NAME);
@@ -279,7 +181,7 @@ fn containerd_with_cri_answers_version_status_config_and_images() {
         &tarball.display().to_string(),
     ]);
 
-    let (out, took) = c.probe_when_ready();
+    let (out, took) = run_probe(&c.containerd_socket(), Duration::from_secs(2));
     eprintln!("full CRI probe (Version, Status, ListImages) took {took:?}");
     assert_eq!(out.api, Probe::Ok { value: CriApi::V1 }, "{out:#?}");
     let version = out.version.ok().expect("Version answers");
@@ -324,10 +226,14 @@ fn containerd_with_cri_answers_version_status_config_and_images() {
 
 #[test]
 fn containerd_without_cri_has_no_cri_api() {
-    let c = Containerd::start("disabled_plugins = [\"io.containerd.grpc.v1.cri\"]\n");
+    let c = containerd_node(
+        "disabled_plugins = [\"io.containerd.grpc.v1.cri\"]\n",
+        false,
+    );
     // containerd's own API answers: the socket is up and speaks gRPC.
     c.ctr(&["version"]);
-    let (out, took) = run_probe(&c.socket, Duration::from_secs(2));
+    let socket = c.containerd_socket();
+    let (out, took) = run_probe(&socket, Duration::from_secs(2));
     assert!(took < Duration::from_secs(2), "took {took:?}");
     assert_eq!(
         out.api,
@@ -343,7 +249,7 @@ fn containerd_without_cri_has_no_cri_api() {
                 reason.contains("runtime.v1.RuntimeService"),
                 "names the missing service: {reason}"
             );
-            assert!(reason.contains(&c.socket.display().to_string()), "{reason}");
+            assert!(reason.contains(&socket.display().to_string()), "{reason}");
         }
         other => panic!("version fails Unimplemented: {other:?}"),
     }
@@ -544,10 +450,9 @@ fn socket_the_user_may_not_write_is_permission_denied() {
 /// `--save-live-facts`, and the audit taking containerd's version from the live answer.
 #[test]
 fn audit_records_live_cri_facts_end_to_end() {
-    let c = Containerd::start(&cri_enabled_config());
-    // Wait until the CRI service answers, so the audit sees a settled daemon.
-    let (ready, _) = c.probe_when_ready();
-    assert_eq!(ready.api, Probe::Ok { value: CriApi::V1 }, "{ready:#?}");
+    // Started once the CRI service answers, so the audit sees a settled daemon.
+    let c = containerd_node(&cri_enabled_config(), true);
+    let socket = c.containerd_socket();
 
     let root = c.dir.path().join("node");
     std::fs::create_dir_all(&root).expect("mkdir");
@@ -557,7 +462,7 @@ fn audit_records_live_cri_facts_end_to_end() {
         .arg("--root")
         .arg(&root)
         .arg("--containerd-socket")
-        .arg(&c.socket)
+        .arg(&socket)
         .arg("--save-live-facts")
         .arg(&facts)
         .args(["--format", "json"])
@@ -584,7 +489,7 @@ fn audit_records_live_cri_facts_end_to_end() {
     let endpoint = saved
         .cri
         .iter()
-        .find(|e| e.socket == c.socket.display().to_string())
+        .find(|e| e.socket == socket.display().to_string())
         .unwrap_or_else(|| panic!("the socket was probed: {saved:#?}"));
     assert_eq!(endpoint.api, Probe::Ok { value: CriApi::V1 });
     let version = endpoint.version.ok().expect("version");
