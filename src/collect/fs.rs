@@ -6,7 +6,7 @@
 //! files. Only regular files are opened (never a FIFO or a device, so nothing can hang), and
 //! no more than [`MAX_FILE_BYTES`] are read.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::fs::{self, File, Metadata};
 use std::io::{self, Read};
 use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
@@ -30,9 +30,21 @@ pub enum ReadError {
 #[derive(Clone, Debug)]
 pub struct HostFs {
     root: PathBuf,
-    /// Real paths (components under the root) of host path prefixes already walked: most
-    /// inputs share their first directories, and each component costs a `stat`.
-    walked: Arc<Mutex<HashMap<Vec<String>, Vec<String>>>>,
+    walked: Arc<Mutex<Walked>>,
+}
+
+/// What earlier walks found. Collectors look up the same directories and names again and
+/// again (a unit directory, then its drop-ins; a file's metadata, then the file), and each
+/// component costs a `stat`. The audit reads a snapshot, so a walk's result stands for the
+/// rest of it.
+#[derive(Debug, Default)]
+struct Walked {
+    /// Real paths (components under the root) of host path prefixes walked before.
+    prefixes: HashMap<Vec<String>, Vec<String>>,
+    /// Host path prefixes whose walk ended in "not found": so does every path under them.
+    missing: HashSet<Vec<String>>,
+    /// Whole host paths resolved before, with the metadata of what they name.
+    entries: HashMap<Vec<String>, (PathBuf, Metadata)>,
 }
 
 impl HostFs {
@@ -60,6 +72,9 @@ impl HostFs {
     /// The real path of a host path and the metadata of what it names.
     fn resolve_entry(&self, host_path: &str) -> Result<(PathBuf, Metadata), ReadError> {
         let original = components(host_path);
+        if let Some(known) = self.known(&original) {
+            return known;
+        }
         let (mut done, mut resolved) = self.walked_prefix(&original);
         let mut pending: VecDeque<String> = original[done..].iter().cloned().collect();
         let mut hops = 0;
@@ -67,7 +82,15 @@ impl HostFs {
         // the entry itself, so reading it needs no second `stat`.
         let mut last = None;
         while let Some(part) = pending.pop_front() {
-            last = self.step(part, &mut pending, &mut resolved, &mut hops)?;
+            last = match self.step(part, &mut pending, &mut resolved, &mut hops) {
+                Ok(last) => last,
+                Err(ReadError::NotFound) => {
+                    // The component being walked (or a link it led through) is missing.
+                    self.lock().missing.insert(original[..=done].to_vec());
+                    return Err(ReadError::NotFound);
+                }
+                Err(e) => return Err(e),
+            };
             // Once every component a symlink brought in is walked, `resolved` is the real
             // path of the host path's first `done + 1` components.
             if pending.len() + done + 1 == original.len() {
@@ -83,7 +106,32 @@ impl HostFs {
             // The path ended in `.` or `..`, or is the root itself.
             None => fs::metadata(&real).map_err(|e| not_found_or_unreadable(&e))?,
         };
+        let mut walked = self.lock();
+        if meta.is_dir() {
+            // Where walks of the names inside it start.
+            walked.prefixes.insert(original.clone(), resolved);
+        }
+        walked
+            .entries
+            .insert(original, (real.clone(), meta.clone()));
+        drop(walked);
         Ok((real, meta))
+    }
+
+    /// The result of an earlier walk of this host path, or of one of its prefixes that was
+    /// not found.
+    fn known(&self, original: &[String]) -> Option<Result<(PathBuf, Metadata), ReadError>> {
+        let walked = self.lock();
+        if let Some(entry) = walked.entries.get(original) {
+            return Some(Ok(entry.clone()));
+        }
+        (1..=original.len())
+            .any(|n| walked.missing.contains(&original[..n]))
+            .then_some(Err(ReadError::NotFound))
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Walked> {
+        self.walked.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Walks one component: `.` and `..`, a symlink (its target's components go first), or a
@@ -136,16 +184,20 @@ impl HostFs {
 
     /// The longest prefix of `components` walked before, as (its length, its real path).
     fn walked_prefix(&self, components: &[String]) -> (usize, Vec<String>) {
-        let walked = self.walked.lock().unwrap_or_else(|e| e.into_inner());
+        let walked = self.lock();
         (1..components.len())
             .rev()
-            .find_map(|n| walked.get(&components[..n]).map(|r| (n, r.clone())))
+            .find_map(|n| {
+                walked
+                    .prefixes
+                    .get(&components[..n])
+                    .map(|r| (n, r.clone()))
+            })
             .unwrap_or_default()
     }
 
     fn remember(&self, prefix: &[String], real: &[String]) {
-        let mut walked = self.walked.lock().unwrap_or_else(|e| e.into_inner());
-        walked.insert(prefix.to_vec(), real.to_vec());
+        self.lock().prefixes.insert(prefix.to_vec(), real.to_vec());
     }
 
     fn real(&self, parts: &[String], last: &str) -> PathBuf {
@@ -432,20 +484,48 @@ mod tests {
         // /var/lib/kubelet -> /data/kubelet, and a relative link through it.
         symlink("/data/kubelet", root.join("var/lib/kubelet")).unwrap();
         symlink("../var/lib/kubelet/config.yaml", root.join("etc/kc")).unwrap();
+        // A link to nothing, and a link through it.
+        symlink("/data/gone", root.join("etc/dangling")).unwrap();
+        symlink("dangling/x", root.join("etc/through")).unwrap();
+        // Each path twice: the second walk is answered from what the first one found.
         let paths = [
             "/var/lib/kubelet/config.yaml",
             "/var/lib/kubelet/kubeadm-flags.env",
             "/var/lib/kubelet/missing",
+            "/var/lib/kubelet/missing/deeper",
             "/var/lib/kubelet/../kubelet/config.yaml",
             "/etc/kc",
             "/var/lib/kubelet/config.yaml/x",
+            "/etc/dangling",
+            "/etc/dangling/x",
+            "/etc/through",
+            "/etc",
         ];
         let shared = HostFs::new(root).unwrap();
-        for path in paths {
+        for path in paths.iter().chain(paths.iter()) {
             let fresh = HostFs::new(root).unwrap();
             assert_eq!(shared.resolve(path), fresh.resolve(path), "{path}");
             assert_eq!(shared.read_text(path), fresh.read_text(path), "{path}");
+            assert_eq!(
+                shared.metadata(path).map(|m| (m.len(), m.is_dir())),
+                fresh.metadata(path).map(|m| (m.len(), m.is_dir())),
+                "{path}"
+            );
         }
+        // A missing name is remembered as missing, and so is everything under it.
+        let missing = |p: &str| shared.lock().missing.contains(&components(p));
+        assert!(missing("/var/lib/kubelet/missing"));
+        assert!(missing("/etc/dangling"));
+        assert_eq!(
+            shared.resolve("/etc/dangling/a/b"),
+            Err(ReadError::NotFound)
+        );
+        // Created after the walk: the audit keeps to what it saw first.
+        fs::write(root.join("data/kubelet/missing"), "late").unwrap();
+        assert_eq!(
+            shared.read_text("/var/lib/kubelet/missing"),
+            Err(ReadError::NotFound)
+        );
         assert_eq!(
             shared.resolve("/var/lib/kubelet/config.yaml").unwrap(),
             root.join("data/kubelet/config.yaml")

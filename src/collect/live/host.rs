@@ -50,15 +50,16 @@ mod tests {
     #[test]
     fn tells_v1_hybrid_and_v2_apart() {
         let dir = tempfile::tempdir().unwrap();
-        let fs = HostFs::new(dir.path()).unwrap();
-        assert!(matches!(facts(&fs).cgroup, Probe::Skipped { .. }));
+        // One HostFs per state, as one per audit: a HostFs keeps to what it saw first.
+        let facts_now = || facts(&HostFs::new(dir.path()).unwrap()).cgroup;
+        assert!(matches!(facts_now(), Probe::Skipped { .. }));
         let cg = dir.path().join("sys/fs/cgroup");
         std::fs::create_dir_all(cg.join("memory")).unwrap();
-        assert_eq!(facts(&fs).cgroup.ok(), Some(&CgroupVersion::V1));
+        assert_eq!(facts_now().ok(), Some(&CgroupVersion::V1));
         std::fs::create_dir_all(cg.join("unified")).unwrap();
         std::fs::write(cg.join("unified/cgroup.controllers"), "").unwrap();
-        assert_eq!(facts(&fs).cgroup.ok(), Some(&CgroupVersion::Hybrid));
+        assert_eq!(facts_now().ok(), Some(&CgroupVersion::Hybrid));
         std::fs::write(cg.join("cgroup.controllers"), "cpu memory").unwrap();
-        assert_eq!(facts(&fs).cgroup.ok(), Some(&CgroupVersion::V2));
+        assert_eq!(facts_now().ok(), Some(&CgroupVersion::V2));
     }
 }
