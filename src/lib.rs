@@ -11,3 +11,4 @@ pub mod inspect;
 pub mod model;
 pub mod report;
 pub mod rules;
+pub mod vocabulary;

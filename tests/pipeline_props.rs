@@ -7,7 +7,8 @@ use std::fs;
 use proptest::prelude::*;
 use runtime_audit::collect::{CollectOptions, collect};
 use runtime_audit::engine::{self, Policy};
-use runtime_audit::report::{self, FailOn, Report};
+use runtime_audit::report::{self, Report};
+use runtime_audit::vocabulary::Severity;
 
 fn fragment() -> impl Strategy<Value = String> {
     prop_oneof![
@@ -90,7 +91,7 @@ proptest! {
         let snapshot = collect(&opts).expect("the root exists");
         let rules = runtime_audit::rules::all();
         let evaluation = engine::evaluate(&snapshot, &rules, &Policy::default());
-        let report = Report::new(&snapshot, evaluation, FailOn::Error);
+        let report = Report::new(&snapshot, evaluation, Some(Severity::Error));
         for f in &report.findings {
             if let engine::Location::Span(span) = &f.location {
                 let file = report.sources.get(span.file);

@@ -7,11 +7,12 @@ use std::path::Path;
 use crate::collect::live::LiveOptions;
 use crate::collect::live::sockets::Explicit;
 use crate::collect::{self, CollectOptions};
-use crate::engine::{self, Policy, Selector, Severity};
+use crate::engine::{self, Policy, Selector};
 use crate::model::NodeSnapshot;
 use crate::model::policy::Date;
 use crate::report::{self, Report};
 use crate::rules;
+use crate::vocabulary::Severity;
 
 use super::args::{AuditArgs, ColorChoice, NodeArgs, OutputFormat};
 
@@ -24,7 +25,7 @@ pub fn run(args: &AuditArgs) -> Result<u8, String> {
     let policy = build_policy(args, &snapshot)?;
     let all = rules::all();
     let evaluation = engine::evaluate(&snapshot, &all, &policy);
-    let report = Report::new(&snapshot, evaluation, args.fail_on);
+    let report = Report::new(&snapshot, evaluation, args.fail_on.threshold());
 
     let primary = render(&report, args.format);
     match &args.output {
@@ -169,7 +170,7 @@ fn build_policy(args: &AuditArgs, snapshot: &NodeSnapshot) -> Result<Policy, Str
                 super::rules_cmd::unknown_rule(&rule.value, &all)
             ));
         };
-        let Some(severity) = Severity::parse(&sev.value) else {
+        let Some(severity) = sev.value.parse::<Severity>().ok() else {
             return Err(format!(
                 "{}: severity {:?} is not one of error, warning, note",
                 at(sev.span),

@@ -1,60 +1,73 @@
-//! The emitter: the only way a rule reports anything.
+//! A rule and its emitter: the only way a rule reports anything.
 
-use crate::model::{Component, Input, VersionFact};
+use std::fmt;
+use std::marker::PhantomData;
 
-use super::finding::{Finding, Location, Related, RuleStatus, VersionUse};
-use super::rule::{Case, RuleMeta};
+use crate::model::{Component, Input, NodeSnapshot, VersionFact, VersionUse};
+use crate::vocabulary::{CaseMeta, RuleCase, RuleMeta};
 
-/// Collects what one rule reports on one node.
-pub struct Emitter {
-    meta: &'static RuleMeta,
+use super::finding::{Finding, Location, Related, RuleStatus};
+
+/// A rule: its metadata and a pure check over the snapshot. Declared with `declare_rule!`,
+/// which types the check's emitter by the rule's own `Case` enum.
+pub struct Rule {
+    pub meta: &'static RuleMeta,
+    pub run: fn(&NodeSnapshot) -> Verdict,
+}
+
+impl fmt::Debug for Rule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.meta.id)
+    }
+}
+
+/// What one rule concluded on one node: its status, why, and its findings.
+#[derive(Debug)]
+pub struct Verdict {
+    pub status: RuleStatus,
+    /// Why not-applicable or inconclusive; the assumptions a pass or fail rests on.
+    pub reason: Option<String>,
+    pub findings: Vec<Finding>,
+}
+
+/// Collects what one rule reports on one node. `C` is the rule's case enum, so a rule can
+/// only report the cases it declares.
+pub struct Emitter<C> {
+    rule: &'static RuleMeta,
     findings: Vec<Finding>,
     status: Option<(RuleStatus, String)>,
     assumptions: Vec<String>,
+    cases: PhantomData<C>,
 }
 
-impl Emitter {
-    pub fn new(meta: &'static RuleMeta) -> Self {
-        Emitter {
-            meta,
+impl<C: RuleCase> Emitter<C> {
+    /// Runs a rule's check on a snapshot.
+    pub fn run(snapshot: &NodeSnapshot, check: fn(&NodeSnapshot, &mut Emitter<C>)) -> Verdict {
+        let mut emitter = Emitter {
+            rule: C::RULE,
             findings: Vec::new(),
             status: None,
             assumptions: Vec::new(),
-        }
+            cases: PhantomData,
+        };
+        check(snapshot, &mut emitter);
+        emitter.finish()
     }
 
     /// Starts a finding of `case` at `at`. Call `.impact()`, `.fix()` and `.emit()`.
     pub fn finding(
         &mut self,
-        case: &'static Case,
+        case: C,
         at: impl Into<Location>,
         message: impl Into<String>,
     ) -> FindingBuilder<'_> {
-        debug_assert!(
-            self.meta.owns(case),
-            "{} emitted case {} it does not declare",
-            self.meta.id,
-            case.id
-        );
-        let rule = self.meta;
-        FindingBuilder {
-            emitter: self,
-            finding: Finding {
-                rule,
-                case,
-                severity: case.severity,
-                message: message.into(),
-                impact: String::new(),
-                fix: String::new(),
-                location: at.into(),
-                label: None,
-                key: None,
-                actual: None,
-                expected: None,
-                related: Vec::new(),
-                versions: Vec::new(),
-            },
-        }
+        FindingBuilder::new(
+            &mut self.findings,
+            self.rule,
+            case.meta(),
+            at.into(),
+            message.into(),
+        )
     }
 
     /// The rule does not apply here. Ignored if the rule also emits findings.
@@ -95,19 +108,23 @@ impl Emitter {
         }
     }
 
-    pub fn meta(&self) -> &'static RuleMeta {
-        self.meta
-    }
-
-    /// Status, reason and findings, for the engine.
-    pub fn finish(self) -> (RuleStatus, Option<String>, Vec<Finding>) {
+    fn finish(self) -> Verdict {
         let assumptions = (!self.assumptions.is_empty()).then(|| self.assumptions.join("; "));
         if !self.findings.is_empty() {
-            return (RuleStatus::Fail, assumptions, self.findings);
+            return Verdict {
+                status: RuleStatus::Fail,
+                reason: assumptions,
+                findings: self.findings,
+            };
         }
-        match self.status {
-            Some((status, reason)) => (status, Some(reason), self.findings),
-            None => (RuleStatus::Pass, assumptions, self.findings),
+        let (status, reason) = match self.status {
+            Some((status, reason)) => (status, Some(reason)),
+            None => (RuleStatus::Pass, assumptions),
+        };
+        Verdict {
+            status,
+            reason,
+            findings: self.findings,
         }
     }
 }
@@ -115,11 +132,38 @@ impl Emitter {
 /// Fills in a finding; `emit()` hands it to the emitter.
 #[must_use = "a finding is only reported once .emit() is called"]
 pub struct FindingBuilder<'e> {
-    emitter: &'e mut Emitter,
+    findings: &'e mut Vec<Finding>,
     finding: Finding,
 }
 
-impl FindingBuilder<'_> {
+impl<'e> FindingBuilder<'e> {
+    fn new(
+        findings: &'e mut Vec<Finding>,
+        rule: &'static RuleMeta,
+        case: &'static CaseMeta,
+        location: Location,
+        message: String,
+    ) -> Self {
+        FindingBuilder {
+            findings,
+            finding: Finding {
+                rule,
+                case,
+                severity: case.severity,
+                message,
+                impact: String::new(),
+                fix: String::new(),
+                location,
+                label: None,
+                key: None,
+                actual: None,
+                expected: None,
+                related: Vec::new(),
+                versions: Vec::new(),
+            },
+        }
+    }
+
     /// What the user will see if they ignore it (the error message, the symptom).
     pub fn impact(mut self, text: impl Into<String>) -> Self {
         self.finding.impact = text.into();
@@ -177,6 +221,6 @@ impl FindingBuilder<'_> {
             "{}: every finding needs an impact and a fix",
             self.finding.rule.id
         );
-        self.emitter.findings.push(self.finding);
+        self.findings.push(self.finding);
     }
 }

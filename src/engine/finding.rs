@@ -1,10 +1,7 @@
 //! Findings and per-rule statuses: what rules produce.
 
-use std::fmt;
-
-use crate::model::{Component, Span, VersionFact};
-
-use super::rule::{Case, RuleMeta, Severity};
+use crate::model::{Span, VersionUse};
+use crate::vocabulary::{CaseMeta, RuleMeta, Severity};
 
 /// Where a finding points.
 #[derive(Clone, Debug, PartialEq)]
@@ -28,37 +25,11 @@ pub struct Related {
     pub label: String,
 }
 
-/// A version a finding relied on, and where it came from.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
-pub struct VersionUse {
-    pub component: Component,
-    pub version: String,
-    pub origin: String,
-    pub assumed: bool,
-}
-
-impl VersionUse {
-    pub fn new(component: Component, fact: &VersionFact) -> Self {
-        VersionUse {
-            component,
-            version: fact.version.to_string(),
-            origin: fact.origin.to_string(),
-            assumed: fact.is_assumed(),
-        }
-    }
-}
-
-impl fmt::Display for VersionUse {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} {} ({})", self.component, self.version, self.origin)
-    }
-}
-
 /// One problem found on the node.
 #[derive(Clone, Debug)]
 pub struct Finding {
     pub rule: &'static RuleMeta,
-    pub case: &'static Case,
+    pub case: &'static CaseMeta,
     /// The case's severity after user overrides.
     pub severity: Severity,
     /// What is wrong, in the version at hand.
@@ -79,8 +50,11 @@ pub struct Finding {
 }
 
 /// The result of one rule on one node.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
-#[serde(rename_all = "kebab-case")]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, strum::IntoStaticStr,
+)]
+#[serde(into = "&'static str")]
+#[strum(serialize_all = "kebab-case")]
 pub enum RuleStatus {
     /// At least one finding.
     Fail,
@@ -94,12 +68,7 @@ pub enum RuleStatus {
 
 impl RuleStatus {
     pub fn as_str(self) -> &'static str {
-        match self {
-            RuleStatus::Fail => "fail",
-            RuleStatus::Pass => "pass",
-            RuleStatus::NotApplicable => "not-applicable",
-            RuleStatus::Inconclusive => "inconclusive",
-        }
+        self.into()
     }
 }
 

@@ -4,7 +4,6 @@
 pub mod emitter;
 pub mod finding;
 pub mod policy;
-pub mod rule;
 
 use std::cmp::Ordering;
 
@@ -12,10 +11,9 @@ use rayon::prelude::*;
 
 use crate::model::{NodeSnapshot, SourceMap};
 
-pub use emitter::Emitter;
-pub use finding::{Finding, Location, Related, RuleOutcome, RuleStatus, VersionUse};
+pub use emitter::{Emitter, Rule, Verdict};
+pub use finding::{Finding, Location, Related, RuleOutcome, RuleStatus};
 pub use policy::{Policy, Selector};
-pub use rule::{Area, Case, Rule, RuleMeta, Severity};
 
 /// The result of running rules on one snapshot.
 #[derive(Debug)]
@@ -34,16 +32,14 @@ pub fn evaluate(snapshot: &NodeSnapshot, rules: &[&'static Rule], policy: &Polic
         .filter(|r| policy.runs(r.meta))
         .collect();
     let run = |rule: &&Rule| {
-        let mut emitter = Emitter::new(rule.meta);
-        (rule.check)(snapshot, &mut emitter);
-        let (status, reason, findings) = emitter.finish();
+        let verdict = (rule.run)(snapshot);
         let outcome = RuleOutcome {
             rule: rule.meta,
-            status,
-            reason,
+            status: verdict.status,
+            reason: verdict.reason,
             suppressed: 0,
         };
-        (outcome, findings)
+        (outcome, verdict.findings)
     };
     let mut results: Vec<(RuleOutcome, Vec<Finding>)> = if parallel_pays(snapshot) {
         selected.par_iter().map(run).collect()

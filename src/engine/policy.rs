@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use crate::model::Span;
 
-use super::rule::{RuleMeta, Severity};
+use crate::vocabulary::{RuleMeta, Severity};
 
 /// A rule selector: an id (`RA201`), an id prefix (`RA2`, `RA`), or a name
 /// (`cgroup-driver-mismatch`).

@@ -20,7 +20,7 @@ use std::sync::Arc;
 
 pub use input::{Effective, Input, InputProblem, InputRecord, InputState, Origin, Problem};
 pub use source::{FileId, InputKind, SourceFile, SourceMap, Span, SpanPosition, Spanned};
-pub use version::{Component, Version, VersionFact, VersionOrigin, Versions};
+pub use version::{Component, Version, VersionFact, VersionOrigin, VersionUse, Versions};
 
 use containerd::ContainerdConfig;
 use crictl::CrictlConfig;

@@ -147,6 +147,32 @@ impl VersionFact {
     }
 }
 
+/// A version a finding relied on, and where it came from.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct VersionUse {
+    pub component: Component,
+    pub version: String,
+    pub origin: String,
+    pub assumed: bool,
+}
+
+impl VersionUse {
+    pub fn new(component: Component, fact: &VersionFact) -> Self {
+        VersionUse {
+            component,
+            version: fact.version.to_string(),
+            origin: fact.origin.to_string(),
+            assumed: fact.is_assumed(),
+        }
+    }
+}
+
+impl fmt::Display for VersionUse {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {} ({})", self.component, self.version, self.origin)
+    }
+}
+
 /// The component a version belongs to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "kebab-case")]

@@ -6,7 +6,8 @@ use std::fmt::Write as _;
 use owo_colors::OwoColorize;
 use serde_json::json;
 
-use crate::engine::{Area, Rule, RuleMeta, Severity};
+use crate::engine::Rule;
+use crate::vocabulary::{Area, RuleMeta, Severity};
 
 use super::ruledoc;
 

@@ -15,8 +15,9 @@ use annotate_snippets::{
 };
 use owo_colors::OwoColorize;
 
-use crate::engine::{Finding, Location, RuleStatus, Severity, location_path};
+use crate::engine::{Finding, Location, RuleStatus, location_path};
 use crate::model::{SourceFile, SourceMap, Span};
+use crate::vocabulary::Severity;
 
 use super::Report;
 
@@ -347,7 +348,7 @@ fn summary(report: &Report, out: &mut String) {
         }
     }
     let code = report.exit_code();
-    let why = match report.fail_on.threshold() {
+    let why = match report.fail_on {
         None => "--fail-on never".to_owned(),
         Some(t) if code == 1 => format!("a finding at or above --fail-on {t}"),
         Some(t) => format!("no finding at or above --fail-on {t}"),

@@ -3,11 +3,12 @@
 
 use serde::Serialize;
 
-use crate::engine::{Finding, Location, Related, VersionUse};
-use crate::model::{InputRecord, NodeIdentity, SourceMap};
+use crate::engine::{Finding, Location, Related};
+use crate::model::{InputRecord, NodeIdentity, SourceMap, VersionUse};
+use crate::vocabulary::Severity;
 
 use super::live::LiveSummary;
-use super::{Counts, InputCounts, Report, StatusCounts, VersionLine, fingerprint};
+use super::{Counts, InputCounts, Report, StatusCounts, fingerprint};
 
 /// Bumped on any incompatible change to the JSON layout (a field removed, renamed or
 /// changing type or meaning). Adding fields is compatible and does not bump it.
@@ -22,7 +23,7 @@ struct JsonReport<'a> {
     policy_file: Option<&'a str>,
     summary: Summary,
     inputs: &'a [InputRecord],
-    versions: &'a [VersionLine],
+    versions: &'a [VersionUse],
     live: &'a LiveSummary,
     findings: Vec<JsonFinding<'a>>,
     rules: Vec<JsonRule<'a>>,
@@ -161,7 +162,7 @@ pub fn render(report: &Report) -> String {
             rules: report.status_counts(),
             inputs: report.input_counts(),
             suppressed: report.suppressed(),
-            fail_on: report.fail_on.as_str(),
+            fail_on: report.fail_on.map_or("never", Severity::as_str),
             exit_code: report.exit_code(),
         },
         inputs: &report.inputs,

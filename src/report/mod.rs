@@ -11,47 +11,11 @@ pub mod sarif;
 
 use std::sync::Arc;
 
-use crate::engine::{Evaluation, Finding, RuleOutcome, RuleStatus, Severity};
-use crate::model::{Component, InputRecord, InputState, NodeIdentity, NodeSnapshot, SourceMap};
-
-/// When the exit code turns 1.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum FailOn {
-    Error,
-    Warning,
-    Note,
-    Never,
-}
-
-impl FailOn {
-    pub fn threshold(self) -> Option<Severity> {
-        match self {
-            FailOn::Error => Some(Severity::Error),
-            FailOn::Warning => Some(Severity::Warning),
-            FailOn::Note => Some(Severity::Note),
-            FailOn::Never => None,
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            FailOn::Error => "error",
-            FailOn::Warning => "warning",
-            FailOn::Note => "note",
-            FailOn::Never => "never",
-        }
-    }
-}
-
-/// A version the audit used, for the summary.
-#[derive(Clone, Debug, serde::Serialize)]
-pub struct VersionLine {
-    pub component: Component,
-    pub version: String,
-    pub origin: String,
-    pub assumed: bool,
-}
+use crate::engine::{Evaluation, Finding, RuleOutcome, RuleStatus};
+use crate::model::{
+    Component, InputRecord, InputState, NodeIdentity, NodeSnapshot, SourceMap, VersionUse,
+};
+use crate::vocabulary::Severity;
 
 /// Everything a renderer needs.
 #[derive(Debug)]
@@ -61,10 +25,11 @@ pub struct Report {
     pub root: String,
     pub sources: Arc<SourceMap>,
     pub inputs: Vec<InputRecord>,
-    pub versions: Vec<VersionLine>,
+    pub versions: Vec<VersionUse>,
     pub findings: Vec<Finding>,
     pub outcomes: Vec<RuleOutcome>,
-    pub fail_on: FailOn,
+    /// The severity from which the audit fails (`--fail-on`); None: it never fails.
+    pub fail_on: Option<Severity>,
     /// The policy file in force, as named on the command line or found in the working directory.
     pub policy_file: Option<String>,
     /// How live facts were obtained and what each probe gave.
@@ -97,7 +62,11 @@ pub struct StatusCounts {
 }
 
 impl Report {
-    pub fn new(snapshot: &NodeSnapshot, evaluation: Evaluation, fail_on: FailOn) -> Report {
+    pub fn new(
+        snapshot: &NodeSnapshot,
+        evaluation: Evaluation,
+        fail_on: Option<Severity>,
+    ) -> Report {
         let v = &snapshot.versions;
         let versions = [
             (Component::Kubelet, &v.kubelet),
@@ -105,14 +74,7 @@ impl Report {
             (Component::Docker, &v.docker),
         ]
         .into_iter()
-        .filter_map(|(component, fact)| {
-            fact.as_ref().map(|f| VersionLine {
-                component,
-                version: f.version.to_string(),
-                origin: f.origin.to_string(),
-                assumed: f.is_assumed(),
-            })
-        })
+        .filter_map(|(component, fact)| fact.as_ref().map(|f| VersionUse::new(component, f)))
         .collect();
         Report {
             tool_version: env!("CARGO_PKG_VERSION"),
@@ -174,7 +136,7 @@ impl Report {
     /// 1 when a finding is at or above `--fail-on`, else 0. (2 is decided before a report
     /// exists: the audit could not run.)
     pub fn exit_code(&self) -> u8 {
-        match self.fail_on.threshold() {
+        match self.fail_on {
             Some(t) if self.findings.iter().any(|f| f.severity >= t) => 1,
             _ => 0,
         }

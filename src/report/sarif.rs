@@ -15,8 +15,9 @@ use serde_sarif::sarif::{
     Result as SarifResult, ResultLevel, Run, RunAutomationDetails, Sarif, Tool, ToolComponent,
 };
 
-use crate::engine::{Finding, Location, RuleMeta, RuleStatus, Severity};
+use crate::engine::{Finding, Location, RuleStatus};
 use crate::model::{SourceMap, Span};
+use crate::vocabulary::{RuleMeta, Severity};
 
 use super::{Report, fingerprint, ruledoc};
 
@@ -138,7 +139,10 @@ fn run(report: &Report) -> Run {
         ("node", json!(report.node.name)),
         ("nodeSource", json!(report.node.source)),
         ("root", json!(report.root)),
-        ("failOn", json!(report.fail_on.as_str())),
+        (
+            "failOn",
+            json!(report.fail_on.map_or("never", Severity::as_str)),
+        ),
         (
             "ruleStatusCounts",
             json!({

@@ -7,6 +7,7 @@ use crate::engine::Emitter;
 use crate::engine::emitter::FindingBuilder;
 use crate::model::containerd::ContainerdConfig;
 use crate::model::{Component, NodeSnapshot, Version, VersionFact};
+use crate::vocabulary::RuleCase;
 
 pub(crate) struct ContainerdRelease<'s> {
     /// None when nothing says which release: no version known and no config to assume from.
@@ -19,10 +20,10 @@ pub(crate) struct ContainerdRelease<'s> {
 
 impl<'s> ContainerdRelease<'s> {
     /// The release at hand. Records the assumption on the emitter when no version is known.
-    pub fn of(
+    pub fn of<C: RuleCase>(
         snap: &'s NodeSnapshot,
         cfg: Option<&ContainerdConfig>,
-        out: &mut Emitter,
+        out: &mut Emitter<C>,
     ) -> ContainerdRelease<'s> {
         if let Some(fact) = snap.versions.containerd.as_ref() {
             return ContainerdRelease {

@@ -1,4 +1,8 @@
-//! The rule set. One file per rule under its area; each area lists its rules in `RULES`.
+//! The rule set. One file per rule under its area (`declare_rule!`); each area lists its
+//! rules with `area_rules!`.
+
+#[macro_use]
+mod declare;
 
 mod cgroup;
 mod containerd;

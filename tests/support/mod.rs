@@ -8,9 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::Output;
 use std::sync::Arc;
 
-use runtime_audit::engine::{
-    Area, Case, Finding, Location, Related, RuleMeta, RuleOutcome, RuleStatus, Severity, VersionUse,
-};
+use runtime_audit::engine::{Finding, Location, Related, RuleOutcome, RuleStatus};
 use runtime_audit::model::live::{
     CgroupVersion, CriApi, CriEndpoint, CriVersion, DockerEndpoint, DockerVersion, HostFacts,
     LiveFacts, Probe, ProbeFailure, ProbeMode, SocketFact, SocketState,
@@ -18,10 +16,11 @@ use runtime_audit::model::live::{
 use runtime_audit::model::source::SourceMapBuilder;
 use runtime_audit::model::{
     Component, FileId, InputKind, InputRecord, InputState, NodeIdentity, SourceFile, SourceMap,
-    Span,
+    Span, VersionUse,
 };
+use runtime_audit::report::Report;
 use runtime_audit::report::live::LiveSummary;
-use runtime_audit::report::{FailOn, Report, VersionLine};
+use runtime_audit::vocabulary::{Area, CaseMeta, RuleMeta, Severity};
 
 use crate::common;
 
@@ -87,11 +86,11 @@ pub fn expired_policy(extra: &str) -> String {
 
 // ---- reports built in memory ------------------------------------------------------------
 
-static CASE_A: Case = Case {
+const CASE_A: CaseMeta = CaseMeta {
     id: "mismatch",
     severity: Severity::Error,
 };
-static CASE_B: Case = Case {
+const CASE_B: CaseMeta = CaseMeta {
     id: "advice",
     severity: Severity::Note,
 };
@@ -101,7 +100,7 @@ pub static SYNTHETIC_RULE: RuleMeta = RuleMeta {
     name: "synthetic-shapes",
     area: Area::Cgroup,
     summary: "Exercises every location shape the outputs must render",
-    cases: &[&CASE_A, &CASE_B],
+    cases: &[CASE_A, CASE_B],
     inputs: &[InputKind::KubeletConfig, InputKind::ContainerdConfig],
     doc: "# RA998 synthetic-shapes\n\n## What it checks\n\nNothing real: it carries every location shape.\n\n## Why it matters for the migration\n\nIt does not.\n\n## Example\n\n```toml\n# a comment line\nx = 1\n```\n\n## Remediation\n\nNone.\n\n## References\n\n- none\n",
 };
@@ -111,7 +110,7 @@ pub static INCONCLUSIVE_RULE: RuleMeta = RuleMeta {
     name: "synthetic-inconclusive",
     area: Area::Kubelet,
     summary: "Could not decide",
-    cases: &[&CASE_B],
+    cases: &[CASE_B],
     inputs: &[InputKind::KubeletConfig],
     doc: "# RA997 synthetic-inconclusive\n\n## What it checks\n\nNothing.\n",
 };
@@ -156,7 +155,7 @@ fn span(map: &SourceMap, file: u32, needle: &str) -> Span {
     Span::new(FileId(file), start..start + needle.len())
 }
 
-fn finding(case: &'static Case, location: Location, message: &str) -> Finding {
+fn finding(case: &'static CaseMeta, location: Location, message: &str) -> Finding {
     Finding {
         rule: &SYNTHETIC_RULE,
         case,
@@ -276,7 +275,7 @@ pub fn synthetic_report() -> Report {
                 detail: Some("permission denied".into()),
             },
         ],
-        versions: vec![VersionLine {
+        versions: vec![VersionUse {
             component: Component::Kubelet,
             version: "1.29".into(),
             origin: "from --kubernetes-version".into(),
@@ -299,7 +298,7 @@ pub fn synthetic_report() -> Report {
                 suppressed: 1,
             },
         ],
-        fail_on: FailOn::Warning,
+        fail_on: Some(Severity::Warning),
         policy_file: Some("runtime-audit.toml".into()),
         live: LiveSummary::new(&synthetic_live()),
     }

@@ -3,24 +3,21 @@
 
 use std::sync::Arc;
 
-use crate::engine::{
-    Area, Case, Finding, Location, Related, RuleMeta, RuleOutcome, RuleStatus, Severity,
-};
+use crate::engine::{Finding, Location, Related, RuleOutcome, RuleStatus};
 use crate::model::source::SourceMapBuilder;
 use crate::model::{FileId, InputKind, NodeIdentity, SourceFile, SourceMap, Span};
-use crate::report::{FailOn, Report};
-
-static CASE: Case = Case {
-    id: "demo",
-    severity: Severity::Warning,
-};
+use crate::report::Report;
+use crate::vocabulary::{Area, CaseMeta, RuleMeta, Severity};
 
 static META: RuleMeta = RuleMeta {
     id: "RA999",
     name: "demo-rule",
     area: Area::Containerd,
     summary: "A demonstration rule",
-    cases: &[&CASE],
+    cases: &[CaseMeta {
+        id: "demo",
+        severity: Severity::Warning,
+    }],
     inputs: &[InputKind::ContainerdConfig],
     doc: "# RA999 demo-rule\n",
 };
@@ -48,7 +45,7 @@ fn span_of(map: &SourceMap, file: u32, needle: &str) -> Span {
 fn finding(location: Location) -> Finding {
     Finding {
         rule: &META,
-        case: &CASE,
+        case: &META.cases[0],
         severity: Severity::Warning,
         message: "something is wrong".into(),
         impact: "containerd ignores it.".into(),
@@ -85,7 +82,7 @@ fn report(sources: Arc<SourceMap>, findings: Vec<Finding>) -> Report {
             suppressed: 0,
         }],
         findings,
-        fail_on: FailOn::Error,
+        fail_on: Some(Severity::Error),
         policy_file: None,
         live: crate::report::live::LiveSummary::new(&crate::model::live::LiveFacts::default()),
     }

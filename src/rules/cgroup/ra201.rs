@@ -1,40 +1,27 @@
 //! RA201 cgroup-driver-mismatch.
 
-use crate::engine::{Area, Case, Emitter, Location, Rule, RuleMeta, Severity};
+use crate::engine::{Emitter, Location};
 use crate::model::containerd::{ContainerdConfig, CriLayout, Runtime};
 use crate::model::kubelet::{KubeletSettings, Setting};
-use crate::model::{Component, InputKind, NodeSnapshot, Origin};
+use crate::model::{Component, NodeSnapshot, Origin};
 use crate::rules::containerd_release::ContainerdRelease;
 use crate::rules::versions_context;
 
-static MISMATCH: Case = Case {
-    id: "mismatch",
-    severity: Severity::Error,
-};
-static FROM_CRI: Case = Case {
-    id: "kubelet-setting-ignored",
-    severity: Severity::Note,
-};
-
-static META: RuleMeta = RuleMeta {
+declare_rule! {
     id: "RA201",
     name: "cgroup-driver-mismatch",
-    area: Area::Cgroup,
+    area: Cgroup,
     summary: "The kubelet's cgroup driver differs from the SystemdCgroup setting of containerd's default runtime",
-    cases: &[&MISMATCH, &FROM_CRI],
-    inputs: &[
-        InputKind::ContainerdConfig,
-        InputKind::KubeletFlags,
-        InputKind::KubeletConfig,
+    inputs: [ContainerdConfig, KubeletFlags, KubeletConfig],
+    cases: [
+        Mismatch("mismatch", Error),
+        FromCri("kubelet-setting-ignored", Note),
     ],
-    doc: include_str!("../../../rules/RA201.md"),
-};
-
-pub static RULE: Rule = Rule { meta: &META, check };
+}
 
 const GATE: &str = "KubeletCgroupDriverFromCRI";
 
-fn check(snap: &NodeSnapshot, out: &mut Emitter) {
+fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
     let Some(kubelet) = out.need(&snap.kubelet, "kubelet configuration") else {
         return;
     };
@@ -84,7 +71,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter) {
         let kubelet_fact = snap.versions.kubelet.as_ref();
         let mut f = out
             .finding(
-                &FROM_CRI,
+                Case::FromCri,
                 kubelet_location(kubelet, cfg),
                 format!(
                     "the kubelet is set to the {} cgroup driver, but with {GATE} ({}) and {} it uses containerd's driver, {containerd_driver}: its own setting is ignored",
@@ -132,7 +119,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter) {
     };
     let mut f = out
         .finding(
-            &MISMATCH,
+            Case::Mismatch,
             primary,
             format!(
                 "the kubelet uses the {} cgroup driver ({}) but containerd's default runtime {:?} uses {containerd_driver} ({})",
@@ -168,7 +155,7 @@ fn takes_driver_from_cri(
     snap: &NodeSnapshot,
     kubelet: &KubeletSettings,
     release: &ContainerdRelease<'_>,
-    out: &mut Emitter,
+    out: &mut Emitter<Case>,
 ) -> bool {
     if !release.is_2x() {
         return false;

@@ -1,50 +1,27 @@
 //! RA202 systemd-cgroup-misplaced: SystemdCgroup written where containerd does not read it
 //! for the default runtime.
 
-use crate::engine::{Area, Case, Emitter, Rule, RuleMeta, Severity};
+use crate::engine::Emitter;
 use crate::model::containerd::{ContainerdConfig, KeyEntry, KeyStatus};
-use crate::model::{InputKind, NodeSnapshot, Span};
+use crate::model::{NodeSnapshot, Span};
 use crate::rules::containerd::common;
 use crate::rules::containerd_release::ContainerdRelease;
 
-static OUTSIDE_OPTIONS: Case = Case {
-    id: "outside-options",
-    severity: Severity::Error,
-};
-
-static WRONG_SCHEMA: Case = Case {
-    id: "wrong-schema",
-    severity: Severity::Error,
-};
-
-static PLUGIN_LEVEL: Case = Case {
-    id: "plugin-level-systemd-cgroup",
-    severity: Severity::Error,
-};
-
-static NOT_ON_DEFAULT: Case = Case {
-    id: "not-on-default-runtime",
-    severity: Severity::Error,
-};
-
-static META: RuleMeta = RuleMeta {
+declare_rule! {
     id: "RA202",
     name: "systemd-cgroup-misplaced",
-    area: Area::Cgroup,
+    area: Cgroup,
     summary: "SystemdCgroup is written where containerd does not read it for the default runtime",
-    cases: &[
-        &OUTSIDE_OPTIONS,
-        &WRONG_SCHEMA,
-        &PLUGIN_LEVEL,
-        &NOT_ON_DEFAULT,
+    inputs: [ContainerdConfig],
+    cases: [
+        OutsideOptions("outside-options", Error),
+        WrongSchema("wrong-schema", Error),
+        PluginLevel("plugin-level-systemd-cgroup", Error),
+        NotOnDefault("not-on-default-runtime", Error),
     ],
-    inputs: &[InputKind::ContainerdConfig],
-    doc: include_str!("../../../rules/RA202.md"),
-};
+}
 
-pub static RULE: Rule = Rule { meta: &META, check };
-
-fn check(snap: &NodeSnapshot, out: &mut Emitter) {
+fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
     let Some(cfg) = out.need(&snap.containerd, "containerd config") else {
         return;
     };
@@ -103,7 +80,7 @@ fn outside_options(
     release: &ContainerdRelease<'_>,
     k: &KeyEntry,
     should_be: &str,
-    out: &mut Emitter,
+    out: &mut Emitter<Case>,
 ) {
     let segs = common::segments(&k.path);
     let runtime = runtime_of(&segs).unwrap_or("runc");
@@ -120,7 +97,7 @@ fn outside_options(
         "containerd 2.x logs `Ignoring unknown key in TOML for plugin` and goes on"
     };
     let b = out
-        .finding(&OUTSIDE_OPTIONS, k.key, message)
+        .finding(Case::OutsideOptions, k.key, message)
         .impact(format!("{logged}; {}", cgroupfs_impact(cfg, runtime)))
         .fix(format!(
             "Move it into the options table:\n{header}\n  SystemdCgroup = {value}\n(expected at `{should_be}`)."
@@ -136,7 +113,7 @@ fn wrong_schema(
     cfg: &ContainerdConfig,
     release: &ContainerdRelease<'_>,
     k: &KeyEntry,
-    out: &mut Emitter,
+    out: &mut Emitter<Case>,
 ) {
     let segs = common::segments(&k.path);
     let runtime = runtime_of(&segs).unwrap_or("runc").to_string();
@@ -161,7 +138,7 @@ fn wrong_schema(
         .rsplit_once('.')
         .map_or(target.clone(), |(h, _)| h.to_string());
     let b = out
-        .finding(&WRONG_SCHEMA, k.key, message)
+        .finding(Case::WrongSchema, k.key, message)
         .impact(format!(
             "SystemdCgroup stays false for runtime `{runtime}`. {}",
             cgroupfs_impact(cfg, &runtime)
@@ -180,7 +157,7 @@ fn plugin_level(
     cfg: &ContainerdConfig,
     release: &ContainerdRelease<'_>,
     span: Span,
-    out: &mut Emitter,
+    out: &mut Emitter<Case>,
 ) {
     let layout = common::written_layout(cfg);
     let header = common::runtime_options_header(layout, default_name(cfg));
@@ -217,7 +194,7 @@ fn plugin_level(
         )
     };
     let b = out
-        .finding(&PLUGIN_LEVEL, span, message)
+        .finding(Case::PluginLevel, span, message)
         .impact(impact)
         .fix(format!(
             "Delete `systemd_cgroup = true` and set the driver on the runtime instead:\n{header}\n  SystemdCgroup = true\n\
@@ -233,7 +210,7 @@ fn plugin_level(
 
 /// SystemdCgroup = true on a runc-based runtime (typically `runc`) while the default runtime
 /// is another runc-based one that does not set it (an `nvidia` runtime added next to runc).
-fn not_on_default(cfg: &ContainerdConfig, release: &ContainerdRelease<'_>, out: &mut Emitter) {
+fn not_on_default(cfg: &ContainerdConfig, release: &ContainerdRelease<'_>, out: &mut Emitter<Case>) {
     let Some(default) = cfg.cri.default_runtime() else {
         return;
     };
@@ -264,7 +241,7 @@ fn not_on_default(cfg: &ContainerdConfig, release: &ContainerdRelease<'_>, out: 
         default.name
     );
     let mut b = out
-        .finding(&NOT_ON_DEFAULT, at, message)
+        .finding(Case::NotOnDefault, at, message)
         .impact(cgroupfs_impact(cfg, &default.name))
         .fix(format!(
             "Set it on the default runtime too (each runtime has its own options):\n{header}\n  SystemdCgroup = true"

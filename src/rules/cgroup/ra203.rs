@@ -1,29 +1,23 @@
 //! RA203 runtime-handlers-cgroup-inconsistent.
 
-use crate::engine::{Area, Case, Emitter, Rule, RuleMeta, Severity};
+use crate::engine::Emitter;
 use crate::model::containerd::Runtime;
-use crate::model::{InputKind, NodeSnapshot};
+use crate::model::NodeSnapshot;
 use crate::rules::containerd::common;
 use crate::rules::containerd_release::ContainerdRelease;
 
-static INCONSISTENT: Case = Case {
-    id: "inconsistent",
-    severity: Severity::Warning,
-};
-
-static META: RuleMeta = RuleMeta {
+declare_rule! {
     id: "RA203",
     name: "runtime-handlers-cgroup-inconsistent",
-    area: Area::Cgroup,
+    area: Cgroup,
     summary: "runc-based runtime handlers disagree on SystemdCgroup",
-    cases: &[&INCONSISTENT],
-    inputs: &[InputKind::ContainerdConfig],
-    doc: include_str!("../../../rules/RA203.md"),
-};
+    inputs: [ContainerdConfig],
+    cases: [
+        Inconsistent("inconsistent", Warning),
+    ],
+}
 
-pub static RULE: Rule = Rule { meta: &META, check };
-
-fn check(snap: &NodeSnapshot, out: &mut Emitter) {
+fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
     let Some(cfg) = out.need(&snap.containerd, "containerd config") else {
         return;
     };
@@ -102,7 +96,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter) {
         );
         let header = common::runtime_options_header(layout, &rt.name);
         let mut b = out
-            .finding(&INCONSISTENT, at, message)
+            .finding(Case::Inconsistent, at, message)
             .impact(impact)
             .fix(format!(
                 "Give every runc-based runtime the same driver (the kubelet's cgroupDriver):\n{header}\n  SystemdCgroup = {want}"

@@ -1,32 +1,22 @@
 //! RA204 docker-cgroup-driver-not-carried.
 
-use crate::engine::{Area, Case, Emitter, Location, Rule, RuleMeta, Severity};
+use crate::engine::{Emitter, Location};
 use crate::model::containerd::CriLayout;
 use crate::model::live::Probe;
-use crate::model::{InputKind, NodeSnapshot, Span};
+use crate::model::{NodeSnapshot, Span};
 use crate::rules::containerd_release::ContainerdRelease;
 use crate::rules::live::{DockerState, docker_state};
 
-static NOT_CARRIED: Case = Case {
-    id: "not-carried",
-    severity: Severity::Warning,
-};
-
-static META: RuleMeta = RuleMeta {
+declare_rule! {
     id: "RA204",
     name: "docker-cgroup-driver-not-carried",
-    area: Area::Cgroup,
+    area: Cgroup,
     summary: "Docker runs with the systemd cgroup driver but containerd's default runtime does not",
-    cases: &[&NOT_CARRIED],
-    inputs: &[
-        InputKind::DockerDaemonConfig,
-        InputKind::ContainerdConfig,
-        InputKind::RuntimeSocket,
+    inputs: [DockerDaemonConfig, ContainerdConfig, RuntimeSocket],
+    cases: [
+        NotCarried("not-carried", Warning),
     ],
-    doc: include_str!("../../../rules/RA204.md"),
-};
-
-pub static RULE: Rule = Rule { meta: &META, check };
+}
 
 /// Where Docker's systemd driver was found.
 enum DockerDriver {
@@ -36,7 +26,7 @@ enum DockerDriver {
     Live { socket: String },
 }
 
-fn check(snap: &NodeSnapshot, out: &mut Emitter) {
+fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
     let from_file = snap.docker.present().and_then(|d| d.cgroup_driver.as_ref());
     let driver = match from_file {
         Some(d) if d.value == "systemd" => DockerDriver::File(d.span),
@@ -130,7 +120,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter) {
     };
     let f = out
         .finding(
-            &NOT_CARRIED,
+            Case::NotCarried,
             at,
             format!(
                 "{docker_says}, but containerd's default runtime {:?} uses cgroupfs ({}): the setting was not carried over to {}",

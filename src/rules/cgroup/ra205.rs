@@ -1,36 +1,23 @@
 //! RA205 cgroup-v1-host.
 
-use crate::engine::{Area, Case, Emitter, Location, Rule, RuleMeta, Severity};
+use crate::engine::{Emitter, Location};
 use crate::model::kubelet::KubeletSettings;
 use crate::model::live::{CgroupVersion, Probe};
-use crate::model::{Component, InputKind, NodeSnapshot, Span};
+use crate::model::{Component, NodeSnapshot, Span};
 
-/// kubelet 1.35 and later refuse to start on cgroup v1 unless `failCgroupV1: false`.
-static KUBELET_REFUSES: Case = Case {
-    id: "kubelet-refuses",
-    severity: Severity::Error,
-};
-/// cgroup v1 still works here, but is in maintenance and on its way out.
-static DEPRECATED: Case = Case {
-    id: "deprecated",
-    severity: Severity::Warning,
-};
-
-static META: RuleMeta = RuleMeta {
+declare_rule! {
     id: "RA205",
     name: "cgroup-v1-host",
-    area: Area::Cgroup,
+    area: Cgroup,
     summary: "The host runs cgroup v1: kubelet 1.35 and later refuse to start on it unless failCgroupV1 is false",
-    cases: &[&KUBELET_REFUSES, &DEPRECATED],
-    inputs: &[
-        InputKind::HostFacts,
-        InputKind::KubeletFlags,
-        InputKind::KubeletConfig,
+    inputs: [HostFacts, KubeletFlags, KubeletConfig],
+    cases: [
+        /// kubelet 1.35 and later refuse to start on cgroup v1 unless `failCgroupV1: false`.
+        KubeletRefuses("kubelet-refuses", Error),
+        /// cgroup v1 still works here, but is in maintenance and on its way out.
+        Deprecated("deprecated", Warning),
     ],
-    doc: include_str!("../../../rules/RA205.md"),
-};
-
-pub static RULE: Rule = Rule { meta: &META, check };
+}
 
 const CGROUP_ROOT: &str = "/sys/fs/cgroup";
 
@@ -64,7 +51,7 @@ fn fail_cgroup_v1(k: &KubeletSettings) -> Option<FailCgroupV1> {
     })
 }
 
-fn check(snap: &NodeSnapshot, out: &mut Emitter) {
+fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
     let cgroup = match &snap.live.host.cgroup {
         Probe::Ok { value } => *value,
         Probe::Failed { reason, .. } => {
@@ -132,7 +119,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter) {
         .unwrap_or("/var/lib/kubelet/config.yaml");
     let mut b = if refuses {
         out.finding(
-            &KUBELET_REFUSES,
+            Case::KubeletRefuses,
             at,
             format!("the host runs {hierarchy}, and {kubelet_words} refuses to start on it: {setting_words}"),
         )
@@ -155,7 +142,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter) {
         .expected("cgroup v2, or failCgroupV1: false")
     } else {
         out.finding(
-            &DEPRECATED,
+            Case::Deprecated,
             at,
             match (kubelet, version) {
                 (None, None) => format!("the host runs {hierarchy}"),

@@ -4,45 +4,27 @@
 //! system containerd without it next to the CRI one). So the severity follows what links this
 //! containerd to the kubelet: the kubelet's endpoint when it is known, else the config itself.
 
-use crate::engine::{Area, Case, Emitter, Rule, RuleMeta, Severity};
+use crate::engine::Emitter;
 use crate::model::containerd::ContainerdConfig;
 use crate::model::kubelet::{KubeletSettings, Setting};
-use crate::model::{Component, InputKind, NodeSnapshot, Span, Spanned, Version};
+use crate::model::{Component, NodeSnapshot, Span, Spanned, Version};
 use crate::rules::kubelet::common::{CONTAINERD_DEFAULT, Endpoint};
 
 use super::common;
 use crate::rules::containerd_release::ContainerdRelease;
 
-static DISABLED: Case = Case {
-    id: "disabled",
-    severity: Severity::Error,
-};
-
-static OTHER_RUNTIME: Case = Case {
-    id: "disabled-kubelet-uses-other-runtime",
-    severity: Severity::Note,
-};
-
-static UNLINKED: Case = Case {
-    id: "disabled-no-kubelet-link",
-    severity: Severity::Note,
-};
-
-static META: RuleMeta = RuleMeta {
+declare_rule! {
     id: "RA101",
     name: "cri-plugin-disabled",
-    area: Area::Containerd,
+    area: Containerd,
     summary: "disabled_plugins turns off the CRI plugin the kubelet needs",
-    cases: &[&DISABLED, &OTHER_RUNTIME, &UNLINKED],
-    inputs: &[
-        InputKind::ContainerdConfig,
-        InputKind::KubeletFlags,
-        InputKind::KubeletConfig,
+    inputs: [ContainerdConfig, KubeletFlags, KubeletConfig],
+    cases: [
+        Disabled("disabled", Error),
+        OtherRuntime("disabled-kubelet-uses-other-runtime", Note),
+        Unlinked("disabled-no-kubelet-link", Note),
     ],
-    doc: include_str!("../../../rules/RA101.md"),
-};
-
-pub static RULE: Rule = Rule { meta: &META, check };
+}
 
 /// The kubelet's view of the runtime socket.
 enum KubeletLink {
@@ -57,7 +39,7 @@ enum KubeletLink {
     },
 }
 
-fn check(snap: &NodeSnapshot, out: &mut Emitter) {
+fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
     let Some(cfg) = out.need(&snap.containerd, "containerd config") else {
         return;
     };
@@ -93,7 +75,7 @@ fn report(
     entry: &Spanned<String>,
     link: &KubeletLink,
     configured: Option<Span>,
-    out: &mut Emitter,
+    out: &mut Emitter<Case>,
 ) {
     let socket = Endpoint::parse(&cfg.grpc_address.value).path;
     let what = if entry.value == "io.containerd.cri.v1.images" {
@@ -133,10 +115,10 @@ fn report(
     );
     let (case, message, impact) = match link {
         KubeletLink::ThisContainerd(why) => {
-            (&DISABLED, format!("{message}; {why}"), impact.clone())
+            (Case::Disabled, format!("{message}; {why}"), impact.clone())
         }
         KubeletLink::Other { endpoint, .. } => (
-            &OTHER_RUNTIME,
+            Case::OtherRuntime,
             format!(
                 "{message}. The kubelet's runtime endpoint is {endpoint}, another socket, so this may be on purpose \
                  (a system containerd next to the one serving CRI)"
@@ -155,10 +137,10 @@ fn report(
                     )
                 })
             }) {
-                (&DISABLED, format!("{message}; {why}"), impact.clone())
+                (Case::Disabled, format!("{message}; {why}"), impact.clone())
             } else {
                 (
-                    &UNLINKED,
+                    Case::Unlinked,
                     format!(
                         "{message}. No kubelet configuration on this node names a runtime endpoint, and the config \
                          sets no CRI settings, so this containerd may not be meant to serve the kubelet"
@@ -170,7 +152,7 @@ fn report(
             }
         }
     };
-    let fix = if std::ptr::eq(case, &DISABLED) {
+    let fix = if case == Case::Disabled {
         capitalized(&delete)
     } else {
         format!(

@@ -1,34 +1,24 @@
 //! RA102 disabled-plugin-short-name: plugin names in `disabled_plugins` / `required_plugins`
 //! written in a form the config version does not accept.
 
-use crate::engine::{Area, Case, Emitter, Rule, RuleMeta, Severity};
+use crate::engine::Emitter;
 use crate::model::containerd::ContainerdConfig;
-use crate::model::{InputKind, NodeSnapshot, Spanned};
+use crate::model::{NodeSnapshot, Spanned};
 
 use super::common;
 use crate::rules::containerd_release::ContainerdRelease;
 
-static SHORT_NAME: Case = Case {
-    id: "short-name",
-    severity: Severity::Error,
-};
-
-static FULL_NAME_REQUIRED_V1: Case = Case {
-    id: "full-name-required-in-version-1",
-    severity: Severity::Error,
-};
-
-static META: RuleMeta = RuleMeta {
+declare_rule! {
     id: "RA102",
     name: "disabled-plugin-short-name",
-    area: Area::Containerd,
+    area: Containerd,
     summary: "A disabled_plugins / required_plugins name has the wrong form for the config version; containerd refuses to start",
-    cases: &[&SHORT_NAME, &FULL_NAME_REQUIRED_V1],
-    inputs: &[InputKind::ContainerdConfig],
-    doc: include_str!("../../../rules/RA102.md"),
-};
-
-pub static RULE: Rule = Rule { meta: &META, check };
+    inputs: [ContainerdConfig],
+    cases: [
+        ShortName("short-name", Error),
+        FullNameRequiredV1("full-name-required-in-version-1", Error),
+    ],
+}
 
 #[derive(Clone, Copy)]
 enum List {
@@ -52,7 +42,7 @@ impl List {
     }
 }
 
-fn check(snap: &NodeSnapshot, out: &mut Emitter) {
+fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
     let Some(cfg) = out.need(&snap.containerd, "containerd config") else {
         return;
     };
@@ -81,7 +71,7 @@ fn short_name(
     release: &ContainerdRelease<'_>,
     list: List,
     entry: &Spanned<String>,
-    out: &mut Emitter,
+    out: &mut Emitter<Case>,
 ) {
     let full = common::v1_full_name(&entry.value);
     let file_version = if release.is_1x() {
@@ -129,7 +119,7 @@ fn short_name(
         ),
     };
     let b = out
-        .finding(&SHORT_NAME, entry.span, message)
+        .finding(Case::ShortName, entry.span, message)
         .impact(impact)
         .fix(fix)
         .key(list.key())
@@ -145,7 +135,7 @@ fn full_name_in_v1(
     cfg: &ContainerdConfig,
     release: &ContainerdRelease<'_>,
     entry: &Spanned<String>,
-    out: &mut Emitter,
+    out: &mut Emitter<Case>,
 ) {
     let short = entry.value.rsplit('.').next().unwrap_or(&entry.value);
     let message = format!(
@@ -166,7 +156,7 @@ fn full_name_in_v1(
         cfg.path
     );
     let b = out
-        .finding(&FULL_NAME_REQUIRED_V1, entry.span, message)
+        .finding(Case::FullNameRequiredV1, entry.span, message)
         .impact(impact)
         .fix(fix)
         .key("required_plugins")

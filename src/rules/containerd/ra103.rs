@@ -1,40 +1,26 @@
 //! RA103 config-version-1.
 
-use crate::engine::{Area, Case, Emitter, Rule, RuleMeta, Severity};
+use crate::engine::Emitter;
 use crate::model::containerd::{ContainerdConfig, KeyStatus};
-use crate::model::{InputKind, NodeSnapshot, Span};
+use crate::model::{NodeSnapshot, Span};
 
 use super::common;
 use crate::rules::containerd_release::ContainerdRelease;
 
-static DEPRECATED: Case = Case {
-    id: "deprecated",
-    severity: Severity::Warning,
-};
-
-static QUALIFIED_IGNORED: Case = Case {
-    id: "qualified-tables-ignored",
-    severity: Severity::Error,
-};
-
-static MIGRATION_GAP: Case = Case {
-    id: "migration-gap-2.0-2.2",
-    severity: Severity::Warning,
-};
-
-static META: RuleMeta = RuleMeta {
+declare_rule! {
     id: "RA103",
     name: "config-version-1",
-    area: Area::Containerd,
+    area: Containerd,
     summary: "The config has no `version` (or `version = 1`): deprecated, and fully qualified tables in it are ignored on 1.x",
-    cases: &[&DEPRECATED, &QUALIFIED_IGNORED, &MIGRATION_GAP],
-    inputs: &[InputKind::ContainerdConfig],
-    doc: include_str!("../../../rules/RA103.md"),
-};
+    inputs: [ContainerdConfig],
+    cases: [
+        Deprecated("deprecated", Warning),
+        QualifiedIgnored("qualified-tables-ignored", Error),
+        MigrationGap("migration-gap-2.0-2.2", Warning),
+    ],
+}
 
-pub static RULE: Rule = Rule { meta: &META, check };
-
-fn check(snap: &NodeSnapshot, out: &mut Emitter) {
+fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
     let Some(cfg) = out.need(&snap.containerd, "containerd config") else {
         return;
     };
@@ -100,7 +86,7 @@ fn ignored(
     cfg: &ContainerdConfig,
     release: &ContainerdRelease<'_>,
     (id, span): (String, Span),
-    out: &mut Emitter,
+    out: &mut Emitter<Case>,
 ) {
     let is_cri = id == "io.containerd.grpc.v1.cri";
     let lost = if is_cri {
@@ -130,7 +116,7 @@ fn ignored(
         cfg.path
     );
     let mut b = out
-        .finding(&QUALIFIED_IGNORED, span, message)
+        .finding(Case::QualifiedIgnored, span, message)
         .impact(impact)
         .fix(fix)
         .key(format!("plugins.{}", common::toml_key(&id)))
@@ -154,7 +140,7 @@ fn ignored(
     release.tag(b).emit();
 }
 
-fn deprecated(cfg: &ContainerdConfig, release: &ContainerdRelease<'_>, out: &mut Emitter) {
+fn deprecated(cfg: &ContainerdConfig, release: &ContainerdRelease<'_>, out: &mut Emitter<Case>) {
     let Some(at) = version_anchor(cfg) else {
         return;
     };
@@ -206,7 +192,7 @@ fn deprecated(cfg: &ContainerdConfig, release: &ContainerdRelease<'_>, out: &mut
         )
     };
     let b = out
-        .finding(&DEPRECATED, at, message)
+        .finding(Case::Deprecated, at, message)
         .impact(impact)
         .fix(fix)
         .key("version")
@@ -231,7 +217,7 @@ fn migration_gap(
     cfg: &ContainerdConfig,
     release: &ContainerdRelease<'_>,
     span: Span,
-    out: &mut Emitter,
+    out: &mut Emitter<Case>,
 ) {
     let message = format!(
         "`[plugins.cri]` settings in a {} config on {}: containerd 2.0–2.2 convert a version-1 file straight to the \
@@ -252,7 +238,7 @@ fn migration_gap(
         renames(cfg)
     );
     let b = out
-        .finding(&MIGRATION_GAP, span, message)
+        .finding(Case::MigrationGap, span, message)
         .impact(impact)
         .fix(fix)
         .key("plugins.cri")

@@ -1,37 +1,23 @@
 //! RA104 config-version-unsupported.
 
-use crate::engine::{Area, Case, Emitter, Rule, RuleMeta, Severity};
+use crate::engine::Emitter;
 use crate::model::containerd::ContainerdConfig;
-use crate::model::{InputKind, NodeSnapshot, Span};
+use crate::model::{NodeSnapshot, Span};
 
 use crate::rules::containerd_release::ContainerdRelease;
 
-static FATAL: Case = Case {
-    id: "fatal",
-    severity: Severity::Error,
-};
-
-static CRI_IGNORED: Case = Case {
-    id: "cri-settings-ignored",
-    severity: Severity::Error,
-};
-
-static PATCH_UNKNOWN: Case = Case {
-    id: "fatal-or-ignored",
-    severity: Severity::Error,
-};
-
-static META: RuleMeta = RuleMeta {
+declare_rule! {
     id: "RA104",
     name: "config-version-unsupported",
-    area: Area::Containerd,
+    area: Containerd,
     summary: "The config `version` is newer than the containerd release understands",
-    cases: &[&FATAL, &CRI_IGNORED, &PATCH_UNKNOWN],
-    inputs: &[InputKind::ContainerdConfig],
-    doc: include_str!("../../../rules/RA104.md"),
-};
-
-pub static RULE: Rule = Rule { meta: &META, check };
+    inputs: [ContainerdConfig],
+    cases: [
+        Fatal("fatal", Error),
+        CriIgnored("cri-settings-ignored", Error),
+        PatchUnknown("fatal-or-ignored", Error),
+    ],
+}
 
 /// What the release does with the version.
 enum Verdict {
@@ -76,7 +62,7 @@ fn verdict(release: &ContainerdRelease<'_>, version: i64) -> Verdict {
     }
 }
 
-fn check(snap: &NodeSnapshot, out: &mut Emitter) {
+fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
     let Some(cfg) = out.need(&snap.containerd, "containerd config") else {
         return;
     };
@@ -130,7 +116,7 @@ fn fatal(
     release: &ContainerdRelease<'_>,
     span: Span,
     max: i64,
-    out: &mut Emitter,
+    out: &mut Emitter<Case>,
 ) {
     let v = cfg.version.value;
     let message = format!(
@@ -153,7 +139,7 @@ fn fatal(
         )
     };
     let b = out
-        .finding(&FATAL, span, message)
+        .finding(Case::Fatal, span, message)
         .impact(impact)
         .fix(fix(cfg, release))
         .key("version")
@@ -173,7 +159,7 @@ fn cri_ignored(
     cfg: &ContainerdConfig,
     release: &ContainerdRelease<'_>,
     span: Span,
-    out: &mut Emitter,
+    out: &mut Emitter<Case>,
 ) {
     let v = cfg.version.value;
     let message = format!(
@@ -182,7 +168,7 @@ fn cri_ignored(
         release.describe()
     );
     let b = out
-        .finding(&CRI_IGNORED, span, message)
+        .finding(Case::CriIgnored, span, message)
         .impact(IGNORED_IMPACT)
         .fix(fix(cfg, release))
         .key("version")
@@ -196,7 +182,7 @@ fn fatal_or_ignored(
     cfg: &ContainerdConfig,
     release: &ContainerdRelease<'_>,
     span: Span,
-    out: &mut Emitter,
+    out: &mut Emitter<Case>,
 ) {
     let v = cfg.version.value;
     let from = if release.is_line(1, 6) {
@@ -215,7 +201,7 @@ fn fatal_or_ignored(
         cfg.path
     );
     let b = out
-        .finding(&PATCH_UNKNOWN, span, message)
+        .finding(Case::PatchUnknown, span, message)
         .impact(impact)
         .fix(format!(
             "{} Pass the exact release with `--containerd-version` for a precise verdict.",

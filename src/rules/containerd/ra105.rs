@@ -1,38 +1,24 @@
 //! RA105 config-schema-mixed: tables of another config schema than the `version` selects.
 
-use crate::engine::{Area, Case, Emitter, Rule, RuleMeta, Severity};
+use crate::engine::Emitter;
 use crate::model::containerd::{ContainerdConfig, CriLayout, KeyEntry, KeyStatus};
-use crate::model::{InputKind, NodeSnapshot, Span};
+use crate::model::{NodeSnapshot, Span};
 
 use super::common;
 use crate::rules::containerd_release::ContainerdRelease;
 
-static WRONG_SCHEMA: Case = Case {
-    id: "wrong-schema",
-    severity: Severity::Error,
-};
-
-static SHORT_ID_FATAL: Case = Case {
-    id: "short-plugin-id-fatal",
-    severity: Severity::Error,
-};
-
-static MIGRATED_OVER: Case = Case {
-    id: "v3-table-in-v2-config-on-2x",
-    severity: Severity::Warning,
-};
-
-static META: RuleMeta = RuleMeta {
+declare_rule! {
     id: "RA105",
     name: "config-schema-mixed",
-    area: Area::Containerd,
+    area: Containerd,
     summary: "Tables of another config schema than the `version` header selects; their settings are ignored",
-    cases: &[&WRONG_SCHEMA, &SHORT_ID_FATAL, &MIGRATED_OVER],
-    inputs: &[InputKind::ContainerdConfig],
-    doc: include_str!("../../../rules/RA105.md"),
-};
-
-pub static RULE: Rule = Rule { meta: &META, check };
+    inputs: [ContainerdConfig],
+    cases: [
+        WrongSchema("wrong-schema", Error),
+        ShortIdFatal("short-plugin-id-fatal", Error),
+        MigratedOver("v3-table-in-v2-config-on-2x", Warning),
+    ],
+}
 
 fn layout_name(layout: CriLayout) -> &'static str {
     match layout {
@@ -52,7 +38,7 @@ fn layout_of_id(id: &str) -> Option<CriLayout> {
     }
 }
 
-fn check(snap: &NodeSnapshot, out: &mut Emitter) {
+fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
     let Some(cfg) = out.need(&snap.containerd, "containerd config") else {
         return;
     };
@@ -118,7 +104,7 @@ fn emit(
     span: Span,
     belongs: CriLayout,
     is_key: bool,
-    out: &mut Emitter,
+    out: &mut Emitter<Case>,
 ) {
     let written = common::written_layout(cfg);
     let shown = show(path);
@@ -128,11 +114,11 @@ fn emit(
     let fatal = short_id && release.is_1x();
     let v3_in_v2 = belongs == CriLayout::V3 && written == CriLayout::V2;
     let case = if fatal {
-        &SHORT_ID_FATAL
+        Case::ShortIdFatal
     } else if v3_in_v2 && !release.is_1x() {
-        &MIGRATED_OVER
+        Case::MigratedOver
     } else {
-        &WRONG_SCHEMA
+        Case::WrongSchema
     };
     let message = format!(
         "`{}` is a {} {what} in a {} config; {} does not read it there",
@@ -152,7 +138,7 @@ fn emit(
              container on the node stops with it.",
             cfg.path
         )
-    } else if std::ptr::eq(case, &MIGRATED_OVER) {
+    } else if case == Case::MigratedOver {
         "containerd 2.x converts a version 2 config on every start and writes the converted \
          `io.containerd.cri.v1.runtime` / `images` tables; containerd 2.0–2.2 replace an explicit table of that name \
          with the converted copy (2.3 merges them), so these settings may be lost (read in containerd's source; not \

@@ -1,33 +1,23 @@
 //! RA106 config-unknown-key: keys the schema of this config version does not know.
 
-use crate::engine::{Area, Case, Emitter, Rule, RuleMeta, Severity};
+use crate::engine::Emitter;
 use crate::model::containerd::{ContainerdConfig, KeyEntry, KeyStatus};
-use crate::model::{InputKind, NodeSnapshot};
+use crate::model::NodeSnapshot;
 
 use super::common;
 use crate::rules::containerd_release::ContainerdRelease;
 
-static UNKNOWN: Case = Case {
-    id: "unknown",
-    severity: Severity::Warning,
-};
-
-static RELEVANT: Case = Case {
-    id: "unknown-migration-setting",
-    severity: Severity::Error,
-};
-
-static META: RuleMeta = RuleMeta {
+declare_rule! {
     id: "RA106",
     name: "config-unknown-key",
-    area: Area::Containerd,
+    area: Containerd,
     summary: "A key containerd does not know at that place: a typo or a misplaced setting, silently ignored",
-    cases: &[&UNKNOWN, &RELEVANT],
-    inputs: &[InputKind::ContainerdConfig],
-    doc: include_str!("../../../rules/RA106.md"),
-};
-
-pub static RULE: Rule = Rule { meta: &META, check };
+    inputs: [ContainerdConfig],
+    cases: [
+        Unknown("unknown", Warning),
+        Relevant("unknown-migration-setting", Error),
+    ],
+}
 
 /// Settings the migration depends on: losing one breaks pods or the kubelet's view.
 fn relevant_setting(words: &[&str]) -> Option<&'static str> {
@@ -53,7 +43,7 @@ fn relevant_setting(words: &[&str]) -> Option<&'static str> {
     None
 }
 
-fn check(snap: &NodeSnapshot, out: &mut Emitter) {
+fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
     let Some(cfg) = out.need(&snap.containerd, "containerd config") else {
         return;
     };
@@ -80,7 +70,7 @@ fn report(
     cfg: &ContainerdConfig,
     release: &ContainerdRelease<'_>,
     k: &KeyEntry,
-    out: &mut Emitter,
+    out: &mut Emitter<Case>,
 ) {
     let segs = common::segments(&k.path);
     let name = segs.last().map(String::as_str).unwrap_or(k.path.as_str());
@@ -122,9 +112,9 @@ fn report(
     }
     let relevant = relevant_setting(&words);
     let case = if relevant.is_some() {
-        &RELEVANT
+        Case::Relevant
     } else {
-        &UNKNOWN
+        Case::Unknown
     };
     let message = format!(
         "`{}` is not a key {} knows at this place in a {} config; {how}",

@@ -1,40 +1,30 @@
 //! RA107 config-removed-option: options containerd deprecated or removed
 //! (migration-facts CTD-CFG-007).
 
-use crate::engine::{Area, Case, Emitter, Rule, RuleMeta, Severity};
+use crate::engine::Emitter;
 use crate::model::containerd::{
     ContainerdConfig, CriOutcome, KeyEntry, KeyStatus, RemovedOption, Runtime,
 };
-use crate::model::{InputKind, NodeSnapshot, Span, Version};
+use crate::model::{NodeSnapshot, Span, Version};
 
 use super::common;
 use crate::rules::containerd_release::ContainerdRelease;
 
-static BREAKS: Case = Case {
-    id: "removed-breaks",
-    severity: Severity::Error,
-};
-
-static DEPRECATED: Case = Case {
-    id: "deprecated",
-    severity: Severity::Warning,
-};
-
-static META: RuleMeta = RuleMeta {
+declare_rule! {
     id: "RA107",
     name: "config-removed-option",
-    area: Area::Containerd,
+    area: Containerd,
     summary: "An option containerd deprecated or removed; some break pods or the CRI plugin",
-    cases: &[&BREAKS, &DEPRECATED],
-    inputs: &[InputKind::ContainerdConfig],
-    doc: include_str!("../../../rules/RA107.md"),
-};
-
-pub static RULE: Rule = Rule { meta: &META, check };
+    inputs: [ContainerdConfig],
+    cases: [
+        Breaks("removed-breaks", Error),
+        Deprecated("deprecated", Warning),
+    ],
+}
 
 const RUNC_V1: &str = "io.containerd.runc.v1";
 
-fn check(snap: &NodeSnapshot, out: &mut Emitter) {
+fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
     let Some(cfg) = out.need(&snap.containerd, "containerd config") else {
         return;
     };
@@ -99,7 +89,7 @@ fn from_inventory(
     k: &KeyEntry,
     opt: &RemovedOption,
     breaks: bool,
-    out: &mut Emitter,
+    out: &mut Emitter<Case>,
 ) {
     let (path, span) = (k.path.as_str(), k.key);
     let when = match (opt.deprecated_in, opt.removed_in) {
@@ -109,7 +99,7 @@ fn from_inventory(
         (None, None) => "deprecated".to_string(),
     };
     let message = format!("On {}: `{}` is {when}", release.describe(), opt.option);
-    let case = if breaks { &BREAKS } else { &DEPRECATED };
+    let case = if breaks { Case::Breaks } else { Case::Deprecated };
     let impact = match (&cfg.outcome.cri, breaks) {
         (CriOutcome::FailsToLoad { message, .. }, true) => format!(
             "With this value the CRI plugin fails to load (`failed to load plugin io.containerd.grpc.v1.cri` \
@@ -159,7 +149,7 @@ fn removed_runtime_type(
     release: &ContainerdRelease<'_>,
     rt: &Runtime,
     span: Span,
-    out: &mut Emitter,
+    out: &mut Emitter<Case>,
 ) {
     let ty = rt.runtime_type.value.as_str();
     if ty != common::V1_LINUX && ty != RUNC_V1 {
@@ -180,7 +170,7 @@ fn removed_runtime_type(
     );
     let (case, message, impact) = if release.is_1x() {
         (
-            &DEPRECATED,
+            Case::Deprecated,
             format!(
                 "runtimes.{} uses `runtime_type = {ty:?}`, deprecated since containerd 1.4 and removed in 2.0; {} \
                  still runs it",
@@ -194,7 +184,7 @@ fn removed_runtime_type(
         )
     } else {
         (
-            &BREAKS,
+            Case::Breaks,
             format!(
                 "runtimes.{} uses `runtime_type = {ty:?}`, which {} no longer has (removed in containerd 2.0)",
                 common::toml_key(&rt.name),
@@ -217,14 +207,14 @@ fn removed_runtime_type(
 }
 
 /// The built-in aufs snapshotter: deprecated in 1.5, removed in 2.0.
-fn aufs(release: &ContainerdRelease<'_>, span: Span, out: &mut Emitter) {
+fn aufs(release: &ContainerdRelease<'_>, span: Span, out: &mut Emitter<Case>) {
     let message = format!(
         "`snapshotter = \"aufs\"` on {}: the built-in aufs snapshotter is deprecated since containerd 1.5 and \
          removed in 2.0",
         release.describe()
     );
     let b = out
-        .finding(&DEPRECATED, span, message)
+        .finding(Case::Deprecated, span, message)
         .impact(
             "On containerd 2.x the snapshotter does not exist, so image unpacking and container creation through \
              CRI cannot use it (the exact error is not confirmed); images already unpacked with aufs are not \

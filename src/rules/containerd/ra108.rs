@@ -1,58 +1,30 @@
 //! RA108 default-runtime-undefined.
 
-use crate::engine::{Area, Case, Emitter, Rule, RuleMeta, Severity};
+use crate::engine::Emitter;
 use crate::model::containerd::{ContainerdConfig, Runtime};
-use crate::model::{InputKind, NodeSnapshot, Span};
+use crate::model::{NodeSnapshot, Span};
 
 use super::common;
 use crate::rules::containerd_release::ContainerdRelease;
 
-static EMPTY_NAME: Case = Case {
-    id: "empty-name",
-    severity: Severity::Error,
-};
-
-static UNDEFINED: Case = Case {
-    id: "undefined",
-    severity: Severity::Error,
-};
-
-static RUNC_REPLACED: Case = Case {
-    id: "built-in-runc-replaced",
-    severity: Severity::Error,
-};
-
-static EMPTY_TYPE: Case = Case {
-    id: "empty-runtime-type",
-    severity: Severity::Error,
-};
-
-static UNVERIFIED_2X: Case = Case {
-    id: "built-in-runc-on-2x",
-    severity: Severity::Warning,
-};
-
-static META: RuleMeta = RuleMeta {
+declare_rule! {
     id: "RA108",
     name: "default-runtime-undefined",
-    area: Area::Containerd,
+    area: Containerd,
     summary: "default_runtime_name is empty or names no defined runtime (or one without runtime_type): CRI fails to load or pods fail",
-    cases: &[
-        &EMPTY_NAME,
-        &UNDEFINED,
-        &RUNC_REPLACED,
-        &EMPTY_TYPE,
-        &UNVERIFIED_2X,
+    inputs: [ContainerdConfig],
+    cases: [
+        EmptyName("empty-name", Error),
+        Undefined("undefined", Error),
+        RuncReplaced("built-in-runc-replaced", Error),
+        EmptyType("empty-runtime-type", Error),
+        Unverified2x("built-in-runc-on-2x", Warning),
     ],
-    inputs: &[InputKind::ContainerdConfig],
-    doc: include_str!("../../../rules/RA108.md"),
-};
-
-pub static RULE: Rule = Rule { meta: &META, check };
+}
 
 const RUNC: &str = "runc";
 
-fn check(snap: &NodeSnapshot, out: &mut Emitter) {
+fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
     let Some(cfg) = out.need(&snap.containerd, "containerd config") else {
         return;
     };
@@ -110,12 +82,12 @@ fn empty_name(
     cfg: &ContainerdConfig,
     release: &ContainerdRelease<'_>,
     span: Span,
-    out: &mut Emitter,
+    out: &mut Emitter<Case>,
 ) {
     let table = common::written_layout(cfg).runtime_table();
     let b = out
         .finding(
-            &EMPTY_NAME,
+            Case::EmptyName,
             span,
             format!("`default_runtime_name` is empty on {}", release.describe()),
         )
@@ -135,7 +107,7 @@ fn undefined(
     cfg: &ContainerdConfig,
     release: &ContainerdRelease<'_>,
     span: Span,
-    out: &mut Emitter,
+    out: &mut Emitter<Case>,
 ) {
     let name = &cfg.cri.default_runtime_name.value;
     let layout = common::written_layout(cfg);
@@ -152,7 +124,7 @@ fn undefined(
     };
     let b = out
         .finding(
-            &UNDEFINED,
+            Case::Undefined,
             span,
             format!(
                 "`default_runtime_name = {name:?}` names no runtime under `[{table}.runtimes]` ({})",
@@ -173,7 +145,7 @@ fn undefined(
 
 /// Defining any `runtimes.<name>` replaces containerd's default runtimes map, built-in `runc`
 /// included (seen with 1.6.20 in `containerd config dump`).
-fn runc_replaced(cfg: &ContainerdConfig, release: &ContainerdRelease<'_>, out: &mut Emitter) {
+fn runc_replaced(cfg: &ContainerdConfig, release: &ContainerdRelease<'_>, out: &mut Emitter<Case>) {
     let defined: Vec<&Runtime> = cfg
         .cri
         .runtimes
@@ -204,7 +176,7 @@ fn runc_replaced(cfg: &ContainerdConfig, release: &ContainerdRelease<'_>, out: &
     );
     let (case, message, impact) = if release.is_1x() {
         (
-            &RUNC_REPLACED,
+            Case::RuncReplaced,
             format!(
                 "{how}, but this config defines only {names}: defining any runtime replaces containerd's built-in \
                  runtimes, so {} has no `runc`",
@@ -217,7 +189,7 @@ fn runc_replaced(cfg: &ContainerdConfig, release: &ContainerdRelease<'_>, out: &
         )
     } else {
         (
-            &UNVERIFIED_2X,
+            Case::Unverified2x,
             format!(
                 "{how}, but this config defines only {names}. containerd 1.x drops its built-in `runc` as soon as \
                  any runtime is defined; {} decodes the config into its defaults and probably keeps it (read in \
@@ -257,7 +229,7 @@ fn empty_type(
     release: &ContainerdRelease<'_>,
     rt: &Runtime,
     header: Span,
-    out: &mut Emitter,
+    out: &mut Emitter<Case>,
 ) {
     let at = rt.runtime_type.span().unwrap_or(header);
     let layout = common::written_layout(cfg);
@@ -266,7 +238,7 @@ fn empty_type(
     let keeps_builtin = !release.is_1x() && rt.name == RUNC && rt.runtime_type.is_default();
     let (case, message) = if keeps_builtin {
         (
-            &UNVERIFIED_2X,
+            Case::Unverified2x,
             format!(
                 "The default runtime `runc` has no `runtime_type`. containerd 1.x leaves it empty; {} decodes the \
                  table over its built-in runc and probably keeps `io.containerd.runc.v2` (read in the TOML \
@@ -276,7 +248,7 @@ fn empty_type(
         )
     } else {
         (
-            &EMPTY_TYPE,
+            Case::EmptyType,
             format!(
                 "The default runtime `{}` has {} `runtime_type`, so {} runs its pods with an empty runtime name",
                 rt.name,

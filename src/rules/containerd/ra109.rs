@@ -1,32 +1,26 @@
 //! RA109 cri-not-required.
 
-use crate::engine::{Area, Case, Emitter, Rule, RuleMeta, Severity};
+use crate::engine::Emitter;
 use crate::model::containerd::CriOutcome;
-use crate::model::{InputKind, NodeSnapshot, Span};
+use crate::model::{NodeSnapshot, Span};
 
 use super::common;
 use crate::rules::containerd_release::ContainerdRelease;
 
-static NOT_REQUIRED: Case = Case {
-    id: "not-required",
-    severity: Severity::Note,
-};
-
-static META: RuleMeta = RuleMeta {
+declare_rule! {
     id: "RA109",
     name: "cri-not-required",
-    area: Area::Containerd,
+    area: Containerd,
     summary: "required_plugins does not list CRI, so containerd runs on without it when the plugin fails to load",
-    cases: &[&NOT_REQUIRED],
-    inputs: &[InputKind::ContainerdConfig],
-    doc: include_str!("../../../rules/RA109.md"),
-};
-
-pub static RULE: Rule = Rule { meta: &META, check };
+    inputs: [ContainerdConfig],
+    cases: [
+        NotRequired("not-required", Note),
+    ],
+}
 
 const CRI: &str = "io.containerd.grpc.v1.cri";
 
-fn check(snap: &NodeSnapshot, out: &mut Emitter) {
+fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
     let Some(cfg) = out.need(&snap.containerd, "containerd config") else {
         return;
     };
@@ -100,7 +94,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter) {
         cfg.path
     );
     let b = out
-        .finding(&NOT_REQUIRED, at, message)
+        .finding(Case::NotRequired, at, message)
         .impact(impact)
         .fix(fix)
         .key("required_plugins")

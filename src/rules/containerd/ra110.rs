@@ -1,32 +1,22 @@
 //! RA110 import-replaces-plugin-table: containerd merges `imports` per plugin, not per key.
 
-use crate::engine::{Area, Case, Emitter, Rule, RuleMeta, Severity};
+use crate::engine::Emitter;
 use crate::model::containerd::{ContainerdConfig, KeyEntry, ReplacedTable};
-use crate::model::{FileId, InputKind, NodeSnapshot};
+use crate::model::{FileId, NodeSnapshot};
 
 use super::common;
 
-static LOSES_MIGRATION_SETTINGS: Case = Case {
-    id: "loses-migration-settings",
-    severity: Severity::Error,
-};
-
-static REPLACED: Case = Case {
-    id: "replaced",
-    severity: Severity::Warning,
-};
-
-static META: RuleMeta = RuleMeta {
+declare_rule! {
     id: "RA110",
     name: "import-replaces-plugin-table",
-    area: Area::Containerd,
+    area: Containerd,
     summary: "A plugin table is defined in two config files; containerd keeps only the later one, entirely",
-    cases: &[&LOSES_MIGRATION_SETTINGS, &REPLACED],
-    inputs: &[InputKind::ContainerdConfig],
-    doc: include_str!("../../../rules/RA110.md"),
-};
-
-pub static RULE: Rule = Rule { meta: &META, check };
+    inputs: [ContainerdConfig],
+    cases: [
+        LosesMigrationSettings("loses-migration-settings", Error),
+        Replaced("replaced", Warning),
+    ],
+}
 
 /// A setting of the lost table that the winning one does not set.
 struct Lost<'k> {
@@ -58,7 +48,7 @@ fn consequence(below: &[String]) -> Option<&'static str> {
     }
 }
 
-fn check(snap: &NodeSnapshot, out: &mut Emitter) {
+fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
     let Some(cfg) = out.need(&snap.containerd, "containerd config") else {
         return;
     };
@@ -105,16 +95,16 @@ fn lost_settings<'k>(cfg: &'k ContainerdConfig, r: &ReplacedTable) -> Vec<Lost<'
         .collect()
 }
 
-fn report(snap: &NodeSnapshot, cfg: &ContainerdConfig, r: &ReplacedTable, out: &mut Emitter) {
+fn report(snap: &NodeSnapshot, cfg: &ContainerdConfig, r: &ReplacedTable, out: &mut Emitter<Case>) {
     let lost = lost_settings(cfg, r);
     let lost_file = common::file_of(snap, r.lost);
     let by_file = common::file_of(snap, r.by);
     let table = format!("plugins.{}", common::toml_key(&r.plugin));
     let relevant: Vec<&Lost<'_>> = lost.iter().filter(|l| l.consequence.is_some()).collect();
     let case = if relevant.is_empty() {
-        &REPLACED
+        Case::Replaced
     } else {
-        &LOSES_MIGRATION_SETTINGS
+        Case::LosesMigrationSettings
     };
     let listed = |items: &[&Lost<'_>]| {
         items

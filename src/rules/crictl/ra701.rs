@@ -1,36 +1,26 @@
 //! RA701 crictl-config-missing.
 
 use crate::collect::crictl::CRICTL_CONFIG;
-use crate::engine::{Area, Case, Emitter, Location, Rule, RuleMeta, Severity};
-use crate::model::{Input, InputKind, NodeSnapshot};
+use crate::engine::{Emitter, Location};
+use crate::model::{Input, NodeSnapshot};
 
 use super::common::{is_kubernetes_node, recommended};
 
-static MISSING: Case = Case {
-    id: "missing",
-    severity: Severity::Warning,
-};
-
-static NO_ENDPOINT: Case = Case {
-    id: "no-endpoint",
-    severity: Severity::Warning,
-};
-
-static META: RuleMeta = RuleMeta {
+declare_rule! {
     id: "RA701",
     name: "crictl-config-missing",
-    area: Area::Crictl,
+    area: Crictl,
     summary: "No /etc/crictl.yaml or no runtime-endpoint in it: crictl probes default endpoints (dockershim first before v1.30)",
-    cases: &[&MISSING, &NO_ENDPOINT],
-    inputs: &[InputKind::CrictlConfig],
-    doc: include_str!("../../../rules/RA701.md"),
-};
-
-pub static RULE: Rule = Rule { meta: &META, check };
+    inputs: [CrictlConfig],
+    cases: [
+        Missing("missing", Warning),
+        NoEndpoint("no-endpoint", Warning),
+    ],
+}
 
 const IMPACT: &str = "Every crictl command warns `WARN runtime connect using default endpoints: [...]. As the default settings are now deprecated, you should set the endpoint instead.`; crictl before v1.30 tries unix:///var/run/dockershim.sock first (`ERRO validate service connection: ... dial unix /var/run/dockershim.sock: connect: no such file or directory`), each attempt costing up to the 2s timeout, and crictl 1.26.0 does not fall back correctly.";
 
-fn check(snap: &NodeSnapshot, out: &mut Emitter) {
+fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
     if !is_kubernetes_node(snap) {
         out.not_applicable("no kubelet, containerd or Node input: not a Kubernetes node");
         return;
@@ -39,7 +29,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter) {
     match &snap.crictl {
         Input::Absent { path } => {
             out.finding(
-                &MISSING,
+                Case::Missing,
                 Location::Path(path.clone()),
                 format!("{path} does not exist: crictl has no runtime endpoint configured"),
             )
@@ -54,7 +44,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter) {
         }
         Input::Present(c) if c.runtime_endpoint.is_none() => {
             out.finding(
-                &NO_ENDPOINT,
+                Case::NoEndpoint,
                 c.document,
                 format!("{} sets no `runtime-endpoint`", c.path),
             )

@@ -1,32 +1,22 @@
 //! RA702 crictl-endpoint-stale.
 
-use crate::engine::{Area, Case, Emitter, Rule, RuleMeta, Severity};
-use crate::model::{Input, InputKind, NodeSnapshot};
+use crate::engine::Emitter;
+use crate::model::{Input, NodeSnapshot};
 use crate::rules::kubelet::common::{Endpoint, containerd_endpoint, containerd_socket};
 
-static DOCKER_SOCKET: Case = Case {
-    id: "docker-socket",
-    severity: Severity::Warning,
-};
-
-static OTHER_SOCKET: Case = Case {
-    id: "other-socket",
-    severity: Severity::Warning,
-};
-
-static META: RuleMeta = RuleMeta {
+declare_rule! {
     id: "RA702",
     name: "crictl-endpoint-stale",
-    area: Area::Crictl,
+    area: Crictl,
     summary: "crictl.yaml points at dockershim, Docker or cri-dockerd, or at another socket than containerd's",
-    cases: &[&DOCKER_SOCKET, &OTHER_SOCKET],
-    inputs: &[InputKind::CrictlConfig, InputKind::ContainerdConfig],
-    doc: include_str!("../../../rules/RA702.md"),
-};
+    inputs: [CrictlConfig, ContainerdConfig],
+    cases: [
+        DockerSocket("docker-socket", Warning),
+        OtherSocket("other-socket", Warning),
+    ],
+}
 
-pub static RULE: Rule = Rule { meta: &META, check };
-
-fn check(snap: &NodeSnapshot, out: &mut Emitter) {
+fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
     let c = match &snap.crictl {
         Input::Present(c) => c,
         other => {
@@ -53,9 +43,9 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter) {
             continue;
         }
         let (case, what) = match (e.docker_era(), &containerd) {
-            (Some(kind), _) => (&DOCKER_SOCKET, kind.describe().to_owned()),
+            (Some(kind), _) => (Case::DockerSocket, kind.describe().to_owned()),
             (None, Some(s)) => (
-                &OTHER_SOCKET,
+                Case::OtherSocket,
                 format!(
                     "not the socket containerd listens on, `{}` ({target_origin})",
                     s.path
@@ -76,7 +66,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter) {
             c.path
         ))
         .key(key)
-        .label(if case.id == "docker-socket" { "Docker-era socket" } else { "not containerd's socket" })
+        .label(if case == Case::DockerSocket { "Docker-era socket" } else { "not containerd's socket" })
         .actual(v.value.clone())
         .expected(target.clone())
         .emit();

@@ -1,34 +1,24 @@
 //! RA703 crictl-config-invalid.
 
 use crate::collect::crictl::KEYS;
-use crate::engine::{Area, Case, Emitter, Rule, RuleMeta, Severity};
-use crate::model::{Input, InputKind, NodeSnapshot};
+use crate::engine::Emitter;
+use crate::model::{Input, NodeSnapshot};
 
-static UNKNOWN_KEY: Case = Case {
-    id: "unknown-key",
-    severity: Severity::Warning,
-};
-
-static WRONG_TYPE: Case = Case {
-    id: "wrong-type",
-    severity: Severity::Warning,
-};
-
-static META: RuleMeta = RuleMeta {
+declare_rule! {
     id: "RA703",
     name: "crictl-config-invalid",
-    area: Area::Crictl,
+    area: Crictl,
     summary: "crictl.yaml has a key crictl does not know or a value it cannot parse; crictl then ignores the whole file",
-    cases: &[&UNKNOWN_KEY, &WRONG_TYPE],
-    inputs: &[InputKind::CrictlConfig],
-    doc: include_str!("../../../rules/RA703.md"),
-};
-
-pub static RULE: Rule = Rule { meta: &META, check };
+    inputs: [CrictlConfig],
+    cases: [
+        UnknownKey("unknown-key", Warning),
+        WrongType("wrong-type", Warning),
+    ],
+}
 
 const IGNORED: &str = "the whole file is then ignored (unless crictl runs with --config, which then exits with the error): its endpoints are not used and crictl probes default endpoints (dockershim first before v1.30).";
 
-fn check(snap: &NodeSnapshot, out: &mut Emitter) {
+fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
     let c = match &snap.crictl {
         Input::Present(c) => c,
         other => {
@@ -54,7 +44,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter) {
         };
         let mut b = out
             .finding(
-                &UNKNOWN_KEY,
+                Case::UnknownKey,
                 key.span,
                 format!("`{}` in {} is not a crictl option", key.value, c.path),
             )
@@ -76,7 +66,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter) {
     }
     for w in &c.wrong_types {
         out.finding(
-            &WRONG_TYPE,
+            Case::WrongType,
             w.found.span,
             format!(
                 "`{}: {}` in {}: crictl expects {}",

@@ -1,42 +1,26 @@
 //! RA001 input-unreadable.
 
-use crate::engine::{Area, Case, Emitter, Location, Rule, RuleMeta, Severity};
-use crate::model::{InputKind, NodeSnapshot, Problem};
+use crate::engine::{Emitter, Location};
+use crate::model::{NodeSnapshot, Problem};
 
-static UNREADABLE: Case = Case {
-    id: "unreadable",
-    severity: Severity::Warning,
-};
-
-static META: RuleMeta = RuleMeta {
+declare_rule! {
     id: "RA001",
     name: "input-unreadable",
-    area: Area::Inputs,
+    area: Inputs,
     summary: "An input exists but cannot be read, so the checks that need it could not run",
-    cases: &[&UNREADABLE],
-    inputs: &[
-        InputKind::ContainerdConfig,
-        InputKind::HostsToml,
-        InputKind::KubeletFlags,
-        InputKind::KubeletSystemdDropIn,
-        InputKind::KubeletConfig,
-        InputKind::CrictlConfig,
-        InputKind::DockerDaemonConfig,
-        InputKind::NodeObject,
-        InputKind::StaticPodManifest,
+    inputs: [ContainerdConfig, HostsToml, KubeletFlags, KubeletSystemdDropIn, KubeletConfig, CrictlConfig, DockerDaemonConfig, NodeObject, StaticPodManifest],
+    cases: [
+        Unreadable("unreadable", Warning),
     ],
-    doc: include_str!("../../../rules/RA001.md"),
-};
+}
 
-pub static RULE: Rule = Rule { meta: &META, check };
-
-fn check(snap: &NodeSnapshot, out: &mut Emitter) {
+fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
     for p in &snap.problems {
         let Problem::Unreadable { reason } = &p.problem else {
             continue;
         };
         out.finding(
-            &UNREADABLE,
+            Case::Unreadable,
             Location::Path(p.path.clone()),
             format!("{} {} cannot be read: {reason}", p.kind.label(), p.path),
         )

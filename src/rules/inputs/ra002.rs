@@ -1,33 +1,18 @@
 //! RA002 input-syntax-error.
 
-use crate::engine::{Area, Case, Emitter, Location, Rule, RuleMeta, Severity};
+use crate::engine::{Emitter, Location};
 use crate::model::{InputKind, NodeSnapshot, Problem};
 
-static SYNTAX: Case = Case {
-    id: "syntax",
-    severity: Severity::Error,
-};
-
-static META: RuleMeta = RuleMeta {
+declare_rule! {
     id: "RA002",
     name: "input-syntax-error",
-    area: Area::Inputs,
+    area: Inputs,
     summary: "A TOML, YAML, JSON or env file has a syntax error; its consumer refuses it",
-    cases: &[&SYNTAX],
-    inputs: &[
-        InputKind::ContainerdConfig,
-        InputKind::KubeletFlags,
-        InputKind::KubeletSystemdDropIn,
-        InputKind::KubeletConfig,
-        InputKind::CrictlConfig,
-        InputKind::DockerDaemonConfig,
-        InputKind::NodeObject,
-        InputKind::StaticPodManifest,
+    inputs: [ContainerdConfig, KubeletFlags, KubeletSystemdDropIn, KubeletConfig, CrictlConfig, DockerDaemonConfig, NodeObject, StaticPodManifest],
+    cases: [
+        Syntax("syntax", Error),
     ],
-    doc: include_str!("../../../rules/RA002.md"),
-};
-
-pub static RULE: Rule = Rule { meta: &META, check };
+}
 
 /// What the consumer of each kind of file does with a syntax error.
 fn consequence(kind: InputKind) -> &'static str {
@@ -58,7 +43,7 @@ fn consequence(kind: InputKind) -> &'static str {
     }
 }
 
-fn check(snap: &NodeSnapshot, out: &mut Emitter) {
+fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
     for p in &snap.problems {
         let Problem::Syntax {
             format,
@@ -74,7 +59,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter) {
         }
         let at = span.map_or_else(|| Location::Path(p.path.clone()), Location::Span);
         out.finding(
-            &SYNTAX,
+            Case::Syntax,
             at,
             format!("{format} syntax error in {} {}: {message}", p.kind.label(), p.path),
         )

@@ -1,32 +1,20 @@
 //! RA003 input-wrong-type.
 
-use crate::engine::{Area, Case, Emitter, Rule, RuleMeta, Severity};
-use crate::model::{InputKind, NodeSnapshot, Problem};
+use crate::engine::Emitter;
+use crate::model::{NodeSnapshot, Problem};
 
-static WRONG_TYPE: Case = Case {
-    id: "wrong-type",
-    severity: Severity::Error,
-};
-
-static META: RuleMeta = RuleMeta {
+declare_rule! {
     id: "RA003",
     name: "input-wrong-type",
-    area: Area::Inputs,
+    area: Inputs,
     summary: "A setting has a value of the wrong type; its consumer rejects or ignores it",
-    cases: &[&WRONG_TYPE],
-    inputs: &[
-        InputKind::ContainerdConfig,
-        InputKind::KubeletConfig,
-        InputKind::CrictlConfig,
-        InputKind::DockerDaemonConfig,
-        InputKind::NodeObject,
+    inputs: [ContainerdConfig, KubeletConfig, CrictlConfig, DockerDaemonConfig, NodeObject],
+    cases: [
+        WrongType("wrong-type", Error),
     ],
-    doc: include_str!("../../../rules/RA003.md"),
-};
+}
 
-pub static RULE: Rule = Rule { meta: &META, check };
-
-fn check(snap: &NodeSnapshot, out: &mut Emitter) {
+fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
     for p in &snap.problems {
         let Problem::WrongType {
             key,
@@ -39,7 +27,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter) {
             continue;
         };
         out.finding(
-            &WRONG_TYPE,
+            Case::WrongType,
             *span,
             format!("`{key}` in {} must be {expected}, found {found}", p.path),
         )

@@ -1,26 +1,20 @@
 //! RA004 policy-exception-expired.
 
-use crate::engine::{Area, Case, Emitter, Rule, RuleMeta, Severity};
-use crate::model::{InputKind, NodeSnapshot};
+use crate::engine::Emitter;
+use crate::model::NodeSnapshot;
 
-static EXPIRED: Case = Case {
-    id: "expired",
-    severity: Severity::Warning,
-};
-
-static META: RuleMeta = RuleMeta {
+declare_rule! {
     id: "RA004",
     name: "policy-exception-expired",
-    area: Area::Inputs,
+    area: Inputs,
     summary: "An exception in runtime-audit.toml has expired; the findings it hid are reported again",
-    cases: &[&EXPIRED],
-    inputs: &[InputKind::Policy],
-    doc: include_str!("../../../rules/RA004.md"),
-};
+    inputs: [Policy],
+    cases: [
+        Expired("expired", Warning),
+    ],
+}
 
-pub static RULE: Rule = Rule { meta: &META, check };
-
-fn check(snap: &NodeSnapshot, out: &mut Emitter) {
+fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
     let policy = &snap.policy;
     let Some(file) = &policy.file else {
         out.not_applicable("no policy file");
@@ -36,7 +30,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter) {
     for e in policy.exceptions.iter().filter(|e| e.is_expired(today)) {
         let expires = e.expires.map(|d| d.to_string()).unwrap_or_default();
         out.finding(
-            &EXPIRED,
+            Case::Expired,
             e.span,
             format!("the exception for {} expired on {expires} (reason given: {})", e.rule, e.reason),
         )

@@ -1,36 +1,26 @@
 //! RA601 cri-socket-annotation-missing.
 
-use crate::engine::{Area, Case, Emitter, Rule, RuleMeta, Severity};
+use crate::engine::Emitter;
 use crate::model::node::CRI_SOCKET_ANNOTATION;
-use crate::model::{Component, Input, InputKind, NodeSnapshot};
+use crate::model::{Component, Input, NodeSnapshot};
 
 use super::common::{
     SocketSource, annotate, kubeadm_evidence, kubeadm_version_text, socket_source,
 };
 use crate::rules::kubelet::common::containerd_endpoint;
 
-static MISSING: Case = Case {
-    id: "missing",
-    severity: Severity::Warning,
-};
-
-static META: RuleMeta = RuleMeta {
+declare_rule! {
     id: "RA601",
     name: "cri-socket-annotation-missing",
-    area: Area::Kubeadm,
+    area: Kubeadm,
     summary: "A kubeadm node's Node object lacks kubeadm.alpha.kubernetes.io/cri-socket, which kubeadm upgrade reads",
-    cases: &[&MISSING],
-    inputs: &[
-        InputKind::NodeObject,
-        InputKind::KubeletFlags,
-        InputKind::KubeletConfig,
+    inputs: [NodeObject, KubeletFlags, KubeletConfig],
+    cases: [
+        Missing("missing", Warning),
     ],
-    doc: include_str!("../../../rules/RA601.md"),
-};
+}
 
-pub static RULE: Rule = Rule { meta: &META, check };
-
-fn check(snap: &NodeSnapshot, out: &mut Emitter) {
+fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
     let node = match &snap.node {
         Input::Present(n) => n,
         other => {
@@ -75,7 +65,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter) {
     );
     let mut b = out
         .finding(
-            &MISSING,
+            Case::Missing,
             node.annotations_at,
             format!(
                 "Node {node_name} is a kubeadm node ({evidence}) but has no `{CRI_SOCKET_ANNOTATION}` annotation; {version_text}"

@@ -1,43 +1,24 @@
 //! RA602 cri-socket-annotation-stale.
 
-use crate::engine::{Area, Case, Emitter, Rule, RuleMeta, Severity};
+use crate::engine::Emitter;
 use crate::model::node::CRI_SOCKET_ANNOTATION;
-use crate::model::{Component, Input, InputKind, NodeSnapshot};
+use crate::model::{Component, Input, NodeSnapshot};
 
 use super::common::{SocketSource, annotate, kubeadm_version_text, socket_source};
 use crate::rules::kubelet::common::{Endpoint, containerd_endpoint, containerd_socket};
 
-static DOCKER_SOCKET: Case = Case {
-    id: "docker-socket",
-    severity: Severity::Error,
-};
-
-static OTHER_SOCKET: Case = Case {
-    id: "other-socket",
-    severity: Severity::Error,
-};
-
-static INSTANCE_CONFIG_STALE: Case = Case {
-    id: "instance-config-stale",
-    severity: Severity::Error,
-};
-
-static META: RuleMeta = RuleMeta {
+declare_rule! {
     id: "RA602",
     name: "cri-socket-annotation-stale",
-    area: Area::Kubeadm,
+    area: Kubeadm,
     summary: "The CRI socket kubeadm reads (Node annotation, or instance-config.yaml on 1.34+) is Docker's or not containerd's",
-    cases: &[&DOCKER_SOCKET, &OTHER_SOCKET, &INSTANCE_CONFIG_STALE],
-    inputs: &[
-        InputKind::NodeObject,
-        InputKind::KubeletConfig,
-        InputKind::KubeletFlags,
-        InputKind::ContainerdConfig,
+    inputs: [NodeObject, KubeletConfig, KubeletFlags, ContainerdConfig],
+    cases: [
+        DockerSocket("docker-socket", Error),
+        OtherSocket("other-socket", Error),
+        InstanceConfigStale("instance-config-stale", Error),
     ],
-    doc: include_str!("../../../rules/RA602.md"),
-};
-
-pub static RULE: Rule = Rule { meta: &META, check };
+}
 
 const IMPACT: &str = "`kubeadm upgrade` talks to that socket: with Docker gone it fails its preflight and image pulls (`[ERROR ImagePull]: failed to pull image ...`), older kubeadm reports `docker is required for container runtime`.";
 
@@ -69,7 +50,7 @@ fn verdict(value: &str, reference: Option<&(Endpoint, String)>) -> Option<(bool,
     (!r.same_socket(&e)).then(|| (false, format!("is not `{}` ({origin})", r.path)))
 }
 
-fn check(snap: &NodeSnapshot, out: &mut Emitter) {
+fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
     let version = snap.versions.kubelet.as_ref();
     let source = socket_source(snap, version);
     let reference = reference(snap);
@@ -90,9 +71,9 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter) {
                 checked_anything = true;
                 if let Some((docker, what)) = verdict(&value.value, reference.as_ref()) {
                     let case = if docker {
-                        &DOCKER_SOCKET
+                        Case::DockerSocket
                     } else {
-                        &OTHER_SOCKET
+                        Case::OtherSocket
                     };
                     let mut b = out
                         .finding(
@@ -140,7 +121,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter) {
                     if let Some((_, what)) = verdict(&e.value, reference.as_ref()) {
                         let mut b = out
                             .finding(
-                                &INSTANCE_CONFIG_STALE,
+                                Case::InstanceConfigStale,
                                 e.span,
                                 format!(
                                     "`containerRuntimeEndpoint: {}` in {} {what}; kubeadm 1.34+ (NodeLocalCRISocket) reads the node's CRI socket from this file",

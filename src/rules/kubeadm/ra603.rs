@@ -1,30 +1,24 @@
 //! RA603 cri-socket-annotation-no-scheme.
 
-use crate::engine::{Area, Case, Emitter, Rule, RuleMeta, Severity};
+use crate::engine::Emitter;
 use crate::model::node::CRI_SOCKET_ANNOTATION;
-use crate::model::{Component, Input, InputKind, NodeSnapshot};
+use crate::model::{Component, Input, NodeSnapshot};
 
 use super::common::{SocketSource, annotate, socket_source};
 use crate::rules::kubelet::common::{Endpoint, containerd_endpoint};
 
-static NO_SCHEME: Case = Case {
-    id: "no-scheme",
-    severity: Severity::Warning,
-};
-
-static META: RuleMeta = RuleMeta {
+declare_rule! {
     id: "RA603",
     name: "cri-socket-annotation-no-scheme",
-    area: Area::Kubeadm,
+    area: Kubeadm,
     summary: "The kubeadm cri-socket annotation is a bare path without `unix://` (deprecated by kubeadm)",
-    cases: &[&NO_SCHEME],
-    inputs: &[InputKind::NodeObject],
-    doc: include_str!("../../../rules/RA603.md"),
-};
+    inputs: [NodeObject],
+    cases: [
+        NoScheme("no-scheme", Warning),
+    ],
+}
 
-pub static RULE: Rule = Rule { meta: &META, check };
-
-fn check(snap: &NodeSnapshot, out: &mut Emitter) {
+fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
     let node = match &snap.node {
         Input::Present(n) => n,
         other => {
@@ -62,7 +56,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter) {
     };
     let mut b = out
         .finding(
-            &NO_SCHEME,
+            Case::NoScheme,
             value.span,
             format!(
                 "Node {}'s `{CRI_SOCKET_ANNOTATION}` `{}` has no `unix://` scheme",

@@ -4,6 +4,7 @@
 use crate::engine::Location;
 use crate::model::kubelet::{Flag, KubeletSettings, Setting};
 use crate::model::{Input, NodeSnapshot, Span, VersionFact};
+use crate::vocabulary::RuleCase;
 
 /// containerd's default socket (`[grpc] address`), as a CRI endpoint.
 pub const CONTAINERD_DEFAULT: &str = "unix:///run/containerd/containerd.sock";
@@ -317,9 +318,9 @@ pub fn restart(k: &KubeletSettings) -> &'static str {
 
 /// The kubelet settings, or None after setting the status (not-applicable when absent,
 /// inconclusive when unreadable).
-pub fn kubelet<'s>(
+pub fn kubelet<'s, C: RuleCase>(
     snap: &'s NodeSnapshot,
-    out: &mut crate::engine::Emitter,
+    out: &mut crate::engine::Emitter<C>,
 ) -> Option<&'s KubeletSettings> {
     match &snap.kubelet {
         Input::Present(k) => Some(k),

@@ -1,32 +1,22 @@
 //! RA501 kubelet-removed-dockershim-flags.
 
-use crate::engine::{Area, Case, Emitter, Rule, RuleMeta, Severity};
+use crate::engine::Emitter;
 use crate::model::containerd::CriLayout;
-use crate::model::{Component, InputKind, NodeSnapshot};
+use crate::model::{Component, NodeSnapshot};
 
 use super::common::{self, flag_location, flag_text, kubelet_version_text};
 
-static REMOVED: Case = Case {
-    id: "removed",
-    severity: Severity::Error,
-};
-
-static MEANINGLESS: Case = Case {
-    id: "meaningless",
-    severity: Severity::Warning,
-};
-
-static META: RuleMeta = RuleMeta {
+declare_rule! {
     id: "RA501",
     name: "kubelet-removed-dockershim-flags",
-    area: Area::Kubelet,
+    area: Kubelet,
     summary: "A kubelet flag removed with dockershim in 1.24 is still on the command line; the kubelet refuses to start",
-    cases: &[&REMOVED, &MEANINGLESS],
-    inputs: &[InputKind::KubeletFlags, InputKind::KubeletSystemdDropIn],
-    doc: include_str!("../../../rules/RA501.md"),
-};
-
-pub static RULE: Rule = Rule { meta: &META, check };
+    inputs: [KubeletFlags, KubeletSystemdDropIn],
+    cases: [
+        Removed("removed", Error),
+        Meaningless("meaningless", Warning),
+    ],
+}
 
 /// The flags removed in Kubernetes 1.24 (CHANGELOG-1.24: the dockershim flags of
 /// kubernetes PR #106907, and `--non-masquerade-cidr`, PR #107096).
@@ -74,7 +64,7 @@ fn cni_fix(snap: &NodeSnapshot, name: &str, value: &str) -> Option<String> {
     ))
 }
 
-fn check(snap: &NodeSnapshot, out: &mut Emitter) {
+fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
     let Some(k) = common::kubelet(snap, out) else {
         return;
     };
@@ -104,7 +94,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter) {
         let fix = format!("Delete `{word}` from {place}, {}.{cni}", common::restart(k));
         let builder = if removed_here {
             out.finding(
-                &REMOVED,
+                Case::Removed,
                 f.span,
                 format!(
                     "`--{}` was removed from the kubelet in 1.24 with dockershim; {version_text} refuses to start with it",
@@ -117,7 +107,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter) {
             ))
         } else {
             out.finding(
-                &MEANINGLESS,
+                Case::Meaningless,
                 f.span,
                 format!(
                     "`--{}` only configures dockershim; on {version_text} it has no effect once the kubelet uses containerd, and 1.24 removes it",

@@ -1,40 +1,26 @@
 //! RA502 kubelet-container-runtime-flag.
 
-use crate::engine::{Area, Case, Emitter, Rule, RuleMeta, Severity};
-use crate::model::{Component, InputKind, NodeSnapshot};
+use crate::engine::Emitter;
+use crate::model::{Component, NodeSnapshot};
 
 use super::common::{
     self, command_line_location, flag_location, flag_text, kubelet_version_text, where_to_add_flags,
 };
 
-static DOCKERSHIM_IN_USE: Case = Case {
-    id: "dockershim-in-use",
-    severity: Severity::Error,
-};
-
-static NOT_REMOTE: Case = Case {
-    id: "not-remote",
-    severity: Severity::Error,
-};
-
-static REMOVED: Case = Case {
-    id: "removed",
-    severity: Severity::Error,
-};
-
-static META: RuleMeta = RuleMeta {
+declare_rule! {
     id: "RA502",
     name: "kubelet-container-runtime-flag",
-    area: Area::Kubelet,
+    area: Kubelet,
     summary: "--container-runtime keeps dockershim in use (1.23 and earlier), is not `remote` (1.24-1.26), or is set at all (removed in 1.27)",
-    cases: &[&DOCKERSHIM_IN_USE, &NOT_REMOTE, &REMOVED],
-    inputs: &[InputKind::KubeletFlags, InputKind::KubeletSystemdDropIn],
-    doc: include_str!("../../../rules/RA502.md"),
-};
+    inputs: [KubeletFlags, KubeletSystemdDropIn],
+    cases: [
+        DockershimInUse("dockershim-in-use", Error),
+        NotRemote("not-remote", Error),
+        Removed("removed", Error),
+    ],
+}
 
-pub static RULE: Rule = Rule { meta: &META, check };
-
-fn check(snap: &NodeSnapshot, out: &mut Emitter) {
+fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
     let Some(k) = common::kubelet(snap, out) else {
         return;
     };
@@ -51,7 +37,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter) {
             Some(other) => {
                 let Some(f) = flag else { return };
                 out.finding(
-                    &NOT_REMOTE,
+                    Case::NotRemote,
                     f.span,
                     format!(
                         "`--container-runtime={other}` is wrong on every kubelet version: up to 1.23 it keeps dockershim, 1.24-1.26 accept only `remote`, 1.27 removed the flag (the kubelet version is unknown)"
@@ -112,7 +98,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter) {
             ),
         };
         out.finding(
-            &DOCKERSHIM_IN_USE,
+            Case::DockershimInUse,
             at,
             format!(
                 "{version} uses its built-in dockershim unless `--container-runtime=remote` is set; found {actual}"
@@ -145,7 +131,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter) {
             )
         };
         out.finding(
-            &NOT_REMOTE,
+            Case::NotRemote,
             f.span,
             format!("{version} accepts only `--container-runtime=remote` (dockershim was removed in 1.24); found `{word}`"),
         )
@@ -166,7 +152,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter) {
 
     for f in k.flags_named("container-runtime") {
         out.finding(
-            &REMOVED,
+            Case::Removed,
             f.span,
             format!("`--container-runtime` was removed in kubelet 1.27; {version} refuses to start with it"),
         )

@@ -1,8 +1,8 @@
 //! RA503 kubelet-endpoint-not-containerd.
 
-use crate::engine::{Area, Case, Emitter, Rule, RuleMeta, Severity};
+use crate::engine::Emitter;
 use crate::model::kubelet::Setting;
-use crate::model::{Component, InputKind, NodeSnapshot};
+use crate::model::{Component, NodeSnapshot};
 
 use super::common::{
     self, DockerSocket, Endpoint, Which, command_line_location, containerd_endpoint,
@@ -10,32 +10,17 @@ use super::common::{
     where_to_add_flags,
 };
 
-static DOCKER_SOCKET: Case = Case {
-    id: "docker-socket",
-    severity: Severity::Error,
-};
-
-static UNSET_DOCKERSHIM: Case = Case {
-    id: "unset-dockershim",
-    severity: Severity::Error,
-};
-
-static META: RuleMeta = RuleMeta {
+declare_rule! {
     id: "RA503",
     name: "kubelet-endpoint-not-containerd",
-    area: Area::Kubelet,
+    area: Kubelet,
     summary: "The kubelet's CRI endpoint is dockershim's, Docker's or cri-dockerd's socket (or unset on 1.23 and earlier, which means dockershim)",
-    cases: &[&DOCKER_SOCKET, &UNSET_DOCKERSHIM],
-    inputs: &[
-        InputKind::KubeletFlags,
-        InputKind::KubeletSystemdDropIn,
-        InputKind::KubeletConfig,
-        InputKind::ContainerdConfig,
+    inputs: [KubeletFlags, KubeletSystemdDropIn, KubeletConfig, ContainerdConfig],
+    cases: [
+        DockerSocket("docker-socket", Error),
+        UnsetDockershim("unset-dockershim", Error),
     ],
-    doc: include_str!("../../../rules/RA503.md"),
-};
-
-pub static RULE: Rule = Rule { meta: &META, check };
+}
 
 fn impact(kind: DockerSocket) -> &'static str {
     match kind {
@@ -51,7 +36,7 @@ fn impact(kind: DockerSocket) -> &'static str {
     }
 }
 
-fn check(snap: &NodeSnapshot, out: &mut Emitter) {
+fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
     let Some(k) = common::kubelet(snap, out) else {
         return;
     };
@@ -78,7 +63,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter) {
                 let Some(span) = e.span() else { continue };
                 let mut b = out
                     .finding(
-                        &DOCKER_SOCKET,
+                        Case::DockerSocket,
                         span,
                         format!(
                             "the kubelet's {} `{}`, {}, is {}",
@@ -110,7 +95,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter) {
             Setting::Unset if which == Which::Runtime => match version {
                 Some(v) if v.version.below(1, 24, 0) => {
                     out.finding(
-                        &UNSET_DOCKERSHIM,
+                        Case::UnsetDockershim,
                         command_line_location(k),
                         format!(
                             "no --container-runtime-endpoint is set: {} uses its default, dockershim (`unix:///var/run/dockershim.sock`)",

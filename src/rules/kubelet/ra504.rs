@@ -1,32 +1,22 @@
 //! RA504 kubelet-endpoint-no-scheme.
 
-use crate::engine::{Area, Case, Emitter, Rule, RuleMeta, Severity};
-use crate::model::{InputKind, NodeSnapshot};
+use crate::engine::Emitter;
+use crate::model::NodeSnapshot;
 
 use super::common::{self, Endpoint, Which, endpoint_fix, endpoint_place, unknown_endpoints};
 
-static NO_SCHEME: Case = Case {
-    id: "no-scheme",
-    severity: Severity::Warning,
-};
-
-static META: RuleMeta = RuleMeta {
+declare_rule! {
     id: "RA504",
     name: "kubelet-endpoint-no-scheme",
-    area: Area::Kubelet,
+    area: Kubelet,
     summary: "The kubelet's CRI endpoint has no `unix://` scheme (deprecated form)",
-    cases: &[&NO_SCHEME],
-    inputs: &[
-        InputKind::KubeletFlags,
-        InputKind::KubeletSystemdDropIn,
-        InputKind::KubeletConfig,
+    inputs: [KubeletFlags, KubeletSystemdDropIn, KubeletConfig],
+    cases: [
+        NoScheme("no-scheme", Warning),
     ],
-    doc: include_str!("../../../rules/RA504.md"),
-};
+}
 
-pub static RULE: Rule = Rule { meta: &META, check };
-
-fn check(snap: &NodeSnapshot, out: &mut Emitter) {
+fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
     let Some(k) = common::kubelet(snap, out) else {
         return;
     };
@@ -41,7 +31,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter) {
         let Some(span) = e.span() else { continue };
         let full = format!("unix://{}", e.value.trim());
         out.finding(
-            &NO_SCHEME,
+            Case::NoScheme,
             span,
             format!(
                 "the kubelet's {} `{}`, {}, has no `unix://` scheme",

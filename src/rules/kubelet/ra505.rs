@@ -1,43 +1,29 @@
 //! RA505 kubelet-endpoint-config-unsupported.
 
-use crate::engine::{Area, Case, Emitter, Rule, RuleMeta, Severity};
+use crate::engine::Emitter;
 use crate::model::kubelet::Setting;
-use crate::model::{Component, InputKind, NodeSnapshot};
+use crate::model::{Component, NodeSnapshot};
 
 use super::common::{
     self, Which, command_line_location, containerd_endpoint, file_of, kubelet_version_text,
     setting_flag, where_to_add_flags,
 };
 
-static FIELD_IGNORED: Case = Case {
-    id: "field-ignored",
-    severity: Severity::Error,
-};
-
-static NO_DEFAULT: Case = Case {
-    id: "no-default",
-    severity: Severity::Error,
-};
-
-static META: RuleMeta = RuleMeta {
+declare_rule! {
     id: "RA505",
     name: "kubelet-endpoint-config-unsupported",
-    area: Area::Kubelet,
+    area: Kubelet,
     summary: "The runtime endpoint is only in config.yaml (`containerRuntimeEndpoint`) on a kubelet older than 1.27, which ignores that field",
-    cases: &[&FIELD_IGNORED, &NO_DEFAULT],
-    inputs: &[
-        InputKind::KubeletFlags,
-        InputKind::KubeletSystemdDropIn,
-        InputKind::KubeletConfig,
+    inputs: [KubeletFlags, KubeletSystemdDropIn, KubeletConfig],
+    cases: [
+        FieldIgnored("field-ignored", Error),
+        NoDefault("no-default", Error),
     ],
-    doc: include_str!("../../../rules/RA505.md"),
-};
-
-pub static RULE: Rule = Rule { meta: &META, check };
+}
 
 const NOT_SPECIFIED: &str = "failed to validate kubelet flags: the container runtime endpoint address was not specified or empty, use --container-runtime-endpoint to set";
 
-fn check(snap: &NodeSnapshot, out: &mut Emitter) {
+fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
     let Some(k) = common::kubelet(snap, out) else {
         return;
     };
@@ -73,7 +59,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter) {
                 format!("The field is ignored and the kubelet refuses to start: `{NOT_SPECIFIED}`.")
             };
             out.finding(
-                &FIELD_IGNORED,
+                Case::FieldIgnored,
                 span,
                 format!(
                     "`containerRuntimeEndpoint: {}` is set only in {}, but {} has no such field (it exists from 1.27)",
@@ -107,7 +93,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter) {
                 return;
             }
             out.finding(
-                &NO_DEFAULT,
+                Case::NoDefault,
                 command_line_location(k),
                 format!(
                     "no container runtime endpoint is set and {} has no default for it",

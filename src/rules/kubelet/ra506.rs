@@ -1,42 +1,27 @@
 //! RA506 kubelet-endpoint-socket-mismatch.
 
 use crate::engine::emitter::FindingBuilder;
-use crate::engine::{Area, Case, Emitter, Location, Rule, RuleMeta, Severity};
+use crate::engine::{Emitter, Location};
 use crate::model::containerd::ContainerdConfig;
 use crate::model::kubelet::Setting;
-use crate::model::{Component, Input, InputKind, NodeSnapshot};
+use crate::model::{Component, Input, NodeSnapshot};
 
 use super::common::{
     self, CONTAINERD_DEFAULT, Endpoint, Which, command_line_location, endpoint_fix, endpoint_place,
     kubelet_version_text, unknown_endpoints, where_to_add_flags,
 };
 
-static MISMATCH: Case = Case {
-    id: "mismatch",
-    severity: Severity::Error,
-};
-
-static DEFAULT_MISMATCH: Case = Case {
-    id: "default-mismatch",
-    severity: Severity::Error,
-};
-
-static META: RuleMeta = RuleMeta {
+declare_rule! {
     id: "RA506",
     name: "kubelet-endpoint-socket-mismatch",
-    area: Area::Kubelet,
+    area: Kubelet,
     summary: "The kubelet's CRI endpoint is not the socket containerd listens on (`[grpc] address`)",
-    cases: &[&MISMATCH, &DEFAULT_MISMATCH],
-    inputs: &[
-        InputKind::KubeletFlags,
-        InputKind::KubeletSystemdDropIn,
-        InputKind::KubeletConfig,
-        InputKind::ContainerdConfig,
+    inputs: [KubeletFlags, KubeletSystemdDropIn, KubeletConfig, ContainerdConfig],
+    cases: [
+        Mismatch("mismatch", Error),
+        DefaultMismatch("default-mismatch", Error),
     ],
-    doc: include_str!("../../../rules/RA506.md"),
-};
-
-pub static RULE: Rule = Rule { meta: &META, check };
+}
 
 const IMPACT: &str = "The kubelet dials a socket containerd does not serve: `connect: no such file or directory` (or another runtime answers), the node goes NotReady and no pod starts.";
 
@@ -55,7 +40,7 @@ fn with_grpc<'e>(
     }
 }
 
-fn check(snap: &NodeSnapshot, out: &mut Emitter) {
+fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
     let Some(k) = common::kubelet(snap, out) else {
         return;
     };
@@ -95,7 +80,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter) {
                 let Some(span) = e.span() else { continue };
                 let b = out
                     .finding(
-                        &MISMATCH,
+                        Case::Mismatch,
                         span,
                         format!(
                             "the kubelet's {} `{}`, {}, is not the socket containerd listens on, `{}` ({grpc_origin}); /run and /var/run are the same directory",
@@ -144,7 +129,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter) {
                 }
                 let b = out
                     .finding(
-                        &DEFAULT_MISMATCH,
+                        Case::DefaultMismatch,
                         command_line_location(k),
                         format!(
                             "no runtime endpoint is set, so {} uses its default `{CONTAINERD_DEFAULT}`, but containerd listens on `{}` ({grpc_origin})",

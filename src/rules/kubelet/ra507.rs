@@ -1,28 +1,22 @@
 //! RA507 kubelet-endpoint-flag-deprecated.
 
-use crate::engine::{Area, Case, Emitter, Rule, RuleMeta, Severity};
-use crate::model::{Component, Input, InputKind, NodeSnapshot};
+use crate::engine::Emitter;
+use crate::model::{Component, Input, NodeSnapshot};
 
 use super::common::{self, Which, flag_location, flag_text, kubelet_version_text};
 
-static DEPRECATED: Case = Case {
-    id: "deprecated",
-    severity: Severity::Note,
-};
-
-static META: RuleMeta = RuleMeta {
+declare_rule! {
     id: "RA507",
     name: "kubelet-endpoint-flag-deprecated",
-    area: Area::Kubelet,
+    area: Kubelet,
     summary: "--container-runtime-endpoint / --image-service-endpoint on kubelet 1.27+: deprecated in favour of the config file",
-    cases: &[&DEPRECATED],
-    inputs: &[InputKind::KubeletFlags, InputKind::KubeletSystemdDropIn],
-    doc: include_str!("../../../rules/RA507.md"),
-};
+    inputs: [KubeletFlags, KubeletSystemdDropIn],
+    cases: [
+        Deprecated("deprecated", Note),
+    ],
+}
 
-pub static RULE: Rule = Rule { meta: &META, check };
-
-fn check(snap: &NodeSnapshot, out: &mut Emitter) {
+fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
     let Some(k) = common::kubelet(snap, out) else {
         return;
     };
@@ -75,7 +69,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter) {
             ""
         };
         out.finding(
-            &DEPRECATED,
+            Case::Deprecated,
             f.span,
             format!(
                 "`--{}` is deprecated on {}: the endpoint belongs in the config file's `{}`{repeats}",

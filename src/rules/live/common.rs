@@ -11,6 +11,7 @@ use crate::model::live::{
 };
 use crate::model::{NodeSnapshot, Span};
 use crate::rules::kubelet::common::{DockerSocket, Endpoint, clean};
+use crate::vocabulary::RuleCase;
 
 /// Which names of a socket (`SocketFact::named_by`) make it a runtime socket the node uses.
 const RUNTIME_NAMERS: &[&str] = &[
@@ -27,7 +28,7 @@ pub const DOCKERSHIM_SOCKET: &str = "/run/dockershim.sock";
 
 /// True when probes ran (on this machine, or recorded); otherwise the rule is not applicable
 /// and says why no probe ran.
-pub fn probed(snap: &NodeSnapshot, out: &mut Emitter) -> bool {
+pub fn probed<C: RuleCase>(snap: &NodeSnapshot, out: &mut Emitter<C>) -> bool {
     match &snap.live.mode {
         ProbeMode::Offline { reason } => {
             out.not_applicable(format!("live probes did not run ({reason})"));
@@ -111,10 +112,10 @@ pub fn named_at(snap: &NodeSnapshot, path: &str) -> Option<NamedAt> {
 
 /// Starts a finding about a socket: at the key that names it when a file does (the socket
 /// itself is then a related location), else at the socket's path.
-pub fn socket_finding<'e>(
+pub fn socket_finding<'e, C: RuleCase>(
     snap: &NodeSnapshot,
-    out: &'e mut Emitter,
-    case: &'static crate::engine::Case,
+    out: &'e mut Emitter<C>,
+    case: C,
     path: &str,
     socket_label: &str,
     message: String,
@@ -240,7 +241,11 @@ pub fn failure_words(f: ProbeFailure) -> &'static str {
 }
 
 /// A probe's value; otherwise the rule is inconclusive with the probe's reason.
-pub fn value<'p, T>(out: &mut Emitter, probe: &'p Probe<T>, what: &str) -> Option<&'p T> {
+pub fn value<'p, T, C: RuleCase>(
+    out: &mut Emitter<C>,
+    probe: &'p Probe<T>,
+    what: &str,
+) -> Option<&'p T> {
     match probe {
         Probe::Ok { value } => Some(value),
         Probe::Failed { failure, reason } => {
@@ -299,7 +304,10 @@ pub fn docker_state(snap: &NodeSnapshot) -> DockerState<'_> {
 
 /// The Docker Engine as probed, or None after setting the status: not-applicable when no
 /// probe ran or Docker is not there, inconclusive when its socket could not be examined.
-pub fn docker<'s>(snap: &'s NodeSnapshot, out: &mut Emitter) -> Option<&'s DockerEndpoint> {
+pub fn docker<'s, C: RuleCase>(
+    snap: &'s NodeSnapshot,
+    out: &mut Emitter<C>,
+) -> Option<&'s DockerEndpoint> {
     match docker_state(snap) {
         DockerState::Probed(d) => Some(d),
         DockerState::NotApplicable(r) => {

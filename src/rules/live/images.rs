@@ -2,6 +2,7 @@
 //! lists): which Docker images containerd lacks, compared by repository tag, by digest and by
 //! image id.
 
+use crate::vocabulary::RuleCase;
 use std::collections::HashSet;
 
 use crate::engine::Emitter;
@@ -110,7 +111,10 @@ pub struct Containerd<'s> {
 
 /// containerd's CRI endpoint and its image list; None after setting the status when they
 /// are not known.
-pub fn containerd<'s>(snap: &'s NodeSnapshot, out: &mut Emitter) -> Option<Containerd<'s>> {
+pub fn containerd<'s, C: RuleCase>(
+    snap: &'s NodeSnapshot,
+    out: &mut Emitter<C>,
+) -> Option<Containerd<'s>> {
     let grpc = snap
         .containerd
         .present()
@@ -213,7 +217,10 @@ pub struct DockerOnly<'s> {
 }
 
 /// Every input of the image rules; None after setting the status.
-pub fn docker_only<'s>(snap: &'s NodeSnapshot, out: &mut Emitter) -> Option<DockerOnly<'s>> {
+pub fn docker_only<'s, C: RuleCase>(
+    snap: &'s NodeSnapshot,
+    out: &mut Emitter<C>,
+) -> Option<DockerOnly<'s>> {
     let docker = common::docker(snap, out)?;
     let images = common::value(out, &docker.images, "Docker's image list")?;
     let containerd = containerd(snap, out)?;

@@ -1,46 +1,26 @@
 //! RA801 runtime-socket-unreachable.
 
-use crate::engine::{Area, Case, Emitter, Rule, RuleMeta, Severity};
+use crate::engine::Emitter;
 use crate::model::live::{Probe, ProbeFailure, SocketState};
-use crate::model::{InputKind, NodeSnapshot};
+use crate::model::NodeSnapshot;
 
 use super::common::{self, RuntimeSocket, endpoint_of, failure_words, state_words};
 
-static MISSING: Case = Case {
-    id: "missing",
-    severity: Severity::Error,
-};
-static NOT_A_SOCKET: Case = Case {
-    id: "not-a-socket",
-    severity: Severity::Error,
-};
-static REFUSED: Case = Case {
-    id: "refused",
-    severity: Severity::Error,
-};
-static NO_ANSWER: Case = Case {
-    id: "no-answer",
-    severity: Severity::Error,
-};
-
-static META: RuleMeta = RuleMeta {
+declare_rule! {
     id: "RA801",
     name: "runtime-socket-unreachable",
-    area: Area::Live,
+    area: Live,
     summary: "The runtime socket the kubelet or containerd's [grpc] address names is missing, not a socket, refuses connections or does not answer",
-    cases: &[&MISSING, &NOT_A_SOCKET, &REFUSED, &NO_ANSWER],
-    inputs: &[
-        InputKind::RuntimeSocket,
-        InputKind::KubeletFlags,
-        InputKind::KubeletConfig,
-        InputKind::ContainerdConfig,
+    inputs: [RuntimeSocket, KubeletFlags, KubeletConfig, ContainerdConfig],
+    cases: [
+        Missing("missing", Error),
+        NotASocket("not-a-socket", Error),
+        Refused("refused", Error),
+        NoAnswer("no-answer", Error),
     ],
-    doc: include_str!("../../../rules/RA801.md"),
-};
+}
 
-pub static RULE: Rule = Rule { meta: &META, check };
-
-fn check(snap: &NodeSnapshot, out: &mut Emitter) {
+fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
     if !common::probed(snap, out) {
         return;
     }
@@ -63,12 +43,12 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter) {
 }
 
 /// Reports one socket; returns why it could not be decided, if it could not.
-fn socket(snap: &NodeSnapshot, out: &mut Emitter, s: &RuntimeSocket) -> Option<String> {
+fn socket(snap: &NodeSnapshot, out: &mut Emitter<Case>, s: &RuntimeSocket) -> Option<String> {
     let path = s.path.as_str();
     let endpoint = endpoint_of(path);
     let (case, what) = match &s.fact.state {
-        SocketState::Missing => (&MISSING, "does not exist".to_owned()),
-        SocketState::NotASocket { kind } => (&NOT_A_SOCKET, format!("is {kind}, not a socket")),
+        SocketState::Missing => (Case::Missing, "does not exist".to_owned()),
+        SocketState::NotASocket { kind } => (Case::NotASocket, format!("is {kind}, not a socket")),
         SocketState::Unknown { reason } => return Some(format!("{path}: {reason}")),
         SocketState::Socket { .. } => {
             let Some(cri) = common::cri_at(snap, path) else {
@@ -82,14 +62,14 @@ fn socket(snap: &NodeSnapshot, out: &mut Emitter, s: &RuntimeSocket) -> Option<S
                     failure: ProbeFailure::Refused,
                     ..
                 } => (
-                    &REFUSED,
+                    Case::Refused,
                     "is a socket file nothing listens on (connection refused)".to_owned(),
                 ),
                 Probe::Failed {
                     failure: ProbeFailure::Timeout,
                     reason,
                 } => (
-                    &NO_ANSWER,
+                    Case::NoAnswer,
                     format!(
                         "accepts connections but gives no answer within --probe-timeout ({reason})"
                     ),
@@ -108,19 +88,21 @@ fn socket(snap: &NodeSnapshot, out: &mut Emitter, s: &RuntimeSocket) -> Option<S
             }
         }
     };
-    let failure = match case.id {
-        "missing" => format!(
+    let failure = match case {
+        Case::Missing => format!(
             "rpc error: code = Unavailable desc = connection error: desc = \"transport: Error while dialing: \
              dial unix {path}: connect: no such file or directory\""
         ),
-        "refused" => format!(
+        Case::Refused => format!(
             "rpc error: code = Unavailable desc = connection error: desc = \"transport: Error while dialing: \
              dial unix {path}: connect: connection refused\""
         ),
-        "not-a-socket" => {
+        Case::NotASocket => {
             "rpc error: code = Unavailable (the dial fails: the path is not a socket)".to_owned()
         }
-        _ => "the call times out (gRPC DeadlineExceeded) instead of answering".to_owned(),
+        Case::NoAnswer => {
+            "the call times out (gRPC DeadlineExceeded) instead of answering".to_owned()
+        }
     };
     let who = if s.is_containerd {
         "containerd is not running, or listens elsewhere"

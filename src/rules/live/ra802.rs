@@ -1,40 +1,26 @@
 //! RA802 cri-api-unavailable.
 
-use crate::engine::{Area, Case, Emitter, Location, Rule, RuleMeta, Severity};
+use crate::engine::{Emitter, Location};
 use crate::model::containerd::CriOutcome;
 use crate::model::live::{CriApi, Probe, ProbeFailure};
-use crate::model::{Component, InputKind, NodeSnapshot};
+use crate::model::{Component, NodeSnapshot};
 use crate::rules::kubelet::common::clean;
 
 use super::common::{self, RuntimeSocket, endpoint_of, failure_words};
 
-static NO_CRI: Case = Case {
-    id: "no-cri",
-    severity: Severity::Error,
-};
-static V1ALPHA2_ONLY: Case = Case {
-    id: "v1alpha2-only",
-    severity: Severity::Error,
-};
-
-static META: RuleMeta = RuleMeta {
+declare_rule! {
     id: "RA802",
     name: "cri-api-unavailable",
-    area: Area::Live,
+    area: Live,
     summary: "A runtime socket answers but serves no CRI runtime.v1 API (CRI plugin disabled or failed to load, or only v1alpha2)",
-    cases: &[&NO_CRI, &V1ALPHA2_ONLY],
-    inputs: &[
-        InputKind::RuntimeSocket,
-        InputKind::KubeletFlags,
-        InputKind::KubeletConfig,
-        InputKind::ContainerdConfig,
+    inputs: [RuntimeSocket, KubeletFlags, KubeletConfig, ContainerdConfig],
+    cases: [
+        NoCri("no-cri", Error),
+        V1alpha2Only("v1alpha2-only", Error),
     ],
-    doc: include_str!("../../../rules/RA802.md"),
-};
+}
 
-pub static RULE: Rule = Rule { meta: &META, check };
-
-fn check(snap: &NodeSnapshot, out: &mut Emitter) {
+fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
     if !common::probed(snap, out) {
         return;
     }
@@ -80,7 +66,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter) {
     }
 }
 
-fn no_cri(snap: &NodeSnapshot, out: &mut Emitter, s: &RuntimeSocket) {
+fn no_cri(snap: &NodeSnapshot, out: &mut Emitter<Case>, s: &RuntimeSocket) {
     let endpoint = endpoint_of(&s.path);
     let cfg = snap
         .containerd
@@ -124,7 +110,7 @@ fn no_cri(snap: &NodeSnapshot, out: &mut Emitter, s: &RuntimeSocket) {
     let mut b = common::socket_finding(
         snap,
         out,
-        &NO_CRI,
+        Case::NoCri,
         &s.path,
         "answers gRPC without the CRI services",
         format!(
@@ -161,7 +147,7 @@ fn no_cri(snap: &NodeSnapshot, out: &mut Emitter, s: &RuntimeSocket) {
     b.emit();
 }
 
-fn v1alpha2(snap: &NodeSnapshot, out: &mut Emitter, s: &RuntimeSocket) {
+fn v1alpha2(snap: &NodeSnapshot, out: &mut Emitter<Case>, s: &RuntimeSocket) {
     let kubelet = snap.versions.kubelet.as_ref();
     if let Some(k) = kubelet
         && k.version.below(1, 26, 0)
@@ -184,7 +170,7 @@ fn v1alpha2(snap: &NodeSnapshot, out: &mut Emitter, s: &RuntimeSocket) {
     let mut b = common::socket_finding(
         snap,
         out,
-        &V1ALPHA2_ONLY,
+        Case::V1alpha2Only,
         &s.path,
         "serves only CRI v1alpha2",
         format!(

@@ -1,31 +1,25 @@
 //! RA803 running-config-drift.
 
-use crate::engine::{Area, Case, Emitter, Location, Rule, RuleMeta, Severity};
+use crate::engine::{Emitter, Location};
 use crate::model::containerd::ContainerdConfig;
 use crate::model::live::{CriApi, CriEndpoint, Probe, ProbeFailure, RunningCriConfig};
-use crate::model::{Effective, InputKind, NodeSnapshot, Span, Version};
+use crate::model::{Effective, NodeSnapshot, Span, Version};
 use crate::rules::kubelet::common::clean;
 
 use super::common::{self, failure_words};
 
-static DRIFT: Case = Case {
-    id: "drift",
-    severity: Severity::Warning,
-};
-
-static META: RuleMeta = RuleMeta {
+declare_rule! {
     id: "RA803",
     name: "running-config-drift",
-    area: Area::Live,
+    area: Live,
     summary: "The running containerd's CRI config differs from config.toml on disk (SystemdCgroup, sandbox image, registry): containerd was not restarted",
-    cases: &[&DRIFT],
-    inputs: &[InputKind::RuntimeSocket, InputKind::ContainerdConfig],
-    doc: include_str!("../../../rules/RA803.md"),
-};
+    inputs: [RuntimeSocket, ContainerdConfig],
+    cases: [
+        Drift("drift", Warning),
+    ],
+}
 
-pub static RULE: Rule = Rule { meta: &META, check };
-
-fn check(snap: &NodeSnapshot, out: &mut Emitter) {
+fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
     if !common::probed(snap, out) {
         return;
     }
@@ -137,7 +131,7 @@ struct Setting<'a> {
 }
 
 impl Drift<'_> {
-    fn compare(&self, out: &mut Emitter, running: &RunningCriConfig) {
+    fn compare(&self, out: &mut Emitter<Case>, running: &RunningCriConfig) {
         let cri = &self.cfg.cri;
         let layout = cri.layout;
         let mut settings = Vec::new();
@@ -243,7 +237,7 @@ impl Drift<'_> {
         eval.has_patch && (run.major, run.minor, run.patch) == (eval.major, eval.minor, eval.patch)
     }
 
-    fn emit(&self, out: &mut Emitter, s: &Setting) {
+    fn emit(&self, out: &mut Emitter<Case>, s: &Setting) {
         let socket = &self.endpoint.socket;
         let disk_side = if s.defaulted {
             format!("config.toml leaves it to containerd's default, {}", s.disk)
@@ -254,7 +248,7 @@ impl Drift<'_> {
             s.at.map_or_else(|| Location::Path(self.cfg.path.clone()), Location::Span);
         let runtime = common::runtime_words(self.endpoint);
         out.finding(
-            &DRIFT,
+            Case::Drift,
             at,
             format!(
                 "the running containerd ({runtime} on {socket}) uses {} = {}, but {disk_side}: containerd was not restarted after config.toml changed",

@@ -1,33 +1,24 @@
 //! RA804 docker-only-images.
 
-use crate::engine::{Area, Case, Emitter, Location, Rule, RuleMeta, Severity};
-use crate::model::{InputKind, NodeSnapshot};
+use crate::engine::{Emitter, Location};
+use crate::model::NodeSnapshot;
 
 use super::common::{container_words, is_sandbox};
 use super::images::{self, display};
 
-static UNUSED: Case = Case {
-    id: "not-in-use",
-    severity: Severity::Warning,
-};
-static IN_USE: Case = Case {
-    id: "in-use",
-    severity: Severity::Error,
-};
-
-static META: RuleMeta = RuleMeta {
+declare_rule! {
     id: "RA804",
     name: "docker-only-images",
-    area: Area::Live,
+    area: Live,
     summary: "Images in Docker's store that containerd's k8s.io namespace lacks; error when a kubelet-managed container runs one",
-    cases: &[&UNUSED, &IN_USE],
-    inputs: &[InputKind::RuntimeSocket],
-    doc: include_str!("../../../rules/RA804.md"),
-};
+    inputs: [RuntimeSocket],
+    cases: [
+        Unused("not-in-use", Warning),
+        InUse("in-use", Error),
+    ],
+}
 
-pub static RULE: Rule = Rule { meta: &META, check };
-
-fn check(snap: &NodeSnapshot, out: &mut Emitter) {
+fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
     let Some(only) = images::docker_only(snap, out) else {
         return;
     };
@@ -87,7 +78,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter) {
                 )
             };
             out.finding(
-                &UNUSED,
+                Case::Unused,
                 Location::Path(socket.clone()),
                 format!("image {name} is in Docker's image store, but {k8s_side}"),
             )
@@ -105,7 +96,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter) {
         }
         let who: Vec<String> = pods.iter().map(|c| container_words(c)).collect();
         out.finding(
-            &IN_USE,
+            Case::InUse,
             Location::Path(socket.clone()),
             format!(
                 "the kubelet-managed container{} {} run{} image {name}, which is in Docker's image store, but {k8s_side}",

@@ -1,29 +1,23 @@
 //! RA805 local-only-images.
 
-use crate::engine::{Area, Case, Emitter, Location, Rule, RuleMeta, Severity};
-use crate::model::{InputKind, NodeSnapshot};
+use crate::engine::{Emitter, Location};
+use crate::model::NodeSnapshot;
 
 use super::common::container_words;
 use super::images::{self, display};
 
-static LOCAL_ONLY: Case = Case {
-    id: "no-registry-origin",
-    severity: Severity::Error,
-};
-
-static META: RuleMeta = RuleMeta {
+declare_rule! {
     id: "RA805",
     name: "local-only-images",
-    area: Area::Live,
+    area: Live,
     summary: "Docker-only images with no registry origin (no RepoDigests: built or loaded locally) cannot be pulled after the switch",
-    cases: &[&LOCAL_ONLY],
-    inputs: &[InputKind::RuntimeSocket],
-    doc: include_str!("../../../rules/RA805.md"),
-};
+    inputs: [RuntimeSocket],
+    cases: [
+        LocalOnly("no-registry-origin", Error),
+    ],
+}
 
-pub static RULE: Rule = Rule { meta: &META, check };
-
-fn check(snap: &NodeSnapshot, out: &mut Emitter) {
+fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
     let Some(only) = images::docker_only(snap, out) else {
         return;
     };
@@ -48,7 +42,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter) {
             )
         };
         out.finding(
-            &LOCAL_ONLY,
+            Case::LocalOnly,
             Location::Path(socket.clone()),
             format!(
                 "image {name} exists only in Docker's image store and has no registry origin (no RepoDigests: it was built or loaded on this node)"

@@ -1,28 +1,22 @@
 //! RA806 unmanaged-docker-containers.
 
-use crate::engine::{Area, Case, Emitter, Location, Rule, RuleMeta, Severity};
-use crate::model::{InputKind, NodeSnapshot};
+use crate::engine::{Emitter, Location};
+use crate::model::NodeSnapshot;
 
 use super::common;
 
-static UNMANAGED: Case = Case {
-    id: "unmanaged",
-    severity: Severity::Warning,
-};
-
-static META: RuleMeta = RuleMeta {
+declare_rule! {
     id: "RA806",
     name: "unmanaged-docker-containers",
-    area: Area::Live,
+    area: Live,
     summary: "Running Docker containers the kubelet does not manage (no io.kubernetes.* labels) stop when Docker is removed",
-    cases: &[&UNMANAGED],
-    inputs: &[InputKind::RuntimeSocket],
-    doc: include_str!("../../../rules/RA806.md"),
-};
+    inputs: [RuntimeSocket],
+    cases: [
+        Unmanaged("unmanaged", Warning),
+    ],
+}
 
-pub static RULE: Rule = Rule { meta: &META, check };
-
-fn check(snap: &NodeSnapshot, out: &mut Emitter) {
+fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
     let Some(docker) = common::docker(snap, out) else {
         return;
     };
@@ -35,7 +29,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter) {
     {
         let name = c.name();
         out.finding(
-            &UNMANAGED,
+            Case::Unmanaged,
             Location::Path(docker.socket.clone()),
             format!(
                 "Docker container {name} (image {}) runs outside the kubelet's control: it has no io.kubernetes.* labels",

@@ -1,36 +1,27 @@
 //! RA807 docker-socket-consumers.
 
-use crate::engine::{Area, Case, Emitter, Location, Rule, RuleMeta, Severity};
+use crate::engine::{Emitter, Location};
 use crate::model::live::{DockerContainer, ProbeMode};
 use crate::model::manifests::{HostPathVolume, StaticPod};
-use crate::model::{Input, InputKind, NodeSnapshot};
+use crate::model::{Input, NodeSnapshot};
 use crate::rules::kubelet::common::clean;
 
 use super::common::{self, DockerState, container_words};
 
-/// The kubelet no longer runs pods on Docker: nothing keeps Docker on the node.
-static DOCKER_REMOVED: Case = Case {
-    id: "docker-removed",
-    severity: Severity::Error,
-};
-/// The kubelet still runs pods on Docker (dockershim or cri-dockerd): the consumer works
-/// today and breaks at the switch.
-static DOCKER_IN_USE: Case = Case {
-    id: "docker-in-use",
-    severity: Severity::Warning,
-};
-
-static META: RuleMeta = RuleMeta {
+declare_rule! {
     id: "RA807",
     name: "docker-socket-consumers",
-    area: Area::Live,
+    area: Live,
     summary: "Containers or static pod manifests mount docker.sock, /var/run or /run from the host",
-    cases: &[&DOCKER_REMOVED, &DOCKER_IN_USE],
-    inputs: &[InputKind::RuntimeSocket, InputKind::StaticPodManifest],
-    doc: include_str!("../../../rules/RA807.md"),
-};
-
-pub static RULE: Rule = Rule { meta: &META, check };
+    inputs: [RuntimeSocket, StaticPodManifest],
+    cases: [
+        /// The kubelet no longer runs pods on Docker: nothing keeps Docker on the node.
+        DockerRemoved("docker-removed", Error),
+        /// The kubelet still runs pods on Docker (dockershim or cri-dockerd): the consumer works
+        /// today and breaks at the switch.
+        DockerInUse("docker-in-use", Warning),
+    ],
+}
 
 /// What a host path mounted into a container gives it of Docker's socket.
 fn exposes_docker(path: &str) -> Option<&'static str> {
@@ -46,22 +37,22 @@ fn exposes_docker(path: &str) -> Option<&'static str> {
 
 /// Whether Docker is expected to leave the node, the words for it, and the fix's common part.
 struct Outlook {
-    case: &'static Case,
+    case: Case,
     words: String,
     fix: String,
 }
 
-fn outlook(snap: &NodeSnapshot, out: &mut Emitter) -> Outlook {
+fn outlook(snap: &NodeSnapshot, out: &mut Emitter<Case>) -> Outlook {
     let fix = fix_start(snap);
     match common::kubelet_uses_docker(snap) {
         Some(false) => Outlook {
-            case: &DOCKER_REMOVED,
+            case: Case::DockerRemoved,
             words: "The kubelet no longer runs pods on Docker, so Docker is due to be removed from this node"
                 .into(),
             fix,
         },
         Some(true) => Outlook {
-            case: &DOCKER_IN_USE,
+            case: Case::DockerInUse,
             words: "The kubelet still runs pods on Docker (dockershim or cri-dockerd)".into(),
             fix,
         },
@@ -70,7 +61,7 @@ fn outlook(snap: &NodeSnapshot, out: &mut Emitter) -> Outlook {
                 "the kubelet's runtime is not known (no kubelet configuration or version): reported as if Docker stays until the switch",
             );
             Outlook {
-                case: &DOCKER_IN_USE,
+                case: Case::DockerInUse,
                 words: "Whether the kubelet still runs pods on Docker is not known".into(),
                 fix,
             }
@@ -79,7 +70,7 @@ fn outlook(snap: &NodeSnapshot, out: &mut Emitter) -> Outlook {
 }
 
 fn impact(o: &Outlook) -> String {
-    if std::ptr::eq(o.case, &DOCKER_REMOVED) {
+    if o.case == Case::DockerRemoved {
         format!(
             "{}: once it is gone the mounted socket no longer exists and the workload fails to connect (Docker's \
              client says `Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon \
@@ -111,7 +102,7 @@ fn fix_start(snap: &NodeSnapshot) -> String {
     )
 }
 
-fn check(snap: &NodeSnapshot, out: &mut Emitter) {
+fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
     let outlook = outlook(snap, out);
     let mut undecided: Vec<String> = Vec::new();
     let mut looked = false;
@@ -169,7 +160,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter) {
     }
 }
 
-fn static_pod(out: &mut Emitter, o: &Outlook, pod: &StaticPod) {
+fn static_pod(out: &mut Emitter<Case>, o: &Outlook, pod: &StaticPod) {
     for v in &pod.host_paths {
         let Some(what) = exposes_docker(&v.path.value) else {
             continue;
@@ -218,7 +209,7 @@ fn mounts<'e>(
     b
 }
 
-fn container(out: &mut Emitter, o: &Outlook, socket: &str, c: &DockerContainer) {
+fn container(out: &mut Emitter<Case>, o: &Outlook, socket: &str, c: &DockerContainer) {
     for m in &c.mounts {
         let Some(what) = exposes_docker(&m.source) else {
             continue;

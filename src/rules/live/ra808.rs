@@ -1,34 +1,25 @@
 //! RA808 runtime-socket-permissions.
 
-use crate::engine::{Area, Case, Emitter, Rule, RuleMeta, Severity};
+use crate::engine::Emitter;
 use crate::model::live::{SocketFact, SocketState};
-use crate::model::{InputKind, NodeSnapshot};
+use crate::model::NodeSnapshot;
 use crate::rules::kubelet::common::clean;
 
 use super::common;
 
-static WORLD_WRITABLE: Case = Case {
-    id: "world-writable",
-    severity: Severity::Warning,
-};
-static NOT_ROOT: Case = Case {
-    id: "not-owned-by-root",
-    severity: Severity::Warning,
-};
-
-static META: RuleMeta = RuleMeta {
+declare_rule! {
     id: "RA808",
     name: "runtime-socket-permissions",
-    area: Area::Live,
+    area: Live,
     summary: "A runtime socket is writable by other users or not owned by root: whoever can write it controls the host",
-    cases: &[&WORLD_WRITABLE, &NOT_ROOT],
-    inputs: &[InputKind::RuntimeSocket],
-    doc: include_str!("../../../rules/RA808.md"),
-};
+    inputs: [RuntimeSocket],
+    cases: [
+        WorldWritable("world-writable", Warning),
+        NotRoot("not-owned-by-root", Warning),
+    ],
+}
 
-pub static RULE: Rule = Rule { meta: &META, check };
-
-fn check(snap: &NodeSnapshot, out: &mut Emitter) {
+fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
     if !common::probed(snap, out) {
         return;
     }
@@ -81,7 +72,7 @@ fn owner_fix(path: &str) -> String {
 
 fn world_writable(
     snap: &NodeSnapshot,
-    out: &mut Emitter,
+    out: &mut Emitter<Case>,
     s: &SocketFact,
     mode: u32,
     uid: u32,
@@ -92,7 +83,7 @@ fn world_writable(
     common::socket_finding(
         snap,
         out,
-        &WORLD_WRITABLE,
+        Case::WorldWritable,
         path,
         &format!("mode {mode:04o}, owner {uid}:{gid}"),
         format!("{d}'s socket {path} is writable by every user (mode {mode:04o})"),
@@ -112,13 +103,13 @@ fn world_writable(
     .emit();
 }
 
-fn not_root(snap: &NodeSnapshot, out: &mut Emitter, s: &SocketFact, mode: u32, uid: u32, gid: u32) {
+fn not_root(snap: &NodeSnapshot, out: &mut Emitter<Case>, s: &SocketFact, mode: u32, uid: u32, gid: u32) {
     let path = &s.path;
     let d = daemon(path);
     common::socket_finding(
         snap,
         out,
-        &NOT_ROOT,
+        Case::NotRoot,
         path,
         &format!("mode {mode:04o}, owner {uid}:{gid}"),
         format!("{d}'s socket {path} is owned by uid {uid}, not root"),

@@ -1,28 +1,22 @@
 //! RA809 multiple-cri-sockets.
 
-use crate::engine::{Area, Case, Emitter, Location, Rule, RuleMeta, Severity};
+use crate::engine::{Emitter, Location};
 use crate::model::live::{Probe, ProbeFailure, SocketState};
-use crate::model::{InputKind, NodeSnapshot};
+use crate::model::NodeSnapshot;
 use crate::rules::kubelet::common::Endpoint;
 
 use super::common::{self, failure_words};
 
-static MULTIPLE: Case = Case {
-    id: "multiple",
-    severity: Severity::Warning,
-};
-
-static META: RuleMeta = RuleMeta {
+declare_rule! {
     id: "RA809",
     name: "multiple-cri-sockets",
-    area: Area::Live,
+    area: Live,
     summary: "More than one CRI endpoint answers (containerd, CRI-O, cri-dockerd): kubeadm fails without an explicit criSocket",
-    cases: &[&MULTIPLE],
-    inputs: &[InputKind::RuntimeSocket],
-    doc: include_str!("../../../rules/RA809.md"),
-};
-
-pub static RULE: Rule = Rule { meta: &META, check };
+    inputs: [RuntimeSocket],
+    cases: [
+        Multiple("multiple", Warning),
+    ],
+}
 
 /// kubeadm's known CRI endpoints (1.24+, `defaultKnownCRISockets`), in its order, with the
 /// path they name.
@@ -35,7 +29,7 @@ const KNOWN: &[(&str, &str)] = &[
     ("unix:///var/run/cri-dockerd.sock", "/run/cri-dockerd.sock"),
 ];
 
-fn check(snap: &NodeSnapshot, out: &mut Emitter) {
+fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
     if !common::probed(snap, out) {
         return;
     }
@@ -115,7 +109,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter) {
     };
     let mut b = out
         .finding(
-            &MULTIPLE,
+            Case::Multiple,
             at,
             format!(
                 "{} CRI endpoints answer on this node: {}",

@@ -2,31 +2,13 @@
 //! registries carried over).
 
 mod convert;
-mod ra401;
-mod ra402;
-mod ra403;
-mod ra404;
-mod ra405;
-mod ra406;
-mod ra407;
-mod ra408;
 
-use crate::engine::Rule;
+area_rules!(ra401, ra402, ra403, ra404, ra405, ra406, ra407, ra408);
+
 use crate::model::containerd::ContainerdConfig;
 use crate::model::hosts::{HostsRoot, RegistryHosts, WELL_KNOWN_ROOTS};
 use crate::model::{Input, NodeSnapshot};
 use crate::rules::containerd_release::ContainerdRelease;
-
-pub static RULES: &[&Rule] = &[
-    &ra401::RULE,
-    &ra402::RULE,
-    &ra403::RULE,
-    &ra404::RULE,
-    &ra405::RULE,
-    &ra406::RULE,
-    &ra407::RULE,
-    &ra408::RULE,
-];
 
 /// Where hosts.toml files go when config_path names no directory yet.
 pub(crate) const DEFAULT_HOSTS_ROOT: &str = "/etc/containerd/certs.d";

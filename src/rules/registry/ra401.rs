@@ -1,35 +1,25 @@
 //! RA401 registry-mirrors-with-config-path.
 
-use crate::engine::{Area, Case, Emitter, Location, Rule, RuleMeta, Severity};
-use crate::model::{InputKind, NodeSnapshot, Origin};
+use crate::engine::{Emitter, Location};
+use crate::model::{NodeSnapshot, Origin};
 use crate::rules::containerd_release::ContainerdRelease;
 
 use super::{convert, hosts_root};
 
-static EXPLICIT: Case = Case {
-    id: "config-path-set",
-    severity: Severity::Error,
-};
-
-/// containerd 2.2.0/2.2.1 apply their default config_path next to mirrors (containerd#12612).
-static DEFAULT_2_2: Case = Case {
-    id: "default-config-path-2-2",
-    severity: Severity::Error,
-};
-
-static META: RuleMeta = RuleMeta {
+declare_rule! {
     id: "RA401",
     name: "registry-mirrors-with-config-path",
-    area: Area::Registry,
+    area: Registry,
     summary: "registry.mirrors set together with config_path: the CRI plugin fails to load",
-    cases: &[&EXPLICIT, &DEFAULT_2_2],
-    inputs: &[InputKind::ContainerdConfig],
-    doc: include_str!("../../../rules/RA401.md"),
-};
+    inputs: [ContainerdConfig],
+    cases: [
+        Explicit("config-path-set", Error),
+        /// containerd 2.2.0/2.2.1 apply their default config_path next to mirrors (containerd#12612).
+        Default22("default-config-path-2-2", Error),
+    ],
+}
 
-pub static RULE: Rule = Rule { meta: &META, check };
-
-fn check(snap: &NodeSnapshot, out: &mut Emitter) {
+fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
     let Some(cfg) = out.need(&snap.containerd, "containerd config") else {
         return;
     };
@@ -65,7 +55,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter) {
     };
     let (case, message, extra_fix, related) = match &registry.config_path.origin {
         Origin::Set(span) => (
-            &EXPLICIT,
+            Case::Explicit,
             format!(
                 "`mirrors` ({}) are set together with `config_path = \"{}\"`: {} refuses this combination",
                 hosts.join(", "),
@@ -76,7 +66,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter) {
             Some(*span),
         ),
         Origin::Default { note } => (
-            &DEFAULT_2_2,
+            Case::Default22,
             format!(
                 "`mirrors` ({}) are set and {} gives `config_path` the default \"{}\" anyway ({note})",
                 hosts.join(", "),

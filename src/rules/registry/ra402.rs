@@ -1,50 +1,32 @@
 //! RA402 registry-configs-tls.
 
-use crate::engine::{Area, Case, Emitter, Location, Rule, RuleMeta, Severity};
+use crate::engine::{Emitter, Location};
 use crate::model::containerd::{ContainerdConfig, Registry, RegistryHostConfig, RegistryTls};
 use crate::model::hosts::url_host;
-use crate::model::{InputKind, NodeSnapshot};
+use crate::model::NodeSnapshot;
 use crate::rules::containerd_release::ContainerdRelease;
 
 use super::{config_path_fix, convert, hosts_root};
 
-/// containerd 2.x: the `tls` table no longer exists; its settings are dropped.
-static REMOVED: Case = Case {
-    id: "removed-in-2-0",
-    severity: Severity::Error,
-};
-
-/// containerd 1.x with config_path: the CRI plugin fails to load.
-static WITH_CONFIG_PATH: Case = Case {
-    id: "with-config-path",
-    severity: Severity::Error,
-};
-
-/// containerd 1.x without config_path: works, deprecated.
-static DEPRECATED: Case = Case {
-    id: "deprecated",
-    severity: Severity::Warning,
-};
-
-/// The table key is not the host:port of any mirror endpoint it is meant for.
-static HOST_MISMATCH: Case = Case {
-    id: "key-not-endpoint-host",
-    severity: Severity::Warning,
-};
-
-static META: RuleMeta = RuleMeta {
+declare_rule! {
     id: "RA402",
     name: "registry-configs-tls",
-    area: Area::Registry,
+    area: Registry,
     summary: "registry.configs.<host>.tls: dropped on containerd 2.x, fatal with config_path on 1.x, deprecated otherwise",
-    cases: &[&REMOVED, &WITH_CONFIG_PATH, &DEPRECATED, &HOST_MISMATCH],
-    inputs: &[InputKind::ContainerdConfig],
-    doc: include_str!("../../../rules/RA402.md"),
-};
+    inputs: [ContainerdConfig],
+    cases: [
+        /// containerd 2.x: the `tls` table no longer exists; its settings are dropped.
+        Removed("removed-in-2-0", Error),
+        /// containerd 1.x with config_path: the CRI plugin fails to load.
+        WithConfigPath("with-config-path", Error),
+        /// containerd 1.x without config_path: works, deprecated.
+        Deprecated("deprecated", Warning),
+        /// The table key is not the host:port of any mirror endpoint it is meant for.
+        HostMismatch("key-not-endpoint-host", Warning),
+    ],
+}
 
-pub static RULE: Rule = Rule { meta: &META, check };
-
-fn check(snap: &NodeSnapshot, out: &mut Emitter) {
+fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
     let Some(cfg) = out.need(&snap.containerd, "containerd config") else {
         return;
     };
@@ -60,7 +42,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter) {
         let fix = hosts_toml_fix(snap, cfg, c, tls);
         let (case, message, impact) = if release.is_2x() {
             (
-                &REMOVED,
+                Case::Removed,
                 format!(
                     "`configs.\"{host}\".tls` has no effect on {}: containerd 2.0 removed the `tls` table (only `auth` remains)",
                     release.label()
@@ -74,7 +56,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter) {
             )
         } else if !registry.config_path.value.is_empty() {
             (
-                &WITH_CONFIG_PATH,
+                Case::WithConfigPath,
                 format!(
                     "`configs.\"{host}\".tls` is set together with `config_path = \"{}\"`: {} refuses this combination",
                     registry.config_path.value, release.label()
@@ -86,7 +68,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter) {
             )
         } else {
             (
-                &DEPRECATED,
+                Case::Deprecated,
                 format!(
                     "`configs.\"{host}\".tls` works on {} but is deprecated",
                     release.label()
@@ -106,12 +88,12 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter) {
             .label("tls table");
         release.tag(b).emit();
 
-        if case.id == DEPRECATED.id
+        if case == Case::Deprecated
             && let Some((why, expected)) = key_mismatch(registry, host)
         {
             let b = out
                 .finding(
-                    &HOST_MISMATCH,
+                    Case::HostMismatch,
                     Location::Span(c.host.span),
                     format!(
                         "`configs.\"{host}\"` matches no mirror endpoint: containerd looks TLS settings up by the endpoint's host:port, {why}"

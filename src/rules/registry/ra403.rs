@@ -1,34 +1,28 @@
 //! RA403 registry-legacy-keys.
 
-use crate::engine::{Area, Case, Emitter, Location, Rule, RuleMeta, Severity};
-use crate::model::{InputKind, NodeSnapshot};
+use crate::engine::{Emitter, Location};
+use crate::model::NodeSnapshot;
 use crate::rules::containerd_release::ContainerdRelease;
 
 use super::{config_path_fix, convert, hosts_root};
 
-static DEPRECATED: Case = Case {
-    id: "deprecated",
-    severity: Severity::Warning,
-};
-
-static META: RuleMeta = RuleMeta {
+declare_rule! {
     id: "RA403",
     name: "registry-legacy-keys",
-    area: Area::Registry,
+    area: Registry,
     summary: "registry mirrors, configs and auths are deprecated in favour of config_path + hosts.toml",
-    cases: &[&DEPRECATED],
-    inputs: &[InputKind::ContainerdConfig],
-    doc: include_str!("../../../rules/RA403.md"),
-};
-
-pub static RULE: Rule = Rule { meta: &META, check };
+    inputs: [ContainerdConfig],
+    cases: [
+        Deprecated("deprecated", Warning),
+    ],
+}
 
 /// The Transfer Service fallback message containerd 2.1+ logs for legacy keys.
 const TRANSFER_FALLBACK: &str = "containerd 2.1+ also turns the Transfer Service off for CRI pulls: \
      `Found 'Registry.Mirrors' in CRI config which is incompatible with transfer service (not \
      supported with transfer service (also deprecated)). Falling back to local image pull mode.`";
 
-fn check(snap: &NodeSnapshot, out: &mut Emitter) {
+fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
     let Some(cfg) = out.need(&snap.containerd, "containerd config") else {
         return;
     };
@@ -55,7 +49,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter) {
             .collect();
         let b = out
             .finding(
-                &DEPRECATED,
+                Case::Deprecated,
                 Location::Span(first.host.span),
                 format!(
                     "`{table}.mirrors` is deprecated on {} ({} mirror(s))",
@@ -85,7 +79,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter) {
             .collect();
         let b = out
             .finding(
-                &DEPRECATED,
+                Case::Deprecated,
                 Location::Span(first.host.span),
                 format!(
                     "`{table}.configs` ({}) is deprecated on {}",
@@ -115,7 +109,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter) {
         };
         let b = out
             .finding(
-                &DEPRECATED,
+                Case::Deprecated,
                 Location::Span(first.host.span),
                 format!("`{table}.auths` is deprecated on {} (deprecated since 1.3)", release.label()),
             )

@@ -3,34 +3,24 @@
 //! Never quotes a credential: messages name the table and the field names only, and the
 //! stored source text is masked by the collectors before any code frame can show it.
 
-use crate::engine::{Area, Case, Emitter, Location, Rule, RuleMeta, Severity};
+use crate::engine::{Emitter, Location};
 use crate::model::containerd::RegistryAuth;
-use crate::model::{Input, InputKind, NodeSnapshot};
+use crate::model::{Input, NodeSnapshot};
 use crate::rules::containerd_release::ContainerdRelease;
 
-static CONFIG_AUTH: Case = Case {
-    id: "config-toml",
-    severity: Severity::Warning,
-};
-
-/// A hosts.toml `[header]` carrying credentials: the documented way to send a static token,
-/// still a plaintext secret on disk.
-static HOSTS_HEADER: Case = Case {
-    id: "hosts-toml-header",
-    severity: Severity::Note,
-};
-
-static META: RuleMeta = RuleMeta {
+declare_rule! {
     id: "RA404",
     name: "registry-plaintext-credentials",
-    area: Area::Registry,
+    area: Registry,
     summary: "Registry credentials stored in plain text in config.toml (or a hosts.toml header)",
-    cases: &[&CONFIG_AUTH, &HOSTS_HEADER],
-    inputs: &[InputKind::ContainerdConfig, InputKind::HostsToml],
-    doc: include_str!("../../../rules/RA404.md"),
-};
-
-pub static RULE: Rule = Rule { meta: &META, check };
+    inputs: [ContainerdConfig, HostsToml],
+    cases: [
+        ConfigAuth("config-toml", Warning),
+        /// A hosts.toml `[header]` carrying credentials: the documented way to send a static token,
+        /// still a plaintext secret on disk.
+        HostsHeader("hosts-toml-header", Note),
+    ],
+}
 
 /// Header names that carry credentials.
 const CREDENTIAL_HEADERS: &[&str] = &["authorization", "proxy-authorization"];
@@ -43,7 +33,7 @@ fn is_credential_header(name: &str) -> bool {
             .any(|w| lower.contains(w))
 }
 
-fn check(snap: &NodeSnapshot, out: &mut Emitter) {
+fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
     let cfg = match &snap.containerd {
         Input::Present(c) => Some(c),
         Input::Unreadable { .. } | Input::Invalid { .. } => {
@@ -98,7 +88,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter) {
             {
                 headers += 1;
                 out.finding(
-                    &HOSTS_HEADER,
+                    Case::HostsHeader,
                     Location::Span(h.span),
                     format!(
                         "`{}` header with a credential in plain text in {} ({where_})",
@@ -126,7 +116,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter) {
 }
 
 fn emit_auth(
-    out: &mut Emitter,
+    out: &mut Emitter<Case>,
     release: &ContainerdRelease<'_>,
     a: &RegistryAuth,
     key: &str,
@@ -144,7 +134,7 @@ fn emit_auth(
     };
     let mut b = out
         .finding(
-            &CONFIG_AUTH,
+            Case::ConfigAuth,
             Location::Span(a.table),
             format!(
                 "Registry credentials for {} are stored in plain text in {path}: {}{replacement}",

@@ -1,6 +1,6 @@
 //! RA405 hosts-toml-invalid.
 
-use crate::engine::{Area, Case, Emitter, Location, Rule, RuleMeta, Severity};
+use crate::engine::{Emitter, Location};
 use crate::model::hosts::{
     DOCKER_HUB_ALIASES, FileCheck, HostSettings, HostsConfig, HostsFile, HostsRoot, KeySuggestion,
     NamespaceKind, host_paths, lookup, url_host,
@@ -10,91 +10,31 @@ use crate::rules::containerd_release::ContainerdRelease;
 
 use super::{convert, searched_roots};
 
-static SYNTAX: Case = Case {
-    id: "syntax",
-    severity: Severity::Error,
-};
-static REJECTED: Case = Case {
-    id: "rejected",
-    severity: Severity::Error,
-};
-static NO_HOST_TABLE: Case = Case {
-    id: "no-host-table",
-    severity: Severity::Error,
-};
-/// 1.7 got the fix for containerd#10027 in a patch release that is UNVERIFIED.
-static NO_HOST_TABLE_1_7: Case = Case {
-    id: "no-host-table-1-7",
-    severity: Severity::Warning,
-};
-static MISSING_CERT: Case = Case {
-    id: "missing-cert",
-    severity: Severity::Error,
-};
-static UNKNOWN_KEY: Case = Case {
-    id: "unknown-key",
-    severity: Severity::Warning,
-};
-static KEY_NOT_IN_RELEASE: Case = Case {
-    id: "key-not-in-release",
-    severity: Severity::Warning,
-};
-static CAPABILITIES: Case = Case {
-    id: "capabilities",
-    severity: Severity::Warning,
-};
-/// No host (mirror or server) may resolve: every tag pull fails.
-static NO_RESOLVE_HOST: Case = Case {
-    id: "no-resolve-host",
-    severity: Severity::Error,
-};
-static NESTED: Case = Case {
-    id: "nested-host",
-    severity: Severity::Warning,
-};
-static OUTSIDE: Case = Case {
-    id: "outside-namespace",
-    severity: Severity::Warning,
-};
-static UNREACHABLE: Case = Case {
-    id: "unreachable-namespace",
-    severity: Severity::Warning,
-};
-static DOCKER_HUB_ALIAS: Case = Case {
-    id: "docker-hub-alias",
-    severity: Severity::Warning,
-};
-static SHADOWED: Case = Case {
-    id: "shadowed",
-    severity: Severity::Warning,
-};
-
-static META: RuleMeta = RuleMeta {
+declare_rule! {
     id: "RA405",
     name: "hosts-toml-invalid",
-    area: Area::Registry,
+    area: Registry,
     summary: "A hosts.toml containerd ignores, rejects or reads differently than written",
-    cases: &[
-        &SYNTAX,
-        &REJECTED,
-        &NO_HOST_TABLE,
-        &NO_HOST_TABLE_1_7,
-        &MISSING_CERT,
-        &UNKNOWN_KEY,
-        &KEY_NOT_IN_RELEASE,
-        &CAPABILITIES,
-        &NO_RESOLVE_HOST,
-        &NESTED,
-        &OUTSIDE,
-        &UNREACHABLE,
-        &DOCKER_HUB_ALIAS,
-        &SHADOWED,
+    inputs: [HostsToml, ContainerdConfig],
+    cases: [
+        Syntax("syntax", Error),
+        Rejected("rejected", Error),
+        NoHostTable("no-host-table", Error),
+        /// 1.7 got the fix for containerd#10027 in a patch release that is UNVERIFIED.
+        NoHostTable17("no-host-table-1-7", Warning),
+        MissingCert("missing-cert", Error),
+        UnknownKey("unknown-key", Warning),
+        KeyNotInRelease("key-not-in-release", Warning),
+        Capabilities("capabilities", Warning),
+        /// No host (mirror or server) may resolve: every tag pull fails.
+        NoResolveHost("no-resolve-host", Error),
+        Nested("nested-host", Warning),
+        Outside("outside-namespace", Warning),
+        Unreachable("unreachable-namespace", Warning),
+        DockerHubAlias("docker-hub-alias", Warning),
+        Shadowed("shadowed", Warning),
     ],
-    inputs: &[InputKind::HostsToml, InputKind::ContainerdConfig],
-    doc: include_str!("../../../rules/RA405.md"),
-};
-
-pub static RULE: Rule = Rule { meta: &META, check };
+}
 
 /// What the file is for, in messages.
 fn target(f: &HostsFile) -> String {
@@ -113,7 +53,7 @@ fn fallback(f: &HostsFile) -> String {
     }
 }
 
-fn check(snap: &NodeSnapshot, out: &mut Emitter) {
+fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
     let hosts = &snap.registry_hosts;
     let unreadable: Vec<&str> = snap
         .problems
@@ -162,7 +102,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter) {
                     .span
                     .map_or_else(|| Location::Path(f.path.clone()), Location::Span);
                 let b = out
-                    .finding(&SYNTAX, at, format!("{} is not valid TOML: {}", f.path, e.message))
+                    .finding(Case::Syntax, at, format!("{} is not valid TOML: {}", f.path, e.message))
                     .impact(format!(
                         "{decode_log} on the first pull it is needed for and ignores the whole file, \
                          falling back to Docker-style certificate files in its directory: {}.",
@@ -178,7 +118,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter) {
         for (key, span, error) in parsed.rejections(release.line()) {
             let b = out
                 .finding(
-                    &REJECTED,
+                    Case::Rejected,
                     Location::Span(span),
                     format!("containerd rejects {}: {error}", f.path),
                 )
@@ -225,7 +165,7 @@ fn rejection_fix(key: &str) -> String {
 }
 
 fn namespace_findings(
-    out: &mut Emitter,
+    out: &mut Emitter<Case>,
     release: &ContainerdRelease<'_>,
     f: &HostsFile,
     search_roots: &[&HostsRoot],
@@ -236,7 +176,7 @@ fn namespace_findings(
         NamespaceKind::Outside => {
             let b = out
                 .finding(
-                    &OUTSIDE,
+                    Case::Outside,
                     at,
                     format!(
                         "{} sits directly in {}: containerd only reads <root>/<registry host>/hosts.toml and never this file",
@@ -268,7 +208,7 @@ fn namespace_findings(
             );
             let b = out
                 .finding(
-                    &UNREACHABLE,
+                    Case::Unreachable,
                     at,
                     format!(
                         "containerd never looks up a directory named `{name}`: for a registry `host:port` it tries `host_port_`, then `host:port`, then `_default`"
@@ -283,7 +223,7 @@ fn namespace_findings(
         NamespaceKind::Registry { host } if DOCKER_HUB_ALIASES.contains(&host.as_str()) => {
             let b = out
                 .finding(
-                    &DOCKER_HUB_ALIAS,
+                    Case::DockerHubAlias,
                     at,
                     format!(
                         "`{host}` is one of Docker Hub's host names, but images from Docker Hub (`nginx`, `docker.io/library/nginx`) are looked up under `docker.io`"
@@ -322,7 +262,7 @@ fn namespace_findings(
             .unwrap_or_else(|| "_default".into());
         let b = out
             .finding(
-                &SHADOWED,
+                Case::Shadowed,
                 Location::Path(f.path.clone()),
                 format!(
                     "containerd never uses {} for {}: it finds {}/{name} first",
@@ -348,7 +288,7 @@ fn namespace_findings(
 }
 
 fn no_host_table(
-    out: &mut Emitter,
+    out: &mut Emitter<Case>,
     release: &ContainerdRelease<'_>,
     f: &HostsFile,
     parsed: &HostsConfig,
@@ -360,9 +300,9 @@ fn no_host_table(
         return;
     };
     let case = if ver.minor >= 7 {
-        &NO_HOST_TABLE_1_7
+        Case::NoHostTable17
     } else {
-        &NO_HOST_TABLE
+        Case::NoHostTable
     };
     let at = parsed.server.as_ref().map_or_else(
         || Location::Path(f.path.clone()),
@@ -397,7 +337,7 @@ fn no_host_table(
 }
 
 fn missing_certs(
-    out: &mut Emitter,
+    out: &mut Emitter<Case>,
     release: &ContainerdRelease<'_>,
     f: &HostsFile,
     parsed: &HostsConfig,
@@ -413,7 +353,7 @@ fn missing_certs(
             for c in files.iter().filter(|c| c.exists == FileCheck::Missing) {
                 let b = out
                     .finding(
-                        &MISSING_CERT,
+                        Case::MissingCert,
                         Location::Span(c.path.span),
                         format!(
                             "`{key}` of {url} names {}, which does not exist",
@@ -448,7 +388,7 @@ fn resolves(s: &HostSettings) -> bool {
 }
 
 fn capabilities(
-    out: &mut Emitter,
+    out: &mut Emitter<Case>,
     release: &ContainerdRelease<'_>,
     f: &HostsFile,
     parsed: &HostsConfig,
@@ -462,7 +402,7 @@ fn capabilities(
         {
             let b = out
                 .finding(
-                    &CAPABILITIES,
+                    Case::Capabilities,
                     Location::Span(caps.span),
                     format!(
                         "{} has no `pull` capability: containerd never fetches from it, nor resolves tags there",
@@ -497,7 +437,7 @@ fn capabilities(
             .map_or_else(|| Location::Path(f.path.clone()), Location::Span);
         let b = out
             .finding(
-                &NO_RESOLVE_HOST,
+                Case::NoResolveHost,
                 at,
                 format!(
                     "No host in {} may resolve tags: neither a [host] nor the server has both `pull` and `resolve`",
@@ -546,7 +486,7 @@ fn capabilities(
         .map_or(Location::Span(first.url.span), |c| Location::Span(c.span));
     let b = out
         .finding(
-            &CAPABILITIES,
+            Case::Capabilities,
             at,
             format!(
                 "No mirror in {} may resolve tags (without `resolve`: {}): tag pulls resolve at {resolver}",
@@ -571,7 +511,7 @@ fn capabilities(
 }
 
 fn unknown_keys(
-    out: &mut Emitter,
+    out: &mut Emitter<Case>,
     release: &ContainerdRelease<'_>,
     f: &HostsFile,
     parsed: &HostsConfig,
@@ -630,7 +570,7 @@ fn unknown_keys(
             ),
         };
         let b = out
-            .finding(&UNKNOWN_KEY, Location::Span(u.key.span), message)
+            .finding(Case::UnknownKey, Location::Span(u.key.span), message)
             .impact(impact)
             .fix(fix)
             .key(format!("{}:{key}", f.path))
@@ -649,7 +589,7 @@ fn unknown_keys(
         {
             let b = out
                 .finding(
-                    &KEY_NOT_IN_RELEASE,
+                    Case::KeyNotInRelease,
                     Location::Span(d.span),
                     format!("`dial_timeout` ({url}) is read from containerd 2.1; {} ignores it", release.label()),
                 )
@@ -664,7 +604,7 @@ fn unknown_keys(
         {
             let b = out
                 .finding(
-                    &KEY_NOT_IN_RELEASE,
+                    Case::KeyNotInRelease,
                     Location::Span(p.span),
                     format!(
                         "`proxy` ({url}) is documented on containerd's main branch but absent from the hosts.toml parser of the releases checked; {} most likely ignores it (UNVERIFIED which release adds it)",
@@ -680,7 +620,7 @@ fn unknown_keys(
     }
 }
 
-fn nested(out: &mut Emitter, release: &ContainerdRelease<'_>, f: &HostsFile, parsed: &HostsConfig) {
+fn nested(out: &mut Emitter<Case>, release: &ContainerdRelease<'_>, f: &HostsFile, parsed: &HostsConfig) {
     for n in &parsed.nested_hosts {
         let (message, impact, fix) = if n.nested_in_toml {
             (
@@ -714,7 +654,7 @@ fn nested(out: &mut Emitter, release: &ContainerdRelease<'_>, f: &HostsFile, par
             )
         };
         let b = out
-            .finding(&NESTED, Location::Span(n.url.span), message)
+            .finding(Case::Nested, Location::Span(n.url.span), message)
             .impact(impact)
             .fix(fix)
             .key(format!("{}:{}", f.path, n.url.value))

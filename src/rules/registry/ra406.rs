@@ -1,37 +1,27 @@
 //! RA406 hosts-dir-ignored.
 
-use crate::engine::{Area, Case, Emitter, Location, Rule, RuleMeta, Severity};
+use crate::engine::{Emitter, Location};
 use crate::model::containerd::ContainerdConfig;
-use crate::model::{Input, InputKind, NodeSnapshot, Origin};
+use crate::model::{Input, NodeSnapshot, Origin};
 use crate::rules::containerd_release::ContainerdRelease;
 
 use super::searched_roots;
 
-/// config_path is empty: containerd reads no hosts.toml at all.
-static CONFIG_PATH_EMPTY: Case = Case {
-    id: "config-path-empty",
-    severity: Severity::Warning,
-};
-
-/// config_path is set but does not name the directory holding hosts.toml files.
-static ROOT_NOT_LISTED: Case = Case {
-    id: "root-not-in-config-path",
-    severity: Severity::Warning,
-};
-
-static META: RuleMeta = RuleMeta {
+declare_rule! {
     id: "RA406",
     name: "hosts-dir-ignored",
-    area: Area::Registry,
+    area: Registry,
     summary: "hosts.toml files exist in a directory containerd's config_path does not name",
-    cases: &[&CONFIG_PATH_EMPTY, &ROOT_NOT_LISTED],
-    inputs: &[InputKind::HostsToml, InputKind::ContainerdConfig],
-    doc: include_str!("../../../rules/RA406.md"),
-};
+    inputs: [HostsToml, ContainerdConfig],
+    cases: [
+        /// config_path is empty: containerd reads no hosts.toml at all.
+        ConfigPathEmpty("config-path-empty", Warning),
+        /// config_path is set but does not name the directory holding hosts.toml files.
+        RootNotListed("root-not-in-config-path", Warning),
+    ],
+}
 
-pub static RULE: Rule = Rule { meta: &META, check };
-
-fn check(snap: &NodeSnapshot, out: &mut Emitter) {
+fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
     let hosts = &snap.registry_hosts;
     let well_known_files: Vec<_> = hosts
         .files
@@ -99,7 +89,7 @@ fn describe(
     release: &ContainerdRelease<'_>,
     searched_why: &str,
     root: &str,
-) -> (&'static Case, String, Location, String) {
+) -> (Case, String, Location, String) {
     let Some(cfg) = cfg else {
         let path = match &snap.containerd {
             Input::Absent { path } => path.clone(),
@@ -115,7 +105,7 @@ fn describe(
             )
         };
         return (
-            &CONFIG_PATH_EMPTY,
+            Case::ConfigPathEmpty,
             searched_why.to_string(),
             Location::Path(path.clone()),
             format!("Create {path} with:\n{content}\nthen restart containerd."),
@@ -145,7 +135,7 @@ fn describe(
                 .to_string()
         };
         return (
-            &CONFIG_PATH_EMPTY,
+            Case::ConfigPathEmpty,
             why,
             at,
             format!(
@@ -155,7 +145,7 @@ fn describe(
         );
     }
     (
-        &ROOT_NOT_LISTED,
+        Case::RootNotListed,
         format!(
             "config_path = \"{}\" does not name {root}",
             registry.config_path.value

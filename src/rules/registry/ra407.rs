@@ -1,50 +1,30 @@
 //! RA407 docker-registries-not-carried.
 
-use crate::engine::{Area, Case, Emitter, Location, Rule, RuleMeta, Severity};
+use crate::engine::{Emitter, Location};
 use crate::model::containerd::ContainerdConfig;
 use crate::model::hosts::{HostsRoot, NamespaceKind, lookup, url_host, url_scheme};
-use crate::model::{Input, InputKind, NodeSnapshot, Spanned};
+use crate::model::{Input, NodeSnapshot, Spanned};
 use crate::rules::containerd_release::ContainerdRelease;
 use crate::rules::live::{DockerState, docker_state};
 
 use super::convert::{self, HostsTomlFix};
 use super::{SearchedRoots, config_path_fix, hosts_root, searched_roots};
 
-/// An `insecure-registries` entry: plain HTTP or an untrusted certificate, both of which
-/// containerd refuses without configuration.
-static INSECURE: Case = Case {
-    id: "insecure-registry",
-    severity: Severity::Error,
-};
-static MIRROR: Case = Case {
-    id: "registry-mirror",
-    severity: Severity::Warning,
-};
-static CIDR: Case = Case {
-    id: "insecure-cidr",
-    severity: Severity::Warning,
-};
-static DOCKER_CERTS: Case = Case {
-    id: "docker-certs",
-    severity: Severity::Warning,
-};
-
-static META: RuleMeta = RuleMeta {
+declare_rule! {
     id: "RA407",
     name: "docker-registries-not-carried",
-    area: Area::Registry,
+    area: Registry,
     summary: "Docker's insecure-registries, registry-mirrors or certs.d have no containerd equivalent",
-    cases: &[&INSECURE, &MIRROR, &CIDR, &DOCKER_CERTS],
-    inputs: &[
-        InputKind::DockerDaemonConfig,
-        InputKind::HostsToml,
-        InputKind::ContainerdConfig,
-        InputKind::RuntimeSocket,
+    inputs: [DockerDaemonConfig, HostsToml, ContainerdConfig, RuntimeSocket],
+    cases: [
+        /// An `insecure-registries` entry: plain HTTP or an untrusted certificate, both of which
+        /// containerd refuses without configuration.
+        Insecure("insecure-registry", Error),
+        Mirror("registry-mirror", Warning),
+        Cidr("insecure-cidr", Warning),
+        DockerCerts("docker-certs", Warning),
     ],
-    doc: include_str!("../../../rules/RA407.md"),
-};
-
-pub static RULE: Rule = Rule { meta: &META, check };
+}
 
 const DOCKER_CERTS_D: &str = "/etc/docker/certs.d";
 
@@ -111,7 +91,7 @@ fn live_entries(snap: &NodeSnapshot, listed: &[&Spanned<String>]) -> (Vec<Entry>
     (insecure, mirrors)
 }
 
-fn check(snap: &NodeSnapshot, out: &mut Emitter) {
+fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
     let docker = match &snap.docker {
         Input::Present(d) => Some(d),
         Input::Absent { .. } => None,
@@ -217,7 +197,7 @@ impl Carry<'_, '_> {
         }
     }
 
-    fn insecure(&self, out: &mut Emitter, entry: &Entry) {
+    fn insecure(&self, out: &mut Emitter<Case>, entry: &Entry) {
         let raw = entry.value.trim();
         let host = raw
             .split_once("://")
@@ -229,7 +209,7 @@ impl Carry<'_, '_> {
             }
             let b = out
                 .finding(
-                    &CIDR,
+                    Case::Cidr,
                     entry.at.clone(),
                     format!(
                         "Docker treats every registry in {host} as insecure{}; containerd has no CIDR form",
@@ -258,7 +238,7 @@ impl Carry<'_, '_> {
         }
         let b = out
             .finding(
-                &INSECURE,
+                Case::Insecure,
                 entry.at.clone(),
                 format!(
                     "Docker's insecure registry {host}{} has no containerd equivalent: {} and the CRI registry config does not mention it",
@@ -338,7 +318,7 @@ impl Carry<'_, '_> {
         localhost.then(|| "containerd's CRI registry config uses plain HTTP for localhost registries by default".into())
     }
 
-    fn mirror(&self, out: &mut Emitter, entry: &Entry) {
+    fn mirror(&self, out: &mut Emitter<Case>, entry: &Entry) {
         let raw = entry.value.trim().trim_end_matches('/');
         let has_scheme = raw.starts_with("http://") || raw.starts_with("https://");
         let url = if has_scheme {
@@ -365,7 +345,7 @@ impl Carry<'_, '_> {
         };
         let b = out
             .finding(
-                &MIRROR,
+                Case::Mirror,
                 entry.at.clone(),
                 format!(
                     "Docker's registry mirror {url}{} has no containerd equivalent: {} for docker.io",
@@ -413,7 +393,7 @@ impl Carry<'_, '_> {
         })
     }
 
-    fn docker_certs(&self, out: &mut Emitter, name: &str, files: &[String]) {
+    fn docker_certs(&self, out: &mut Emitter<Case>, name: &str, files: &[String]) {
         let NamespaceKind::Registry { host } = crate::model::hosts::classify_namespace(name) else {
             return;
         };
@@ -449,7 +429,7 @@ impl Carry<'_, '_> {
         };
         let b = out
             .finding(
-                &DOCKER_CERTS,
+                Case::DockerCerts,
                 Location::Path(dir.clone()),
                 format!(
                     "Docker trusts {} for {host}, but containerd does not read {DOCKER_CERTS_D} ({})",
@@ -490,7 +470,7 @@ mod tests {
     use std::fs;
 
     use crate::collect::{CollectOptions, collect};
-    use crate::engine::{Emitter, RuleStatus};
+    use crate::engine::RuleStatus;
     use crate::model::docker::DockerDaemonConfig;
     use crate::model::{FileId, Input, Span, Spanned};
 
@@ -512,11 +492,10 @@ mod tests {
         })
         .unwrap();
         snap.docker = Input::Present(docker);
-        let mut out = Emitter::new(super::RULE.meta);
-        (super::RULE.check)(&snap, &mut out);
-        let (status, _, findings) = out.finish();
-        assert_eq!(status == RuleStatus::Fail, !findings.is_empty());
-        findings
+        let verdict = (super::RULE.run)(&snap);
+        assert_eq!(verdict.status == RuleStatus::Fail, !verdict.findings.is_empty());
+        verdict
+            .findings
             .into_iter()
             .map(|f| (f.case.id.to_string(), f.message))
             .collect()

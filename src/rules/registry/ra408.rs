@@ -1,37 +1,27 @@
 //! RA408 tls-config-on-http-endpoint.
 
-use crate::engine::{Area, Case, Emitter, Location, Rule, RuleMeta, Severity};
+use crate::engine::{Emitter, Location};
 use crate::model::hosts::{HostSettings, url_host, url_scheme};
-use crate::model::{InputKind, NodeSnapshot};
+use crate::model::NodeSnapshot;
 use crate::rules::containerd_release::ContainerdRelease;
 
 use super::convert;
 
-/// `configs."<host>".tls` for a host whose endpoints are all `http://` (legacy CRI config).
-static LEGACY: Case = Case {
-    id: "configs-tls-http",
-    severity: Severity::Warning,
-};
-
-/// `skip_verify` / `ca` / `client` on an `http://` host in hosts.toml.
-static HOSTS_TOML: Case = Case {
-    id: "hosts-toml-http",
-    severity: Severity::Warning,
-};
-
-static META: RuleMeta = RuleMeta {
+declare_rule! {
     id: "RA408",
     name: "tls-config-on-http-endpoint",
-    area: Area::Registry,
+    area: Registry,
     summary: "TLS settings for a registry endpoint that is plain http://",
-    cases: &[&LEGACY, &HOSTS_TOML],
-    inputs: &[InputKind::ContainerdConfig, InputKind::HostsToml],
-    doc: include_str!("../../../rules/RA408.md"),
-};
+    inputs: [ContainerdConfig, HostsToml],
+    cases: [
+        /// `configs."<host>".tls` for a host whose endpoints are all `http://` (legacy CRI config).
+        Legacy("configs-tls-http", Warning),
+        /// `skip_verify` / `ca` / `client` on an `http://` host in hosts.toml.
+        HostsToml("hosts-toml-http", Warning),
+    ],
+}
 
-pub static RULE: Rule = Rule { meta: &META, check };
-
-fn check(snap: &NodeSnapshot, out: &mut Emitter) {
+fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
     let cfg = snap.containerd.present();
     if cfg.is_none() && snap.registry_hosts.files.is_empty() {
         out.need(&snap.containerd, "containerd config");
@@ -71,7 +61,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter) {
 
 #[allow(clippy::too_many_arguments)]
 fn hosts_toml(
-    out: &mut Emitter,
+    out: &mut Emitter<Case>,
     release: &ContainerdRelease<'_>,
     path: &str,
     url: &str,
@@ -105,7 +95,7 @@ fn hosts_toml(
     };
     let b = out
         .finding(
-            &HOSTS_TOML,
+            Case::HostsToml,
             Location::Span(span),
             format!("`{key}` in {path} {what} for {url}, which is plain HTTP"),
         )
@@ -123,7 +113,7 @@ fn hosts_toml(
 /// Legacy `configs."<host>".tls` where every endpoint with that host is `http://`. containerd
 /// 2.x drops the table entirely (RA402), so only 1.x is judged here.
 fn legacy(
-    out: &mut Emitter,
+    out: &mut Emitter<Case>,
     release: &ContainerdRelease<'_>,
     cfg: &crate::model::containerd::ContainerdConfig,
 ) {
@@ -149,7 +139,7 @@ fn legacy(
         }
         let b = out
             .finding(
-                &LEGACY,
+                Case::Legacy,
                 Location::Span(tls.table),
                 format!(
                     "`configs.\"{host}\".tls` configures TLS for {host}, but every mirror endpoint on it is plain HTTP ({})",

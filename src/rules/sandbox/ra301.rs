@@ -1,29 +1,23 @@
 //! RA301 sandbox-image-mismatch.
 
-use crate::engine::{Area, Case, Emitter, Location, Rule, RuleMeta, Severity};
-use crate::model::{InputKind, NodeSnapshot, Origin};
+use crate::engine::{Emitter, Location};
+use crate::model::{NodeSnapshot, Origin};
 use crate::rules::containerd_release::ContainerdRelease;
 
 use super::image_ref::normalize;
 
-static MISMATCH: Case = Case {
-    id: "mismatch",
-    severity: Severity::Warning,
-};
-
-static META: RuleMeta = RuleMeta {
+declare_rule! {
     id: "RA301",
     name: "sandbox-image-mismatch",
-    area: Area::Sandbox,
+    area: Sandbox,
     summary: "The kubelet's --pod-infra-container-image differs from containerd's sandbox image",
-    cases: &[&MISMATCH],
-    inputs: &[InputKind::KubeletFlags, InputKind::ContainerdConfig],
-    doc: include_str!("../../../rules/RA301.md"),
-};
+    inputs: [KubeletFlags, ContainerdConfig],
+    cases: [
+        Mismatch("mismatch", Warning),
+    ],
+}
 
-pub static RULE: Rule = Rule { meta: &META, check };
-
-fn check(snap: &NodeSnapshot, out: &mut Emitter) {
+fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
     let Some(kubelet) = out.need(&snap.kubelet, "kubelet configuration") else {
         return;
     };
@@ -45,7 +39,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter) {
     };
     let mut f = out
         .finding(
-            &MISMATCH,
+            Case::Mismatch,
             flag.span,
             format!(
                 "the kubelet names the pause image {:?}, but containerd creates pod sandboxes from {:?} ({where_set})",

@@ -1,31 +1,22 @@
 //! RA302 pod-infra-flag.
 
-use crate::engine::{Area, Case, Emitter, Rule, RuleMeta, Severity};
-use crate::model::{Component, InputKind, NodeSnapshot};
+use crate::engine::Emitter;
+use crate::model::{Component, NodeSnapshot};
 use crate::rules::versions_context::describe;
 
-static DEPRECATED: Case = Case {
-    id: "deprecated",
-    severity: Severity::Warning,
-};
-static REMOVED: Case = Case {
-    id: "removed",
-    severity: Severity::Error,
-};
-
-static META: RuleMeta = RuleMeta {
+declare_rule! {
     id: "RA302",
     name: "pod-infra-flag",
-    area: Area::Sandbox,
+    area: Sandbox,
     summary: "--pod-infra-container-image is set: deprecated in 1.24, no effect from 1.29, removed in 1.35",
-    cases: &[&DEPRECATED, &REMOVED],
-    inputs: &[InputKind::KubeletFlags, InputKind::KubeletSystemdDropIn],
-    doc: include_str!("../../../rules/RA302.md"),
-};
+    inputs: [KubeletFlags, KubeletSystemdDropIn],
+    cases: [
+        Deprecated("deprecated", Warning),
+        Removed("removed", Error),
+    ],
+}
 
-pub static RULE: Rule = Rule { meta: &META, check };
-
-fn check(snap: &NodeSnapshot, out: &mut Emitter) {
+fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
     let Some(kubelet) = out.need(&snap.kubelet, "kubelet configuration") else {
         return;
     };
@@ -50,7 +41,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter) {
     for flag in flags {
         let (case, message, impact) = if removed {
             (
-                &REMOVED,
+                Case::Removed,
                 format!(
                     "--pod-infra-container-image was removed in Kubernetes 1.35 and this node runs {}",
                     kubelet_version.map(|k| describe(Component::Kubelet, k)).unwrap_or_default()
@@ -59,7 +50,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter) {
             )
         } else {
             (
-                &DEPRECATED,
+                Case::Deprecated,
                 format!(
                     "--pod-infra-container-image is deprecated since 1.24 and has no effect from 1.29 ({})",
                     kubelet_version.map_or_else(|| "kubelet version unknown".to_string(), |k| describe(Component::Kubelet, k))

@@ -1,29 +1,23 @@
 //! RA303 sandbox-image-legacy-registry.
 
-use crate::engine::{Area, Case, Emitter, Location, Rule, RuleMeta, Severity};
-use crate::model::{InputKind, NodeSnapshot, Origin};
+use crate::engine::{Emitter, Location};
+use crate::model::{NodeSnapshot, Origin};
 use crate::rules::containerd_release::ContainerdRelease;
 
 use super::image_ref::registry;
 
-static LEGACY: Case = Case {
-    id: "legacy-registry",
-    severity: Severity::Warning,
-};
-
-static META: RuleMeta = RuleMeta {
+declare_rule! {
     id: "RA303",
     name: "sandbox-image-legacy-registry",
-    area: Area::Sandbox,
+    area: Sandbox,
     summary: "containerd's effective sandbox image is on k8s.gcr.io, frozen since April 2023",
-    cases: &[&LEGACY],
-    inputs: &[InputKind::ContainerdConfig],
-    doc: include_str!("../../../rules/RA303.md"),
-};
+    inputs: [ContainerdConfig],
+    cases: [
+        Legacy("legacy-registry", Warning),
+    ],
+}
 
-pub static RULE: Rule = Rule { meta: &META, check };
-
-fn check(snap: &NodeSnapshot, out: &mut Emitter) {
+fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
     let Some(cfg) = out.need(&snap.containerd, "containerd config") else {
         return;
     };
@@ -42,7 +36,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter) {
     let image = sandbox.value.replacen("k8s.gcr.io", "registry.k8s.io", 1);
     let f = out
         .finding(
-            &LEGACY,
+            Case::Legacy,
             at,
             format!("the sandbox (pause) image {:?} ({why}) is on k8s.gcr.io, which was frozen on 2023-04-03", sandbox.value),
         )

@@ -1,27 +1,21 @@
 //! RA304 sandbox-image-not-pinned.
 
-use crate::engine::{Area, Case, Emitter, Location, Rule, RuleMeta, Severity};
-use crate::model::{Component, InputKind, NodeSnapshot};
+use crate::engine::{Emitter, Location};
+use crate::model::{Component, NodeSnapshot};
 use crate::rules::versions_context::describe;
 
-static NOT_PINNED: Case = Case {
-    id: "not-pinned",
-    severity: Severity::Warning,
-};
-
-static META: RuleMeta = RuleMeta {
+declare_rule! {
     id: "RA304",
     name: "sandbox-image-not-pinned",
-    area: Area::Sandbox,
+    area: Sandbox,
     summary: "containerd < 1.6.22 or 1.7.0-1.7.2 with kubelet >= 1.29: image GC can delete the pause image",
-    cases: &[&NOT_PINNED],
-    inputs: &[InputKind::NodeObject, InputKind::ContainerdConfig],
-    doc: include_str!("../../../rules/RA304.md"),
-};
+    inputs: [NodeObject, ContainerdConfig],
+    cases: [
+        NotPinned("not-pinned", Warning),
+    ],
+}
 
-pub static RULE: Rule = Rule { meta: &META, check };
-
-fn check(snap: &NodeSnapshot, out: &mut Emitter) {
+fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
     let (Some(kubelet), Some(containerd)) = (&snap.versions.kubelet, &snap.versions.containerd)
     else {
         out.inconclusive("needs both the kubelet and the containerd version (pass --kubernetes-version and --containerd-version, or --node-file)");
@@ -52,7 +46,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter) {
         _ => Location::Path(crate::collect::CONTAINERD_CONFIG.to_string()),
     };
     out.finding(
-        &NOT_PINNED,
+        Case::NotPinned,
         at,
         format!(
             "{} does not report the sandbox image as pinned, and {} no longer protects it from image garbage collection",

@@ -1,27 +1,21 @@
 //! RA901 containerd-cri-v1-unsupported.
 
-use crate::engine::{Area, Case, Emitter, Location, Rule, RuleMeta, Severity};
-use crate::model::{Component, InputKind, NodeSnapshot, VersionFact, VersionOrigin};
+use crate::engine::{Emitter, Location};
+use crate::model::{Component, NodeSnapshot, VersionFact, VersionOrigin};
 use crate::rules::versions_context::describe;
 
-static UNSUPPORTED: Case = Case {
-    id: "cri-v1-missing",
-    severity: Severity::Error,
-};
-
-static META: RuleMeta = RuleMeta {
+declare_rule! {
     id: "RA901",
     name: "containerd-cri-v1-unsupported",
-    area: Area::Versions,
+    area: Versions,
     summary: "containerd older than 1.6 with kubelet 1.26 or later: the CRI v1alpha2 API the kubelet needs is gone",
-    cases: &[&UNSUPPORTED],
-    inputs: &[InputKind::NodeObject],
-    doc: include_str!("../../../rules/RA901.md"),
-};
+    inputs: [NodeObject],
+    cases: [
+        Unsupported("cri-v1-missing", Error),
+    ],
+}
 
-pub static RULE: Rule = Rule { meta: &META, check };
-
-fn check(snap: &NodeSnapshot, out: &mut Emitter) {
+fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
     let (Some(kubelet), Some(containerd)) = (&snap.versions.kubelet, &snap.versions.containerd)
     else {
         out.inconclusive("needs both the kubelet and the containerd version (pass --kubernetes-version and --containerd-version, or --node-file)");
@@ -38,7 +32,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter) {
         return;
     }
     out.finding(
-        &UNSUPPORTED,
+        Case::Unsupported,
         version_location(snap, containerd),
         format!(
             "{} serves only CRI v1alpha2, and {} speaks only CRI v1",

@@ -1,36 +1,24 @@
 //! RA902 containerd-support-matrix.
 
-use crate::engine::{Area, Case, Emitter, Rule, RuleMeta, Severity};
+use crate::engine::Emitter;
 use crate::model::policy::Date;
-use crate::model::{Component, InputKind, NodeSnapshot, Version};
+use crate::model::{Component, NodeSnapshot, Version};
 use crate::rules::versions_context::describe;
 
 use super::ra901::version_location;
 
-static OUTSIDE: Case = Case {
-    id: "outside-matrix",
-    severity: Severity::Warning,
-};
-static ONE_X_GONE: Case = Case {
-    id: "containerd-1x-unsupported",
-    severity: Severity::Error,
-};
-static END_OF_LIFE: Case = Case {
-    id: "end-of-life",
-    severity: Severity::Warning,
-};
-
-static META: RuleMeta = RuleMeta {
+declare_rule! {
     id: "RA902",
     name: "containerd-support-matrix",
-    area: Area::Versions,
+    area: Versions,
     summary: "The containerd release is outside the supported set for the kubelet's minor, or past its end of life",
-    cases: &[&OUTSIDE, &ONE_X_GONE, &END_OF_LIFE],
-    inputs: &[InputKind::NodeObject],
-    doc: include_str!("../../../rules/RA902.md"),
-};
-
-pub static RULE: Rule = Rule { meta: &META, check };
+    inputs: [NodeObject],
+    cases: [
+        Outside("outside-matrix", Warning),
+        OneXGone("containerd-1x-unsupported", Error),
+        EndOfLife("end-of-life", Warning),
+    ],
+}
 
 /// A Kubernetes minor (`(1, 32)`) and the minimum patch of each containerd line it supports.
 type MatrixRow = ((u64, u64), &'static [(u64, u64, u64)]);
@@ -102,7 +90,7 @@ const END_OF_LIFE_DATES: &[((u64, u64), Date, &str)] = &[
     ),
 ];
 
-fn check(snap: &NodeSnapshot, out: &mut Emitter) {
+fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
     let (Some(kubelet), Some(containerd)) = (&snap.versions.kubelet, &snap.versions.containerd)
     else {
         out.inconclusive("needs both the kubelet and the containerd version (pass --kubernetes-version and --containerd-version, or --node-file)");
@@ -114,7 +102,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter) {
 
     if k.at_least(1, 36, 0) && c.major < 2 {
         out.finding(
-            &ONE_X_GONE,
+            Case::OneXGone,
             at.clone(),
             format!(
                 "{} is not supported by {}: Kubernetes 1.35 was the last release to support containerd 1.x",
@@ -137,7 +125,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter) {
                 .map(|(a, b, p)| format!("{a}.{b}.{p}+"))
                 .collect();
             out.finding(
-                &OUTSIDE,
+                Case::Outside,
                 at.clone(),
                 format!(
                     "{} is outside containerd's support matrix for Kubernetes {}.{} ({})",
@@ -172,7 +160,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter) {
     ) && *eol < today
     {
         out.finding(
-            &END_OF_LIFE,
+            Case::EndOfLife,
             at,
             format!(
                 "{} reached its end of life in {label}; today is {today}",

@@ -1,31 +1,22 @@
 //! RA903 runtime-version-differs.
 
-use crate::engine::{Area, Case, Emitter, Location, Rule, RuleMeta, Severity};
+use crate::engine::{Emitter, Location};
 use crate::model::live::{Probe, ProbeFailure, ProbeMode};
-use crate::model::{Component, InputKind, NodeSnapshot, Version, VersionOrigin};
+use crate::model::{Component, NodeSnapshot, Version, VersionOrigin};
 
-/// A running daemon reports another version than the migration target on the command line.
-static TARGET_DIFFERS: Case = Case {
-    id: "target-differs",
-    severity: Severity::Warning,
-};
-/// A running daemon reports another version than the Node object's containerRuntimeVersion.
-static NODE_DIFFERS: Case = Case {
-    id: "node-object-differs",
-    severity: Severity::Warning,
-};
-
-static META: RuleMeta = RuleMeta {
+declare_rule! {
     id: "RA903",
     name: "runtime-version-differs",
-    area: Area::Versions,
+    area: Versions,
     summary: "A running daemon reports another version than the migration target or the Node object's containerRuntimeVersion",
-    cases: &[&TARGET_DIFFERS, &NODE_DIFFERS],
-    inputs: &[InputKind::RuntimeSocket, InputKind::NodeObject],
-    doc: include_str!("../../../rules/RA903.md"),
-};
-
-pub static RULE: Rule = Rule { meta: &META, check };
+    inputs: [RuntimeSocket, NodeObject],
+    cases: [
+        /// A running daemon reports another version than the migration target on the command line.
+        TargetDiffers("target-differs", Warning),
+        /// A running daemon reports another version than the Node object's containerRuntimeVersion.
+        NodeDiffers("node-object-differs", Warning),
+    ],
+}
 
 /// A version a daemon reported, and where.
 struct Running {
@@ -92,7 +83,7 @@ fn running(snap: &NodeSnapshot, undecided: &mut Vec<String>) -> Vec<Running> {
     out
 }
 
-fn check(snap: &NodeSnapshot, out: &mut Emitter) {
+fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
     if let ProbeMode::Offline { reason } = &snap.live.mode {
         out.not_applicable(format!("live probes did not run ({reason})"));
         return;
@@ -120,7 +111,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter) {
                     _ => "--containerd-version",
                 };
                 out.finding(
-                    &TARGET_DIFFERS,
+                    Case::TargetDiffers,
                     Location::Path(d.socket.clone()),
                     format!(
                         "the running containerd reports {} ({} on {}), but the audit evaluates containerd {} ({flag})",
@@ -158,7 +149,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter) {
                     nv.raw.rsplit("://").next().unwrap_or(&nv.raw)
                 );
                 out.finding(
-                    &NODE_DIFFERS,
+                    Case::NodeDiffers,
                     Location::Path(d.socket.clone()),
                     format!(
                         "the running {} reports {} ({} on {}), but the Node object's containerRuntimeVersion says {raw}",
