@@ -250,3 +250,165 @@ fn mistakes_stop_the_audit_with_their_position() {
         assert!(stdout(&out).is_empty());
     }
 }
+
+// ---- one case of a rule: `RULE:case` ---------------------------------------------------
+
+/// A node where RA402 reports two cases: `deprecated` and `key-not-endpoint-host`.
+fn two_cases() -> std::path::PathBuf {
+    common::repo().join("fixtures/rules/RA402/fail-deprecated-and-key-without-port-1.6")
+}
+
+fn cases_of(report: &Value, id: &str) -> Vec<String> {
+    let mut cases: Vec<String> = findings(report, id)
+        .iter()
+        .map(|f| f["case"].as_str().unwrap_or("").to_owned())
+        .collect();
+    cases.sort();
+    cases.dedup();
+    cases
+}
+
+fn audit_two_cases(cwd: &Path, args: &[&str]) -> Value {
+    let node = two_cases();
+    let root = node.to_str().expect("UTF-8 path");
+    let mut all = vec!["--root", root, "--containerd-version", "1.6.20"];
+    all.extend_from_slice(args);
+    let mut cmd = vec!["--format", "json", "--fail-on", "never"];
+    cmd.extend_from_slice(&all);
+    let out = run_env(cwd, &cmd, &[("RUNTIME_AUDIT_TODAY", TODAY)]);
+    assert_eq!(code(&out), 0, "{args:?}: {}", stderr(&out));
+    serde_json::from_slice(&out.stdout).expect("JSON")
+}
+
+#[test]
+fn select_one_case_runs_its_rule_and_reports_that_case_only() {
+    let elsewhere = Node::new(&[]);
+    let report = audit_two_cases(elsewhere.path(), &[]);
+    assert_eq!(
+        cases_of(&report, "RA402"),
+        ["deprecated", "key-not-endpoint-host"]
+    );
+    for selector in ["RA402:deprecated", "registry-configs-tls:deprecated"] {
+        let report = audit_two_cases(elsewhere.path(), &["--select", selector]);
+        assert_eq!(cases_of(&report, "RA402"), ["deprecated"], "{selector}");
+        let ran: Vec<&str> = report["rules"]
+            .as_array()
+            .expect("rules")
+            .iter()
+            .filter_map(|r| r["id"].as_str())
+            .collect();
+        assert_eq!(ran, ["RA402"], "{selector}");
+    }
+    // The whole rule selected beside one of its cases: every case.
+    let report = audit_two_cases(elsewhere.path(), &["--select", "RA4,RA402:deprecated"]);
+    assert_eq!(
+        cases_of(&report, "RA402"),
+        ["deprecated", "key-not-endpoint-host"]
+    );
+}
+
+#[test]
+fn ignore_one_case_keeps_the_rule_and_its_other_cases() {
+    let elsewhere = Node::new(&[]);
+    let report = audit_two_cases(elsewhere.path(), &["--ignore", "RA402:deprecated"]);
+    assert_eq!(cases_of(&report, "RA402"), ["key-not-endpoint-host"]);
+    assert_eq!(rule(&report, "RA402")["status"], "fail");
+    assert!(!rule(&report, "RA101").is_null(), "other rules still run");
+
+    // Every case that fired ignored: the rule passes, and says why.
+    let report = audit_two_cases(
+        elsewhere.path(),
+        &["--ignore", "RA402:deprecated,RA402:key-not-endpoint-host"],
+    );
+    let r = rule(&report, "RA402");
+    assert_eq!(r["status"], "pass");
+    let reason = r["reason"].as_str().unwrap_or("");
+    assert!(
+        reason.contains("not selected (deprecated, key-not-endpoint-host)"),
+        "{reason}"
+    );
+}
+
+#[test]
+fn the_policy_file_takes_cases_in_every_list() {
+    let policy = |text: &str| Node::new(&[("runtime-audit.toml", text)]);
+
+    let node = policy("select = [\"RA402:key-not-endpoint-host\"]\n");
+    let report = audit_two_cases(node.path(), &[]);
+    assert_eq!(cases_of(&report, "RA402"), ["key-not-endpoint-host"]);
+
+    let node = policy("ignore = [\"RA402:key-not-endpoint-host\"]\n");
+    let report = audit_two_cases(node.path(), &[]);
+    assert_eq!(cases_of(&report, "RA402"), ["deprecated"]);
+
+    // A case's own severity wins over its rule's.
+    let node = policy("[severity]\nRA402 = \"error\"\n\"RA402:deprecated\" = \"note\"\n");
+    let report = audit_two_cases(node.path(), &[]);
+    for f in findings(&report, "RA402") {
+        let want = if f["case"] == "deprecated" {
+            "note"
+        } else {
+            "error"
+        };
+        assert_eq!(f["severity"], want, "{f}");
+    }
+
+    let node = policy(
+        "[[exceptions]]\nrule = \"RA402:deprecated\"\nreason = \"moving to hosts.toml (OPS-9)\"\n",
+    );
+    let report = audit_two_cases(node.path(), &[]);
+    assert_eq!(cases_of(&report, "RA402"), ["key-not-endpoint-host"]);
+    assert_eq!(rule(&report, "RA402")["suppressed"], 1);
+}
+
+#[test]
+fn an_unknown_case_names_the_rule_and_its_cases() {
+    let elsewhere = Node::new(&[]);
+    let out = run(
+        elsewhere.path(),
+        &["--root", ".", "--select", "RA402:deprecate"],
+    );
+    assert_eq!(code(&out), 2);
+    assert!(
+        stderr(&out).contains(
+            "--select: RA402 (registry-configs-tls) has no case \"deprecate\"; its cases are \
+             removed-in-2-0, with-config-path, deprecated, key-not-endpoint-host"
+        ),
+        "{}",
+        stderr(&out)
+    );
+    let out = run(
+        elsewhere.path(),
+        &["--root", ".", "--ignore", "RA40:deprecated"],
+    );
+    assert_eq!(code(&out), 2);
+    assert!(
+        stderr(&out).contains("no rule \"RA40\""),
+        "{}",
+        stderr(&out)
+    );
+
+    for (text, mention) in [
+        (
+            "ignore = [\"RA402:nope\"]\n",
+            "runtime-audit.toml:1:11: RA402 (registry-configs-tls) has no case \"nope\"",
+        ),
+        (
+            "[severity]\n\"RA402:nope\" = \"note\"\n",
+            "runtime-audit.toml:2:1: RA402 (registry-configs-tls) has no case \"nope\"",
+        ),
+        (
+            "[[exceptions]]\nrule = \"RA402:nope\"\nreason = \"x\"\n",
+            "runtime-audit.toml:1:1: exception: RA402 (registry-configs-tls) has no case \"nope\"",
+        ),
+    ] {
+        let node = Node::new(&[("runtime-audit.toml", text)]);
+        let out = run(node.path(), &["--root", "."]);
+        assert_eq!(code(&out), 2, "{text:?}");
+        assert!(
+            stderr(&out).contains(mention),
+            "{text:?}: expected {mention:?} in {}",
+            stderr(&out)
+        );
+    }
+}

@@ -105,10 +105,12 @@ pub struct AuditArgs {
     /// Exit 1 when a finding is at or above this severity.
     #[arg(long, value_enum, default_value_t = FailOn::Error)]
     pub fail_on: FailOn,
-    /// Run only these rules (ids, id prefixes or names; comma-separated or repeated).
+    /// Run only these rules (ids, id prefixes or names; comma-separated or repeated), or
+    /// report only these cases of a rule (`RA405:docker-hub-alias`).
     #[arg(long, value_name = "RULES", value_delimiter = ',')]
     pub select: Vec<String>,
-    /// Never run these rules (ids, id prefixes or names).
+    /// Never run these rules (ids, id prefixes or names), or never report these cases of a
+    /// rule (`RA405:docker-hub-alias`).
     #[arg(long, value_name = "RULES", value_delimiter = ',')]
     pub ignore: Vec<String>,
     /// Policy file (default: ./runtime-audit.toml when present).

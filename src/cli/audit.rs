@@ -7,7 +7,7 @@ use std::path::Path;
 use crate::collect::live::LiveOptions;
 use crate::collect::live::sockets::Explicit;
 use crate::collect::{self, CollectOptions};
-use crate::engine::{self, Policy, Selector};
+use crate::engine::{self, Policy, Selector, SelectorError, SeverityOverride};
 use crate::model::NodeSnapshot;
 use crate::model::policy::Date;
 use crate::report::{self, Report};
@@ -128,67 +128,72 @@ fn today() -> Date {
 /// Command-line selection plus the policy file's.
 fn build_policy(args: &AuditArgs, snapshot: &NodeSnapshot) -> Result<Policy, String> {
     let all = rules::all();
-    let metas = || all.iter().map(|r| r.meta);
     let facts = &snapshot.policy;
     let file = facts.file.as_deref().unwrap_or("runtime-audit.toml");
     let mut policy = Policy::default();
-    let add = |list: &mut Vec<Selector>, text: &str, origin: &str| -> Result<(), String> {
-        let sel = Selector(text.trim().to_owned());
-        if sel.0.is_empty() {
-            return Ok(());
+    let selector = |text: &str, origin: &str| -> Result<Option<Selector>, String> {
+        if text.trim().is_empty() {
+            return Ok(None);
         }
-        if !sel.is_known(metas()) {
-            return Err(format!(
-                "{origin}: {}",
-                super::rules_cmd::unknown_rule(text.trim(), &all)
-            ));
-        }
-        list.push(sel);
-        Ok(())
+        Selector::parse(text, &all)
+            .map(Some)
+            .map_err(|e| format!("{origin}: {}", super::rules_cmd::no_such_selector(&e, &all)))
     };
-    for s in &args.select {
-        add(&mut policy.select, s, "--select")?;
-    }
-    for s in &args.ignore {
-        add(&mut policy.ignore, s, "--ignore")?;
-    }
     let at = |span: crate::model::Span| {
         let p = snapshot.sources.position(span);
         format!("policy file {file}:{}:{}", p.line, p.column)
     };
+    for s in &args.select {
+        policy.select.extend(selector(s, "--select")?);
+    }
+    for s in &args.ignore {
+        policy.ignore.extend(selector(s, "--ignore")?);
+    }
     for s in &facts.select {
-        add(&mut policy.select, &s.value, &at(s.span))?;
+        policy.select.extend(selector(&s.value, &at(s.span))?);
     }
     for s in &facts.ignore {
-        add(&mut policy.ignore, &s.value, &at(s.span))?;
+        policy.ignore.extend(selector(&s.value, &at(s.span))?);
     }
     for (rule, sev) in &facts.severity {
-        let Some(r) = rules::find(&rule.value) else {
-            return Err(format!(
-                "{}: {}",
-                at(rule.span),
-                super::rules_cmd::unknown_rule(&rule.value, &all)
-            ));
+        let target = match selector(&rule.value, &at(rule.span))? {
+            Some(Selector::Case { rule, case }) => (rule.id, Some(case.id)),
+            _ => match engine::find_rule(&rule.value, &all) {
+                Some(meta) => (meta.id, None),
+                None => {
+                    return Err(format!(
+                        "{}: {}",
+                        at(rule.span),
+                        super::rules_cmd::unknown_rule(&rule.value, &all)
+                    ));
+                }
+            },
         };
-        let Some(severity) = sev.value.parse::<Severity>().ok() else {
+        let Ok(severity) = sev.value.parse::<Severity>() else {
             return Err(format!(
                 "{}: severity {:?} is not one of error, warning, note",
                 at(sev.span),
                 sev.value
             ));
         };
-        policy
-            .severity
-            .insert(r.meta.id.to_owned(), (severity, Some(sev.span)));
+        policy.severity.push(SeverityOverride {
+            rule: target.0,
+            case: target.1,
+            severity,
+        });
     }
     for e in &facts.exceptions {
-        if rules::find(&e.rule).is_none() {
-            return Err(format!(
-                "{}: exception: {}",
-                at(e.span),
-                super::rules_cmd::unknown_rule(&e.rule, &all)
-            ));
-        }
+        let known = match Selector::parse(&e.rule, &all) {
+            Ok(Selector::Case { .. }) => Ok(()),
+            Ok(Selector::Rules(_)) | Err(SelectorError::UnknownRule(_)) => {
+                match engine::find_rule(&e.rule, &all) {
+                    Some(_) => Ok(()),
+                    None => Err(super::rules_cmd::unknown_rule(&e.rule, &all)),
+                }
+            }
+            Err(err) => Err(super::rules_cmd::no_such_selector(&err, &all)),
+        };
+        known.map_err(|m| format!("{}: exception: {m}", at(e.span)))?;
     }
     Ok(policy)
 }

@@ -1,5 +1,6 @@
 //! `runtime-audit rules` and `runtime-audit explain`.
 
+use crate::engine::{Rule, SelectorError};
 use crate::report::catalog;
 use crate::rules;
 
@@ -29,8 +30,24 @@ pub fn explain(args: &ExplainArgs) -> Result<u8, String> {
     Ok(0)
 }
 
+/// Why a `--select` / `--ignore` / policy selector names nothing.
+pub fn no_such_selector(error: &SelectorError, all: &[&'static Rule]) -> String {
+    match error {
+        SelectorError::UnknownRule(wanted) => unknown_rule(wanted, all),
+        SelectorError::UnknownCase { rule, case } => {
+            let cases: Vec<&str> = rule.cases.iter().map(|c| c.id).collect();
+            format!(
+                "{} ({}) has no case {case:?}; its cases are {}",
+                rule.id,
+                rule.name,
+                cases.join(", ")
+            )
+        }
+    }
+}
+
 /// "no rule X", with the closest id or name when one is plausible.
-pub fn unknown_rule(wanted: &str, all: &[&'static crate::engine::Rule]) -> String {
+pub fn unknown_rule(wanted: &str, all: &[&'static Rule]) -> String {
     match catalog::closest(wanted, all) {
         Some(m) => format!(
             "no rule {wanted:?}; did you mean {} ({})? (see `runtime-audit rules`)",

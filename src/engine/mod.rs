@@ -13,7 +13,7 @@ use crate::model::{NodeSnapshot, SourceMap};
 
 pub use emitter::{Emitter, Rule, Verdict};
 pub use finding::{Finding, Location, Related, RuleOutcome, RuleStatus};
-pub use policy::{Policy, Selector};
+pub use policy::{Policy, Selector, SelectorError, SeverityOverride, find_rule};
 
 /// The result of running rules on one snapshot.
 #[derive(Debug)]
@@ -53,20 +53,25 @@ pub fn evaluate(snapshot: &NodeSnapshot, rules: &[&'static Rule], policy: &Polic
     let mut outcomes = Vec::with_capacity(results.len());
     for (mut outcome, rule_findings) in results {
         let total = rule_findings.len();
+        let mut unselected: Vec<&str> = Vec::new();
         for mut finding in rule_findings {
+            if !policy.reports(finding.rule, finding.case) {
+                unselected.push(finding.case.id);
+                continue;
+            }
             if is_excepted(snapshot, &finding, today) {
                 outcome.suppressed += 1;
                 continue;
             }
-            if let Some((severity, _)) = policy.severity.get(finding.rule.id) {
-                finding.severity = *severity;
+            if let Some(severity) = policy.severity_of(finding.rule, finding.case) {
+                finding.severity = severity;
             }
             findings.push(finding);
         }
-        if total > 0 && outcome.suppressed == total {
-            // Every finding was excepted: the rule passes by policy, and says so.
+        if total > 0 && outcome.suppressed + unselected.len() == total {
+            // Nothing left to report: the rule passes by policy, and says why.
             outcome.status = RuleStatus::Pass;
-            outcome.reason = Some(format!("{total} finding(s) excepted by the policy file"));
+            outcome.reason = Some(policy_pass_reason(&unselected, outcome.suppressed));
         }
         outcomes.push(outcome);
     }
@@ -101,6 +106,25 @@ pub fn parallel_pays(snapshot: &NodeSnapshot) -> bool {
     workload(snapshot) >= PARALLEL_FROM_BYTES
 }
 
+/// Why a rule whose findings the policy all left out passes.
+fn policy_pass_reason(unselected: &[&str], excepted: usize) -> String {
+    let mut cases = unselected.to_vec();
+    cases.sort_unstable();
+    cases.dedup();
+    let mut parts = Vec::new();
+    if !unselected.is_empty() {
+        parts.push(format!(
+            "{} finding(s) of case(s) not selected ({})",
+            unselected.len(),
+            cases.join(", ")
+        ));
+    }
+    if excepted > 0 {
+        parts.push(format!("{excepted} finding(s) excepted by the policy file"));
+    }
+    parts.join("; ")
+}
+
 /// A finding is excepted by a policy exception that matches it and has not expired.
 /// (Expired exceptions do not suppress; RA004 reports them.)
 fn is_excepted(
@@ -110,8 +134,14 @@ fn is_excepted(
 ) -> bool {
     let path = location_path(&snapshot.sources, &finding.location);
     snapshot.policy.exceptions.iter().any(|e| {
-        let rule_matches =
-            e.rule.eq_ignore_ascii_case(finding.rule.id) || e.rule == finding.rule.name;
+        // `rule` is a rule's id or name, or `RULE:case` for one of its cases.
+        let (rule, case) = match e.rule.split_once(':') {
+            Some((rule, case)) => (rule.trim(), Some(case.trim())),
+            None => (e.rule.trim(), None),
+        };
+        let rule_matches = (rule.eq_ignore_ascii_case(finding.rule.id)
+            || rule == finding.rule.name)
+            && case.is_none_or(|c| c == finding.case.id);
         let path_matches = e.path.as_deref().is_none_or(|p| p == path);
         let key_matches = e
             .key

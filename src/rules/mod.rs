@@ -37,10 +37,3 @@ pub fn all() -> Vec<&'static Rule> {
     rules.sort_by_key(|r| r.meta.id);
     rules
 }
-
-/// The rule with this id or name.
-pub fn find(id_or_name: &str) -> Option<&'static Rule> {
-    all()
-        .into_iter()
-        .find(|r| r.meta.id.eq_ignore_ascii_case(id_or_name) || r.meta.name == id_or_name)
-}
