@@ -9,6 +9,7 @@ pub mod collect;
 pub mod engine;
 pub mod inspect;
 pub mod model;
+pub mod release;
 pub mod report;
 pub mod rules;
 pub mod vocabulary;

@@ -111,8 +111,10 @@ pub fn collect(opts: &CollectOptions) -> Result<NodeSnapshot, CollectError> {
         },
     };
 
-    let versions = versions::resolve(opts, &node, &live);
-    let containerd = containerd::normalize(&ctx, loaded, &versions);
+    let mut versions = versions::resolve(opts, &node, &live);
+    let (containerd, release) =
+        containerd::normalize(&ctx, loaded, versions.containerd.known_fact());
+    versions.containerd = release;
     let registry_hosts = hosts::collect(&ctx, &containerd);
     let identity = identity(&ctx, &node);
 

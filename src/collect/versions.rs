@@ -1,33 +1,37 @@
 //! Which versions rules evaluate against: migration targets from the command line first,
-//! then (later) what live daemons report, then the Node object.
+//! then what live daemons report, then the Node object.
 
 use crate::model::node::NodeObject;
 use crate::model::{Input, Version, VersionFact, VersionOrigin, Versions, version::NodeRuntime};
+use crate::release::{ContainerdRelease, KubeletRelease};
 
 use crate::model::live::LiveFacts;
 
 use super::CollectOptions;
 
+/// The versions known before the containerd config is read: the containerd release is
+/// known or unknown here; `containerd::normalize` may assume it from the config's `version`.
 pub fn resolve(opts: &CollectOptions, node: &Input<NodeObject>, live: &LiveFacts) -> Versions {
-    let mut versions = Versions::default();
     let node = node.present();
-
-    if let Some(v) = opts.kubernetes_version.as_deref().and_then(Version::parse) {
-        versions.kubelet = Some(VersionFact {
-            version: v,
+    let kubelet = match opts.kubernetes_version.as_deref().and_then(Version::parse) {
+        Some(version) => Some(VersionFact {
+            version,
             origin: VersionOrigin::Cli {
                 flag: "--kubernetes-version",
             },
-        });
-    } else if let Some(kv) = node.and_then(|n| n.kubelet_version.as_ref()) {
-        versions.kubelet = Version::parse(&kv.value).map(|version| VersionFact {
-            version,
-            origin: VersionOrigin::NodeObject {
-                field: "status.nodeInfo.kubeletVersion",
-                span: kv.span,
-            },
-        });
-    }
+        }),
+        None => node
+            .and_then(|n| n.kubelet_version.as_ref())
+            .and_then(|kv| {
+                Version::parse(&kv.value).map(|version| VersionFact {
+                    version,
+                    origin: VersionOrigin::NodeObject {
+                        field: "status.nodeInfo.kubeletVersion",
+                        span: kv.span,
+                    },
+                })
+            }),
+    };
 
     let runtime = node
         .and_then(|n| n.container_runtime_version.as_ref())
@@ -54,7 +58,7 @@ pub fn resolve(opts: &CollectOptions, node: &Input<NodeObject>, live: &LiveFacts
         })
     };
 
-    versions.containerd = match opts.containerd_version.as_deref().and_then(Version::parse) {
+    let containerd = match opts.containerd_version.as_deref().and_then(Version::parse) {
         Some(version) => Some(VersionFact {
             version,
             origin: VersionOrigin::Cli {
@@ -63,9 +67,12 @@ pub fn resolve(opts: &CollectOptions, node: &Input<NodeObject>, live: &LiveFacts
         }),
         None => live_containerd(live).or_else(|| from_node("containerd")),
     };
-    versions.docker = live_docker(live).or_else(|| from_node("docker"));
-    versions.node_runtime = runtime;
-    versions
+    Versions {
+        kubelet: kubelet.map(KubeletRelease::new),
+        containerd: ContainerdRelease::resolve(containerd.as_ref(), None),
+        docker: live_docker(live).or_else(|| from_node("docker")),
+        node_runtime: runtime,
+    }
 }
 
 /// The containerd version a running CRI endpoint reports (`Version.runtime_version`).

@@ -4,6 +4,7 @@ use std::fmt;
 use std::marker::PhantomData;
 
 use crate::model::{Component, Input, NodeSnapshot, VersionFact, VersionUse};
+use crate::release::ContainerdRelease;
 use crate::vocabulary::{CaseMeta, RuleCase, RuleMeta};
 
 use super::finding::{Finding, Location, Related, RuleStatus};
@@ -213,6 +214,15 @@ impl<'e> FindingBuilder<'e> {
             self.finding.versions.push(v);
         }
         self
+    }
+
+    /// The containerd release the finding depends on, when it was given or found (an assumed
+    /// release is said in the rule's status instead).
+    pub fn release(self, release: &ContainerdRelease) -> Self {
+        match release.known_fact() {
+            Some(fact) => self.version(Component::Containerd, fact),
+            None => self,
+        }
     }
 
     pub fn emit(self) {

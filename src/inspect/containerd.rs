@@ -36,8 +36,8 @@ pub fn section(snapshot: &NodeSnapshot) -> Section {
     }
     s.row(
         "evaluated for",
-        format!("containerd {}", cfg.evaluated_for.version),
-        cfg.evaluated_for.because.clone(),
+        format!("containerd {}", snapshot.versions.containerd.evaluated()),
+        snapshot.versions.containerd.origin(),
     );
     s.row(
         "version",

@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 use owo_colors::OwoColorize;
 use serde::Serialize;
 
-use crate::model::{Effective, NodeSnapshot, Origin, SourceMap, Span};
+use crate::model::{Component, Effective, NodeSnapshot, Origin, SourceMap, Span};
 
 /// A titled group of values, possibly nested (a runtime inside containerd's section).
 #[derive(Debug, Serialize)]
@@ -98,11 +98,12 @@ pub fn inputs(snapshot: &NodeSnapshot) -> Section {
 pub fn versions(snapshot: &NodeSnapshot) -> Section {
     let mut s = Section::new("versions", "Versions");
     let v = &snapshot.versions;
-    for (name, fact) in [
-        ("kubelet", &v.kubelet),
-        ("containerd", &v.containerd),
-        ("docker", &v.docker),
+    for (name, component) in [
+        ("kubelet", Component::Kubelet),
+        ("containerd", Component::Containerd),
+        ("docker", Component::Docker),
     ] {
+        let fact = v.known(component);
         match fact {
             Some(f) => s.row(name, f.version.to_string(), f.origin.to_string()),
             None => s.row(name, serde_json::Value::Null, "unknown"),

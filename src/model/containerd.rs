@@ -28,10 +28,20 @@ pub struct ContainerdConfig {
     pub keys: Vec<KeyEntry>,
     /// Plugin tables an import replaced entirely (containerd does not merge them).
     pub replaced_tables: Vec<ReplacedTable>,
-    /// The containerd version the effective values were computed for.
-    pub evaluated_for: EvaluatedFor,
     /// What containerd will do with this config: start or not, load CRI or not.
     pub outcome: Outcome,
+}
+
+impl ContainerdConfig {
+    /// The `version` a file of the config declares (1 when it has none: containerd treats 0
+    /// and 1 alike).
+    pub fn file_version(&self, file: FileId) -> i64 {
+        self.files
+            .iter()
+            .find(|f| f.file == file)
+            .and_then(|f| f.version.as_ref())
+            .map_or(1, |v| v.value.max(1))
+    }
 }
 
 /// One file of the merged config.
@@ -315,15 +325,6 @@ pub struct RemovedOption {
     pub breaks: bool,
 }
 
-/// The containerd version effective values were computed for.
-#[derive(Clone, Debug)]
-pub struct EvaluatedFor {
-    /// `major.minor.patch`, or a line like `1.7` when only that is known.
-    pub version: String,
-    /// Why this version: "from --containerd-version", "assumed from config version 2", ...
-    pub because: String,
-}
-
 /// What containerd will do with the config.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Outcome {
@@ -352,18 +353,4 @@ pub enum CriOutcome {
     },
     /// containerd itself does not start.
     NotStarted,
-}
-
-/// The plugin ids that make up the CRI service, any of which disabled or failing takes it
-/// down: one plugin on containerd 1.x, split in three from 2.0.
-pub fn cri_plugin_ids(is_1x: bool) -> &'static [&'static str] {
-    if is_1x {
-        &["io.containerd.grpc.v1.cri"]
-    } else {
-        &[
-            "io.containerd.grpc.v1.cri",
-            "io.containerd.cri.v1.runtime",
-            "io.containerd.cri.v1.images",
-        ]
-    }
 }

@@ -7,6 +7,7 @@
 //! re-derive it.
 
 use super::source::{FileId, Span, Spanned};
+use crate::release::{ContainerdRelease, ReleaseNumber};
 
 /// Roots looked at whatever config_path says: containerd's documented directory and
 /// Docker's; together (in this order) they are containerd 2.2+'s default config_path.
@@ -300,11 +301,11 @@ pub struct HostsConfig {
 }
 
 impl HostsConfig {
-    /// Why containerd `release` (major, minor) rejects the whole file: wrong types and
-    /// invalid values of the keys that release reads. Empty when it accepts the file (the
-    /// missing `[host]` table of 1.x is a separate, release-specific matter).
-    pub fn rejections(&self, release: (u64, u64)) -> Vec<(&str, Span, String)> {
-        let reads = |since: Option<(u64, u64)>| since.is_none_or(|s| release >= s);
+    /// Why containerd `release` rejects the whole file: wrong types and invalid values of the
+    /// keys that release reads (every key when the release is unknown). Empty when it accepts
+    /// the file (the missing `[host]` table of 1.x is a separate, release-specific matter).
+    pub fn rejections(&self, release: &ContainerdRelease) -> Vec<(&str, Span, String)> {
+        let reads = |since: Option<ReleaseNumber>| release.within(since, None);
         let mut out: Vec<(&str, Span, String)> = self
             .wrong_types
             .iter()
@@ -463,7 +464,7 @@ pub struct WrongTypeKey {
     /// The TOML type found (`array`, `string`, ...).
     pub found: &'static str,
     /// The first containerd release that reads the key; None for every release.
-    pub since: Option<(u64, u64)>,
+    pub since: Option<ReleaseNumber>,
 }
 
 /// A value containerd refuses, with containerd's own error text.
@@ -474,7 +475,7 @@ pub struct InvalidValue {
     pub error: String,
     /// The first containerd release that reads the key (older ones ignore it); None when
     /// every release with hosts.toml support reads it.
-    pub since: Option<(u64, u64)>,
+    pub since: Option<ReleaseNumber>,
 }
 
 /// A host table that looks nested in another.

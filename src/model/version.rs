@@ -4,6 +4,7 @@ use std::cmp::Ordering;
 use std::fmt;
 
 use super::source::Span;
+use crate::release::{ContainerdRelease, KubeletRelease};
 
 /// A release version, parsed leniently from what tools print: `v1.29.3`, `1.6.20~ds1`,
 /// `20.10.24+dfsg1`, `containerd://1.7.2`, `2.0.5-k3s2`, or a bare `1.29` target.
@@ -65,6 +66,15 @@ impl Version {
     /// `self < major.minor.patch`.
     pub fn below(&self, major: u64, minor: u64, patch: u64) -> bool {
         !self.at_least(major, minor, patch)
+    }
+
+    /// Equal at the precision both give (`1.7` matches any 1.7.x), pre-releases aside.
+    pub fn matches(&self, other: &Version) -> bool {
+        if self.has_patch && other.has_patch {
+            (self.major, self.minor, self.patch) == (other.major, other.minor, other.patch)
+        } else {
+            (self.major, self.minor) == (other.major, other.minor)
+        }
     }
 
     /// Same major.minor line.
@@ -195,18 +205,21 @@ impl fmt::Display for Component {
 /// The versions known about this node, best source first.
 #[derive(Clone, Debug, Default)]
 pub struct Versions {
-    pub kubelet: Option<VersionFact>,
-    pub containerd: Option<VersionFact>,
+    pub kubelet: Option<KubeletRelease>,
+    /// Known from a version given or found, else assumed from the containerd config's
+    /// `version` header, else unknown.
+    pub containerd: ContainerdRelease,
     pub docker: Option<VersionFact>,
     /// What the node reports as its runtime (`containerRuntimeVersion`, e.g. `docker://20.10.7`).
     pub node_runtime: Option<NodeRuntime>,
 }
 
 impl Versions {
-    pub fn get(&self, component: Component) -> Option<&VersionFact> {
+    /// A component's version as given or found (an assumed containerd release is not one).
+    pub fn known(&self, component: Component) -> Option<&VersionFact> {
         match component {
-            Component::Kubelet => self.kubelet.as_ref(),
-            Component::Containerd => self.containerd.as_ref(),
+            Component::Kubelet => self.kubelet.as_ref().map(KubeletRelease::fact),
+            Component::Containerd => self.containerd.known_fact(),
             Component::Docker => self.docker.as_ref(),
         }
     }

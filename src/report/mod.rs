@@ -68,14 +68,10 @@ impl Report {
         fail_on: Option<Severity>,
     ) -> Report {
         let v = &snapshot.versions;
-        let versions = [
-            (Component::Kubelet, &v.kubelet),
-            (Component::Containerd, &v.containerd),
-            (Component::Docker, &v.docker),
-        ]
-        .into_iter()
-        .filter_map(|(component, fact)| fact.as_ref().map(|f| VersionUse::new(component, f)))
-        .collect();
+        let versions = [Component::Kubelet, Component::Containerd, Component::Docker]
+            .into_iter()
+            .filter_map(|c| v.known(c).map(|f| VersionUse::new(c, f)))
+            .collect();
         Report {
             tool_version: env!("CARGO_PKG_VERSION"),
             node: snapshot.identity.clone(),

@@ -6,16 +6,15 @@ mod declare;
 
 mod cgroup;
 mod containerd;
-pub(crate) mod containerd_release;
 mod crictl;
 mod inputs;
 mod kubeadm;
 mod kubelet;
 mod live;
 mod registry;
+mod releases;
 mod sandbox;
 mod versions;
-mod versions_context;
 
 use crate::engine::Rule;
 

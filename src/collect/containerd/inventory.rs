@@ -14,18 +14,20 @@ use crate::collect::suggest::closest;
 use crate::model::containerd::{CriLayout, KeyEntry, KeyStatus};
 use crate::model::{FileId, Span};
 
-use super::schema::{self, Field, Ty, Ver};
+use crate::release::{ContainerdRelease, ReleaseNumber};
+
+use super::schema::{self, Field, Ty};
 
 /// Deeper nesting than any containerd table; beyond it keys are not recorded.
 const MAX_DEPTH: usize = 48;
 
 /// Walks one parsed file. `config_version` is the effective (merged) `version`; `release` is
-/// the containerd release the audit evaluates for (None: unknown, judge by layout only).
+/// the containerd release the audit evaluates for (unknown: judge by layout only).
 pub fn inventory(
     doc: &DeTable<'_>,
     file: FileId,
     config_version: i64,
-    release: Option<Ver>,
+    release: &ContainerdRelease,
 ) -> Vec<KeyEntry> {
     let mut walker = Walker {
         file,
@@ -95,17 +97,17 @@ enum Seg {
     Any,
 }
 
-struct Walker {
+struct Walker<'r> {
     file: FileId,
     config_version: i64,
     layout: CriLayout,
-    release: Option<Ver>,
+    release: &'r ContainerdRelease,
     out: Vec<KeyEntry>,
     /// Every key path of the layout's CRI tables, built on first use.
     cri_patterns: Option<Vec<Vec<Seg>>>,
 }
 
-impl Walker {
+impl Walker<'_> {
     fn push(&mut self, path: &[String], key: &Key<'_>, value: &Val<'_>, status: KeyStatus) {
         self.out.push(KeyEntry {
             path: render_path(path),
@@ -372,7 +374,7 @@ impl Walker {
 
     fn judge(&self, f: &Field, v: &Val) -> KeyStatus {
         if let Some(removed) = f.deprecated
-            && schema::removal_applies(removed, self.release)
+            && self.release.has_deprecated(removed)
         {
             return KeyStatus::Removed(removed.clone());
         }
@@ -393,10 +395,7 @@ impl Walker {
         match status {
             KeyStatus::Ignored { .. } => Some(status.clone()),
             KeyStatus::Removed(_) => {
-                let gone = match (self.release, f.until) {
-                    (Some(r), Some(until)) => r >= until,
-                    _ => false,
-                };
+                let gone = f.until.is_some() && !self.release.within(None, f.until);
                 gone.then(|| status.clone())
             }
             _ => None,
@@ -420,20 +419,27 @@ impl Walker {
     }
 
     /// Why `release` does not read a key or plugin, if it does not.
-    fn unavailable(&self, what: &str, since: Option<Ver>, until: Option<Ver>) -> Option<String> {
-        let release = self.release?;
+    fn unavailable(
+        &self,
+        what: &str,
+        since: Option<ReleaseNumber>,
+        until: Option<ReleaseNumber>,
+    ) -> Option<String> {
+        let release = self.release;
         if let Some(since) = since
-            && release < since
+            && !release.within(Some(since), None)
         {
             return Some(format!(
-                "`{what}` is read from containerd {since} on; this is containerd {release}"
+                "`{what}` is read from containerd {since} on; this is {}",
+                release.label()
             ));
         }
         if let Some(until) = until
-            && release >= until
+            && !release.within(None, Some(until))
         {
             return Some(format!(
-                "`{what}` is no longer read since containerd {until}; this is containerd {release}"
+                "`{what}` is no longer read since containerd {until}; this is {}",
+                release.label()
             ));
         }
         None
@@ -541,20 +547,18 @@ fn fits(ty: &Ty, v: &DeValue<'_>) -> bool {
 
 /// Every key path of the layout's CRI tables (runc options under each runtime), skipping keys
 /// the release does not read and deprecated keys: they are no place to move a key to.
-fn cri_patterns(layout: CriLayout, release: Option<Ver>) -> Vec<Vec<Seg>> {
+fn cri_patterns(layout: CriLayout, release: &ContainerdRelease) -> Vec<Vec<Seg>> {
     fn walk(
         fields: &'static [Field],
         prefix: &mut Vec<Seg>,
-        release: Option<Ver>,
+        release: &ContainerdRelease,
         out: &mut Vec<Vec<Seg>>,
     ) {
         if prefix.len() > 16 {
             return;
         }
         for f in fields {
-            let removed = f
-                .deprecated
-                .is_some_and(|r| schema::removal_applies(r, release));
+            let removed = f.deprecated.is_some_and(|r| release.has_deprecated(r));
             if removed || !f.available_in(release) {
                 continue;
             }
@@ -594,20 +598,22 @@ mod tests {
     use toml::de::DeTable;
 
     use super::*;
-    use crate::collect::containerd::schema::{self, Ver};
+    use crate::collect::containerd::schema;
     use crate::model::containerd::RemovedOption;
 
-    const R1_6_20: Option<Ver> = Some(Ver(1, 6, 20));
-    const R1_7_0: Option<Ver> = Some(Ver(1, 7, 0));
-    const R2_0_0: Option<Ver> = Some(Ver(2, 0, 0));
-    const R2_3_0: Option<Ver> = Some(Ver(2, 3, 0));
+    const R1_6_20: Option<&str> = Some("1.6.20");
+    const R1_7_0: Option<&str> = Some("1.7.0");
+    const R2_0_0: Option<&str> = Some("2.0.0");
+    const R2_3_0: Option<&str> = Some("2.3.0");
 
     const CRI: &str = "plugins.\"io.containerd.grpc.v1.cri\"";
     const RUNC: &str = "plugins.\"io.containerd.grpc.v1.cri\".containerd.runtimes.runc";
 
-    fn inv(text: &str, version: i64, release: Option<Ver>) -> Vec<KeyEntry> {
+    /// The inventory for a release given as `--containerd-version` (None: unknown).
+    fn inv(text: &str, version: i64, release: Option<&str>) -> Vec<KeyEntry> {
         let doc = DeTable::parse(text).expect("test input is valid TOML");
-        inventory(doc.get_ref(), FileId(0), version, release)
+        let release = release.map_or_else(ContainerdRelease::default, ContainerdRelease::target);
+        inventory(doc.get_ref(), FileId(0), version, &release)
     }
 
     fn status<'e>(entries: &'e [KeyEntry], path: &str) -> &'e KeyStatus {
@@ -1323,7 +1329,7 @@ version = 4
         assert_eq!(status(&entries, "debug.level"), &KeyStatus::Known);
 
         // The same file as version 3 on 2.2: [grpc] is read, the server plugins do not exist.
-        let entries = inv(text, 3, Some(Ver(2, 2, 1)));
+        let entries = inv(text, 3, Some("2.2.1"));
         assert_eq!(status(&entries, "grpc.address"), &KeyStatus::Known);
         assert!(matches!(
             status(&entries, &format!("{server}.grpc\"")),
@@ -1451,8 +1457,10 @@ version = 2
             let parsed = DeTable::parse(&text);
             prop_assume!(parsed.is_ok());
             let Ok(parsed) = parsed else { return Ok(()) };
-            let release = release.map(|(a, b, c)| Ver(a, b, c));
-            let entries = inventory(parsed.get_ref(), FileId(3), version, release);
+            let release = release.map_or_else(ContainerdRelease::default, |(a, b, c)| {
+                ContainerdRelease::target(&format!("{a}.{b}.{c}"))
+            });
+            let entries = inventory(parsed.get_ref(), FileId(3), version, &release);
             for e in &entries {
                 prop_assert!(e.key.range().end <= text.len());
                 prop_assert!(e.value.range().end <= text.len());

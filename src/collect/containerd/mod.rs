@@ -5,19 +5,19 @@
 //! settings and what containerd will do with it.
 
 mod access;
-mod defaults;
 mod duration;
 pub mod inventory;
 mod load;
 mod merge;
 mod outcome;
-mod release;
 pub mod schema;
 mod secrets;
 mod settings;
 
 use crate::model::containerd::{ConfigFile, ContainerdConfig, KeyEntry, KeyStatus, ReplacedTable};
-use crate::model::{Effective, Input, InputKind, Problem, Versions};
+use crate::model::{Effective, Input, InputKind, Problem, VersionFact};
+use crate::release::ContainerdRelease;
+use crate::release::containerd_defaults as defaults;
 
 use super::Ctx;
 
@@ -29,23 +29,30 @@ pub fn load(ctx: &Ctx, path: &str) -> Loaded {
     load::load(ctx, path)
 }
 
-/// Computes the normalized model and effective values for the containerd version at hand.
-pub fn normalize(ctx: &Ctx, loaded: Loaded, versions: &Versions) -> Input<ContainerdConfig> {
+/// Computes the normalized model and effective values for the containerd release at hand:
+/// the `known` version, else one assumed from the config's merged `version` header. Returns
+/// the release with the config (unknown when no version is known and no config was read).
+pub fn normalize(
+    ctx: &Ctx,
+    loaded: Loaded,
+    known: Option<&VersionFact>,
+) -> (Input<ContainerdConfig>, ContainerdRelease) {
     let path = loaded.path.clone();
+    let not_read = |config| (config, ContainerdRelease::resolve(known, None));
     match &loaded.main {
-        load::Main::Absent => return Input::Absent { path },
+        load::Main::Absent => return not_read(Input::Absent { path }),
         load::Main::Unreadable(reason) => {
-            return Input::Unreadable {
+            return not_read(Input::Unreadable {
                 path,
                 reason: reason.clone(),
-            };
+            });
         }
         load::Main::Invalid { reason, span } => {
-            return Input::Invalid {
+            return not_read(Input::Invalid {
                 path,
                 reason: reason.clone(),
                 span: *span,
-            };
+            });
         }
         load::Main::Read => {}
     }
@@ -63,7 +70,7 @@ pub fn normalize(ctx: &Ctx, loaded: Loaded, versions: &Versions) -> Input<Contai
         .map(|(f, doc)| access::Table::new(doc, f.file))
         .collect();
     let merged = merge::merge(&tables);
-    let release = release::Release::resolve(versions.containerd.as_ref(), merged.version.value);
+    let release = ContainerdRelease::resolve(known, Some(merged.version.value));
 
     let mut keys: Vec<KeyEntry> = Vec::new();
     for (f, doc) in &docs {
@@ -71,7 +78,7 @@ pub fn normalize(ctx: &Ctx, loaded: Loaded, versions: &Versions) -> Input<Contai
             doc,
             f.file,
             merged.version.value,
-            Some(release.ver),
+            &release,
         ));
     }
     report_wrong_types(ctx, &keys, &release);
@@ -114,7 +121,7 @@ pub fn normalize(ctx: &Ctx, loaded: Loaded, versions: &Versions) -> Input<Contai
         })
         .collect();
 
-    Input::Present(ContainerdConfig {
+    let config = ContainerdConfig {
         path,
         files,
         version: merged.version,
@@ -125,9 +132,9 @@ pub fn normalize(ctx: &Ctx, loaded: Loaded, versions: &Versions) -> Input<Contai
         cri,
         keys,
         replaced_tables,
-        evaluated_for: release.evaluated_for.clone(),
         outcome,
-    })
+    };
+    (Input::Present(config), release)
 }
 
 /// containerd's socket as the files set it (before the release is known: the address does
@@ -156,15 +163,12 @@ fn grpc_address(merged: &merge::Merged<'_>) -> Effective<String> {
         .filter(|a| !a.value.is_empty());
     match merged.grpc_address.clone().or(v4) {
         Some(a) => Effective::set(a.value, a.span),
-        None => Effective::default(
-            schema::default_grpc_address().to_string(),
-            "containerd default",
-        ),
+        None => Effective::default(defaults::GRPC_ADDRESS.to_string(), "containerd default"),
     }
 }
 
 /// Values of the wrong type become input problems (RA003), with what containerd does.
-fn report_wrong_types(ctx: &Ctx, keys: &[KeyEntry], release: &release::Release) {
+fn report_wrong_types(ctx: &Ctx, keys: &[KeyEntry], release: &ContainerdRelease) {
     for k in keys {
         let KeyStatus::WrongType { expected } = &k.status else {
             continue;
@@ -173,7 +177,7 @@ fn report_wrong_types(ctx: &Ctx, keys: &[KeyEntry], release: &release::Release) 
             "containerd refuses to start (`failed to unmarshal TOML: ... Can't convert ...`); every pod on the node stops once it restarts.".to_string()
         } else if k.path.contains(".options.") {
             "containerd starts and the CRI plugin loads (seen with 1.6.20), but runtime options are decoded into typed fields only when a container is created (`generateRuntimeOptions`), so creating pods with this runtime fails (source-derived; not reproduced here).".to_string()
-        } else if release.is_1x() {
+        } else if release.type_errors_in_cri_tables_are_fatal() {
             "containerd refuses to start: the plugin's table cannot be decoded (`(row, col): Can't convert ...`, seen with containerd 1.6.20).".to_string()
         } else {
             "containerd 2.x cannot decode the plugin's table, so the plugin fails to load (source-derived, UNVERIFIED).".to_string()

@@ -8,16 +8,20 @@ use crate::model::containerd::{
     Blocker, CriConfig, CriLayout, CriOutcome, KeyEntry, KeyStatus, Outcome,
 };
 
+use crate::release::ContainerdRelease;
+use crate::release::containerd::{
+    CRI_GRPC_ID, CRI_RUNTIME_ID, CRI_TABLE_IDS, CRI_V1_ID, ConfigVersionSupport, V1_SHIM,
+};
+
 use super::access::Table;
 use super::duration::is_go_duration;
 use super::load::LoadFailure;
 use super::merge::Merged;
-use super::release::Release;
 
 pub struct Inputs<'a, 'm> {
     pub path: &'a str,
     pub merged: &'a Merged<'m>,
-    pub release: &'a Release,
+    pub release: &'a ContainerdRelease,
     pub failure: Option<&'a LoadFailure>,
     pub keys: &'a [KeyEntry],
     pub cri: &'a CriConfig,
@@ -36,7 +40,7 @@ pub fn predict(i: &Inputs<'_, '_>) -> Outcome {
                 .merged
                 .required_plugins
                 .iter()
-                .find(|p| cri_ids(i.release).contains(&p.value.as_str()));
+                .find(|p| i.release.cri_plugin_ids().contains(&p.value.as_str()));
             match (&cri, required) {
                 (CriOutcome::FailsToLoad { message, .. }, Some(req)) => Outcome {
                     starts: Err(Blocker {
@@ -54,11 +58,6 @@ pub fn predict(i: &Inputs<'_, '_>) -> Outcome {
     }
 }
 
-/// Plugin ids that, disabled or failing, take the CRI service down.
-fn cri_ids(release: &Release) -> &'static [&'static str] {
-    crate::model::containerd::cri_plugin_ids(release.is_1x())
-}
-
 fn starts(i: &Inputs<'_, '_>) -> Result<(), Blocker> {
     if let Some(f) = i.failure {
         return Err(Blocker {
@@ -67,9 +66,11 @@ fn starts(i: &Inputs<'_, '_>) -> Result<(), Blocker> {
         });
     }
     let version = i.merged.version;
-    if let Some(msg) = i.release.rejects_version(version.value) {
+    if let ConfigVersionSupport::Refuses { message, .. } =
+        i.release.config_version_support(version.value)
+    {
         return Err(Blocker {
-            message: format!("failed to load TOML from {}: {msg}", i.path),
+            message: format!("failed to load TOML from {}: {message}", i.path),
             span: version.span,
         });
     }
@@ -82,7 +83,7 @@ fn starts(i: &Inputs<'_, '_>) -> Result<(), Blocker> {
             (&i.merged.disabled_plugins, "disabled"),
             (&i.merged.required_plugins, "required"),
         ] {
-            if let Some(p) = list.iter().find(|p| !is_plugin_uri(&p.value, i.release)) {
+            if let Some(p) = list.iter().find(|p| !i.release.is_plugin_uri(&p.value)) {
                 return Err(Blocker {
                     message: format!(
                         "failed to load TOML from {}: invalid {what} plugin URI {:?} expect io.containerd.x.vx",
@@ -93,12 +94,11 @@ fn starts(i: &Inputs<'_, '_>) -> Result<(), Blocker> {
             }
         }
     }
-    if i.release.is_1x()
-        && version.value >= 2
+    if i.release.checks_plugin_table_keys(version.value)
         && let Some(id) = i
             .merged
             .plugin_ids()
-            .find(|id| !is_plugin_uri(&id.value, i.release))
+            .find(|id| !i.release.is_plugin_uri(&id.value))
     {
         return Err(Blocker {
             message: format!(
@@ -108,10 +108,7 @@ fn starts(i: &Inputs<'_, '_>) -> Result<(), Blocker> {
             span: Some(id.span),
         });
     }
-    // A version-1 config on 1.x names plugins by short id: a required plugin written as a URI
-    // matches none, and containerd exits once its plugins are loaded (seen with 1.6.20).
-    if i.release.is_1x()
-        && version.value <= 1
+    if i.release.misses_required_uri_in_version_1(version.value)
         && let Some(p) = i
             .merged
             .required_plugins
@@ -139,51 +136,22 @@ fn starts(i: &Inputs<'_, '_>) -> Result<(), Blocker> {
     Ok(())
 }
 
-/// The plugin URI form the release's config check accepts: 1.x wants four dot-separated parts
-/// (`len(strings.Split(p, ".")) < 4` is rejected; seen with 1.6.20 for `io.containerd.cri`), 2.x
-/// any dot.
-fn is_plugin_uri(name: &str, release: &Release) -> bool {
-    if release.is_1x() {
-        name.split('.').count() >= 4
-    } else {
-        name.contains('.')
-    }
-}
-
-fn fatal_type_error(k: &KeyEntry, release: &Release) -> bool {
+fn fatal_type_error(k: &KeyEntry, release: &ContainerdRelease) -> bool {
     if !matches!(k.status, KeyStatus::WrongType { .. }) {
         return false;
     }
     if !k.path.starts_with("plugins.") {
         return true;
     }
-    release.is_1x()
+    release.type_errors_in_cri_tables_are_fatal()
         && !k.path.contains(".options.")
-        && super::settings::CRI_IDS
-            .iter()
-            .any(|id| k.path.contains(id))
+        && CRI_TABLE_IDS.iter().any(|id| k.path.contains(id))
 }
 
 fn cri(i: &Inputs<'_, '_>) -> CriOutcome {
     let release = i.release;
-    let Some(layout) = release.reads(i.merged.version.value) else {
-        // No release leaves a config version unread today; kept for one that would.
-        return CriOutcome::Loads;
-    };
-    let disabling: &[&str] = match (layout, release.is_1x()) {
-        // A version-1 file on 1.x disables by short id; the full id does nothing there
-        // (seen with 1.6.20).
-        (CriLayout::V1, true) => &["cri"],
-        (_, true) => &["io.containerd.grpc.v1.cri"],
-        // 2.x renames a version-1 file's short `cri` to the full id before matching.
-        (_, false) if i.merged.version.value <= 1 => &[
-            "cri",
-            "io.containerd.grpc.v1.cri",
-            "io.containerd.cri.v1.runtime",
-            "io.containerd.cri.v1.images",
-        ],
-        (_, false) => cri_ids(release),
-    };
+    let layout = release.reads(i.merged.version.value);
+    let disabling = release.cri_disabled_by(i.merged.version.value);
     if let Some(p) = i
         .merged
         .disabled_plugins
@@ -216,7 +184,7 @@ fn validation_error(i: &Inputs<'_, '_>, layout: CriLayout) -> Option<(String, Op
                 .or(registry.config_path.span()),
         ));
     }
-    if release.is_1x()
+    if release.refuses_tls_with_config_path()
         && !registry.config_path.value.is_empty()
         && let Some(tls) = registry.configs.iter().find_map(|c| c.tls.as_ref())
     {
@@ -244,13 +212,12 @@ fn validation_error(i: &Inputs<'_, '_>, layout: CriLayout) -> Option<(String, Op
             name.span(),
         ));
     };
-    if release.is_1x() {
-        const V1_LINUX: &str = "io.containerd.runtime.v1.linux";
+    if release.validates_v1_shim_options() {
         if let Some(sc) = cri.legacy_systemd_cgroup.as_ref().filter(|s| s.value)
-            && default_runtime.runtime_type.value != V1_LINUX
+            && default_runtime.runtime_type.value != V1_SHIM
         {
             return Some((
-                format!("`systemd_cgroup` only works for runtime {V1_LINUX}"),
+                format!("`systemd_cgroup` only works for runtime {V1_SHIM}"),
                 Some(sc.span),
             ));
         }
@@ -263,10 +230,10 @@ fn validation_error(i: &Inputs<'_, '_>, layout: CriLayout) -> Option<(String, Op
                 let rtype = rt.str("runtime_type").map(|s| s.value).unwrap_or_default();
                 for key in ["runtime_engine", "runtime_root"] {
                     if let Some(v) = rt.str(key).filter(|v| !v.value.is_empty())
-                        && rtype != V1_LINUX
+                        && rtype != V1_SHIM
                     {
                         return Some((
-                            format!("`{key}` only works for runtime {V1_LINUX}"),
+                            format!("`{key}` only works for runtime {V1_SHIM}"),
                             Some(v.span),
                         ));
                     }
@@ -276,10 +243,10 @@ fn validation_error(i: &Inputs<'_, '_>, layout: CriLayout) -> Option<(String, Op
                 .path(&["containerd"])
                 .and_then(|c| c.bool("no_pivot"))
                 .filter(|b| b.value)
-                && default_runtime.runtime_type.value != V1_LINUX
+                && default_runtime.runtime_type.value != V1_SHIM
             {
                 return Some((
-                    format!("`no_pivot` only works for runtime {V1_LINUX}"),
+                    format!("`no_pivot` only works for runtime {V1_SHIM}"),
                     Some(np.span),
                 ));
             }
@@ -320,10 +287,9 @@ fn validation_error(i: &Inputs<'_, '_>, layout: CriLayout) -> Option<(String, Op
             Some(spec.span),
         ));
     }
-    if !release.is_1x()
+    if release.refuses_cni_bin_dir_with_bin_dirs()
         && cri.cni.bin_dirs.is_some()
         && !cri.cni.bin_dir.is_default()
-        && release.ver >= super::schema::Ver(2, 1, 0)
     {
         return Some((
             "`cni.bin_dir` and `cni.bin_dirs` cannot be set at the same time".into(),
@@ -336,9 +302,9 @@ fn validation_error(i: &Inputs<'_, '_>, layout: CriLayout) -> Option<(String, Op
 /// The table holding `containerd.runtimes` for the layout read.
 fn runtime_table<'m>(i: &Inputs<'_, 'm>, layout: CriLayout) -> Option<Table<'m>> {
     let id = match layout {
-        CriLayout::V1 => "cri",
-        CriLayout::V2 => "io.containerd.grpc.v1.cri",
-        CriLayout::V3 => "io.containerd.cri.v1.runtime",
+        CriLayout::V1 => CRI_V1_ID,
+        CriLayout::V2 => CRI_GRPC_ID,
+        CriLayout::V3 => CRI_RUNTIME_ID,
     };
     i.merged.plugin(id).map(|p| p.table)
 }

@@ -32,40 +32,7 @@
 //! `containerd config dump`. [`find_field`] matches the same way.
 
 use crate::model::containerd::{CriLayout, RemovedOption};
-
-/// A containerd release (`major.minor.patch`), for availability ranges.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub struct Ver(pub u64, pub u64, pub u64);
-
-impl Ver {
-    pub fn of(v: &crate::model::Version) -> Ver {
-        Ver(v.major, v.minor, v.patch)
-    }
-
-    /// Parses `1.7`, `2.0.0` or `1.6.29` (missing parts are 0); None for anything else.
-    pub fn parse(text: &str) -> Option<Ver> {
-        let mut parts = text.trim().trim_start_matches('v').split('.');
-        let major = parts.next()?.parse().ok()?;
-        let minor = match parts.next() {
-            Some(p) => p.parse().ok()?,
-            None => 0,
-        };
-        let patch = match parts.next() {
-            Some(p) => p.parse().ok()?,
-            None => 0,
-        };
-        if parts.next().is_some() {
-            return None;
-        }
-        Some(Ver(major, minor, patch))
-    }
-}
-
-impl std::fmt::Display for Ver {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}.{}.{}", self.0, self.1, self.2)
-    }
-}
+use crate::release::{ContainerdRelease, ReleaseNumber};
 
 /// The type containerd decodes a value into.
 #[derive(Debug)]
@@ -107,9 +74,9 @@ pub struct Field {
     pub key: &'static str,
     pub ty: Ty,
     /// First release that reads it (None: every release of the layout).
-    pub since: Option<Ver>,
+    pub since: Option<ReleaseNumber>,
     /// First release that no longer reads it (None: still read).
-    pub until: Option<Ver>,
+    pub until: Option<ReleaseNumber>,
     /// Deprecation or removal details (CTD-CFG-007).
     pub deprecated: Option<&'static RemovedOption>,
 }
@@ -125,12 +92,12 @@ impl Field {
         }
     }
 
-    const fn since(mut self, v: Ver) -> Field {
+    const fn since(mut self, v: ReleaseNumber) -> Field {
         self.since = Some(v);
         self
     }
 
-    const fn until(mut self, v: Ver) -> Field {
+    const fn until(mut self, v: ReleaseNumber) -> Field {
         self.until = Some(v);
         self
     }
@@ -141,8 +108,8 @@ impl Field {
     }
 
     /// Whether `release` reads this key (true when the release is unknown).
-    pub fn available_in(&self, release: Option<Ver>) -> bool {
-        available(self.since, self.until, release)
+    pub fn available_in(&self, release: &ContainerdRelease) -> bool {
+        release.within(self.since, self.until)
     }
 }
 
@@ -157,19 +124,14 @@ pub struct PluginSchema {
 #[derive(Debug)]
 pub struct PluginId {
     pub id: &'static str,
-    pub since: Option<Ver>,
-    pub until: Option<Ver>,
+    pub since: Option<ReleaseNumber>,
+    pub until: Option<ReleaseNumber>,
 }
 
 impl PluginId {
-    pub fn available_in(&self, release: Option<Ver>) -> bool {
-        available(self.since, self.until, release)
+    pub fn available_in(&self, release: &ContainerdRelease) -> bool {
+        release.within(self.since, self.until)
     }
-}
-
-fn available(since: Option<Ver>, until: Option<Ver>, release: Option<Ver>) -> bool {
-    let Some(r) = release else { return true };
-    since.is_none_or(|s| r >= s) && until.is_none_or(|u| r < u)
 }
 
 /// The field of `fields` that containerd decodes `key` into: the exact key, else a
@@ -181,25 +143,14 @@ pub fn find_field<'f>(fields: &'f [Field], key: &str) -> Option<&'f Field> {
         .or_else(|| fields.iter().find(|f| f.key.eq_ignore_ascii_case(key)))
 }
 
-/// Whether a deprecation applies at `release`: from the release that deprecated it (or
-/// removed it, when it was never deprecated first); always when the release is unknown.
-pub fn removal_applies(option: &RemovedOption, release: Option<Ver>) -> bool {
-    let Some(r) = release else { return true };
-    option
-        .deprecated_in
-        .or(option.removed_in)
-        .and_then(Ver::parse)
-        .is_none_or(|from| r >= from)
+const fn v(major: u64, minor: u64, patch: u64) -> ReleaseNumber {
+    ReleaseNumber(major, minor, patch)
 }
 
-const fn v(major: u64, minor: u64, patch: u64) -> Ver {
-    Ver(major, minor, patch)
-}
-
-const V1_7: Ver = v(1, 7, 0);
-const V2_0: Ver = v(2, 0, 0);
-const V2_1: Ver = v(2, 1, 0);
-const V2_3: Ver = v(2, 3, 0);
+const V1_7: ReleaseNumber = v(1, 7, 0);
+const V2_0: ReleaseNumber = v(2, 0, 0);
+const V2_1: ReleaseNumber = v(2, 1, 0);
+const V2_3: ReleaseNumber = v(2, 3, 0);
 
 // ---------------------------------------------------------------------------------------------
 // Deprecated and removed options (migration facts CTD-CFG-007).
@@ -930,10 +881,7 @@ static SERVER_V3: &[Field] = &[
 ];
 
 /// CRI plugin ids.
-pub const CRI_V1_ID: &str = "cri";
-pub const CRI_GRPC_ID: &str = "io.containerd.grpc.v1.cri";
-pub const CRI_RUNTIME_ID: &str = "io.containerd.cri.v1.runtime";
-pub const CRI_IMAGES_ID: &str = "io.containerd.cri.v1.images";
+pub use crate::release::containerd::{CRI_GRPC_ID, CRI_IMAGES_ID, CRI_RUNTIME_ID, CRI_V1_ID};
 
 static CRI_PLUGINS_V1: &[PluginSchema] = &[PluginSchema {
     id: CRI_V1_ID,
@@ -972,7 +920,7 @@ pub fn cri_plugins(layout: CriLayout) -> &'static [PluginSchema] {
 
 /// The releases that read a CRI plugin table of `layout`: the split v3 tables exist from
 /// containerd 2.0; `cri` and `io.containerd.grpc.v1.cri` in every release.
-pub fn cri_plugin_since(layout: CriLayout) -> Option<Ver> {
+pub fn cri_plugin_since(layout: CriLayout) -> Option<ReleaseNumber> {
     match layout {
         CriLayout::V3 => Some(V2_0),
         CriLayout::V1 | CriLayout::V2 => None,
@@ -1089,101 +1037,6 @@ pub fn other_plugins(layout: CriLayout) -> &'static [PluginId] {
     }
 }
 
-// ---------------------------------------------------------------------------------------------
-// Defaults (facts §0.2), for effective values.
-
-/// containerd's default sandbox image at a release. Source: `DefaultSandboxImage` /
-/// `DefaultConfig` in `pkg/cri/config/config_unix.go` and `internal/cri/config/config.go` at
-/// each line (facts §0.2); the installed 1.6.20 prints `registry.k8s.io/pause:3.6`, the 2.0-era
-/// source has `registry.k8s.io/pause:3.10`, a 2.3 `config default` prints
-/// `registry.k8s.io/pause:3.10.2`.
-pub fn default_sandbox_image(v: Ver) -> &'static str {
-    match v {
-        Ver(1, 6, p) if p < 10 => "k8s.gcr.io/pause:3.6",
-        Ver(1, 6, _) => "registry.k8s.io/pause:3.6",
-        Ver(1, 7, _) => "registry.k8s.io/pause:3.8",
-        Ver(2, 0 | 1, _) => "registry.k8s.io/pause:3.10",
-        Ver(2, 2, _) => "registry.k8s.io/pause:3.10.1",
-        Ver(2, _, _) => "registry.k8s.io/pause:3.10.2",
-        Ver(1, 5, _) => "k8s.gcr.io/pause:3.5",
-        _ => "registry.k8s.io/pause:3.6",
-    }
-}
-
-/// The registry `config_path` containerd uses when the file sets none: `""` up to 2.1; from
-/// 2.2 (PR #6488, Linux) `/etc/containerd/certs.d:/etc/docker/certs.d` unless `mirrors` is set
-/// (facts §0.2, REG-009). `config default` still prints `''` on 2.3: the default is applied
-/// when the CRI image plugin starts.
-pub fn default_registry_config_path(v: Ver, mirrors_set: bool) -> &'static str {
-    if v >= Ver(2, 2, 0) && !mirrors_set {
-        "/etc/containerd/certs.d:/etc/docker/certs.d"
-    } else {
-        ""
-    }
-}
-
-/// The gRPC socket (`[grpc] address`, v4 `io.containerd.server.v1.grpc` `address`). Source:
-/// 1.6.20 `config default`; the 2.3 man page and `config default`.
-pub fn default_grpc_address() -> &'static str {
-    "/run/containerd/containerd.sock"
-}
-
-/// containerd's data directories (`root`, `state`). Source: 1.6.20 and 2.3 `config default`.
-pub fn default_root() -> &'static str {
-    "/var/lib/containerd"
-}
-
-pub fn default_state() -> &'static str {
-    "/run/containerd"
-}
-
-/// `default_runtime_name`. Source: 1.6.20 and 2.x `config default`.
-pub fn default_runtime_name() -> &'static str {
-    "runc"
-}
-
-/// `runtime_type` of the default `runc` runtime. Source: 1.6.20 and 2.x `config default`.
-pub fn default_runc_runtime_type() -> &'static str {
-    "io.containerd.runc.v2"
-}
-
-/// Effective `options.SystemdCgroup` when absent: false on every release (facts §0.2).
-pub fn default_systemd_cgroup() -> bool {
-    false
-}
-
-/// The CRI snapshotter (Linux). Source: 1.6.20 and 2.x `config default`.
-pub fn default_snapshotter() -> &'static str {
-    "overlayfs"
-}
-
-/// CNI plugin binaries directory. Source: 1.6.20 and 2.x `config default` (2.1+ prints it as
-/// `bin_dirs = ['/opt/cni/bin']` with an empty `bin_dir`).
-pub fn default_cni_bin_dir() -> &'static str {
-    "/opt/cni/bin"
-}
-
-/// CNI network configuration directory. Source: 1.6.20 and 2.x `config default`.
-pub fn default_cni_conf_dir() -> &'static str {
-    "/etc/cni/net.d"
-}
-
-/// CNI `max_conf_num`. Source: 1.6.20 and 2.x `config default`.
-pub fn default_cni_max_conf_num() -> i64 {
-    1
-}
-
-/// The highest `version` header a release accepts (facts CTD-CFG-002): 1.x reads 2 (1.6.32+ /
-/// 1.7.17+ refuse 3; older patch releases accept 3 but ignore its tables), 2.0-2.2 read 3,
-/// 2.3+ read 4.
-pub fn max_config_version(v: Ver) -> i64 {
-    match v {
-        Ver(0 | 1, _, _) => 2,
-        Ver(2, 0..=2, _) => 3,
-        _ => 4,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1257,7 +1110,7 @@ mod tests {
     fn removed_options_carry_parsable_versions() {
         for r in removed_options() {
             for text in [r.deprecated_in, r.removed_in].into_iter().flatten() {
-                assert!(Ver::parse(text).is_some(), "{}: {text}", r.option);
+                assert!(ReleaseNumber::parse(text).is_some(), "{}: {text}", r.option);
             }
             assert!(
                 r.deprecated_in.is_some() || r.removed_in.is_some(),
@@ -1305,44 +1158,16 @@ mod tests {
     #[test]
     fn availability_and_removal_follow_the_release() {
         let snapshotter = find_field(RUNTIME_FIELDS, "snapshotter").unwrap();
-        assert!(!snapshotter.available_in(Some(Ver(1, 6, 20))));
-        assert!(snapshotter.available_in(Some(Ver(1, 7, 0))));
-        assert!(snapshotter.available_in(None));
-        assert!(removal_applies(&CRIU_PATH, Some(Ver(1, 7, 0))));
-        assert!(!removal_applies(&CRIU_PATH, Some(Ver(1, 6, 20))));
-        assert!(!removal_applies(&DISABLE_CGROUP, Some(Ver(1, 7, 5))));
-        assert!(removal_applies(&DISABLE_CGROUP, Some(Ver(2, 0, 0))));
-        assert!(removal_applies(&SYSTEMD_CGROUP, None));
-    }
-
-    #[test]
-    fn defaults_per_release() {
-        // Seen in the installed 1.6.20 `config default`.
-        assert_eq!(
-            default_sandbox_image(Ver(1, 6, 20)),
-            "registry.k8s.io/pause:3.6"
-        );
-        assert_eq!(default_sandbox_image(Ver(1, 6, 9)), "k8s.gcr.io/pause:3.6");
-        assert_eq!(
-            default_sandbox_image(Ver(2, 0, 3)),
-            "registry.k8s.io/pause:3.10"
-        );
-        assert_eq!(
-            default_sandbox_image(Ver(2, 3, 1)),
-            "registry.k8s.io/pause:3.10.2"
-        );
-        assert_eq!(default_registry_config_path(Ver(2, 1, 4), false), "");
-        assert_eq!(
-            default_registry_config_path(Ver(2, 2, 0), false),
-            "/etc/containerd/certs.d:/etc/docker/certs.d"
-        );
-        assert_eq!(default_registry_config_path(Ver(2, 2, 0), true), "");
-        assert_eq!(max_config_version(Ver(1, 7, 20)), 2);
-        assert_eq!(max_config_version(Ver(2, 2, 1)), 3);
-        assert_eq!(max_config_version(Ver(2, 3, 0)), 4);
-        assert_eq!(Ver::parse("1.6.29"), Some(Ver(1, 6, 29)));
-        assert_eq!(Ver::parse("2.1"), Some(Ver(2, 1, 0)));
-        assert_eq!(Ver::parse("x"), None);
+        let target = ContainerdRelease::target;
+        let unknown = ContainerdRelease::default();
+        assert!(!snapshotter.available_in(&target("1.6.20")));
+        assert!(snapshotter.available_in(&target("1.7.0")));
+        assert!(snapshotter.available_in(&unknown));
+        assert!(target("1.7.0").has_deprecated(&CRIU_PATH));
+        assert!(!target("1.6.20").has_deprecated(&CRIU_PATH));
+        assert!(!target("1.7.5").has_deprecated(&DISABLE_CGROUP));
+        assert!(target("2.0.0").has_deprecated(&DISABLE_CGROUP));
+        assert!(unknown.has_deprecated(&SYSTEMD_CGROUP));
     }
 
     #[test]

@@ -7,19 +7,14 @@ use crate::model::containerd::{
 };
 use crate::model::{Effective, Spanned};
 
-use super::access::Table;
-use super::defaults;
-use super::merge::Merged;
-use super::release::Release;
-use super::schema;
+use crate::release::ContainerdRelease;
+use crate::release::containerd::{
+    CRI_GRPC_ID, CRI_IMAGES_ID, CRI_RUNTIME_ID, CRI_TABLE_IDS, CRI_V1_ID,
+};
+use crate::release::containerd_defaults as defaults;
 
-/// Plugin ids that hold CRI settings, in any layout.
-pub const CRI_IDS: &[&str] = &[
-    "cri",
-    "io.containerd.grpc.v1.cri",
-    "io.containerd.cri.v1.runtime",
-    "io.containerd.cri.v1.images",
-];
+use super::access::Table;
+use super::merge::Merged;
 
 /// Where each group of settings lives for a layout.
 struct Tables<'a> {
@@ -29,62 +24,46 @@ struct Tables<'a> {
     images: Option<Table<'a>>,
 }
 
-fn tables<'a>(merged: &Merged<'a>, layout: Option<CriLayout>, release: &Release) -> Tables<'a> {
+fn tables<'a>(merged: &Merged<'a>, layout: CriLayout, release: &ContainerdRelease) -> Tables<'a> {
     let plugin = |id: &str| merged.plugin(id).map(|p| p.table);
     match layout {
-        None => Tables {
-            runtime: None,
-            images: None,
+        CriLayout::V1 => Tables {
+            runtime: plugin(CRI_V1_ID),
+            images: plugin(CRI_V1_ID),
         },
-        Some(CriLayout::V1) => Tables {
-            runtime: plugin("cri"),
-            images: plugin("cri"),
-        },
-        Some(CriLayout::V2) => {
-            // 2.x renames the short id of a version-1 file on load (v1Migrate); 1.x, and 2.x
-            // for files of version 2 and later, read only the full id.
-            let renames_short_id = !release.is_1x() && merged.version.value <= 1;
-            let t = plugin("io.containerd.grpc.v1.cri")
-                .or_else(|| renames_short_id.then(|| plugin("cri")).flatten());
+        CriLayout::V2 => {
+            let renames_short_id = release.renames_short_plugin_ids(merged.version.value);
+            let t = plugin(CRI_GRPC_ID)
+                .or_else(|| renames_short_id.then(|| plugin(CRI_V1_ID)).flatten());
             Tables {
                 runtime: t,
                 images: t,
             }
         }
-        Some(CriLayout::V3) => Tables {
-            runtime: plugin("io.containerd.cri.v1.runtime"),
-            images: plugin("io.containerd.cri.v1.images"),
+        CriLayout::V3 => Tables {
+            runtime: plugin(CRI_RUNTIME_ID),
+            images: plugin(CRI_IMAGES_ID),
         },
     }
 }
 
-pub fn read(merged: &Merged<'_>, release: &Release) -> CriConfig {
-    let config_layout = CriLayout::for_version(merged.version.value);
+/// Where a value comes from when no key sets it.
+const DEFAULT_NOTE: &str = "containerd default";
+
+pub fn read(merged: &Merged<'_>, release: &ContainerdRelease) -> CriConfig {
     let reads = release.reads(merged.version.value);
     let t = tables(merged, reads, release);
-    let ignored_note = match reads {
-        None => format!(
-            "containerd {} does not read config version {} CRI tables",
-            release.evaluated_for.version, merged.version.value
-        ),
-        Some(_) => "containerd default".to_string(),
-    };
     let containerd = t.runtime.and_then(|r| r.table("containerd"));
 
     let mut default_runtime_name = containerd
         .and_then(|c| c.str("default_runtime_name"))
         .map_or_else(
-            || {
-                Effective::default(
-                    schema::default_runtime_name().to_string(),
-                    ignored_note.clone(),
-                )
-            },
+            || Effective::default(defaults::RUNTIME_NAME.to_string(), DEFAULT_NOTE),
             |s| Effective::set(s.value, s.span),
         );
-    let mut runtimes = runtimes(containerd, release, &ignored_note);
+    let mut runtimes = runtimes(containerd, release);
     let mut legacy_conflict = None;
-    if release.is_1x() {
+    if release.converts_legacy_runtime_tables() {
         // 1.x turns the deprecated tables into runtimes `untrusted` and `default` (the latter
         // becoming the default runtime) when they name a runtime_type (CRI validateConfig).
         if let Some((name, header, rt)) = legacy_runtime(
@@ -113,23 +92,22 @@ pub fn read(merged: &Merged<'_>, release: &Release) -> CriConfig {
         }
     }
     let legacy_systemd_cgroup = match reads {
-        Some(CriLayout::V1 | CriLayout::V2) => t.runtime.and_then(|r| r.bool("systemd_cgroup")),
-        _ => None,
+        CriLayout::V1 | CriLayout::V2 => t.runtime.and_then(|r| r.bool("systemd_cgroup")),
+        CriLayout::V3 => None,
     };
 
     let sandbox = match reads {
-        Some(CriLayout::V3) => t
+        CriLayout::V3 => t
             .images
             .and_then(|i| i.path(&["pinned_images"]))
             .and_then(|p| p.str("sandbox")),
-        Some(_) => t.images.and_then(|i| i.str("sandbox_image")),
-        None => None,
+        CriLayout::V1 | CriLayout::V2 => t.images.and_then(|i| i.str("sandbox_image")),
     };
     let sandbox_image = sandbox.map_or_else(
         || {
             Effective::default(
-                defaults::sandbox_image(release.ver).to_string(),
-                format!("default of containerd {}", release.evaluated_for.version),
+                release.default_sandbox_image().to_string(),
+                format!("default of containerd {}", release.evaluated()),
             )
         },
         |s| Effective::set(s.value, s.span),
@@ -140,7 +118,7 @@ pub fn read(merged: &Merged<'_>, release: &Release) -> CriConfig {
     let cni_table = t.runtime.and_then(|r| r.table("cni"));
     let cni = Cni {
         bin_dir: cni_table.and_then(|c| c.str("bin_dir")).map_or_else(
-            || Effective::default(schema::default_cni_bin_dir().into(), "containerd default"),
+            || Effective::default(defaults::CNI_BIN_DIR.into(), DEFAULT_NOTE),
             |s| Effective::set(s.value, s.span),
         ),
         bin_dirs: cni_table.and_then(|c| {
@@ -152,32 +130,32 @@ pub fn read(merged: &Merged<'_>, release: &Release) -> CriConfig {
             ))
         }),
         conf_dir: cni_table.and_then(|c| c.str("conf_dir")).map_or_else(
-            || Effective::default(schema::default_cni_conf_dir().into(), "containerd default"),
+            || Effective::default(defaults::CNI_CONF_DIR.into(), DEFAULT_NOTE),
             |s| Effective::set(s.value, s.span),
         ),
     };
 
     let snapshotter_table = match reads {
-        Some(CriLayout::V3) => t.images,
-        _ => containerd,
+        CriLayout::V3 => t.images,
+        CriLayout::V1 | CriLayout::V2 => containerd,
     };
     let snapshotter = snapshotter_table
         .and_then(|s| s.str("snapshotter"))
         .map_or_else(
-            || Effective::default(schema::default_snapshotter().into(), "containerd default"),
+            || Effective::default(defaults::SNAPSHOTTER.into(), DEFAULT_NOTE),
             |s| Effective::set(s.value, s.span),
         );
 
     let mut cri_tables: Vec<Spanned<String>> = merged
         .plugin_ids()
-        .filter(|id| CRI_IDS.contains(&id.value.as_str()))
+        .filter(|id| CRI_TABLE_IDS.contains(&id.value.as_str()))
         .cloned()
         .collect();
     cri_tables.sort_by_key(|t| (t.span.file, t.span.start));
 
     CriConfig {
         legacy_conflict,
-        layout: reads.unwrap_or(config_layout),
+        layout: reads,
         tables: cri_tables,
         default_runtime_name,
         runtimes,
@@ -193,23 +171,20 @@ pub fn read(merged: &Merged<'_>, release: &Release) -> CriConfig {
 /// containerd's default map (with its `runc` entry) entirely, and a defined runtime starts
 /// from zero values (no `runtime_type` means an empty one): both seen in `containerd config
 /// dump` of 1.6.20.
-fn runtimes(containerd: Option<Table<'_>>, release: &Release, ignored_note: &str) -> Vec<Runtime> {
+fn runtimes(containerd: Option<Table<'_>>, release: &ContainerdRelease) -> Vec<Runtime> {
     let defined: Vec<(Spanned<String>, Table<'_>)> = containerd
         .and_then(|c| c.table("runtimes"))
         .map(|r| r.tables())
         .unwrap_or_default();
     if defined.is_empty() {
-        let span_note = format!("{ignored_note}: containerd's built-in runc runtime");
+        let span_note = format!("{DEFAULT_NOTE}: containerd's built-in runc runtime");
         return vec![Runtime {
-            name: schema::default_runtime_name().to_string(),
+            name: defaults::RUNTIME_NAME.to_string(),
             defined_at: None,
-            runtime_type: Effective::default(
-                schema::default_runc_runtime_type().into(),
-                span_note.clone(),
-            ),
+            runtime_type: Effective::default(defaults::RUNC_RUNTIME_TYPE.into(), span_note.clone()),
             options: None,
             systemd_cgroup: Effective::default(
-                false,
+                defaults::SYSTEMD_CGROUP,
                 format!("{span_note} (SystemdCgroup defaults to false)"),
             ),
             binary_name: None,
@@ -229,7 +204,7 @@ fn legacy_runtime(
     containerd: Option<Table<'_>>,
     table: &str,
     as_name: &str,
-    release: &Release,
+    release: &ContainerdRelease,
 ) -> Option<(String, crate::model::Span, Runtime)> {
     let t = containerd?.table(table)?;
     let header = t.key?;
@@ -245,7 +220,7 @@ fn runtime_from(
     name: String,
     defined_at: Option<crate::model::Span>,
     table: Table<'_>,
-    release: &Release,
+    release: &ContainerdRelease,
 ) -> Runtime {
     let runtime_type = table.str("runtime_type").map_or_else(
         || {
@@ -253,7 +228,7 @@ fn runtime_from(
                 String::new(),
                 format!(
                     "no runtime_type in runtimes.{name}: containerd {} leaves it empty",
-                    release.evaluated_for.version
+                    release.evaluated()
                 ),
             )
         },
@@ -269,7 +244,7 @@ fn runtime_from(
             } else {
                 "SystemdCgroup not set; default false"
             };
-            Effective::default(false, why)
+            Effective::default(defaults::SYSTEMD_CGROUP, why)
         },
         |b| Effective::set(b.value, b.span),
     );
@@ -287,7 +262,7 @@ fn runtime_from(
     }
 }
 
-fn registry(table: Option<Table<'_>>, release: &Release) -> Registry {
+fn registry(table: Option<Table<'_>>, release: &ContainerdRelease) -> Registry {
     let mirrors: Vec<Mirror> = table
         .and_then(|t| t.table("mirrors"))
         .map(|m| {
@@ -306,9 +281,9 @@ fn registry(table: Option<Table<'_>>, release: &Release) -> Registry {
         })
         .unwrap_or_default();
     let explicit = table.and_then(|t| t.str("config_path"));
-    let (default_path, why) = defaults::config_path(release.ver, !mirrors.is_empty());
+    let (default_path, why) = release.default_config_path(!mirrors.is_empty());
     let config_path = match explicit {
-        Some(p) if p.value.is_empty() && defaults::empty_config_path_replaced(release.ver) => {
+        Some(p) if p.value.is_empty() && release.forces_default_config_path() => {
             Effective::default(default_path.to_string(), why)
         }
         Some(p) => Effective::set(p.value, p.span),

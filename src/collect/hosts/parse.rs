@@ -22,6 +22,8 @@ use crate::model::hosts::{
     NestedHost, UnknownHostsKey, WrongTypeKey,
 };
 use crate::model::{FileId, Span, Spanned};
+use crate::release::ReleaseNumber;
+use crate::release::containerd::HOSTS_DIAL_TIMEOUT_SINCE;
 
 type Value<'a> = toml::Spanned<DeValue<'a>>;
 
@@ -36,9 +38,6 @@ const SETTING_KEYS: &[&str] = &[
     "dial_timeout",
     "proxy",
 ];
-
-/// `dial_timeout` is read from containerd 2.1 (older releases ignore it).
-const DIAL_TIMEOUT_SINCE: (u64, u64) = (2, 1);
 
 const CAPABILITIES: &[&str] = &["pull", "resolve", "push"];
 
@@ -241,7 +240,7 @@ impl Parser<'_, '_> {
                         name,
                         value_span,
                         format!("time: invalid duration {d:?}"),
-                        Some(DIAL_TIMEOUT_SINCE),
+                        Some(HOSTS_DIAL_TIMEOUT_SINCE),
                     );
                 }
                 s.dial_timeout = Some(Spanned::new(d.to_string(), value_span));
@@ -261,9 +260,10 @@ impl Parser<'_, '_> {
                         None,
                     ),
                     "header" => ("a table of header names", None),
-                    "dial_timeout" => {
-                        ("a duration string such as \"1s\"", Some(DIAL_TIMEOUT_SINCE))
-                    }
+                    "dial_timeout" => (
+                        "a duration string such as \"1s\"",
+                        Some(HOSTS_DIAL_TIMEOUT_SINCE),
+                    ),
                     _ => ("another type", None),
                 };
                 self.wrong_type(name, key_span, expected, other, since);
@@ -369,7 +369,7 @@ impl Parser<'_, '_> {
         span: Span,
         expected: &'static str,
         found: &DeValue<'_>,
-        since: Option<(u64, u64)>,
+        since: Option<ReleaseNumber>,
     ) {
         self.cfg.wrong_types.push(WrongTypeKey {
             key: Spanned::new(key.to_string(), span),
@@ -379,7 +379,7 @@ impl Parser<'_, '_> {
         });
     }
 
-    fn invalid(&mut self, key: &str, value: Span, error: String, since: Option<(u64, u64)>) {
+    fn invalid(&mut self, key: &str, value: Span, error: String, since: Option<ReleaseNumber>) {
         self.cfg.invalid_values.push(InvalidValue {
             key: key.to_string(),
             value,
@@ -528,6 +528,7 @@ fn is_go_duration(s: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::release::ContainerdRelease;
 
     fn parse_text(text: &str) -> HostsConfig {
         let doc = DeTable::parse(text).unwrap().into_inner();
@@ -562,7 +563,7 @@ mod tests {
         assert_eq!(a.settings.header[0].value, "Authorization");
         assert!(!c.hosts[0].settings.can("resolve"));
         assert!(c.unknown_keys.is_empty() && c.wrong_types.is_empty());
-        assert!(c.rejections((1, 7)).is_empty());
+        assert!(c.rejections(&ContainerdRelease::target("1.7.0")).is_empty());
         assert!(c.host_table.is_some());
     }
 
@@ -589,8 +590,8 @@ mod tests {
             Some(KeySuggestion::Key("skip_verify"))
         )));
         // dial_timeout is only read (and validated) from 2.1.
-        assert_eq!(c.rejections((2, 0)).len(), 2);
-        assert_eq!(c.rejections((2, 1)).len(), 3);
+        assert_eq!(c.rejections(&ContainerdRelease::target("2.0.0")).len(), 2);
+        assert_eq!(c.rejections(&ContainerdRelease::target("2.1.0")).len(), 3);
     }
 
     #[test]

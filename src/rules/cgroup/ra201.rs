@@ -4,8 +4,8 @@ use crate::engine::{Emitter, Location};
 use crate::model::containerd::{ContainerdConfig, CriLayout, Runtime};
 use crate::model::kubelet::{KubeletSettings, Setting};
 use crate::model::{Component, NodeSnapshot, Origin};
-use crate::rules::containerd_release::ContainerdRelease;
-use crate::rules::versions_context;
+use crate::release::ContainerdRelease;
+use crate::rules::releases::containerd_release;
 
 declare_rule! {
     id: "RA201",
@@ -61,9 +61,9 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
     if kubelet_driver.value == containerd_driver {
         return;
     }
-    let release = ContainerdRelease::of(snap, Some(cfg), out);
+    let release = containerd_release(snap, out);
 
-    if takes_driver_from_cri(snap, kubelet, &release, out) {
+    if takes_driver_from_cri(snap, kubelet, release, out) {
         if kubelet_driver.is_default() {
             // Nothing written to mislead anyone: the kubelet's own default is simply unused.
             return;
@@ -76,7 +76,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
                 format!(
                     "the kubelet is set to the {} cgroup driver, but with {GATE} ({}) and {} it uses containerd's driver, {containerd_driver}: its own setting is ignored",
                     kubelet_driver.value,
-                    kubelet_fact.map_or_else(|| "kubelet version unknown".to_string(), |k| versions_context::describe(Component::Kubelet, k)),
+                    kubelet_fact.map_or_else(|| "kubelet version unknown".to_string(), ToString::to_string),
                     release.describe_in_full()
                 ),
             )
@@ -88,9 +88,9 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
             .key("cgroupDriver")
             .actual(kubelet_driver.value.clone())
             .expected(format!("unset (containerd decides: {containerd_driver})"));
-        f = release.tag(f);
+        f = f.release(release);
         if let Some(k) = kubelet_fact {
-            f = f.version(Component::Kubelet, k);
+            f = f.version(Component::Kubelet, k.fact());
         }
         f.emit();
         return;
@@ -140,9 +140,9 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
         .key("cgroup-driver")
         .actual(format!("kubelet {}, containerd {containerd_driver}", kubelet_driver.value))
         .expected("the same driver on both (systemd on systemd hosts)");
-    f = release.tag(f);
+    f = f.release(release);
     if let Some(k) = &snap.versions.kubelet {
-        f = f.version(Component::Kubelet, k);
+        f = f.version(Component::Kubelet, k.fact());
     }
     f.emit();
 }
@@ -154,10 +154,10 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
 fn takes_driver_from_cri(
     snap: &NodeSnapshot,
     kubelet: &KubeletSettings,
-    release: &ContainerdRelease<'_>,
+    release: &ContainerdRelease,
     out: &mut Emitter<Case>,
 ) -> bool {
-    if !release.is_2x() {
+    if !release.reports_cgroup_driver() {
         return false;
     }
     let gate = kubelet
@@ -171,16 +171,7 @@ fn takes_driver_from_cri(
         ));
         return false;
     };
-    let v = &k.version;
-    if v.at_least(1, 34, 0) {
-        true
-    } else if v.at_least(1, 31, 0) {
-        gate != Some(false)
-    } else if v.at_least(1, 28, 0) {
-        gate == Some(true)
-    } else {
-        false
-    }
+    k.cgroup_driver_from_cri(gate)
 }
 
 /// "set in /var/lib/kubelet/config.yaml", or the default's reason.

@@ -5,7 +5,8 @@ use crate::engine::Emitter;
 use crate::model::containerd::{ContainerdConfig, KeyEntry, KeyStatus};
 use crate::model::{NodeSnapshot, Span};
 use crate::rules::containerd::common;
-use crate::rules::containerd_release::ContainerdRelease;
+use crate::release::ContainerdRelease;
+use crate::rules::releases::containerd_release;
 
 declare_rule! {
     id: "RA202",
@@ -25,28 +26,28 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
     let Some(cfg) = out.need(&snap.containerd, "containerd config") else {
         return;
     };
-    let release = ContainerdRelease::of(snap, Some(cfg), out);
+    let release = containerd_release(snap, out);
     for k in &cfg.keys {
         if common::segments(&k.path).last().map(String::as_str) != Some("SystemdCgroup") {
             continue;
         }
         match &k.status {
             KeyStatus::Misplaced { should_be } => {
-                outside_options(snap, cfg, &release, k, should_be, out)
+                outside_options(snap, cfg, release, k, should_be, out)
             }
             // A version-3 file on 1.x is read like version 2 or refused: RA104's finding.
             KeyStatus::WrongSchema { .. } | KeyStatus::Ignored { .. }
                 if !(release.is_1x() && cfg.version.value >= 3) =>
             {
-                wrong_schema(snap, cfg, &release, k, out);
+                wrong_schema(snap, cfg, release, k, out);
             }
             _ => {}
         }
     }
-    if let Some(legacy) = common::harmful_legacy_systemd_cgroup(cfg, &release) {
-        plugin_level(cfg, &release, legacy.span, out);
+    if let Some(legacy) = common::harmful_legacy_systemd_cgroup(cfg, release) {
+        plugin_level(cfg, release, legacy.span, out);
     }
-    not_on_default(cfg, &release, out);
+    not_on_default(cfg, release, out);
 }
 
 /// The runtime a `...runtimes.<name>...` path is about.
@@ -77,7 +78,7 @@ fn cgroupfs_impact(cfg: &ContainerdConfig, runtime: &str) -> String {
 fn outside_options(
     snap: &NodeSnapshot,
     cfg: &ContainerdConfig,
-    release: &ContainerdRelease<'_>,
+    release: &ContainerdRelease,
     k: &KeyEntry,
     should_be: &str,
     out: &mut Emitter<Case>,
@@ -105,13 +106,13 @@ fn outside_options(
         .key(k.path.clone())
         .label("outside `options`")
         .expected(should_be.to_string());
-    release.tag(b).emit();
+    b.release(release).emit();
 }
 
 fn wrong_schema(
     snap: &NodeSnapshot,
     cfg: &ContainerdConfig,
-    release: &ContainerdRelease<'_>,
+    release: &ContainerdRelease,
     k: &KeyEntry,
     out: &mut Emitter<Case>,
 ) {
@@ -150,12 +151,12 @@ fn wrong_schema(
         .key(k.path.clone())
         .label("ignored here")
         .expected(target);
-    release.tag(b).emit();
+    b.release(release).emit();
 }
 
 fn plugin_level(
     cfg: &ContainerdConfig,
-    release: &ContainerdRelease<'_>,
+    release: &ContainerdRelease,
     span: Span,
     out: &mut Emitter<Case>,
 ) {
@@ -205,12 +206,12 @@ fn plugin_level(
         .label("not the runc cgroup setting")
         .actual("systemd_cgroup = true")
         .expected(format!("{header} SystemdCgroup = true"));
-    release.tag(b).emit();
+    b.release(release).emit();
 }
 
 /// SystemdCgroup = true on a runc-based runtime (typically `runc`) while the default runtime
 /// is another runc-based one that does not set it (an `nvidia` runtime added next to runc).
-fn not_on_default(cfg: &ContainerdConfig, release: &ContainerdRelease<'_>, out: &mut Emitter<Case>) {
+fn not_on_default(cfg: &ContainerdConfig, release: &ContainerdRelease, out: &mut Emitter<Case>) {
     let Some(default) = cfg.cri.default_runtime() else {
         return;
     };
@@ -253,5 +254,5 @@ fn not_on_default(cfg: &ContainerdConfig, release: &ContainerdRelease<'_>, out: 
     if let Some(s) = other.systemd_cgroup.span() {
         b = b.related(s, format!("set on `{}` only", other.name));
     }
-    release.tag(b).emit();
+    b.release(release).emit();
 }

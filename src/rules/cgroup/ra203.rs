@@ -4,7 +4,7 @@ use crate::engine::Emitter;
 use crate::model::containerd::Runtime;
 use crate::model::NodeSnapshot;
 use crate::rules::containerd::common;
-use crate::rules::containerd_release::ContainerdRelease;
+use crate::rules::releases::containerd_release;
 
 declare_rule! {
     id: "RA203",
@@ -53,7 +53,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
     if ra202 {
         return;
     }
-    let release = ContainerdRelease::of(snap, Some(cfg), out);
+    let release = containerd_release(snap, out);
     let layout = common::written_layout(cfg);
     let want = reference.systemd_cgroup.value;
     for rt in runc
@@ -108,6 +108,6 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
         if let Some(s) = reference.systemd_cgroup.span().or(reference.defined_at) {
             b = b.related(s, format!("`{}` uses {}", reference.name, driver(want)));
         }
-        release.tag(b).emit();
+        b.release(release).emit();
     }
 }

@@ -4,7 +4,7 @@ use crate::engine::{Emitter, Location};
 use crate::model::containerd::CriLayout;
 use crate::model::live::Probe;
 use crate::model::{NodeSnapshot, Span};
-use crate::rules::containerd_release::ContainerdRelease;
+use crate::rules::releases::containerd_release;
 use crate::rules::live::{DockerState, docker_state};
 
 declare_rule! {
@@ -88,7 +88,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
     if runtime.systemd_cgroup.value {
         return;
     }
-    let release = ContainerdRelease::of(snap, Some(cfg), out);
+    let release = containerd_release(snap, out);
     let table = match cfg.cri.layout {
         CriLayout::V1 => format!("[plugins.cri.containerd.runtimes.{}.options]", runtime.name),
         CriLayout::V2 => format!(
@@ -141,5 +141,5 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
         .key("exec-opts:native.cgroupdriver")
         .actual("containerd SystemdCgroup = false")
         .expected("SystemdCgroup = true, like Docker's native.cgroupdriver=systemd");
-    release.tag(f).emit();
+    f.release(release).emit();
 }

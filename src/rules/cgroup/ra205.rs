@@ -79,7 +79,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
     // that knows the option.
     let refuses = match (&setting, version) {
         (Some(s), _) => s.value,
-        (None, Some(v)) => v.version.at_least(1, 35, 0),
+        (None, Some(v)) => v.refuses_cgroup_v1(),
         (None, None) => false,
     };
     if setting.is_none() && version.is_none() {
@@ -102,12 +102,12 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
     };
     let at_cgroup_root = matches!(&at, Location::Path(_));
     let kubelet_words = match version {
-        Some(v) => format!("kubelet {} ({})", v.version, v.origin),
+        Some(v) => v.to_string(),
         None => "the kubelet (version unknown)".to_owned(),
     };
     let setting_words = setting.as_ref().map_or_else(
         || match version {
-            Some(v) if v.version.at_least(1, 35, 0) => {
+            Some(v) if v.refuses_cgroup_v1() => {
                 "failCgroupV1 is not set, and defaults to true from 1.35".to_owned()
             }
             _ => "failCgroupV1 is not set".to_owned(),
@@ -169,7 +169,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
         b = b.related(Location::Path(CGROUP_ROOT.into()), hierarchy);
     }
     if let Some(v) = version {
-        b = b.version(Component::Kubelet, v);
+        b = b.version(Component::Kubelet, v.fact());
     }
     b.emit();
 }

@@ -3,7 +3,8 @@
 
 use crate::model::containerd::{ContainerdConfig, CriLayout, KeyEntry};
 use crate::model::{NodeSnapshot, Span};
-use crate::rules::containerd_release::ContainerdRelease;
+use crate::release::ContainerdRelease;
+use crate::release::containerd::{CRI_TABLE_IDS, V1_SHIM};
 
 /// The layout of the config as written (for fix texts): the one its `version` selects.
 pub(crate) fn written_layout(cfg: &ContainerdConfig) -> CriLayout {
@@ -107,121 +108,19 @@ pub(crate) fn snippet(snap: &NodeSnapshot, span: Span) -> &str {
         .unwrap_or("")
 }
 
-/// The `version` a file of the config declares (1 when it has none: containerd treats 0 and
-/// 1 alike).
-pub(crate) fn file_version(cfg: &ContainerdConfig, span: Span) -> i64 {
-    cfg.files
-        .iter()
-        .find(|f| f.file == span.file)
-        .and_then(|f| f.version.as_ref())
-        .map_or(1, |v| v.value.max(1))
-}
-
-/// How containerd 2.x renames a plugin name without a dot in a version-1 file
-/// (`v1MigratePluginName` in `cmd/containerd/server/config/config.go`).
-pub(crate) fn v1_full_name(short: &str) -> String {
-    const CORE: &[(&str, &str)] = &[
-        ("cri", "io.containerd.grpc.v1.cri"),
-        ("cgroups", "io.containerd.monitor.v1.cgroups"),
-        ("linux", "io.containerd.runtime.v1.linux"),
-        ("scheduler", "io.containerd.gc.v1.scheduler"),
-        ("bolt", "io.containerd.metadata.v1.bolt"),
-        ("task", "io.containerd.runtime.v2.task"),
-        ("opt", "io.containerd.internal.v1.opt"),
-        ("restart", "io.containerd.internal.v1.restart"),
-        ("tracing", "io.containerd.internal.v1.tracing"),
-        ("otlp", "io.containerd.tracing.processor.v1.otlp"),
-        ("aufs", "io.containerd.snapshotter.v1.aufs"),
-        ("btrfs", "io.containerd.snapshotter.v1.btrfs"),
-        ("devmapper", "io.containerd.snapshotter.v1.devmapper"),
-        ("native", "io.containerd.snapshotter.v1.native"),
-        ("overlayfs", "io.containerd.snapshotter.v1.overlayfs"),
-        ("zfs", "io.containerd.snapshotter.v1.zfs"),
-    ];
-    if short.contains('.') {
-        return short.to_string();
-    }
-    if let Some((_, full)) = CORE.iter().find(|(s, _)| *s == short) {
-        return (*full).to_string();
-    }
-    if short.ends_with("-service") {
-        return format!("io.containerd.service.v1.{short}");
-    }
-    format!("io.containerd.grpc.v1.{short}")
-}
-
-/// The plugin ids that make up the CRI service on a release.
-pub(crate) fn cri_plugin_ids(release: &ContainerdRelease<'_>) -> &'static [&'static str] {
-    crate::model::containerd::cri_plugin_ids(release.is_1x())
-}
-
-/// The plugin id an entry of `disabled_plugins` / `required_plugins` designates on this
-/// release, or None when it designates nothing there.
-///
-/// containerd 1.x identifies plugins by their short id in a version-1 config and by their
-/// full URI otherwise (seen with 1.6.20: `io.containerd.grpc.v1.cri` in a version-1 file
-/// disables nothing, and as a required plugin makes containerd exit). containerd 2.x renames
-/// short names of version-1 files to URIs as it loads each file, then matches URIs.
-pub(crate) fn designated_plugin(
-    entry: &str,
-    cfg: &ContainerdConfig,
-    span: Span,
-    release: &ContainerdRelease<'_>,
-) -> Option<String> {
-    if release.is_1x() {
-        if cfg.version.value <= 1 {
-            // Short ids only; `cri` is the CRI plugin's.
-            return (!entry.contains('.')).then(|| v1_full_name(entry));
-        }
-        return Some(entry.to_string());
-    }
-    if file_version(cfg, span) <= 1 {
-        return Some(v1_full_name(entry));
-    }
-    Some(entry.to_string())
-}
-
-/// Whether containerd refuses to start because of this entry's form, and the message.
-/// 1.x checks a version-2 (or higher) config: an entry needs four dot-separated parts
-/// (`len(strings.Split(p, ".")) < 4`, seen with 1.6.20 for `"cri"` and `"io.containerd.cri"`).
-/// 2.x checks every entry after renaming version-1 files: an entry needs a dot.
-pub(crate) fn fatal_short_name(
-    entry: &str,
-    cfg: &ContainerdConfig,
-    span: Span,
-    release: &ContainerdRelease<'_>,
-) -> bool {
-    if release.is_1x() {
-        cfg.version.value >= 2 && entry.split('.').count() < 4
-    } else {
-        file_version(cfg, span) >= 2 && !entry.contains('.')
-    }
-}
-
-/// The runtime type of the removed v1 shim; the only one plugin-level `systemd_cgroup` serves.
-pub(crate) const V1_LINUX: &str = "io.containerd.runtime.v1.linux";
-
 /// Plugin-level `systemd_cgroup = true` where it does harm: on 1.x unless the default runtime
 /// is the v1 shim (the CRI plugin fails to load), on 2.x always (the key no longer exists).
 pub(crate) fn harmful_legacy_systemd_cgroup<'c>(
     cfg: &'c ContainerdConfig,
-    release: &ContainerdRelease<'_>,
+    release: &ContainerdRelease,
 ) -> Option<&'c crate::model::Spanned<bool>> {
     let legacy = cfg.cri.legacy_systemd_cgroup.as_ref().filter(|s| s.value)?;
     let v1_default = cfg
         .cri
         .default_runtime()
-        .is_some_and(|r| r.runtime_type.value == V1_LINUX);
-    (!release.is_1x() || !v1_default).then_some(legacy)
+        .is_some_and(|r| r.runtime_type.value == V1_SHIM);
+    (!release.validates_v1_shim_options() || !v1_default).then_some(legacy)
 }
-
-/// CRI plugin ids of every layout.
-pub(crate) const CRI_TABLE_IDS: &[&str] = &[
-    "cri",
-    "io.containerd.grpc.v1.cri",
-    "io.containerd.cri.v1.runtime",
-    "io.containerd.cri.v1.images",
-];
 
 /// Keys of the version-2 CRI table that version 3 keeps in the server-only
 /// `io.containerd.grpc.v1.cri` table.
@@ -395,17 +294,5 @@ mod tests {
             ),
             None
         );
-    }
-
-    #[test]
-    fn version_one_names_migrate_like_containerd_2() {
-        assert_eq!(v1_full_name("cri"), "io.containerd.grpc.v1.cri");
-        assert_eq!(v1_full_name("restart"), "io.containerd.internal.v1.restart");
-        assert_eq!(
-            v1_full_name("diff-service"),
-            "io.containerd.service.v1.diff-service"
-        );
-        assert_eq!(v1_full_name("foo"), "io.containerd.grpc.v1.foo");
-        assert_eq!(v1_full_name("a.b"), "a.b");
     }
 }

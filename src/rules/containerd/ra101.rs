@@ -7,11 +7,13 @@
 use crate::engine::Emitter;
 use crate::model::containerd::ContainerdConfig;
 use crate::model::kubelet::{KubeletSettings, Setting};
-use crate::model::{Component, NodeSnapshot, Span, Spanned, Version};
+use crate::release::KubeletRelease;
+use crate::model::{Component, NodeSnapshot, Span, Spanned};
 use crate::rules::kubelet::common::{CONTAINERD_DEFAULT, Endpoint};
 
 use super::common;
-use crate::rules::containerd_release::ContainerdRelease;
+use crate::release::ContainerdRelease;
+use crate::rules::releases::containerd_release;
 
 declare_rule! {
     id: "RA101",
@@ -43,35 +45,31 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
     let Some(cfg) = out.need(&snap.containerd, "containerd config") else {
         return;
     };
-    let release = ContainerdRelease::of(snap, Some(cfg), out);
+    let release = containerd_release(snap, out);
     let disabling: Vec<&Spanned<String>> = cfg
         .disabled_plugins
         .iter()
-        .filter(|p| {
-            // An entry that stops containerd altogether is RA102's finding.
-            !common::fatal_short_name(&p.value, cfg, p.span, &release)
-                && common::designated_plugin(&p.value, cfg, p.span, &release)
-                    .is_some_and(|id| common::cri_plugin_ids(&release).contains(&id.as_str()))
-        })
+        // An entry that stops containerd altogether is RA102's finding.
+        .filter(|p| release.disables_cri(&p.value, cfg, p.span))
         .collect();
     if disabling.is_empty() {
         return;
     }
     let link = kubelet_link(
         snap.kubelet.present(),
-        snap.versions.kubelet.as_ref().map(|v| &v.version),
+        snap.versions.kubelet.as_ref(),
         &cfg.grpc_address.value,
     );
     let configured = cri_configured(cfg);
     for entry in disabling {
-        report(snap, cfg, &release, entry, &link, configured, out);
+        report(snap, cfg, release, entry, &link, configured, out);
     }
 }
 
 fn report(
     snap: &NodeSnapshot,
     cfg: &ContainerdConfig,
-    release: &ContainerdRelease<'_>,
+    release: &ContainerdRelease,
     entry: &Spanned<String>,
     link: &KubeletLink,
     configured: Option<Span>,
@@ -176,9 +174,9 @@ fn report(
     if let Some(kv) = snap.versions.kubelet.as_ref()
         && !matches!(link, KubeletLink::Unknown)
     {
-        b = b.version(Component::Kubelet, kv);
+        b = b.version(Component::Kubelet, kv.fact());
     }
-    release.tag(b).emit();
+    b.release(release).emit();
 }
 
 fn capitalized(s: &str) -> String {
@@ -205,7 +203,7 @@ fn cri_configured(cfg: &ContainerdConfig) -> Option<Span> {
 /// What the kubelet's configuration says about the socket it uses.
 fn kubelet_link(
     kubelet: Option<&KubeletSettings>,
-    kubelet_version: Option<&Version>,
+    kubelet_version: Option<&KubeletRelease>,
     grpc_address: &str,
 ) -> KubeletLink {
     let Some(kubelet) = kubelet else {
@@ -225,9 +223,10 @@ fn kubelet_link(
                         .to_string(),
                 );
             };
-            if v.below(1, 24, 0) {
+            if v.has_dockershim() {
                 return KubeletLink::ThisContainerd(format!(
-                    "the kubelet {v} still uses dockershim, and this containerd is what it moves to"
+                    "the kubelet {} still uses dockershim, and this containerd is what it moves to",
+                    v.version()
                 ));
             }
             (CONTAINERD_DEFAULT.to_string(), None)
@@ -288,7 +287,7 @@ mod tests {
 
     #[test]
     fn the_kubelet_endpoint_decides_whose_runtime_this_is() {
-        let v = |s: &str| Version::parse(s);
+        let v = |s: &str| Some(KubeletRelease::target(s));
         assert!(matches!(
             kubelet_link(None, None, SOCKET),
             KubeletLink::Unknown

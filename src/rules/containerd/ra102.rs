@@ -1,12 +1,14 @@
 //! RA102 disabled-plugin-short-name: plugin names in `disabled_plugins` / `required_plugins`
 //! written in a form the config version does not accept.
 
+use crate::release::containerd::v1_plugin_uri;
 use crate::engine::Emitter;
 use crate::model::containerd::ContainerdConfig;
 use crate::model::{NodeSnapshot, Spanned};
 
 use super::common;
-use crate::rules::containerd_release::ContainerdRelease;
+use crate::release::ContainerdRelease;
+use crate::rules::releases::containerd_release;
 
 declare_rule! {
     id: "RA102",
@@ -46,20 +48,19 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
     let Some(cfg) = out.need(&snap.containerd, "containerd config") else {
         return;
     };
-    let release = ContainerdRelease::of(snap, Some(cfg), out);
+    let release = containerd_release(snap, out);
     for (list, entries) in [
         (List::Disabled, &cfg.disabled_plugins),
         (List::Required, &cfg.required_plugins),
     ] {
         for entry in entries {
-            if common::fatal_short_name(&entry.value, cfg, entry.span, &release) {
-                short_name(snap, cfg, &release, list, entry, out);
+            if release.refuses_plugin_name(&entry.value, cfg, entry.span) {
+                short_name(snap, cfg, release, list, entry, out);
             } else if matches!(list, List::Required)
-                && release.is_1x()
-                && cfg.version.value <= 1
+                && release.misses_required_uri_in_version_1(cfg.version.value)
                 && entry.value.contains('.')
             {
-                full_name_in_v1(cfg, &release, entry, out);
+                full_name_in_v1(cfg, release, entry, out);
             }
         }
     }
@@ -68,17 +69,13 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
 fn short_name(
     snap: &NodeSnapshot,
     cfg: &ContainerdConfig,
-    release: &ContainerdRelease<'_>,
+    release: &ContainerdRelease,
     list: List,
     entry: &Spanned<String>,
     out: &mut Emitter<Case>,
 ) {
-    let full = common::v1_full_name(&entry.value);
-    let file_version = if release.is_1x() {
-        cfg.version.value
-    } else {
-        common::file_version(cfg, entry.span)
-    };
+    let full = v1_plugin_uri(&entry.value);
+    let file_version = release.plugin_names_version(cfg, entry.span);
     let form = if release.is_1x() {
         "a full plugin URI with four dot-separated parts (`io.containerd.<type>.<version>.<name>`)"
     } else {
@@ -126,14 +123,14 @@ fn short_name(
         .label("not a full plugin URI")
         .actual(entry.value.clone())
         .expected(full);
-    release.tag(b).emit();
+    b.release(release).emit();
 }
 
 /// containerd 1.x matches required plugins by their short id in a version-1 config, so a
 /// full URI never matches and containerd exits (seen with 1.6.20).
 fn full_name_in_v1(
     cfg: &ContainerdConfig,
-    release: &ContainerdRelease<'_>,
+    release: &ContainerdRelease,
     entry: &Spanned<String>,
     out: &mut Emitter<Case>,
 ) {
@@ -163,5 +160,5 @@ fn full_name_in_v1(
         .label("never matches in a version-1 config")
         .actual(entry.value.clone())
         .expected(short.to_string());
-    release.tag(b).emit();
+    b.release(release).emit();
 }

@@ -1,11 +1,13 @@
 //! RA103 config-version-1.
 
+use crate::release::containerd::v1_plugin_uri;
 use crate::engine::Emitter;
 use crate::model::containerd::{ContainerdConfig, KeyStatus};
 use crate::model::{NodeSnapshot, Span};
 
 use super::common;
-use crate::rules::containerd_release::ContainerdRelease;
+use crate::release::ContainerdRelease;
+use crate::rules::releases::containerd_release;
 
 declare_rule! {
     id: "RA103",
@@ -27,24 +29,23 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
     if cfg.version.value > 1 {
         return;
     }
-    let release = ContainerdRelease::of(snap, Some(cfg), out);
+    let release = containerd_release(snap, out);
     let mut errors = 0;
     if release.is_1x() {
         for table in ignored_tables(cfg) {
-            ignored(snap, cfg, &release, table, out);
+            ignored(snap, cfg, release, table, out);
             errors += 1;
         }
     }
     let short_cri = cfg.cri.tables.iter().find(|t| t.value == "cri");
-    if !release.is_1x()
-        && !release.at_least(2, 3, 0)
+    if release.migrates_version_1_in_one_step()
         && let Some(t) = short_cri
     {
-        migration_gap(cfg, &release, t.span, out);
+        migration_gap(cfg, release, t.span, out);
         return;
     }
     if errors == 0 {
-        deprecated(cfg, &release, out);
+        deprecated(cfg, release, out);
     }
 }
 
@@ -84,7 +85,7 @@ fn version_anchor(cfg: &ContainerdConfig) -> Option<Span> {
 fn ignored(
     snap: &NodeSnapshot,
     cfg: &ContainerdConfig,
-    release: &ContainerdRelease<'_>,
+    release: &ContainerdRelease,
     (id, span): (String, Span),
     out: &mut Emitter<Case>,
 ) {
@@ -137,17 +138,15 @@ fn ignored(
             ),
         );
     }
-    release.tag(b).emit();
+    b.release(release).emit();
 }
 
-fn deprecated(cfg: &ContainerdConfig, release: &ContainerdRelease<'_>, out: &mut Emitter<Case>) {
+fn deprecated(cfg: &ContainerdConfig, release: &ContainerdRelease, out: &mut Emitter<Case>) {
     let Some(at) = version_anchor(cfg) else {
         return;
     };
     let (message, impact, fix) = if release.is_1x() {
-        let log = if release.at_least(1, 7, 17)
-            || (release.is_line(1, 6) && release.at_least(1, 6, 32))
-        {
+        let log = if release.checks_config_version() {
             "containerd config version `1` has been deprecated and will be converted on each startup in containerd \
              v2.0, use `containerd config migrate` after upgrading to containerd 2.0 to avoid conversion on startup"
         } else {
@@ -207,7 +206,7 @@ fn deprecated(cfg: &ContainerdConfig, release: &ContainerdRelease<'_>, out: &mut
         } else {
             "version = 3"
         });
-    release.tag(b).emit();
+    b.release(release).emit();
 }
 
 /// containerd 2.0–2.2 migrate a version-1 file straight to the current version on load, so
@@ -215,7 +214,7 @@ fn deprecated(cfg: &ContainerdConfig, release: &ContainerdRelease<'_>, out: &mut
 /// source-derived, UNVERIFIED at runtime).
 fn migration_gap(
     cfg: &ContainerdConfig,
-    release: &ContainerdRelease<'_>,
+    release: &ContainerdRelease,
     span: Span,
     out: &mut Emitter<Case>,
 ) {
@@ -245,7 +244,7 @@ fn migration_gap(
         .label("short CRI table in a version-1 config")
         .actual(common::version_label(cfg))
         .expected("version = 2");
-    release.tag(b).emit();
+    b.release(release).emit();
 }
 
 /// The table renames a version 1 → 2 conversion needs, for the CRI tables present.
@@ -267,7 +266,7 @@ fn renames(cfg: &ContainerdConfig) -> String {
             .map(|s| {
                 format!(
                     "`[plugins.{s}...]` becomes `[plugins.{}...]`",
-                    common::toml_key(&common::v1_full_name(s))
+                    common::toml_key(&v1_plugin_uri(s))
                 )
             })
             .collect::<Vec<_>>()

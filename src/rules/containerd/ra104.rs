@@ -4,7 +4,8 @@ use crate::engine::Emitter;
 use crate::model::containerd::ContainerdConfig;
 use crate::model::{NodeSnapshot, Span};
 
-use crate::rules::containerd_release::ContainerdRelease;
+use crate::release::{ConfigVersionSupport, ContainerdRelease};
+use crate::rules::releases::containerd_release;
 
 declare_rule! {
     id: "RA104",
@@ -19,49 +20,6 @@ declare_rule! {
     ],
 }
 
-/// What the release does with the version.
-enum Verdict {
-    Reads,
-    /// Refuses to start, with the highest version it reads.
-    Fatal {
-        max: i64,
-    },
-    /// 1.x before the upper-bound check: starts, reads no CRI table.
-    CriIgnored,
-    /// A 1.6 / 1.7 line without patch: either of the two above.
-    FatalOrIgnored,
-}
-
-fn verdict(release: &ContainerdRelease<'_>, version: i64) -> Verdict {
-    let Some(v) = release.ver.as_ref() else {
-        return Verdict::Reads;
-    };
-    if release.is_1x() {
-        if version < 3 {
-            return Verdict::Reads;
-        }
-        // containerd 1.6.32 and 1.7.17 added the upper bound; earlier 1.x has none.
-        let checked_from = match v.minor {
-            6 => Some(32),
-            7 => Some(17),
-            m if m > 7 => Some(0),
-            _ => None,
-        };
-        return match checked_from {
-            None => Verdict::CriIgnored,
-            Some(_) if release.line_only() && v.minor <= 7 => Verdict::FatalOrIgnored,
-            Some(p) if v.patch >= p => Verdict::Fatal { max: 2 },
-            Some(_) => Verdict::CriIgnored,
-        };
-    }
-    let max = if release.at_least(2, 3, 0) { 4 } else { 3 };
-    if version > max {
-        Verdict::Fatal { max }
-    } else {
-        Verdict::Reads
-    }
-}
-
 fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
     let Some(cfg) = out.need(&snap.containerd, "containerd config") else {
         return;
@@ -70,17 +28,17 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
         // No `version` key: version 1, which every release reads (RA103).
         return;
     };
-    let release = ContainerdRelease::of(snap, Some(cfg), out);
+    let release = containerd_release(snap, out);
     let version = cfg.version.value;
-    match verdict(&release, version) {
-        Verdict::Reads => {}
-        Verdict::Fatal { max } => fatal(cfg, &release, span, max, out),
-        Verdict::CriIgnored => cri_ignored(cfg, &release, span, out),
-        Verdict::FatalOrIgnored => fatal_or_ignored(cfg, &release, span, out),
+    match release.config_version_support(version) {
+        ConfigVersionSupport::Reads => {}
+        ConfigVersionSupport::Refuses { max, .. } => fatal(cfg, release, span, max, out),
+        ConfigVersionSupport::IgnoresCriTables => cri_ignored(cfg, release, span, out),
+        ConfigVersionSupport::RefusesOrIgnores => fatal_or_ignored(cfg, release, span, out),
     }
 }
 
-fn fix(cfg: &ContainerdConfig, release: &ContainerdRelease<'_>) -> String {
+fn fix(cfg: &ContainerdConfig, release: &ContainerdRelease) -> String {
     let v = cfg.version.value;
     if release.is_1x() {
         format!(
@@ -113,7 +71,7 @@ fn fix(cfg: &ContainerdConfig, release: &ContainerdRelease<'_>) -> String {
 
 fn fatal(
     cfg: &ContainerdConfig,
-    release: &ContainerdRelease<'_>,
+    release: &ContainerdRelease,
     span: Span,
     max: i64,
     out: &mut Emitter<Case>,
@@ -146,7 +104,7 @@ fn fatal(
         .label(format!("containerd reads at most version {max}"))
         .actual(v.to_string())
         .expected(format!("at most {max}"));
-    release.tag(b).emit();
+    b.release(release).emit();
 }
 
 const IGNORED_IMPACT: &str = "containerd 1.x has no `io.containerd.cri.v1.*` plugins, so every CRI setting in \
@@ -157,7 +115,7 @@ const IGNORED_IMPACT: &str = "containerd 1.x has no `io.containerd.cri.v1.*` plu
 
 fn cri_ignored(
     cfg: &ContainerdConfig,
-    release: &ContainerdRelease<'_>,
+    release: &ContainerdRelease,
     span: Span,
     out: &mut Emitter<Case>,
 ) {
@@ -175,17 +133,17 @@ fn cri_ignored(
         .label("a containerd 2.x config version")
         .actual(v.to_string())
         .expected("1 or 2");
-    release.tag(b).emit();
+    b.release(release).emit();
 }
 
 fn fatal_or_ignored(
     cfg: &ContainerdConfig,
-    release: &ContainerdRelease<'_>,
+    release: &ContainerdRelease,
     span: Span,
     out: &mut Emitter<Case>,
 ) {
     let v = cfg.version.value;
-    let from = if release.is_line(1, 6) {
+    let from = if release.line() == Some((1, 6)) {
         "1.6.32"
     } else {
         "1.7.17"
@@ -211,5 +169,5 @@ fn fatal_or_ignored(
         .label("a containerd 2.x config version")
         .actual(v.to_string())
         .expected("1 or 2");
-    release.tag(b).emit();
+    b.release(release).emit();
 }

@@ -5,7 +5,8 @@ use crate::model::containerd::{ContainerdConfig, CriLayout, KeyEntry, KeyStatus}
 use crate::model::{NodeSnapshot, Span};
 
 use super::common;
-use crate::rules::containerd_release::ContainerdRelease;
+use crate::release::ContainerdRelease;
+use crate::rules::releases::containerd_release;
 
 declare_rule! {
     id: "RA105",
@@ -47,7 +48,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
         // Fully qualified tables in a version-1 config are RA103's finding.
         return;
     }
-    let release = ContainerdRelease::of(snap, Some(cfg), out);
+    let release = containerd_release(snap, out);
     if release.is_1x() && written == CriLayout::V3 {
         // containerd 1.x reads a version-3 file like version 2 (or refuses it): RA104's finding.
         out.not_applicable("a version 3 config on containerd 1.x is RA104's finding");
@@ -66,7 +67,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
         }
         reported.push((table.span.file, table.value.clone()));
         let path = vec!["plugins".to_string(), table.value.clone()];
-        emit(cfg, &release, &path, table.span, belongs, false, out);
+        emit(cfg, release, &path, table.span, belongs, false, out);
     }
     // Tables and keys the inventory found in the wrong schema.
     let wrong: Vec<&KeyEntry> = cfg
@@ -86,7 +87,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
             let is_key = k.value.start >= k.key.end;
             emit(
                 cfg,
-                &release,
+                release,
                 &common::segments(&k.path),
                 k.key,
                 belongs_to,
@@ -99,7 +100,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
 
 fn emit(
     cfg: &ContainerdConfig,
-    release: &ContainerdRelease<'_>,
+    release: &ContainerdRelease,
     path: &[String],
     span: Span,
     belongs: CriLayout,
@@ -213,7 +214,7 @@ fn emit(
     if let Some(v) = cfg.version.span {
         b = b.related(v, "the header that selects the schema");
     }
-    release.tag(b).emit();
+    b.release(release).emit();
 }
 
 /// A dotted path as TOML writes it.

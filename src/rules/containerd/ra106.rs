@@ -5,7 +5,8 @@ use crate::model::containerd::{ContainerdConfig, KeyEntry, KeyStatus};
 use crate::model::NodeSnapshot;
 
 use super::common;
-use crate::rules::containerd_release::ContainerdRelease;
+use crate::release::ContainerdRelease;
+use crate::rules::releases::containerd_release;
 
 declare_rule! {
     id: "RA106",
@@ -47,7 +48,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
     let Some(cfg) = out.need(&snap.containerd, "containerd config") else {
         return;
     };
-    let release = ContainerdRelease::of(snap, Some(cfg), out);
+    let release = containerd_release(snap, out);
     let candidates: Vec<&KeyEntry> = cfg
         .keys
         .iter()
@@ -61,14 +62,14 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
         })
         .collect();
     for k in common::outermost(candidates) {
-        report(snap, cfg, &release, k, out);
+        report(snap, cfg, release, k, out);
     }
 }
 
 fn report(
     snap: &NodeSnapshot,
     cfg: &ContainerdConfig,
-    release: &ContainerdRelease<'_>,
+    release: &ContainerdRelease,
     k: &KeyEntry,
     out: &mut Emitter<Case>,
 ) {
@@ -165,7 +166,7 @@ fn report(
     if let Some(i) = intended {
         b = b.expected(i.to_string());
     }
-    release.tag(b).emit();
+    b.release(release).emit();
 }
 
 #[cfg(test)]

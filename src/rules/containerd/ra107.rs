@@ -1,14 +1,16 @@
 //! RA107 config-removed-option: options containerd deprecated or removed
 //! (migration-facts CTD-CFG-007).
 
+use crate::release::containerd::V1_SHIM;
 use crate::engine::Emitter;
 use crate::model::containerd::{
     ContainerdConfig, CriOutcome, KeyEntry, KeyStatus, RemovedOption, Runtime,
 };
-use crate::model::{NodeSnapshot, Span, Version};
+use crate::model::{NodeSnapshot, Span};
 
 use super::common;
-use crate::rules::containerd_release::ContainerdRelease;
+use crate::release::ContainerdRelease;
+use crate::rules::releases::containerd_release;
 
 declare_rule! {
     id: "RA107",
@@ -28,9 +30,9 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
     let Some(cfg) = out.need(&snap.containerd, "containerd config") else {
         return;
     };
-    let release = ContainerdRelease::of(snap, Some(cfg), out);
+    let release = containerd_release(snap, out);
     // Plugin-level `systemd_cgroup = true` that breaks CRI or is ignored is RA202's finding.
-    let legacy = common::harmful_legacy_systemd_cgroup(cfg, &release).map(|s| s.span);
+    let legacy = common::harmful_legacy_systemd_cgroup(cfg, release).map(|s| s.span);
     let mut seen: Vec<Span> = Vec::new();
     // Keys inside a removed table inherit its status: report the table once.
     let removed: Vec<&KeyEntry> = cfg
@@ -55,7 +57,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
         if opt.option.starts_with("registry.") || from_settings.contains(&k.value) {
             continue;
         }
-        if !deprecated_on(opt, &release) {
+        if !release.has_deprecated(opt) {
             continue;
         }
         // Breaks where the CRI plugin's validation fails on this very value (1.x rejects
@@ -64,28 +66,28 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
             &cfg.outcome.cri,
             CriOutcome::FailsToLoad { span: Some(s), .. } if *s == k.value
         );
-        from_inventory(snap, cfg, &release, k, opt, breaks, out);
+        from_inventory(snap, cfg, release, k, opt, breaks, out);
     }
     seen.retain(|s| !from_settings.contains(s));
     for rt in &cfg.cri.runtimes {
         if let Some(span) = rt.runtime_type.span()
             && !seen.contains(&span)
         {
-            removed_runtime_type(cfg, &release, rt, span, out);
+            removed_runtime_type(cfg, release, rt, span, out);
         }
     }
     if cfg.cri.snapshotter.value == "aufs"
         && let Some(span) = cfg.cri.snapshotter.span()
         && !seen.contains(&span)
     {
-        aufs(&release, span, out);
+        aufs(release, span, out);
     }
 }
 
 fn from_inventory(
     snap: &NodeSnapshot,
     cfg: &ContainerdConfig,
-    release: &ContainerdRelease<'_>,
+    release: &ContainerdRelease,
     k: &KeyEntry,
     opt: &RemovedOption,
     breaks: bool,
@@ -130,29 +132,20 @@ fn from_inventory(
             "deprecated option"
         })
         .expected(opt.replacement);
-    release.tag(b).emit();
-}
-
-/// Whether the release at hand already deprecates (or removed) the option: a 1.x node is
-/// not told about what containerd 2.1 deprecated.
-fn deprecated_on(opt: &RemovedOption, release: &ContainerdRelease<'_>) -> bool {
-    let since = opt.deprecated_in.or(opt.removed_in);
-    since
-        .and_then(Version::parse)
-        .is_none_or(|v| release.reached(&v))
+    b.release(release).emit();
 }
 
 /// The v1 shim (`io.containerd.runtime.v1.linux`) and `io.containerd.runc.v1`: deprecated in
 /// 1.4, removed in 2.0 (containerd RELEASES.md).
 fn removed_runtime_type(
     cfg: &ContainerdConfig,
-    release: &ContainerdRelease<'_>,
+    release: &ContainerdRelease,
     rt: &Runtime,
     span: Span,
     out: &mut Emitter<Case>,
 ) {
     let ty = rt.runtime_type.value.as_str();
-    if ty != common::V1_LINUX && ty != RUNC_V1 {
+    if ty != V1_SHIM && ty != RUNC_V1 {
         return;
     }
     let is_default = cfg.cri.default_runtime_name.value == rt.name;
@@ -203,11 +196,11 @@ fn removed_runtime_type(
         .label("removed in containerd 2.0")
         .actual(ty.to_string())
         .expected("io.containerd.runc.v2");
-    release.tag(b).emit();
+    b.release(release).emit();
 }
 
 /// The built-in aufs snapshotter: deprecated in 1.5, removed in 2.0.
-fn aufs(release: &ContainerdRelease<'_>, span: Span, out: &mut Emitter<Case>) {
+fn aufs(release: &ContainerdRelease, span: Span, out: &mut Emitter<Case>) {
     let message = format!(
         "`snapshotter = \"aufs\"` on {}: the built-in aufs snapshotter is deprecated since containerd 1.5 and \
          removed in 2.0",
@@ -225,5 +218,5 @@ fn aufs(release: &ContainerdRelease<'_>, span: Span, out: &mut Emitter<Case>) {
         .label("removed in containerd 2.0")
         .actual("aufs")
         .expected("overlayfs");
-    release.tag(b).emit();
+    b.release(release).emit();
 }

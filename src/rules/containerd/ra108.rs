@@ -5,7 +5,8 @@ use crate::model::containerd::{ContainerdConfig, Runtime};
 use crate::model::{NodeSnapshot, Span};
 
 use super::common;
-use crate::rules::containerd_release::ContainerdRelease;
+use crate::release::ContainerdRelease;
+use crate::rules::releases::containerd_release;
 
 declare_rule! {
     id: "RA108",
@@ -28,11 +29,11 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
     let Some(cfg) = out.need(&snap.containerd, "containerd config") else {
         return;
     };
-    let release = ContainerdRelease::of(snap, Some(cfg), out);
+    let release = containerd_release(snap, out);
     let name = &cfg.cri.default_runtime_name;
     if name.value.is_empty() {
         if let Some(span) = name.span() {
-            empty_name(cfg, &release, span, out);
+            empty_name(cfg, release, span, out);
         }
         return;
     }
@@ -41,19 +42,19 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
             if rt.runtime_type.value.is_empty()
                 && let Some(header) = rt.defined_at
             {
-                empty_type(cfg, &release, rt, header, out);
+                empty_type(cfg, release, rt, header, out);
             }
         }
-        None if name.value == RUNC => runc_replaced(cfg, &release, out),
+        None if name.value == RUNC => runc_replaced(cfg, release, out),
         None => {
             if let Some(span) = name.span() {
-                undefined(cfg, &release, span, out);
+                undefined(cfg, release, span, out);
             }
         }
     }
 }
 
-fn cri_fails(cfg: &ContainerdConfig, release: &ContainerdRelease<'_>, error: &str) -> String {
+fn cri_fails(cfg: &ContainerdConfig, release: &ContainerdRelease, error: &str) -> String {
     let log = if release.is_1x() {
         format!(
             "level=warning msg=\"failed to load plugin io.containerd.grpc.v1.cri\" error=\"invalid plugin config: {error}\""
@@ -80,7 +81,7 @@ fn defined_names(cfg: &ContainerdConfig) -> String {
 
 fn empty_name(
     cfg: &ContainerdConfig,
-    release: &ContainerdRelease<'_>,
+    release: &ContainerdRelease,
     span: Span,
     out: &mut Emitter<Case>,
 ) {
@@ -100,12 +101,12 @@ fn empty_name(
         .label("empty")
         .actual("\"\"")
         .expected("runc");
-    release.tag(b).emit();
+    b.release(release).emit();
 }
 
 fn undefined(
     cfg: &ContainerdConfig,
-    release: &ContainerdRelease<'_>,
+    release: &ContainerdRelease,
     span: Span,
     out: &mut Emitter<Case>,
 ) {
@@ -140,12 +141,12 @@ fn undefined(
         .key("default_runtime_name")
         .label("no such runtime")
         .actual(name.clone());
-    release.tag(b).emit();
+    b.release(release).emit();
 }
 
 /// Defining any `runtimes.<name>` replaces containerd's default runtimes map, built-in `runc`
 /// included (seen with 1.6.20 in `containerd config dump`).
-fn runc_replaced(cfg: &ContainerdConfig, release: &ContainerdRelease<'_>, out: &mut Emitter<Case>) {
+fn runc_replaced(cfg: &ContainerdConfig, release: &ContainerdRelease, out: &mut Emitter<Case>) {
     let defined: Vec<&Runtime> = cfg
         .cri
         .runtimes
@@ -217,7 +218,7 @@ fn runc_replaced(cfg: &ContainerdConfig, release: &ContainerdRelease<'_>, out: &
             b = b.related(h, format!("defines `{}` only", r.name));
         }
     }
-    release.tag(b).emit();
+    b.release(release).emit();
 }
 
 /// A runtime table without `runtime_type` gets an empty one (seen with 1.6.20 in
@@ -226,7 +227,7 @@ fn runc_replaced(cfg: &ContainerdConfig, release: &ContainerdRelease<'_>, out: &
 /// in `metadata/containers.go`, read in the source).
 fn empty_type(
     cfg: &ContainerdConfig,
-    release: &ContainerdRelease<'_>,
+    release: &ContainerdRelease,
     rt: &Runtime,
     header: Span,
     out: &mut Emitter<Case>,
@@ -283,5 +284,5 @@ fn empty_type(
         .label("no runtime_type")
         .actual("\"\"")
         .expected("io.containerd.runc.v2");
-    release.tag(b).emit();
+    b.release(release).emit();
 }

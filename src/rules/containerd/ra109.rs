@@ -1,11 +1,11 @@
 //! RA109 cri-not-required.
 
 use crate::engine::Emitter;
-use crate::model::containerd::CriOutcome;
+use crate::model::containerd::{CriLayout, CriOutcome};
 use crate::model::{NodeSnapshot, Span};
 
-use super::common;
-use crate::rules::containerd_release::ContainerdRelease;
+use crate::release::containerd::CRI_GRPC_ID;
+use crate::rules::releases::containerd_release;
 
 declare_rule! {
     id: "RA109",
@@ -18,15 +18,13 @@ declare_rule! {
     ],
 }
 
-const CRI: &str = "io.containerd.grpc.v1.cri";
-
 fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
     let Some(cfg) = out.need(&snap.containerd, "containerd config") else {
         return;
     };
-    let release = ContainerdRelease::of(snap, Some(cfg), out);
+    let release = containerd_release(snap, out);
     let designates_cri = |p: &crate::model::Spanned<String>| {
-        common::designated_plugin(&p.value, cfg, p.span, &release).as_deref() == Some(CRI)
+        release.designated_plugin(&p.value, cfg, p.span).as_deref() == Some(CRI_GRPC_ID)
     };
     if cfg.disabled_plugins.iter().any(designates_cri) {
         out.not_applicable("the CRI plugin is disabled (RA101)");
@@ -39,7 +37,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
     if cfg
         .required_plugins
         .iter()
-        .any(|p| p.value == "cri" || p.value == CRI)
+        .any(|p| p.value == "cri" || p.value == CRI_GRPC_ID)
     {
         out.not_applicable(
             "required_plugins names CRI in a form this config version does not match (RA102)",
@@ -54,10 +52,10 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
     }) else {
         return;
     };
-    let name = if release.is_1x() && cfg.version.value <= 1 {
+    let name = if release.reads(cfg.version.value) == CriLayout::V1 {
         "cri"
     } else {
-        CRI
+        CRI_GRPC_ID
     };
     let now = match &cfg.outcome.cri {
         CriOutcome::FailsToLoad { message, .. } => format!(
@@ -100,5 +98,5 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
         .key("required_plugins")
         .label("CRI is not required")
         .expected(existing);
-    release.tag(b).emit();
+    b.release(release).emit();
 }

@@ -3,7 +3,8 @@
 
 use crate::collect::kubelet::KUBEADM_FLAGS;
 use crate::model::node::{CRI_SOCKET_ANNOTATION, NodeObject};
-use crate::model::{Input, NodeSnapshot, VersionFact};
+use crate::model::{Input, NodeSnapshot};
+use crate::release::KubeletRelease;
 
 /// Why this node counts as set up by kubeadm, if it does.
 pub fn kubeadm_evidence(snap: &NodeSnapshot, node: &NodeObject) -> Option<String> {
@@ -38,14 +39,14 @@ pub enum SocketSource {
     Unknown,
 }
 
-pub fn socket_source(snap: &NodeSnapshot, version: Option<&VersionFact>) -> SocketSource {
+pub fn socket_source(snap: &NodeSnapshot, version: Option<&KubeletRelease>) -> SocketSource {
     let instance = snap
         .kubelet
         .present()
         .is_some_and(|k| !matches!(k.instance_config, Input::Absent { .. }));
     match (version, instance) {
         (_, false) => SocketSource::Annotation,
-        (Some(v), true) if v.version.at_least(1, 34, 0) => SocketSource::InstanceConfig,
+        (Some(v), true) if v.node_local_cri_socket() => SocketSource::InstanceConfig,
         (Some(_), true) => SocketSource::Annotation,
         (None, true) => SocketSource::Unknown,
     }
@@ -60,9 +61,10 @@ pub fn annotate(node: &NodeObject, socket: &str) -> String {
 }
 
 /// `kubeadm 1.29, taken to be the kubelet's version from --kubernetes-version`.
-pub fn kubeadm_version_text(v: &VersionFact) -> String {
+pub fn kubeadm_version_text(v: &KubeletRelease) -> String {
     format!(
         "kubeadm {}, taken to be the kubelet's version {}",
-        v.version, v.origin
+        v.version(),
+        v.origin()
     )
 }

@@ -83,7 +83,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
         .actual("annotation absent")
         .expected(format!("{CRI_SOCKET_ANNOTATION}: {socket}"));
     if let Some(v) = version {
-        b = b.version(Component::Kubelet, v);
+        b = b.version(Component::Kubelet, v.fact());
     }
     b.emit();
 }

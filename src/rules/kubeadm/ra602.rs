@@ -96,7 +96,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
                         .expected(target.clone())
                         .related(key.span, "annotation");
                     if let Some(v) = version {
-                        b = b.version(Component::Kubelet, v);
+                        b = b.version(Component::Kubelet, v.fact());
                     }
                     b.emit();
                 }
@@ -140,7 +140,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
                             .actual(e.value.clone())
                             .expected(target.clone());
                         if let Some(v) = version {
-                            b = b.version(Component::Kubelet, v);
+                            b = b.version(Component::Kubelet, v.fact());
                         }
                         b.emit();
                     }

@@ -75,7 +75,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
         .expected(target.clone())
         .related(key.span, "annotation");
     if let Some(v) = version {
-        b = b.version(Component::Kubelet, v);
+        b = b.version(Component::Kubelet, v.fact());
     }
     b.emit();
 }

@@ -3,7 +3,7 @@
 
 use crate::engine::Location;
 use crate::model::kubelet::{Flag, KubeletSettings, Setting};
-use crate::model::{Input, NodeSnapshot, Span, VersionFact};
+use crate::model::{Input, NodeSnapshot, Span};
 use crate::vocabulary::RuleCase;
 
 /// containerd's default socket (`[grpc] address`), as a CRI endpoint.
@@ -131,11 +131,6 @@ pub fn containerd_socket(snap: &NodeSnapshot) -> Option<Endpoint> {
     snap.containerd
         .present()
         .map(|c| Endpoint::parse(&c.grpc_address.value))
-}
-
-/// `kubelet 1.29 (from --kubernetes-version)`.
-pub fn kubelet_version_text(fact: &VersionFact) -> String {
-    format!("kubelet {} ({})", fact.version, fact.origin)
 }
 
 /// The host path of the file a span points into.

@@ -4,7 +4,7 @@ use crate::engine::Emitter;
 use crate::model::containerd::CriLayout;
 use crate::model::{Component, NodeSnapshot};
 
-use super::common::{self, flag_location, flag_text, kubelet_version_text};
+use super::common::{self, flag_location, flag_text};
 
 declare_rule! {
     id: "RA501",
@@ -69,7 +69,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
         return;
     };
     let version = snap.versions.kubelet.as_ref();
-    let removed_here = version.is_none_or(|v| v.version.at_least(1, 24, 0));
+    let removed_here = version.is_none_or(|v| !v.has_dockershim());
     if version.is_none() {
         out.assume(
             "kubelet version unknown (no --kubernetes-version, no Node object): assumed 1.24 or later, the release that removed dockershim",
@@ -80,7 +80,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
             "a kubelet 1.24 or later (the version is unknown; assumed to be the migration target)"
                 .to_owned()
         },
-        kubelet_version_text,
+        ToString::to_string,
     );
     for f in k
         .flags
@@ -125,7 +125,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
             .label("removed with dockershim")
             .actual(word);
         if let Some(v) = version {
-            builder = builder.version(Component::Kubelet, v);
+            builder = builder.version(Component::Kubelet, v.fact());
         }
         builder.emit();
     }

@@ -4,7 +4,7 @@ use crate::engine::Emitter;
 use crate::model::{Component, NodeSnapshot};
 
 use super::common::{
-    self, command_line_location, flag_location, flag_text, kubelet_version_text, where_to_add_flags,
+    self, command_line_location, flag_location, flag_text, where_to_add_flags,
 };
 
 declare_rule! {
@@ -59,7 +59,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
         }
         return;
     };
-    let version = kubelet_version_text(v);
+    let version = v.to_string();
     let endpoint = k
         .effective
         .runtime_endpoint
@@ -67,7 +67,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
         .map(|e| e.value.clone())
         .unwrap_or_else(|| common::CONTAINERD_DEFAULT.to_owned());
 
-    if v.version.below(1, 24, 0) {
+    if v.has_dockershim() {
         if value.as_deref() == Some("remote") {
             return;
         }
@@ -109,7 +109,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
         .key("--container-runtime")
         .actual(actual)
         .expected("--container-runtime=remote")
-        .version(Component::Kubelet, v)
+        .version(Component::Kubelet, v.fact())
         .emit();
         return;
     }
@@ -118,7 +118,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
         return;
     };
     let word = flag_text(snap, f);
-    if v.version.below(1, 27, 0) {
+    if !v.container_runtime_flag_removed() {
         if value.as_deref() == Some("remote") {
             return;
         }
@@ -145,7 +145,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
         .label("dockershim is gone")
         .actual(word.clone())
         .expected("--container-runtime=remote, or no flag")
-        .version(Component::Kubelet, v)
+        .version(Component::Kubelet, v.fact())
         .emit();
         return;
     }
@@ -166,7 +166,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
         .key("--container-runtime")
         .label("removed in 1.27")
         .actual(flag_text(snap, f))
-        .version(Component::Kubelet, v)
+        .version(Component::Kubelet, v.fact())
         .emit();
     }
 }

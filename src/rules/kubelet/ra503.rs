@@ -6,7 +6,7 @@ use crate::model::{Component, NodeSnapshot};
 
 use super::common::{
     self, DockerSocket, Endpoint, Which, command_line_location, containerd_endpoint,
-    containerd_socket, endpoint_fix, endpoint_place, kubelet_version_text, unknown_endpoints,
+    containerd_socket, endpoint_fix, endpoint_place, unknown_endpoints,
     where_to_add_flags,
 };
 
@@ -87,19 +87,19 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
                     .actual(e.value.clone())
                     .expected(target.clone());
                 if let Some(v) = version {
-                    b = b.version(Component::Kubelet, v);
+                    b = b.version(Component::Kubelet, v.fact());
                 }
                 b.emit();
             }
             Setting::Unknown { .. } => {}
             Setting::Unset if which == Which::Runtime => match version {
-                Some(v) if v.version.below(1, 24, 0) => {
+                Some(v) if v.has_dockershim() => {
                     out.finding(
                         Case::UnsetDockershim,
                         command_line_location(k),
                         format!(
                             "no --container-runtime-endpoint is set: {} uses its default, dockershim (`unix:///var/run/dockershim.sock`)",
-                            kubelet_version_text(v)
+                            v
                         ),
                     )
                     .impact("The kubelet keeps running pods through Docker: the node is not migrated.")
@@ -111,7 +111,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
                     .key("containerRuntimeEndpoint")
                     .actual("unset (dockershim)")
                     .expected(target.clone())
-                    .version(Component::Kubelet, v)
+                    .version(Component::Kubelet, v.fact())
                     .emit();
                 }
                 Some(_) => {}

@@ -1,12 +1,12 @@
 //! RA505 kubelet-endpoint-config-unsupported.
 
+use crate::release::kubernetes::DefaultEndpoint;
 use crate::engine::Emitter;
 use crate::model::kubelet::Setting;
 use crate::model::{Component, NodeSnapshot};
 
 use super::common::{
-    self, Which, command_line_location, containerd_endpoint, file_of, kubelet_version_text,
-    setting_flag, where_to_add_flags,
+    self, Which, command_line_location, containerd_endpoint, file_of, setting_flag, where_to_add_flags,
 };
 
 declare_rule! {
@@ -47,12 +47,12 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
                 );
                 return;
             };
-            if v.version.at_least(1, 27, 0) {
+            if v.runtime_endpoint_in_config() {
                 return;
             }
-            let consequence = if v.version.below(1, 24, 0) {
+            let consequence = if v.has_dockershim() {
                 "The field is ignored and the kubelet keeps its default, dockershim: the node is not migrated.".to_owned()
-            } else if v.version.below(1, 26, 0) {
+            } else if v.default_runtime_endpoint() == DefaultEndpoint::Containerd {
                 "The field is ignored: the kubelet uses the flag's default instead of this socket."
                     .to_owned()
             } else {
@@ -65,7 +65,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
                     "`containerRuntimeEndpoint: {}` is set only in {}, but {} has no such field (it exists from 1.27)",
                     e.value,
                     file_of(snap, span),
-                    kubelet_version_text(v)
+                    v
                 ),
             )
             .impact(consequence)
@@ -74,7 +74,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
                 e.value,
                 where_to_add_flags(snap, k),
                 common::restart(k),
-                if v.version.below(1, 24, 0) {
+                if v.has_dockershim() {
                     " On 1.23 and earlier also add `--container-runtime=remote`."
                 } else {
                     ""
@@ -84,12 +84,12 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
             .label("ignored before 1.27")
             .actual(format!("containerRuntimeEndpoint: {}", e.value))
             .expected(format!("--container-runtime-endpoint={}", e.value))
-            .version(Component::Kubelet, v)
+            .version(Component::Kubelet, v.fact())
             .emit();
         }
         Setting::Unset => {
             let Some(v) = version else { return };
-            if !v.version.is_line(1, 26) {
+            if v.default_runtime_endpoint() != DefaultEndpoint::None {
                 return;
             }
             out.finding(
@@ -97,7 +97,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
                 command_line_location(k),
                 format!(
                     "no container runtime endpoint is set and {} has no default for it",
-                    kubelet_version_text(v)
+                    v
                 ),
             )
             .impact(format!("The kubelet refuses to start: `{NOT_SPECIFIED}`."))
@@ -109,7 +109,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
             .key("containerRuntimeEndpoint")
             .actual("unset")
             .expected(format!("--container-runtime-endpoint={target}"))
-            .version(Component::Kubelet, v)
+            .version(Component::Kubelet, v.fact())
             .emit();
         }
     }

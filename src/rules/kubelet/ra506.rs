@@ -1,5 +1,6 @@
 //! RA506 kubelet-endpoint-socket-mismatch.
 
+use crate::release::kubernetes::DefaultEndpoint;
 use crate::engine::emitter::FindingBuilder;
 use crate::engine::{Emitter, Location};
 use crate::model::containerd::ContainerdConfig;
@@ -8,7 +9,7 @@ use crate::model::{Component, Input, NodeSnapshot};
 
 use super::common::{
     self, CONTAINERD_DEFAULT, Endpoint, Which, command_line_location, endpoint_fix, endpoint_place,
-    kubelet_version_text, unknown_endpoints, where_to_add_flags,
+    unknown_endpoints, where_to_add_flags,
 };
 
 declare_rule! {
@@ -98,7 +99,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
                     .expected(target.clone());
                 let mut b = with_grpc(b, containerd, &socket);
                 if let Some(v) = version {
-                    b = b.version(Component::Kubelet, v);
+                    b = b.version(Component::Kubelet, v.fact());
                 }
                 b.emit();
             }
@@ -108,19 +109,23 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
                     undecided.push("no runtime endpoint is set and the kubelet version (which decides the default) is unknown".to_owned());
                     continue;
                 };
-                if v.version.below(1, 24, 0) {
-                    out.not_applicable(
-                        "no runtime endpoint is set: on this kubelet that means dockershim (RA503)",
-                    );
-                    continue;
+                match v.default_runtime_endpoint() {
+                    DefaultEndpoint::Dockershim => {
+                        out.not_applicable(
+                            "no runtime endpoint is set: on this kubelet that means dockershim (RA503)",
+                        );
+                        continue;
+                    }
+                    DefaultEndpoint::None => {
+                        out.not_applicable(
+                            "no runtime endpoint is set and kubelet 1.26 has no default (RA505)",
+                        );
+                        continue;
+                    }
+                    DefaultEndpoint::Containerd => {}
                 }
-                if v.version.is_line(1, 26) {
-                    out.not_applicable(
-                        "no runtime endpoint is set and kubelet 1.26 has no default (RA505)",
-                    );
-                    continue;
-                }
-                if v.version.below(1, 27, 0) {
+                // 1.24 and 1.25: the default is the reference's, not the config file's.
+                if !v.runtime_endpoint_in_config() {
                     out.assume("kubelet 1.24/1.25 without an endpoint uses unix:///run/containerd/containerd.sock (reference KLT-003, kubernetes PR #107624)");
                 }
                 let default = Endpoint::parse(CONTAINERD_DEFAULT);
@@ -133,7 +138,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
                         command_line_location(k),
                         format!(
                             "no runtime endpoint is set, so {} uses its default `{CONTAINERD_DEFAULT}`, but containerd listens on `{}` ({grpc_origin})",
-                            kubelet_version_text(v),
+                            v,
                             socket.path
                         ),
                     )
@@ -146,7 +151,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
                     .key("containerRuntimeEndpoint")
                     .actual(format!("unset (default {CONTAINERD_DEFAULT})"))
                     .expected(target.clone())
-                    .version(Component::Kubelet, v);
+                    .version(Component::Kubelet, v.fact());
                 with_grpc(b, containerd, &socket).emit();
             }
             Setting::Unset => {}

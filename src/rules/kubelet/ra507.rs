@@ -3,7 +3,7 @@
 use crate::engine::Emitter;
 use crate::model::{Component, Input, NodeSnapshot};
 
-use super::common::{self, Which, flag_location, flag_text, kubelet_version_text};
+use super::common::{self, Which, flag_location, flag_text};
 
 declare_rule! {
     id: "RA507",
@@ -33,7 +33,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
         );
         return;
     };
-    if v.version.below(1, 27, 0) {
+    if !v.runtime_endpoint_in_config() {
         return;
     }
     let config = match &k.config {
@@ -74,7 +74,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
             format!(
                 "`--{}` is deprecated on {}: the endpoint belongs in the config file's `{}`{repeats}",
                 which.flag(),
-                kubelet_version_text(v),
+                v,
                 which.field()
             ),
         )
@@ -93,7 +93,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
         .label("deprecated flag")
         .actual(flag_text(snap, f))
         .expected(format!("{}: {value}", which.field()))
-        .version(Component::Kubelet, v)
+        .version(Component::Kubelet, v.fact())
         .emit();
     }
 }

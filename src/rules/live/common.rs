@@ -192,12 +192,13 @@ fn kubelet_default_socket(snap: &NodeSnapshot) -> Option<(&'static str, String)>
         return None;
     }
     let v = snap.versions.kubelet.as_ref()?;
-    Some(if v.version.below(1, 24, 0) {
+    Some(if v.has_dockershim() {
         (
             DOCKERSHIM_SOCKET,
             format!(
                 "the kubelet's default endpoint (kubelet {}, {}: dockershim)",
-                v.version, v.origin
+                v.version(),
+                v.origin()
             ),
         )
     } else {
@@ -205,7 +206,8 @@ fn kubelet_default_socket(snap: &NodeSnapshot) -> Option<(&'static str, String)>
             CONTAINERD_SOCKET,
             format!(
                 "the kubelet's default endpoint (kubelet {}, {})",
-                v.version, v.origin
+                v.version(),
+                v.origin()
             ),
         )
     })
@@ -222,7 +224,7 @@ pub fn kubelet_uses_docker(snap: &NodeSnapshot) -> Option<bool> {
         )),
         Setting::Unset => {
             let v = snap.versions.kubelet.as_ref()?;
-            Some(v.version.below(1, 24, 0))
+            Some(v.has_dockershim())
         }
         Setting::Unknown { .. } => None,
     }

@@ -150,17 +150,17 @@ fn no_cri(snap: &NodeSnapshot, out: &mut Emitter<Case>, s: &RuntimeSocket) {
 fn v1alpha2(snap: &NodeSnapshot, out: &mut Emitter<Case>, s: &RuntimeSocket) {
     let kubelet = snap.versions.kubelet.as_ref();
     if let Some(k) = kubelet
-        && k.version.below(1, 26, 0)
+        && !k.speaks_only_cri_v1()
     {
         out.assume(format!(
-            "{} serves only CRI v1alpha2, which kubelet {} ({}) still speaks; kubelet 1.26 and later do not",
-            s.path, k.version, k.origin
+            "{} serves only CRI v1alpha2, which {k} still speaks; kubelet 1.26 and later do not",
+            s.path
         ));
         return;
     }
     let endpoint = endpoint_of(&s.path);
     let who = match kubelet {
-        Some(k) => format!("kubelet {} ({}) speaks only CRI v1", k.version, k.origin),
+        Some(k) => format!("{k} speaks only CRI v1"),
         None => {
             "the kubelet version is unknown; kubelet 1.26 and later speak only CRI v1".to_owned()
         }
@@ -188,7 +188,7 @@ fn v1alpha2(snap: &NodeSnapshot, out: &mut Emitter<Case>, s: &RuntimeSocket) {
     .actual("CRI v1alpha2 only")
     .expected("CRI runtime.v1");
     if let Some(k) = kubelet {
-        b = b.version(Component::Kubelet, k);
+        b = b.version(Component::Kubelet, k.fact());
     }
     b.emit();
 }

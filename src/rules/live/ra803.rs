@@ -1,5 +1,6 @@
 //! RA803 running-config-drift.
 
+use crate::release::ContainerdRelease;
 use crate::engine::{Emitter, Location};
 use crate::model::containerd::ContainerdConfig;
 use crate::model::live::{CriApi, CriEndpoint, Probe, ProbeFailure, RunningCriConfig};
@@ -95,6 +96,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
         compared = true;
         Drift {
             cfg,
+            release: &snap.versions.containerd,
             endpoint: e,
             running_version: e
                 .version
@@ -112,6 +114,8 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
 
 struct Drift<'s> {
     cfg: &'s ContainerdConfig,
+    /// The release the config's effective values were computed for.
+    release: &'s ContainerdRelease,
     endpoint: &'s CriEndpoint,
     running_version: Option<Version>,
 }
@@ -215,7 +219,7 @@ impl Drift<'_> {
                 out.assume(format!(
                     "{}: config.toml leaves it to containerd's default, evaluated for containerd {} while {} runs; not compared",
                     s.name,
-                    self.cfg.evaluated_for.version,
+                    self.release.evaluated(),
                     self.running_version
                         .as_ref()
                         .map_or_else(|| "an unknown release".to_owned(), |v| format!("containerd {v}"))
@@ -228,13 +232,9 @@ impl Drift<'_> {
 
     /// The config's effective values were computed for the release that runs.
     fn same_release(&self) -> bool {
-        let (Some(run), Some(eval)) = (
-            self.running_version.as_ref(),
-            Version::parse(&self.cfg.evaluated_for.version),
-        ) else {
-            return false;
-        };
-        eval.has_patch && (run.major, run.minor, run.patch) == (eval.major, eval.minor, eval.patch)
+        self.running_version
+            .as_ref()
+            .is_some_and(|running| self.release.is_exactly(running))
     }
 
     fn emit(&self, out: &mut Emitter<Case>, s: &Setting) {

@@ -8,7 +8,7 @@ area_rules!(ra401, ra402, ra403, ra404, ra405, ra406, ra407, ra408);
 use crate::model::containerd::ContainerdConfig;
 use crate::model::hosts::{HostsRoot, RegistryHosts, WELL_KNOWN_ROOTS};
 use crate::model::{Input, NodeSnapshot};
-use crate::rules::containerd_release::ContainerdRelease;
+use crate::release::ContainerdRelease;
 
 /// Where hosts.toml files go when config_path names no directory yet.
 pub(crate) const DEFAULT_HOSTS_ROOT: &str = "/etc/containerd/certs.d";
@@ -23,7 +23,7 @@ pub(crate) struct SearchedRoots<'s> {
 
 pub(crate) fn searched_roots<'s>(
     snap: &'s NodeSnapshot,
-    release: &ContainerdRelease<'_>,
+    release: &ContainerdRelease,
 ) -> Option<SearchedRoots<'s>> {
     let hosts: &RegistryHosts = &snap.registry_hosts;
     match &snap.containerd {
@@ -41,7 +41,7 @@ pub(crate) fn searched_roots<'s>(
         }
         Input::Absent { path } => {
             // Without a config file containerd uses its built-in default config_path.
-            if release.at_least(2, 2, 0) {
+            if release.has_default_config_path() {
                 let mut roots: Vec<&HostsRoot> = WELL_KNOWN_ROOTS
                     .iter()
                     .filter_map(|p| hosts.root(p))

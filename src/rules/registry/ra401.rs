@@ -2,7 +2,7 @@
 
 use crate::engine::{Emitter, Location};
 use crate::model::{NodeSnapshot, Origin};
-use crate::rules::containerd_release::ContainerdRelease;
+use crate::rules::releases::containerd_release;
 
 use super::{convert, hosts_root};
 
@@ -24,7 +24,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
         return;
     };
     let registry = &cfg.cri.registry;
-    let release = ContainerdRelease::of(snap, Some(cfg), out);
+    let release = containerd_release(snap, out);
     let Some(first) = registry.mirrors.first() else {
         return;
     };
@@ -95,5 +95,5 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
     if let Some(span) = related {
         b = b.related(span, "config_path set here");
     }
-    release.tag(b).emit();
+    b.release(release).emit();
 }

@@ -4,7 +4,7 @@ use crate::engine::{Emitter, Location};
 use crate::model::containerd::{ContainerdConfig, Registry, RegistryHostConfig, RegistryTls};
 use crate::model::hosts::url_host;
 use crate::model::NodeSnapshot;
-use crate::rules::containerd_release::ContainerdRelease;
+use crate::rules::releases::containerd_release;
 
 use super::{config_path_fix, convert, hosts_root};
 
@@ -30,7 +30,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
     let Some(cfg) = out.need(&snap.containerd, "containerd config") else {
         return;
     };
-    let release = ContainerdRelease::of(snap, Some(cfg), out);
+    let release = containerd_release(snap, out);
     let registry = &cfg.cri.registry;
     let table = cfg.cri.layout.registry_table();
     for c in &registry.configs {
@@ -86,7 +86,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
             .fix(fix)
             .key(key.clone())
             .label("tls table");
-        release.tag(b).emit();
+        b.release(release).emit();
 
         if case == Case::Deprecated
             && let Some((why, expected)) = key_mismatch(registry, host)
@@ -112,7 +112,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
                 .label("not an endpoint host")
                 .actual(host.clone())
                 .expected(expected);
-            release.tag(b).emit();
+            b.release(release).emit();
         }
     }
 }

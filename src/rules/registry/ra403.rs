@@ -2,7 +2,7 @@
 
 use crate::engine::{Emitter, Location};
 use crate::model::NodeSnapshot;
-use crate::rules::containerd_release::ContainerdRelease;
+use crate::rules::releases::containerd_release;
 
 use super::{config_path_fix, convert, hosts_root};
 
@@ -26,11 +26,11 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
     let Some(cfg) = out.need(&snap.containerd, "containerd config") else {
         return;
     };
-    let release = ContainerdRelease::of(snap, Some(cfg), out);
+    let release = containerd_release(snap, out);
     let registry = &cfg.cri.registry;
     let table = cfg.cri.layout.registry_table();
     let root = hosts_root(snap);
-    let transfer = if release.at_least(2, 1, 0) {
+    let transfer = if release.pulls_through_transfer_service() {
         format!(" {TRANSFER_FALLBACK}")
     } else {
         String::new()
@@ -68,7 +68,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
             ))
             .key(format!("{table}.mirrors"))
             .label("deprecated");
-        release.tag(b).emit();
+        b.release(release).emit();
     }
 
     if let Some(first) = registry.configs.first() {
@@ -98,7 +98,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
             ))
             .key(format!("{table}.configs"))
             .label("deprecated");
-        release.tag(b).emit();
+        b.release(release).emit();
     }
 
     if let Some(first) = registry.auths.first() {
@@ -121,6 +121,6 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
             )
             .key(format!("{table}.auths"))
             .label("deprecated");
-        release.tag(b).emit();
+        b.release(release).emit();
     }
 }

@@ -6,7 +6,8 @@
 use crate::engine::{Emitter, Location};
 use crate::model::containerd::RegistryAuth;
 use crate::model::{Input, NodeSnapshot};
-use crate::rules::containerd_release::ContainerdRelease;
+use crate::release::ContainerdRelease;
+use crate::rules::releases::containerd_release;
 
 declare_rule! {
     id: "RA404",
@@ -43,12 +44,12 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
         Input::Absent { .. } => None,
     };
     if let Some(cfg) = cfg {
-        let release = ContainerdRelease::of(snap, Some(cfg), out);
+        let release = containerd_release(snap, out);
         let table = cfg.cri.layout.registry_table();
         for a in &cfg.cri.registry.auths {
             emit_auth(
                 out,
-                &release,
+                release,
                 a,
                 &format!("{table}.auths.\"{}\"", a.host.value),
                 &cfg.path,
@@ -59,7 +60,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
             if let Some(a) = &c.auth {
                 emit_auth(
                     out,
-                    &release,
+                    release,
                     a,
                     &format!("{table}.configs.\"{}\".auth", c.host.value),
                     &cfg.path,
@@ -117,7 +118,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
 
 fn emit_auth(
     out: &mut Emitter<Case>,
-    release: &ContainerdRelease<'_>,
+    release: &ContainerdRelease,
     a: &RegistryAuth,
     key: &str,
     path: &str,
@@ -163,5 +164,5 @@ fn emit_auth(
     for f in &a.fields {
         b = b.related(f.span, format!("`{}` set here", f.value));
     }
-    release.tag(b).emit();
+    b.release(release).emit();
 }

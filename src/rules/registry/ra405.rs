@@ -6,7 +6,8 @@ use crate::model::hosts::{
     NamespaceKind, host_paths, lookup, url_host,
 };
 use crate::model::{InputKind, NodeSnapshot, Problem};
-use crate::rules::containerd_release::ContainerdRelease;
+use crate::release::ContainerdRelease;
+use crate::rules::releases::containerd_release;
 
 use super::{convert, searched_roots};
 
@@ -78,8 +79,8 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
             unreadable.join(", ")
         ));
     }
-    let release = ContainerdRelease::of(snap, snap.containerd.present(), out);
-    let searched = searched_roots(snap, &release);
+    let release = containerd_release(snap, out);
+    let searched = searched_roots(snap, release);
     let search_roots: Vec<&HostsRoot> = match &searched {
         Some(s) => s.roots.clone(),
         None => {
@@ -94,7 +95,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
         "containerd logs `failed to decode hosts.toml` (recent releases name the file)";
     for f in &hosts.files {
         let active = f.namespace.is_some() && search_roots.iter().any(|r| r.path == f.root);
-        namespace_findings(out, &release, f, &search_roots, active);
+        namespace_findings(out, release, f, &search_roots, active);
         let parsed = match &f.parsed {
             Ok(p) => p,
             Err(e) => {
@@ -111,11 +112,11 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
                     .fix("Correct the TOML syntax at the marked position; containerd re-reads hosts.toml on the next pull (no restart).")
                     .key(f.path.clone())
                     .label(e.message.clone());
-                release.tag(b).emit();
+                b.release(release).emit();
                 continue;
             }
         };
-        for (key, span, error) in parsed.rejections(release.line()) {
+        for (key, span, error) in parsed.rejections(release) {
             let b = out
                 .finding(
                     Case::Rejected,
@@ -129,15 +130,15 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
                 .fix(rejection_fix(key))
                 .key(format!("{}:{key}", f.path))
                 .label(error.clone());
-            release.tag(b).emit();
+            b.release(release).emit();
         }
         if active {
-            no_host_table(out, &release, f, parsed);
-            missing_certs(out, &release, f, parsed);
-            capabilities(out, &release, f, parsed);
+            no_host_table(out, release, f, parsed);
+            missing_certs(out, release, f, parsed);
+            capabilities(out, release, f, parsed);
         }
-        unknown_keys(out, &release, f, parsed);
-        nested(out, &release, f, parsed);
+        unknown_keys(out, release, f, parsed);
+        nested(out, release, f, parsed);
     }
 }
 
@@ -166,7 +167,7 @@ fn rejection_fix(key: &str) -> String {
 
 fn namespace_findings(
     out: &mut Emitter<Case>,
-    release: &ContainerdRelease<'_>,
+    release: &ContainerdRelease,
     f: &HostsFile,
     search_roots: &[&HostsRoot],
     active: bool,
@@ -192,7 +193,7 @@ fn namespace_findings(
                 ))
                 .key(f.path.clone())
                 .label("not in a registry directory");
-            release.tag(b).emit();
+            b.release(release).emit();
         }
         NamespaceKind::Unreachable { suggestion } => {
             let name = f.namespace.as_deref().unwrap_or("");
@@ -218,7 +219,7 @@ fn namespace_findings(
                 .fix(rename)
                 .key(f.path.clone())
                 .label("unreachable directory name");
-            release.tag(b).emit();
+            b.release(release).emit();
         }
         NamespaceKind::Registry { host } if DOCKER_HUB_ALIASES.contains(&host.as_str()) => {
             let b = out
@@ -233,7 +234,7 @@ fn namespace_findings(
                 .fix(format!("Move it to {}/docker.io/hosts.toml (merge the `[host]` tables if that file exists).", f.root))
                 .key(f.path.clone())
                 .label("Docker Hub alias");
-            release.tag(b).emit();
+            b.release(release).emit();
         }
         _ => {}
     }
@@ -283,23 +284,20 @@ fn namespace_findings(
             ))
             .key(f.path.clone())
             .label("shadowed");
-        release.tag(b).emit();
+        b.release(release).emit();
     }
 }
 
 fn no_host_table(
     out: &mut Emitter<Case>,
-    release: &ContainerdRelease<'_>,
+    release: &ContainerdRelease,
     f: &HostsFile,
     parsed: &HostsConfig,
 ) {
-    if parsed.host_table.is_some() || !release.is_1x() {
+    if parsed.host_table.is_some() || !release.rejects_hosts_without_host_table() {
         return;
     }
-    let Some(ver) = release.ver.as_ref() else {
-        return;
-    };
-    let case = if ver.minor >= 7 {
+    let case = if release.line_fixes_missing_host_table() {
         Case::NoHostTable17
     } else {
         Case::NoHostTable
@@ -308,7 +306,7 @@ fn no_host_table(
         || Location::Path(f.path.clone()),
         |s| Location::Span(s.span),
     );
-    let version_note = if ver.minor >= 7 {
+    let version_note = if release.line_fixes_missing_host_table() {
         " (fixed in a later 1.7 patch release by containerd PR #10028; which one is UNVERIFIED)"
     } else {
         " (seen with containerd 1.6.20; the fix, PR #10028, went to the 1.7 branch only)"
@@ -333,16 +331,16 @@ fn no_host_table(
         ))
         .key(format!("{}:host", f.path))
         .label("no [host] table");
-    release.tag(b).emit();
+    b.release(release).emit();
 }
 
 fn missing_certs(
     out: &mut Emitter<Case>,
-    release: &ContainerdRelease<'_>,
+    release: &ContainerdRelease,
     f: &HostsFile,
     parsed: &HostsConfig,
 ) {
-    if !parsed.rejections(release.line()).is_empty() {
+    if !parsed.rejections(release).is_empty() {
         return;
     }
     for (url, settings) in parsed.host_urls() {
@@ -375,7 +373,7 @@ fn missing_certs(
                     ))
                     .key(format!("{}:{url}.{key}", f.path))
                     .label("file not found");
-                release.tag(b).emit();
+                b.release(release).emit();
             }
         }
     }
@@ -389,7 +387,7 @@ fn resolves(s: &HostSettings) -> bool {
 
 fn capabilities(
     out: &mut Emitter<Case>,
-    release: &ContainerdRelease<'_>,
+    release: &ContainerdRelease,
     f: &HostsFile,
     parsed: &HostsConfig,
 ) {
@@ -420,7 +418,7 @@ fn capabilities(
                 ))
                 .key(format!("{}:{}.capabilities", f.path, h.url.value))
                 .label("no pull");
-            release.tag(b).emit();
+            b.release(release).emit();
         }
     }
     // Without a `server` the registry itself is tried last with every capability; a written
@@ -455,7 +453,7 @@ fn capabilities(
             )
             .key(format!("{}:capabilities", f.path))
             .label("no resolve host");
-        release.tag(b).emit();
+        b.release(release).emit();
         return;
     }
     // Tags resolve at the first host that may resolve; when no mirror may, every tag pull goes
@@ -507,12 +505,12 @@ fn capabilities(
         ))
         .key(format!("{}:{}.capabilities", f.path, first.url.value))
         .label("pull only");
-    release.tag(b).emit();
+    b.release(release).emit();
 }
 
 fn unknown_keys(
     out: &mut Emitter<Case>,
-    release: &ContainerdRelease<'_>,
+    release: &ContainerdRelease,
     f: &HostsFile,
     parsed: &HostsConfig,
 ) {
@@ -575,7 +573,7 @@ fn unknown_keys(
             .fix(fix)
             .key(format!("{}:{key}", f.path))
             .label("unknown key");
-        release.tag(b).emit();
+        b.release(release).emit();
     }
     // Keys only some releases read.
     for (url, s) in std::iter::once(("top level".to_string(), &parsed.defaults)).chain(
@@ -585,7 +583,7 @@ fn unknown_keys(
             .map(|h| (format!("[host.\"{}\"]", h.url.value), &h.settings)),
     ) {
         if let Some(d) = &s.dial_timeout
-            && release.ver.as_ref().is_some_and(|v| v.below(2, 1, 0))
+            && !release.reads_hosts_dial_timeout()
         {
             let b = out
                 .finding(
@@ -597,10 +595,10 @@ fn unknown_keys(
                 .fix("Upgrade to containerd 2.1+ for `dial_timeout`, or remove unreachable mirrors.")
                 .key(format!("{}:{url}.dial_timeout", f.path))
                 .label("needs containerd 2.1");
-            release.tag(b).emit();
+            b.release(release).emit();
         }
         if let Some(p) = &s.proxy
-            && !release.at_least(2, 4, 0)
+            && !release.reads_hosts_proxy()
         {
             let b = out
                 .finding(
@@ -615,12 +613,12 @@ fn unknown_keys(
                 .fix("Check containerd's release notes for hosts.toml `proxy` support; otherwise set HTTPS_PROXY/NO_PROXY in containerd's systemd unit (`systemctl edit containerd`).")
                 .key(format!("{}:{url}.proxy", f.path))
                 .label("release-dependent key");
-            release.tag(b).emit();
+            b.release(release).emit();
         }
     }
 }
 
-fn nested(out: &mut Emitter<Case>, release: &ContainerdRelease<'_>, f: &HostsFile, parsed: &HostsConfig) {
+fn nested(out: &mut Emitter<Case>, release: &ContainerdRelease, f: &HostsFile, parsed: &HostsConfig) {
     for n in &parsed.nested_hosts {
         let (message, impact, fix) = if n.nested_in_toml {
             (
@@ -659,6 +657,6 @@ fn nested(out: &mut Emitter<Case>, release: &ContainerdRelease<'_>, f: &HostsFil
             .fix(fix)
             .key(format!("{}:{}", f.path, n.url.value))
             .label("nested host");
-        release.tag(b).emit();
+        b.release(release).emit();
     }
 }

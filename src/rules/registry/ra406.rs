@@ -3,7 +3,8 @@
 use crate::engine::{Emitter, Location};
 use crate::model::containerd::ContainerdConfig;
 use crate::model::{Input, NodeSnapshot, Origin};
-use crate::rules::containerd_release::ContainerdRelease;
+use crate::release::ContainerdRelease;
+use crate::rules::releases::containerd_release;
 
 use super::searched_roots;
 
@@ -35,12 +36,12 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
         return;
     }
     let cfg = snap.containerd.present();
-    let release = ContainerdRelease::of(snap, cfg, out);
-    let Some(searched) = searched_roots(snap, &release) else {
+    let release = containerd_release(snap, out);
+    let Some(searched) = searched_roots(snap, release) else {
         out.need(&snap.containerd, "containerd config");
         return;
     };
-    if cfg.is_none() && release.ver.is_none() {
+    if cfg.is_none() && release.is_unknown() {
         out.inconclusive(
             "containerd's config is absent and its version unknown: without a config, containerd 2.2+ reads \
              /etc/containerd/certs.d:/etc/docker/certs.d and older releases read no hosts.toml \
@@ -59,7 +60,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
             .filter(|f| f.root == root)
             .map(|f| f.path.as_str())
             .collect();
-        let (case, why, at, fix) = describe(snap, cfg, &release, &searched.why, root);
+        let (case, why, at, fix) = describe(snap, cfg, release, &searched.why, root);
         let b = out
             .finding(
                 case,
@@ -78,7 +79,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
             .fix(fix)
             .key(format!("config_path:{root}"))
             .label("config_path");
-        release.tag(b).emit();
+        b.release(release).emit();
     }
 }
 
@@ -86,7 +87,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
 fn describe(
     snap: &NodeSnapshot,
     cfg: Option<&ContainerdConfig>,
-    release: &ContainerdRelease<'_>,
+    release: &ContainerdRelease,
     searched_why: &str,
     root: &str,
 ) -> (Case, String, Location, String) {

@@ -4,7 +4,8 @@ use crate::engine::{Emitter, Location};
 use crate::model::containerd::ContainerdConfig;
 use crate::model::hosts::{HostsRoot, NamespaceKind, lookup, url_host, url_scheme};
 use crate::model::{Input, NodeSnapshot, Spanned};
-use crate::rules::containerd_release::ContainerdRelease;
+use crate::release::ContainerdRelease;
+use crate::rules::releases::containerd_release;
 use crate::rules::live::{DockerState, docker_state};
 
 use super::convert::{self, HostsTomlFix};
@@ -130,15 +131,15 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
         return;
     }
     let cfg = snap.containerd.present();
-    let release = ContainerdRelease::of(snap, cfg, out);
-    let Some(searched) = searched_roots(snap, &release) else {
+    let release = containerd_release(snap, out);
+    let Some(searched) = searched_roots(snap, release) else {
         out.need(&snap.containerd, "containerd config");
         return;
     };
     let ctx = Carry {
         snap,
         cfg,
-        release: &release,
+        release,
         searched: &searched,
         root: hosts_root(snap),
     };
@@ -164,7 +165,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
 struct Carry<'a, 's> {
     snap: &'s NodeSnapshot,
     cfg: Option<&'s ContainerdConfig>,
-    release: &'a ContainerdRelease<'s>,
+    release: &'a ContainerdRelease,
     searched: &'a SearchedRoots<'s>,
     root: String,
 }
@@ -229,7 +230,7 @@ impl Carry<'_, '_> {
                 ))
                 .key(format!("insecure-registries[{host}]"))
                 .label("CIDR");
-            self.release.tag(b).emit();
+            b.release(self.release).emit();
             return;
         }
         if let Some(how) = self.insecure_carried(host) {
@@ -260,7 +261,7 @@ impl Carry<'_, '_> {
             ))
             .key(format!("insecure-registries[{host}]"))
             .label("not carried over");
-        self.release.tag(b).emit();
+        b.release(self.release).emit();
     }
 
     /// How containerd already treats `host` as Docker's insecure-registries did, if it does.
@@ -270,7 +271,7 @@ impl Carry<'_, '_> {
             let dir = format!("{}/{}", found.root.path, found.dir.name);
             if let Some(file) = self.snap.registry_hosts.file_in(found.root, found.dir)
                 && let Ok(parsed) = &file.parsed
-                && parsed.rejections(self.release.line()).is_empty()
+                && parsed.rejections(self.release).is_empty()
             {
                 let relaxed = parsed.host_urls().any(|(url, s)| {
                     url_scheme(url) == "http"
@@ -364,7 +365,7 @@ impl Carry<'_, '_> {
             ))
             .key(format!("registry-mirrors[{raw}]"))
             .label("not carried over");
-        self.release.tag(b).emit();
+        b.release(self.release).emit();
     }
 
     fn mirror_carried(&self, url: &str) -> bool {
@@ -449,7 +450,7 @@ impl Carry<'_, '_> {
             ))
             .key(dir.clone())
             .label("Docker certificates");
-        self.release.tag(b).emit();
+        b.release(self.release).emit();
     }
 }
 

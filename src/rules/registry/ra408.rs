@@ -3,7 +3,8 @@
 use crate::engine::{Emitter, Location};
 use crate::model::hosts::{HostSettings, url_host, url_scheme};
 use crate::model::NodeSnapshot;
-use crate::rules::containerd_release::ContainerdRelease;
+use crate::release::ContainerdRelease;
+use crate::rules::releases::containerd_release;
 
 use super::convert;
 
@@ -27,9 +28,9 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
         out.need(&snap.containerd, "containerd config");
         return;
     }
-    let release = ContainerdRelease::of(snap, cfg, out);
+    let release = containerd_release(snap, out);
     if let Some(cfg) = cfg {
-        legacy(out, &release, cfg);
+        legacy(out, release, cfg);
     }
     for f in &snap.registry_hosts.files {
         let Ok(parsed) = &f.parsed else {
@@ -54,7 +55,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
             let Some((key, span)) = settings.tls_setting() else {
                 continue;
             };
-            hosts_toml(out, &release, &f.path, url, url_span, key, span, settings);
+            hosts_toml(out, release, &f.path, url, url_span, key, span, settings);
         }
     }
 }
@@ -62,7 +63,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
 #[allow(clippy::too_many_arguments)]
 fn hosts_toml(
     out: &mut Emitter<Case>,
-    release: &ContainerdRelease<'_>,
+    release: &ContainerdRelease,
     path: &str,
     url: &str,
     url_span: crate::model::Span,
@@ -77,10 +78,7 @@ fn hosts_toml(
             "containerd {} tries HTTPS first and falls back to HTTP, logging `host will try HTTPS first since it is \
              configured for HTTP with a TLS configuration, consider changing host to HTTPS or removing unused TLS \
              configuration`: every pull makes a failed TLS attempt first.",
-            release
-                .ver
-                .as_ref()
-                .map_or_else(String::new, |v| v.to_string())
+            release.line_label()
         )
     } else {
         "The TLS setting has no effect: the host is contacted over plain HTTP (seen with containerd 1.6.20). If the \
@@ -107,14 +105,14 @@ fn hosts_toml(
         .key(format!("{path}:{url}.{key}"))
         .label("TLS on http://")
         .related(url_span, "http:// here");
-    release.tag(b).emit();
+    b.release(release).emit();
 }
 
 /// Legacy `configs."<host>".tls` where every endpoint with that host is `http://`. containerd
 /// 2.x drops the table entirely (RA402), so only 1.x is judged here.
 fn legacy(
     out: &mut Emitter<Case>,
-    release: &ContainerdRelease<'_>,
+    release: &ContainerdRelease,
     cfg: &crate::model::containerd::ContainerdConfig,
 ) {
     if release.is_2x() {
@@ -157,6 +155,6 @@ fn legacy(
             ))
             .key(format!("{table}.configs.\"{host}\".tls"))
             .label("TLS for an http:// endpoint");
-        release.tag(b).emit();
+        b.release(release).emit();
     }
 }

@@ -2,7 +2,7 @@
 
 use crate::engine::{Emitter, Location};
 use crate::model::{NodeSnapshot, Origin};
-use crate::rules::containerd_release::ContainerdRelease;
+use crate::rules::releases::containerd_release;
 
 use super::image_ref::normalize;
 
@@ -32,7 +32,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
     if normalize(&flag.value) == normalize(&sandbox.value) {
         return;
     }
-    let release = ContainerdRelease::of(snap, Some(cfg), out);
+    let release = containerd_release(snap, out);
     let where_set = match &sandbox.origin {
         Origin::Set(_) => format!("set in {}", cfg.path),
         Origin::Default { .. } => format!("the built-in default of {}", release.describe_in_full()),
@@ -63,5 +63,5 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
     if let Some(span) = sandbox.span() {
         f = f.related(Location::Span(span), "containerd's sandbox image");
     }
-    release.tag(f).emit();
+    f.release(release).emit();
 }

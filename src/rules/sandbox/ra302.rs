@@ -1,8 +1,8 @@
 //! RA302 pod-infra-flag.
 
+use crate::release::KubeletRelease;
 use crate::engine::Emitter;
 use crate::model::{Component, NodeSnapshot};
-use crate::rules::versions_context::describe;
 
 declare_rule! {
     id: "RA302",
@@ -25,16 +25,16 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
         return;
     }
     let kubelet_version = snap.versions.kubelet.as_ref();
-    if kubelet_version.is_some_and(|k| k.version.below(1, 24, 0)) {
+    if kubelet_version.is_some_and(|k| !k.pod_infra_flag_deprecated()) {
         out.not_applicable(format!(
             "{} predates the deprecation (1.24)",
             kubelet_version
-                .map(|k| describe(Component::Kubelet, k))
+                .map(ToString::to_string)
                 .unwrap_or_default()
         ));
         return;
     }
-    let removed = kubelet_version.is_some_and(|k| k.version.at_least(1, 35, 0));
+    let removed = kubelet_version.is_some_and(KubeletRelease::pod_infra_flag_removed);
     if kubelet_version.is_none() {
         out.assume("kubelet version unknown: reported as deprecated; it is an error from 1.35, where the flag is removed");
     }
@@ -44,7 +44,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
                 Case::Removed,
                 format!(
                     "--pod-infra-container-image was removed in Kubernetes 1.35 and this node runs {}",
-                    kubelet_version.map(|k| describe(Component::Kubelet, k)).unwrap_or_default()
+                    kubelet_version.map(ToString::to_string).unwrap_or_default()
                 ),
                 "The kubelet refuses to start: `failed to parse kubelet flag: unknown flag: --pod-infra-container-image`; the node goes NotReady.".to_string(),
             )
@@ -53,7 +53,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
                 Case::Deprecated,
                 format!(
                     "--pod-infra-container-image is deprecated since 1.24 and has no effect from 1.29 ({})",
-                    kubelet_version.map_or_else(|| "kubelet version unknown".to_string(), |k| describe(Component::Kubelet, k))
+                    kubelet_version.map_or_else(|| "kubelet version unknown".to_string(), ToString::to_string)
                 ),
                 "With containerd the flag never chose the sandbox image; from Kubernetes 1.35 the kubelet refuses to start with it (`unknown flag: --pod-infra-container-image`), and kubeadm's upgrade cleans it only from kubeadm-flags.env, not from KUBELET_EXTRA_ARGS.".to_string(),
             )
@@ -71,7 +71,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
             .actual(flag.value.clone().unwrap_or_default())
             .expected("flag absent");
         if let Some(k) = kubelet_version {
-            f = f.version(Component::Kubelet, k);
+            f = f.version(Component::Kubelet, k.fact());
         }
         f.emit();
     }

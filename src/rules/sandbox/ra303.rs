@@ -2,7 +2,7 @@
 
 use crate::engine::{Emitter, Location};
 use crate::model::{NodeSnapshot, Origin};
-use crate::rules::containerd_release::ContainerdRelease;
+use crate::rules::releases::containerd_release;
 
 use super::image_ref::registry;
 
@@ -25,7 +25,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
     if registry(&sandbox.value) != "k8s.gcr.io" {
         return;
     }
-    let release = ContainerdRelease::of(snap, Some(cfg), out);
+    let release = containerd_release(snap, out);
     let (at, why) = match &sandbox.origin {
         Origin::Set(span) => (Location::Span(*span), "as configured".to_string()),
         Origin::Default { .. } => (
@@ -50,5 +50,5 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
         .key(cfg.cri.layout.sandbox_key())
         .actual(sandbox.value.clone())
         .expected(image);
-    release.tag(f).emit();
+    f.release(release).emit();
 }

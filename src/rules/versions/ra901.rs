@@ -1,8 +1,8 @@
 //! RA901 containerd-cri-v1-unsupported.
 
-use crate::engine::{Emitter, Location};
-use crate::model::{Component, NodeSnapshot, VersionFact, VersionOrigin};
-use crate::rules::versions_context::describe;
+use crate::engine::Emitter;
+use crate::model::{Component, NodeSnapshot};
+use crate::rules::releases::{containerd_version_location, kubelet_and_containerd};
 
 declare_rule! {
     id: "RA901",
@@ -16,45 +16,30 @@ declare_rule! {
 }
 
 fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
-    let (Some(kubelet), Some(containerd)) = (&snap.versions.kubelet, &snap.versions.containerd)
-    else {
-        out.inconclusive("needs both the kubelet and the containerd version (pass --kubernetes-version and --containerd-version, or --node-file)");
+    let Some((kubelet, containerd, fact)) = kubelet_and_containerd(snap, out) else {
         return;
     };
-    if kubelet.version.below(1, 26, 0) {
-        out.not_applicable(format!(
-            "{} still speaks CRI v1alpha2",
-            describe(Component::Kubelet, kubelet)
-        ));
+    if !kubelet.speaks_only_cri_v1() {
+        out.not_applicable(format!("{kubelet} still speaks CRI v1alpha2"));
         return;
     }
-    if containerd.version.at_least(1, 6, 0) {
+    if containerd.serves_cri_v1() {
         return;
     }
     out.finding(
         Case::Unsupported,
-        version_location(snap, containerd),
+        containerd_version_location(snap, fact),
         format!(
-            "{} serves only CRI v1alpha2, and {} speaks only CRI v1",
-            describe(Component::Containerd, containerd),
-            describe(Component::Kubelet, kubelet)
+            "{} serves only CRI v1alpha2, and {kubelet} speaks only CRI v1",
+            containerd.describe()
         ),
     )
     .impact("The kubelet does not register the node: `... unknown service runtime.v1.RuntimeService`; kubeadm preflight fails with `container runtime is not running`.")
     .fix("Upgrade containerd to 1.6.0 or later before upgrading the node to Kubernetes 1.26 (containerd recommends 1.6.15+/1.7.0+; see RA902 for the supported releases).")
     .key("containerd-version")
-    .actual(containerd.version.to_string())
+    .actual(fact.version.to_string())
     .expected(">= 1.6.0")
-    .version(Component::Kubelet, kubelet)
-    .version(Component::Containerd, containerd)
+    .version(Component::Kubelet, kubelet.fact())
+    .version(Component::Containerd, fact)
     .emit();
-}
-
-/// Where a version was read (the Node object), else containerd's config file.
-pub fn version_location(snap: &NodeSnapshot, fact: &VersionFact) -> Location {
-    match (&fact.origin, &snap.containerd) {
-        (VersionOrigin::NodeObject { span, .. }, _) => Location::Span(*span),
-        (_, crate::model::Input::Present(cfg)) => Location::Path(cfg.path.clone()),
-        _ => Location::Path(crate::collect::CONTAINERD_CONFIG.to_string()),
-    }
 }

@@ -28,15 +28,6 @@ struct Running {
     what: &'static str,
 }
 
-/// Equal at the precision both give (`1.7` matches any 1.7.x).
-fn same(a: &Version, b: &Version) -> bool {
-    if a.has_patch && b.has_patch {
-        (a.major, a.minor, a.patch) == (b.major, b.minor, b.patch)
-    } else {
-        (a.major, a.minor) == (b.major, b.minor)
-    }
-}
-
 fn running(snap: &NodeSnapshot, undecided: &mut Vec<String>) -> Vec<Running> {
     let mut out = Vec::new();
     for e in &snap.live.cri {
@@ -101,11 +92,11 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
     let mut compared = false;
     for d in &daemons {
         if d.component == Component::Containerd
-            && let Some(target) = &snap.versions.containerd
+            && let Some(target) = snap.versions.containerd.known_fact()
             && matches!(target.origin, VersionOrigin::Cli { .. })
         {
             compared = true;
-            if !same(&d.version, &target.version) {
+            if !d.version.matches(&target.version) {
                 let flag = match &target.origin {
                     VersionOrigin::Cli { flag } => *flag,
                     _ => "--containerd-version",
@@ -142,7 +133,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
             && let Some(nv) = &node.version
         {
             compared = true;
-            if !same(&d.version, nv) {
+            if !d.version.matches(nv) {
                 let raw = format!(
                     "{}://{}",
                     node.name,
