@@ -84,7 +84,7 @@ pub struct CaseMeta {
 
 /// A rule's cases as an enum of its own (declared with `declare_rule!`): rules name and
 /// compare cases as values, and each value knows its metadata.
-pub trait RuleCase: Copy + Eq + fmt::Debug + 'static {
+pub(crate) trait RuleCase: Copy + Eq + fmt::Debug + 'static {
     /// The rule that declares these cases.
     const RULE: &'static RuleMeta;
 
@@ -123,7 +123,7 @@ impl RuleMeta {
     }
 
     /// "warning / error" style label of the severities the rule can report.
-    pub fn severity_label(&self) -> String {
+    pub(crate) fn severity_label(&self) -> String {
         let mut sevs: Vec<Severity> = self.cases.iter().map(|c| c.severity).collect();
         sevs.sort();
         sevs.dedup();

@@ -196,7 +196,7 @@ fn audit(text: &[u8], args: &[&str]) -> Result<(BTreeSet<String>, Vec<String>), 
     let etc = dir.path().join("etc/containerd");
     std::fs::create_dir_all(&etc).map_err(|e| e.to_string())?;
     std::fs::write(etc.join("config.toml"), text).map_err(|e| e.to_string())?;
-    let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+    let args: Vec<String> = args.iter().map(std::string::ToString::to_string).collect();
     let report = run_json(dir.path(), &args, &[])?;
     let failing = report["rules"]
         .as_array()
@@ -227,7 +227,7 @@ fn audit(text: &[u8], args: &[&str]) -> Result<(BTreeSet<String>, Vec<String>), 
 fn corpus_files(dir: &Path) -> Vec<String> {
     let mut files: Vec<String> = std::fs::read_dir(dir.join("containerd"))
         .expect("corpus containerd directory")
-        .filter_map(|e| e.ok())
+        .filter_map(std::result::Result::ok)
         .filter(|e| e.path().is_file())
         .map(|e| e.file_name().to_string_lossy().into_owned())
         .collect();
@@ -276,7 +276,11 @@ fn corpus_containerd_files_produce_their_known_problems() {
         match audit(&text, &[]) {
             Err(err) => failures.push(format!("{}: the audit failed: {err}", e.file)),
             Ok((failing, findings)) => {
-                let want: BTreeSet<String> = e.fail.iter().map(|s| s.to_string()).collect();
+                let want: BTreeSet<String> = e
+                    .fail
+                    .iter()
+                    .map(std::string::ToString::to_string)
+                    .collect();
                 if failing != want {
                     failures.push(format!(
                         "{}: failing {failing:?}, expected {want:?} ({})\n    findings: {findings:?}",

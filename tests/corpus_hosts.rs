@@ -278,7 +278,7 @@ fn corpus_hosts_toml_files_meet_the_manifest() {
     let dir = corpus.join("hosts-toml");
     let mut names: Vec<String> = fs::read_dir(&dir)
         .expect("corpus hosts-toml directory")
-        .filter_map(|e| e.ok())
+        .filter_map(std::result::Result::ok)
         .map(|e| e.file_name().to_string_lossy().into_owned())
         .collect();
     names.sort();
@@ -424,7 +424,7 @@ fn corpus_daemon_json_registries_meet_the_manifest() {
     let dir = corpus.join("docker-daemon");
     let mut names: Vec<String> = fs::read_dir(&dir)
         .expect("corpus docker-daemon directory")
-        .filter_map(|e| e.ok())
+        .filter_map(std::result::Result::ok)
         .map(|e| e.file_name().to_string_lossy().into_owned())
         .collect();
     names.sort();

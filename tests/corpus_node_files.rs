@@ -201,7 +201,11 @@ fn prepare(corpus: &Path, case: &Case) -> (tempfile::TempDir, Vec<String>) {
     let root = tempfile::tempdir().unwrap();
     let source = corpus.join(case.file);
     let bytes = std::fs::read(&source).unwrap_or_else(|e| panic!("{}: {e}", source.display()));
-    let mut args: Vec<String> = case.args.iter().map(|a| a.to_string()).collect();
+    let mut args: Vec<String> = case
+        .args
+        .iter()
+        .map(std::string::ToString::to_string)
+        .collect();
     match host_path(case.file) {
         Some(host) => write(root.path(), host, &bytes),
         None => {

@@ -66,6 +66,7 @@ fn host_cgroup_version() -> &'static str {
 }
 
 #[test]
+#[expect(clippy::too_many_lines, reason = "to be split")]
 fn real_dockerd_version_info_images_and_containers() {
     let daemons = start_daemons();
     let sock = daemons.docker_socket();
@@ -251,7 +252,7 @@ fn real_dockerd_version_info_images_and_containers() {
 fn permission_denied(daemons: &LiveNode, work: &Path) {
     use std::os::unix::fs::PermissionsExt;
     let set = |p: &Path, mode| {
-        std::fs::set_permissions(p, std::fs::Permissions::from_mode(mode)).expect("chmod")
+        std::fs::set_permissions(p, std::fs::Permissions::from_mode(mode)).expect("chmod");
     };
     set(daemons.dir.path(), 0o711);
     set(work, 0o777);
@@ -312,7 +313,7 @@ enum Peer {
 }
 
 /// A fake peer on a socket in `dir`; records each request line it reads.
-async fn serve(dir: &Path, peer: Peer) -> (PathBuf, Arc<Mutex<Vec<String>>>) {
+fn serve(dir: &Path, peer: Peer) -> (PathBuf, Arc<Mutex<Vec<String>>>) {
     let path = dir.join("fake.sock");
     let listener = UnixListener::bind(&path).expect("bind fake socket");
     let requests = Arc::new(Mutex::new(Vec::new()));
@@ -424,7 +425,7 @@ fn assert_rest_skipped(found: &DockerEndpoint) {
 
 async fn probe_fake(peer: Peer, timeout: Duration) -> (DockerEndpoint, Duration, Vec<String>) {
     let dir = tempfile::tempdir().expect("temp dir");
-    let (path, requests) = serve(dir.path(), peer).await;
+    let (path, requests) = serve(dir.path(), peer);
     let start = Instant::now();
     let found = probe(&path, Instant::now() + timeout).await;
     let elapsed = start.elapsed();

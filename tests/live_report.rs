@@ -25,7 +25,7 @@ fn refs(a: &[String]) -> Vec<&str> {
 /// A node root holding a bound (never accepting) world-writable socket.
 struct Probed {
     node: Node,
-    _listener: UnixListener,
+    listener: UnixListener,
     socket: String,
     missing: String,
 }
@@ -40,7 +40,7 @@ fn probed_node() -> Probed {
         socket: socket.display().to_string(),
         missing,
         node,
-        _listener: listener,
+        listener,
     }
 }
 
@@ -142,7 +142,7 @@ fn recorded_facts_round_trip() {
     assert_eq!(facts["sockets"][0]["path"], p.socket.as_str());
 
     // Read back: the same sockets and verdicts, now marked as recorded from the file.
-    drop(p._listener);
+    drop(p.listener);
     let out = run(
         p.node.path(),
         &[

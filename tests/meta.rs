@@ -266,3 +266,79 @@ fn scenarios_name_registered_rules_and_known_cases() {
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
+
+/// Every dependency in Cargo.toml is used: named as a path (`name::`) or macro (`name!`) in
+/// the sources that can use it (src/ for dependencies, build.rs for build-dependencies, src/
+/// and tests/ for dev-dependencies). Code generated at build time is not on disk, so the
+/// crates only it names are listed here.
+#[test]
+fn every_dependency_is_used() {
+    /// Named only by the CRI client that build.rs generates from proto/.
+    const GENERATED_CODE_ONLY: [&str; 2] = ["prost", "tonic-prost"];
+    let root = common::repo();
+    let manifest: toml::Table = std::fs::read_to_string(root.join("Cargo.toml"))
+        .expect("Cargo.toml")
+        .parse()
+        .expect("Cargo.toml is TOML");
+    let sources = |dirs: &[&str]| -> String {
+        let mut text = String::new();
+        for d in dirs {
+            let p = root.join(d);
+            if p.is_file() {
+                text.push_str(&std::fs::read_to_string(&p).expect("source"));
+            } else {
+                rust_files(&p, &mut text);
+            }
+        }
+        text
+    };
+    let mut unused = Vec::new();
+    for (table, dirs) in [
+        ("dependencies", &["src"][..]),
+        ("build-dependencies", &["build.rs"][..]),
+        ("dev-dependencies", &["src", "tests"][..]),
+    ] {
+        let text = sources(dirs);
+        let Some(deps) = manifest.get(table).and_then(toml::Value::as_table) else {
+            continue;
+        };
+        for name in deps.keys() {
+            if GENERATED_CODE_ONLY.contains(&name.as_str()) {
+                continue;
+            }
+            let ident = name.replace('-', "_");
+            let named = [format!("{ident}::"), format!("{ident}!")]
+                .iter()
+                .any(|form| {
+                    text.match_indices(form.as_str()).any(|(at, _)| {
+                        !text[..at]
+                            .chars()
+                            .next_back()
+                            .is_some_and(|c| c.is_alphanumeric() || c == '_')
+                    })
+                });
+            if !named {
+                unused.push(format!("[{table}] {name}"));
+            }
+        }
+    }
+    assert!(
+        unused.is_empty(),
+        "dependencies no source names (remove them from Cargo.toml): {unused:?}"
+    );
+}
+
+/// The text of every `.rs` file under `dir`.
+fn rust_files(dir: &std::path::Path, text: &mut String) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            rust_files(&p, text);
+        } else if p.extension().is_some_and(|x| x == "rs") {
+            text.push_str(&std::fs::read_to_string(&p).expect("source"));
+        }
+    }
+}

@@ -17,15 +17,15 @@ use crate::vocabulary::Severity;
     args_conflicts_with_subcommands = true,
     after_help = "Exit codes: 0 no finding at or above --fail-on; 1 such findings; 2 the audit could not run."
 )]
-pub struct Cli {
+pub(crate) struct Cli {
     #[command(subcommand)]
-    pub command: Option<Command>,
+    pub(crate) command: Option<Command>,
     #[command(flatten)]
-    pub audit: AuditArgs,
+    pub(crate) audit: AuditArgs,
 }
 
 #[derive(Debug, Clone, Subcommand)]
-pub enum Command {
+pub(crate) enum Command {
     /// Audit the node (the default command).
     Audit(AuditArgs),
     /// List the rule catalog.
@@ -38,109 +38,109 @@ pub enum Command {
 
 /// Where and what to read.
 #[derive(Debug, Clone, Args)]
-pub struct NodeArgs {
+pub(crate) struct NodeArgs {
     /// The node's filesystem root; files are read under it (e.g. a mounted host at /host).
     #[arg(long, value_name = "DIR", default_value = "/")]
-    pub root: PathBuf,
+    pub(crate) root: PathBuf,
     /// containerd config path on the node.
     #[arg(
         long,
         value_name = "PATH",
         default_value = "/etc/containerd/config.toml"
     )]
-    pub containerd_config: String,
+    pub(crate) containerd_config: String,
     /// The Node object, as `kubectl get node NAME -o yaml` (or `-o json`) prints it.
     #[arg(long, value_name = "FILE")]
-    pub node_file: Option<PathBuf>,
+    pub(crate) node_file: Option<PathBuf>,
     /// Which node of a node list to audit.
     #[arg(long, value_name = "NAME")]
-    pub node_name: Option<String>,
+    pub(crate) node_name: Option<String>,
     /// The Kubernetes version you are migrating to (e.g. 1.29); used before versions found on the node.
     #[arg(long, value_name = "VERSION", value_parser = parse_version)]
-    pub kubernetes_version: Option<String>,
+    pub(crate) kubernetes_version: Option<String>,
     /// The containerd version you are migrating to (e.g. 1.7.13).
     #[arg(long, value_name = "VERSION", value_parser = parse_version)]
-    pub containerd_version: Option<String>,
+    pub(crate) containerd_version: Option<String>,
     #[command(flatten)]
-    pub live: LiveArgs,
+    pub(crate) live: LiveArgs,
 }
 
 /// Live probes of the runtime sockets.
 #[derive(Debug, Clone, Args)]
-pub struct LiveArgs {
+pub(crate) struct LiveArgs {
     /// Do not probe any socket (files only).
     #[arg(long, conflicts_with = "live_facts")]
-    pub offline: bool,
+    pub(crate) offline: bool,
     /// containerd's socket (probed even with --root).
     #[arg(long, value_name = "PATH")]
-    pub containerd_socket: Option<String>,
+    pub(crate) containerd_socket: Option<String>,
     /// Docker's socket (probed even with --root).
     #[arg(long, value_name = "PATH")]
-    pub docker_socket: Option<String>,
+    pub(crate) docker_socket: Option<String>,
     /// How long the audit waits for the running daemons, from its start (the report follows
     /// within it).
     #[arg(long, value_name = "DURATION", default_value = "2s", value_parser = parse_duration)]
-    pub probe_timeout: std::time::Duration,
+    pub(crate) probe_timeout: std::time::Duration,
     /// Use live facts recorded earlier with --save-live-facts instead of probing.
     #[arg(long, value_name = "FILE")]
-    pub live_facts: Option<PathBuf>,
+    pub(crate) live_facts: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Args)]
-pub struct AuditArgs {
+pub(crate) struct AuditArgs {
     #[command(flatten)]
-    pub node: NodeArgs,
+    pub(crate) node: NodeArgs,
     /// Output format for stdout (or --output).
     #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
-    pub format: OutputFormat,
+    pub(crate) format: OutputFormat,
     /// Write the --format output to FILE instead of stdout.
     #[arg(long, short = 'o', value_name = "FILE")]
-    pub output: Option<PathBuf>,
+    pub(crate) output: Option<PathBuf>,
     /// Also write a JSON report to FILE.
     #[arg(long, value_name = "FILE")]
-    pub json_output: Option<PathBuf>,
+    pub(crate) json_output: Option<PathBuf>,
     /// Also write a SARIF report to FILE.
     #[arg(long, value_name = "FILE")]
-    pub sarif_output: Option<PathBuf>,
+    pub(crate) sarif_output: Option<PathBuf>,
     /// Exit 1 when a finding is at or above this severity.
     #[arg(long, value_enum, default_value_t = FailOn::Error)]
-    pub fail_on: FailOn,
+    pub(crate) fail_on: FailOn,
     /// Run only these rules (ids, id prefixes or names; comma-separated or repeated), or
     /// report only these cases of a rule (`RA405:docker-hub-alias`).
     #[arg(long, value_name = "RULES", value_delimiter = ',')]
-    pub select: Vec<String>,
+    pub(crate) select: Vec<String>,
     /// Never run these rules (ids, id prefixes or names), or never report these cases of a
     /// rule (`RA405:docker-hub-alias`).
     #[arg(long, value_name = "RULES", value_delimiter = ',')]
-    pub ignore: Vec<String>,
+    pub(crate) ignore: Vec<String>,
     /// Policy file (default: ./runtime-audit.toml when present).
     #[arg(long, value_name = "FILE")]
-    pub config: Option<PathBuf>,
+    pub(crate) config: Option<PathBuf>,
     /// When to use colors (NO_COLOR is honoured in auto mode).
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
-    pub color: ColorChoice,
+    pub(crate) color: ColorChoice,
     /// Write the live facts probed (sockets, CRI, Docker, host) to FILE, to audit them again
     /// elsewhere with --live-facts.
     #[arg(long, value_name = "FILE")]
-    pub save_live_facts: Option<PathBuf>,
+    pub(crate) save_live_facts: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum OutputFormat {
+pub(crate) enum OutputFormat {
     Human,
     Json,
     Sarif,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ColorChoice {
+pub(crate) enum ColorChoice {
     Auto,
     Always,
     Never,
 }
 
 impl ColorChoice {
-    pub fn to_anstream(self) -> anstream::ColorChoice {
+    pub(crate) fn to_anstream(self) -> anstream::ColorChoice {
         match self {
             ColorChoice::Auto => anstream::ColorChoice::Auto,
             ColorChoice::Always => anstream::ColorChoice::Always,
@@ -150,45 +150,45 @@ impl ColorChoice {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum CatalogFormat {
+pub(crate) enum CatalogFormat {
     Human,
     Json,
     Markdown,
 }
 
 #[derive(Debug, Clone, Args)]
-pub struct RulesArgs {
+pub(crate) struct RulesArgs {
     /// `human` (a table by area), `json` (machine-readable) or `markdown` (docs/rules.md).
     #[arg(long, value_enum, default_value_t = CatalogFormat::Human)]
-    pub format: CatalogFormat,
+    pub(crate) format: CatalogFormat,
     /// When to use colors (NO_COLOR is honoured in auto mode).
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
-    pub color: ColorChoice,
+    pub(crate) color: ColorChoice,
 }
 
 #[derive(Debug, Clone, Args)]
-pub struct ExplainArgs {
+pub(crate) struct ExplainArgs {
     /// Rule id (RA201) or name (cgroup-driver-mismatch).
-    pub rule: String,
+    pub(crate) rule: String,
     /// When to use colors (NO_COLOR is honoured in auto mode).
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
-    pub color: ColorChoice,
+    pub(crate) color: ColorChoice,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum InspectFormat {
+pub(crate) enum InspectFormat {
     Human,
     Json,
 }
 
 #[derive(Debug, Clone, Args)]
-pub struct InspectArgs {
+pub(crate) struct InspectArgs {
     #[command(flatten)]
-    pub node: NodeArgs,
+    pub(crate) node: NodeArgs,
     #[arg(long, value_enum, default_value_t = InspectFormat::Human)]
-    pub format: InspectFormat,
+    pub(crate) format: InspectFormat,
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
-    pub color: ColorChoice,
+    pub(crate) color: ColorChoice,
 }
 
 fn parse_version(s: &str) -> Result<String, String> {
@@ -210,7 +210,7 @@ fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
 
 /// When the exit code turns 1.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum FailOn {
+pub(crate) enum FailOn {
     Error,
     Warning,
     Note,
@@ -218,7 +218,7 @@ pub enum FailOn {
 }
 
 impl FailOn {
-    pub fn threshold(self) -> Option<Severity> {
+    pub(crate) fn threshold(self) -> Option<Severity> {
         match self {
             FailOn::Error => Some(Severity::Error),
             FailOn::Warning => Some(Severity::Warning),

@@ -4,8 +4,7 @@ use std::fs::File;
 use std::io::Write;
 use std::path::Path;
 
-use crate::collect::live::LiveOptions;
-use crate::collect::live::sockets::Explicit;
+use crate::collect::live::{Explicit, LiveOptions};
 use crate::collect::{self, CollectOptions};
 use crate::engine::{self, Policy, Selector, SelectorError, SeverityOverride};
 use crate::model::NodeSnapshot;
@@ -16,7 +15,7 @@ use crate::vocabulary::Severity;
 
 use super::args::{AuditArgs, ColorChoice, NodeArgs, OutputFormat};
 
-pub fn run(args: &AuditArgs) -> Result<u8, String> {
+pub(crate) fn run(args: &AuditArgs) -> Result<u8, String> {
     let snapshot = collect_node(&args.node, args.config.as_deref())?;
     if let Some(path) = &args.save_live_facts {
         let json = serde_json::to_string_pretty(&snapshot.live).map_err(|e| e.to_string())?;
@@ -63,7 +62,10 @@ pub fn run(args: &AuditArgs) -> Result<u8, String> {
 }
 
 /// Collects the node, or explains why no audit can run.
-pub fn collect_node(node: &NodeArgs, policy_file: Option<&Path>) -> Result<NodeSnapshot, String> {
+pub(crate) fn collect_node(
+    node: &NodeArgs,
+    policy_file: Option<&Path>,
+) -> Result<NodeSnapshot, String> {
     let opts = CollectOptions {
         root: node.root.clone(),
         containerd_config: Some(node.containerd_config.clone()),

@@ -4,7 +4,7 @@ use crate::inspect;
 
 use super::args::{InspectArgs, InspectFormat};
 
-pub fn run(args: &InspectArgs) -> Result<u8, String> {
+pub(crate) fn run(args: &InspectArgs) -> Result<u8, String> {
     let snapshot = super::audit::collect_node(&args.node, None)?;
     let text = match args.format {
         InspectFormat::Human => inspect::human(&snapshot),

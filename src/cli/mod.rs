@@ -13,10 +13,10 @@ use std::io::Write;
 
 use clap::Parser;
 
-pub use args::{Cli, ColorChoice, Command, OutputFormat};
+pub(crate) use args::{Cli, ColorChoice, Command};
 
 /// Exit code when the audit could not run.
-pub const EXIT_CANNOT_AUDIT: u8 = 2;
+pub(crate) const EXIT_CANNOT_AUDIT: u8 = 2;
 
 /// Runs the command line and returns the exit code.
 pub fn run<I, T>(args: I) -> u8

@@ -6,7 +6,7 @@ use crate::rules;
 
 use super::args::{CatalogFormat, ExplainArgs, RulesArgs};
 
-pub fn list(args: &RulesArgs) -> Result<u8, String> {
+pub(crate) fn list(args: &RulesArgs) -> Result<u8, String> {
     let all = rules::all();
     let text = match args.format {
         CatalogFormat::Human => catalog::human(&all),
@@ -17,7 +17,7 @@ pub fn list(args: &RulesArgs) -> Result<u8, String> {
     Ok(0)
 }
 
-pub fn explain(args: &ExplainArgs) -> Result<u8, String> {
+pub(crate) fn explain(args: &ExplainArgs) -> Result<u8, String> {
     let all = rules::all();
     let wanted = args.rule.trim();
     let found = all.iter().find(|r| {
@@ -31,7 +31,7 @@ pub fn explain(args: &ExplainArgs) -> Result<u8, String> {
 }
 
 /// Why a `--select` / `--ignore` / policy selector names nothing.
-pub fn no_such_selector(error: &SelectorError, all: &[&'static Rule]) -> String {
+pub(crate) fn no_such_selector(error: &SelectorError, all: &[&'static Rule]) -> String {
     match error {
         SelectorError::UnknownRule(wanted) => unknown_rule(wanted, all),
         SelectorError::UnknownCase { rule, case } => {
@@ -47,7 +47,7 @@ pub fn no_such_selector(error: &SelectorError, all: &[&'static Rule]) -> String 
 }
 
 /// "no rule X", with the closest id or name when one is plausible.
-pub fn unknown_rule(wanted: &str, all: &[&'static Rule]) -> String {
+pub(crate) fn unknown_rule(wanted: &str, all: &[&'static Rule]) -> String {
     match catalog::closest(wanted, all) {
         Some(m) => format!(
             "no rule {wanted:?}; did you mean {} ({})? (see `runtime-audit rules`)",

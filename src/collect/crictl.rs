@@ -15,10 +15,10 @@ use super::kubelet::config::point;
 use super::tree::{self, Node, Value};
 use super::{Ctx, suggest};
 
-pub const CRICTL_CONFIG: &str = "/etc/crictl.yaml";
+pub(crate) const CRICTL_CONFIG: &str = "/etc/crictl.yaml";
 
 /// Every key crictl knows (cri-tools HEAD).
-pub const KEYS: &[&str] = &[
+pub(crate) const KEYS: &[&str] = &[
     "runtime-endpoint",
     "image-endpoint",
     "timeout",
@@ -62,7 +62,8 @@ fn parse_int(s: &str) -> Option<i64> {
     s.parse().ok()
 }
 
-pub fn collect(ctx: &Ctx) -> Input<CrictlConfig> {
+#[expect(clippy::too_many_lines, reason = "to be split")]
+pub(crate) fn collect(ctx: &Ctx) -> Input<CrictlConfig> {
     let path = CRICTL_CONFIG;
     let text = match ctx.read(InputKind::CrictlConfig, path).or_input(path) {
         Ok(text) => text,
@@ -84,7 +85,6 @@ pub fn collect(ctx: &Ctx) -> Input<CrictlConfig> {
     let document = Span::new(file, root.range.clone());
     let mut config = CrictlConfig {
         path: path.into(),
-        file,
         runtime_endpoint: None,
         image_endpoint: None,
         timeout: None,

@@ -10,7 +10,7 @@ use super::Ctx;
 use super::kubelet::config::point;
 use super::tree::{self, Node, Value};
 
-pub const DAEMON_JSON: &str = "/etc/docker/daemon.json";
+pub(crate) const DAEMON_JSON: &str = "/etc/docker/daemon.json";
 
 const REFUSED: &str = "dockerd refuses to start (`unable to configure the Docker daemon with file /etc/docker/daemon.json`); settings that should be carried over to containerd cannot be read from it.";
 
@@ -87,7 +87,8 @@ fn value_part(literal: Span, raw: &str, prefix_chars: usize) -> Span {
     Span::new(literal.file, start..end)
 }
 
-pub fn collect(ctx: &Ctx) -> Input<DockerDaemonConfig> {
+#[expect(clippy::too_many_lines, reason = "to be split")]
+pub(crate) fn collect(ctx: &Ctx) -> Input<DockerDaemonConfig> {
     let path = DAEMON_JSON;
     let text = match ctx.read(InputKind::DockerDaemonConfig, path).or_input(path) {
         Ok(text) => text,
@@ -189,8 +190,6 @@ pub fn collect(ctx: &Ctx) -> Input<DockerDaemonConfig> {
     }
 
     Input::Present(DockerDaemonConfig {
-        path: path.into(),
-        file: Some(file),
         insecure_registries: redacted(r.strings(&root, "insecure-registries")),
         registry_mirrors: redacted(r.strings(&root, "registry-mirrors")),
         log_driver: r.string(&root, "log-driver"),

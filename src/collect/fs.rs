@@ -6,31 +6,31 @@
 //! files. Only regular files are opened (never a FIFO or a device, so nothing can hang), and
 //! no more than [`MAX_FILE_BYTES`] are read.
 
+use std::cell::RefCell;
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::fs::{self, File, Metadata};
 use std::io::{self, Read};
 use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
 use std::path::{Component, Path, PathBuf};
-use std::sync::{Arc, Mutex};
 
 /// Files larger than this are not read (RA001).
-pub const MAX_FILE_BYTES: u64 = 8 * 1024 * 1024;
+pub(crate) const MAX_FILE_BYTES: u64 = 8 * 1024 * 1024;
 
 /// Symlinks followed while resolving one path before giving up (Linux uses 40 too).
 const MAX_SYMLINK_HOPS: usize = 40;
 
 /// Why a file could not be read.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum ReadError {
+pub(crate) enum ReadError {
     NotFound,
     Unreadable(String),
 }
 
 /// The node's filesystem, seen from `root`.
-#[derive(Clone, Debug)]
-pub struct HostFs {
+#[derive(Debug)]
+pub(crate) struct HostFs {
     root: PathBuf,
-    walked: Arc<Mutex<Walked>>,
+    walked: RefCell<Walked>,
 }
 
 /// What earlier walks found. Collectors look up the same directories and names again and
@@ -49,23 +49,23 @@ struct Walked {
 
 impl HostFs {
     /// `root` must be an existing directory.
-    pub fn new(root: &Path) -> Result<HostFs, String> {
+    pub(crate) fn new(root: &Path) -> Result<HostFs, String> {
         match fs::metadata(root) {
             Ok(m) if m.is_dir() => Ok(HostFs {
                 root: root.to_path_buf(),
-                walked: Arc::default(),
+                walked: RefCell::default(),
             }),
             Ok(_) => Err(format!("{} is not a directory", root.display())),
             Err(e) => Err(format!("{}: {}", root.display(), describe_io(&e))),
         }
     }
 
-    pub fn root(&self) -> &Path {
+    pub(crate) fn root(&self) -> &Path {
         &self.root
     }
 
     /// The real path of a host path under the root, following symlinks inside the root.
-    pub fn resolve(&self, host_path: &str) -> Result<PathBuf, ReadError> {
+    pub(crate) fn resolve(&self, host_path: &str) -> Result<PathBuf, ReadError> {
         self.resolve_entry(host_path).map(|(real, _)| real)
     }
 
@@ -86,7 +86,9 @@ impl HostFs {
                 Ok(last) => last,
                 Err(ReadError::NotFound) => {
                     // The component being walked (or a link it led through) is missing.
-                    self.lock().missing.insert(original[..=done].to_vec());
+                    self.walked_so_far()
+                        .missing
+                        .insert(original[..=done].to_vec());
                     return Err(ReadError::NotFound);
                 }
                 Err(e) => return Err(e),
@@ -106,7 +108,7 @@ impl HostFs {
             // The path ended in `.` or `..`, or is the root itself.
             None => fs::metadata(&real).map_err(|e| not_found_or_unreadable(&e))?,
         };
-        let mut walked = self.lock();
+        let mut walked = self.walked_so_far();
         if meta.is_dir() {
             // Where walks of the names inside it start.
             walked.prefixes.insert(original.clone(), resolved);
@@ -121,7 +123,7 @@ impl HostFs {
     /// The result of an earlier walk of this host path, or of one of its prefixes that was
     /// not found.
     fn known(&self, original: &[String]) -> Option<Result<(PathBuf, Metadata), ReadError>> {
-        let walked = self.lock();
+        let walked = self.walked_so_far();
         if let Some(entry) = walked.entries.get(original) {
             return Some(Ok(entry.clone()));
         }
@@ -130,8 +132,8 @@ impl HostFs {
             .then_some(Err(ReadError::NotFound))
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, Walked> {
-        self.walked.lock().unwrap_or_else(|e| e.into_inner())
+    fn walked_so_far(&self) -> std::cell::RefMut<'_, Walked> {
+        self.walked.borrow_mut()
     }
 
     /// Walks one component: `.` and `..`, a symlink (its target's components go first), or a
@@ -184,7 +186,7 @@ impl HostFs {
 
     /// The longest prefix of `components` walked before, as (its length, its real path).
     fn walked_prefix(&self, components: &[String]) -> (usize, Vec<String>) {
-        let walked = self.lock();
+        let walked = self.walked_so_far();
         (1..components.len())
             .rev()
             .find_map(|n| {
@@ -197,7 +199,9 @@ impl HostFs {
     }
 
     fn remember(&self, prefix: &[String], real: &[String]) {
-        self.lock().prefixes.insert(prefix.to_vec(), real.to_vec());
+        self.walked_so_far()
+            .prefixes
+            .insert(prefix.to_vec(), real.to_vec());
     }
 
     fn real(&self, parts: &[String], last: &str) -> PathBuf {
@@ -212,27 +216,27 @@ impl HostFs {
     }
 
     /// Metadata of what a host path resolves to.
-    pub fn metadata(&self, host_path: &str) -> Result<Metadata, ReadError> {
+    pub(crate) fn metadata(&self, host_path: &str) -> Result<Metadata, ReadError> {
         self.resolve_entry(host_path).map(|(_, meta)| meta)
     }
 
-    pub fn is_dir(&self, host_path: &str) -> bool {
+    pub(crate) fn is_dir(&self, host_path: &str) -> bool {
         self.metadata(host_path).is_ok_and(|m| m.is_dir())
     }
 
     /// Reads a regular text file of at most [`MAX_FILE_BYTES`].
-    pub fn read_text(&self, host_path: &str) -> Result<String, ReadError> {
+    pub(crate) fn read_text(&self, host_path: &str) -> Result<String, ReadError> {
         let (real, meta) = self.resolve_entry(host_path)?;
         check_regular(&meta)?;
         open_and_read(&real)
     }
 
     /// Entry names of a directory, sorted.
-    pub fn read_dir(&self, host_path: &str) -> Result<Vec<String>, ReadError> {
+    pub(crate) fn read_dir(&self, host_path: &str) -> Result<Vec<String>, ReadError> {
         let real = self.resolve(host_path)?;
         let entries = fs::read_dir(&real).map_err(|e| not_found_or_unreadable(&e))?;
         let mut names: Vec<String> = entries
-            .filter_map(|e| e.ok())
+            .filter_map(std::result::Result::ok)
             .map(|e| e.file_name().to_string_lossy().into_owned())
             .collect();
         names.sort();
@@ -241,7 +245,7 @@ impl HostFs {
 
     /// Host paths matching a glob (`*`, `?`, `[...]` in any component), sorted per directory
     /// like Go's `filepath.Glob`.
-    pub fn glob(&self, pattern: &str) -> Vec<String> {
+    pub(crate) fn glob(&self, pattern: &str) -> Vec<String> {
         let mut current = vec![String::from("/")];
         for part in components(pattern) {
             let mut next = Vec::new();
@@ -273,7 +277,7 @@ impl HostFs {
 }
 
 /// Reads a local file (not under the root) with the same safety rules, e.g. `--node-file`.
-pub fn read_local_text(path: &Path) -> Result<String, ReadError> {
+pub(crate) fn read_local_text(path: &Path) -> Result<String, ReadError> {
     let meta = fs::metadata(path).map_err(|e| not_found_or_unreadable(&e))?;
     check_regular(&meta)?;
     open_and_read(path)
@@ -389,7 +393,7 @@ fn is_glob(part: &str) -> bool {
 }
 
 /// Joins a host directory and a name.
-pub fn join_host(dir: &str, name: &str) -> String {
+pub(crate) fn join_host(dir: &str, name: &str) -> String {
     if dir.ends_with('/') {
         format!("{dir}{name}")
     } else {
@@ -398,7 +402,7 @@ pub fn join_host(dir: &str, name: &str) -> String {
 }
 
 /// The directory part of a host path (`/etc/containerd` for `/etc/containerd/config.toml`).
-pub fn host_dir(path: &str) -> String {
+pub(crate) fn host_dir(path: &str) -> String {
     match path.rfind('/') {
         Some(0) => "/".into(),
         Some(i) => path[..i].into(),
@@ -407,7 +411,7 @@ pub fn host_dir(path: &str) -> String {
 }
 
 /// Normalizes a host path lexically (`/a/./b/../c` → `/a/c`), as Go's `filepath.Clean`.
-pub fn clean_host(path: &str) -> String {
+pub(crate) fn clean_host(path: &str) -> String {
     let mut out: Vec<String> = Vec::new();
     for c in components(path) {
         if c == ".." {
@@ -513,7 +517,7 @@ mod tests {
             );
         }
         // A missing name is remembered as missing, and so is everything under it.
-        let missing = |p: &str| shared.lock().missing.contains(&components(p));
+        let missing = |p: &str| shared.walked_so_far().missing.contains(&components(p));
         assert!(missing("/var/lib/kubelet/missing"));
         assert!(missing("/etc/dangling"));
         assert_eq!(

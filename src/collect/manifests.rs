@@ -15,7 +15,7 @@ use super::kubelet::config::point;
 use super::tree::{self, Node, Value};
 
 /// Reads the manifests directory. Absent when the directory does not exist.
-pub fn collect(ctx: &Ctx) -> Input<StaticPods> {
+pub(crate) fn collect(ctx: &Ctx) -> Input<StaticPods> {
     let dir = STATIC_POD_DIR;
     let names = match ctx.fs.read_dir(dir) {
         Ok(names) => names,
@@ -43,10 +43,7 @@ pub fn collect(ctx: &Ctx) -> Input<StaticPods> {
         .filter(|p| !ctx.fs.is_dir(p))
         .map(|p| manifest(ctx, &p))
         .collect();
-    Input::Present(StaticPods {
-        dir: dir.into(),
-        pods,
-    })
+    Input::Present(StaticPods { pods })
 }
 
 fn manifest(ctx: &Ctx, path: &str) -> Input<StaticPod> {
@@ -141,10 +138,8 @@ fn manifest(ctx: &Ctx, path: &str) -> Input<StaticPod> {
     host_paths.sort_by_key(|v| v.path.span.start);
     Input::Present(StaticPod {
         path: path.into(),
-        file,
         name,
         host_paths,
-        document: span(&root),
     })
 }
 
@@ -185,7 +180,7 @@ mod tests {
             panic!("manifests not read");
         };
         assert_eq!(pods.pods.len(), 1, "dot files and directories are skipped");
-        let pod = pods.present().next().unwrap();
+        let pod = pods.pods.iter().find_map(Input::present).unwrap();
         assert_eq!(pod.display_name(), "agent");
         assert_eq!(pod.host_paths.len(), 1);
         let v = &pod.host_paths[0];

@@ -1,22 +1,24 @@
-//! Collection: the only place that touches the node (files now, sockets later). It reads,
-//! parses and normalizes into the snapshot, and never decides whether something is wrong.
+//! Collection: the only place that touches the node (its files, and through `live` its
+//! sockets). It reads, parses and normalizes into the snapshot, and never decides whether
+//! something is wrong.
 
-pub mod containerd;
-pub mod crictl;
-pub mod docker;
-pub mod fs;
-pub mod hosts;
-pub mod kubelet;
+pub(crate) mod containerd;
+pub(crate) mod crictl;
+pub(crate) mod docker;
+pub(crate) mod fs;
+pub(crate) mod hosts;
+pub(crate) mod kubelet;
 pub mod live;
-pub mod manifests;
-pub mod node;
-pub mod policy;
-pub mod suggest;
-pub mod tree;
-pub mod versions;
+pub(crate) mod manifests;
+pub(crate) mod node;
+pub(crate) mod policy;
+pub(crate) mod suggest;
+pub(crate) mod tree;
+pub(crate) mod versions;
 
+use std::cell::RefCell;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use crate::model;
 use crate::model::policy::Date;
@@ -29,7 +31,7 @@ use crate::model::{
 use fs::{HostFs, ReadError};
 
 /// Default host path of containerd's config.
-pub const CONTAINERD_CONFIG: &str = "/etc/containerd/config.toml";
+pub(crate) const CONTAINERD_CONFIG: &str = "/etc/containerd/config.toml";
 
 /// What to collect and from where.
 #[derive(Clone, Debug, Default)]
@@ -113,7 +115,7 @@ pub fn collect(opts: &CollectOptions) -> Result<NodeSnapshot, CollectError> {
 
     let mut versions = versions::resolve(opts, &node, &live);
     let (containerd, release) =
-        containerd::normalize(&ctx, loaded, versions.containerd.known_fact());
+        containerd::normalize(&ctx, &loaded, versions.containerd.known_fact());
     versions.containerd = release;
     let registry_hosts = hosts::collect(&ctx, &containerd);
     let identity = identity(&ctx, &node);
@@ -161,7 +163,7 @@ fn identity(ctx: &Ctx, node: &crate::model::Input<crate::model::node::NodeObject
 }
 
 /// The outcome of reading one file.
-pub enum Read {
+pub(crate) enum Read {
     Absent,
     Unreadable(String),
     Text(String),
@@ -170,7 +172,7 @@ pub enum Read {
 impl Read {
     /// The text, or the input an absent or unreadable file is (its record and problem are
     /// already made by [`Ctx::read`]).
-    pub fn or_input<T>(self, path: &str) -> Result<String, Input<T>> {
+    pub(crate) fn or_input<T>(self, path: &str) -> Result<String, Input<T>> {
         match self {
             Read::Text(text) => Ok(text),
             Read::Absent => Err(Input::Absent { path: path.into() }),
@@ -183,32 +185,32 @@ impl Read {
 }
 
 /// Shared by collectors: the filesystem, the source map, and the inputs/problems records.
-pub struct Ctx<'a> {
-    pub fs: &'a HostFs,
+pub(crate) struct Ctx<'a> {
+    pub(crate) fs: &'a HostFs,
     sources: SourceMapBuilder,
-    records: Mutex<Vec<InputRecord>>,
-    problems: Mutex<Vec<InputProblem>>,
+    records: RefCell<Vec<InputRecord>>,
+    problems: RefCell<Vec<InputProblem>>,
 }
 
 impl<'a> Ctx<'a> {
-    pub fn new(fs: &'a HostFs) -> Self {
+    pub(crate) fn new(fs: &'a HostFs) -> Self {
         Ctx {
             fs,
             sources: SourceMapBuilder::default(),
-            records: Mutex::new(Vec::new()),
-            problems: Mutex::new(Vec::new()),
+            records: RefCell::new(Vec::new()),
+            problems: RefCell::new(Vec::new()),
         }
     }
 
     /// Reads a host file. Absent and unreadable files are recorded (unreadable ones as a
     /// problem); a file that was read is recorded once registered with [`Ctx::add_file`].
-    pub fn read(&self, kind: InputKind, host_path: &str) -> Read {
+    pub(crate) fn read(&self, kind: InputKind, host_path: &str) -> Read {
         let result = self.fs.read_text(host_path);
         self.read_result(kind, host_path, result)
     }
 
     /// Same as [`Ctx::read`] for a file outside the root (`--node-file`, the policy file).
-    pub fn read_local(&self, kind: InputKind, path: &std::path::Path) -> Read {
+    pub(crate) fn read_local(&self, kind: InputKind, path: &std::path::Path) -> Read {
         let result = fs::read_local_text(path);
         self.read_result(kind, &path.display().to_string(), result)
     }
@@ -237,7 +239,7 @@ impl<'a> Ctx<'a> {
     /// Registers a file that was read, so spans can point into it. Credential-looking values
     /// (`password = ...`, `token: ...`) are masked at once, whatever the format and whether
     /// or not it parses; collectors that understand the structure mask more precisely.
-    pub fn add_file(&self, kind: InputKind, host_path: &str, text: &str) -> FileId {
+    pub(crate) fn add_file(&self, kind: InputKind, host_path: &str, text: &str) -> FileId {
         self.record(kind, host_path, InputState::Read, None);
         let secrets = containerd::lexical_secret_ranges(text);
         self.sources
@@ -245,17 +247,17 @@ impl<'a> Ctx<'a> {
     }
 
     /// Masks secret byte ranges of a registered file.
-    pub fn mask_secrets(&self, file: FileId, secrets: &[std::ops::Range<usize>]) {
+    pub(crate) fn mask_secrets(&self, file: FileId, secrets: &[std::ops::Range<usize>]) {
         self.sources.mask_secrets(file, secrets);
     }
 
     /// The host path of a registered file.
-    pub fn source_path(&self, file: FileId) -> String {
+    pub(crate) fn source_path(&self, file: FileId) -> String {
         self.sources.path(file)
     }
 
     /// The text of a span (secrets already masked), shortened for a message.
-    pub fn snippet(&self, span: Span) -> String {
+    pub(crate) fn snippet(&self, span: Span) -> String {
         let text = self.sources.snippet(span);
         let one_line = text.lines().next().unwrap_or("");
         if one_line.chars().count() > 60 || one_line.len() < text.len() {
@@ -266,7 +268,7 @@ impl<'a> Ctx<'a> {
     }
 
     /// Records a syntax error and marks the input invalid.
-    pub fn syntax_error(
+    pub(crate) fn syntax_error(
         &self,
         kind: InputKind,
         path: &str,
@@ -292,8 +294,14 @@ impl<'a> Ctx<'a> {
     }
 
     /// Adds an entry to the inputs summary.
-    pub fn record(&self, kind: InputKind, path: &str, state: InputState, detail: Option<String>) {
-        let mut records = self.records.lock().unwrap_or_else(|e| e.into_inner());
+    pub(crate) fn record(
+        &self,
+        kind: InputKind,
+        path: &str,
+        state: InputState,
+        detail: Option<String>,
+    ) {
+        let mut records = self.records.borrow_mut();
         records.push(InputRecord {
             kind,
             path: path.to_owned(),
@@ -304,12 +312,12 @@ impl<'a> Ctx<'a> {
 
     /// Marks a file that was read as invalid for a reason other than syntax (a Node file
     /// holding several nodes and no way to pick one; a document of the wrong shape).
-    pub fn invalid(&self, path: &str, reason: impl Into<String>) {
+    pub(crate) fn invalid(&self, path: &str, reason: impl Into<String>) {
         self.set_state(path, InputState::Invalid, Some(reason.into()));
     }
 
     fn set_state(&self, path: &str, state: InputState, detail: Option<String>) {
-        let mut records = self.records.lock().unwrap_or_else(|e| e.into_inner());
+        let mut records = self.records.borrow_mut();
         if let Some(r) = records.iter_mut().rev().find(|r| r.path == path) {
             r.state = state;
             r.detail = detail;
@@ -317,8 +325,8 @@ impl<'a> Ctx<'a> {
     }
 
     /// Records a problem with an input file (e.g. [`Problem::WrongType`]).
-    pub fn problem(&self, kind: InputKind, path: &str, problem: Problem) {
-        let mut problems = self.problems.lock().unwrap_or_else(|e| e.into_inner());
+    pub(crate) fn problem(&self, kind: InputKind, path: &str, problem: Problem) {
+        let mut problems = self.problems.borrow_mut();
         problems.push(InputProblem {
             kind,
             path: path.to_owned(),
@@ -327,13 +335,10 @@ impl<'a> Ctx<'a> {
     }
 
     fn finish(self) -> (crate::model::SourceMap, Vec<InputRecord>, Vec<InputProblem>) {
-        let mut records = self.records.into_inner().unwrap_or_else(|e| e.into_inner());
+        let mut records = self.records.into_inner();
         records.sort_by(|a, b| (a.kind, &a.path).cmp(&(b.kind, &b.path)));
         records.dedup_by(|a, b| a.kind == b.kind && a.path == b.path);
-        let mut problems = self
-            .problems
-            .into_inner()
-            .unwrap_or_else(|e| e.into_inner());
+        let mut problems = self.problems.into_inner();
         problems.sort_by(|a, b| a.path.cmp(&b.path));
         (self.sources.finish(), records, problems)
     }

@@ -72,7 +72,12 @@ fn pairs(file: FileId, map: Option<&Node>) -> Vec<(Spanned<String>, Spanned<Stri
         .collect()
 }
 
-pub fn collect(ctx: &Ctx, file_path: Option<&Path>, wanted: Option<&str>) -> Input<NodeObject> {
+#[expect(clippy::too_many_lines, reason = "to be split")]
+pub(crate) fn collect(
+    ctx: &Ctx,
+    file_path: Option<&Path>,
+    wanted: Option<&str>,
+) -> Input<NodeObject> {
     let Some(file_path) = file_path else {
         return Input::Absent {
             path: "(no --node-file)".to_string(),
@@ -173,13 +178,9 @@ pub fn collect(ctx: &Ctx, file_path: Option<&Path>, wanted: Option<&str>) -> Inp
         .map_or_else(|| span(file, node), |n| span(file, n));
     let node_info = node.get("status").and_then(|s| s.get("nodeInfo"));
     Input::Present(NodeObject {
-        path,
-        file,
         name: string_at(file, metadata.and_then(|m| m.get("name"))),
-        object: Spanned::new((), span(file, node)),
         annotations_at,
         annotations: pairs(file, annotations_node),
-        labels: pairs(file, metadata.and_then(|m| m.get("labels"))),
         kubelet_version: string_at(file, node_info.and_then(|i| i.get("kubeletVersion"))),
         container_runtime_version: string_at(
             file,

@@ -26,11 +26,11 @@ use crate::model::{FileId, InputKind, Span, Spanned};
 use super::{Ctx, Read};
 
 /// The policy file looked for in the working directory when `--config` is not given.
-pub const DEFAULT_POLICY_FILE: &str = "runtime-audit.toml";
+pub(crate) const DEFAULT_POLICY_FILE: &str = "runtime-audit.toml";
 
 /// Reads the policy file. `explicit` is `--config`; without it `./runtime-audit.toml` is used
 /// when present. Errors are complete messages naming the file and position.
-pub fn collect(
+pub(crate) fn collect(
     ctx: &Ctx,
     explicit: Option<&Path>,
     today: Option<Date>,
@@ -71,10 +71,10 @@ pub fn collect(
         let span = key.span();
         match key.get_ref().as_ref() {
             "select" => {
-                facts.select = string_list(value, file).map_err(|m| err(span.clone(), m))?
+                facts.select = string_list(value, file).map_err(|m| err(span.clone(), m))?;
             }
             "ignore" => {
-                facts.ignore = string_list(value, file).map_err(|m| err(span.clone(), m))?
+                facts.ignore = string_list(value, file).map_err(|m| err(span.clone(), m))?;
             }
             "severity" => {
                 let DeValue::Table(t) = value.get_ref() else {

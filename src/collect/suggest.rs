@@ -1,7 +1,10 @@
 //! "Did you mean" suggestions for unknown keys.
 
 /// The candidate closest to `input`, if it is close enough to be a plausible typo.
-pub fn closest<'c>(input: &str, candidates: impl IntoIterator<Item = &'c str>) -> Option<&'c str> {
+pub(crate) fn closest<'c>(
+    input: &str,
+    candidates: impl IntoIterator<Item = &'c str>,
+) -> Option<&'c str> {
     let lower = input.to_ascii_lowercase();
     candidates
         .into_iter()

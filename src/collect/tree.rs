@@ -9,13 +9,13 @@ use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 
 /// A parsed value with its byte range in the source text.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Node {
-    pub range: Range<usize>,
-    pub value: Value,
+pub(crate) struct Node {
+    pub(crate) range: Range<usize>,
+    pub(crate) value: Value,
 }
 
 #[derive(Clone, Debug, PartialEq)]
-pub enum Value {
+pub(crate) enum Value {
     Null,
     Bool(bool),
     /// Numbers keep their text (`2s` is a string, `2` a number).
@@ -27,14 +27,14 @@ pub enum Value {
 
 /// A mapping key (always text; YAML scalar keys like `3` become "3").
 #[derive(Clone, Debug, PartialEq)]
-pub struct Key {
-    pub text: String,
-    pub range: Range<usize>,
+pub(crate) struct Key {
+    pub(crate) text: String,
+    pub(crate) range: Range<usize>,
 }
 
 impl Node {
     /// The value under `key` of a mapping (last one wins, as in Go's decoders).
-    pub fn get(&self, key: &str) -> Option<&Node> {
+    pub(crate) fn get(&self, key: &str) -> Option<&Node> {
         match &self.value {
             Value::Map(entries) => entries
                 .iter()
@@ -45,52 +45,40 @@ impl Node {
         }
     }
 
-    /// The entry (key and value) under `key`.
-    pub fn entry(&self, key: &str) -> Option<(&Key, &Node)> {
-        match &self.value {
-            Value::Map(entries) => entries
-                .iter()
-                .rev()
-                .find(|(k, _)| k.text == key)
-                .map(|(k, v)| (k, v)),
-            _ => None,
-        }
-    }
-
-    pub fn entries(&self) -> &[(Key, Node)] {
+    pub(crate) fn entries(&self) -> &[(Key, Node)] {
         match &self.value {
             Value::Map(entries) => entries,
             _ => &[],
         }
     }
 
-    pub fn items(&self) -> &[Node] {
+    pub(crate) fn items(&self) -> &[Node] {
         match &self.value {
             Value::Seq(items) => items,
             _ => &[],
         }
     }
 
-    pub fn as_str(&self) -> Option<&str> {
+    pub(crate) fn as_str(&self) -> Option<&str> {
         match &self.value {
             Value::Str(s) => Some(s),
             _ => None,
         }
     }
 
-    pub fn as_bool(&self) -> Option<bool> {
+    pub(crate) fn as_bool(&self) -> Option<bool> {
         match &self.value {
             Value::Bool(b) => Some(*b),
             _ => None,
         }
     }
 
-    pub fn is_null(&self) -> bool {
+    pub(crate) fn is_null(&self) -> bool {
         matches!(self.value, Value::Null)
     }
 
     /// The type name used in "expected X, found Y" messages.
-    pub fn type_name(&self) -> &'static str {
+    pub(crate) fn type_name(&self) -> &'static str {
         match self.value {
             Value::Null => "null",
             Value::Bool(_) => "a boolean",
@@ -104,16 +92,16 @@ impl Node {
 
 /// A syntax error with its byte offset when known.
 #[derive(Clone, Debug, PartialEq)]
-pub struct SyntaxError {
-    pub message: String,
-    pub offset: Option<usize>,
+pub(crate) struct SyntaxError {
+    pub(crate) message: String,
+    pub(crate) offset: Option<usize>,
 }
 
 // ---------------------------------------------------------------------------------------
 // YAML
 
 /// Parses one YAML document with limits against alias bombs and deep nesting.
-pub fn parse_yaml(text: &str) -> Result<Node, SyntaxError> {
+pub(crate) fn parse_yaml(text: &str) -> Result<Node, SyntaxError> {
     let mut budget = serde_saphyr::Budget::default();
     budget.max_nodes = 100_000;
     budget.max_aliases = 1_000;
@@ -302,7 +290,7 @@ impl<'de> Visitor<'de> for AnyVisitor {
 // JSON
 
 /// Parses strict JSON (no comments, no trailing commas), as Docker and kubectl write it.
-pub fn parse_json(text: &str) -> Result<Node, SyntaxError> {
+pub(crate) fn parse_json(text: &str) -> Result<Node, SyntaxError> {
     let options = jsonc_parser::ParseOptions {
         allow_comments: false,
         allow_loose_object_property_names: false,
@@ -315,12 +303,12 @@ pub fn parse_json(text: &str) -> Result<Node, SyntaxError> {
         allow_non_finite_numbers: false,
         allow_extended_string_escapes: false,
     };
-    let parsed = jsonc_parser::parse_to_ast(text, &Default::default(), &options).map_err(|e| {
-        SyntaxError {
-            message: e.kind().to_string(),
-            offset: Some(e.range().start),
-        }
-    })?;
+    let parsed =
+        jsonc_parser::parse_to_ast(text, &jsonc_parser::CollectOptions::default(), &options)
+            .map_err(|e| SyntaxError {
+                message: e.kind().to_string(),
+                offset: Some(e.range().start),
+            })?;
     match parsed.value {
         Some(v) => Ok(json_node(&v)),
         None => Err(SyntaxError {
@@ -359,7 +347,7 @@ fn json_node(v: &jsonc_parser::ast::Value) -> Node {
 }
 
 /// Parses JSON when the text starts like JSON (`{` or `[`), YAML otherwise.
-pub fn parse_yaml_or_json(text: &str) -> Result<(Node, &'static str), SyntaxError> {
+pub(crate) fn parse_yaml_or_json(text: &str) -> Result<(Node, &'static str), SyntaxError> {
     let trimmed = text.trim_start_matches(|c: char| c.is_whitespace() || c == '\u{feff}');
     if trimmed.starts_with('{') || trimmed.starts_with('[') {
         parse_json(text).map(|n| (n, "JSON"))
@@ -372,11 +360,20 @@ pub fn parse_yaml_or_json(text: &str) -> Result<(Node, &'static str), SyntaxErro
 mod tests {
     use super::*;
 
+    /// The entry (key and value) under `key`, as the last one wins.
+    fn entry<'n>(node: &'n Node, key: &str) -> Option<(&'n Key, &'n Node)> {
+        node.entries()
+            .iter()
+            .rev()
+            .find(|(k, _)| k.text == key)
+            .map(|(k, v)| (k, v))
+    }
+
     #[test]
     fn yaml_keeps_byte_ranges_of_keys_and_values() {
         let text = "kind: X\n# é\ncgroupDriver: systemd\ngates:\n  A: true\n";
         let root = parse_yaml(text).unwrap();
-        let (k, v) = root.entry("cgroupDriver").unwrap();
+        let (k, v) = entry(&root, "cgroupDriver").unwrap();
         assert_eq!(&text[k.range.clone()], "cgroupDriver");
         assert_eq!(&text[v.range.clone()], "systemd");
         assert_eq!(
@@ -446,7 +443,7 @@ mod tests {
             for (root, text) in [(parse_yaml(&yaml), &yaml), (parse_json(&json), &json)] {
                 let root = root.map_err(|e| proptest::test_runner::TestCaseError::fail(e.message))?;
                 for (k, _) in &entries {
-                    let (key, value) = root.entry(k).ok_or_else(|| proptest::test_runner::TestCaseError::fail(format!("lost key {k}")))?;
+                    let (key, value) = entry(&root, k).ok_or_else(|| proptest::test_runner::TestCaseError::fail(format!("lost key {k}")))?;
                     proptest::prop_assert_eq!(&text[key.range.clone()].trim_matches('"'), k);
                     proptest::prop_assert!(ranges_in_bounds(value, text.len()));
                 }

@@ -11,7 +11,11 @@ use super::CollectOptions;
 
 /// The versions known before the containerd config is read: the containerd release is
 /// known or unknown here; `containerd::normalize` may assume it from the config's `version`.
-pub fn resolve(opts: &CollectOptions, node: &Input<NodeObject>, live: &LiveFacts) -> Versions {
+pub(crate) fn resolve(
+    opts: &CollectOptions,
+    node: &Input<NodeObject>,
+    live: &LiveFacts,
+) -> Versions {
     let node = node.present();
     let kubelet = match opts.kubernetes_version.as_deref().and_then(Version::parse) {
         Some(version) => Some(VersionFact {

@@ -13,7 +13,7 @@ use super::finding::{Finding, Location, Related, RuleStatus};
 /// which types the check's emitter by the rule's own `Case` enum.
 pub struct Rule {
     pub meta: &'static RuleMeta,
-    pub run: fn(&NodeSnapshot) -> Verdict,
+    pub(crate) run: fn(&NodeSnapshot) -> Verdict,
 }
 
 impl fmt::Debug for Rule {
@@ -24,16 +24,16 @@ impl fmt::Debug for Rule {
 
 /// What one rule concluded on one node: its status, why, and its findings.
 #[derive(Debug)]
-pub struct Verdict {
-    pub status: RuleStatus,
+pub(crate) struct Verdict {
+    pub(crate) status: RuleStatus,
     /// Why not-applicable or inconclusive; the assumptions a pass or fail rests on.
-    pub reason: Option<String>,
-    pub findings: Vec<Finding>,
+    pub(crate) reason: Option<String>,
+    pub(crate) findings: Vec<Finding>,
 }
 
 /// Collects what one rule reports on one node. `C` is the rule's case enum, so a rule can
 /// only report the cases it declares.
-pub struct Emitter<C> {
+pub(crate) struct Emitter<C> {
     rule: &'static RuleMeta,
     findings: Vec<Finding>,
     status: Option<(RuleStatus, String)>,
@@ -43,7 +43,10 @@ pub struct Emitter<C> {
 
 impl<C: RuleCase> Emitter<C> {
     /// Runs a rule's check on a snapshot.
-    pub fn run(snapshot: &NodeSnapshot, check: fn(&NodeSnapshot, &mut Emitter<C>)) -> Verdict {
+    pub(crate) fn run(
+        snapshot: &NodeSnapshot,
+        check: fn(&NodeSnapshot, &mut Emitter<C>),
+    ) -> Verdict {
         let mut emitter = Emitter {
             rule: C::RULE,
             findings: Vec::new(),
@@ -56,7 +59,7 @@ impl<C: RuleCase> Emitter<C> {
     }
 
     /// Starts a finding of `case` at `at`. Call `.impact()`, `.fix()` and `.emit()`.
-    pub fn finding(
+    pub(crate) fn finding(
         &mut self,
         case: C,
         at: impl Into<Location>,
@@ -72,17 +75,17 @@ impl<C: RuleCase> Emitter<C> {
     }
 
     /// The rule does not apply here. Ignored if the rule also emits findings.
-    pub fn not_applicable(&mut self, reason: impl Into<String>) {
+    pub(crate) fn not_applicable(&mut self, reason: impl Into<String>) {
         self.status = Some((RuleStatus::NotApplicable, reason.into()));
     }
 
     /// The rule could not decide. Ignored if the rule also emits findings.
-    pub fn inconclusive(&mut self, reason: impl Into<String>) {
+    pub(crate) fn inconclusive(&mut self, reason: impl Into<String>) {
         self.status = Some((RuleStatus::Inconclusive, reason.into()));
     }
 
     /// Records an assumption the verdict rests on (shown with pass and fail statuses).
-    pub fn assume(&mut self, assumption: impl Into<String>) {
+    pub(crate) fn assume(&mut self, assumption: impl Into<String>) {
         let a = assumption.into();
         if !self.assumptions.contains(&a) {
             self.assumptions.push(a);
@@ -91,7 +94,7 @@ impl<C: RuleCase> Emitter<C> {
 
     /// The input's value, or `None` after setting the status: not-applicable when the input
     /// is absent, inconclusive when it exists but could not be read or understood.
-    pub fn need<'i, T>(&mut self, input: &'i Input<T>, what: &str) -> Option<&'i T> {
+    pub(crate) fn need<'i, T>(&mut self, input: &'i Input<T>, what: &str) -> Option<&'i T> {
         match input {
             Input::Present(v) => Some(v),
             Input::Absent { path } => {
@@ -132,7 +135,7 @@ impl<C: RuleCase> Emitter<C> {
 
 /// Fills in a finding; `emit()` hands it to the emitter.
 #[must_use = "a finding is only reported once .emit() is called"]
-pub struct FindingBuilder<'e> {
+pub(crate) struct FindingBuilder<'e> {
     findings: &'e mut Vec<Finding>,
     finding: Finding,
 }
@@ -166,40 +169,40 @@ impl<'e> FindingBuilder<'e> {
     }
 
     /// What the user will see if they ignore it (the error message, the symptom).
-    pub fn impact(mut self, text: impl Into<String>) -> Self {
+    pub(crate) fn impact(mut self, text: impl Into<String>) -> Self {
         self.finding.impact = text.into();
         self
     }
 
     /// The fix.
-    pub fn fix(mut self, text: impl Into<String>) -> Self {
+    pub(crate) fn fix(mut self, text: impl Into<String>) -> Self {
         self.finding.fix = text.into();
         self
     }
 
     /// A short label under the highlighted code.
-    pub fn label(mut self, text: impl Into<String>) -> Self {
+    pub(crate) fn label(mut self, text: impl Into<String>) -> Self {
         self.finding.label = Some(text.into());
         self
     }
 
     /// The logical key: a TOML path, a flag name, an annotation. Used for fingerprints.
-    pub fn key(mut self, key: impl Into<String>) -> Self {
+    pub(crate) fn key(mut self, key: impl Into<String>) -> Self {
         self.finding.key = Some(key.into());
         self
     }
 
-    pub fn actual(mut self, value: impl Into<String>) -> Self {
+    pub(crate) fn actual(mut self, value: impl Into<String>) -> Self {
         self.finding.actual = Some(value.into());
         self
     }
 
-    pub fn expected(mut self, value: impl Into<String>) -> Self {
+    pub(crate) fn expected(mut self, value: impl Into<String>) -> Self {
         self.finding.expected = Some(value.into());
         self
     }
 
-    pub fn related(mut self, at: impl Into<Location>, label: impl Into<String>) -> Self {
+    pub(crate) fn related(mut self, at: impl Into<Location>, label: impl Into<String>) -> Self {
         self.finding.related.push(Related {
             location: at.into(),
             label: label.into(),
@@ -208,7 +211,7 @@ impl<'e> FindingBuilder<'e> {
     }
 
     /// A version this finding depends on.
-    pub fn version(mut self, component: Component, fact: &VersionFact) -> Self {
+    pub(crate) fn version(mut self, component: Component, fact: &VersionFact) -> Self {
         let v = VersionUse::new(component, fact);
         if !self.finding.versions.contains(&v) {
             self.finding.versions.push(v);
@@ -218,14 +221,14 @@ impl<'e> FindingBuilder<'e> {
 
     /// The containerd release the finding depends on, when it was given or found (an assumed
     /// release is said in the rule's status instead).
-    pub fn release(self, release: &ContainerdRelease) -> Self {
+    pub(crate) fn release(self, release: &ContainerdRelease) -> Self {
         match release.known_fact() {
             Some(fact) => self.version(Component::Containerd, fact),
             None => self,
         }
     }
 
-    pub fn emit(self) {
+    pub(crate) fn emit(self) {
         debug_assert!(
             !self.finding.impact.is_empty() && !self.finding.fix.is_empty(),
             "{}: every finding needs an impact and a fix",

@@ -67,7 +67,7 @@ pub enum RuleStatus {
 }
 
 impl RuleStatus {
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         self.into()
     }
 }

@@ -1,9 +1,9 @@
 //! Runs rules over a snapshot — in parallel when the node is big enough to pay for it — and
 //! applies the policy.
 
-pub mod emitter;
-pub mod finding;
-pub mod policy;
+pub(crate) mod emitter;
+pub(crate) mod finding;
+pub(crate) mod policy;
 
 use std::cmp::Ordering;
 
@@ -11,7 +11,7 @@ use rayon::prelude::*;
 
 use crate::model::{NodeSnapshot, SourceMap};
 
-pub use emitter::{Emitter, Rule, Verdict};
+pub(crate) use emitter::{Emitter, Rule};
 pub use finding::{Finding, Location, Related, RuleOutcome, RuleStatus};
 pub use policy::{Policy, Selector, SelectorError, SeverityOverride, find_rule};
 
@@ -19,9 +19,9 @@ pub use policy::{Policy, Selector, SelectorError, SeverityOverride, find_rule};
 #[derive(Debug)]
 pub struct Evaluation {
     /// Findings, sorted by (file, line, column, rule id).
-    pub findings: Vec<Finding>,
+    pub(crate) findings: Vec<Finding>,
     /// One outcome per rule that ran, in rule id order.
-    pub outcomes: Vec<RuleOutcome>,
+    pub(crate) outcomes: Vec<RuleOutcome>,
 }
 
 /// Runs every rule the policy selects.
@@ -153,7 +153,7 @@ fn is_excepted(
 }
 
 /// The host path a location refers to.
-pub fn location_path<'a>(sources: &'a SourceMap, location: &'a Location) -> &'a str {
+pub(crate) fn location_path<'a>(sources: &'a SourceMap, location: &'a Location) -> &'a str {
     match location {
         Location::Span(span) => &sources.get(span.file).host_path,
         Location::Path(p) => p,

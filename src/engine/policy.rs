@@ -34,7 +34,7 @@ pub enum SelectorError {
 
 impl Selector {
     /// Reads a selector against the rule set.
-    pub fn parse(text: &str, rules: &[&'static Rule]) -> Result<Selector, SelectorError> {
+    pub(crate) fn parse(text: &str, rules: &[&'static Rule]) -> Result<Selector, SelectorError> {
         let text = text.trim();
         let Some((rule_part, case_part)) = text.split_once(':') else {
             let selector = Selector::Rules(text.to_owned());
@@ -93,31 +93,31 @@ pub fn find_rule(id_or_name: &str, rules: &[&'static Rule]) -> Option<&'static R
 /// A severity the policy file sets for a rule, or for one case of it.
 #[derive(Clone, Debug)]
 pub struct SeverityOverride {
-    pub rule: &'static str,
+    pub(crate) rule: &'static str,
     /// None: every case of the rule.
-    pub case: Option<&'static str>,
-    pub severity: Severity,
+    pub(crate) case: Option<&'static str>,
+    pub(crate) severity: Severity,
 }
 
 /// The policy in force for one audit.
 #[derive(Clone, Debug, Default)]
 pub struct Policy {
-    pub select: Vec<Selector>,
-    pub ignore: Vec<Selector>,
-    pub severity: Vec<SeverityOverride>,
+    pub(crate) select: Vec<Selector>,
+    pub(crate) ignore: Vec<Selector>,
+    pub(crate) severity: Vec<SeverityOverride>,
 }
 
 impl Policy {
     /// Whether a rule runs: selected, whole or by one of its cases (or nothing is selected),
     /// and not ignored as a whole.
-    pub fn runs(&self, rule: &RuleMeta) -> bool {
+    pub(crate) fn runs(&self, rule: &RuleMeta) -> bool {
         let selected = self.select.is_empty() || self.select.iter().any(|s| s.names_rule(rule));
         selected && !self.ignore.iter().any(|s| s.matches_rule(rule))
     }
 
     /// Whether a finding of this case is reported: its case is selected (the rule whole, or
     /// that case) and not ignored.
-    pub fn reports(&self, rule: &RuleMeta, case: &CaseMeta) -> bool {
+    pub(crate) fn reports(&self, rule: &RuleMeta, case: &CaseMeta) -> bool {
         let selected =
             self.select.is_empty() || self.select.iter().any(|s| s.matches_case(rule, case));
         selected && !self.ignore.iter().any(|s| s.matches_case(rule, case))
@@ -125,7 +125,7 @@ impl Policy {
 
     /// The severity the policy sets for this case: the case's own override, else its rule's
     /// (the last one written wins).
-    pub fn severity_of(&self, rule: &RuleMeta, case: &CaseMeta) -> Option<Severity> {
+    pub(crate) fn severity_of(&self, rule: &RuleMeta, case: &CaseMeta) -> Option<Severity> {
         let of = |case_id: Option<&str>| {
             self.severity
                 .iter()

@@ -5,7 +5,8 @@ use crate::model::{Input, NodeSnapshot};
 
 use super::view::{Section, at};
 
-pub fn section(snapshot: &NodeSnapshot) -> Section {
+#[expect(clippy::too_many_lines, reason = "to be split")]
+pub(crate) fn section(snapshot: &NodeSnapshot) -> Section {
     let sources = &snapshot.sources;
     let mut s = Section::new("containerd", "containerd");
     let cfg = match &snapshot.containerd {

@@ -5,7 +5,7 @@ use crate::model::NodeSnapshot;
 use super::kubelet::not_read;
 use super::view::{Section, at};
 
-pub fn section(snap: &NodeSnapshot) -> Section {
+pub(crate) fn section(snap: &NodeSnapshot) -> Section {
     let mut s = Section::new("crictl", "crictl (/etc/crictl.yaml)");
     let Some(c) = snap.crictl.present() else {
         not_read(&mut s, &snap.crictl);

@@ -5,7 +5,7 @@ use crate::model::NodeSnapshot;
 use super::kubelet::not_read;
 use super::view::{Section, at};
 
-pub fn section(snap: &NodeSnapshot) -> Section {
+pub(crate) fn section(snap: &NodeSnapshot) -> Section {
     let mut s = Section::new("docker", "Docker (/etc/docker/daemon.json)");
     let Some(d) = snap.docker.present() else {
         not_read(&mut s, &snap.docker);

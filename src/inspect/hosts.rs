@@ -6,7 +6,8 @@ use crate::model::{Input, NodeSnapshot};
 
 use super::view::{Section, at};
 
-pub fn section(snapshot: &NodeSnapshot) -> Section {
+#[expect(clippy::too_many_lines, reason = "to be split")]
+pub(crate) fn section(snapshot: &NodeSnapshot) -> Section {
     let sources = &snapshot.sources;
     let hosts = &snapshot.registry_hosts;
     let mut s = Section::new("registry_hosts", "Registry hosts (hosts.toml)");
@@ -86,7 +87,8 @@ pub fn section(snapshot: &NodeSnapshot) -> Section {
                     ),
                     None => fs.row(
                         format!("try {n} (server)"),
-                        f.registry().map_or(serde_json::Value::Null, |r| r.into()),
+                        f.registry()
+                            .map_or(serde_json::Value::Null, std::convert::Into::into),
                         "default: the registry itself (no server key)",
                     ),
                 }

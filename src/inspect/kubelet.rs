@@ -12,7 +12,7 @@ fn place(sources: &SourceMap, span: Option<Span>, otherwise: &str) -> String {
 }
 
 /// A row for an input that was not read.
-pub fn not_read<T>(s: &mut Section, input: &Input<T>) {
+pub(crate) fn not_read<T>(s: &mut Section, input: &Input<T>) {
     match input {
         Input::Absent { path } => s.row("state", "absent", format!("{path} not found")),
         Input::Unreadable { path, reason } => {
@@ -35,7 +35,7 @@ fn setting_row(s: &mut Section, sources: &SourceMap, key: &str, v: &Setting<Stri
     }
 }
 
-pub fn section(snap: &NodeSnapshot) -> Section {
+pub(crate) fn section(snap: &NodeSnapshot) -> Section {
     let mut s = Section::new("kubelet", "kubelet");
     let Some(k) = snap.kubelet.present() else {
         not_read(&mut s, &snap.kubelet);

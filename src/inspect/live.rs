@@ -7,7 +7,7 @@ use crate::report::live::{LiveSummary, ProbeLine};
 
 use super::view::{Section, at};
 
-pub fn section(snap: &NodeSnapshot) -> Section {
+pub(crate) fn section(snap: &NodeSnapshot) -> Section {
     let live = LiveSummary::new(&snap.live);
     let mut s = Section::new("live", "Live facts (runtime sockets, CRI, Docker, host)");
     let how = match (live.mode, &live.source, &live.reason) {

@@ -13,10 +13,10 @@ mod view;
 
 use crate::model::NodeSnapshot;
 
-pub use view::{Row, Section};
+pub(crate) use view::Section;
 
 /// The sections of every input, in a fixed order.
-pub fn sections(snapshot: &NodeSnapshot) -> Vec<Section> {
+pub(crate) fn sections(snapshot: &NodeSnapshot) -> Vec<Section> {
     vec![
         view::inputs(snapshot),
         view::versions(snapshot),
@@ -30,11 +30,11 @@ pub fn sections(snapshot: &NodeSnapshot) -> Vec<Section> {
     ]
 }
 
-pub fn human(snapshot: &NodeSnapshot) -> String {
+pub(crate) fn human(snapshot: &NodeSnapshot) -> String {
     view::render_human(&sections(snapshot))
 }
 
-pub fn json(snapshot: &NodeSnapshot) -> String {
+pub(crate) fn json(snapshot: &NodeSnapshot) -> String {
     let mut s = serde_json::to_string_pretty(&view::to_json(snapshot, &sections(snapshot)))
         .unwrap_or_default();
     s.push('\n');

@@ -6,7 +6,7 @@ use crate::model::node::CRI_SOCKET_ANNOTATION;
 use super::kubelet::not_read;
 use super::view::{Section, at};
 
-pub fn section(snap: &NodeSnapshot) -> Section {
+pub(crate) fn section(snap: &NodeSnapshot) -> Section {
     let mut s = Section::new("node", "Node object");
     let Some(n) = snap.node.present() else {
         not_read(&mut s, &snap.node);

@@ -9,26 +9,26 @@ use crate::model::{Component, Effective, NodeSnapshot, Origin, SourceMap, Span};
 
 /// A titled group of values, possibly nested (a runtime inside containerd's section).
 #[derive(Debug, Serialize)]
-pub struct Section {
+pub(crate) struct Section {
     /// Machine name (JSON key): `containerd`, `kubelet`, `runtimes.runc`.
-    pub id: String,
-    pub title: String,
-    pub rows: Vec<Row>,
+    pub(crate) id: String,
+    pub(crate) title: String,
+    pub(crate) rows: Vec<Row>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub sections: Vec<Section>,
+    pub(crate) sections: Vec<Section>,
 }
 
 /// One effective value and where it came from.
 #[derive(Debug, Serialize)]
-pub struct Row {
-    pub key: String,
-    pub value: serde_json::Value,
+pub(crate) struct Row {
+    pub(crate) key: String,
+    pub(crate) value: serde_json::Value,
     /// `/etc/containerd/config.toml:12:5`, or `default: ...`, or what else decided it.
-    pub origin: String,
+    pub(crate) origin: String,
 }
 
 impl Section {
-    pub fn new(id: impl Into<String>, title: impl Into<String>) -> Self {
+    pub(crate) fn new(id: impl Into<String>, title: impl Into<String>) -> Self {
         Section {
             id: id.into(),
             title: title.into(),
@@ -37,7 +37,7 @@ impl Section {
         }
     }
 
-    pub fn row(
+    pub(crate) fn row(
         &mut self,
         key: impl Into<String>,
         value: impl Serialize,
@@ -51,13 +51,18 @@ impl Section {
     }
 
     /// A row for an effective value.
-    pub fn effective<T: Serialize>(&mut self, sources: &SourceMap, key: &str, e: &Effective<T>) {
+    pub(crate) fn effective<T: Serialize>(
+        &mut self,
+        sources: &SourceMap,
+        key: &str,
+        e: &Effective<T>,
+    ) {
         self.row(key, &e.value, origin(sources, &e.origin));
     }
 }
 
 /// `file:line:column` of a span.
-pub fn at(sources: &SourceMap, span: Span) -> String {
+pub(crate) fn at(sources: &SourceMap, span: Span) -> String {
     let p = sources.position(span);
     format!(
         "{}:{}:{}",
@@ -67,14 +72,14 @@ pub fn at(sources: &SourceMap, span: Span) -> String {
     )
 }
 
-pub fn origin(sources: &SourceMap, o: &Origin) -> String {
+pub(crate) fn origin(sources: &SourceMap, o: &Origin) -> String {
     match o {
         Origin::Set(span) => at(sources, *span),
         Origin::Default { note } => format!("default: {note}"),
     }
 }
 
-pub fn inputs(snapshot: &NodeSnapshot) -> Section {
+pub(crate) fn inputs(snapshot: &NodeSnapshot) -> Section {
     let mut s = Section::new("inputs", "Inputs");
     for i in &snapshot.inputs {
         let detail = i.detail.clone().unwrap_or_default();
@@ -95,7 +100,7 @@ pub fn inputs(snapshot: &NodeSnapshot) -> Section {
     s
 }
 
-pub fn versions(snapshot: &NodeSnapshot) -> Section {
+pub(crate) fn versions(snapshot: &NodeSnapshot) -> Section {
     let mut s = Section::new("versions", "Versions");
     let v = &snapshot.versions;
     for (name, component) in [
@@ -112,7 +117,7 @@ pub fn versions(snapshot: &NodeSnapshot) -> Section {
     s
 }
 
-pub fn render_human(sections: &[Section]) -> String {
+pub(crate) fn render_human(sections: &[Section]) -> String {
     let mut out = String::new();
     for s in sections {
         render_section(&mut out, s, 0);
@@ -154,7 +159,10 @@ struct JsonView<'a> {
     sections: &'a [Section],
 }
 
-pub fn to_json<'a>(snapshot: &'a NodeSnapshot, sections: &'a [Section]) -> impl Serialize + 'a {
+pub(crate) fn to_json<'a>(
+    snapshot: &'a NodeSnapshot,
+    sections: &'a [Section],
+) -> impl Serialize + 'a {
     JsonView {
         root: &snapshot.root,
         node: &snapshot.identity,

@@ -11,31 +11,30 @@ use super::source::{FileId, Span, Spanned};
 
 /// containerd's merged configuration: the main file and its imports.
 #[derive(Clone, Debug)]
-pub struct ContainerdConfig {
+pub(crate) struct ContainerdConfig {
     /// Host path of the main file.
-    pub path: String,
+    pub(crate) path: String,
     /// Every file loaded, main file first, in containerd's load order.
-    pub files: Vec<ConfigFile>,
+    pub(crate) files: Vec<ConfigFile>,
     /// The effective config version (after imports are merged).
-    pub version: ConfigVersion,
-    pub imports: Vec<ImportEntry>,
-    pub disabled_plugins: Vec<Spanned<String>>,
-    pub required_plugins: Vec<Spanned<String>>,
+    pub(crate) version: ConfigVersion,
+    pub(crate) disabled_plugins: Vec<Spanned<String>>,
+    pub(crate) required_plugins: Vec<Spanned<String>>,
     /// The socket containerd serves (`[grpc] address`, v4: `io.containerd.server.v1.grpc`).
-    pub grpc_address: Effective<String>,
-    pub cri: CriConfig,
+    pub(crate) grpc_address: Effective<String>,
+    pub(crate) cri: CriConfig,
     /// Every key present, and what containerd makes of it.
-    pub keys: Vec<KeyEntry>,
+    pub(crate) keys: Vec<KeyEntry>,
     /// Plugin tables an import replaced entirely (containerd does not merge them).
-    pub replaced_tables: Vec<ReplacedTable>,
+    pub(crate) replaced_tables: Vec<ReplacedTable>,
     /// What containerd will do with this config: start or not, load CRI or not.
-    pub outcome: Outcome,
+    pub(crate) outcome: Outcome,
 }
 
 impl ContainerdConfig {
     /// The `version` a file of the config declares (1 when it has none: containerd treats 0
     /// and 1 alike).
-    pub fn file_version(&self, file: FileId) -> i64 {
+    pub(crate) fn file_version(&self, file: FileId) -> i64 {
         self.files
             .iter()
             .find(|f| f.file == file)
@@ -46,26 +45,26 @@ impl ContainerdConfig {
 
 /// One file of the merged config.
 #[derive(Clone, Debug)]
-pub struct ConfigFile {
-    pub path: String,
-    pub file: FileId,
+pub(crate) struct ConfigFile {
+    pub(crate) path: String,
+    pub(crate) file: FileId,
     /// The `version` key of this file, if written.
-    pub version: Option<Spanned<i64>>,
+    pub(crate) version: Option<Spanned<i64>>,
     /// The `imports` entry that pulled this file in (None for the main file).
-    pub imported_by: Option<Span>,
+    pub(crate) imported_by: Option<Span>,
 }
 
 /// The `version` header.
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub struct ConfigVersion {
+pub(crate) struct ConfigVersion {
     /// 1 when absent (containerd treats 0 and 1 alike).
-    pub value: i64,
+    pub(crate) value: i64,
     /// Where it was written; None when there is no header.
-    pub span: Option<Span>,
+    pub(crate) span: Option<Span>,
 }
 
 impl ConfigVersion {
-    pub fn is_explicit(&self) -> bool {
+    pub(crate) fn is_explicit(&self) -> bool {
         self.span.is_some()
     }
 }
@@ -73,28 +72,18 @@ impl ConfigVersion {
 /// A plugin table that a later file (an import) replaced: every key of the earlier table is
 /// lost, not only the ones the later file sets.
 #[derive(Clone, Debug)]
-pub struct ReplacedTable {
-    pub plugin: String,
+pub(crate) struct ReplacedTable {
+    pub(crate) plugin: String,
     /// The header of the table that was lost.
-    pub lost: Span,
+    pub(crate) lost: Span,
     /// The header of the table that replaced it.
-    pub by: Span,
-}
-
-/// One `imports` entry.
-#[derive(Clone, Debug)]
-pub struct ImportEntry {
-    pub pattern: Spanned<String>,
-    /// Host paths it resolved to, in load order.
-    pub resolved: Vec<String>,
-    /// Files skipped because they were already loaded (containerd skips them silently).
-    pub already_loaded: Vec<String>,
+    pub(crate) by: Span,
 }
 
 /// Which CRI table layout the version header selects.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "kebab-case")]
-pub enum CriLayout {
+pub(crate) enum CriLayout {
     /// `version = 1` or no header: `[plugins.cri]`.
     V1,
     /// `version = 2`: `[plugins."io.containerd.grpc.v1.cri"]`.
@@ -104,7 +93,7 @@ pub enum CriLayout {
 }
 
 impl CriLayout {
-    pub fn for_version(version: i64) -> CriLayout {
+    pub(crate) fn for_version(version: i64) -> CriLayout {
         match version {
             ..=1 => CriLayout::V1,
             2 => CriLayout::V2,
@@ -113,7 +102,7 @@ impl CriLayout {
     }
 
     /// TOML path of the table holding runtimes, for fix texts.
-    pub fn runtime_table(self) -> &'static str {
+    pub(crate) fn runtime_table(self) -> &'static str {
         match self {
             CriLayout::V1 => "plugins.cri.containerd",
             CriLayout::V2 => "plugins.\"io.containerd.grpc.v1.cri\".containerd",
@@ -122,7 +111,7 @@ impl CriLayout {
     }
 
     /// TOML path of the registry table.
-    pub fn registry_table(self) -> &'static str {
+    pub(crate) fn registry_table(self) -> &'static str {
         match self {
             CriLayout::V1 => "plugins.cri.registry",
             CriLayout::V2 => "plugins.\"io.containerd.grpc.v1.cri\".registry",
@@ -131,7 +120,7 @@ impl CriLayout {
     }
 
     /// TOML path and key of the sandbox image.
-    pub fn sandbox_key(self) -> &'static str {
+    pub(crate) fn sandbox_key(self) -> &'static str {
         match self {
             CriLayout::V1 => "plugins.cri.sandbox_image",
             CriLayout::V2 => "plugins.\"io.containerd.grpc.v1.cri\".sandbox_image",
@@ -142,56 +131,56 @@ impl CriLayout {
 
 /// The CRI plugin's settings, whatever the layout.
 #[derive(Clone, Debug)]
-pub struct CriConfig {
-    pub layout: CriLayout,
+pub(crate) struct CriConfig {
+    pub(crate) layout: CriLayout,
     /// 1.x: `untrusted_workload_runtime` set while `runtimes.untrusted` also exists (the CRI
     /// plugin refuses both); the legacy table's header.
-    pub legacy_conflict: Option<Span>,
+    pub(crate) legacy_conflict: Option<Span>,
     /// CRI tables present in the files (header spans), of any layout.
-    pub tables: Vec<Spanned<String>>,
-    pub default_runtime_name: Effective<String>,
-    pub runtimes: Vec<Runtime>,
+    pub(crate) tables: Vec<Spanned<String>>,
+    pub(crate) default_runtime_name: Effective<String>,
+    pub(crate) runtimes: Vec<Runtime>,
     /// Plugin-level `systemd_cgroup` (removed in 2.0; on 1.x only valid for the v1 runtime).
-    pub legacy_systemd_cgroup: Option<Spanned<bool>>,
-    pub sandbox_image: Effective<String>,
-    pub registry: Registry,
-    pub cni: Cni,
-    pub snapshotter: Effective<String>,
+    pub(crate) legacy_systemd_cgroup: Option<Spanned<bool>>,
+    pub(crate) sandbox_image: Effective<String>,
+    pub(crate) registry: Registry,
+    pub(crate) cni: Cni,
+    pub(crate) snapshotter: Effective<String>,
 }
 
 impl CriConfig {
-    pub fn runtime(&self, name: &str) -> Option<&Runtime> {
+    pub(crate) fn runtime(&self, name: &str) -> Option<&Runtime> {
         self.runtimes.iter().find(|r| r.name == name)
     }
 
     /// The runtime `default_runtime_name` designates, if it is defined.
-    pub fn default_runtime(&self) -> Option<&Runtime> {
+    pub(crate) fn default_runtime(&self) -> Option<&Runtime> {
         self.runtime(&self.default_runtime_name.value)
     }
 }
 
 /// One `runtimes.<name>` table.
 #[derive(Clone, Debug)]
-pub struct Runtime {
-    pub name: String,
+pub(crate) struct Runtime {
+    pub(crate) name: String,
     /// The table header's key, None for containerd's built-in runc runtime (no
     /// `runtimes` table written).
-    pub defined_at: Option<Span>,
-    pub runtime_type: Effective<String>,
+    pub(crate) defined_at: Option<Span>,
+    pub(crate) runtime_type: Effective<String>,
     /// The `options` table, if present.
-    pub options: Option<Span>,
+    pub(crate) options: Option<Span>,
     /// Effective `options.SystemdCgroup` (false when absent or misplaced).
-    pub systemd_cgroup: Effective<bool>,
-    pub binary_name: Option<Spanned<String>>,
+    pub(crate) systemd_cgroup: Effective<bool>,
+    pub(crate) binary_name: Option<Spanned<String>>,
     /// `base_runtime_spec`: an OCI spec file the CRI plugin loads at start.
-    pub base_runtime_spec: Option<Spanned<String>>,
+    pub(crate) base_runtime_spec: Option<Spanned<String>>,
     /// Whether that file exists on the node (None when not checked).
-    pub base_runtime_spec_found: Option<bool>,
+    pub(crate) base_runtime_spec_found: Option<bool>,
 }
 
 impl Runtime {
     /// runc-based handlers take `SystemdCgroup` in their options.
-    pub fn is_runc_based(&self) -> bool {
+    pub(crate) fn is_runc_based(&self) -> bool {
         matches!(
             self.runtime_type.value.as_str(),
             "io.containerd.runc.v2" | "io.containerd.runc.v1"
@@ -201,20 +190,20 @@ impl Runtime {
 
 /// The CRI registry table.
 #[derive(Clone, Debug)]
-pub struct Registry {
+pub(crate) struct Registry {
     /// The registry table itself, if written.
-    pub table: Option<Span>,
+    pub(crate) table: Option<Span>,
     /// Effective `config_path`: colon-separated hosts.toml roots ("" = none).
-    pub config_path: Effective<String>,
-    pub mirrors: Vec<Mirror>,
-    pub configs: Vec<RegistryHostConfig>,
+    pub(crate) config_path: Effective<String>,
+    pub(crate) mirrors: Vec<Mirror>,
+    pub(crate) configs: Vec<RegistryHostConfig>,
     /// `auths` entries (deprecated since 1.3), keyed by host.
-    pub auths: Vec<RegistryAuth>,
+    pub(crate) auths: Vec<RegistryAuth>,
 }
 
 impl Registry {
     /// The config_path roots, split as containerd splits them.
-    pub fn config_path_roots(&self) -> Vec<&str> {
+    pub(crate) fn config_path_roots(&self) -> Vec<&str> {
         self.config_path
             .value
             .split(':')
@@ -225,61 +214,61 @@ impl Registry {
 
 /// `registry.mirrors."<host>"`.
 #[derive(Clone, Debug)]
-pub struct Mirror {
-    pub host: Spanned<String>,
-    pub endpoints: Vec<Spanned<String>>,
+pub(crate) struct Mirror {
+    pub(crate) host: Spanned<String>,
+    pub(crate) endpoints: Vec<Spanned<String>>,
 }
 
 /// `registry.configs."<host>"`.
 #[derive(Clone, Debug)]
-pub struct RegistryHostConfig {
-    pub host: Spanned<String>,
-    pub tls: Option<RegistryTls>,
-    pub auth: Option<RegistryAuth>,
+pub(crate) struct RegistryHostConfig {
+    pub(crate) host: Spanned<String>,
+    pub(crate) tls: Option<RegistryTls>,
+    pub(crate) auth: Option<RegistryAuth>,
 }
 
 /// `registry.configs."<host>".tls`.
 #[derive(Clone, Debug)]
-pub struct RegistryTls {
-    pub table: Span,
-    pub insecure_skip_verify: Option<Spanned<bool>>,
-    pub ca_file: Option<Spanned<String>>,
-    pub cert_file: Option<Spanned<String>>,
-    pub key_file: Option<Spanned<String>>,
+pub(crate) struct RegistryTls {
+    pub(crate) table: Span,
+    pub(crate) insecure_skip_verify: Option<Spanned<bool>>,
+    pub(crate) ca_file: Option<Spanned<String>>,
+    pub(crate) cert_file: Option<Spanned<String>>,
+    pub(crate) key_file: Option<Spanned<String>>,
 }
 
 /// Credentials in config.toml. Values are never kept: only which fields are set and where.
 #[derive(Clone, Debug)]
-pub struct RegistryAuth {
-    pub host: Spanned<String>,
-    pub table: Span,
+pub(crate) struct RegistryAuth {
+    pub(crate) host: Spanned<String>,
+    pub(crate) table: Span,
     /// Non-empty credential fields (`username`, `password`, `auth`, `identitytoken`).
-    pub fields: Vec<Spanned<String>>,
+    pub(crate) fields: Vec<Spanned<String>>,
 }
 
 /// CNI settings of the CRI plugin.
 #[derive(Clone, Debug)]
-pub struct Cni {
-    pub bin_dir: Effective<String>,
-    pub bin_dirs: Option<Spanned<Vec<String>>>,
-    pub conf_dir: Effective<String>,
+pub(crate) struct Cni {
+    pub(crate) bin_dir: Effective<String>,
+    pub(crate) bin_dirs: Option<Spanned<Vec<String>>>,
+    pub(crate) conf_dir: Effective<String>,
 }
 
 /// One key present in the config, with its verdict.
 #[derive(Clone, Debug)]
-pub struct KeyEntry {
+pub(crate) struct KeyEntry {
     /// Dotted TOML path as containerd reads it, plugin ids quoted:
     /// `plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.SystemdCgroup`.
-    pub path: String,
+    pub(crate) path: String,
     /// The key itself (for a table, its header key).
-    pub key: Span,
+    pub(crate) key: Span,
     /// The value (for a table, the whole header).
-    pub value: Span,
-    pub status: KeyStatus,
+    pub(crate) value: Span,
+    pub(crate) status: KeyStatus,
 }
 
 #[derive(Clone, Debug, PartialEq)]
-pub enum KeyStatus {
+pub(crate) enum KeyStatus {
     Known,
     /// Not in the schema of this version; `suggestion` is the closest known key.
     Unknown {
@@ -306,41 +295,41 @@ pub enum KeyStatus {
 }
 
 impl KeyStatus {
-    pub fn is_known(&self) -> bool {
+    pub(crate) fn is_known(&self) -> bool {
         matches!(self, KeyStatus::Known)
     }
 }
 
 /// An option containerd deprecated or removed (the CTD-CFG-007 table).
 #[derive(Clone, Debug, PartialEq)]
-pub struct RemovedOption {
+pub(crate) struct RemovedOption {
     /// Short name of the option (`systemd_cgroup`, `runtime_engine`, ...).
-    pub option: &'static str,
-    pub deprecated_in: Option<&'static str>,
-    pub removed_in: Option<&'static str>,
+    pub(crate) option: &'static str,
+    pub(crate) deprecated_in: Option<&'static str>,
+    pub(crate) removed_in: Option<&'static str>,
     /// What happens once removed (or on the version at hand).
-    pub effect: &'static str,
-    pub replacement: &'static str,
+    pub(crate) effect: &'static str,
+    pub(crate) replacement: &'static str,
     /// Whether using it breaks pods or the CRI plugin (error) rather than being cosmetic.
-    pub breaks: bool,
+    pub(crate) breaks: bool,
 }
 
 /// What containerd will do with the config.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Outcome {
-    pub starts: Result<(), Blocker>,
-    pub cri: CriOutcome,
+pub(crate) struct Outcome {
+    pub(crate) starts: Result<(), Blocker>,
+    pub(crate) cri: CriOutcome,
 }
 
 /// Why containerd will not start, with containerd's own message.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Blocker {
-    pub message: String,
-    pub span: Option<Span>,
+pub(crate) struct Blocker {
+    pub(crate) message: String,
+    pub(crate) span: Option<Span>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
-pub enum CriOutcome {
+pub(crate) enum CriOutcome {
     Loads,
     /// Listed in `disabled_plugins`.
     Disabled {

@@ -6,61 +6,45 @@
 //! this registry" the way containerd does (`hostDirFromRoots` + `hostPaths`), so rules never
 //! re-derive it.
 
-use super::source::{FileId, Span, Spanned};
+use super::source::{Span, Spanned};
 use crate::release::{ContainerdRelease, ReleaseNumber};
 
 /// Roots looked at whatever config_path says: containerd's documented directory and
 /// Docker's; together (in this order) they are containerd 2.2+'s default config_path.
-pub const WELL_KNOWN_ROOTS: [&str; 2] = ["/etc/containerd/certs.d", "/etc/docker/certs.d"];
+pub(crate) const WELL_KNOWN_ROOTS: [&str; 2] = ["/etc/containerd/certs.d", "/etc/docker/certs.d"];
 
 /// containerd's fallback namespace directory.
-pub const DEFAULT_NAMESPACE: &str = "_default";
+pub(crate) const DEFAULT_NAMESPACE: &str = "_default";
 
 /// Every hosts.toml found, under the configured roots and the well-known directories.
 #[derive(Clone, Debug, Default)]
-pub struct RegistryHosts {
-    pub files: Vec<HostsFile>,
+pub(crate) struct RegistryHosts {
+    pub(crate) files: Vec<HostsFile>,
     /// Directories looked at: config_path roots first in containerd's search order, then
     /// the well-known directories config_path does not name.
-    pub roots: Vec<HostsRoot>,
+    pub(crate) roots: Vec<HostsRoot>,
     /// Whether containerd's effective `config_path` was known (its config was read). When
     /// false, nothing is marked `in_config_path`.
-    pub config_path_known: bool,
+    pub(crate) config_path_known: bool,
 }
 
 impl RegistryHosts {
-    /// hosts.toml files containerd will read (under a config_path root).
-    pub fn active(&self) -> impl Iterator<Item = &HostsFile> {
-        self.files.iter().filter(|f| f.in_config_path)
-    }
-
     /// The config_path roots in containerd's search order.
-    pub fn config_roots(&self) -> Vec<&HostsRoot> {
+    pub(crate) fn config_roots(&self) -> Vec<&HostsRoot> {
         let mut roots: Vec<&HostsRoot> = self.roots.iter().filter(|r| r.in_config_path).collect();
         roots.sort_by_key(|r| r.search_order);
         roots
     }
 
-    /// The active file of a registry's own namespace (`docker.io`, `10.0.0.5:5000`), not the
-    /// `_default` fallback.
-    pub fn for_registry(&self, registry: &str) -> Option<&HostsFile> {
-        let roots = self.config_roots();
-        let found = lookup(&roots, registry)?;
-        if found.dir.kind == NamespaceKind::Default {
-            return None;
-        }
-        self.file_in(found.root, found.dir)
-    }
-
     /// The hosts.toml of a namespace directory, if it has one that was read.
-    pub fn file_in(&self, root: &HostsRoot, dir: &NamespaceDir) -> Option<&HostsFile> {
+    pub(crate) fn file_in(&self, root: &HostsRoot, dir: &NamespaceDir) -> Option<&HostsFile> {
         self.files
             .iter()
             .find(|f| f.root == root.path && f.namespace.as_deref() == Some(dir.name.as_str()))
     }
 
     /// The well-known root at this path, if it was looked at.
-    pub fn root(&self, path: &str) -> Option<&HostsRoot> {
+    pub(crate) fn root(&self, path: &str) -> Option<&HostsRoot> {
         self.roots.iter().find(|r| r.path == path)
     }
 }
@@ -68,7 +52,7 @@ impl RegistryHosts {
 /// The directory containerd uses for a registry, searching `roots` in order the way
 /// containerd's CRI plugin does: in each root `host_port_`, then `host:port` (or `host`),
 /// then `_default`; the first root with any match wins.
-pub fn lookup<'a>(roots: &[&'a HostsRoot], registry: &str) -> Option<Lookup<'a>> {
+pub(crate) fn lookup<'a>(roots: &[&'a HostsRoot], registry: &str) -> Option<Lookup<'a>> {
     let candidates = host_paths(registry);
     for root in roots {
         for name in &candidates {
@@ -82,15 +66,15 @@ pub fn lookup<'a>(roots: &[&'a HostsRoot], registry: &str) -> Option<Lookup<'a>>
 
 /// Where containerd found a registry's directory.
 #[derive(Clone, Copy, Debug)]
-pub struct Lookup<'a> {
-    pub root: &'a HostsRoot,
-    pub dir: &'a NamespaceDir,
+pub(crate) struct Lookup<'a> {
+    pub(crate) root: &'a HostsRoot,
+    pub(crate) dir: &'a NamespaceDir,
 }
 
 /// The directory names containerd tries under one root for a registry host, in order
 /// (containerd `hostPaths`, Unix): the `host_port_` form when the host has a port, the host
 /// as written, then `_default`.
-pub fn host_paths(registry: &str) -> Vec<String> {
+pub(crate) fn host_paths(registry: &str) -> Vec<String> {
     let encoded = host_directory(registry);
     let mut out = Vec::with_capacity(3);
     if encoded != registry {
@@ -102,7 +86,7 @@ pub fn host_paths(registry: &str) -> Vec<String> {
 }
 
 /// containerd's `hostDirectory`: `host:port` → `host_port_` (on the last colon).
-pub fn host_directory(registry: &str) -> String {
+pub(crate) fn host_directory(registry: &str) -> String {
     match registry.rfind(':') {
         Some(i) if i > 0 => format!("{}_{}_", &registry[..i], &registry[i + 1..]),
         _ => registry.to_string(),
@@ -111,34 +95,34 @@ pub fn host_directory(registry: &str) -> String {
 
 /// A directory that may hold `<registry>/hosts.toml` files.
 #[derive(Clone, Debug)]
-pub struct HostsRoot {
-    pub path: String,
+pub(crate) struct HostsRoot {
+    pub(crate) path: String,
     /// Named by containerd's effective config_path.
-    pub in_config_path: bool,
+    pub(crate) in_config_path: bool,
     /// Position in config_path (containerd searches the roots in this order).
-    pub search_order: Option<usize>,
+    pub(crate) search_order: Option<usize>,
     /// `/etc/containerd/certs.d` or `/etc/docker/certs.d`.
-    pub well_known: bool,
-    pub exists: bool,
+    pub(crate) well_known: bool,
+    pub(crate) exists: bool,
     /// Sub-directories, sorted by name.
-    pub namespaces: Vec<NamespaceDir>,
+    pub(crate) namespaces: Vec<NamespaceDir>,
 }
 
 /// A directory under a root: a registry host namespace for containerd.
 #[derive(Clone, Debug)]
-pub struct NamespaceDir {
-    pub name: String,
-    pub kind: NamespaceKind,
+pub(crate) struct NamespaceDir {
+    pub(crate) name: String,
+    pub(crate) kind: NamespaceKind,
     /// Holds a `hosts.toml` entry (readable or not).
-    pub has_hosts_toml: bool,
+    pub(crate) has_hosts_toml: bool,
     /// Docker-layout certificate files (`*.crt`, `*.cert`, `*.key`), which containerd reads
     /// only when the directory has no usable hosts.toml.
-    pub cert_files: Vec<String>,
+    pub(crate) cert_files: Vec<String>,
 }
 
 /// What a directory name means to containerd.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum NamespaceKind {
+pub(crate) enum NamespaceKind {
     /// The file sits directly in the root: containerd never reads it.
     Outside,
     /// `_default`: used for every registry without a directory of its own.
@@ -151,7 +135,7 @@ pub enum NamespaceKind {
 }
 
 impl NamespaceKind {
-    pub fn registry(&self) -> Option<&str> {
+    pub(crate) fn registry(&self) -> Option<&str> {
         match self {
             NamespaceKind::Registry { host } => Some(host),
             _ => None,
@@ -160,7 +144,7 @@ impl NamespaceKind {
 }
 
 /// What containerd makes of a namespace directory name.
-pub fn classify_namespace(name: &str) -> NamespaceKind {
+pub(crate) fn classify_namespace(name: &str) -> NamespaceKind {
     if name == DEFAULT_NAMESPACE {
         return NamespaceKind::Default;
     }
@@ -187,7 +171,7 @@ fn decode_host_directory(name: &str) -> Option<String> {
 /// A registry host as an image reference can name it: a domain or IP, optionally `:port`
 /// (the reference grammar: dot-separated components of letters, digits and `-`, or a
 /// bracketed IPv6 address).
-pub fn is_registry_host(s: &str) -> bool {
+pub(crate) fn is_registry_host(s: &str) -> bool {
     if let Some(rest) = s.strip_prefix('[') {
         let Some((addr, tail)) = rest.split_once(']') else {
             return false;
@@ -230,7 +214,7 @@ fn suggest_namespace(name: &str) -> Option<String> {
 
 /// Docker Hub's own host names: images named `nginx` or `docker.io/x` are looked up under
 /// `docker.io`, never under these.
-pub const DOCKER_HUB_ALIASES: &[&str] = &[
+pub(crate) const DOCKER_HUB_ALIASES: &[&str] = &[
     "registry-1.docker.io",
     "index.docker.io",
     "registry.hub.docker.com",
@@ -238,31 +222,30 @@ pub const DOCKER_HUB_ALIASES: &[&str] = &[
 
 /// One hosts.toml.
 #[derive(Clone, Debug)]
-pub struct HostsFile {
-    pub path: String,
-    pub file: FileId,
+pub(crate) struct HostsFile {
+    pub(crate) path: String,
     /// The root directory it was found under.
-    pub root: String,
+    pub(crate) root: String,
     /// The directory name under the root (`docker.io`, `localhost_5000_`, `_default`), None
     /// when the file sits directly in the root (containerd never reads it there).
-    pub namespace: Option<String>,
+    pub(crate) namespace: Option<String>,
     /// What containerd makes of `namespace`.
-    pub kind: NamespaceKind,
+    pub(crate) kind: NamespaceKind,
     /// Under a root containerd's config_path names.
-    pub in_config_path: bool,
+    pub(crate) in_config_path: bool,
     /// `Err` when the file is not valid TOML (containerd then ignores it).
-    pub parsed: Result<HostsConfig, HostsParseError>,
+    pub(crate) parsed: Result<HostsConfig, HostsParseError>,
 }
 
 impl HostsFile {
     /// The registry host this directory configures, decoded the way containerd does:
     /// `host_port_` means `host:port`. None for `_default` and names containerd never uses.
-    pub fn registry(&self) -> Option<&str> {
+    pub(crate) fn registry(&self) -> Option<&str> {
         self.kind.registry()
     }
 
     /// The directory holding the file (relative `ca`/`client` paths are resolved there).
-    pub fn dir(&self) -> String {
+    pub(crate) fn dir(&self) -> String {
         match &self.namespace {
             Some(ns) => format!("{}/{}", self.root.trim_end_matches('/'), ns),
             None => self.root.clone(),
@@ -271,40 +254,40 @@ impl HostsFile {
 }
 
 #[derive(Clone, Debug)]
-pub struct HostsParseError {
-    pub message: String,
-    pub span: Option<Span>,
+pub(crate) struct HostsParseError {
+    pub(crate) message: String,
+    pub(crate) span: Option<Span>,
 }
 
 /// The parsed content of a hosts.toml.
 #[derive(Clone, Debug, Default)]
-pub struct HostsConfig {
+pub(crate) struct HostsConfig {
     /// Top-level `server`.
-    pub server: Option<Spanned<String>>,
+    pub(crate) server: Option<Spanned<String>>,
     /// Top-level settings that apply to `server`.
-    pub defaults: HostSettings,
+    pub(crate) defaults: HostSettings,
     /// The `host` key (its first occurrence), None when the file has no `[host...]` table
     /// at all (containerd 1.x before the fix for containerd#10027 rejects such a file).
-    pub host_table: Option<Span>,
+    pub(crate) host_table: Option<Span>,
     /// `[host."<url>"]` entries in file order (the order containerd tries them).
-    pub hosts: Vec<HostEntry>,
+    pub(crate) hosts: Vec<HostEntry>,
     /// Keys containerd does not know (it ignores them silently).
-    pub unknown_keys: Vec<UnknownHostsKey>,
+    pub(crate) unknown_keys: Vec<UnknownHostsKey>,
     /// Values of the wrong type (`server = ["..."]`), which make containerd reject the
     /// whole file.
-    pub wrong_types: Vec<WrongTypeKey>,
+    pub(crate) wrong_types: Vec<WrongTypeKey>,
     /// Values of the right type that containerd still rejects (an unknown capability, a
     /// server URL it cannot parse): the whole file is rejected.
-    pub invalid_values: Vec<InvalidValue>,
+    pub(crate) invalid_values: Vec<InvalidValue>,
     /// `[host."a".host."b"]`, or a `[host."b"]` header indented under `[host."a"]`.
-    pub nested_hosts: Vec<NestedHost>,
+    pub(crate) nested_hosts: Vec<NestedHost>,
 }
 
 impl HostsConfig {
     /// Why containerd `release` rejects the whole file: wrong types and invalid values of the
     /// keys that release reads (every key when the release is unknown). Empty when it accepts
     /// the file (the missing `[host]` table of 1.x is a separate, release-specific matter).
-    pub fn rejections(&self, release: &ContainerdRelease) -> Vec<(&str, Span, String)> {
+    pub(crate) fn rejections(&self, release: &ContainerdRelease) -> Vec<(&str, Span, String)> {
         let reads = |since: Option<ReleaseNumber>| release.within(since, None);
         let mut out: Vec<(&str, Span, String)> = self
             .wrong_types
@@ -332,7 +315,7 @@ impl HostsConfig {
     }
 
     /// Every host containerd tries, in order: the `[host]` entries, then `server`.
-    pub fn host_urls(&self) -> impl Iterator<Item = (&str, &HostSettings)> {
+    pub(crate) fn host_urls(&self) -> impl Iterator<Item = (&str, &HostSettings)> {
         self.hosts
             .iter()
             .map(|h| (h.url.value.as_str(), &h.settings))
@@ -346,27 +329,17 @@ impl HostsConfig {
 
 /// One `[host."<url>"]` table.
 #[derive(Clone, Debug)]
-pub struct HostEntry {
+pub(crate) struct HostEntry {
     /// The URL as written (the table key).
-    pub url: Spanned<String>,
-    pub settings: HostSettings,
+    pub(crate) url: Spanned<String>,
+    pub(crate) settings: HostSettings,
 }
 
-impl HostEntry {
-    /// The scheme containerd uses: written, or `https` when the URL has none.
-    pub fn scheme(&self) -> &str {
-        url_scheme(&self.url.value)
-    }
-
-    /// `host[:port]` of the URL.
-    pub fn host(&self) -> &str {
-        url_host(&self.url.value)
-    }
-}
+impl HostEntry {}
 
 /// The scheme containerd gives a hosts.toml URL: anything not starting with `http` gets
 /// `https://` prepended.
-pub fn url_scheme(url: &str) -> &str {
+pub(crate) fn url_scheme(url: &str) -> &str {
     if url.starts_with("http") {
         url.split_once("://").map_or("https", |(s, _)| s)
     } else {
@@ -375,31 +348,31 @@ pub fn url_scheme(url: &str) -> &str {
 }
 
 /// `host[:port]` of a URL or of a bare `host[:port]/path`.
-pub fn url_host(url: &str) -> &str {
+pub(crate) fn url_host(url: &str) -> &str {
     let rest = url.split_once("://").map_or(url, |(_, r)| r);
     rest.split(['/', '?', '#']).next().unwrap_or(rest)
 }
 
 /// The settings a host (or the top level, for `server`) can carry.
 #[derive(Clone, Debug, Default)]
-pub struct HostSettings {
-    pub capabilities: Option<Spanned<Vec<String>>>,
-    pub skip_verify: Option<Spanned<bool>>,
-    pub ca: Vec<CertFile>,
+pub(crate) struct HostSettings {
+    pub(crate) capabilities: Option<Spanned<Vec<String>>>,
+    pub(crate) skip_verify: Option<Spanned<bool>>,
+    pub(crate) ca: Vec<CertFile>,
     /// Client certificates and keys (every path of every pair).
-    pub client: Vec<CertFile>,
-    pub override_path: Option<Spanned<bool>>,
+    pub(crate) client: Vec<CertFile>,
+    pub(crate) override_path: Option<Spanned<bool>>,
     /// `[header]` names (values are masked in the stored text).
-    pub header: Vec<Spanned<String>>,
+    pub(crate) header: Vec<Spanned<String>>,
     /// `dial_timeout` (containerd 2.1+).
-    pub dial_timeout: Option<Spanned<String>>,
+    pub(crate) dial_timeout: Option<Spanned<String>>,
     /// `proxy` (documented on containerd's main branch; release UNVERIFIED).
-    pub proxy: Option<Spanned<String>>,
+    pub(crate) proxy: Option<Spanned<String>>,
 }
 
 impl HostSettings {
     /// TLS settings present (`ca`, `client`, `skip_verify`), with the first one's span.
-    pub fn tls_setting(&self) -> Option<(&'static str, Span)> {
+    pub(crate) fn tls_setting(&self) -> Option<(&'static str, Span)> {
         if let Some(s) = &self.skip_verify {
             return Some(("skip_verify", s.span));
         }
@@ -410,7 +383,7 @@ impl HostSettings {
     }
 
     /// Whether the capabilities (absent = all) include one.
-    pub fn can(&self, capability: &str) -> bool {
+    pub(crate) fn can(&self, capability: &str) -> bool {
         self.capabilities.as_ref().is_none_or(|c| {
             c.value.is_empty() || c.value.iter().any(|v| v.eq_ignore_ascii_case(capability))
         })
@@ -419,17 +392,17 @@ impl HostSettings {
 
 /// A certificate or key file named by `ca` or `client`.
 #[derive(Clone, Debug)]
-pub struct CertFile {
+pub(crate) struct CertFile {
     /// As written.
-    pub path: Spanned<String>,
+    pub(crate) path: Spanned<String>,
     /// Absolute host path (relative paths are relative to the hosts.toml directory).
-    pub resolved: String,
-    pub exists: FileCheck,
+    pub(crate) resolved: String,
+    pub(crate) exists: FileCheck,
 }
 
 /// Whether a file named in a config exists on the node.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum FileCheck {
+pub(crate) enum FileCheck {
     Exists,
     Missing,
     /// Could not tell (e.g. a symlink loop, permission denied).
@@ -437,17 +410,17 @@ pub enum FileCheck {
 }
 
 #[derive(Clone, Debug)]
-pub struct UnknownHostsKey {
-    pub key: Spanned<String>,
+pub(crate) struct UnknownHostsKey {
+    pub(crate) key: Spanned<String>,
     /// What it most likely means.
-    pub suggestion: Option<KeySuggestion>,
+    pub(crate) suggestion: Option<KeySuggestion>,
     /// The `[host."<url>"]` it sits in; None at the top level.
-    pub in_host: Option<String>,
+    pub(crate) in_host: Option<String>,
 }
 
 /// The correct form of an unknown key.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum KeySuggestion {
+pub(crate) enum KeySuggestion {
     /// A known key (`skip_verify` for `insecure_skip_verify`, `server` for `SERVER`).
     Key(&'static str),
     /// `plain-http`, `insecure`: hosts.toml has no such switch; plain HTTP is an `http://`
@@ -458,35 +431,35 @@ pub enum KeySuggestion {
 }
 
 #[derive(Clone, Debug)]
-pub struct WrongTypeKey {
-    pub key: Spanned<String>,
-    pub expected: &'static str,
+pub(crate) struct WrongTypeKey {
+    pub(crate) key: Spanned<String>,
+    pub(crate) expected: &'static str,
     /// The TOML type found (`array`, `string`, ...).
-    pub found: &'static str,
+    pub(crate) found: &'static str,
     /// The first containerd release that reads the key; None for every release.
-    pub since: Option<ReleaseNumber>,
+    pub(crate) since: Option<ReleaseNumber>,
 }
 
 /// A value containerd refuses, with containerd's own error text.
 #[derive(Clone, Debug)]
-pub struct InvalidValue {
-    pub key: String,
-    pub value: Span,
-    pub error: String,
+pub(crate) struct InvalidValue {
+    pub(crate) key: String,
+    pub(crate) value: Span,
+    pub(crate) error: String,
     /// The first containerd release that reads the key (older ones ignore it); None when
     /// every release with hosts.toml support reads it.
-    pub since: Option<ReleaseNumber>,
+    pub(crate) since: Option<ReleaseNumber>,
 }
 
 /// A host table that looks nested in another.
 #[derive(Clone, Debug)]
-pub struct NestedHost {
-    pub url: Spanned<String>,
+pub(crate) struct NestedHost {
+    pub(crate) url: Spanned<String>,
     /// The host it is nested (or indented) under.
-    pub parent: String,
+    pub(crate) parent: String,
     /// True TOML nesting (`[host."a".host."b"]`: containerd ignores it); false when only
     /// the indentation suggests it (a sibling containerd tries after the parent).
-    pub nested_in_toml: bool,
+    pub(crate) nested_in_toml: bool,
 }
 
 #[cfg(test)]

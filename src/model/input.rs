@@ -26,28 +26,19 @@ pub enum Input<T> {
 }
 
 impl<T> Input<T> {
-    pub fn present(&self) -> Option<&T> {
+    pub(crate) fn present(&self) -> Option<&T> {
         match self {
             Input::Present(v) => Some(v),
             _ => None,
         }
     }
 
-    pub fn is_present(&self) -> bool {
+    pub(crate) fn is_present(&self) -> bool {
         matches!(self, Input::Present(_))
     }
 
-    pub fn is_absent(&self) -> bool {
+    pub(crate) fn is_absent(&self) -> bool {
         matches!(self, Input::Absent { .. })
-    }
-
-    pub fn state(&self) -> InputState {
-        match self {
-            Input::Absent { .. } => InputState::Absent,
-            Input::Unreadable { .. } => InputState::Unreadable,
-            Input::Invalid { .. } => InputState::Invalid,
-            Input::Present(_) => InputState::Read,
-        }
     }
 }
 
@@ -85,9 +76,9 @@ pub struct InputRecord {
 /// Something wrong with an input file itself, reported by the RA0xx rules.
 #[derive(Clone, Debug)]
 pub struct InputProblem {
-    pub kind: InputKind,
-    pub path: String,
-    pub problem: Problem,
+    pub(crate) kind: InputKind,
+    pub(crate) path: String,
+    pub(crate) problem: Problem,
 }
 
 #[derive(Clone, Debug)]
@@ -120,14 +111,14 @@ pub enum Origin {
 }
 
 impl Origin {
-    pub fn span(&self) -> Option<Span> {
+    pub(crate) fn span(&self) -> Option<Span> {
         match self {
             Origin::Set(s) => Some(*s),
             Origin::Default { .. } => None,
         }
     }
 
-    pub fn default(note: impl Into<String>) -> Self {
+    pub(crate) fn default(note: impl Into<String>) -> Self {
         Origin::Default { note: note.into() }
     }
 }
@@ -135,30 +126,30 @@ impl Origin {
 /// The value a consumer (containerd, the kubelet) will really use, and why.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Effective<T> {
-    pub value: T,
-    pub origin: Origin,
+    pub(crate) value: T,
+    pub(crate) origin: Origin,
 }
 
 impl<T> Effective<T> {
-    pub fn set(value: T, span: Span) -> Self {
+    pub(crate) fn set(value: T, span: Span) -> Self {
         Effective {
             value,
             origin: Origin::Set(span),
         }
     }
 
-    pub fn default(value: T, note: impl Into<String>) -> Self {
+    pub(crate) fn default(value: T, note: impl Into<String>) -> Self {
         Effective {
             value,
             origin: Origin::default(note),
         }
     }
 
-    pub fn span(&self) -> Option<Span> {
+    pub(crate) fn span(&self) -> Option<Span> {
         self.origin.span()
     }
 
-    pub fn is_default(&self) -> bool {
+    pub(crate) fn is_default(&self) -> bool {
         matches!(self.origin, Origin::Default { .. })
     }
 }

@@ -213,7 +213,7 @@ pub struct CriImage {
     #[serde(default)]
     pub repo_tags: Vec<String>,
     #[serde(default)]
-    pub repo_digests: Vec<String>,
+    pub(crate) repo_digests: Vec<String>,
     #[serde(default)]
     pub pinned: bool,
 }
@@ -263,7 +263,7 @@ pub struct DockerImage {
 pub struct DockerContainer {
     pub id: String,
     #[serde(default)]
-    pub names: Vec<String>,
+    pub(crate) names: Vec<String>,
     /// The image as the container was created with it.
     pub image: String,
     #[serde(default)]

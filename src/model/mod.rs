@@ -3,18 +3,18 @@
 //! No I/O happens here. Rules read this; the report reads only the [`SourceMap`] (to quote
 //! lines) and what rules emitted.
 
-pub mod containerd;
-pub mod crictl;
-pub mod docker;
-pub mod hosts;
-pub mod input;
-pub mod kubelet;
+pub(crate) mod containerd;
+pub(crate) mod crictl;
+pub(crate) mod docker;
+pub(crate) mod hosts;
+pub(crate) mod input;
+pub(crate) mod kubelet;
 pub mod live;
-pub mod manifests;
-pub mod node;
-pub mod policy;
+pub(crate) mod manifests;
+pub(crate) mod node;
+pub(crate) mod policy;
 pub mod source;
-pub mod version;
+pub(crate) mod version;
 
 use std::sync::Arc;
 
@@ -33,26 +33,26 @@ use node::NodeObject;
 #[derive(Debug)]
 pub struct NodeSnapshot {
     /// The directory the node's files were read under (`/` on the host itself).
-    pub root: String,
+    pub(crate) root: String,
     /// How to name this node in reports.
-    pub identity: NodeIdentity,
-    pub sources: Arc<SourceMap>,
+    pub(crate) identity: NodeIdentity,
+    pub(crate) sources: Arc<SourceMap>,
     /// Every path looked at and what became of it.
-    pub inputs: Vec<InputRecord>,
+    pub(crate) inputs: Vec<InputRecord>,
     /// Problems with input files (RA0xx).
-    pub problems: Vec<InputProblem>,
-    pub versions: Versions,
-    pub containerd: Input<ContainerdConfig>,
-    pub registry_hosts: RegistryHosts,
-    pub kubelet: Input<KubeletSettings>,
-    pub crictl: Input<CrictlConfig>,
-    pub docker: Input<DockerDaemonConfig>,
-    pub node: Input<NodeObject>,
-    pub policy: policy::PolicyFacts,
+    pub(crate) problems: Vec<InputProblem>,
+    pub(crate) versions: Versions,
+    pub(crate) containerd: Input<ContainerdConfig>,
+    pub(crate) registry_hosts: RegistryHosts,
+    pub(crate) kubelet: Input<KubeletSettings>,
+    pub(crate) crictl: Input<CrictlConfig>,
+    pub(crate) docker: Input<DockerDaemonConfig>,
+    pub(crate) node: Input<NodeObject>,
+    pub(crate) policy: policy::PolicyFacts,
     /// Sockets, CRI and Docker API answers, host facts.
-    pub live: live::LiveFacts,
+    pub(crate) live: live::LiveFacts,
     /// Static pod manifests (`/etc/kubernetes/manifests`).
-    pub static_pods: Input<manifests::StaticPods>,
+    pub(crate) static_pods: Input<manifests::StaticPods>,
 }
 
 /// The node's name for reports and SARIF categories.

@@ -7,14 +7,14 @@ use super::source::{Span, Spanned};
 /// A calendar date (for exception expiry).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Date {
-    pub year: i32,
-    pub month: u32,
-    pub day: u32,
+    pub(crate) year: i32,
+    pub(crate) month: u32,
+    pub(crate) day: u32,
 }
 
 impl Date {
     /// Parses `YYYY-MM-DD`.
-    pub fn parse(s: &str) -> Option<Date> {
+    pub(crate) fn parse(s: &str) -> Option<Date> {
         let mut it = s.trim().splitn(3, '-');
         let year: i32 = it.next()?.parse().ok()?;
         let month: u32 = it.next()?.parse().ok()?;
@@ -24,7 +24,7 @@ impl Date {
     }
 
     /// The civil date of a count of days since 1970-01-01 (proleptic Gregorian).
-    pub fn from_unix_days(days: i64) -> Date {
+    pub(crate) fn from_unix_days(days: i64) -> Date {
         // Howard Hinnant's civil_from_days.
         let z = days + 719_468;
         let era = z.div_euclid(146_097);
@@ -57,34 +57,34 @@ impl fmt::Display for Date {
 /// An exception from the policy file: findings of `rule` (optionally only in `path`, only
 /// for `key`) are not reported, for a stated reason, until `expires`.
 #[derive(Clone, Debug)]
-pub struct Exception {
-    pub rule: String,
-    pub path: Option<String>,
-    pub key: Option<String>,
-    pub reason: String,
-    pub expires: Option<Date>,
+pub(crate) struct Exception {
+    pub(crate) rule: String,
+    pub(crate) path: Option<String>,
+    pub(crate) key: Option<String>,
+    pub(crate) reason: String,
+    pub(crate) expires: Option<Date>,
     /// Where the exception is written in the policy file.
-    pub span: Span,
+    pub(crate) span: Span,
 }
 
 impl Exception {
-    pub fn is_expired(&self, today: Date) -> bool {
+    pub(crate) fn is_expired(&self, today: Date) -> bool {
         self.expires.is_some_and(|d| d < today)
     }
 }
 
 /// The exceptions of the policy file, and today's date to judge their expiry.
 #[derive(Clone, Debug, Default)]
-pub struct PolicyFacts {
+pub(crate) struct PolicyFacts {
     /// The policy file, when one was read.
-    pub file: Option<String>,
+    pub(crate) file: Option<String>,
     /// Rule selectors from the file (`select`, `ignore`), merged with the command line's.
-    pub select: Vec<Spanned<String>>,
-    pub ignore: Vec<Spanned<String>>,
+    pub(crate) select: Vec<Spanned<String>>,
+    pub(crate) ignore: Vec<Spanned<String>>,
     /// `[severity]` overrides: rule id or name, and the severity.
-    pub severity: Vec<(Spanned<String>, Spanned<String>)>,
-    pub exceptions: Vec<Exception>,
-    pub today: Option<Date>,
+    pub(crate) severity: Vec<(Spanned<String>, Spanned<String>)>,
+    pub(crate) exceptions: Vec<Exception>,
+    pub(crate) today: Option<Date>,
 }
 
 #[cfg(test)]

@@ -4,8 +4,8 @@
 //! The report turns spans into line/column and quotes the line, so it never needs the
 //! filesystem. Secrets are masked in the stored text before anything can quote it.
 
+use std::cell::RefCell;
 use std::ops::Range;
-use std::sync::Mutex;
 
 /// Index of a file in the [`SourceMap`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -28,7 +28,7 @@ impl Span {
         }
     }
 
-    pub fn range(&self) -> Range<usize> {
+    pub(crate) fn range(&self) -> Range<usize> {
         self.start as usize..self.end as usize
     }
 }
@@ -40,25 +40,18 @@ fn clamp_u32(v: usize) -> u32 {
 /// A value together with where it was written.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Spanned<T> {
-    pub value: T,
-    pub span: Span,
+    pub(crate) value: T,
+    pub(crate) span: Span,
 }
 
 impl<T> Spanned<T> {
-    pub fn new(value: T, span: Span) -> Self {
+    pub(crate) fn new(value: T, span: Span) -> Self {
         Spanned { value, span }
     }
 
-    pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Spanned<U> {
+    pub(crate) fn map<U>(self, f: impl FnOnce(T) -> U) -> Spanned<U> {
         Spanned {
             value: f(self.value),
-            span: self.span,
-        }
-    }
-
-    pub fn as_ref(&self) -> Spanned<&T> {
-        Spanned {
-            value: &self.value,
             span: self.span,
         }
     }
@@ -84,7 +77,7 @@ pub enum InputKind {
 }
 
 impl InputKind {
-    pub fn label(self) -> &'static str {
+    pub(crate) fn label(self) -> &'static str {
         match self {
             InputKind::ContainerdConfig => "containerd config",
             InputKind::HostsToml => "registry hosts.toml",
@@ -107,7 +100,7 @@ impl InputKind {
 pub struct SourceFile {
     /// The path as the node sees it (`/etc/containerd/config.toml`), whatever `--root` is.
     pub host_path: String,
-    pub kind: InputKind,
+    pub(crate) kind: InputKind,
     /// The text, with secret values masked (same byte length, so spans stay valid).
     text: String,
     line_starts: Vec<usize>,
@@ -133,7 +126,7 @@ impl SourceFile {
     }
 
     /// 1-based line and 1-based column (in Unicode scalar values) of a byte offset.
-    pub fn line_col(&self, offset: usize) -> (usize, usize) {
+    pub(crate) fn line_col(&self, offset: usize) -> (usize, usize) {
         let offset = offset.min(self.text.len());
         let line = self.line_starts.partition_point(|&s| s <= offset).max(1) - 1;
         let start = self.line_starts[line];
@@ -145,7 +138,7 @@ impl SourceFile {
     }
 
     /// The text of a 1-based line, without its line break.
-    pub fn line_text(&self, line: usize) -> &str {
+    pub(crate) fn line_text(&self, line: usize) -> &str {
         let Some(&start) = self.line_starts.get(line.saturating_sub(1)) else {
             return "";
         };
@@ -160,7 +153,7 @@ impl SourceFile {
             .trim_end_matches(['\n', '\r'])
     }
 
-    pub fn line_count(&self) -> usize {
+    pub(crate) fn line_count(&self) -> usize {
         self.line_starts.len()
     }
 }
@@ -195,23 +188,15 @@ impl SourceMap {
         &self.files[id.0 as usize]
     }
 
-    pub fn iter(&self) -> impl Iterator<Item = (FileId, &SourceFile)> {
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (FileId, &SourceFile)> {
         self.files
             .iter()
             .enumerate()
             .map(|(i, f)| (FileId(i as u32), f))
     }
 
-    pub fn len(&self) -> usize {
-        self.files.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.files.is_empty()
-    }
-
     /// Resolved start/end positions of a span.
-    pub fn position(&self, span: Span) -> SpanPosition {
+    pub(crate) fn position(&self, span: Span) -> SpanPosition {
         let file = self.get(span.file);
         let (line, column) = file.line_col(span.start as usize);
         let (end_line, end_column) = file.line_col(span.end as usize);
@@ -227,32 +212,32 @@ impl SourceMap {
 /// Line and column (1-based, columns in Unicode scalar values) of both ends of a span.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
 pub struct SpanPosition {
-    pub line: usize,
-    pub column: usize,
-    pub end_line: usize,
-    pub end_column: usize,
+    pub(crate) line: usize,
+    pub(crate) column: usize,
+    pub(crate) end_line: usize,
+    pub(crate) end_column: usize,
 }
 
-/// Registers files from several collector threads.
+/// Registers files as the collectors read them, one after another.
 #[derive(Debug, Default)]
 pub struct SourceMapBuilder {
-    files: Mutex<Vec<SourceFile>>,
+    files: RefCell<Vec<SourceFile>>,
 }
 
 impl SourceMapBuilder {
     pub fn add(&self, file: SourceFile) -> FileId {
-        let mut files = self.files.lock().unwrap_or_else(|e| e.into_inner());
+        let mut files = self.files.borrow_mut();
         files.push(file);
         FileId((files.len() - 1) as u32)
     }
 
     /// Replaces a file's text once its secrets are known (the parser needs the real text
     /// first; the stored copy must not keep it).
-    pub fn mask_secrets(&self, id: FileId, secrets: &[Range<usize>]) {
+    pub(crate) fn mask_secrets(&self, id: FileId, secrets: &[Range<usize>]) {
         if secrets.is_empty() {
             return;
         }
-        let mut files = self.files.lock().unwrap_or_else(|e| e.into_inner());
+        let mut files = self.files.borrow_mut();
         if let Some(f) = files.get_mut(id.0 as usize) {
             let masked = SourceFile::new(f.host_path.clone(), f.kind, &f.text, secrets);
             *f = masked;
@@ -260,8 +245,8 @@ impl SourceMapBuilder {
     }
 
     /// The host path of a registered file.
-    pub fn path(&self, id: FileId) -> String {
-        let files = self.files.lock().unwrap_or_else(|e| e.into_inner());
+    pub(crate) fn path(&self, id: FileId) -> String {
+        let files = self.files.borrow_mut();
         files
             .get(id.0 as usize)
             .map(|f| f.host_path.clone())
@@ -269,8 +254,8 @@ impl SourceMapBuilder {
     }
 
     /// The (masked) text of a span, for messages.
-    pub fn snippet(&self, span: Span) -> String {
-        let files = self.files.lock().unwrap_or_else(|e| e.into_inner());
+    pub(crate) fn snippet(&self, span: Span) -> String {
+        let files = self.files.borrow_mut();
         files
             .get(span.file.0 as usize)
             .and_then(|f| f.text.get(span.range()))
@@ -280,7 +265,7 @@ impl SourceMapBuilder {
 
     pub fn finish(self) -> SourceMap {
         SourceMap {
-            files: self.files.into_inner().unwrap_or_else(|e| e.into_inner()),
+            files: self.files.into_inner(),
         }
     }
 }

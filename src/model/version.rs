@@ -10,19 +10,19 @@ use crate::release::{ContainerdRelease, KubeletRelease};
 /// `20.10.24+dfsg1`, `containerd://1.7.2`, `2.0.5-k3s2`, or a bare `1.29` target.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Version {
-    pub major: u64,
-    pub minor: u64,
-    pub patch: u64,
+    pub(crate) major: u64,
+    pub(crate) minor: u64,
+    pub(crate) patch: u64,
     /// A real pre-release (`rc.1`, `beta.0`); distribution suffixes are dropped.
-    pub pre: Option<String>,
+    pub(crate) pre: Option<String>,
     /// Whether the patch number was given (a target `1.29` means "any 1.29").
-    pub has_patch: bool,
+    pub(crate) has_patch: bool,
     /// The text as found.
-    pub raw: String,
+    pub(crate) raw: String,
 }
 
 impl Version {
-    pub fn parse(text: &str) -> Option<Version> {
+    pub(crate) fn parse(text: &str) -> Option<Version> {
         let raw = text.trim();
         let s = raw.rsplit("://").next().unwrap_or(raw);
         let s = s.strip_prefix('v').unwrap_or(s);
@@ -59,17 +59,12 @@ impl Version {
     }
 
     /// `self >= major.minor.patch`, ignoring pre-release tags.
-    pub fn at_least(&self, major: u64, minor: u64, patch: u64) -> bool {
+    pub(crate) fn at_least(&self, major: u64, minor: u64, patch: u64) -> bool {
         (self.major, self.minor, self.patch) >= (major, minor, patch)
     }
 
-    /// `self < major.minor.patch`.
-    pub fn below(&self, major: u64, minor: u64, patch: u64) -> bool {
-        !self.at_least(major, minor, patch)
-    }
-
     /// Equal at the precision both give (`1.7` matches any 1.7.x), pre-releases aside.
-    pub fn matches(&self, other: &Version) -> bool {
+    pub(crate) fn matches(&self, other: &Version) -> bool {
         if self.has_patch && other.has_patch {
             (self.major, self.minor, self.patch) == (other.major, other.minor, other.patch)
         } else {
@@ -78,11 +73,11 @@ impl Version {
     }
 
     /// Same major.minor line.
-    pub fn is_line(&self, major: u64, minor: u64) -> bool {
+    pub(crate) fn is_line(&self, major: u64, minor: u64) -> bool {
         self.major == major && self.minor == minor
     }
 
-    pub fn short(&self) -> String {
+    pub(crate) fn short(&self) -> String {
         if self.has_patch {
             format!("{}.{}.{}", self.major, self.minor, self.patch)
         } else {
@@ -147,12 +142,12 @@ impl fmt::Display for VersionOrigin {
 /// A version with its origin.
 #[derive(Clone, Debug, PartialEq)]
 pub struct VersionFact {
-    pub version: Version,
-    pub origin: VersionOrigin,
+    pub(crate) version: Version,
+    pub(crate) origin: VersionOrigin,
 }
 
 impl VersionFact {
-    pub fn is_assumed(&self) -> bool {
+    pub(crate) fn is_assumed(&self) -> bool {
         matches!(self.origin, VersionOrigin::Assumed { .. })
     }
 }
@@ -167,7 +162,7 @@ pub struct VersionUse {
 }
 
 impl VersionUse {
-    pub fn new(component: Component, fact: &VersionFact) -> Self {
+    pub(crate) fn new(component: Component, fact: &VersionFact) -> Self {
         VersionUse {
             component,
             version: fact.version.to_string(),
@@ -205,18 +200,18 @@ impl fmt::Display for Component {
 /// The versions known about this node, best source first.
 #[derive(Clone, Debug, Default)]
 pub struct Versions {
-    pub kubelet: Option<KubeletRelease>,
+    pub(crate) kubelet: Option<KubeletRelease>,
     /// Known from a version given or found, else assumed from the containerd config's
     /// `version` header, else unknown.
-    pub containerd: ContainerdRelease,
-    pub docker: Option<VersionFact>,
+    pub(crate) containerd: ContainerdRelease,
+    pub(crate) docker: Option<VersionFact>,
     /// What the node reports as its runtime (`containerRuntimeVersion`, e.g. `docker://20.10.7`).
-    pub node_runtime: Option<NodeRuntime>,
+    pub(crate) node_runtime: Option<NodeRuntime>,
 }
 
 impl Versions {
     /// A component's version as given or found (an assumed containerd release is not one).
-    pub fn known(&self, component: Component) -> Option<&VersionFact> {
+    pub(crate) fn known(&self, component: Component) -> Option<&VersionFact> {
         match component {
             Component::Kubelet => self.kubelet.as_ref().map(KubeletRelease::fact),
             Component::Containerd => self.containerd.known_fact(),
@@ -227,10 +222,10 @@ impl Versions {
 
 /// The runtime the Node object reports (`containerRuntimeVersion`).
 #[derive(Clone, Debug, PartialEq)]
-pub struct NodeRuntime {
-    pub name: String,
-    pub version: Option<Version>,
-    pub span: Span,
+pub(crate) struct NodeRuntime {
+    pub(crate) name: String,
+    pub(crate) version: Option<Version>,
+    pub(crate) span: Span,
 }
 
 #[cfg(test)]

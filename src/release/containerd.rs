@@ -13,11 +13,11 @@ use crate::model::{Span, Version, VersionFact, VersionOrigin};
 /// A release number, `major.minor.patch`: what thresholds and the config schema's
 /// availability ranges compare. A line given without a patch (`1.7`) is its first release.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub struct ReleaseNumber(pub u64, pub u64, pub u64);
+pub(crate) struct ReleaseNumber(pub(crate) u64, pub(crate) u64, pub(crate) u64);
 
 impl ReleaseNumber {
     /// Parses `1.7`, `2.0.0` or `1.6.29` (missing parts are 0); None for anything else.
-    pub fn parse(text: &str) -> Option<ReleaseNumber> {
+    pub(crate) fn parse(text: &str) -> Option<ReleaseNumber> {
         let mut parts = text.trim().trim_start_matches('v').split('.');
         let major = parts.next()?.parse().ok()?;
         let minor = match parts.next() {
@@ -52,7 +52,7 @@ const ASSUMED_2X: &str = "2.3";
 
 /// What a release does with a config `version` header.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum ConfigVersionSupport {
+pub(crate) enum ConfigVersionSupport {
     Reads,
     /// containerd refuses to start; `max` is the highest version it reads.
     Refuses {
@@ -68,7 +68,7 @@ pub enum ConfigVersionSupport {
 
 /// The containerd release at hand.
 #[derive(Clone, Debug, Default, PartialEq)]
-pub struct ContainerdRelease {
+pub(crate) struct ContainerdRelease {
     /// The version and where it came from; an assumed release has an `Assumed` origin.
     /// None: nothing says which release.
     fact: Option<VersionFact>,
@@ -77,7 +77,10 @@ pub struct ContainerdRelease {
 impl ContainerdRelease {
     /// The release for a known version (if any) and the config's merged `version` header
     /// (None when no config was read).
-    pub fn resolve(known: Option<&VersionFact>, config_version: Option<i64>) -> ContainerdRelease {
+    pub(crate) fn resolve(
+        known: Option<&VersionFact>,
+        config_version: Option<i64>,
+    ) -> ContainerdRelease {
         if let Some(f) = known {
             return ContainerdRelease {
                 fact: Some(f.clone()),
@@ -104,36 +107,33 @@ impl ContainerdRelease {
         }
     }
 
-    /// A release known from a version.
-    pub fn known(fact: VersionFact) -> ContainerdRelease {
-        ContainerdRelease { fact: Some(fact) }
-    }
-
     /// A release given as `--containerd-version`, for tests.
     #[cfg(test)]
     pub(crate) fn target(version: &str) -> ContainerdRelease {
-        ContainerdRelease::known(VersionFact {
-            version: Version::parse(version).expect("a version"),
-            origin: VersionOrigin::Cli {
-                flag: "--containerd-version",
-            },
-        })
+        ContainerdRelease {
+            fact: Some(VersionFact {
+                version: Version::parse(version).expect("a version"),
+                origin: VersionOrigin::Cli {
+                    flag: "--containerd-version",
+                },
+            }),
+        }
     }
 
     // ---- which release, and how to say it ------------------------------------------------
 
     /// The version verdicts are for (known or assumed).
-    pub fn version(&self) -> Option<&Version> {
+    pub(crate) fn version(&self) -> Option<&Version> {
         self.fact.as_ref().map(|f| &f.version)
     }
 
     /// The version when it was given or found, not assumed: what findings cite.
-    pub fn known_fact(&self) -> Option<&VersionFact> {
+    pub(crate) fn known_fact(&self) -> Option<&VersionFact> {
         self.fact.as_ref().filter(|f| !f.is_assumed())
     }
 
     /// Whether this is exactly the release `running` (its patch known and equal).
-    pub fn is_exactly(&self, running: &Version) -> bool {
+    pub(crate) fn is_exactly(&self, running: &Version) -> bool {
         self.version().is_some_and(|v| {
             v.has_patch
                 && (v.major, v.minor, v.patch) == (running.major, running.minor, running.patch)
@@ -141,13 +141,13 @@ impl ContainerdRelease {
     }
 
     /// Whether nothing says which release.
-    pub fn is_unknown(&self) -> bool {
+    pub(crate) fn is_unknown(&self) -> bool {
         self.fact.is_none()
     }
 
     /// What a rule's verdict rests on when the release was not given or found: "containerd
     /// 1.7 (assumed: ...)" or "containerd version unknown (...)". None for a known release.
-    pub fn assumption(&self) -> Option<String> {
+    pub(crate) fn assumption(&self) -> Option<String> {
         match &self.fact {
             None => Some(
                 "containerd version unknown (no --containerd-version, no config to assume from)"
@@ -161,13 +161,13 @@ impl ContainerdRelease {
     }
 
     /// The version the effective values were computed for: "1.7.13", or a line, "1.7".
-    pub fn evaluated(&self) -> String {
+    pub(crate) fn evaluated(&self) -> String {
         self.version()
             .map_or_else(|| "(version unknown)".into(), Version::short)
     }
 
     /// Where the version came from: "from --containerd-version", "assumed: ...".
-    pub fn origin(&self) -> String {
+    pub(crate) fn origin(&self) -> String {
         self.fact.as_ref().map_or_else(
             || "nothing says which release".into(),
             |f| f.origin.to_string(),
@@ -175,13 +175,13 @@ impl ContainerdRelease {
     }
 
     /// The version alone: "1.7.16", "1.7", or "(version unknown)".
-    pub fn line_label(&self) -> String {
+    pub(crate) fn line_label(&self) -> String {
         self.version()
             .map_or_else(|| "(version unknown)".into(), ToString::to_string)
     }
 
     /// "containerd 1.7.16" / "containerd 1.7 (assumed)" / "containerd (version unknown)".
-    pub fn label(&self) -> String {
+    pub(crate) fn label(&self) -> String {
         match &self.fact {
             None => "containerd (version unknown)".into(),
             Some(f) if !f.is_assumed() => format!("containerd {}", f.version),
@@ -191,7 +191,7 @@ impl ContainerdRelease {
 
     /// The label with where a known version came from: "containerd 1.7.16 (from
     /// --containerd-version)".
-    pub fn describe(&self) -> String {
+    pub(crate) fn describe(&self) -> String {
         match &self.fact {
             Some(f) if !f.is_assumed() => format!("containerd {} ({})", f.version, f.origin),
             _ => self.label(),
@@ -200,7 +200,7 @@ impl ContainerdRelease {
 
     /// The label with where the version came from, the assumption's reason included:
     /// "containerd 1.7 (assumed: no containerd version given ...)".
-    pub fn describe_in_full(&self) -> String {
+    pub(crate) fn describe_in_full(&self) -> String {
         match &self.fact {
             Some(f) => format!("containerd {} ({})", f.version, f.origin),
             None => self.label(),
@@ -225,35 +225,39 @@ impl ContainerdRelease {
             .is_some_and(|n| n < ReleaseNumber(major, minor, patch))
     }
 
-    pub fn is_1x(&self) -> bool {
+    pub(crate) fn is_1x(&self) -> bool {
         self.version().is_some_and(|v| v.major < 2)
     }
 
-    pub fn is_2x(&self) -> bool {
+    pub(crate) fn is_2x(&self) -> bool {
         self.version().is_some_and(|v| v.major >= 2)
     }
 
     /// `(major, minor)`; None when unknown.
-    pub fn line(&self) -> Option<(u64, u64)> {
+    pub(crate) fn line(&self) -> Option<(u64, u64)> {
         self.version().map(|v| (v.major, v.minor))
     }
 
     /// Only the `major.minor` line is known (`1.7`), not the patch release.
-    pub fn line_only(&self) -> bool {
+    pub(crate) fn line_only(&self) -> bool {
         self.version().is_some_and(|v| !v.has_patch)
     }
 
     /// Whether the release reads something available from `since` (inclusive) until `until`
     /// (exclusive); true when the release is unknown, so that an unknown release never makes
     /// a key "ignored".
-    pub fn within(&self, since: Option<ReleaseNumber>, until: Option<ReleaseNumber>) -> bool {
+    pub(crate) fn within(
+        &self,
+        since: Option<ReleaseNumber>,
+        until: Option<ReleaseNumber>,
+    ) -> bool {
         let Some(r) = self.number() else { return true };
         since.is_none_or(|s| r >= s) && until.is_none_or(|u| r < u)
     }
 
     /// At or after a release written as text (`"2.0"`, `"1.6.29"`); true when the release is
     /// unknown or the text is not a version.
-    pub fn reached(&self, version: &str) -> bool {
+    pub(crate) fn reached(&self, version: &str) -> bool {
         let Some(r) = self.number() else { return true };
         ReleaseNumber::parse(version).is_none_or(|v| r >= v)
     }
@@ -261,7 +265,7 @@ impl ContainerdRelease {
     /// Whether the release has deprecated (or removed) an option: from the release that
     /// deprecated it, or removed it when it was never deprecated first; always when the
     /// release is unknown. A 1.x node is not told about what containerd 2.1 deprecated.
-    pub fn has_deprecated(&self, option: &RemovedOption) -> bool {
+    pub(crate) fn has_deprecated(&self, option: &RemovedOption) -> bool {
         option
             .deprecated_in
             .or(option.removed_in)
@@ -272,7 +276,7 @@ impl ContainerdRelease {
 
     /// The highest config `version` the release reads: 2 on 1.x, 3 on 2.0–2.2, 4 from 2.3
     /// (migration facts CTD-CFG-002).
-    pub fn max_config_version(&self) -> i64 {
+    pub(crate) fn max_config_version(&self) -> i64 {
         if self.is_1x() {
             2
         } else if self.from(2, 3, 0) {
@@ -285,7 +289,7 @@ impl ContainerdRelease {
     /// Whether the release checks the header against the highest version it reads: every 2.x,
     /// and 1.6.32+ / 1.7.17+, which also announce in their version-1 deprecation log that 2.x
     /// converts such files on every start. A 1.6 or 1.7 line without its patch is not counted.
-    pub fn checks_config_version(&self) -> bool {
+    pub(crate) fn checks_config_version(&self) -> bool {
         match self.version() {
             None => false,
             Some(v) if v.major >= 2 => true,
@@ -298,7 +302,7 @@ impl ContainerdRelease {
     }
 
     /// What the release does with a config `version` header.
-    pub fn config_version_support(&self, version: i64) -> ConfigVersionSupport {
+    pub(crate) fn config_version_support(&self, version: i64) -> ConfigVersionSupport {
         let Some(v) = self.version() else {
             return ConfigVersionSupport::Reads;
         };
@@ -332,7 +336,7 @@ impl ContainerdRelease {
     /// `io.containerd.grpc.v1.cri` table is read, the `io.containerd.cri.v1.*` tables are not
     /// (seen with 1.6.20: `sandbox_image` under `io.containerd.grpc.v1.cri` in a version-3
     /// file applies). 2.x migrates versions 1 and 2 on every start.
-    pub fn reads(&self, config_version: i64) -> CriLayout {
+    pub(crate) fn reads(&self, config_version: i64) -> CriLayout {
         match (self.is_1x(), config_version) {
             (true, ..=1) => CriLayout::V1,
             (true, _) | (false, ..=2) => CriLayout::V2,
@@ -343,7 +347,7 @@ impl ContainerdRelease {
     /// containerd 2.0–2.2 migrate a version-1 file straight to the current version on load,
     /// so the CRI plugin's own version 2 → 3 conversion may never run (migration facts
     /// CTD-CFG-001(c), source-derived); 2.3 migrates per file.
-    pub fn migrates_version_1_in_one_step(&self) -> bool {
+    pub(crate) fn migrates_version_1_in_one_step(&self) -> bool {
         self.is_2x() && self.before(2, 3, 0)
     }
 
@@ -351,7 +355,7 @@ impl ContainerdRelease {
 
     /// The plugin ids that make up the CRI service, any of which disabled or failing takes it
     /// down: one plugin on containerd 1.x, split in three from 2.0.
-    pub fn cri_plugin_ids(&self) -> &'static [&'static str] {
+    pub(crate) fn cri_plugin_ids(&self) -> &'static [&'static str] {
         if self.is_1x() {
             &[CRI_GRPC_ID]
         } else {
@@ -360,7 +364,7 @@ impl ContainerdRelease {
     }
 
     /// The entries of `disabled_plugins` that disable the CRI service for a config version.
-    pub fn cri_disabled_by(&self, config_version: i64) -> &'static [&'static str] {
+    pub(crate) fn cri_disabled_by(&self, config_version: i64) -> &'static [&'static str] {
         match (self.is_1x(), self.reads(config_version)) {
             // A version-1 file on 1.x disables by short id; the full id does nothing there
             // (seen with 1.6.20).
@@ -377,14 +381,14 @@ impl ContainerdRelease {
     /// Whether the release finds a version-1 file's short `[plugins.cri]` table under its full
     /// id: 2.x renames short ids as it loads a version-1 file (`v1Migrate`); 1.x, and 2.x for
     /// files of version 2 and later, read only the full id.
-    pub fn renames_short_plugin_ids(&self, config_version: i64) -> bool {
+    pub(crate) fn renames_short_plugin_ids(&self, config_version: i64) -> bool {
         self.is_2x() && config_version <= 1
     }
 
     /// The plugin URI form the release's config check accepts: 1.x wants four dot-separated
     /// parts (`len(strings.Split(p, ".")) < 4` is rejected; seen with 1.6.20 for
     /// `io.containerd.cri`), 2.x any dot.
-    pub fn is_plugin_uri(&self, name: &str) -> bool {
+    pub(crate) fn is_plugin_uri(&self, name: &str) -> bool {
         if self.is_1x() {
             name.split('.').count() >= 4
         } else {
@@ -395,7 +399,7 @@ impl ContainerdRelease {
     /// The `version` that decides how an entry of `disabled_plugins` / `required_plugins` at
     /// `span` is read: 1.x reads the merged config's, 2.x each file's (it migrates version-1
     /// files one by one as it loads them).
-    pub fn plugin_names_version(&self, cfg: &ContainerdConfig, span: Span) -> i64 {
+    pub(crate) fn plugin_names_version(&self, cfg: &ContainerdConfig, span: Span) -> i64 {
         if self.is_1x() {
             cfg.version.value
         } else {
@@ -406,7 +410,12 @@ impl ContainerdRelease {
     /// Whether an entry of `disabled_plugins` / `required_plugins` makes containerd refuse to
     /// start for its form: both lines check the entries of a config (1.x) or file (2.x) of
     /// version 2 or later, after 2.x renamed a version-1 file's short names.
-    pub fn refuses_plugin_name(&self, entry: &str, cfg: &ContainerdConfig, span: Span) -> bool {
+    pub(crate) fn refuses_plugin_name(
+        &self,
+        entry: &str,
+        cfg: &ContainerdConfig,
+        span: Span,
+    ) -> bool {
         self.plugin_names_version(cfg, span) >= 2 && !self.is_plugin_uri(entry)
     }
 
@@ -417,7 +426,7 @@ impl ContainerdRelease {
     /// full URI otherwise (seen with 1.6.20: `io.containerd.grpc.v1.cri` in a version-1 file
     /// disables nothing, and as a required plugin makes containerd exit). containerd 2.x
     /// renames short names of version-1 files to URIs as it loads each file, then matches URIs.
-    pub fn designated_plugin(
+    pub(crate) fn designated_plugin(
         &self,
         entry: &str,
         cfg: &ContainerdConfig,
@@ -436,7 +445,7 @@ impl ContainerdRelease {
 
     /// Whether an entry of `disabled_plugins` takes the CRI service down on this release (an
     /// entry that stops containerd altogether aside).
-    pub fn disables_cri(&self, entry: &str, cfg: &ContainerdConfig, span: Span) -> bool {
+    pub(crate) fn disables_cri(&self, entry: &str, cfg: &ContainerdConfig, span: Span) -> bool {
         !self.refuses_plugin_name(entry, cfg, span)
             && self
                 .designated_plugin(entry, cfg, span)
@@ -445,13 +454,13 @@ impl ContainerdRelease {
 
     /// Whether a required plugin written as a URI in a version-1 config matches nothing, so
     /// that containerd exits once its plugins are loaded (1.x, seen with 1.6.20).
-    pub fn misses_required_uri_in_version_1(&self, config_version: i64) -> bool {
+    pub(crate) fn misses_required_uri_in_version_1(&self, config_version: i64) -> bool {
         self.is_1x() && config_version <= 1
     }
 
     /// Whether plugin table keys must be URIs: 1.x refuses to start a config of version 2 or
     /// later with `[plugins.cri]` (`invalid plugin key URI`).
-    pub fn checks_plugin_table_keys(&self, config_version: i64) -> bool {
+    pub(crate) fn checks_plugin_table_keys(&self, config_version: i64) -> bool {
         self.is_1x() && config_version >= 2
     }
 
@@ -459,79 +468,79 @@ impl ContainerdRelease {
 
     /// Whether a value of the wrong type in a CRI plugin table (outside runtime `options`) stops
     /// containerd: 1.x decodes the table at start and exits (seen with 1.6.20).
-    pub fn type_errors_in_cri_tables_are_fatal(&self) -> bool {
+    pub(crate) fn type_errors_in_cri_tables_are_fatal(&self) -> bool {
         self.is_1x()
     }
 
     /// Whether the deprecated `default_runtime` and `untrusted_workload_runtime` tables become
     /// the runtimes `default` and `untrusted` (1.x CRI `validateConfig`); 2.x ignores them.
-    pub fn converts_legacy_runtime_tables(&self) -> bool {
+    pub(crate) fn converts_legacy_runtime_tables(&self) -> bool {
         self.is_1x()
     }
 
     /// Whether the CRI plugin refuses `configs.<host>.tls` next to `config_path` (1.x); 2.x
     /// has no `tls` table any more.
-    pub fn refuses_tls_with_config_path(&self) -> bool {
+    pub(crate) fn refuses_tls_with_config_path(&self) -> bool {
         self.is_1x()
     }
 
     /// Whether the CRI plugin checks the options only the v1 shim takes (`systemd_cgroup`,
     /// `runtime_engine`, `runtime_root`, `no_pivot`) and its duration strings at start (1.x).
-    pub fn validates_v1_shim_options(&self) -> bool {
+    pub(crate) fn validates_v1_shim_options(&self) -> bool {
         self.is_1x()
     }
 
     /// Whether setting both `cni.bin_dir` and `cni.bin_dirs` fails the CRI plugin (2.1+).
-    pub fn refuses_cni_bin_dir_with_bin_dirs(&self) -> bool {
+    pub(crate) fn refuses_cni_bin_dir_with_bin_dirs(&self) -> bool {
         self.from(2, 1, 0)
     }
 
     // ---- registries ----------------------------------------------------------------------------
 
     /// Whether containerd has a default `config_path` when none is set (2.2+).
-    pub fn has_default_config_path(&self) -> bool {
+    pub(crate) fn has_default_config_path(&self) -> bool {
         self.from(2, 2, 0)
     }
 
     /// Whether an explicit empty `config_path`, or one beside `mirrors`, still gets the default
     /// (2.2.0 and 2.2.1, containerd#12612, fixed in 2.2.2).
-    pub fn forces_default_config_path(&self) -> bool {
+    pub(crate) fn forces_default_config_path(&self) -> bool {
         self.from(2, 2, 0) && self.before(2, 2, 2)
     }
 
     /// Whether pulls go through the transfer service, which reads only hosts.toml (2.1+ CRI).
-    pub fn pulls_through_transfer_service(&self) -> bool {
+    pub(crate) fn pulls_through_transfer_service(&self) -> bool {
         self.from(2, 1, 0)
     }
 
     /// Whether hosts.toml `dial_timeout` is read ([`HOSTS_DIAL_TIMEOUT_SINCE`]); true when the
     /// release is unknown.
-    pub fn reads_hosts_dial_timeout(&self) -> bool {
+    pub(crate) fn reads_hosts_dial_timeout(&self) -> bool {
         self.within(Some(HOSTS_DIAL_TIMEOUT_SINCE), None)
     }
 
     /// Whether hosts.toml `proxy` is read: documented on containerd's main branch but absent
     /// from the parser of every release checked (through 2.3); assumed from 2.4.
-    pub fn reads_hosts_proxy(&self) -> bool {
+    pub(crate) fn reads_hosts_proxy(&self) -> bool {
         self.from(2, 4, 0)
     }
 
     /// Whether a hosts.toml without a `[host]` table is rejected as a whole (`invalid `host`
     /// tree`): 1.x, seen with 1.6.20; the fix (containerd PR #10028) reached only a later 1.7
     /// patch release, UNVERIFIED which.
-    pub fn rejects_hosts_without_host_table(&self) -> bool {
+    pub(crate) fn rejects_hosts_without_host_table(&self) -> bool {
         self.is_1x()
     }
 
     /// Whether a later patch release of this line fixes the missing `[host]` table (the 1.7
     /// line, PR #10028).
-    pub fn line_fixes_missing_host_table(&self) -> bool {
+    pub(crate) fn line_fixes_missing_host_table(&self) -> bool {
         self.version().is_some_and(|v| v.major == 1 && v.minor >= 7)
     }
 
     /// Whether the CRI runtime reports its cgroup driver to the kubelet (2.0+), so that a
     /// kubelet taking it from CRI follows containerd's setting.
-    pub fn reports_cgroup_driver(&self) -> bool {
+    pub(crate) fn reports_cgroup_driver(&self) -> bool {
         self.is_2x()
     }
 
@@ -540,7 +549,7 @@ impl ContainerdRelease {
     /// Whether the CRI plugin reports the sandbox image as pinned, so that kubelet 1.29+
     /// image GC leaves it alone (1.6.22+, 1.7.3+, 2.x). None when a 1.6 or 1.7 line is known
     /// without its patch: the patch decides.
-    pub fn pins_sandbox_image(&self) -> Option<bool> {
+    pub(crate) fn pins_sandbox_image(&self) -> Option<bool> {
         let v = self.version()?;
         if v.major >= 2 || self.from(1, 7, 3) || (v.is_line(1, 6) && self.from(1, 6, 22)) {
             return Some(true);
@@ -552,31 +561,31 @@ impl ContainerdRelease {
     }
 
     /// Whether the CRI plugin serves CRI v1 (1.6+); earlier releases serve only v1alpha2.
-    pub fn serves_cri_v1(&self) -> bool {
+    pub(crate) fn serves_cri_v1(&self) -> bool {
         self.from(1, 6, 0)
     }
 }
 
 /// The first release whose hosts.toml parser reads `dial_timeout`.
-pub const HOSTS_DIAL_TIMEOUT_SINCE: ReleaseNumber = ReleaseNumber(2, 1, 0);
+pub(crate) const HOSTS_DIAL_TIMEOUT_SINCE: ReleaseNumber = ReleaseNumber(2, 1, 0);
 
 /// CRI plugin ids.
-pub const CRI_V1_ID: &str = "cri";
-pub const CRI_GRPC_ID: &str = "io.containerd.grpc.v1.cri";
-pub const CRI_RUNTIME_ID: &str = "io.containerd.cri.v1.runtime";
-pub const CRI_IMAGES_ID: &str = "io.containerd.cri.v1.images";
+pub(crate) const CRI_V1_ID: &str = "cri";
+pub(crate) const CRI_GRPC_ID: &str = "io.containerd.grpc.v1.cri";
+pub(crate) const CRI_RUNTIME_ID: &str = "io.containerd.cri.v1.runtime";
+pub(crate) const CRI_IMAGES_ID: &str = "io.containerd.cri.v1.images";
 
 /// Plugin ids that hold CRI settings, in any layout.
-pub const CRI_TABLE_IDS: &[&str] = &[CRI_V1_ID, CRI_GRPC_ID, CRI_RUNTIME_ID, CRI_IMAGES_ID];
+pub(crate) const CRI_TABLE_IDS: &[&str] = &[CRI_V1_ID, CRI_GRPC_ID, CRI_RUNTIME_ID, CRI_IMAGES_ID];
 
 /// The runtime type of the removed v1 shim; the only one plugin-level `systemd_cgroup` (and
 /// `runtime_engine`, `runtime_root`, `no_pivot`) serve on 1.x.
-pub const V1_SHIM: &str = "io.containerd.runtime.v1.linux";
+pub(crate) const V1_SHIM: &str = "io.containerd.runtime.v1.linux";
 
 /// How containerd 2.x names a plugin written without a dot in a version-1 file
 /// (`v1MigratePluginName` in `cmd/containerd/server/config/config.go`); 1.x uses the same
 /// short ids for its built-in plugins.
-pub fn v1_plugin_uri(short: &str) -> String {
+pub(crate) fn v1_plugin_uri(short: &str) -> String {
     const CORE: &[(&str, &str)] = &[
         ("cri", CRI_GRPC_ID),
         ("cgroups", "io.containerd.monitor.v1.cgroups"),

@@ -5,31 +5,31 @@ use super::containerd::{ContainerdRelease, ReleaseNumber};
 
 /// The gRPC socket (`[grpc] address`, v4 `io.containerd.server.v1.grpc` `address`). Source:
 /// 1.6.20 `config default`; the 2.3 man page and `config default`.
-pub const GRPC_ADDRESS: &str = "/run/containerd/containerd.sock";
+pub(crate) const GRPC_ADDRESS: &str = "/run/containerd/containerd.sock";
 
 /// `default_runtime_name`. Source: 1.6.20 and 2.x `config default`.
-pub const RUNTIME_NAME: &str = "runc";
+pub(crate) const RUNTIME_NAME: &str = "runc";
 
 /// `runtime_type` of the default `runc` runtime. Source: 1.6.20 and 2.x `config default`.
-pub const RUNC_RUNTIME_TYPE: &str = "io.containerd.runc.v2";
+pub(crate) const RUNC_RUNTIME_TYPE: &str = "io.containerd.runc.v2";
 
 /// Effective `options.SystemdCgroup` when absent: false on every release (facts §0.2).
-pub const SYSTEMD_CGROUP: bool = false;
+pub(crate) const SYSTEMD_CGROUP: bool = false;
 
 /// The CRI snapshotter (Linux). Source: 1.6.20 and 2.x `config default`.
-pub const SNAPSHOTTER: &str = "overlayfs";
+pub(crate) const SNAPSHOTTER: &str = "overlayfs";
 
 /// CNI plugin binaries directory. Source: 1.6.20 and 2.x `config default` (2.1+ prints it as
 /// `bin_dirs = ['/opt/cni/bin']` with an empty `bin_dir`).
-pub const CNI_BIN_DIR: &str = "/opt/cni/bin";
+pub(crate) const CNI_BIN_DIR: &str = "/opt/cni/bin";
 
 /// CNI network configuration directory. Source: 1.6.20 and 2.x `config default`.
-pub const CNI_CONF_DIR: &str = "/etc/cni/net.d";
+pub(crate) const CNI_CONF_DIR: &str = "/etc/cni/net.d";
 
 /// The `config_path` 2.2 and later use when none is set (PR #6488, Linux; facts §0.2,
 /// REG-009). `config default` still prints `''` on 2.3: the default is applied when the CRI
 /// image plugin starts.
-pub const CONFIG_PATH_2_2: &str = "/etc/containerd/certs.d:/etc/docker/certs.d";
+pub(crate) const CONFIG_PATH_2_2: &str = "/etc/containerd/certs.d:/etc/docker/certs.d";
 
 impl ContainerdRelease {
     /// containerd's default sandbox image. Source: `DefaultSandboxImage` / `DefaultConfig` in
@@ -37,7 +37,7 @@ impl ContainerdRelease {
     /// (facts §0.2); the installed 1.6.20 prints `registry.k8s.io/pause:3.6`, the 2.0-era
     /// source has `registry.k8s.io/pause:3.10`, a 2.3 `config default` prints
     /// `registry.k8s.io/pause:3.10.2`. An unknown release gets 1.6's.
-    pub fn default_sandbox_image(&self) -> &'static str {
+    pub(crate) fn default_sandbox_image(&self) -> &'static str {
         let Some(v) = self.version() else {
             return "registry.k8s.io/pause:3.6";
         };
@@ -55,7 +55,7 @@ impl ContainerdRelease {
 
     /// The `config_path` the release uses when the file sets none (or, on 2.2.0 and 2.2.1,
     /// sets it empty), and why.
-    pub fn default_config_path(&self, has_mirrors: bool) -> (&'static str, &'static str) {
+    pub(crate) fn default_config_path(&self, has_mirrors: bool) -> (&'static str, &'static str) {
         if self.forces_default_config_path() {
             (
                 CONFIG_PATH_2_2,

@@ -8,7 +8,7 @@ use crate::model::{Version, VersionFact, VersionOrigin};
 
 /// The socket the kubelet uses when no runtime endpoint is set.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum DefaultEndpoint {
+pub(crate) enum DefaultEndpoint {
     /// dockershim's, built into the kubelet up to 1.23.
     Dockershim,
     /// None: kubelet 1.26 refuses to start without an endpoint.
@@ -19,12 +19,12 @@ pub enum DefaultEndpoint {
 
 /// A kubelet release and where its version came from.
 #[derive(Clone, Debug, PartialEq)]
-pub struct KubeletRelease {
+pub(crate) struct KubeletRelease {
     fact: VersionFact,
 }
 
 impl KubeletRelease {
-    pub fn new(fact: VersionFact) -> KubeletRelease {
+    pub(crate) fn new(fact: VersionFact) -> KubeletRelease {
         KubeletRelease { fact }
     }
 
@@ -39,15 +39,15 @@ impl KubeletRelease {
         })
     }
 
-    pub fn fact(&self) -> &VersionFact {
+    pub(crate) fn fact(&self) -> &VersionFact {
         &self.fact
     }
 
-    pub fn version(&self) -> &Version {
+    pub(crate) fn version(&self) -> &Version {
         &self.fact.version
     }
 
-    pub fn origin(&self) -> &VersionOrigin {
+    pub(crate) fn origin(&self) -> &VersionOrigin {
         &self.fact.origin
     }
 
@@ -57,28 +57,28 @@ impl KubeletRelease {
     }
 
     /// `(major, minor)`, e.g. `(1, 29)`.
-    pub fn minor(&self) -> (u64, u64) {
+    pub(crate) fn minor(&self) -> (u64, u64) {
         (self.fact.version.major, self.fact.version.minor)
     }
 
     /// dockershim is built in: up to 1.23 (removed in 1.24).
-    pub fn has_dockershim(&self) -> bool {
+    pub(crate) fn has_dockershim(&self) -> bool {
         !self.from(24)
     }
 
     /// `--container-runtime` is gone (1.27); from 1.24 to 1.26 it accepts only `remote`.
-    pub fn container_runtime_flag_removed(&self) -> bool {
+    pub(crate) fn container_runtime_flag_removed(&self) -> bool {
         self.from(27)
     }
 
     /// The kubelet config file has `containerRuntimeEndpoint` (1.27+), and the endpoint flags
     /// are deprecated in its favour.
-    pub fn runtime_endpoint_in_config(&self) -> bool {
+    pub(crate) fn runtime_endpoint_in_config(&self) -> bool {
         self.from(27)
     }
 
     /// The endpoint the kubelet uses when none is set.
-    pub fn default_runtime_endpoint(&self) -> DefaultEndpoint {
+    pub(crate) fn default_runtime_endpoint(&self) -> DefaultEndpoint {
         if self.has_dockershim() {
             DefaultEndpoint::Dockershim
         } else if self.fact.version.is_line(1, 26) {
@@ -89,36 +89,36 @@ impl KubeletRelease {
     }
 
     /// Only the CRI v1 API is spoken (1.26+); earlier releases fall back to v1alpha2.
-    pub fn speaks_only_cri_v1(&self) -> bool {
+    pub(crate) fn speaks_only_cri_v1(&self) -> bool {
         self.from(26)
     }
 
     /// `--pod-infra-container-image` is deprecated and only protects the image from garbage
     /// collection (1.24+); earlier it also chose the sandbox image for dockershim.
-    pub fn pod_infra_flag_deprecated(&self) -> bool {
+    pub(crate) fn pod_infra_flag_deprecated(&self) -> bool {
         self.from(24)
     }
 
     /// `--pod-infra-container-image` is removed: the kubelet refuses to start with it (1.35+).
-    pub fn pod_infra_flag_removed(&self) -> bool {
+    pub(crate) fn pod_infra_flag_removed(&self) -> bool {
         self.from(35)
     }
 
     /// The kubelet keeps the pause image out of image garbage collection itself (before
     /// 1.29); from 1.29 it relies on the runtime reporting the image as pinned.
-    pub fn protects_pause_image(&self) -> bool {
+    pub(crate) fn protects_pause_image(&self) -> bool {
         !self.from(29)
     }
 
     /// The kubelet refuses to start on cgroup v1 unless `failCgroupV1: false` (1.35+).
-    pub fn refuses_cgroup_v1(&self) -> bool {
+    pub(crate) fn refuses_cgroup_v1(&self) -> bool {
         self.from(35)
     }
 
     /// Whether the kubelet takes its cgroup driver from the CRI runtime, given the
     /// `KubeletCgroupDriverFromCRI` feature gate as set (None: not set): GA in 1.34, beta and
     /// on by default from 1.31, opt-in alpha 1.28–1.30 (migration facts CGRP-001).
-    pub fn cgroup_driver_from_cri(&self, gate: Option<bool>) -> bool {
+    pub(crate) fn cgroup_driver_from_cri(&self, gate: Option<bool>) -> bool {
         if self.from(34) {
             true
         } else if self.from(31) {
@@ -132,12 +132,12 @@ impl KubeletRelease {
 
     /// kubeadm keeps the CRI socket in the node's kubelet instance config instead of the
     /// `kubeadm.alpha.kubernetes.io/cri-socket` annotation (NodeLocalCRISocket, 1.34+).
-    pub fn node_local_cri_socket(&self) -> bool {
+    pub(crate) fn node_local_cri_socket(&self) -> bool {
         self.from(34)
     }
 
     /// Kubernetes no longer supports containerd 1.x (1.36+; 1.35 was the last release).
-    pub fn drops_containerd_1x(&self) -> bool {
+    pub(crate) fn drops_containerd_1x(&self) -> bool {
         self.from(36)
     }
 }

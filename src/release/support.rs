@@ -47,7 +47,7 @@ const MATRIX: &[((u64, u64), &[ReleaseNumber])] = &[
 ];
 
 /// The Kubernetes minors the matrix covers, for messages.
-pub const MATRIX_COVERS: &str = "Kubernetes 1.32-1.36";
+pub(crate) const MATRIX_COVERS: &str = "Kubernetes 1.32-1.36";
 
 /// End of life per line; "Sep 2026"/"Mar 2027" taken as month ends.
 const END_OF_LIFE: &[((u64, u64), Date, &str)] = &[
@@ -65,7 +65,7 @@ const fn date(year: i32, month: u32, day: u32) -> Date {
 
 /// The containerd lines (with their minimum patch) supported for the kubelet's minor; None
 /// when the matrix does not cover that minor.
-pub fn supported_lines(kubelet: &KubeletRelease) -> Option<&'static [ReleaseNumber]> {
+pub(crate) fn supported_lines(kubelet: &KubeletRelease) -> Option<&'static [ReleaseNumber]> {
     MATRIX
         .iter()
         .find(|(minor, _)| *minor == kubelet.minor())
@@ -75,7 +75,7 @@ pub fn supported_lines(kubelet: &KubeletRelease) -> Option<&'static [ReleaseNumb
 /// The minimum release to reach when `containerd` is outside `lines`, else None. A line
 /// newer than every listed one is not judged (the matrix lists what existed when it was
 /// written), nor is a listed line known without its patch.
-pub fn minimum_outside(
+pub(crate) fn minimum_outside(
     containerd: &ContainerdRelease,
     lines: &[ReleaseNumber],
 ) -> Option<ReleaseNumber> {
@@ -94,7 +94,7 @@ pub fn minimum_outside(
 }
 
 /// When the release's line reaches its end of life, and how RELEASES.md says it.
-pub fn end_of_life(containerd: &ContainerdRelease) -> Option<(Date, &'static str)> {
+pub(crate) fn end_of_life(containerd: &ContainerdRelease) -> Option<(Date, &'static str)> {
     let line = containerd.line()?;
     END_OF_LIFE
         .iter()

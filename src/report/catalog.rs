@@ -12,7 +12,7 @@ use crate::vocabulary::{Area, RuleMeta, Severity};
 use super::ruledoc;
 
 /// Version of the JSON catalog layout (same policy as the JSON report's).
-pub const CATALOG_SCHEMA_VERSION: u32 = 1;
+pub(crate) const CATALOG_SCHEMA_VERSION: u32 = 1;
 
 /// Rules grouped by area, areas in catalog order, rules in id order.
 fn by_area<'r>(rules: &[&'r Rule]) -> Vec<(Area, Vec<&'r RuleMeta>)> {
@@ -38,7 +38,7 @@ fn severities(meta: &RuleMeta) -> Vec<Severity> {
 }
 
 /// The terminal table.
-pub fn human(rules: &[&Rule]) -> String {
+pub(crate) fn human(rules: &[&Rule]) -> String {
     let mut out = String::new();
     let name_width = rules.iter().map(|r| r.meta.name.len()).max().unwrap_or(0);
     let sev_width = rules
@@ -75,7 +75,7 @@ pub fn human(rules: &[&Rule]) -> String {
 }
 
 /// The machine-readable catalog.
-pub fn json(rules: &[&Rule]) -> String {
+pub(crate) fn json(rules: &[&Rule]) -> String {
     let list: Vec<serde_json::Value> = rules
         .iter()
         .map(|r| {
@@ -105,7 +105,7 @@ pub fn json(rules: &[&Rule]) -> String {
 }
 
 /// `docs/rules.md`: a catalog table per area, then every rule's documentation.
-pub fn markdown(rules: &[&Rule]) -> String {
+pub(crate) fn markdown(rules: &[&Rule]) -> String {
     let groups = by_area(rules);
     let mut out = String::from("# Rules\n\n");
     out.push_str(
@@ -183,7 +183,7 @@ fn rule_section(m: &RuleMeta) -> String {
 }
 
 /// `runtime-audit explain`: the doc for a terminal, with the metadata under the title.
-pub fn explain(meta: &RuleMeta) -> String {
+pub(crate) fn explain(meta: &RuleMeta) -> String {
     let cases: Vec<String> = meta
         .cases
         .iter()
@@ -212,7 +212,7 @@ pub fn explain(meta: &RuleMeta) -> String {
 }
 
 /// The rule id or name closest to `input`, for "did you mean" on an unknown rule.
-pub fn closest<'r>(input: &str, rules: &[&'r Rule]) -> Option<&'r RuleMeta> {
+pub(crate) fn closest<'r>(input: &str, rules: &[&'r Rule]) -> Option<&'r RuleMeta> {
     let wanted = input.to_ascii_lowercase();
     rules
         .iter()

@@ -7,7 +7,7 @@ use crate::engine::{Finding, location_path};
 use crate::model::SourceMap;
 
 /// The identity text of a finding.
-pub fn identity(sources: &SourceMap, finding: &Finding) -> String {
+pub(crate) fn identity(sources: &SourceMap, finding: &Finding) -> String {
     let path = location_path(sources, &finding.location);
     let key = finding.key.as_deref().unwrap_or(finding.case.id);
     format!("{}|{}|{}", finding.rule.id, path, key)
@@ -15,7 +15,7 @@ pub fn identity(sources: &SourceMap, finding: &Finding) -> String {
 
 /// A 64-bit FNV-1a hash of the identity, in hex. FNV is fixed by its definition, so the value
 /// never changes across builds or platforms (unlike std's hasher).
-pub fn fingerprint(sources: &SourceMap, finding: &Finding) -> String {
+pub(crate) fn fingerprint(sources: &SourceMap, finding: &Finding) -> String {
     format!("{:016x}", fnv1a(identity(sources, finding).as_bytes()))
 }
 
@@ -23,7 +23,7 @@ pub fn fingerprint(sources: &SourceMap, finding: &Finding) -> String {
 /// of the same identity (`<hash>:1`, `<hash>:2`, ...), the shape GitHub code scanning expects
 /// in `primaryLocationLineHash`. Findings are sorted by position, so the numbering is stable
 /// as long as the duplicates keep their relative order.
-pub fn numbered(sources: &SourceMap, findings: &[Finding]) -> Vec<String> {
+pub(crate) fn numbered(sources: &SourceMap, findings: &[Finding]) -> Vec<String> {
     let mut seen: HashMap<String, usize> = HashMap::new();
     findings
         .iter()

@@ -240,6 +240,7 @@ fn line_offset(text: &str, line: usize) -> usize {
         .map_or(text.len(), |(i, _)| i + 1)
 }
 
+#[expect(clippy::too_many_lines, reason = "to be split")]
 fn summary(report: &Report, out: &mut String) {
     let c = report.counts();
     let s = report.status_counts();

@@ -12,7 +12,7 @@ use super::{Counts, InputCounts, Report, StatusCounts, fingerprint};
 
 /// Bumped on any incompatible change to the JSON layout (a field removed, renamed or
 /// changing type or meaning). Adding fields is compatible and does not bump it.
-pub const SCHEMA_VERSION: u32 = 1;
+pub(crate) const SCHEMA_VERSION: u32 = 1;
 
 #[derive(Serialize)]
 struct JsonReport<'a> {

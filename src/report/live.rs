@@ -14,78 +14,78 @@ use crate::model::live::{
 #[derive(Clone, Debug, Serialize)]
 pub struct LiveSummary {
     /// `live` (probed on this machine), `recorded` (`--live-facts`), `offline`.
-    pub mode: &'static str,
+    pub(crate) mode: &'static str,
     /// The recorded file (`recorded`) or why no probe ran (`offline`).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub source: Option<String>,
+    pub(crate) source: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub reason: Option<String>,
-    pub sockets: Vec<SocketLine>,
-    pub endpoints: Vec<EndpointLine>,
-    pub host: HostLine,
+    pub(crate) reason: Option<String>,
+    pub(crate) sockets: Vec<SocketLine>,
+    pub(crate) endpoints: Vec<EndpointLine>,
+    pub(crate) host: HostLine,
 }
 
 #[derive(Clone, Debug, Serialize)]
-pub struct SocketLine {
-    pub path: String,
-    pub named_by: Vec<String>,
+pub(crate) struct SocketLine {
+    pub(crate) path: String,
+    pub(crate) named_by: Vec<String>,
     /// `missing`, `not-a-socket`, `socket`, `unknown`.
-    pub state: &'static str,
+    pub(crate) state: &'static str,
     /// Octal permission bits (`0660`), for a socket.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub mode: Option<String>,
+    pub(crate) mode: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub uid: Option<u32>,
+    pub(crate) uid: Option<u32>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub gid: Option<u32>,
+    pub(crate) gid: Option<u32>,
     /// What else is there, or why it could not be examined.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub detail: Option<String>,
+    pub(crate) detail: Option<String>,
 }
 
 /// One API endpoint probed and what answered.
 #[derive(Clone, Debug, Serialize)]
-pub struct EndpointLine {
+pub(crate) struct EndpointLine {
     /// `cri` or `docker`.
-    pub api: &'static str,
+    pub(crate) api: &'static str,
     /// The endpoint as named (`unix:///run/containerd/containerd.sock`).
-    pub endpoint: String,
-    pub socket: String,
+    pub(crate) endpoint: String,
+    pub(crate) socket: String,
     /// What answered, in words (`containerd 1.7.13, CRI v1`), or `nothing`.
-    pub answered: String,
-    pub probes: Vec<ProbeLine>,
+    pub(crate) answered: String,
+    pub(crate) probes: Vec<ProbeLine>,
 }
 
 /// One probe's outcome.
 #[derive(Clone, Debug, Serialize)]
-pub struct ProbeLine {
+pub(crate) struct ProbeLine {
     /// `api`, `version`, `status`, `images` (CRI); `version`, `info`, `images`, `containers`
     /// (Docker); `cgroup` (host).
-    pub name: &'static str,
+    pub(crate) name: &'static str,
     /// `ok`, `failed`, `skipped`.
-    pub result: &'static str,
+    pub(crate) result: &'static str,
     /// The value in words, when `ok`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub value: Option<String>,
+    pub(crate) value: Option<String>,
     /// `timeout`, `refused`, `permission-denied`, `protocol`, `unimplemented`, `other`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub failure: Option<&'static str>,
+    pub(crate) failure: Option<&'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub reason: Option<String>,
+    pub(crate) reason: Option<String>,
 }
 
 #[derive(Clone, Debug, Serialize)]
-pub struct HostLine {
-    pub cgroup: ProbeLine,
+pub(crate) struct HostLine {
+    pub(crate) cgroup: ProbeLine,
 }
 
 /// A probe that did not give an answer, for the human summary and SARIF notifications.
 #[derive(Clone, Debug)]
-pub struct FailedProbe {
+pub(crate) struct FailedProbe {
     /// `CRI version on /run/containerd/containerd.sock`.
-    pub what: String,
-    pub failure: &'static str,
-    pub reason: String,
+    pub(crate) what: String,
+    pub(crate) failure: &'static str,
+    pub(crate) reason: String,
 }
 
 impl LiveSummary {
@@ -149,7 +149,7 @@ impl LiveSummary {
     /// Probes that got no answer (not those skipped because an earlier step failed, and not
     /// "unimplemented", which is an answer). An endpoint whose probes all failed the same way
     /// is one entry.
-    pub fn failed(&self) -> Vec<FailedProbe> {
+    pub(crate) fn failed(&self) -> Vec<FailedProbe> {
         let mut out = Vec::new();
         for e in &self.endpoints {
             let api = if e.api == "cri" { "CRI" } else { "Docker" };
@@ -190,7 +190,7 @@ impl LiveSummary {
     }
 
     /// One line: how the facts were obtained and what answered.
-    pub fn headline(&self) -> String {
+    pub(crate) fn headline(&self) -> String {
         let how = match (self.mode, &self.source, &self.reason) {
             ("recorded", Some(path), _) => format!("recorded from {path}"),
             ("offline", _, Some(reason)) => format!("offline: {reason}"),

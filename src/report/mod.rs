@@ -1,12 +1,12 @@
 //! Rendering an audit: human (terminal), JSON and SARIF. Renderers see only the [`Report`]:
 //! findings, rule statuses, the inputs summary and the source text to quote.
 
-pub mod catalog;
-pub mod fingerprint;
+pub(crate) mod catalog;
+pub(crate) mod fingerprint;
 pub mod human;
 pub mod json;
 pub mod live;
-pub mod ruledoc;
+pub(crate) mod ruledoc;
 pub mod sarif;
 
 use std::sync::Arc;
@@ -38,27 +38,27 @@ pub struct Report {
 
 /// Counts for the summary line and JSON.
 #[derive(Clone, Copy, Debug, Default, serde::Serialize)]
-pub struct Counts {
-    pub error: usize,
-    pub warning: usize,
-    pub note: usize,
+pub(crate) struct Counts {
+    pub(crate) error: usize,
+    pub(crate) warning: usize,
+    pub(crate) note: usize,
 }
 
 /// What became of the inputs, for the summary line and JSON.
 #[derive(Clone, Copy, Debug, Default, serde::Serialize)]
-pub struct InputCounts {
-    pub read: usize,
-    pub absent: usize,
-    pub unreadable: usize,
-    pub invalid: usize,
+pub(crate) struct InputCounts {
+    pub(crate) read: usize,
+    pub(crate) absent: usize,
+    pub(crate) unreadable: usize,
+    pub(crate) invalid: usize,
 }
 
 #[derive(Clone, Copy, Debug, Default, serde::Serialize)]
-pub struct StatusCounts {
-    pub fail: usize,
-    pub pass: usize,
-    pub not_applicable: usize,
-    pub inconclusive: usize,
+pub(crate) struct StatusCounts {
+    pub(crate) fail: usize,
+    pub(crate) pass: usize,
+    pub(crate) not_applicable: usize,
+    pub(crate) inconclusive: usize,
 }
 
 impl Report {
@@ -87,7 +87,7 @@ impl Report {
         }
     }
 
-    pub fn counts(&self) -> Counts {
+    pub(crate) fn counts(&self) -> Counts {
         let mut c = Counts::default();
         for f in &self.findings {
             match f.severity {
@@ -99,7 +99,7 @@ impl Report {
         c
     }
 
-    pub fn status_counts(&self) -> StatusCounts {
+    pub(crate) fn status_counts(&self) -> StatusCounts {
         let mut c = StatusCounts::default();
         for o in &self.outcomes {
             match o.status {
@@ -112,7 +112,7 @@ impl Report {
         c
     }
 
-    pub fn input_counts(&self) -> InputCounts {
+    pub(crate) fn input_counts(&self) -> InputCounts {
         let mut c = InputCounts::default();
         for i in &self.inputs {
             match i.state {
@@ -125,13 +125,13 @@ impl Report {
         c
     }
 
-    pub fn suppressed(&self) -> usize {
+    pub(crate) fn suppressed(&self) -> usize {
         self.outcomes.iter().map(|o| o.suppressed).sum()
     }
 
     /// 1 when a finding is at or above `--fail-on`, else 0. (2 is decided before a report
     /// exists: the audit could not run.)
-    pub fn exit_code(&self) -> u8 {
+    pub(crate) fn exit_code(&self) -> u8 {
         match self.fail_on {
             Some(t) if self.findings.iter().any(|f| f.severity >= t) => 1,
             _ => 0,

@@ -7,17 +7,8 @@ use std::fmt::Write as _;
 
 use owo_colors::OwoColorize;
 
-/// The sections every rule doc has, in order.
-pub const SECTIONS: [&str; 5] = [
-    "What it checks",
-    "Why it matters for the migration",
-    "Example",
-    "Remediation",
-    "References",
-];
-
 /// The body of the `## title` section (without its heading), trimmed.
-pub fn section<'d>(doc: &'d str, title: &str) -> Option<&'d str> {
+pub(crate) fn section<'d>(doc: &'d str, title: &str) -> Option<&'d str> {
     let mut start = None;
     let mut offset = 0;
     let mut fence = false;
@@ -41,7 +32,7 @@ pub fn section<'d>(doc: &'d str, title: &str) -> Option<&'d str> {
 
 /// Markdown prose as one plain-text paragraph: line breaks joined, code fences dropped,
 /// backticks kept (they read fine as quotes).
-pub fn plain_paragraphs(markdown: &str) -> String {
+pub(crate) fn plain_paragraphs(markdown: &str) -> String {
     let mut out = String::new();
     let mut fence = false;
     for line in markdown.lines() {
@@ -62,7 +53,7 @@ pub fn plain_paragraphs(markdown: &str) -> String {
 }
 
 /// Cuts `text` to at most `max` characters, at the end of a sentence when there is one.
-pub fn truncate_sentences(text: &str, max: usize) -> String {
+pub(crate) fn truncate_sentences(text: &str, max: usize) -> String {
     if text.chars().count() <= max {
         return text.to_owned();
     }
@@ -75,7 +66,7 @@ pub fn truncate_sentences(text: &str, max: usize) -> String {
 
 /// Shifts every heading down by `levels` (`#` → `###` for 2), leaving code blocks alone, so a
 /// rule doc can be embedded under the catalog's own headings.
-pub fn demote_headings(markdown: &str, levels: usize) -> String {
+pub(crate) fn demote_headings(markdown: &str, levels: usize) -> String {
     let mut out = String::with_capacity(markdown.len() + 64);
     let mut fence = false;
     for line in markdown.lines() {
@@ -93,7 +84,7 @@ pub fn demote_headings(markdown: &str, levels: usize) -> String {
 
 /// The doc rendered for a terminal: styled headings, indented code blocks, highlighted
 /// inline code. Styles are ANSI; the writer strips them when colors are off.
-pub fn terminal(doc: &str) -> String {
+pub(crate) fn terminal(doc: &str) -> String {
     let mut out = String::new();
     let mut fence = false;
     for line in doc.lines() {

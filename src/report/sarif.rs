@@ -22,7 +22,7 @@ use crate::vocabulary::{RuleMeta, Severity};
 use super::{Report, fingerprint, ruledoc};
 
 /// `$schema` of the log: the final 2.1.0 schema as published on schemastore.org.
-pub const SCHEMA_URI: &str = "https://json.schemastore.org/sarif-2.1.0.json";
+pub(crate) const SCHEMA_URI: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 
 /// GitHub's limit for `shortDescription`/`fullDescription` text.
 const DESCRIPTION_LIMIT: usize = 1024;
@@ -55,7 +55,7 @@ pub fn render(report: &Report) -> String {
 }
 
 /// The SARIF log of one audit.
-pub fn log(report: &Report) -> Sarif {
+pub(crate) fn log(report: &Report) -> Sarif {
     Sarif::builder()
         .schema(SCHEMA_URI)
         .version(json!("2.1.0"))
@@ -173,7 +173,7 @@ fn run(report: &Report) -> Run {
 
 /// `runtime-audit/<node>/`: the category is everything up to the last `/`, so each node gets
 /// its own category and uploads for different nodes do not overwrite each other.
-pub fn automation_id(node: &str) -> String {
+pub(crate) fn automation_id(node: &str) -> String {
     let safe: String = node
         .chars()
         .map(|c| {
@@ -405,7 +405,7 @@ fn context_region(sources: &SourceMap, span: Span) -> Region {
 
 /// An absolute path as a `file://` URI; a relative one (a policy file named relative to the
 /// working directory) as a relative URI reference. Both percent-encoded.
-pub fn file_uri(path: &str) -> String {
+pub(crate) fn file_uri(path: &str) -> String {
     let encoded = percent_encode(path);
     if path.starts_with('/') {
         format!("file://{encoded}")

@@ -5,11 +5,11 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-pub fn repo() -> PathBuf {
+pub(crate) fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-pub fn bin() -> Command {
+pub(crate) fn bin() -> Command {
     let mut cmd = Command::new(assert_cmd::cargo::cargo_bin!("runtime-audit"));
     // Reproducible: no colors, a fixed "today", no policy file from the working directory.
     cmd.env("NO_COLOR", "1")
@@ -21,10 +21,9 @@ pub fn bin() -> Command {
 
 /// The shared real-world corpus: `RUNTIME_AUDIT_CORPUS` or `../shared/corpus`. Absent is
 /// said loudly, and is a failure under `CI=true`.
-pub fn corpus() -> Option<PathBuf> {
+pub(crate) fn corpus() -> Option<PathBuf> {
     let dir = std::env::var_os("RUNTIME_AUDIT_CORPUS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| repo().join("../shared/corpus"));
+        .map_or_else(|| repo().join("../shared/corpus"), PathBuf::from);
     if dir.join("MANIFEST.tsv").is_file() {
         return Some(dir);
     }
@@ -32,9 +31,7 @@ pub fn corpus() -> Option<PathBuf> {
         "CORPUS MISSING: {} has no MANIFEST.tsv; set RUNTIME_AUDIT_CORPUS to the corpus directory",
         dir.display()
     );
-    if std::env::var("CI").as_deref() == Ok("true") {
-        panic!("{msg}");
-    }
+    assert!(std::env::var("CI").as_deref() != Ok("true"), "{msg}");
     eprintln!("\n!!!!!!!! {msg} — corpus tests SKIPPED !!!!!!!!\n");
     None
 }
@@ -42,7 +39,7 @@ pub fn corpus() -> Option<PathBuf> {
 /// A fixture scenario.
 #[derive(Debug, Clone, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct ScenarioFile {
+pub(crate) struct ScenarioFile {
     pub description: String,
     #[serde(default)]
     pub args: Vec<String>,
@@ -56,7 +53,7 @@ pub struct ScenarioFile {
 }
 
 #[derive(Debug, Clone)]
-pub struct Scenario {
+pub(crate) struct Scenario {
     pub name: String,
     pub dir: PathBuf,
     pub fail: Option<Vec<String>>,
@@ -67,7 +64,7 @@ pub struct Scenario {
 }
 
 impl Scenario {
-    pub fn args(&self) -> Vec<String> {
+    pub(crate) fn args(&self) -> Vec<String> {
         let mut args = self.file.args.clone();
         if let Some(node) = &self.file.node_file {
             args.push("--node-file".into());
@@ -76,13 +73,13 @@ impl Scenario {
         args
     }
 
-    pub fn snapshot_name(&self) -> String {
+    pub(crate) fn snapshot_name(&self) -> String {
         self.name.replace('/', "__")
     }
 }
 
 /// Every scenario under fixtures/, sorted by name.
-pub fn scenarios() -> Vec<Scenario> {
+pub(crate) fn scenarios() -> Vec<Scenario> {
     let root = repo().join("fixtures");
     let mut out = Vec::new();
     collect_scenarios(&root, &root, &mut out);
@@ -111,7 +108,7 @@ fn collect_scenarios(root: &Path, dir: &Path, out: &mut Vec<Scenario>) {
         return;
     };
     let mut dirs: Vec<PathBuf> = entries
-        .filter_map(|e| e.ok())
+        .filter_map(std::result::Result::ok)
         .map(|e| e.path())
         .filter(|p| p.is_dir())
         .collect();
@@ -124,7 +121,7 @@ fn collect_scenarios(root: &Path, dir: &Path, out: &mut Vec<Scenario>) {
 /// Runs an audit of `root` with `--format json` and parses the report. The working directory
 /// is `root` itself, so paths in the output are the same on every machine (`--root .`, a
 /// `--node-file` next to scenario.toml) and a `runtime-audit.toml` there is the policy.
-pub fn run_json(
+pub(crate) fn run_json(
     root: &Path,
     args: &[String],
     env: &[(&str, &str)],
@@ -153,7 +150,7 @@ pub fn run_json(
 }
 
 /// Runs an audit with human output (no colors).
-pub fn run_human(root: &Path, args: &[String]) -> Result<String, String> {
+pub(crate) fn run_human(root: &Path, args: &[String]) -> Result<String, String> {
     let out = bin()
         .current_dir(root)
         .arg("--root")
@@ -173,7 +170,7 @@ pub fn run_human(root: &Path, args: &[String]) -> Result<String, String> {
 }
 
 /// The JSON report's entry for rule `id`; fails the test when the rule did not run.
-pub fn rule<'a>(report: &'a serde_json::Value, id: &str) -> &'a serde_json::Value {
+pub(crate) fn rule<'a>(report: &'a serde_json::Value, id: &str) -> &'a serde_json::Value {
     report["rules"]
         .as_array()
         .and_then(|r| r.iter().find(|r| r["id"] == id))
@@ -181,7 +178,7 @@ pub fn rule<'a>(report: &'a serde_json::Value, id: &str) -> &'a serde_json::Valu
 }
 
 /// The JSON report's findings of rule `id`.
-pub fn findings<'a>(report: &'a serde_json::Value, id: &str) -> Vec<&'a serde_json::Value> {
+pub(crate) fn findings<'a>(report: &'a serde_json::Value, id: &str) -> Vec<&'a serde_json::Value> {
     report["findings"]
         .as_array()
         .map(|f| f.iter().filter(|f| f["rule"] == id).collect())

@@ -19,7 +19,7 @@ use serde_json::Value;
 use crate::common;
 
 /// Fails the test unless it runs as root with every command on PATH.
-pub fn require_root_and(tools: &[&str]) {
+pub(crate) fn require_root_and(tools: &[&str]) {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
     let euid = status
         .lines()
@@ -34,8 +34,7 @@ pub fn require_root_and(tools: &[&str]) {
     );
     for tool in tools {
         let found = std::env::var_os("PATH")
-            .map(|p| std::env::split_paths(&p).any(|d| d.join(tool).is_file()))
-            .unwrap_or(false);
+            .is_some_and(|p| std::env::split_paths(&p).any(|d| d.join(tool).is_file()));
         assert!(
             found,
             "the live tests need `{tool}` on PATH (Debian: containerd, runc, docker.io; .ci/run \
@@ -44,14 +43,14 @@ pub fn require_root_and(tools: &[&str]) {
     }
 }
 
-pub struct LiveNode {
+pub(crate) struct LiveNode {
     pub dir: tempfile::TempDir,
     containerd: Option<Child>,
     dockerd: Option<Child>,
 }
 
 impl LiveNode {
-    pub fn new() -> LiveNode {
+    pub(crate) fn new() -> LiveNode {
         require_root_and(&["containerd", "ctr", "runc", "tar"]);
         let dir = tempfile::Builder::new()
             .prefix("ra-live-")
@@ -68,25 +67,25 @@ impl LiveNode {
     }
 
     /// The node's root, given to the audit as `--root`.
-    pub fn root(&self) -> PathBuf {
+    pub(crate) fn root(&self) -> PathBuf {
         self.dir.path().join("root")
     }
 
-    pub fn config_path(&self) -> PathBuf {
+    pub(crate) fn config_path(&self) -> PathBuf {
         self.root().join("etc/containerd/config.toml")
     }
 
-    pub fn containerd_socket(&self) -> PathBuf {
+    pub(crate) fn containerd_socket(&self) -> PathBuf {
         self.dir.path().join("run/containerd.sock")
     }
 
-    pub fn docker_socket(&self) -> PathBuf {
+    pub(crate) fn docker_socket(&self) -> PathBuf {
         self.dir.path().join("run/docker.sock")
     }
 
     /// The settings that keep a test containerd to its temporary directory: its sockets, the
     /// `opt` plugin's directory. `v1` files name plugins by their short ids.
-    pub fn confinement(&self, v1: bool) -> String {
+    pub(crate) fn confinement(&self, v1: bool) -> String {
         let d = self.dir.path().display();
         let opt = if v1 {
             "opt"
@@ -104,14 +103,14 @@ impl LiveNode {
     }
 
     /// Writes config.toml (`@DIR@` stands for the temporary directory).
-    pub fn write_config(&self, config: &str) {
+    pub(crate) fn write_config(&self, config: &str) {
         let config = config.replace("@DIR@", &self.dir.path().display().to_string());
         std::fs::write(self.config_path(), config).expect("write config.toml");
     }
 
     /// Starts containerd with the node's config.toml; with `cri`, waits until its CRI service
     /// answers (containerd 1.6 says "not initialized" for a moment after the socket appears).
-    pub fn start_containerd(&mut self, cri: bool) {
+    pub(crate) fn start_containerd(&mut self, cri: bool) {
         let d = self.dir.path().to_owned();
         self.containerd = Some(spawn_logged(
             Command::new("containerd")
@@ -128,7 +127,7 @@ impl LiveNode {
         let socket = self.containerd_socket();
         self.wait_for("containerd", &socket, |_| true);
         if cri {
-            self.wait_for("containerd", &socket, |me| me.cri_answers());
+            self.wait_for("containerd", &socket, LiveNode::cri_answers);
         }
     }
 
@@ -148,7 +147,7 @@ impl LiveNode {
     }
 
     /// Kills containerd without letting it clean up: its socket file stays behind.
-    pub fn kill_containerd(&mut self) {
+    pub(crate) fn kill_containerd(&mut self) {
         if let Some(mut child) = self.containerd.take() {
             child.kill().expect("SIGKILL containerd");
             let _ = child.wait();
@@ -156,12 +155,12 @@ impl LiveNode {
     }
 
     /// Starts dockerd on the node's containerd (as Docker's packages run it).
-    pub fn start_dockerd(&mut self) {
+    pub(crate) fn start_dockerd(&mut self) {
         self.start_dockerd_with(None);
     }
 
     /// Starts dockerd on the node's containerd, with this daemon.json if given.
-    pub fn start_dockerd_with(&mut self, daemon_json: Option<&str>) {
+    pub(crate) fn start_dockerd_with(&mut self, daemon_json: Option<&str>) {
         require_root_and(&["dockerd", "docker", "ldd"]);
         let d = self.dir.path().to_owned();
         let mut cmd = Command::new("dockerd");
@@ -200,25 +199,24 @@ impl LiveNode {
                 .into_iter()
                 .flatten()
                 .any(|c| matches!(c.try_wait(), Ok(Some(_))));
-            if exited || start.elapsed() > Duration::from_secs(60) {
-                panic!(
-                    "{name} did not come up on {} (a daemon exited: {exited}); last log lines:\n{}",
-                    socket.display(),
-                    self.log_tail(name)
-                );
-            }
+            assert!(
+                !(exited || start.elapsed() > Duration::from_secs(60)),
+                "{name} did not come up on {} (a daemon exited: {exited}); last log lines:\n{}",
+                socket.display(),
+                self.log_tail(name)
+            );
             std::thread::sleep(Duration::from_millis(100));
         }
     }
 
-    pub fn log_tail(&self, name: &str) -> String {
+    pub(crate) fn log_tail(&self, name: &str) -> String {
         let log = std::fs::read_to_string(self.dir.path().join(format!("{name}.log")))
             .unwrap_or_default();
         let tail: Vec<&str> = log.lines().rev().take(30).collect();
         tail.into_iter().rev().collect::<Vec<_>>().join("\n")
     }
 
-    pub fn docker_raw(&self, args: &[&str]) -> Output {
+    pub(crate) fn docker_raw(&self, args: &[&str]) -> Output {
         Command::new("docker")
             .arg("-H")
             .arg(format!("unix://{}", self.docker_socket().display()))
@@ -230,7 +228,7 @@ impl LiveNode {
     }
 
     /// The docker CLI against this node's dockerd; fails the test when it fails.
-    pub fn docker(&self, args: &[&str]) -> String {
+    pub(crate) fn docker(&self, args: &[&str]) -> String {
         let out = self.docker_raw(args);
         assert!(
             out.status.success(),
@@ -242,7 +240,7 @@ impl LiveNode {
     }
 
     /// ctr against this node's containerd; fails the test when it fails.
-    pub fn ctr(&self, args: &[&str]) -> String {
+    pub(crate) fn ctr(&self, args: &[&str]) -> String {
         let out = Command::new("ctr")
             .arg("--address")
             .arg(self.containerd_socket())
@@ -260,7 +258,7 @@ impl LiveNode {
     }
 
     /// The audit of this node as JSON, probing the sockets the test started (and `extra`).
-    pub fn audit(&self, extra: &[&str]) -> Value {
+    pub(crate) fn audit(&self, extra: &[&str]) -> Value {
         let mut cmd = common::bin();
         cmd.arg("--root")
             .arg(self.root())
@@ -311,7 +309,7 @@ impl Drop for LiveNode {
     }
 }
 
-pub fn spawn_logged(cmd: &mut Command, log: &Path) -> Child {
+pub(crate) fn spawn_logged(cmd: &mut Command, log: &Path) -> Child {
     let file = std::fs::File::create(log).expect("daemon log");
     let err = file.try_clone().expect("daemon log");
     cmd.stdin(Stdio::null())
@@ -322,7 +320,7 @@ pub fn spawn_logged(cmd: &mut Command, log: &Path) -> Child {
 }
 
 /// SIGTERM, then SIGKILL if the daemon has not exited after ten seconds.
-pub fn stop(mut child: Child) {
+pub(crate) fn stop(mut child: Child) {
     let _ = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status();
@@ -339,7 +337,7 @@ pub fn stop(mut child: Child) {
 
 /// A minimal root filesystem with `/bin/sleep` and the libraries `ldd` names, as a tarball
 /// for `docker import`.
-pub fn sleeper_rootfs(dir: &Path) -> PathBuf {
+pub(crate) fn sleeper_rootfs(dir: &Path) -> PathBuf {
     let root = dir.join("rootfs");
     let sleep = PathBuf::from("/usr/bin/sleep");
     let mut files = vec![sleep.clone()];

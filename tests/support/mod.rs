@@ -25,13 +25,13 @@ use runtime_audit::vocabulary::{Area, CaseMeta, RuleMeta, Severity};
 use crate::common;
 
 /// A temporary directory holding a node tree (and possibly a policy file).
-pub struct Node {
+pub(crate) struct Node {
     pub dir: tempfile::TempDir,
 }
 
 impl Node {
     /// A node whose files are `(host path, contents)`.
-    pub fn new(files: &[(&str, &str)]) -> Node {
+    pub(crate) fn new(files: &[(&str, &str)]) -> Node {
         let dir = tempfile::tempdir().expect("temp dir");
         for (path, text) in files {
             let p = dir.path().join(path.trim_start_matches('/'));
@@ -41,21 +41,21 @@ impl Node {
         Node { dir }
     }
 
-    pub fn path(&self) -> &Path {
+    pub(crate) fn path(&self) -> &Path {
         self.dir.path()
     }
 
-    pub fn file(&self, rel: &str) -> PathBuf {
+    pub(crate) fn file(&self, rel: &str) -> PathBuf {
         self.dir.path().join(rel)
     }
 }
 
 /// Runs the binary in `cwd` with reproducible settings (see `common::bin`).
-pub fn run(cwd: &Path, args: &[&str]) -> Output {
+pub(crate) fn run(cwd: &Path, args: &[&str]) -> Output {
     run_env(cwd, args, &[])
 }
 
-pub fn run_env(cwd: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
+pub(crate) fn run_env(cwd: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
     let mut cmd = common::bin();
     cmd.current_dir(cwd).args(args);
     for (k, v) in env {
@@ -64,21 +64,21 @@ pub fn run_env(cwd: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
     cmd.output().expect("run runtime-audit")
 }
 
-pub fn code(out: &Output) -> i32 {
+pub(crate) fn code(out: &Output) -> i32 {
     out.status.code().unwrap_or(-1)
 }
 
-pub fn stdout(out: &Output) -> String {
+pub(crate) fn stdout(out: &Output) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
-pub fn stderr(out: &Output) -> String {
+pub(crate) fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
 /// A policy file whose only exception expired before `RUNTIME_AUDIT_TODAY` (2026-11-27),
 /// so RA004 reports one finding; `extra` is appended (e.g. a `[severity]` table).
-pub fn expired_policy(extra: &str) -> String {
+pub(crate) fn expired_policy(extra: &str) -> String {
     format!(
         "[[exceptions]]\nrule = \"RA003\"\nreason = \"vendor config, fixed in OPS-1\"\nexpires = 2026-01-31\n{extra}"
     )
@@ -95,7 +95,7 @@ const CASE_B: CaseMeta = CaseMeta {
     severity: Severity::Note,
 };
 
-pub static SYNTHETIC_RULE: RuleMeta = RuleMeta {
+pub(crate) static SYNTHETIC_RULE: RuleMeta = RuleMeta {
     id: "RA998",
     name: "synthetic-shapes",
     area: Area::Cgroup,
@@ -105,7 +105,7 @@ pub static SYNTHETIC_RULE: RuleMeta = RuleMeta {
     doc: "# RA998 synthetic-shapes\n\n## What it checks\n\nNothing real: it carries every location shape.\n\n## Why it matters for the migration\n\nIt does not.\n\n## Example\n\n```toml\n# a comment line\nx = 1\n```\n\n## Remediation\n\nNone.\n\n## References\n\n- none\n",
 };
 
-pub static INCONCLUSIVE_RULE: RuleMeta = RuleMeta {
+pub(crate) static INCONCLUSIVE_RULE: RuleMeta = RuleMeta {
     id: "RA997",
     name: "synthetic-inconclusive",
     area: Area::Kubelet,
@@ -177,7 +177,8 @@ fn finding(case: &'static CaseMeta, location: Location, message: &str) -> Findin
 /// a multi-line span over CRLF lines, a zero-length span at the end of a file without a
 /// final newline, an empty file, a path-only finding, a path needing percent-encoding, a
 /// relative path, a severity changed by policy, version facts, and an inconclusive rule.
-pub fn synthetic_report() -> Report {
+#[expect(clippy::too_many_lines, reason = "to be split")]
+pub(crate) fn synthetic_report() -> Report {
     let map = sources();
     let kubelet_driver = span(&map, 0, "cgroupfs");
     let systemd = span(&map, 1, "SystemdCgroup = true");
@@ -306,7 +307,7 @@ pub fn synthetic_report() -> Report {
 
 /// Recorded live facts with every probe outcome: a socket and a missing one, a CRI endpoint
 /// whose probes answered, failed and were skipped, and a Docker engine that answered.
-pub fn synthetic_live() -> LiveFacts {
+pub(crate) fn synthetic_live() -> LiveFacts {
     LiveFacts {
         mode: ProbeMode::Recorded {
             path: "live-facts.json".into(),
@@ -363,7 +364,7 @@ pub fn synthetic_live() -> LiveFacts {
 
 /// The binary with the reproducible settings of `common::bin`, run in `cwd`, for tests that
 /// need to change the environment further (colors).
-pub fn command(cwd: &Path) -> std::process::Command {
+pub(crate) fn command(cwd: &Path) -> std::process::Command {
     let mut cmd = common::bin();
     cmd.current_dir(cwd);
     cmd

@@ -7,17 +7,17 @@ use crate::model::{FileId, Span, Spanned};
 
 /// A table of one file.
 #[derive(Clone, Copy)]
-pub struct Table<'a> {
-    pub table: &'a DeTable<'a>,
-    pub file: FileId,
+pub(crate) struct Table<'a> {
+    pub(crate) table: &'a DeTable<'a>,
+    pub(crate) file: FileId,
     /// Span of the key that named this table (its header), when it has one.
-    pub key: Option<Span>,
+    pub(crate) key: Option<Span>,
 }
 
 type Value<'a> = &'a toml::Spanned<DeValue<'a>>;
 
 impl<'a> Table<'a> {
-    pub fn new(table: &'a DeTable<'a>, file: FileId) -> Self {
+    pub(crate) fn new(table: &'a DeTable<'a>, file: FileId) -> Self {
         Table {
             table,
             file,
@@ -25,14 +25,14 @@ impl<'a> Table<'a> {
         }
     }
 
-    pub fn span(&self, range: std::ops::Range<usize>) -> Span {
+    pub(crate) fn span(&self, range: std::ops::Range<usize>) -> Span {
         Span::new(self.file, range)
     }
 
     /// The key span and value of the field `key`. containerd's TOML decoder matches struct
     /// fields case-insensitively (`SANDBOX_IMAGE` sets `sandbox_image`, seen with 1.6.20), so
     /// an exact match is preferred and any other casing accepted.
-    pub fn entry(&self, key: &str) -> Option<(Span, Value<'a>)> {
+    pub(crate) fn entry(&self, key: &str) -> Option<(Span, Value<'a>)> {
         self.table
             .get_key_value(key)
             .or_else(|| {
@@ -43,11 +43,11 @@ impl<'a> Table<'a> {
             .map(|(k, v)| (self.span(k.span()), v))
     }
 
-    pub fn contains(&self, key: &str) -> bool {
+    pub(crate) fn contains(&self, key: &str) -> bool {
         self.entry(key).is_some()
     }
 
-    pub fn table(&self, key: &str) -> Option<Table<'a>> {
+    pub(crate) fn table(&self, key: &str) -> Option<Table<'a>> {
         let (k, v) = self.entry(key)?;
         match v.get_ref() {
             DeValue::Table(t) => Some(Table {
@@ -60,11 +60,11 @@ impl<'a> Table<'a> {
     }
 
     /// Follows a path of table keys.
-    pub fn path(&self, keys: &[&str]) -> Option<Table<'a>> {
+    pub(crate) fn path(&self, keys: &[&str]) -> Option<Table<'a>> {
         keys.iter().try_fold(*self, |t, k| t.table(k))
     }
 
-    pub fn str(&self, key: &str) -> Option<Spanned<String>> {
+    pub(crate) fn str(&self, key: &str) -> Option<Spanned<String>> {
         let (_, v) = self.entry(key)?;
         match v.get_ref() {
             DeValue::String(s) => Some(Spanned::new(s.to_string(), self.span(v.span()))),
@@ -72,14 +72,14 @@ impl<'a> Table<'a> {
         }
     }
 
-    pub fn bool(&self, key: &str) -> Option<Spanned<bool>> {
+    pub(crate) fn bool(&self, key: &str) -> Option<Spanned<bool>> {
         let (_, v) = self.entry(key)?;
         v.get_ref()
             .as_bool()
             .map(|b| Spanned::new(b, self.span(v.span())))
     }
 
-    pub fn int(&self, key: &str) -> Option<Spanned<i64>> {
+    pub(crate) fn int(&self, key: &str) -> Option<Spanned<i64>> {
         let (_, v) = self.entry(key)?;
         let DeValue::Integer(i) = v.get_ref() else {
             return None;
@@ -90,7 +90,7 @@ impl<'a> Table<'a> {
     }
 
     /// The strings of an array (non-string items are skipped).
-    pub fn strings(&self, key: &str) -> Option<Vec<Spanned<String>>> {
+    pub(crate) fn strings(&self, key: &str) -> Option<Vec<Spanned<String>>> {
         let (_, v) = self.entry(key)?;
         let DeValue::Array(items) = v.get_ref() else {
             return None;
@@ -107,12 +107,12 @@ impl<'a> Table<'a> {
     }
 
     /// The span of a value.
-    pub fn value_span(&self, key: &str) -> Option<Span> {
+    pub(crate) fn value_span(&self, key: &str) -> Option<Span> {
         self.entry(key).map(|(_, v)| self.span(v.span()))
     }
 
     /// Sub-tables in source order, with their names.
-    pub fn tables(&self) -> Vec<(Spanned<String>, Table<'a>)> {
+    pub(crate) fn tables(&self) -> Vec<(Spanned<String>, Table<'a>)> {
         let mut out: Vec<(Spanned<String>, Table<'a>)> = self
             .table
             .iter()

@@ -1,7 +1,7 @@
 //! Go's `time.ParseDuration` syntax, which containerd uses for its timeout settings.
 
 /// Whether `s` parses as a Go duration (`"4h0m0s"`, `"1.5s"`, `"-2m"`, `"0"`).
-pub fn is_go_duration(s: &str) -> bool {
+pub(crate) fn is_go_duration(s: &str) -> bool {
     let s = s.strip_prefix(['-', '+']).unwrap_or(s);
     if s == "0" {
         return true;

@@ -11,21 +11,20 @@ use toml::de::{DeTable, DeValue};
 
 use crate::collect::fs::{clean_host, host_dir};
 use crate::collect::{Ctx, Read};
-use crate::model::containerd::ImportEntry;
 use crate::model::{FileId, InputKind, Span, Spanned};
 
 /// One file that parsed. The text is kept so the normalizer can parse it again with tables
 /// that borrow it (cheaper than copying every key and value into owned strings).
-pub struct LoadedFile {
-    pub path: String,
-    pub file: FileId,
-    pub text: String,
-    pub imported_by: Option<Span>,
+pub(crate) struct LoadedFile {
+    pub(crate) path: String,
+    pub(crate) file: FileId,
+    pub(crate) text: String,
+    pub(crate) imported_by: Option<Span>,
 }
 
 impl LoadedFile {
     /// The parsed document (it parsed once already, so this does not fail in practice).
-    pub fn doc(&self) -> Option<DeTable<'_>> {
+    pub(crate) fn doc(&self) -> Option<DeTable<'_>> {
         DeTable::parse(&self.text)
             .ok()
             .map(toml::Spanned::into_inner)
@@ -34,13 +33,13 @@ impl LoadedFile {
 
 /// Why containerd would stop while loading its files.
 #[derive(Clone, Debug)]
-pub struct LoadFailure {
-    pub message: String,
-    pub span: Option<Span>,
+pub(crate) struct LoadFailure {
+    pub(crate) message: String,
+    pub(crate) span: Option<Span>,
 }
 
 /// The state of the main file.
-pub enum Main {
+pub(crate) enum Main {
     Absent,
     Unreadable(String),
     Invalid { reason: String, span: Option<Span> },
@@ -48,27 +47,25 @@ pub enum Main {
 }
 
 /// Everything read for containerd.
-pub struct Loaded {
-    pub path: String,
-    pub main: Main,
+pub(crate) struct Loaded {
+    pub(crate) path: String,
+    pub(crate) main: Main,
     /// Files that parsed, in load order (main first).
-    pub files: Vec<LoadedFile>,
-    pub imports: Vec<ImportEntry>,
+    pub(crate) files: Vec<LoadedFile>,
     /// The first problem that stops containerd while loading (an import missing, unreadable
     /// or broken).
-    pub failure: Option<LoadFailure>,
+    pub(crate) failure: Option<LoadFailure>,
 }
 
 /// Upper bound on files loaded through imports (containerd has none; a glob over a huge
 /// directory must not make the audit unbounded).
 const MAX_FILES: usize = 256;
 
-pub fn load(ctx: &Ctx, path: &str) -> Loaded {
+pub(crate) fn load(ctx: &Ctx, path: &str) -> Loaded {
     let mut loaded = Loaded {
         path: path.to_owned(),
         main: Main::Read,
         files: Vec::new(),
-        imports: Vec::new(),
         failure: None,
     };
     let mut pending: VecDeque<(String, Option<Span>)> = VecDeque::from([(path.to_owned(), None)]);
@@ -141,21 +138,12 @@ pub fn load(ctx: &Ctx, path: &str) -> Loaded {
             }
         };
         for entry in import_entries(&doc, file) {
-            let resolved = resolve(ctx, &current, &entry.value);
-            let mut import = ImportEntry {
-                pattern: entry.clone(),
-                resolved: Vec::new(),
-                already_loaded: Vec::new(),
-            };
-            for p in resolved {
-                if seen.contains(&p) || pending.iter().any(|(q, _)| *q == p) {
-                    import.already_loaded.push(p);
-                } else {
-                    import.resolved.push(p.clone());
+            // A file already loaded or queued is skipped silently, as containerd does.
+            for p in resolve(ctx, &current, &entry.value) {
+                if !seen.contains(&p) && !pending.iter().any(|(q, _)| *q == p) {
                     pending.push_back((p, Some(entry.span)));
                 }
             }
-            loaded.imports.push(import);
         }
         drop(doc);
         loaded.files.push(LoadedFile {

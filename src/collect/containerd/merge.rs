@@ -10,33 +10,33 @@ use super::access::Table;
 
 /// One plugin's table and the file it came from.
 #[derive(Clone, Copy)]
-pub struct PluginTable<'a> {
-    pub table: Table<'a>,
+pub(crate) struct PluginTable<'a> {
+    pub(crate) table: Table<'a>,
     /// Index into the loaded files.
-    pub file_index: usize,
+    pub(crate) file_index: usize,
 }
 
 /// A plugin table that a later file replaced.
-pub struct Replaced {
-    pub id: String,
-    pub lost: Span,
-    pub by: Span,
+pub(crate) struct Replaced {
+    pub(crate) id: String,
+    pub(crate) lost: Span,
+    pub(crate) by: Span,
 }
 
-pub struct Merged<'a> {
-    pub version: ConfigVersion,
-    pub disabled_plugins: Vec<Spanned<String>>,
-    pub required_plugins: Vec<Spanned<String>>,
+pub(crate) struct Merged<'a> {
+    pub(crate) version: ConfigVersion,
+    pub(crate) disabled_plugins: Vec<Spanned<String>>,
+    pub(crate) required_plugins: Vec<Spanned<String>>,
     /// `[grpc] address` (last non-empty).
-    pub grpc_address: Option<Spanned<String>>,
+    pub(crate) grpc_address: Option<Spanned<String>>,
     /// The winning table per plugin id, in first-seen order.
-    pub plugins: Vec<(Spanned<String>, PluginTable<'a>)>,
+    pub(crate) plugins: Vec<(Spanned<String>, PluginTable<'a>)>,
     /// Plugin tables lost to a later file.
-    pub replaced: Vec<Replaced>,
+    pub(crate) replaced: Vec<Replaced>,
 }
 
 impl<'a> Merged<'a> {
-    pub fn plugin(&self, id: &str) -> Option<&PluginTable<'a>> {
+    pub(crate) fn plugin(&self, id: &str) -> Option<&PluginTable<'a>> {
         self.plugins
             .iter()
             .find(|(k, _)| k.value == id)
@@ -44,13 +44,13 @@ impl<'a> Merged<'a> {
     }
 
     /// Plugin ids with their header spans.
-    pub fn plugin_ids(&self) -> impl Iterator<Item = &Spanned<String>> {
+    pub(crate) fn plugin_ids(&self) -> impl Iterator<Item = &Spanned<String>> {
         self.plugins.iter().map(|(k, _)| k)
     }
 }
 
 /// Merges the root tables of the loaded files, in load order.
-pub fn merge<'a>(files: &[Table<'a>]) -> Merged<'a> {
+pub(crate) fn merge<'a>(files: &[Table<'a>]) -> Merged<'a> {
     let mut merged = Merged {
         version: ConfigVersion {
             value: 1,

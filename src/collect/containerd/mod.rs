@@ -6,11 +6,11 @@
 
 mod access;
 mod duration;
-pub mod inventory;
+pub(crate) mod inventory;
 mod load;
 mod merge;
 mod outcome;
-pub mod schema;
+pub(crate) mod schema;
 mod secrets;
 mod settings;
 
@@ -21,20 +21,20 @@ use crate::release::containerd_defaults as defaults;
 
 use super::Ctx;
 
-pub use load::Loaded;
-pub use secrets::{lexical_secret_ranges, redact_userinfo, secret_ranges};
+pub(crate) use load::Loaded;
+pub(crate) use secrets::{lexical_secret_ranges, redact_userinfo, secret_ranges};
 
 /// Reads and parses the main file and its imports.
-pub fn load(ctx: &Ctx, path: &str) -> Loaded {
+pub(crate) fn load(ctx: &Ctx, path: &str) -> Loaded {
     load::load(ctx, path)
 }
 
 /// Computes the normalized model and effective values for the containerd release at hand:
 /// the `known` version, else one assumed from the config's merged `version` header. Returns
 /// the release with the config (unknown when no version is known and no config was read).
-pub fn normalize(
+pub(crate) fn normalize(
     ctx: &Ctx,
-    loaded: Loaded,
+    loaded: &Loaded,
     known: Option<&VersionFact>,
 ) -> (Input<ContainerdConfig>, ContainerdRelease) {
     let path = loaded.path.clone();
@@ -125,7 +125,6 @@ pub fn normalize(
         path,
         files,
         version: merged.version,
-        imports: loaded.imports.clone(),
         disabled_plugins: merged.disabled_plugins.clone(),
         required_plugins: merged.required_plugins.clone(),
         grpc_address,
@@ -139,7 +138,7 @@ pub fn normalize(
 
 /// containerd's socket as the files set it (before the release is known: the address does
 /// not depend on it), for live probes to find it.
-pub fn grpc_address_hint(loaded: &Loaded) -> Option<String> {
+pub(crate) fn grpc_address_hint(loaded: &Loaded) -> Option<String> {
     let docs: Vec<(&load::LoadedFile, toml::de::DeTable<'_>)> = loaded
         .files
         .iter()

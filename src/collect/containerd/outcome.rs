@@ -18,16 +18,16 @@ use super::duration::is_go_duration;
 use super::load::LoadFailure;
 use super::merge::Merged;
 
-pub struct Inputs<'a, 'm> {
-    pub path: &'a str,
-    pub merged: &'a Merged<'m>,
-    pub release: &'a ContainerdRelease,
-    pub failure: Option<&'a LoadFailure>,
-    pub keys: &'a [KeyEntry],
-    pub cri: &'a CriConfig,
+pub(crate) struct Inputs<'a, 'm> {
+    pub(crate) path: &'a str,
+    pub(crate) merged: &'a Merged<'m>,
+    pub(crate) release: &'a ContainerdRelease,
+    pub(crate) failure: Option<&'a LoadFailure>,
+    pub(crate) keys: &'a [KeyEntry],
+    pub(crate) cri: &'a CriConfig,
 }
 
-pub fn predict(i: &Inputs<'_, '_>) -> Outcome {
+pub(crate) fn predict(i: &Inputs<'_, '_>) -> Outcome {
     match starts(i) {
         Err(blocker) => Outcome {
             starts: Err(blocker),
@@ -170,6 +170,7 @@ fn cri(i: &Inputs<'_, '_>) -> CriOutcome {
 }
 
 /// The first error of the CRI plugin's config validation.
+#[expect(clippy::too_many_lines, reason = "to be split")]
 fn validation_error(i: &Inputs<'_, '_>, layout: CriLayout) -> Option<(String, Option<Span>)> {
     let cri = i.cri;
     let release = i.release;

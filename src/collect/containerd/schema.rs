@@ -36,10 +36,9 @@ use crate::release::{ContainerdRelease, ReleaseNumber};
 
 /// The type containerd decodes a value into.
 #[derive(Debug)]
-pub enum Ty {
+pub(crate) enum Ty {
     Bool,
     Int,
-    Float,
     Str,
     StrList,
     /// A Go duration string (`"10s"`, `"1m30s"`).
@@ -54,11 +53,10 @@ pub enum Ty {
 
 impl Ty {
     /// How a finding names the expected type ("a boolean", "a list of strings", ...).
-    pub fn expected(&self) -> &'static str {
+    pub(crate) fn expected(&self) -> &'static str {
         match self {
             Ty::Bool => "a boolean",
             Ty::Int => "an integer",
-            Ty::Float => "a number",
             Ty::Str => "a string",
             Ty::StrList => "a list of strings",
             Ty::Duration => "a duration string such as \"10s\"",
@@ -70,15 +68,15 @@ impl Ty {
 
 /// One key containerd reads.
 #[derive(Debug)]
-pub struct Field {
-    pub key: &'static str,
-    pub ty: Ty,
+pub(crate) struct Field {
+    pub(crate) key: &'static str,
+    pub(crate) ty: Ty,
     /// First release that reads it (None: every release of the layout).
-    pub since: Option<ReleaseNumber>,
+    pub(crate) since: Option<ReleaseNumber>,
     /// First release that no longer reads it (None: still read).
-    pub until: Option<ReleaseNumber>,
+    pub(crate) until: Option<ReleaseNumber>,
     /// Deprecation or removal details (CTD-CFG-007).
-    pub deprecated: Option<&'static RemovedOption>,
+    pub(crate) deprecated: Option<&'static RemovedOption>,
 }
 
 impl Field {
@@ -108,35 +106,29 @@ impl Field {
     }
 
     /// Whether `release` reads this key (true when the release is unknown).
-    pub fn available_in(&self, release: &ContainerdRelease) -> bool {
+    pub(crate) fn available_in(&self, release: &ContainerdRelease) -> bool {
         release.within(self.since, self.until)
     }
 }
 
 /// A plugin's config table.
 #[derive(Debug)]
-pub struct PluginSchema {
-    pub id: &'static str,
-    pub fields: &'static [Field],
+pub(crate) struct PluginSchema {
+    pub(crate) id: &'static str,
+    pub(crate) fields: &'static [Field],
 }
 
 /// A built-in plugin id and the releases that register it.
 #[derive(Debug)]
-pub struct PluginId {
-    pub id: &'static str,
-    pub since: Option<ReleaseNumber>,
-    pub until: Option<ReleaseNumber>,
-}
-
-impl PluginId {
-    pub fn available_in(&self, release: &ContainerdRelease) -> bool {
-        release.within(self.since, self.until)
-    }
+pub(crate) struct PluginId {
+    pub(crate) id: &'static str,
+    pub(crate) since: Option<ReleaseNumber>,
+    pub(crate) until: Option<ReleaseNumber>,
 }
 
 /// The field of `fields` that containerd decodes `key` into: the exact key, else a
 /// case-insensitive match (see the module doc).
-pub fn find_field<'f>(fields: &'f [Field], key: &str) -> Option<&'f Field> {
+pub(crate) fn find_field<'f>(fields: &'f [Field], key: &str) -> Option<&'f Field> {
     fields
         .iter()
         .find(|f| f.key == key)
@@ -156,7 +148,7 @@ const V2_3: ReleaseNumber = v(2, 3, 0);
 // Deprecated and removed options (migration facts CTD-CFG-007).
 
 /// `[plugins."io.containerd.grpc.v1.cri"] systemd_cgroup`.
-pub static SYSTEMD_CGROUP: RemovedOption = RemovedOption {
+pub(crate) static SYSTEMD_CGROUP: RemovedOption = RemovedOption {
     option: "systemd_cgroup",
     deprecated_in: Some("1.3"),
     removed_in: Some("2.0"),
@@ -166,7 +158,7 @@ pub static SYSTEMD_CGROUP: RemovedOption = RemovedOption {
 };
 
 /// `[...cri".containerd] untrusted_workload_runtime`.
-pub static UNTRUSTED_WORKLOAD_RUNTIME: RemovedOption = RemovedOption {
+pub(crate) static UNTRUSTED_WORKLOAD_RUNTIME: RemovedOption = RemovedOption {
     option: "untrusted_workload_runtime",
     deprecated_in: Some("1.2"),
     removed_in: Some("2.0"),
@@ -176,7 +168,7 @@ pub static UNTRUSTED_WORKLOAD_RUNTIME: RemovedOption = RemovedOption {
 };
 
 /// `[...cri".containerd] default_runtime`.
-pub static DEFAULT_RUNTIME: RemovedOption = RemovedOption {
+pub(crate) static DEFAULT_RUNTIME: RemovedOption = RemovedOption {
     option: "default_runtime",
     deprecated_in: Some("1.3"),
     removed_in: Some("2.0"),
@@ -186,7 +178,7 @@ pub static DEFAULT_RUNTIME: RemovedOption = RemovedOption {
 };
 
 /// `[...cri".containerd.runtimes.*] runtime_engine`.
-pub static RUNTIME_ENGINE: RemovedOption = RemovedOption {
+pub(crate) static RUNTIME_ENGINE: RemovedOption = RemovedOption {
     option: "runtime_engine",
     deprecated_in: Some("1.3"),
     removed_in: Some("2.0"),
@@ -196,7 +188,7 @@ pub static RUNTIME_ENGINE: RemovedOption = RemovedOption {
 };
 
 /// `[...cri".containerd.runtimes.*] runtime_root`.
-pub static RUNTIME_ROOT: RemovedOption = RemovedOption {
+pub(crate) static RUNTIME_ROOT: RemovedOption = RemovedOption {
     option: "runtime_root",
     deprecated_in: Some("1.3"),
     removed_in: Some("2.0"),
@@ -208,7 +200,7 @@ pub static RUNTIME_ROOT: RemovedOption = RemovedOption {
 /// `[...cri"] disable_cgroup`. The facts table places it under `runtimes.*`; the sources
 /// (1.x PluginConfig, 2.x RuntimeConfig) have it at the CRI plugin level only, and 2.x has no
 /// such field.
-pub static DISABLE_CGROUP: RemovedOption = RemovedOption {
+pub(crate) static DISABLE_CGROUP: RemovedOption = RemovedOption {
     option: "disable_cgroup",
     deprecated_in: None,
     removed_in: Some("2.0"),
@@ -218,7 +210,7 @@ pub static DISABLE_CGROUP: RemovedOption = RemovedOption {
 };
 
 /// `[...cri".containerd] no_pivot`.
-pub static NO_PIVOT: RemovedOption = RemovedOption {
+pub(crate) static NO_PIVOT: RemovedOption = RemovedOption {
     option: "no_pivot",
     deprecated_in: None,
     removed_in: Some("2.0"),
@@ -228,7 +220,7 @@ pub static NO_PIVOT: RemovedOption = RemovedOption {
 };
 
 /// runc `options.CriuPath`.
-pub static CRIU_PATH: RemovedOption = RemovedOption {
+pub(crate) static CRIU_PATH: RemovedOption = RemovedOption {
     option: "CriuPath",
     deprecated_in: Some("1.7"),
     removed_in: Some("2.0"),
@@ -237,29 +229,8 @@ pub static CRIU_PATH: RemovedOption = RemovedOption {
     breaks: false,
 };
 
-/// `runtime_type = "io.containerd.runtime.v1.linux"` or `"io.containerd.runc.v1"`: a value,
-/// not a key; the normalizer judges it.
-pub static RUNTIME_V1_TYPES: RemovedOption = RemovedOption {
-    option: "runtime_type io.containerd.runtime.v1.linux / io.containerd.runc.v1",
-    deprecated_in: Some("1.4"),
-    removed_in: Some("2.0"),
-    effect: "the runtime is not available from containerd 2.0",
-    replacement: "runtime_type = \"io.containerd.runc.v2\"",
-    breaks: true,
-};
-
-/// The built-in `aufs` snapshotter.
-pub static AUFS_SNAPSHOTTER: RemovedOption = RemovedOption {
-    option: "aufs snapshotter",
-    deprecated_in: Some("1.5"),
-    removed_in: Some("2.0"),
-    effect: "the snapshotter no longer exists from containerd 2.0",
-    replacement: "overlayfs",
-    breaks: false,
-};
-
 /// `[...cri".registry] auths`.
-pub static REGISTRY_AUTHS: RemovedOption = RemovedOption {
+pub(crate) static REGISTRY_AUTHS: RemovedOption = RemovedOption {
     option: "registry.auths",
     deprecated_in: Some("1.3"),
     removed_in: None,
@@ -269,7 +240,7 @@ pub static REGISTRY_AUTHS: RemovedOption = RemovedOption {
 };
 
 /// `[...cri".registry] mirrors`.
-pub static REGISTRY_MIRRORS: RemovedOption = RemovedOption {
+pub(crate) static REGISTRY_MIRRORS: RemovedOption = RemovedOption {
     option: "registry.mirrors",
     deprecated_in: Some("1.5"),
     removed_in: None,
@@ -279,7 +250,7 @@ pub static REGISTRY_MIRRORS: RemovedOption = RemovedOption {
 };
 
 /// `[...cri".registry] configs`.
-pub static REGISTRY_CONFIGS: RemovedOption = RemovedOption {
+pub(crate) static REGISTRY_CONFIGS: RemovedOption = RemovedOption {
     option: "registry.configs",
     deprecated_in: Some("1.5"),
     removed_in: None,
@@ -289,7 +260,7 @@ pub static REGISTRY_CONFIGS: RemovedOption = RemovedOption {
 };
 
 /// `[...cri".registry.configs."<host>".tls]`.
-pub static REGISTRY_CONFIGS_TLS: RemovedOption = RemovedOption {
+pub(crate) static REGISTRY_CONFIGS_TLS: RemovedOption = RemovedOption {
     option: "registry.configs.<host>.tls",
     deprecated_in: Some("1.5"),
     removed_in: Some("2.0"),
@@ -299,7 +270,7 @@ pub static REGISTRY_CONFIGS_TLS: RemovedOption = RemovedOption {
 };
 
 /// `[...cri".cni] bin_dir` (v3: `io.containerd.cri.v1.runtime`).
-pub static CNI_BIN_DIR: RemovedOption = RemovedOption {
+pub(crate) static CNI_BIN_DIR: RemovedOption = RemovedOption {
     option: "cni.bin_dir",
     deprecated_in: Some("2.1"),
     removed_in: None,
@@ -309,7 +280,7 @@ pub static CNI_BIN_DIR: RemovedOption = RemovedOption {
 };
 
 /// `enable_cdi` (v3 runtime).
-pub static ENABLE_CDI: RemovedOption = RemovedOption {
+pub(crate) static ENABLE_CDI: RemovedOption = RemovedOption {
     option: "enable_cdi",
     deprecated_in: Some("2.2"),
     removed_in: None,
@@ -318,18 +289,8 @@ pub static ENABLE_CDI: RemovedOption = RemovedOption {
     breaks: false,
 };
 
-/// otlp `endpoint`/`protocol`/`insecure`, tracing `service_name`/`sampling_ratio`.
-pub static TRACING_OPTIONS: RemovedOption = RemovedOption {
-    option: "otlp and tracing plugin options",
-    deprecated_in: Some("1.6.29"),
-    removed_in: None,
-    effect: "still read; removal targeted for 2.4",
-    replacement: "OTEL_* environment variables",
-    breaks: false,
-};
-
 /// Top-level `plugin_dir` (Go plugins).
-pub static PLUGIN_DIR: RemovedOption = RemovedOption {
+pub(crate) static PLUGIN_DIR: RemovedOption = RemovedOption {
     option: "plugin_dir",
     deprecated_in: Some("2.0"),
     removed_in: Some("2.1"),
@@ -337,32 +298,6 @@ pub static PLUGIN_DIR: RemovedOption = RemovedOption {
     replacement: "proxy plugins or external binary plugins",
     breaks: false,
 };
-
-/// Every deprecation the schema knows, for rules that list them.
-pub fn removed_options() -> &'static [&'static RemovedOption] {
-    REMOVED_OPTIONS
-}
-
-static REMOVED_OPTIONS: &[&RemovedOption] = &[
-    &SYSTEMD_CGROUP,
-    &UNTRUSTED_WORKLOAD_RUNTIME,
-    &DEFAULT_RUNTIME,
-    &RUNTIME_ENGINE,
-    &RUNTIME_ROOT,
-    &DISABLE_CGROUP,
-    &NO_PIVOT,
-    &CRIU_PATH,
-    &RUNTIME_V1_TYPES,
-    &AUFS_SNAPSHOTTER,
-    &REGISTRY_AUTHS,
-    &REGISTRY_MIRRORS,
-    &REGISTRY_CONFIGS,
-    &REGISTRY_CONFIGS_TLS,
-    &CNI_BIN_DIR,
-    &ENABLE_CDI,
-    &TRACING_OPTIONS,
-    &PLUGIN_DIR,
-];
 
 // ---------------------------------------------------------------------------------------------
 // Top level. Source: `services/server/config/config.go` (1.x), `cmd/containerd/server/config/
@@ -431,7 +366,7 @@ static STREAM_PROCESSOR_TY: Ty = Ty::Table(STREAM_PROCESSOR_FIELDS);
 
 /// Name of the top-level table holding plugin configs; the inventory walks it against
 /// [`cri_plugins`] and [`other_plugins`].
-pub const PLUGINS_KEY: &str = "plugins";
+pub(crate) const PLUGINS_KEY: &str = "plugins";
 
 static TOP_LEVEL: &[Field] = &[
     Field::new("version", Ty::Int),
@@ -479,7 +414,7 @@ static TOP_LEVEL_V4: &[Field] = &[
 ];
 
 /// Top-level keys for a config version.
-pub fn top_level(config_version: i64) -> &'static [Field] {
+pub(crate) fn top_level(config_version: i64) -> &'static [Field] {
     if config_version >= 4 {
         TOP_LEVEL_V4
     } else {
@@ -491,7 +426,7 @@ pub fn top_level(config_version: i64) -> &'static [Field] {
 /// `(table, key, new path)`; the key `""` stands for the table itself. Source: the 2.3 man
 /// page ("[grpc] (deprecated in version 4) ... use the server plugins") and the 2.3
 /// `config default`; facts §0.1.
-pub fn v4_moved_keys() -> &'static [(&'static str, &'static str, &'static str)] {
+pub(crate) fn v4_moved_keys() -> &'static [(&'static str, &'static str, &'static str)] {
     &[
         ("grpc", "", "plugins.\"io.containerd.server.v1.grpc\""),
         (
@@ -585,7 +520,7 @@ pub fn v4_moved_keys() -> &'static [(&'static str, &'static str, &'static str)] 
 }
 
 /// The fields a moved top-level table had (to judge its children in a version-4 file).
-pub fn pre_v4_table(key: &str) -> Option<&'static [Field]> {
+pub(crate) fn pre_v4_table(key: &str) -> Option<&'static [Field]> {
     match key {
         "grpc" => Some(GRPC_FIELDS),
         "ttrpc" => Some(TTRPC_FIELDS),
@@ -658,22 +593,22 @@ static RUNTIME_FIELDS: &[Field] = &[
 static RUNTIME_TY: Ty = Ty::Table(RUNTIME_FIELDS);
 
 /// The key of a runtime table holding shim options.
-pub const RUNTIME_OPTIONS_KEY: &str = "options";
+pub(crate) const RUNTIME_OPTIONS_KEY: &str = "options";
 /// The key of a runtime table naming its shim.
-pub const RUNTIME_TYPE_KEY: &str = "runtime_type";
+pub(crate) const RUNTIME_TYPE_KEY: &str = "runtime_type";
 
 /// Whether `fields` is the schema of a runtime table (its `options` depend on `runtime_type`).
-pub fn is_runtime_table(fields: &[Field]) -> bool {
+pub(crate) fn is_runtime_table(fields: &[Field]) -> bool {
     std::ptr::eq(fields, RUNTIME_FIELDS)
 }
 
 /// Whether a runtime with this `runtime_type` (None: not written) takes runc options.
 /// containerd's CRI plugin decodes the options of runc.v1/v2 into the runc options struct;
 /// an absent type is the default runc runtime.
-pub fn takes_runc_options(runtime_type: Option<&str>) -> bool {
+pub(crate) fn takes_runc_options(runtime_type: Option<&str>) -> bool {
     matches!(
         runtime_type,
-        None | Some("") | Some("io.containerd.runc.v2") | Some("io.containerd.runc.v1")
+        None | Some("" | "io.containerd.runc.v2" | "io.containerd.runc.v1")
     )
 }
 
@@ -881,7 +816,9 @@ static SERVER_V3: &[Field] = &[
 ];
 
 /// CRI plugin ids.
-pub use crate::release::containerd::{CRI_GRPC_ID, CRI_IMAGES_ID, CRI_RUNTIME_ID, CRI_V1_ID};
+pub(crate) use crate::release::containerd::{
+    CRI_GRPC_ID, CRI_IMAGES_ID, CRI_RUNTIME_ID, CRI_V1_ID,
+};
 
 static CRI_PLUGINS_V1: &[PluginSchema] = &[PluginSchema {
     id: CRI_V1_ID,
@@ -910,7 +847,7 @@ static CRI_PLUGINS_V3: &[PluginSchema] = &[
 
 /// The CRI plugin tables of a layout (V1: `cri`; V2: `io.containerd.grpc.v1.cri`;
 /// V3: runtime, images and the server-only `io.containerd.grpc.v1.cri`).
-pub fn cri_plugins(layout: CriLayout) -> &'static [PluginSchema] {
+pub(crate) fn cri_plugins(layout: CriLayout) -> &'static [PluginSchema] {
     match layout {
         CriLayout::V1 => CRI_PLUGINS_V1,
         CriLayout::V2 => CRI_PLUGINS_V2,
@@ -920,7 +857,7 @@ pub fn cri_plugins(layout: CriLayout) -> &'static [PluginSchema] {
 
 /// The releases that read a CRI plugin table of `layout`: the split v3 tables exist from
 /// containerd 2.0; `cri` and `io.containerd.grpc.v1.cri` in every release.
-pub fn cri_plugin_since(layout: CriLayout) -> Option<ReleaseNumber> {
+pub(crate) fn cri_plugin_since(layout: CriLayout) -> Option<ReleaseNumber> {
     match layout {
         CriLayout::V3 => Some(V2_0),
         CriLayout::V1 | CriLayout::V2 => None,
@@ -929,12 +866,12 @@ pub fn cri_plugin_since(layout: CriLayout) -> Option<ReleaseNumber> {
 
 /// The keys of the v2 CRI table that a v3 file must not put under the server-only
 /// `io.containerd.grpc.v1.cri` (everything but the server keys).
-pub fn v2_cri_fields() -> &'static [Field] {
+pub(crate) fn v2_cri_fields() -> &'static [Field] {
     CRI_V12
 }
 
 /// Keys of `options` for runc-based runtimes (`io.containerd.runc.v1`/`v2`).
-pub fn runc_options() -> &'static [Field] {
+pub(crate) fn runc_options() -> &'static [Field] {
     RUNC_OPTIONS
 }
 
@@ -1022,7 +959,7 @@ plugin_ids!(OTHER_QUALIFIED, OTHER_QUALIFIED_NAMES:
 );
 
 /// Built-in plugin ids other than CRI whose tables containerd accepts (contents opaque).
-pub fn other_plugin_ids(layout: CriLayout) -> &'static [&'static str] {
+pub(crate) fn other_plugin_ids(layout: CriLayout) -> &'static [&'static str] {
     match layout {
         CriLayout::V1 => OTHER_V1_NAMES,
         CriLayout::V2 | CriLayout::V3 => OTHER_QUALIFIED_NAMES,
@@ -1030,7 +967,7 @@ pub fn other_plugin_ids(layout: CriLayout) -> &'static [&'static str] {
 }
 
 /// [`other_plugin_ids`] with the releases that register each plugin.
-pub fn other_plugins(layout: CriLayout) -> &'static [PluginId] {
+pub(crate) fn other_plugins(layout: CriLayout) -> &'static [PluginId] {
     match layout {
         CriLayout::V1 => OTHER_V1,
         CriLayout::V2 | CriLayout::V3 => OTHER_QUALIFIED,
@@ -1108,7 +1045,23 @@ mod tests {
 
     #[test]
     fn removed_options_carry_parsable_versions() {
-        for r in removed_options() {
+        for r in [
+            &SYSTEMD_CGROUP,
+            &UNTRUSTED_WORKLOAD_RUNTIME,
+            &DEFAULT_RUNTIME,
+            &RUNTIME_ENGINE,
+            &RUNTIME_ROOT,
+            &DISABLE_CGROUP,
+            &NO_PIVOT,
+            &CRIU_PATH,
+            &REGISTRY_AUTHS,
+            &REGISTRY_MIRRORS,
+            &REGISTRY_CONFIGS,
+            &REGISTRY_CONFIGS_TLS,
+            &CNI_BIN_DIR,
+            &ENABLE_CDI,
+            &PLUGIN_DIR,
+        ] {
             for text in [r.deprecated_in, r.removed_in].into_iter().flatten() {
                 assert!(ReleaseNumber::parse(text).is_some(), "{}: {text}", r.option);
             }

@@ -23,7 +23,7 @@ const SECRET_KEYS: &[&str] = &[
 /// Credential values of a file that does not parse, found line by line: the value after
 /// `<secret key> =` (TOML) or `<secret key>:` (YAML/JSON), whatever the quoting. The file's
 /// frames quote the lines around the syntax error, so these must be masked too.
-pub fn lexical_secret_ranges(text: &str) -> Vec<Range<usize>> {
+pub(crate) fn lexical_secret_ranges(text: &str) -> Vec<Range<usize>> {
     let mut out = Vec::new();
     let mut offset = 0;
     for line in text.split_inclusive('\n') {
@@ -54,7 +54,7 @@ pub fn lexical_secret_ranges(text: &str) -> Vec<Range<usize>> {
 
 /// A value with the credentials of any URL in it replaced by `***`, for the model: rule
 /// messages and the effective view quote model values, never the masked source text.
-pub fn redact_userinfo(value: &str) -> String {
+pub(crate) fn redact_userinfo(value: &str) -> String {
     let mut out = String::with_capacity(value.len());
     let mut last = 0;
     for r in url_userinfo_ranges(value) {
@@ -89,7 +89,7 @@ fn url_userinfo_ranges(text: &str) -> Vec<Range<usize>> {
 }
 
 /// Byte ranges of every credential value in the document (inside the quotes).
-pub fn secret_ranges(doc: &DeTable<'_>, text: &str) -> Vec<Range<usize>> {
+pub(crate) fn secret_ranges(doc: &DeTable<'_>, text: &str) -> Vec<Range<usize>> {
     let mut out = Vec::new();
     walk(doc, text, &mut out);
     out
@@ -120,10 +120,8 @@ fn inner(r: Range<usize>, text: &str) -> Range<usize> {
     let s = text.get(r.clone()).unwrap_or("");
     let q = if s.starts_with("\"\"\"") || s.starts_with("'''") {
         3
-    } else if s.starts_with('"') || s.starts_with('\'') {
-        1
     } else {
-        0
+        usize::from(s.starts_with('"') || s.starts_with('\''))
     };
     if r.end - r.start >= 2 * q {
         r.start + q..r.end - q

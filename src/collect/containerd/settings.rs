@@ -50,7 +50,8 @@ fn tables<'a>(merged: &Merged<'a>, layout: CriLayout, release: &ContainerdReleas
 /// Where a value comes from when no key sets it.
 const DEFAULT_NOTE: &str = "containerd default";
 
-pub fn read(merged: &Merged<'_>, release: &ContainerdRelease) -> CriConfig {
+#[expect(clippy::too_many_lines, reason = "to be split")]
+pub(crate) fn read(merged: &Merged<'_>, release: &ContainerdRelease) -> CriConfig {
     let reads = release.reads(merged.version.value);
     let t = tables(merged, reads, release);
     let containerd = t.runtime.and_then(|r| r.table("containerd"));
@@ -327,7 +328,7 @@ fn registry(table: Option<Table<'_>>, release: &ContainerdRelease) -> Registry {
 }
 
 /// The credential fields that are set; their values are never kept.
-pub const CREDENTIAL_KEYS: &[&str] = &["username", "password", "auth", "identitytoken"];
+pub(crate) const CREDENTIAL_KEYS: &[&str] = &["username", "password", "auth", "identitytoken"];
 
 fn auth(host: Spanned<String>, t: Table<'_>) -> RegistryAuth {
     let fields = CREDENTIAL_KEYS

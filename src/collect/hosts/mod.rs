@@ -22,7 +22,7 @@ use super::{Ctx, Read};
 
 const HOSTS_TOML: &str = "hosts.toml";
 
-pub fn collect(ctx: &Ctx, containerd: &Input<ContainerdConfig>) -> RegistryHosts {
+pub(crate) fn collect(ctx: &Ctx, containerd: &Input<ContainerdConfig>) -> RegistryHosts {
     let configured: Option<Vec<String>> = containerd.present().map(|c| {
         c.cri
             .registry
@@ -166,7 +166,6 @@ fn read_hosts_file(
     };
     Some(HostsFile {
         path,
-        file,
         root: root.path.clone(),
         namespace: namespace.map(str::to_owned),
         kind,

@@ -42,11 +42,11 @@ const SETTING_KEYS: &[&str] = &[
 const CAPABILITIES: &[&str] = &["pull", "resolve", "push"];
 
 /// Checks a certificate path: the resolved host path and whether it exists.
-pub type CertCheck<'c> = dyn Fn(&str) -> (String, FileCheck) + 'c;
+pub(crate) type CertCheck<'c> = dyn Fn(&str) -> (String, FileCheck) + 'c;
 
 /// The config, and the byte ranges of every `[header]` value: headers carry tokens under
 /// any name, so all their values are masked, not only the well-known credential keys.
-pub fn parse(
+pub(crate) fn parse(
     doc: &DeTable<'_>,
     text: &str,
     file: FileId,
@@ -155,6 +155,7 @@ impl Parser<'_, '_> {
         }
     }
 
+    #[expect(clippy::too_many_lines, reason = "to be split")]
     fn setting(&mut self, name: &str, key_span: Span, value: &Value<'_>, s: &mut HostSettings) {
         let value_span = self.span(value.span());
         match (name, value.get_ref()) {
@@ -174,14 +175,14 @@ impl Parser<'_, '_> {
                             caps.push(c.to_string());
                         }
                         other => {
-                            self.wrong_type(name, key_span, "an array of strings", other, None)
+                            self.wrong_type(name, key_span, "an array of strings", other, None);
                         }
                     }
                 }
                 s.capabilities = Some(Spanned::new(caps, value_span));
             }
             ("skip_verify", DeValue::Boolean(b)) => {
-                s.skip_verify = Some(Spanned::new(*b, value_span))
+                s.skip_verify = Some(Spanned::new(*b, value_span));
             }
             ("override_path", DeValue::Boolean(b)) => {
                 s.override_path = Some(Spanned::new(*b, value_span));
@@ -246,7 +247,7 @@ impl Parser<'_, '_> {
                 s.dial_timeout = Some(Spanned::new(d.to_string(), value_span));
             }
             ("proxy", DeValue::String(p)) => {
-                s.proxy = Some(Spanned::new(p.to_string(), value_span))
+                s.proxy = Some(Spanned::new(p.to_string(), value_span));
             }
             // The parser of the releases that know `proxy` was not read: no type check.
             ("proxy", _) => {}
@@ -427,10 +428,8 @@ fn unquoted(r: std::ops::Range<usize>, text: &str) -> std::ops::Range<usize> {
     let s = text.get(r.clone()).unwrap_or("");
     let q = if s.starts_with("\"\"\"") || s.starts_with("'''") {
         3
-    } else if s.starts_with(['"', '\'']) {
-        1
     } else {
-        0
+        usize::from(s.starts_with(['"', '\'']))
     };
     if r.end - r.start >= 2 * q {
         r.start + q..r.end - q
@@ -557,7 +556,7 @@ mod tests {
         let urls: Vec<&str> = c.hosts.iter().map(|h| h.url.value.as_str()).collect();
         assert_eq!(urls, vec!["https://z.example", "http://a.example:5000"]);
         let a = &c.hosts[1];
-        assert_eq!(a.scheme(), "http");
+        assert_eq!(crate::model::hosts::url_scheme(&a.url.value), "http");
         assert_eq!(a.settings.ca.len(), 2);
         assert_eq!(a.settings.client.len(), 3);
         assert_eq!(a.settings.header[0].value, "Authorization");

@@ -13,8 +13,8 @@ use crate::collect::{Ctx, Read};
 use crate::model::kubelet::{InstanceConfig, KubeletConfigFile};
 use crate::model::{FileId, Input, InputKind, Problem, Span, Spanned};
 
-pub const DEFAULT_CONFIG: &str = "/var/lib/kubelet/config.yaml";
-pub const INSTANCE_CONFIG: &str = "/var/lib/kubelet/instance-config.yaml";
+pub(crate) const DEFAULT_CONFIG: &str = "/var/lib/kubelet/config.yaml";
+pub(crate) const INSTANCE_CONFIG: &str = "/var/lib/kubelet/instance-config.yaml";
 
 const INSTANCE_UNUSABLE: &str = "kubeadm cannot read the node's CRI socket from it (`kubeadm upgrade` fails to load the instance configuration).";
 
@@ -23,7 +23,7 @@ const REFUSED: &str = "The kubelet cannot decode its config file (`failed to loa
 /// A span of the character at `offset`, for a syntax error. An error at a line break or at
 /// the end of the text ("expected comma") points at the character before it, so the frame
 /// stays on the line where the text is missing.
-pub fn point(file: FileId, text: &str, offset: usize) -> Span {
+pub(crate) fn point(file: FileId, text: &str, offset: usize) -> Span {
     let mut offset = offset.min(text.len());
     while !text.is_char_boundary(offset) {
         offset -= 1;
@@ -45,7 +45,7 @@ pub fn point(file: FileId, text: &str, offset: usize) -> Span {
     Span::new(file, offset..end)
 }
 
-pub fn span(file: FileId, node: &Node) -> Span {
+pub(crate) fn span(file: FileId, node: &Node) -> Span {
     Span::new(file, node.range.clone())
 }
 
@@ -150,7 +150,8 @@ impl Fields<'_> {
 }
 
 /// Reads the kubelet config file at `path`.
-pub fn read_config(ctx: &Ctx, path: &str) -> Input<KubeletConfigFile> {
+#[expect(clippy::too_many_lines, reason = "to be split")]
+pub(crate) fn read_config(ctx: &Ctx, path: &str) -> Input<KubeletConfigFile> {
     let (file, root) = match load(ctx, path) {
         Ok(loaded) => loaded,
         Err(state) => return retype(state),
@@ -248,7 +249,6 @@ pub fn read_config(ctx: &Ctx, path: &str) -> Input<KubeletConfigFile> {
     }
     Input::Present(KubeletConfigFile {
         path: path.to_owned(),
-        file,
         api_version,
         kind,
         cgroup_driver,
@@ -263,7 +263,7 @@ pub fn read_config(ctx: &Ctx, path: &str) -> Input<KubeletConfigFile> {
 
 /// Reads kubeadm's instance config (a KubeletConfiguration fragment kubeadm merges into
 /// config.yaml; it needs no `kind`).
-pub fn read_instance_config(ctx: &Ctx) -> Input<InstanceConfig> {
+pub(crate) fn read_instance_config(ctx: &Ctx) -> Input<InstanceConfig> {
     let path = INSTANCE_CONFIG;
     let (file, root) = match load(ctx, path) {
         Ok(loaded) => loaded,
@@ -313,8 +313,6 @@ pub fn read_instance_config(ctx: &Ctx) -> Input<InstanceConfig> {
     }
     Input::Present(InstanceConfig {
         path: path.to_owned(),
-        file,
         container_runtime_endpoint,
-        document,
     })
 }

@@ -90,7 +90,7 @@ fn setting(
     }
 }
 
-pub fn resolve(
+pub(crate) fn resolve(
     flags: &[Flag],
     config: &Input<KubeletConfigFile>,
     named_by: &ConfigNamedBy,

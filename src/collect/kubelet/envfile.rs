@@ -23,17 +23,17 @@ use super::words::{SChar, is_env_name};
 
 /// One `KEY=value` assignment of an environment file.
 #[derive(Clone, Debug)]
-pub struct Assignment {
-    pub key: String,
-    pub value: Vec<SChar>,
+pub(crate) struct Assignment {
+    pub(crate) key: String,
+    pub(crate) value: Vec<SChar>,
     /// From the key to the end of the value.
-    pub span: Span,
+    pub(crate) span: Span,
     /// A quote left open at the end of the file: systemd takes everything after it.
-    pub unterminated: Option<Span>,
+    pub(crate) unterminated: Option<Span>,
 }
 
 impl Assignment {
-    pub fn is_valid(&self) -> bool {
+    pub(crate) fn is_valid(&self) -> bool {
         is_env_name(&self.key)
     }
 }
@@ -104,7 +104,8 @@ fn is_newline(c: char) -> bool {
 }
 
 /// Every assignment of an environment file, valid or not, in file order.
-pub fn parse(file: FileId, text: &str) -> Vec<Assignment> {
+#[expect(clippy::too_many_lines, reason = "to be split")]
+pub(crate) fn parse(file: FileId, text: &str) -> Vec<Assignment> {
     let mut out = Vec::new();
     let mut state = State::PreKey;
     let mut b = Builder {

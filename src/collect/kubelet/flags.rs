@@ -10,22 +10,22 @@ use super::words::{SChar, covering, text};
 
 /// One argument of the kubelet command line, with where it was read.
 #[derive(Clone, Debug)]
-pub struct Arg {
-    pub chars: Vec<SChar>,
+pub(crate) struct Arg {
+    pub(crate) chars: Vec<SChar>,
     /// The source characters the argument was read from, quotes and escapes included.
-    pub raw: Vec<SChar>,
+    pub(crate) raw: Vec<SChar>,
     /// For each character of `chars`, its index in `raw`.
-    pub raw_index: Vec<usize>,
+    pub(crate) raw_index: Vec<usize>,
     /// The variable it came through (`KUBELET_KUBEADM_ARGS`) or `ExecStart`.
-    pub via: String,
+    pub(crate) via: String,
 }
 
 impl Arg {
-    pub fn text(&self) -> String {
+    pub(crate) fn text(&self) -> String {
         text(&self.chars)
     }
 
-    pub fn span(&self) -> Option<Span> {
+    pub(crate) fn span(&self) -> Option<Span> {
         covering(&self.raw)
     }
 
@@ -110,16 +110,16 @@ fn looks_like_value(word: &str) -> bool {
 
 /// The parsed command line.
 #[derive(Debug, Default)]
-pub struct Parsed {
+pub(crate) struct Parsed {
     /// Flags written in files.
-    pub flags: Vec<Flag>,
+    pub(crate) flags: Vec<Flag>,
     /// Flags with no source (the assumed kubeadm drop-in): name and value.
-    pub assumed: Vec<(String, Option<String>)>,
+    pub(crate) assumed: Vec<(String, Option<String>)>,
     /// Words that are not flags, with their span when written in a file.
-    pub positional: Vec<(String, Option<Span>)>,
+    pub(crate) positional: Vec<(String, Option<Span>)>,
 }
 
-pub fn parse(args: &[Arg]) -> Parsed {
+pub(crate) fn parse(args: &[Arg]) -> Parsed {
     let mut out = Parsed::default();
     let mut i = 0;
     while let Some(arg) = args.get(i) {

@@ -5,7 +5,7 @@
 //! `config` reads the config file the command line names, and `effective` merges them the
 //! way the kubelet does.
 
-pub mod config;
+pub(crate) mod config;
 mod effective;
 mod envfile;
 mod flags;
@@ -20,7 +20,7 @@ use crate::model::kubelet::{KubeletService, KubeletSettings};
 use super::Ctx;
 use super::fs::join_host;
 
-pub use service::{ASSUMED_DROPIN, ETC_DEFAULT, ETC_SYSCONFIG, KUBEADM_FLAGS};
+pub(crate) use service::{ASSUMED_DROPIN, KUBEADM_FLAGS};
 
 /// Where the config file path came from.
 pub(crate) enum ConfigNamedBy {
@@ -32,7 +32,7 @@ pub(crate) enum ConfigNamedBy {
     Nothing,
 }
 
-pub fn collect(ctx: &Ctx) -> Input<KubeletSettings> {
+pub(crate) fn collect(ctx: &Ctx) -> Input<KubeletSettings> {
     let service = match service::collect(ctx) {
         Ok(s) => s,
         Err(u) => {
@@ -103,6 +103,7 @@ pub fn collect(ctx: &Ctx) -> Input<KubeletSettings> {
 mod tests {
     use std::path::Path;
 
+    use super::service::{ETC_DEFAULT, ETC_SYSCONFIG};
     use super::*;
     use crate::collect::fs::HostFs;
     use crate::model::kubelet::Setting;

@@ -54,9 +54,9 @@ use super::flags::Arg;
 use super::unit::{self, Command};
 use super::words::{self, SChar, SplitRules, covering, is_env_name, unspanned};
 
-pub const KUBEADM_FLAGS: &str = "/var/lib/kubelet/kubeadm-flags.env";
-pub const ETC_DEFAULT: &str = "/etc/default/kubelet";
-pub const ETC_SYSCONFIG: &str = "/etc/sysconfig/kubelet";
+pub(crate) const KUBEADM_FLAGS: &str = "/var/lib/kubelet/kubeadm-flags.env";
+pub(crate) const ETC_DEFAULT: &str = "/etc/default/kubelet";
+pub(crate) const ETC_SYSCONFIG: &str = "/etc/sysconfig/kubelet";
 
 /// Unit directories of the system manager, highest precedence first.
 const UNIT_DIRS: &[&str] = &[
@@ -70,29 +70,29 @@ const UNIT_DIRS: &[&str] = &[
 const UNIT: &str = "kubelet.service";
 
 /// The assumed kubeadm drop-in, in words for messages.
-pub const ASSUMED_DROPIN: &str = "kubeadm's packaged drop-in 10-kubeadm.conf (assumed: no kubelet.service unit or drop-in was found)";
+pub(crate) const ASSUMED_DROPIN: &str = "kubeadm's packaged drop-in 10-kubeadm.conf (assumed: no kubelet.service unit or drop-in was found)";
 
 /// The assumed drop-in, short, for origins.
 const ASSUMED: &str = "the assumed kubeadm drop-in 10-kubeadm.conf";
 
 /// Why the command line could not be built.
-pub struct Unreadable {
-    pub path: String,
-    pub reason: String,
+pub(crate) struct Unreadable {
+    pub(crate) path: String,
+    pub(crate) reason: String,
 }
 
 /// The assembled command line and what it was built from.
-pub struct Service {
-    pub args: Vec<Arg>,
-    pub sources: Vec<FlagSource>,
-    pub assumed_dropin: bool,
-    pub unit_files: Vec<String>,
-    pub exec_start: Option<Span>,
-    pub environment_files: Vec<EnvironmentFileRef>,
-    pub variables: Vec<EnvVariable>,
-    pub notes: Vec<ServiceNote>,
+pub(crate) struct Service {
+    pub(crate) args: Vec<Arg>,
+    pub(crate) sources: Vec<FlagSource>,
+    pub(crate) assumed_dropin: bool,
+    pub(crate) unit_files: Vec<String>,
+    pub(crate) exec_start: Option<Span>,
+    pub(crate) environment_files: Vec<EnvironmentFileRef>,
+    pub(crate) variables: Vec<EnvVariable>,
+    pub(crate) notes: Vec<ServiceNote>,
     /// Whether any file at all was found (unit, drop-in or environment file).
-    pub found_anything: bool,
+    pub(crate) found_anything: bool,
 }
 
 /// A variable's value and where it was set.
@@ -123,7 +123,8 @@ struct Accumulated {
     exec_start: Vec<(Command, Span, String)>,
 }
 
-pub fn collect(ctx: &Ctx) -> Result<Service, Unreadable> {
+#[expect(clippy::too_many_lines, reason = "to be split")]
+pub(crate) fn collect(ctx: &Ctx) -> Result<Service, Unreadable> {
     let mut notes = Vec::new();
     let mut unit_files = Vec::new();
     let mut acc = Accumulated::default();
@@ -530,7 +531,11 @@ fn expand(
 ) {
     let mut skip = 1;
     // `hyperkube kubelet ...` runs the kubelet too.
-    let program = cmd.words.first().map(|w| w.text()).unwrap_or_default();
+    let program = cmd
+        .words
+        .first()
+        .map(super::words::Word::text)
+        .unwrap_or_default();
     if program.ends_with("hyperkube") && cmd.words.get(1).is_some_and(|w| w.text() == "kubelet") {
         skip = 2;
     }

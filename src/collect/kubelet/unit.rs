@@ -12,17 +12,17 @@ use super::words::{SChar, SplitError, SplitRules, WHITESPACE, Word, covering, sp
 
 /// One `Key=value` setting of a unit file.
 #[derive(Clone, Debug)]
-pub struct Setting {
-    pub section: String,
-    pub key: String,
+pub(crate) struct Setting {
+    pub(crate) section: String,
+    pub(crate) key: String,
     /// The value, leading and trailing whitespace removed, continuations joined.
-    pub value: Vec<SChar>,
+    pub(crate) value: Vec<SChar>,
     /// The whole logical line.
-    pub span: Span,
+    pub(crate) span: Span,
 }
 
 /// Every setting of a unit file, in order.
-pub fn parse(file: FileId, text: &str) -> Vec<Setting> {
+pub(crate) fn parse(file: FileId, text: &str) -> Vec<Setting> {
     let mut out = Vec::new();
     let mut section = String::new();
     let mut logical: Vec<SChar> = Vec::new();
@@ -105,17 +105,17 @@ fn trim(chars: &[SChar]) -> &[SChar] {
 
 /// An `ExecStart=` command line split into words.
 #[derive(Clone, Debug)]
-pub struct Command {
+pub(crate) struct Command {
     /// The program and its arguments, unquoted and unescaped, `$VAR` not yet expanded.
-    pub words: Vec<Word>,
+    pub(crate) words: Vec<Word>,
     /// The characters the words were split from (for spans of the raw words).
-    pub input: Vec<SChar>,
+    pub(crate) input: Vec<SChar>,
 }
 
 #[cfg(test)]
 impl Command {
     /// The source span of word `i` as written (quotes included).
-    pub fn word_span(&self, i: usize) -> Option<Span> {
+    pub(crate) fn word_span(&self, i: usize) -> Option<Span> {
         let w = self.words.get(i)?;
         covering(self.input.get(w.consumed.clone())?)
     }
@@ -124,7 +124,7 @@ impl Command {
 /// Parses an `ExecStart=` value (systemd.service(5), "Command lines"): optional special
 /// prefixes (`@-:+!|`), then words unquoted with C escapes. Unbalanced quoting makes
 /// systemd ignore the whole setting ("Unbalanced quoting, ignoring").
-pub fn command(value: &[SChar]) -> Result<Command, SplitError> {
+pub(crate) fn command(value: &[SChar]) -> Result<Command, SplitError> {
     let skip = value
         .iter()
         .take_while(|c| matches!(c.ch, '@' | '-' | ':' | '+' | '!' | '|'))
@@ -141,12 +141,12 @@ pub fn command(value: &[SChar]) -> Result<Command, SplitError> {
 }
 
 /// A variable assignment of `Environment=`: name, value, and the span of the whole word.
-pub type Assignment = (String, Vec<SChar>, Option<Span>);
+pub(crate) type Assignment = (String, Vec<SChar>, Option<Span>);
 
 /// Parses an `Environment=` value: a list of `NAME=value` words, quoted as in unit files.
 /// Returns the valid assignments; invalid words are ignored by systemd ("Invalid
 /// environment assignment, ignoring").
-pub fn environment(value: &[SChar]) -> Result<Vec<Assignment>, SplitError> {
+pub(crate) fn environment(value: &[SChar]) -> Result<Vec<Assignment>, SplitError> {
     let words = split(
         value,
         SplitRules {

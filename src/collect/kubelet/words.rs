@@ -13,13 +13,13 @@ use crate::model::{FileId, Span};
 /// stands for all its bytes). `span` is None for text the audit supplies itself (the
 /// assumed kubeadm drop-in).
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub struct SChar {
-    pub ch: char,
-    pub span: Option<Span>,
+pub(crate) struct SChar {
+    pub(crate) ch: char,
+    pub(crate) span: Option<Span>,
 }
 
 /// Spanned characters of `text`, which starts at byte `base` of `file`.
-pub fn spanned(file: FileId, text: &str, base: usize) -> Vec<SChar> {
+pub(crate) fn spanned(file: FileId, text: &str, base: usize) -> Vec<SChar> {
     text.char_indices()
         .map(|(i, ch)| SChar {
             ch,
@@ -29,17 +29,17 @@ pub fn spanned(file: FileId, text: &str, base: usize) -> Vec<SChar> {
 }
 
 /// Characters with no source (supplied by the audit).
-pub fn unspanned(text: &str) -> Vec<SChar> {
+pub(crate) fn unspanned(text: &str) -> Vec<SChar> {
     text.chars().map(|ch| SChar { ch, span: None }).collect()
 }
 
-pub fn text(chars: &[SChar]) -> String {
+pub(crate) fn text(chars: &[SChar]) -> String {
     chars.iter().map(|c| c.ch).collect()
 }
 
 /// The smallest span covering every character read from the file of the first spanned
 /// character.
-pub fn covering(chars: &[SChar]) -> Option<Span> {
+pub(crate) fn covering(chars: &[SChar]) -> Option<Span> {
     let first = chars.iter().find_map(|c| c.span)?;
     let mut start = first.start;
     let mut end = first.end;
@@ -64,47 +64,47 @@ fn merged(ch: char, parts: &[SChar]) -> SChar {
     }
 }
 
-pub const WHITESPACE: [char; 4] = [' ', '\t', '\n', '\r'];
+pub(crate) const WHITESPACE: [char; 4] = [' ', '\t', '\n', '\r'];
 
 /// A word split out of a text.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Word {
+pub(crate) struct Word {
     /// The word after unquoting and unescaping.
-    pub chars: Vec<SChar>,
+    pub(crate) chars: Vec<SChar>,
     /// For each character of `chars`, the index in the input of the source character.
-    pub source_index: Vec<usize>,
+    pub(crate) source_index: Vec<usize>,
     /// Input indices the word was read from, quotes included.
-    pub consumed: Range<usize>,
+    pub(crate) consumed: Range<usize>,
 }
 
 impl Word {
-    pub fn text(&self) -> String {
+    pub(crate) fn text(&self) -> String {
         text(&self.chars)
     }
 }
 
 /// How [`split`] treats backslashes and quotes.
 #[derive(Clone, Copy, Debug)]
-pub struct SplitRules {
+pub(crate) struct SplitRules {
     /// C escapes (`\n`, `\x41`, ...), as in unit files (`EXTRACT_CUNESCAPE`). Without it a
     /// backslash makes the next character literal.
-    pub c_escapes: bool,
+    pub(crate) c_escapes: bool,
     /// An unterminated quote ends the word instead of being an error (`EXTRACT_RELAX`).
-    pub relax: bool,
+    pub(crate) relax: bool,
 }
 
 /// Quoting systemd rejects.
 #[derive(Clone, Debug, PartialEq)]
-pub struct SplitError {
-    pub message: String,
+pub(crate) struct SplitError {
+    pub(crate) message: String,
     /// Input index of the offending character.
-    pub at: usize,
+    pub(crate) at: usize,
 }
 
 /// Splits `input` into words the way systemd's `extract_first_word()` does with
 /// `EXTRACT_UNQUOTE`: whitespace separates words, single and double quotes group (anywhere
 /// inside a word, as in a shell) and are removed, a backslash escapes the next character.
-pub fn split(input: &[SChar], rules: SplitRules) -> Result<Vec<Word>, SplitError> {
+pub(crate) fn split(input: &[SChar], rules: SplitRules) -> Result<Vec<Word>, SplitError> {
     let mut words = Vec::new();
     let mut i = 0;
     loop {
@@ -239,7 +239,7 @@ fn c_escape(rest: &[SChar]) -> (Option<char>, usize) {
 
 /// Whether `name` is a valid environment variable name for systemd (`env_name_is_valid`):
 /// letters, digits and underscores, not starting with a digit.
-pub fn is_env_name(name: &str) -> bool {
+pub(crate) fn is_env_name(name: &str) -> bool {
     let mut chars = name.chars();
     matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')

@@ -13,13 +13,13 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::UnixStream;
 
 /// Bytes one connection may read.
-pub const MAX_RESPONSE_BYTES: u64 = 64 * 1024 * 1024;
+pub(crate) const MAX_RESPONSE_BYTES: u64 = 64 * 1024 * 1024;
 
 /// Connects every request to one unix socket, whatever the URI says.
 #[derive(Clone)]
-pub struct UnixConnector {
-    pub path: PathBuf,
-    pub budget: u64,
+pub(crate) struct UnixConnector {
+    pub(crate) path: PathBuf,
+    pub(crate) budget: u64,
 }
 
 impl tower::Service<http::Uri> for UnixConnector {
@@ -44,7 +44,7 @@ impl tower::Service<http::Uri> for UnixConnector {
 }
 
 /// A stream that fails reads once its budget is spent.
-pub struct Capped {
+pub(crate) struct Capped {
     inner: UnixStream,
     left: u64,
 }

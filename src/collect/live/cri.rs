@@ -17,13 +17,13 @@ use crate::model::live::{
     RunningCriConfig,
 };
 
-/// Code generated from `proto/runtime/*/api.proto`.
-#[allow(clippy::all, clippy::pedantic, missing_docs)]
+/// Code generated from `proto/runtime/*/api.proto` (its items are `pub` as generated).
+#[allow(clippy::all, clippy::pedantic, missing_docs, unreachable_pub)]
 mod pb {
-    pub mod v1 {
+    pub(crate) mod v1 {
         tonic::include_proto!("runtime.v1");
     }
-    pub mod v1alpha2 {
+    pub(crate) mod v1alpha2 {
         tonic::include_proto!("runtime.v1alpha2");
     }
 }
@@ -449,7 +449,7 @@ fn image_from(i: pb::v1::Image) -> CriImage {
 /// config.toml. Tolerant: a key that is missing or of another type is `None` (containerd 2.x
 /// no longer reports `sandboxImage` or `registry` there), and a document that is not JSON at
 /// all gives no config.
-pub fn running_config(json: &str) -> Option<RunningCriConfig> {
+pub(crate) fn running_config(json: &str) -> Option<RunningCriConfig> {
     let doc: serde_json::Value = serde_json::from_str(json).ok()?;
     let text = |v: Option<&serde_json::Value>| {
         v.and_then(serde_json::Value::as_str)

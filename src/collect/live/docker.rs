@@ -521,7 +521,7 @@ mod tests {
     use super::*;
 
     fn request(uri: &str) -> BollardRequest {
-        let mut r = BollardRequest::new(bollard::body_full(Default::default()));
+        let mut r = BollardRequest::new(bollard::body_full(Vec::new().into()));
         *r.uri_mut() = uri.parse().expect("uri");
         r
     }

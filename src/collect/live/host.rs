@@ -5,7 +5,7 @@ use crate::model::live::{CgroupVersion, HostFacts, Probe};
 
 /// cgroup v2 mounts `cgroup.controllers` at `/sys/fs/cgroup`; a hybrid host mounts v1
 /// controllers there and v2 at `/sys/fs/cgroup/unified`; a v1 host only controllers.
-pub fn facts(fs: &HostFs) -> HostFacts {
+pub(crate) fn facts(fs: &HostFs) -> HostFacts {
     HostFacts { cgroup: cgroup(fs) }
 }
 

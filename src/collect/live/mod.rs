@@ -5,9 +5,9 @@
 mod capped;
 pub mod cri;
 pub mod docker;
-pub mod host;
-pub mod recorded;
-pub mod sockets;
+pub(crate) mod host;
+pub(crate) mod recorded;
+pub(crate) mod sockets;
 
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
@@ -20,10 +20,8 @@ use crate::model::live::{
     CriEndpoint, DockerEndpoint, LiveFacts, Probe, ProbeFailure, ProbeMode, SocketFact, SocketState,
 };
 
-use sockets::{Candidate, Explicit, Protocol};
-
-/// Default `--probe-timeout`.
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(2);
+pub use sockets::Explicit;
+use sockets::{Candidate, Protocol};
 
 /// How live facts are obtained.
 #[derive(Clone, Debug)]
@@ -72,7 +70,7 @@ fn probe_budget(timeout: Duration) -> Duration {
 }
 
 /// Probes started before the files are read.
-pub struct Running {
+pub(crate) struct Running {
     candidates: Vec<Candidate>,
     receiver: Option<mpsc::Receiver<Vec<Probed>>>,
     deadline: Instant,
@@ -81,7 +79,7 @@ pub struct Running {
 
 /// Starts probing the sockets that need no file: those named on the command line and the
 /// well-known paths.
-pub fn start(opts: &LiveOptions) -> Option<Running> {
+pub(crate) fn start(opts: &LiveOptions) -> Option<Running> {
     let LiveOptions::Probe {
         explicit,
         discover,
@@ -103,7 +101,7 @@ pub fn start(opts: &LiveOptions) -> Option<Running> {
 
 impl Running {
     /// Adds the sockets the node's files name, waits for every probe, and assembles the facts.
-    pub fn finish(
+    pub(crate) fn finish(
         mut self,
         kubelet: &Input<KubeletSettings>,
         containerd_grpc: Option<&str>,
@@ -281,7 +279,7 @@ fn unreachable_cri(path: &Path, endpoint: &str, state: &SocketState) -> CriEndpo
 }
 
 /// Facts when no probe runs.
-pub fn offline(reason: &str) -> LiveFacts {
+pub(crate) fn offline(reason: &str) -> LiveFacts {
     LiveFacts {
         mode: ProbeMode::Offline {
             reason: reason.to_owned(),

@@ -8,7 +8,7 @@ use crate::model::InputKind;
 use crate::model::live::{LiveFacts, ProbeMode};
 
 /// Reads a recorded file; errors are complete messages (the audit cannot run without it).
-pub fn load(ctx: &Ctx, path: &Path) -> Result<LiveFacts, String> {
+pub(crate) fn load(ctx: &Ctx, path: &Path) -> Result<LiveFacts, String> {
     let shown = path.display().to_string();
     let text = match ctx.read_local(InputKind::RuntimeSocket, path) {
         Read::Text(t) => t,

@@ -9,7 +9,7 @@ use crate::model::live::{SocketFact, SocketState};
 
 /// What a socket is expected to serve.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Protocol {
+pub(crate) enum Protocol {
     /// A CRI endpoint (containerd, CRI-O, cri-dockerd, dockershim).
     Cri,
     /// The Docker Engine API.
@@ -18,13 +18,13 @@ pub enum Protocol {
 
 /// A socket to examine and probe.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Candidate {
+pub(crate) struct Candidate {
     /// The path as named (`/var/run/containerd/containerd.sock`).
-    pub path: String,
+    pub(crate) path: String,
     /// The endpoint as named (`unix:///var/run/containerd/containerd.sock`).
-    pub endpoint: String,
-    pub protocol: Protocol,
-    pub named_by: Vec<String>,
+    pub(crate) endpoint: String,
+    pub(crate) protocol: Protocol,
+    pub(crate) named_by: Vec<String>,
 }
 
 /// Sockets named on the command line.
@@ -35,16 +35,16 @@ pub struct Explicit {
 }
 
 /// The well-known runtime sockets (migration-facts KADM-003, CRICTL-001).
-pub const WELL_KNOWN_CRI: &[&str] = &[
+pub(crate) const WELL_KNOWN_CRI: &[&str] = &[
     "/run/containerd/containerd.sock",
     "/var/run/dockershim.sock",
     "/var/run/cri-dockerd.sock",
     "/run/crio/crio.sock",
 ];
-pub const WELL_KNOWN_DOCKER: &str = "/var/run/docker.sock";
+pub(crate) const WELL_KNOWN_DOCKER: &str = "/var/run/docker.sock";
 
 /// `/var/run` is a symlink to `/run` on every current distribution: one socket, two names.
-pub fn canonical(path: &str) -> String {
+pub(crate) fn canonical(path: &str) -> String {
     match path.strip_prefix("/var/run/") {
         Some(rest) => format!("/run/{rest}"),
         None => path.to_owned(),
@@ -52,7 +52,7 @@ pub fn canonical(path: &str) -> String {
 }
 
 /// The path of a `unix://` endpoint (or a bare path); None for other schemes.
-pub fn endpoint_path(endpoint: &str) -> Option<String> {
+pub(crate) fn endpoint_path(endpoint: &str) -> Option<String> {
     let e = endpoint.trim();
     if let Some(p) = e.strip_prefix("unix://") {
         return Some(p.to_owned());
@@ -61,7 +61,7 @@ pub fn endpoint_path(endpoint: &str) -> Option<String> {
 }
 
 /// Sockets from the command line and the well-known paths: known before any file is read.
-pub fn initial(explicit: &Explicit, well_known: bool) -> Vec<Candidate> {
+pub(crate) fn initial(explicit: &Explicit, well_known: bool) -> Vec<Candidate> {
     let mut out = Vec::new();
     if let Some(p) = &explicit.containerd {
         add(&mut out, p, Protocol::Cri, "--containerd-socket");
@@ -85,7 +85,7 @@ pub fn initial(explicit: &Explicit, well_known: bool) -> Vec<Candidate> {
 
 /// Sockets the node's configuration names (the kubelet, containerd's `[grpc] address`,
 /// crictl), appended to `out` (known paths only gain another "named by").
-pub fn from_config(
+pub(crate) fn from_config(
     out: &mut Vec<Candidate>,
     kubelet: &Input<KubeletSettings>,
     containerd_grpc: Option<&str>,
@@ -145,7 +145,7 @@ fn add(out: &mut Vec<Candidate>, endpoint: &str, protocol: Protocol, named_by: &
 }
 
 /// What the path is: missing, a socket (mode, owner), or something else.
-pub fn examine(candidate: &Candidate) -> SocketFact {
+pub(crate) fn examine(candidate: &Candidate) -> SocketFact {
     let state = match std::fs::symlink_metadata(&candidate.path).and_then(|m| {
         if m.file_type().is_symlink() {
             std::fs::metadata(&candidate.path)

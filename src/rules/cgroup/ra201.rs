@@ -21,6 +21,7 @@ declare_rule! {
 
 const GATE: &str = "KubeletCgroupDriverFromCRI";
 
+#[expect(clippy::too_many_lines, reason = "to be split")]
 fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
     let Some(kubelet) = out.need(&snap.kubelet, "kubelet configuration") else {
         return;
@@ -187,7 +188,7 @@ fn kubelet_location(kubelet: &KubeletSettings, cfg: &ContainerdConfig) -> Locati
         .effective
         .cgroup_driver
         .known()
-        .and_then(|e| e.span())
+        .and_then(crate::model::input::Effective::span)
     {
         return Location::Span(span);
     }

@@ -33,7 +33,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
         }
         match &k.status {
             KeyStatus::Misplaced { should_be } => {
-                outside_options(snap, cfg, release, k, should_be, out)
+                outside_options(snap, cfg, release, k, should_be, out);
             }
             // A version-3 file on 1.x is read like version 2 or refused: RA104's finding.
             KeyStatus::WrongSchema { .. } | KeyStatus::Ignored { .. }

@@ -26,6 +26,7 @@ enum DockerDriver {
     Live { socket: String },
 }
 
+#[expect(clippy::too_many_lines, reason = "to be split")]
 fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
     let from_file = snap.docker.present().and_then(|d| d.cgroup_driver.as_ref());
     let driver = match from_file {

@@ -51,6 +51,7 @@ fn fail_cgroup_v1(k: &KubeletSettings) -> Option<FailCgroupV1> {
     })
 }
 
+#[expect(clippy::too_many_lines, reason = "to be split")]
 fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
     let cgroup = match &snap.live.host.cgroup {
         Probe::Ok { value } => *value,

@@ -68,7 +68,7 @@ pub(crate) fn is_under(path: &[String], prefix: &[String]) -> bool {
 
 /// Keeps only the outermost entries: an entry below another kept entry adds nothing (a
 /// wrong-schema table reports once, not once per key inside it).
-pub(crate) fn outermost(entries: Vec<&KeyEntry>) -> Vec<&KeyEntry> {
+pub(crate) fn outermost<'e>(entries: &[&'e KeyEntry]) -> Vec<&'e KeyEntry> {
     let paths: Vec<(Vec<String>, crate::model::FileId)> = entries
         .iter()
         .map(|e| (segments(&e.path), e.key.file))

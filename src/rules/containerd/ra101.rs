@@ -66,6 +66,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
     }
 }
 
+#[expect(clippy::too_many_lines, reason = "to be split")]
 fn report(
     snap: &NodeSnapshot,
     cfg: &ContainerdConfig,
@@ -260,7 +261,7 @@ mod tests {
             flag_sources: Vec::new(),
             flags: Vec::new(),
             positional: Vec::new(),
-            service: Default::default(),
+            service: crate::model::kubelet::KubeletService::default(),
             config: crate::model::Input::Absent {
                 path: "/var/lib/kubelet/config.yaml".into(),
             },

@@ -81,7 +81,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
                 .any(|(f, id)| *f == k.key.file && segs.get(1) == Some(id))
         })
         .collect();
-    for k in common::outermost(wrong) {
+    for k in common::outermost(&wrong) {
         if let KeyStatus::WrongSchema { belongs_to } = k.status {
             // A table's value is its header, which holds the key; a key's value follows it.
             let is_key = k.value.start >= k.key.end;
@@ -98,6 +98,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
     }
 }
 
+#[expect(clippy::too_many_lines, reason = "to be split")]
 fn emit(
     cfg: &ContainerdConfig,
     release: &ContainerdRelease,

@@ -61,7 +61,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
             _ => false,
         })
         .collect();
-    for k in common::outermost(candidates) {
+    for k in common::outermost(&candidates) {
         report(snap, cfg, release, k, out);
     }
 }
@@ -74,7 +74,7 @@ fn report(
     out: &mut Emitter<Case>,
 ) {
     let segs = common::segments(&k.path);
-    let name = segs.last().map(String::as_str).unwrap_or(k.path.as_str());
+    let name = segs.last().map_or(k.path.as_str(), String::as_str);
     let (intended, how) = match &k.status {
         KeyStatus::Unknown {
             suggestion: Some(s),

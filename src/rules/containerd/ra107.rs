@@ -49,7 +49,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
         .filter_map(|r| r.runtime_type.span())
         .chain(cfg.cri.snapshotter.span())
         .collect();
-    for k in common::outermost(removed) {
+    for k in common::outermost(&removed) {
         let KeyStatus::Removed(opt) = &k.status else {
             continue;
         };

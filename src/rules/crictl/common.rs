@@ -4,7 +4,7 @@ use crate::model::NodeSnapshot;
 use crate::rules::kubelet::common::containerd_endpoint;
 
 /// The crictl.yaml content that points crictl at containerd.
-pub fn recommended(snap: &NodeSnapshot) -> (String, String) {
+pub(crate) fn recommended(snap: &NodeSnapshot) -> (String, String) {
     let (socket, origin) = containerd_endpoint(snap);
     (
         format!("runtime-endpoint: {socket}\nimage-endpoint: {socket}\ntimeout: 10\n"),
@@ -13,6 +13,6 @@ pub fn recommended(snap: &NodeSnapshot) -> (String, String) {
 }
 
 /// Whether the node looks like a Kubernetes node worth configuring crictl on.
-pub fn is_kubernetes_node(snap: &NodeSnapshot) -> bool {
+pub(crate) fn is_kubernetes_node(snap: &NodeSnapshot) -> bool {
     snap.kubelet.is_present() || snap.containerd.is_present() || snap.node.is_present()
 }

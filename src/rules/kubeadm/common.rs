@@ -7,7 +7,7 @@ use crate::model::{Input, NodeSnapshot};
 use crate::release::KubeletRelease;
 
 /// Why this node counts as set up by kubeadm, if it does.
-pub fn kubeadm_evidence(snap: &NodeSnapshot, node: &NodeObject) -> Option<String> {
+pub(crate) fn kubeadm_evidence(snap: &NodeSnapshot, node: &NodeObject) -> Option<String> {
     if let Some(k) = snap.kubelet.present() {
         if k.service
             .environment_files
@@ -32,14 +32,14 @@ pub fn kubeadm_evidence(snap: &NodeSnapshot, node: &NodeObject) -> Option<String
 /// /var/lib/kubelet/instance-config.yaml when that file exists, and the Node annotation
 /// otherwise; without the gate always the annotation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum SocketSource {
+pub(crate) enum SocketSource {
     Annotation,
     InstanceConfig,
     /// The kubeadm version is unknown and instance-config.yaml exists.
     Unknown,
 }
 
-pub fn socket_source(snap: &NodeSnapshot, version: Option<&KubeletRelease>) -> SocketSource {
+pub(crate) fn socket_source(snap: &NodeSnapshot, version: Option<&KubeletRelease>) -> SocketSource {
     let instance = snap
         .kubelet
         .present()
@@ -53,7 +53,7 @@ pub fn socket_source(snap: &NodeSnapshot, version: Option<&KubeletRelease>) -> S
 }
 
 /// `kubectl annotate node NAME --overwrite kubeadm.alpha.kubernetes.io/cri-socket=SOCKET`.
-pub fn annotate(node: &NodeObject, socket: &str) -> String {
+pub(crate) fn annotate(node: &NodeObject, socket: &str) -> String {
     format!(
         "kubectl annotate node {} --overwrite {CRI_SOCKET_ANNOTATION}={socket}",
         node.display_name()
@@ -61,7 +61,7 @@ pub fn annotate(node: &NodeObject, socket: &str) -> String {
 }
 
 /// `kubeadm 1.29, taken to be the kubelet's version from --kubernetes-version`.
-pub fn kubeadm_version_text(v: &KubeletRelease) -> String {
+pub(crate) fn kubeadm_version_text(v: &KubeletRelease) -> String {
     format!(
         "kubeadm {}, taken to be the kubelet's version {}",
         v.version(),

@@ -7,20 +7,20 @@ use crate::model::{Input, NodeSnapshot, Span};
 use crate::vocabulary::RuleCase;
 
 /// containerd's default socket (`[grpc] address`), as a CRI endpoint.
-pub const CONTAINERD_DEFAULT: &str = "unix:///run/containerd/containerd.sock";
+pub(crate) const CONTAINERD_DEFAULT: &str = "unix:///run/containerd/containerd.sock";
 
 /// A CRI endpoint taken apart.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Endpoint {
+pub(crate) struct Endpoint {
     /// `unix`, `tcp`, `npipe`, ... None when written without `scheme://`.
-    pub scheme: Option<String>,
+    pub(crate) scheme: Option<String>,
     /// The socket path, cleaned, with `/var/run` folded into `/run` (the same directory on
     /// every systemd host: /var/run is a symlink to /run).
-    pub path: String,
+    pub(crate) path: String,
 }
 
 impl Endpoint {
-    pub fn parse(text: &str) -> Endpoint {
+    pub(crate) fn parse(text: &str) -> Endpoint {
         let text = text.trim();
         match text.split_once("://") {
             Some((scheme, rest)) => Endpoint {
@@ -38,17 +38,17 @@ impl Endpoint {
         }
     }
 
-    pub fn is_unix(&self) -> bool {
+    pub(crate) fn is_unix(&self) -> bool {
         self.scheme.as_deref().is_none_or(|s| s == "unix")
     }
 
     /// The same socket (both unix sockets with the same cleaned path).
-    pub fn same_socket(&self, other: &Endpoint) -> bool {
+    pub(crate) fn same_socket(&self, other: &Endpoint) -> bool {
         self.is_unix() && other.is_unix() && self.path == other.path
     }
 
     /// The Docker-era socket this is, if any.
-    pub fn docker_era(&self) -> Option<DockerSocket> {
+    pub(crate) fn docker_era(&self) -> Option<DockerSocket> {
         if !self.is_unix() {
             return None;
         }
@@ -62,7 +62,7 @@ impl Endpoint {
 }
 
 /// Cleans a socket path: collapses `//`, `.` and `..`, and maps `/var/run` to `/run`.
-pub fn clean(path: &str) -> String {
+pub(crate) fn clean(path: &str) -> String {
     let mut parts: Vec<&str> = Vec::new();
     for part in path.split('/') {
         match part {
@@ -86,7 +86,7 @@ pub fn clean(path: &str) -> String {
 
 /// The sockets of the Docker era.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum DockerSocket {
+pub(crate) enum DockerSocket {
     /// The kubelet's built-in dockershim, removed in Kubernetes 1.24.
     Dockershim,
     /// dockerd itself: it does not serve CRI.
@@ -96,7 +96,7 @@ pub enum DockerSocket {
 }
 
 impl DockerSocket {
-    pub fn describe(self) -> &'static str {
+    pub(crate) fn describe(self) -> &'static str {
         match self {
             DockerSocket::Dockershim => {
                 "dockershim's socket (dockershim was removed from the kubelet in Kubernetes 1.24)"
@@ -108,7 +108,7 @@ impl DockerSocket {
 }
 
 /// The socket containerd serves, as an endpoint, and why that one.
-pub fn containerd_endpoint(snap: &NodeSnapshot) -> (String, String) {
+pub(crate) fn containerd_endpoint(snap: &NodeSnapshot) -> (String, String) {
     match snap.containerd.present() {
         Some(c) => {
             let e = Endpoint::parse(&c.grpc_address.value);
@@ -127,20 +127,20 @@ pub fn containerd_endpoint(snap: &NodeSnapshot) -> (String, String) {
 }
 
 /// The containerd socket as a path, when containerd's config was read.
-pub fn containerd_socket(snap: &NodeSnapshot) -> Option<Endpoint> {
+pub(crate) fn containerd_socket(snap: &NodeSnapshot) -> Option<Endpoint> {
     snap.containerd
         .present()
         .map(|c| Endpoint::parse(&c.grpc_address.value))
 }
 
 /// The host path of the file a span points into.
-pub fn file_of(snap: &NodeSnapshot, span: Span) -> String {
+pub(crate) fn file_of(snap: &NodeSnapshot, span: Span) -> String {
     snap.sources.get(span.file).host_path.clone()
 }
 
 /// The flag as written in its file (`--network-plugin cni`, quotes included), or as the
 /// kubelet receives it when the source cannot be quoted.
-pub fn flag_text(snap: &NodeSnapshot, f: &Flag) -> String {
+pub(crate) fn flag_text(snap: &NodeSnapshot, f: &Flag) -> String {
     snap.sources
         .get(f.span.file)
         .text()
@@ -150,7 +150,7 @@ pub fn flag_text(snap: &NodeSnapshot, f: &Flag) -> String {
 }
 
 /// `--name=value` or `--name`, as the kubelet receives it.
-pub fn flag_word(f: &Flag) -> String {
+pub(crate) fn flag_word(f: &Flag) -> String {
     match &f.value {
         Some(v) => format!("--{}={v}", f.name),
         None => format!("--{}", f.name),
@@ -158,7 +158,7 @@ pub fn flag_word(f: &Flag) -> String {
 }
 
 /// Where a flag is written: `KUBELET_KUBEADM_ARGS in /var/lib/kubelet/kubeadm-flags.env`.
-pub fn flag_location(snap: &NodeSnapshot, f: &Flag) -> String {
+pub(crate) fn flag_location(snap: &NodeSnapshot, f: &Flag) -> String {
     let path = file_of(snap, f.span);
     if f.via == "ExecStart" {
         format!("the ExecStart= line of {path}")
@@ -170,7 +170,7 @@ pub fn flag_location(snap: &NodeSnapshot, f: &Flag) -> String {
 /// Where the kubelet's command line is written, for findings about a missing flag: the
 /// `KUBELET_KUBEADM_ARGS` assignment, else another variable the command uses, else the
 /// `ExecStart=` line, else kubeadm-flags.env.
-pub fn command_line_location(k: &KubeletSettings) -> Location {
+pub(crate) fn command_line_location(k: &KubeletSettings) -> Location {
     let vars = &k.service.variables;
     vars.iter()
         .find(|v| v.name == "KUBELET_KUBEADM_ARGS")
@@ -185,7 +185,7 @@ pub fn command_line_location(k: &KubeletSettings) -> Location {
 }
 
 /// The file to add a kubelet flag to, in words.
-pub fn where_to_add_flags(snap: &NodeSnapshot, k: &KubeletSettings) -> String {
+pub(crate) fn where_to_add_flags(snap: &NodeSnapshot, k: &KubeletSettings) -> String {
     match command_line_location(k) {
         Location::Span(s) => {
             let var = k
@@ -205,34 +205,34 @@ pub fn where_to_add_flags(snap: &NodeSnapshot, k: &KubeletSettings) -> String {
 
 /// The kubelet's two CRI endpoints.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Which {
+pub(crate) enum Which {
     Runtime,
     Image,
 }
 
 impl Which {
-    pub fn flag(self) -> &'static str {
+    pub(crate) fn flag(self) -> &'static str {
         match self {
             Which::Runtime => "container-runtime-endpoint",
             Which::Image => "image-service-endpoint",
         }
     }
 
-    pub fn field(self) -> &'static str {
+    pub(crate) fn field(self) -> &'static str {
         match self {
             Which::Runtime => "containerRuntimeEndpoint",
             Which::Image => "imageServiceEndpoint",
         }
     }
 
-    pub fn setting(self, k: &KubeletSettings) -> &Setting<String> {
+    pub(crate) fn setting(self, k: &KubeletSettings) -> &Setting<String> {
         match self {
             Which::Runtime => &k.effective.runtime_endpoint,
             Which::Image => &k.effective.image_endpoint,
         }
     }
 
-    pub fn noun(self) -> &'static str {
+    pub(crate) fn noun(self) -> &'static str {
         match self {
             Which::Runtime => "container runtime endpoint",
             Which::Image => "image service endpoint",
@@ -242,7 +242,7 @@ impl Which {
 
 /// Why the kubelet's endpoints cannot be known, if one of them cannot (both come from the
 /// same config file, so one reason covers both).
-pub fn unknown_endpoints(k: &KubeletSettings) -> Option<String> {
+pub(crate) fn unknown_endpoints(k: &KubeletSettings) -> Option<String> {
     let runtime = k.effective.runtime_endpoint.unknown_reason();
     let image = k.effective.image_endpoint.unknown_reason();
     let which = match (runtime, image) {
@@ -258,7 +258,7 @@ pub fn unknown_endpoints(k: &KubeletSettings) -> Option<String> {
 }
 
 /// The flag that set an effective value at `span`, if a flag did.
-pub fn setting_flag<'k>(k: &'k KubeletSettings, name: &str, span: Span) -> Option<&'k Flag> {
+pub(crate) fn setting_flag<'k>(k: &'k KubeletSettings, name: &str, span: Span) -> Option<&'k Flag> {
     k.flags
         .iter()
         .rev()
@@ -266,7 +266,7 @@ pub fn setting_flag<'k>(k: &'k KubeletSettings, name: &str, span: Span) -> Optio
 }
 
 /// Where an endpoint value was set: `set by --flag in VAR in FILE` or `set by field in FILE`.
-pub fn endpoint_place(
+pub(crate) fn endpoint_place(
     snap: &NodeSnapshot,
     k: &KubeletSettings,
     which: Which,
@@ -279,7 +279,7 @@ pub fn endpoint_place(
 }
 
 /// How to make an endpoint `new`, wherever it is set now.
-pub fn endpoint_fix(
+pub(crate) fn endpoint_fix(
     snap: &NodeSnapshot,
     k: &KubeletSettings,
     which: Which,
@@ -303,7 +303,7 @@ pub fn endpoint_fix(
 }
 
 /// What to run after editing the kubelet's files.
-pub fn restart(k: &KubeletSettings) -> &'static str {
+pub(crate) fn restart(k: &KubeletSettings) -> &'static str {
     if k.service.assumed_dropin {
         "then `systemctl restart kubelet`"
     } else {
@@ -313,7 +313,7 @@ pub fn restart(k: &KubeletSettings) -> &'static str {
 
 /// The kubelet settings, or None after setting the status (not-applicable when absent,
 /// inconclusive when unreadable).
-pub fn kubelet<'s, C: RuleCase>(
+pub(crate) fn kubelet<'s, C: RuleCase>(
     snap: &'s NodeSnapshot,
     out: &mut crate::engine::Emitter<C>,
 ) -> Option<&'s KubeletSettings> {

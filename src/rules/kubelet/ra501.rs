@@ -20,7 +20,7 @@ declare_rule! {
 
 /// The flags removed in Kubernetes 1.24 (CHANGELOG-1.24: the dockershim flags of
 /// kubernetes PR #106907, and `--non-masquerade-cidr`, PR #107096).
-pub const REMOVED_FLAGS: &[&str] = &[
+pub(crate) const REMOVED_FLAGS: &[&str] = &[
     "experimental-dockershim-root-directory",
     "docker-endpoint",
     "image-pull-progress-deadline",

@@ -20,6 +20,7 @@ declare_rule! {
     ],
 }
 
+#[expect(clippy::too_many_lines, reason = "to be split")]
 fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
     let Some(k) = common::kubelet(snap, out) else {
         return;
@@ -63,9 +64,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
     let endpoint = k
         .effective
         .runtime_endpoint
-        .known()
-        .map(|e| e.value.clone())
-        .unwrap_or_else(|| common::CONTAINERD_DEFAULT.to_owned());
+        .known().map_or_else(|| common::CONTAINERD_DEFAULT.to_owned(), |e| e.value.clone());
 
     if v.has_dockershim() {
         if value.as_deref() == Some("remote") {

@@ -98,8 +98,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
                         Case::UnsetDockershim,
                         command_line_location(k),
                         format!(
-                            "no --container-runtime-endpoint is set: {} uses its default, dockershim (`unix:///var/run/dockershim.sock`)",
-                            v
+                            "no --container-runtime-endpoint is set: {v} uses its default, dockershim (`unix:///var/run/dockershim.sock`)"
                         ),
                     )
                     .impact("The kubelet keeps running pods through Docker: the node is not migrated.")

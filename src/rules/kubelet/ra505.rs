@@ -96,8 +96,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
                 Case::NoDefault,
                 command_line_location(k),
                 format!(
-                    "no container runtime endpoint is set and {} has no default for it",
-                    v
+                    "no container runtime endpoint is set and {v} has no default for it"
                 ),
             )
             .impact(format!("The kubelet refuses to start: `{NOT_SPECIFIED}`."))

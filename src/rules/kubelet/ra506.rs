@@ -41,6 +41,7 @@ fn with_grpc<'e>(
     }
 }
 
+#[expect(clippy::too_many_lines, reason = "to be split")]
 fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
     let Some(k) = common::kubelet(snap, out) else {
         return;

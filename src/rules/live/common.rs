@@ -22,13 +22,13 @@ const RUNTIME_NAMERS: &[&str] = &[
 ];
 
 /// containerd's default socket.
-pub const CONTAINERD_SOCKET: &str = "/run/containerd/containerd.sock";
+pub(crate) const CONTAINERD_SOCKET: &str = "/run/containerd/containerd.sock";
 /// dockershim's socket (the kubelet's default endpoint up to 1.23).
-pub const DOCKERSHIM_SOCKET: &str = "/run/dockershim.sock";
+pub(crate) const DOCKERSHIM_SOCKET: &str = "/run/dockershim.sock";
 
 /// True when probes ran (on this machine, or recorded); otherwise the rule is not applicable
 /// and says why no probe ran.
-pub fn probed<C: RuleCase>(snap: &NodeSnapshot, out: &mut Emitter<C>) -> bool {
+pub(crate) fn probed<C: RuleCase>(snap: &NodeSnapshot, out: &mut Emitter<C>) -> bool {
     match &snap.live.mode {
         ProbeMode::Offline { reason } => {
             out.not_applicable(format!("live probes did not run ({reason})"));
@@ -39,33 +39,33 @@ pub fn probed<C: RuleCase>(snap: &NodeSnapshot, out: &mut Emitter<C>) -> bool {
 }
 
 /// Whether two socket paths are the same socket (`/var/run` is `/run`).
-pub fn same_path(a: &str, b: &str) -> bool {
+pub(crate) fn same_path(a: &str, b: &str) -> bool {
     clean(a) == clean(b)
 }
 
 /// The examined socket at `path`.
-pub fn socket_fact<'s>(snap: &'s NodeSnapshot, path: &str) -> Option<&'s SocketFact> {
+pub(crate) fn socket_fact<'s>(snap: &'s NodeSnapshot, path: &str) -> Option<&'s SocketFact> {
     snap.live.sockets.iter().find(|s| same_path(&s.path, path))
 }
 
 /// The CRI endpoint probed on `path`.
-pub fn cri_at<'s>(snap: &'s NodeSnapshot, path: &str) -> Option<&'s CriEndpoint> {
+pub(crate) fn cri_at<'s>(snap: &'s NodeSnapshot, path: &str) -> Option<&'s CriEndpoint> {
     snap.live.cri.iter().find(|c| same_path(&c.socket, path))
 }
 
 /// `unix:///run/x.sock` for a path.
-pub fn endpoint_of(path: &str) -> String {
+pub(crate) fn endpoint_of(path: &str) -> String {
     format!("unix://{path}")
 }
 
 /// Where the node's files name a socket, best first: the kubelet's endpoints, containerd's
 /// `[grpc] address`, crictl's endpoints. `what` says who names it.
-pub struct NamedAt {
-    pub span: Span,
-    pub what: &'static str,
+pub(crate) struct NamedAt {
+    pub(crate) span: Span,
+    pub(crate) what: &'static str,
 }
 
-pub fn named_at(snap: &NodeSnapshot, path: &str) -> Option<NamedAt> {
+pub(crate) fn named_at(snap: &NodeSnapshot, path: &str) -> Option<NamedAt> {
     let matches = |value: &str| {
         let e = Endpoint::parse(value);
         e.is_unix() && e.path == clean(path)
@@ -112,7 +112,7 @@ pub fn named_at(snap: &NodeSnapshot, path: &str) -> Option<NamedAt> {
 
 /// Starts a finding about a socket: at the key that names it when a file does (the socket
 /// itself is then a related location), else at the socket's path.
-pub fn socket_finding<'e, C: RuleCase>(
+pub(crate) fn socket_finding<'e, C: RuleCase>(
     snap: &NodeSnapshot,
     out: &'e mut Emitter<C>,
     case: C,
@@ -132,20 +132,20 @@ pub fn socket_finding<'e, C: RuleCase>(
 }
 
 /// A runtime socket the node uses, and why it matters.
-pub struct RuntimeSocket<'s> {
+pub(crate) struct RuntimeSocket<'s> {
     /// The path as examined.
-    pub path: String,
-    pub fact: &'s SocketFact,
+    pub(crate) path: String,
+    pub(crate) fact: &'s SocketFact,
     /// Who names it, in words (`the kubelet's runtime endpoint`, ...).
-    pub why: String,
+    pub(crate) why: String,
     /// Whether containerd's `[grpc] address` (or `--containerd-socket`) names it.
-    pub is_containerd: bool,
+    pub(crate) is_containerd: bool,
 }
 
 /// The sockets the kubelet and containerd use: those the kubelet's endpoints, containerd's
 /// `[grpc] address` or `--containerd-socket` name, and the kubelet's default endpoint when
 /// none is set (dockershim up to 1.23, containerd's socket from 1.24).
-pub fn runtime_sockets(snap: &NodeSnapshot) -> Vec<RuntimeSocket<'_>> {
+pub(crate) fn runtime_sockets(snap: &NodeSnapshot) -> Vec<RuntimeSocket<'_>> {
     let mut out: Vec<RuntimeSocket<'_>> = snap
         .live
         .sockets
@@ -215,7 +215,7 @@ fn kubelet_default_socket(snap: &NodeSnapshot) -> Option<(&'static str, String)>
 
 /// Whether the kubelet still runs its pods on Docker (dockershim, or cri-dockerd): Some(true)
 /// or Some(false) when its endpoint (or its version, when unset) says so, None when unknown.
-pub fn kubelet_uses_docker(snap: &NodeSnapshot) -> Option<bool> {
+pub(crate) fn kubelet_uses_docker(snap: &NodeSnapshot) -> Option<bool> {
     let k = snap.kubelet.present()?;
     match &k.effective.runtime_endpoint {
         Setting::Known(e) => Some(matches!(
@@ -231,7 +231,7 @@ pub fn kubelet_uses_docker(snap: &NodeSnapshot) -> Option<bool> {
 }
 
 /// "timed out", "refused", ...
-pub fn failure_words(f: ProbeFailure) -> &'static str {
+pub(crate) fn failure_words(f: ProbeFailure) -> &'static str {
     match f {
         ProbeFailure::Timeout => "no answer within --probe-timeout",
         ProbeFailure::Refused => "connection refused",
@@ -243,7 +243,7 @@ pub fn failure_words(f: ProbeFailure) -> &'static str {
 }
 
 /// A probe's value; otherwise the rule is inconclusive with the probe's reason.
-pub fn value<'p, T, C: RuleCase>(
+pub(crate) fn value<'p, T, C: RuleCase>(
     out: &mut Emitter<C>,
     probe: &'p Probe<T>,
     what: &str,
@@ -262,7 +262,7 @@ pub fn value<'p, T, C: RuleCase>(
 }
 
 /// What is known of the Docker Engine.
-pub enum DockerState<'s> {
+pub(crate) enum DockerState<'s> {
     Probed(&'s DockerEndpoint),
     /// No probe ran, or Docker is not there.
     NotApplicable(String),
@@ -270,7 +270,7 @@ pub enum DockerState<'s> {
     Inconclusive(String),
 }
 
-pub fn docker_state(snap: &NodeSnapshot) -> DockerState<'_> {
+pub(crate) fn docker_state(snap: &NodeSnapshot) -> DockerState<'_> {
     if let ProbeMode::Offline { reason } = &snap.live.mode {
         return DockerState::NotApplicable(format!("live probes did not run ({reason})"));
     }
@@ -306,7 +306,7 @@ pub fn docker_state(snap: &NodeSnapshot) -> DockerState<'_> {
 
 /// The Docker Engine as probed, or None after setting the status: not-applicable when no
 /// probe ran or Docker is not there, inconclusive when its socket could not be examined.
-pub fn docker<'s, C: RuleCase>(
+pub(crate) fn docker<'s, C: RuleCase>(
     snap: &'s NodeSnapshot,
     out: &mut Emitter<C>,
 ) -> Option<&'s DockerEndpoint> {
@@ -324,7 +324,7 @@ pub fn docker<'s, C: RuleCase>(
 }
 
 /// "does not exist", "is a directory", ...
-pub fn state_words(state: &SocketState) -> String {
+pub(crate) fn state_words(state: &SocketState) -> String {
     match state {
         SocketState::Missing => "does not exist".into(),
         SocketState::NotASocket { kind } => format!("is {kind}, not a socket"),
@@ -336,7 +336,7 @@ pub fn state_words(state: &SocketState) -> String {
 }
 
 /// What answered on a CRI endpoint, for messages: `containerd 1.7.13`, `CRI v1`.
-pub fn runtime_words(c: &CriEndpoint) -> String {
+pub(crate) fn runtime_words(c: &CriEndpoint) -> String {
     match (c.version.ok(), c.api.ok()) {
         (Some(v), _) => format!("{} {}", v.runtime_name, v.runtime_version),
         (None, Some(CriApi::V1)) => "a CRI v1 runtime".into(),
@@ -347,7 +347,7 @@ pub fn runtime_words(c: &CriEndpoint) -> String {
 }
 
 /// The container's name and, for a kubelet-managed one, its pod: `agent (pod kube-system/x)`.
-pub fn container_words(c: &DockerContainer) -> String {
+pub(crate) fn container_words(c: &DockerContainer) -> String {
     match (
         c.labels.get("io.kubernetes.pod.namespace"),
         c.labels.get("io.kubernetes.pod.name"),
@@ -358,7 +358,7 @@ pub fn container_words(c: &DockerContainer) -> String {
 }
 
 /// dockershim labels the pause container of every pod `io.kubernetes.docker.type=podsandbox`.
-pub fn is_sandbox(c: &DockerContainer) -> bool {
+pub(crate) fn is_sandbox(c: &DockerContainer) -> bool {
     c.labels
         .get("io.kubernetes.docker.type")
         .is_some_and(|t| t == "podsandbox")

@@ -17,7 +17,7 @@ use super::common::{self, failure_words};
 
 /// A reference in the fully qualified form containerd stores: `nginx` and
 /// `docker.io/nginx:latest` both become `docker.io/library/nginx:latest`.
-pub fn normalize(reference: &str) -> String {
+pub(crate) fn normalize(reference: &str) -> String {
     let r = reference.trim();
     let (name, digest) = match r.split_once('@') {
         Some((n, d)) => (n, Some(d)),
@@ -50,7 +50,7 @@ pub fn normalize(reference: &str) -> String {
 }
 
 /// The digest of a `repo@sha256:...` reference.
-pub fn digest(reference: &str) -> Option<&str> {
+pub(crate) fn digest(reference: &str) -> Option<&str> {
     reference.split_once('@').map(|(_, d)| d)
 }
 
@@ -59,17 +59,17 @@ fn is_placeholder(reference: &str) -> bool {
     reference == "<none>:<none>" || reference == "<none>@<none>"
 }
 
-pub fn tags(image: &DockerImage) -> impl Iterator<Item = &String> {
+pub(crate) fn tags(image: &DockerImage) -> impl Iterator<Item = &String> {
     image.repo_tags.iter().filter(|t| !is_placeholder(t))
 }
 
-pub fn digests(image: &DockerImage) -> impl Iterator<Item = &String> {
+pub(crate) fn digests(image: &DockerImage) -> impl Iterator<Item = &String> {
     image.repo_digests.iter().filter(|t| !is_placeholder(t))
 }
 
 /// How to name an image in a message: its first tag, else its first digest reference, else
 /// its short id.
-pub fn display(image: &DockerImage) -> String {
+pub(crate) fn display(image: &DockerImage) -> String {
     tags(image)
         .chain(digests(image))
         .next()
@@ -84,14 +84,14 @@ fn short_id(id: &str) -> String {
 
 /// What containerd's `k8s.io` namespace holds, as far as matching needs.
 #[derive(Default)]
-pub struct K8sImages {
+pub(crate) struct K8sImages {
     tags: HashSet<String>,
     digests: HashSet<String>,
     ids: HashSet<String>,
 }
 
 impl K8sImages {
-    pub fn has(&self, image: &DockerImage) -> bool {
+    pub(crate) fn has(&self, image: &DockerImage) -> bool {
         self.ids.contains(&image.id)
             || tags(image).any(|t| self.tags.contains(&normalize(t)))
             || digests(image)
@@ -101,17 +101,17 @@ impl K8sImages {
 }
 
 /// containerd's images, or how they are known.
-pub struct Containerd<'s> {
-    pub images: K8sImages,
-    pub endpoint: &'s CriEndpoint,
+pub(crate) struct Containerd<'s> {
+    pub(crate) images: K8sImages,
+    pub(crate) endpoint: &'s CriEndpoint,
     /// The CRI image service does not exist (the plugin is disabled): nothing in `k8s.io` is
     /// visible to the kubelet, and the comparison is against an empty list.
-    pub assumed_empty: Option<String>,
+    pub(crate) assumed_empty: Option<String>,
 }
 
 /// containerd's CRI endpoint and its image list; None after setting the status when they
 /// are not known.
-pub fn containerd<'s, C: RuleCase>(
+pub(crate) fn containerd<'s, C: RuleCase>(
     snap: &'s NodeSnapshot,
     out: &mut Emitter<C>,
 ) -> Option<Containerd<'s>> {
@@ -202,22 +202,22 @@ pub fn containerd<'s, C: RuleCase>(
 }
 
 /// Whether a container runs this image.
-pub fn runs(container: &DockerContainer, image: &DockerImage) -> bool {
+pub(crate) fn runs(container: &DockerContainer, image: &DockerImage) -> bool {
     container.image_id == image.id
         || container.image == image.id
         || tags(image).any(|t| normalize(t) == normalize(&container.image))
 }
 
 /// Docker's images that containerd lacks, with Docker's image and container lists.
-pub struct DockerOnly<'s> {
-    pub docker: &'s DockerEndpoint,
-    pub images: Vec<&'s DockerImage>,
-    pub containers: Option<&'s [DockerContainer]>,
-    pub containerd: Containerd<'s>,
+pub(crate) struct DockerOnly<'s> {
+    pub(crate) docker: &'s DockerEndpoint,
+    pub(crate) images: Vec<&'s DockerImage>,
+    pub(crate) containers: Option<&'s [DockerContainer]>,
+    pub(crate) containerd: Containerd<'s>,
 }
 
 /// Every input of the image rules; None after setting the status.
-pub fn docker_only<'s, C: RuleCase>(
+pub(crate) fn docker_only<'s, C: RuleCase>(
     snap: &'s NodeSnapshot,
     out: &mut Emitter<C>,
 ) -> Option<DockerOnly<'s>> {
@@ -248,7 +248,7 @@ pub fn docker_only<'s, C: RuleCase>(
 
 impl DockerOnly<'_> {
     /// Running containers of this image.
-    pub fn users<'c>(
+    pub(crate) fn users<'c>(
         &'c self,
         image: &'c DockerImage,
     ) -> impl Iterator<Item = &'c DockerContainer> {
@@ -292,8 +292,11 @@ mod tests {
         k8s.ids.insert("sha256:i1".into());
         let image = |tags: &[&str], digests: &[&str], id: &str| DockerImage {
             id: id.into(),
-            repo_tags: tags.iter().map(|s| s.to_string()).collect(),
-            repo_digests: digests.iter().map(|s| s.to_string()).collect(),
+            repo_tags: tags.iter().map(std::string::ToString::to_string).collect(),
+            repo_digests: digests
+                .iter()
+                .map(std::string::ToString::to_string)
+                .collect(),
         };
         assert!(k8s.has(&image(&["nginx:1.25"], &[], "sha256:x")));
         assert!(k8s.has(&image(

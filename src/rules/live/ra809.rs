@@ -29,6 +29,7 @@ const KNOWN: &[(&str, &str)] = &[
     ("unix:///var/run/cri-dockerd.sock", "/run/cri-dockerd.sock"),
 ];
 
+#[expect(clippy::too_many_lines, reason = "to be split")]
 fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
     if !common::probed(snap, out) {
         return;
@@ -72,7 +73,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
                 ));
             }
             Probe::Skipped { reason } => {
-                unknown.push(format!("{} was not probed: {reason}", fact.path))
+                unknown.push(format!("{} was not probed: {reason}", fact.path));
             }
         }
     }

@@ -12,21 +12,21 @@ use crate::model::containerd::{Mirror, RegistryHostConfig, RegistryTls};
 use crate::model::hosts::{DEFAULT_NAMESPACE, url_host, url_scheme};
 
 /// A hosts.toml to write.
-pub struct HostsTomlFix {
-    pub path: String,
-    pub content: String,
+pub(crate) struct HostsTomlFix {
+    pub(crate) path: String,
+    pub(crate) content: String,
 }
 
 impl HostsTomlFix {
     /// `path:` then the content, indented, for a fix text.
-    pub fn render(&self) -> String {
+    pub(crate) fn render(&self) -> String {
         let body: Vec<String> = self.content.lines().map(|l| format!("    {l}")).collect();
         format!("{}:\n{}", self.path, body.join("\n"))
     }
 }
 
 /// Whether containerd treats a host as local (plain HTTP by default).
-pub fn is_localhost(host: &str) -> bool {
+pub(crate) fn is_localhost(host: &str) -> bool {
     let name = host
         .rsplit_once(':')
         .filter(|(_, port)| port.chars().all(|c| c.is_ascii_digit()))
@@ -36,7 +36,7 @@ pub fn is_localhost(host: &str) -> bool {
 }
 
 /// The upstream endpoint containerd adds after a registry's mirrors.
-pub fn upstream(registry: &str) -> String {
+pub(crate) fn upstream(registry: &str) -> String {
     if registry == "docker.io" {
         "https://registry-1.docker.io".into()
     } else if is_localhost(registry) {
@@ -47,7 +47,7 @@ pub fn upstream(registry: &str) -> String {
 }
 
 /// An endpoint with the scheme containerd gives it.
-pub fn with_scheme(endpoint: &str) -> String {
+pub(crate) fn with_scheme(endpoint: &str) -> String {
     if endpoint.contains("://") {
         endpoint.to_string()
     } else if is_localhost(url_host(endpoint)) {
@@ -58,7 +58,7 @@ pub fn with_scheme(endpoint: &str) -> String {
 }
 
 /// The namespace directory name to write for a registry (`_default` for `*`).
-pub fn namespace_dir(registry: &str) -> &str {
+pub(crate) fn namespace_dir(registry: &str) -> &str {
     if registry == "*" {
         DEFAULT_NAMESPACE
     } else {
@@ -68,12 +68,12 @@ pub fn namespace_dir(registry: &str) -> &str {
 
 /// The hosts.toml equivalent of one legacy mirror, with the TLS settings `configs` gives
 /// its endpoints.
-pub fn mirror(m: &Mirror, configs: &[RegistryHostConfig], root: &str) -> HostsTomlFix {
+pub(crate) fn mirror(m: &Mirror, configs: &[RegistryHostConfig], root: &str) -> HostsTomlFix {
     mirror_with(m, &|host| tls_for(configs, host), root)
 }
 
 /// The same, with the TLS settings chosen by `tls` (endpoint host:port → settings).
-pub fn mirror_with<'c>(
+pub(crate) fn mirror_with<'c>(
     m: &Mirror,
     tls: &dyn Fn(&str) -> Option<&'c RegistryTls>,
     root: &str,
@@ -116,7 +116,7 @@ pub fn mirror_with<'c>(
 
 /// containerd 1.x (before the fix for containerd#10027) rejects a hosts.toml without any
 /// `[host]` table; an empty one is accepted by every release.
-pub fn with_host_table(mut content: String) -> String {
+pub(crate) fn with_host_table(mut content: String) -> String {
     if !content.contains("[host") {
         content.push_str(
             "\n[host]  # keeps containerd 1.6/1.7 from rejecting the file (containerd#10027)\n",
@@ -127,7 +127,7 @@ pub fn with_host_table(mut content: String) -> String {
 
 /// The hosts.toml for a registry that only had TLS settings (`configs."<host>".tls`, no
 /// mirror): the registry itself as server, with the TLS keys.
-pub fn tls_only(host: &str, tls: &RegistryTls, root: &str) -> HostsTomlFix {
+pub(crate) fn tls_only(host: &str, tls: &RegistryTls, root: &str) -> HostsTomlFix {
     let server = format!("https://{host}");
     let mut content = format!("server = \"{server}\"\n");
     push_tls(&mut content, &server, Some(tls), "");
@@ -137,7 +137,10 @@ pub fn tls_only(host: &str, tls: &RegistryTls, root: &str) -> HostsTomlFix {
     }
 }
 
-pub fn tls_for<'c>(configs: &'c [RegistryHostConfig], host: &str) -> Option<&'c RegistryTls> {
+pub(crate) fn tls_for<'c>(
+    configs: &'c [RegistryHostConfig],
+    host: &str,
+) -> Option<&'c RegistryTls> {
     configs
         .iter()
         .find(|c| c.host.value == host)

@@ -16,9 +16,9 @@ pub(crate) const DEFAULT_HOSTS_ROOT: &str = "/etc/containerd/certs.d";
 /// The roots containerd searches for hosts.toml files, in order, and why; None when that
 /// cannot be known (containerd's config is unreadable or invalid).
 pub(crate) struct SearchedRoots<'s> {
-    pub roots: Vec<&'s HostsRoot>,
+    pub(crate) roots: Vec<&'s HostsRoot>,
     /// Why: the effective config_path, or the default containerd uses without a config.
-    pub why: String,
+    pub(crate) why: String,
 }
 
 pub(crate) fn searched_roots<'s>(

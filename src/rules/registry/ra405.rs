@@ -165,6 +165,7 @@ fn rejection_fix(key: &str) -> String {
     format!("Write `{key}` as {form}.")
 }
 
+#[expect(clippy::too_many_lines, reason = "to be split")]
 fn namespace_findings(
     out: &mut Emitter<Case>,
     release: &ContainerdRelease,
@@ -258,9 +259,7 @@ fn namespace_findings(
     {
         let order: Vec<&str> = search_roots.iter().map(|r| r.path.as_str()).collect();
         let tried = f
-            .registry()
-            .map(|r| host_paths(r).join(", "))
-            .unwrap_or_else(|| "_default".into());
+            .registry().map_or_else(|| "_default".into(), |r| host_paths(r).join(", "));
         let b = out
             .finding(
                 Case::Shadowed,
@@ -385,6 +384,7 @@ fn resolves(s: &HostSettings) -> bool {
     s.can("pull") && s.can("resolve")
 }
 
+#[expect(clippy::too_many_lines, reason = "to be split")]
 fn capabilities(
     out: &mut Emitter<Case>,
     release: &ContainerdRelease,
@@ -508,6 +508,7 @@ fn capabilities(
     b.release(release).emit();
 }
 
+#[expect(clippy::too_many_lines, reason = "to be split")]
 fn unknown_keys(
     out: &mut Emitter<Case>,
     release: &ContainerdRelease,

@@ -1,7 +1,7 @@
 //! Image references as containerd resolves them, to compare two spellings of one image.
 
 /// `pause:3.9` → `docker.io/library/pause:3.9`; `k8s.gcr.io/pause` → `k8s.gcr.io/pause:latest`.
-pub fn normalize(image: &str) -> String {
+pub(crate) fn normalize(image: &str) -> String {
     let image = image.trim();
     let (name, digest) = match image.split_once('@') {
         Some((n, d)) => (n, Some(d)),
@@ -28,7 +28,7 @@ pub fn normalize(image: &str) -> String {
 }
 
 /// The registry host of a reference.
-pub fn registry(image: &str) -> String {
+pub(crate) fn registry(image: &str) -> String {
     normalize(image).split('/').next().unwrap_or("").to_string()
 }
 
