@@ -267,6 +267,46 @@ fn scenarios_name_registered_rules_and_known_cases() {
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
 
+/// Each `src/rules/<area>/raNNN.rs` declares rule RANNN of that area and is registered (a
+/// file missing from its area's `area_rules!` list would never run).
+#[test]
+fn every_rule_file_is_registered_in_its_area() {
+    let all = rules::all();
+    let dir = common::repo().join("src/rules");
+    let mut files = 0;
+    let mut problems = Vec::new();
+    for area in std::fs::read_dir(&dir).expect("src/rules").flatten() {
+        if !area.path().is_dir() {
+            continue;
+        }
+        let area_name = area.file_name().to_string_lossy().into_owned();
+        for f in std::fs::read_dir(area.path()).expect("area").flatten() {
+            let name = f.file_name().to_string_lossy().into_owned();
+            let Some(id) = name
+                .strip_suffix(".rs")
+                .filter(|s| s.starts_with("ra"))
+                .map(str::to_ascii_uppercase)
+            else {
+                continue;
+            };
+            files += 1;
+            match all.iter().find(|r| r.meta.id == id) {
+                None => problems.push(format!("{area_name}/{name}: {id} is not registered")),
+                Some(r) => {
+                    let declared: &str = r.meta.area.into();
+                    if declared != area_name {
+                        problems.push(format!(
+                            "{area_name}/{name}: {id} declares area {declared}"
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    assert_eq!(files, all.len(), "one file per registered rule");
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
 /// Every dependency in Cargo.toml is used: named as a path (`name::`) or macro (`name!`) in
 /// the sources that can use it (src/ for dependencies, build.rs for build-dependencies, src/
 /// and tests/ for dev-dependencies). Code generated at build time is not on disk, so the
