@@ -303,8 +303,8 @@ fn every_rule_file_is_registered_in_its_area() {
             }
         }
     }
-    assert_eq!(files, all.len(), "one file per registered rule");
     assert!(problems.is_empty(), "{}", problems.join("\n"));
+    assert_eq!(files, all.len(), "one file per registered rule");
 }
 
 /// Every dependency in Cargo.toml is used: named as a path (`name::`) or macro (`name!`) in
