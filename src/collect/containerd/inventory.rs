@@ -597,7 +597,7 @@ mod tests {
     use toml::de::DeTable;
 
     use super::*;
-    use crate::collect::containerd::schema;
+    use crate::collect::containerd::schema::removed;
     use crate::model::containerd::RemovedOption;
 
     const R1_6_20: Option<&str> = Some("1.6.20");
@@ -705,18 +705,18 @@ mod tests {
         expect_removed(
             &entries,
             &[
-                (&format!("{CRI}.systemd_cgroup"), &schema::SYSTEMD_CGROUP),
-                (&dr, &schema::DEFAULT_RUNTIME),
-                (&format!("{dr}.runtime_engine"), &schema::RUNTIME_ENGINE),
-                (&format!("{dr}.runtime_root"), &schema::RUNTIME_ROOT),
-                (&format!("{RUNC}.runtime_engine"), &schema::RUNTIME_ENGINE),
-                (&format!("{RUNC}.runtime_root"), &schema::RUNTIME_ROOT),
-                (&uw, &schema::UNTRUSTED_WORKLOAD_RUNTIME),
-                (&format!("{uw}.runtime_engine"), &schema::RUNTIME_ENGINE),
-                (&format!("{uw}.runtime_root"), &schema::RUNTIME_ROOT),
-                (&format!("{reg}.auths"), &schema::REGISTRY_AUTHS),
-                (&format!("{reg}.configs"), &schema::REGISTRY_CONFIGS),
-                (&format!("{reg}.mirrors"), &schema::REGISTRY_MIRRORS),
+                (&format!("{CRI}.systemd_cgroup"), &removed::SYSTEMD_CGROUP),
+                (&dr, &removed::DEFAULT_RUNTIME),
+                (&format!("{dr}.runtime_engine"), &removed::RUNTIME_ENGINE),
+                (&format!("{dr}.runtime_root"), &removed::RUNTIME_ROOT),
+                (&format!("{RUNC}.runtime_engine"), &removed::RUNTIME_ENGINE),
+                (&format!("{RUNC}.runtime_root"), &removed::RUNTIME_ROOT),
+                (&uw, &removed::UNTRUSTED_WORKLOAD_RUNTIME),
+                (&format!("{uw}.runtime_engine"), &removed::RUNTIME_ENGINE),
+                (&format!("{uw}.runtime_root"), &removed::RUNTIME_ROOT),
+                (&format!("{reg}.auths"), &removed::REGISTRY_AUTHS),
+                (&format!("{reg}.configs"), &removed::REGISTRY_CONFIGS),
+                (&format!("{reg}.mirrors"), &removed::REGISTRY_MIRRORS),
             ],
         );
         // Spans point at the key and its value.
@@ -743,19 +743,19 @@ mod tests {
     fn the_1_6_20_default_config_on_2_0_reports_what_2_0_dropped() {
         let entries = inv(&config_default_1_6_20(), 2, R2_0_0);
         let dr = format!("{CRI}.containerd.default_runtime");
-        assert_eq!(status(&entries, &dr), &removed(&schema::DEFAULT_RUNTIME));
+        assert_eq!(status(&entries, &dr), &removed(&removed::DEFAULT_RUNTIME));
         // The whole removed table is gone: its keys carry its verdict.
         assert_eq!(
             status(&entries, &format!("{dr}.base_runtime_spec")),
-            &removed(&schema::DEFAULT_RUNTIME)
+            &removed(&removed::DEFAULT_RUNTIME)
         );
         assert_eq!(
             status(&entries, &format!("{RUNC}.options.CriuPath")),
-            &removed(&schema::CRIU_PATH)
+            &removed(&removed::CRIU_PATH)
         );
         assert_eq!(
             status(&entries, &format!("{CRI}.disable_cgroup")),
-            &removed(&schema::DISABLE_CGROUP)
+            &removed(&removed::DISABLE_CGROUP)
         );
         assert_eq!(
             status(&entries, "plugins.\"io.containerd.runtime.v1.linux\""),
@@ -806,7 +806,7 @@ mod tests {
             &entries,
             &[(
                 "plugins.\"io.containerd.cri.v1.runtime\".disable_cgroup",
-                &schema::DISABLE_CGROUP,
+                &removed::DISABLE_CGROUP,
             )],
         );
     }
@@ -820,7 +820,7 @@ mod tests {
         };
         let entries = inv(&text, 3, R2_0_0);
         assert!(entries.len() > 80, "{}", entries.len());
-        expect_removed(&entries, &[("plugin_dir", &schema::PLUGIN_DIR)]);
+        expect_removed(&entries, &[("plugin_dir", &removed::PLUGIN_DIR)]);
         assert_eq!(
             status(
                 &entries,
@@ -840,14 +840,14 @@ mod tests {
         expect_removed(
             &entries,
             &[
-                (&format!("{CRI}.containerd.no_pivot"), &schema::NO_PIVOT),
+                (&format!("{CRI}.containerd.no_pivot"), &removed::NO_PIVOT),
                 (
                     &format!("{CRI}.containerd.default_runtime"),
-                    &schema::DEFAULT_RUNTIME,
+                    &removed::DEFAULT_RUNTIME,
                 ),
                 (
                     &format!("{CRI}.containerd.untrusted_workload_runtime"),
-                    &schema::UNTRUSTED_WORKLOAD_RUNTIME,
+                    &removed::UNTRUSTED_WORKLOAD_RUNTIME,
                 ),
             ],
         );
@@ -866,11 +866,11 @@ mod tests {
             &[
                 (
                     &format!("{CRI}.containerd.default_runtime"),
-                    &schema::DEFAULT_RUNTIME,
+                    &removed::DEFAULT_RUNTIME,
                 ),
                 (
                     &format!("{CRI}.registry.mirrors"),
-                    &schema::REGISTRY_MIRRORS,
+                    &removed::REGISTRY_MIRRORS,
                 ),
             ],
         );
@@ -896,14 +896,14 @@ mod tests {
         expect_removed(
             &entries,
             &[
-                ("plugins.cri.systemd_cgroup", &schema::SYSTEMD_CGROUP),
-                (dr, &schema::DEFAULT_RUNTIME),
-                (&format!("{dr}.runtime_engine"), &schema::RUNTIME_ENGINE),
-                (&format!("{dr}.runtime_root"), &schema::RUNTIME_ROOT),
-                (uw, &schema::UNTRUSTED_WORKLOAD_RUNTIME),
-                (&format!("{uw}.runtime_engine"), &schema::RUNTIME_ENGINE),
-                (&format!("{uw}.runtime_root"), &schema::RUNTIME_ROOT),
-                ("plugins.cri.registry.mirrors", &schema::REGISTRY_MIRRORS),
+                ("plugins.cri.systemd_cgroup", &removed::SYSTEMD_CGROUP),
+                (dr, &removed::DEFAULT_RUNTIME),
+                (&format!("{dr}.runtime_engine"), &removed::RUNTIME_ENGINE),
+                (&format!("{dr}.runtime_root"), &removed::RUNTIME_ROOT),
+                (uw, &removed::UNTRUSTED_WORKLOAD_RUNTIME),
+                (&format!("{uw}.runtime_engine"), &removed::RUNTIME_ENGINE),
+                (&format!("{uw}.runtime_root"), &removed::RUNTIME_ROOT),
+                ("plugins.cri.registry.mirrors", &removed::REGISTRY_MIRRORS),
             ],
         );
         // The options of the shim v1 runtime are opaque: recorded, not descended.
@@ -1167,10 +1167,10 @@ version = 2
         expect_removed(
             &entries,
             &[
-                (&format!("{CRI}.systemd_cgroup"), &schema::SYSTEMD_CGROUP),
-                (&dr, &schema::DEFAULT_RUNTIME),
-                (&uw, &schema::UNTRUSTED_WORKLOAD_RUNTIME),
-                (&format!("{RUNC}.runtime_engine"), &schema::RUNTIME_ENGINE),
+                (&format!("{CRI}.systemd_cgroup"), &removed::SYSTEMD_CGROUP),
+                (&dr, &removed::DEFAULT_RUNTIME),
+                (&uw, &removed::UNTRUSTED_WORKLOAD_RUNTIME),
+                (&format!("{RUNC}.runtime_engine"), &removed::RUNTIME_ENGINE),
             ],
         );
         // runc.v1 is a value: the key itself is known; the normalizer judges the value.
@@ -1182,7 +1182,7 @@ version = 2
         let entries = inv(text, 2, R2_0_0);
         assert_eq!(
             status(&entries, &format!("{dr}.runtime_type")),
-            &removed(&schema::DEFAULT_RUNTIME)
+            &removed(&removed::DEFAULT_RUNTIME)
         );
     }
 
@@ -1221,7 +1221,7 @@ oom_score = "-999"
             // Deprecated and an array of tables: the deprecation is the verdict.
             (
                 format!("{CRI}.registry.mirrors"),
-                removed(&schema::REGISTRY_MIRRORS),
+                removed(&removed::REGISTRY_MIRRORS),
             ),
             (format!("{RUNC}.options.SystemdCgroup"), wrong("a boolean")),
             (
