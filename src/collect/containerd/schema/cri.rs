@@ -76,8 +76,9 @@ pub(crate) const RUNTIME_OPTIONS_KEY: &str = "options";
 pub(crate) const RUNTIME_TYPE_KEY: &str = "runtime_type";
 
 /// Whether `fields` is the schema of a runtime table (its `options` depend on `runtime_type`).
+/// The `runtime_type` key marks it: no other table has one.
 pub(crate) fn is_runtime_table(fields: &[Field]) -> bool {
-    std::ptr::eq(fields, RUNTIME_FIELDS)
+    fields.iter().any(|f| f.key == RUNTIME_TYPE_KEY)
 }
 
 /// Whether a runtime with this `runtime_type` (None: not written) takes runc options.
@@ -412,6 +413,24 @@ mod tests {
         assert!(!snapshotter.available_in(&target("1.6.20")));
         assert!(snapshotter.available_in(&target("1.7.0")));
         assert!(snapshotter.available_in(&ContainerdRelease::default()));
+    }
+
+    /// [`is_runtime_table`] knows the runtime table by its `runtime_type` key alone.
+    #[test]
+    fn only_the_runtime_table_names_a_runtime_type() {
+        let mut marked = Vec::new();
+        for layout in LAYOUTS {
+            for p in cri_plugins(layout) {
+                marked.extend(
+                    checks::tables(p.fields)
+                        .into_iter()
+                        .filter(|t| is_runtime_table(t)),
+                );
+            }
+        }
+        assert!(!marked.is_empty());
+        assert!(marked.iter().all(|t| std::ptr::eq(*t, RUNTIME_FIELDS)));
+        assert!(!is_runtime_table(runc_options()));
     }
 
     #[test]
