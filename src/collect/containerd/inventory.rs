@@ -591,7 +591,7 @@ fn cri_patterns(layout: CriLayout, release: &ContainerdRelease) -> Vec<Vec<Seg>>
 #[cfg(test)]
 mod tests {
     use std::collections::BTreeMap;
-    use std::path::{Path, PathBuf};
+    use std::path::Path;
 
     use proptest::prelude::*;
     use toml::de::DeTable;
@@ -660,30 +660,6 @@ mod tests {
             .map(|(p, o)| ((*p).to_owned(), removed(o)))
             .collect();
         assert_eq!(not_known(entries), want);
-    }
-
-    /// The documented full listings write plugin-level keys after the
-    /// `[<cri>.x509_key_pair_streaming]` header, where TOML puts them inside that table:
-    /// containerd never reads them there. Checks that each such key is reported misplaced to
-    /// the plugin level (or unknown when the release has no such key) and leaves the rest.
-    fn without_x509_strays(entries: &[KeyEntry], cri: &str, expected: usize) -> Vec<KeyEntry> {
-        let table = format!("{cri}.x509_key_pair_streaming.");
-        let (strays, rest): (Vec<_>, Vec<_>) = entries
-            .iter()
-            .cloned()
-            .partition(|e| e.path.starts_with(&table) && !e.path.ends_with("_file"));
-        assert_eq!(strays.len(), expected, "{strays:?}");
-        for e in &strays {
-            let key = e.path.get(table.len()..).unwrap_or_default();
-            match &e.status {
-                KeyStatus::Misplaced { should_be } => {
-                    assert_eq!(should_be, &format!("{cri}.{key}"));
-                }
-                KeyStatus::Unknown { .. } => assert_eq!(key, "disable_cgroup"),
-                other => panic!("{}: {other:?}", e.path),
-            }
-        }
-        rest
     }
 
     // -- the installed containerd 1.6.20 ------------------------------------------------------
@@ -765,172 +741,6 @@ mod tests {
                     .to_owned()
             }
         );
-    }
-
-    // -- the corpus --------------------------------------------------------------------------
-
-    /// The shared corpus: `RUNTIME_AUDIT_CORPUS` or `../shared/corpus`; absent is said loudly
-    /// and fails under `CI=true` (as `tests/common/mod.rs::corpus()`).
-    fn corpus() -> Option<PathBuf> {
-        let dir = std::env::var_os("RUNTIME_AUDIT_CORPUS").map_or_else(
-            || Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus"),
-            PathBuf::from,
-        );
-        if dir.join("MANIFEST.tsv").is_file() {
-            return Some(dir);
-        }
-        let msg = format!(
-            "CORPUS MISSING: {} has no MANIFEST.tsv; set RUNTIME_AUDIT_CORPUS to the corpus directory",
-            dir.display()
-        );
-        assert!(std::env::var("CI").as_deref() != Ok("true"), "{msg}");
-        eprintln!("\n!!!!!!!! {msg} — corpus tests SKIPPED !!!!!!!!\n");
-        None
-    }
-
-    fn corpus_file(name: &str) -> Option<String> {
-        let dir = corpus()?;
-        let path = dir.join("containerd").join(name);
-        Some(std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display())))
-    }
-
-    #[test]
-    fn corpus_full_v3_listing_of_the_docs() {
-        let Some(text) = corpus_file("containerd-docs-cri-config-md-block07-full-v3__config.toml")
-        else {
-            return;
-        };
-        let entries = inv(&text, 3, R2_0_0);
-        assert!(entries.len() > 60);
-        expect_removed(
-            &entries,
-            &[(
-                "plugins.\"io.containerd.cri.v1.runtime\".disable_cgroup",
-                &removed::DISABLE_CGROUP,
-            )],
-        );
-    }
-
-    #[test]
-    fn corpus_full_v3_config_dump() {
-        let Some(text) =
-            corpus_file("eks-nodeadm-e2e-containerdv2-config__expected-containerd-configv2.toml")
-        else {
-            return;
-        };
-        let entries = inv(&text, 3, R2_0_0);
-        assert!(entries.len() > 80, "{}", entries.len());
-        expect_removed(&entries, &[("plugin_dir", &removed::PLUGIN_DIR)]);
-        assert_eq!(
-            status(
-                &entries,
-                "plugins.\"io.containerd.cri.v1.runtime\".containerd.runtimes.runc.options.SystemdCgroup"
-            ),
-            &KeyStatus::Known
-        );
-    }
-
-    #[test]
-    fn corpus_full_v2_listing_of_the_docs() {
-        let Some(text) = corpus_file("containerd-docs-cri-config-md-block08-full-v2__config.toml")
-        else {
-            return;
-        };
-        let entries = without_x509_strays(&inv(&text, 2, R2_0_0), CRI, 19);
-        expect_removed(
-            &entries,
-            &[
-                (&format!("{CRI}.containerd.no_pivot"), &removed::NO_PIVOT),
-                (
-                    &format!("{CRI}.containerd.default_runtime"),
-                    &removed::DEFAULT_RUNTIME,
-                ),
-                (
-                    &format!("{CRI}.containerd.untrusted_workload_runtime"),
-                    &removed::UNTRUSTED_WORKLOAD_RUNTIME,
-                ),
-            ],
-        );
-    }
-
-    #[test]
-    fn corpus_full_v2_listing_of_the_cri_repo() {
-        let Some(text) =
-            corpus_file("containerd-cri-repo-docs-config-md-03fcd18-full-v2__config.toml")
-        else {
-            return;
-        };
-        let entries = without_x509_strays(&inv(&text, 2, R1_6_20), CRI, 6);
-        expect_removed(
-            &entries,
-            &[
-                (
-                    &format!("{CRI}.containerd.default_runtime"),
-                    &removed::DEFAULT_RUNTIME,
-                ),
-                (
-                    &format!("{CRI}.registry.mirrors"),
-                    &removed::REGISTRY_MIRRORS,
-                ),
-            ],
-        );
-        assert_eq!(
-            status(
-                &entries,
-                &format!("{CRI}.registry.mirrors.\"docker.io\".endpoint")
-            ),
-            &KeyStatus::Known
-        );
-    }
-
-    #[test]
-    fn corpus_full_v1_listing_of_the_cri_repo() {
-        let Some(text) =
-            corpus_file("containerd-cri-repo-docs-config-md-789b26f-full-v1__config.toml")
-        else {
-            return;
-        };
-        let entries = without_x509_strays(&inv(&text, 1, R1_6_20), "plugins.cri", 2);
-        let dr = "plugins.cri.containerd.default_runtime";
-        let uw = "plugins.cri.containerd.untrusted_workload_runtime";
-        expect_removed(
-            &entries,
-            &[
-                ("plugins.cri.systemd_cgroup", &removed::SYSTEMD_CGROUP),
-                (dr, &removed::DEFAULT_RUNTIME),
-                (&format!("{dr}.runtime_engine"), &removed::RUNTIME_ENGINE),
-                (&format!("{dr}.runtime_root"), &removed::RUNTIME_ROOT),
-                (uw, &removed::UNTRUSTED_WORKLOAD_RUNTIME),
-                (&format!("{uw}.runtime_engine"), &removed::RUNTIME_ENGINE),
-                (&format!("{uw}.runtime_root"), &removed::RUNTIME_ROOT),
-                ("plugins.cri.registry.mirrors", &removed::REGISTRY_MIRRORS),
-            ],
-        );
-        // The options of the shim v1 runtime are opaque: recorded, not descended.
-        assert_eq!(
-            status(&entries, &format!("{dr}.options")),
-            &KeyStatus::Known
-        );
-        assert!(
-            !entries
-                .iter()
-                .any(|e| e.path == format!("{dr}.options.Runtime"))
-        );
-    }
-
-    #[test]
-    fn corpus_talos_discard_unpacked_layers_under_the_runtime_is_misplaced() {
-        let Some(text) = corpus_file("talos-hack-8f3e1a4__cri-containerd.toml") else {
-            return;
-        };
-        let entries = inv(&text, 2, R1_7_0);
-        let want: BTreeMap<String, KeyStatus> = [(
-            format!("{RUNC}.discard_unpacked_layers"),
-            misplaced(&format!("{CRI}.containerd.discard_unpacked_layers")),
-        )]
-        .into_iter()
-        .collect();
-        assert_eq!(not_known(&entries), want);
     }
 
     // -- focused cases -----------------------------------------------------------------------
