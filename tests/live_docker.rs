@@ -66,14 +66,45 @@ fn host_cgroup_version() -> &'static str {
 }
 
 #[test]
-#[expect(clippy::too_many_lines, reason = "to be split")]
 fn real_dockerd_version_info_images_and_containers() {
     let daemons = start_daemons();
     let sock = daemons.docker_socket();
     let work = tempfile::tempdir().expect("temp dir");
     let tar = sleeper_rootfs(work.path());
-    let tar = tar.to_str().expect("utf-8 path");
+    let w = workload(&daemons, tar.to_str().expect("utf-8 path"), &sock);
 
+    let rt = runtime();
+    let start = Instant::now();
+    let found: DockerEndpoint = rt.block_on(probe(&sock, Instant::now() + Duration::from_secs(5)));
+    let elapsed = start.elapsed();
+    eprintln!("full probe of the real dockerd: {elapsed:?}");
+    assert!(
+        elapsed < Duration::from_secs(2),
+        "a full probe of a local dockerd took {elapsed:?}"
+    );
+    assert_eq!(found.socket, sock.display().to_string());
+
+    check_version_and_info(&found);
+    check_images(&found, &w);
+    check_containers(&found, &w, &sock);
+    check_saved_facts(&found, &sock, work.path());
+
+    // Without read access to the socket, the probe says so.
+    permission_denied(&daemons, work.path());
+}
+
+/// What the test puts on the real dockerd: ids of two images and three containers.
+struct Workload {
+    image_id: String,
+    untagged_id: String,
+    plain: String,
+    kube: String,
+    created: String,
+}
+
+/// A tagged and an untagged image imported from `tar`; a plain running container, one named
+/// and labelled like a kubelet's with the Docker socket mounted, one created only.
+fn workload(daemons: &LiveNode, tar: &str, sock: &Path) -> Workload {
     let image_id = daemons.docker(&["import", tar, "local/sleeper:1"]);
     let untagged_id = daemons.docker(&["import", "--message", "untagged", tar]);
     let sock_mount = format!("{}:/var/run/docker.sock", sock.display());
@@ -109,19 +140,17 @@ fn real_dockerd_version_info_images_and_containers() {
         "/bin/sleep",
         "1",
     ]);
+    Workload {
+        image_id,
+        untagged_id,
+        plain,
+        kube,
+        created,
+    }
+}
 
-    let rt = runtime();
-    let start = Instant::now();
-    let found: DockerEndpoint = rt.block_on(probe(&sock, Instant::now() + Duration::from_secs(5)));
-    let elapsed = start.elapsed();
-    eprintln!("full probe of the real dockerd: {elapsed:?}");
-    assert!(
-        elapsed < Duration::from_secs(2),
-        "a full probe of a local dockerd took {elapsed:?}"
-    );
-    assert_eq!(found.socket, sock.display().to_string());
-
-    // 1. version and info, through the negotiated API version.
+/// Version and info, through the negotiated API version.
+fn check_version_and_info(found: &DockerEndpoint) {
     let version = ok(&found.version, "/version");
     assert!(
         version.version.starts_with("20.10."),
@@ -144,27 +173,31 @@ fn real_dockerd_version_info_images_and_containers() {
         info.registry_mirrors,
         vec!["http://127.0.0.1:5998/".to_owned()]
     );
+}
 
-    // 2. images: the imported image has its tag and no digest (it never came from a registry);
-    // the untagged import has neither, without Docker's `<none>` placeholders.
+/// Images: the imported image has its tag and no digest (it never came from a registry);
+/// the untagged import has neither, without Docker's `<none>` placeholders.
+fn check_images(found: &DockerEndpoint, w: &Workload) {
     let images = ok(&found.images, "/images/json");
     assert_eq!(images.len(), 2, "{images:?}");
     let tagged = images
         .iter()
-        .find(|i| i.id == image_id)
-        .unwrap_or_else(|| panic!("{image_id} missing from {images:?}"));
+        .find(|i| i.id == w.image_id)
+        .unwrap_or_else(|| panic!("{} missing from {images:?}", w.image_id));
     assert_eq!(tagged.repo_tags, vec!["local/sleeper:1".to_owned()]);
     assert!(tagged.repo_digests.is_empty(), "{tagged:?}");
     let untagged = images
         .iter()
-        .find(|i| i.id == untagged_id)
-        .unwrap_or_else(|| panic!("{untagged_id} missing from {images:?}"));
+        .find(|i| i.id == w.untagged_id)
+        .unwrap_or_else(|| panic!("{} missing from {images:?}", w.untagged_id));
     assert!(
         untagged.repo_tags.is_empty() && untagged.repo_digests.is_empty(),
         "{untagged:?}"
     );
+}
 
-    // 3. containers: state, labels, mounts.
+/// Containers: state, labels, mounts.
+fn check_containers(found: &DockerEndpoint, w: &Workload, sock: &Path) {
     let containers = ok(&found.containers, "/containers/json");
     assert_eq!(containers.len(), 3, "{containers:?}");
     let by_id = |id: &str| {
@@ -173,15 +206,15 @@ fn real_dockerd_version_info_images_and_containers() {
             .find(|c| c.id == id)
             .unwrap_or_else(|| panic!("container {id} missing from {containers:?}"))
     };
-    let c = by_id(&plain);
+    let c = by_id(&w.plain);
     assert_eq!(c.name(), "plain");
     assert_eq!(c.state, "running");
     assert_eq!(c.image, "local/sleeper:1");
-    assert_eq!(c.image_id, image_id);
+    assert_eq!(c.image_id, w.image_id);
     assert!(c.labels.is_empty() && c.mounts.is_empty(), "{c:?}");
     assert!(!c.is_kubelet_managed());
 
-    let c = by_id(&kube);
+    let c = by_id(&w.kube);
     assert_eq!(c.state, "running");
     assert_eq!(
         c.labels.get("io.kubernetes.pod.name").map(String::as_str),
@@ -199,17 +232,19 @@ fn real_dockerd_version_info_images_and_containers() {
         )
     );
 
-    let c = by_id(&created);
+    let c = by_id(&w.created);
     assert_eq!(c.state, "created");
     assert_eq!(c.name(), "created-only");
+}
 
-    // The same facts through the binary, saved and read back as a recorded copy.
+/// The same facts through the binary, saved and read back as a recorded copy.
+fn check_saved_facts(found: &DockerEndpoint, sock: &Path, work: &Path) {
     let root = tempfile::tempdir().expect("temp dir");
-    let saved = work.path().join("live.json");
+    let saved = work.join("live.json");
     let start = Instant::now();
     let out = common::bin()
         .arg("--docker-socket")
-        .arg(&sock)
+        .arg(sock)
         .arg("--root")
         .arg(root.path())
         .arg("--save-live-facts")
@@ -243,9 +278,6 @@ fn real_dockerd_version_info_images_and_containers() {
         "{:?}",
         docker.containers
     );
-
-    // Without read access to the socket, the probe says so.
-    permission_denied(&daemons, work.path());
 }
 
 /// Runs the binary as `nobody`: the socket (root:docker, 0660) refuses it.

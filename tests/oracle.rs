@@ -156,14 +156,33 @@ fn isolate(text: &str, tmp: &Path) -> String {
 }
 
 /// containerd's view: start it, list plugins, dump its config.
-#[expect(clippy::too_many_lines, reason = "to be split")]
 fn containerd_view(config: &Path, cwd: &Path, tmp: &Path) -> (View, String) {
     let sock = tmp.join("c.sock");
-    let mut child: Child = Command::new("containerd")
+    let mut child = start_containerd(config, cwd, tmp, &sock);
+    let mut view = View::default();
+    if serves(&mut child, &sock) {
+        view.starts = Some(true);
+        view.cri = Some(cri_plugin_state(&sock));
+    } else {
+        view.starts = Some(false);
+        view.cri = Some("not started".into());
+    }
+    let _ = child.kill();
+    let log = child
+        .wait_with_output()
+        .map(|out| String::from_utf8_lossy(&out.stderr).into_owned())
+        .unwrap_or_default();
+    read_config_dump(config, cwd, &mut view);
+    (view, log)
+}
+
+/// containerd on `config`, its socket at `sock` and its state under `tmp`.
+fn start_containerd(config: &Path, cwd: &Path, tmp: &Path, sock: &Path) -> Child {
+    Command::new("containerd")
         .arg("--config")
         .arg(config)
         .arg("--address")
-        .arg(&sock)
+        .arg(sock)
         .arg("--root")
         .arg(tmp.join("root"))
         .arg("--state")
@@ -174,7 +193,11 @@ fn containerd_view(config: &Path, cwd: &Path, tmp: &Path) -> (View, String) {
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
-        .expect("start containerd");
+        .expect("start containerd")
+}
+
+/// Whether containerd serves its socket within 15 s (false when it exits first).
+fn serves(child: &mut Child, sock: &Path) -> bool {
     let deadline = Instant::now() + Duration::from_secs(15);
     let mut exited = false;
     while Instant::now() < deadline {
@@ -187,40 +210,33 @@ fn containerd_view(config: &Path, cwd: &Path, tmp: &Path) -> (View, String) {
         }
         std::thread::sleep(Duration::from_millis(50));
     }
-    let mut view = View::default();
-    let mut log = String::new();
-    if sock.exists() && !exited {
-        view.starts = Some(true);
-        // The plugin list is ready once the CRI plugin has been initialized.
-        std::thread::sleep(Duration::from_millis(200));
-        let out = Command::new("ctr")
-            .arg("--address")
-            .arg(&sock)
-            .args(["plugins", "ls"])
-            .output()
-            .expect("run ctr");
-        let list = String::from_utf8_lossy(&out.stdout);
-        view.cri = Some(
-            list.lines()
-                .find(|l| {
-                    l.split_whitespace().take(2).collect::<Vec<_>>()
-                        == ["io.containerd.grpc.v1", "cri"]
-                })
-                .map_or("disabled", |l| match l.split_whitespace().last() {
-                    Some("ok") => "loads",
-                    _ => "fails to load",
-                })
-                .to_owned(),
-        );
-    } else {
-        view.starts = Some(false);
-        view.cri = Some("not started".into());
-    }
-    let _ = child.kill();
-    if let Ok(out) = child.wait_with_output() {
-        log = String::from_utf8_lossy(&out.stderr).into_owned();
-    }
+    sock.exists() && !exited
+}
 
+/// The CRI plugin's state in `ctr plugins ls`: loads, fails to load, or disabled.
+fn cri_plugin_state(sock: &Path) -> String {
+    // The plugin list is ready once the CRI plugin has been initialized.
+    std::thread::sleep(Duration::from_millis(200));
+    let out = Command::new("ctr")
+        .arg("--address")
+        .arg(sock)
+        .args(["plugins", "ls"])
+        .output()
+        .expect("run ctr");
+    let list = String::from_utf8_lossy(&out.stdout);
+    list.lines()
+        .find(|l| {
+            l.split_whitespace().take(2).collect::<Vec<_>>() == ["io.containerd.grpc.v1", "cri"]
+        })
+        .map_or("disabled", |l| match l.split_whitespace().last() {
+            Some("ok") => "loads",
+            _ => "fails to load",
+        })
+        .to_owned()
+}
+
+/// The settings `containerd config dump` shows, when containerd can dump the config.
+fn read_config_dump(config: &Path, cwd: &Path, view: &mut View) {
     let dump = Command::new("containerd")
         .arg("--config")
         .arg(config)
@@ -228,40 +244,40 @@ fn containerd_view(config: &Path, cwd: &Path, tmp: &Path) -> (View, String) {
         .current_dir(cwd)
         .output()
         .expect("containerd config dump");
-    if dump.status.success() {
-        let text = String::from_utf8_lossy(&dump.stdout);
-        let doc: toml::Table = toml::from_str(&text).expect("containerd's own dump parses");
-        let cri = doc
-            .get("plugins")
-            .and_then(|p| p.get("io.containerd.grpc.v1.cri"));
-        let default = cri
-            .and_then(|c| c.get("containerd"))
-            .and_then(|c| c.get("default_runtime_name"))
-            .and_then(|v| v.as_str())
-            .unwrap_or("runc")
-            .to_owned();
-        let runtime = cri
-            .and_then(|c| c.get("containerd"))
-            .and_then(|c| c.get("runtimes"))
-            .and_then(|r| r.get(&default));
-        view.systemd_cgroup = Some(match runtime {
-            None => "undefined".into(),
-            Some(r) => match r.get("options").and_then(|o| o.get("SystemdCgroup")) {
-                None => "false".into(),
-                Some(v) => v.to_string().trim_matches('"').to_owned(),
-            },
-        });
-        view.sandbox_image = cri
-            .and_then(|c| c.get("sandbox_image"))
-            .and_then(|v| v.as_str())
-            .map(str::to_owned);
-        view.config_path = cri
-            .and_then(|c| c.get("registry"))
-            .and_then(|r| r.get("config_path"))
-            .and_then(|v| v.as_str())
-            .map(str::to_owned);
+    if !dump.status.success() {
+        return;
     }
-    (view, log)
+    let text = String::from_utf8_lossy(&dump.stdout);
+    let doc: toml::Table = toml::from_str(&text).expect("containerd's own dump parses");
+    let cri = doc
+        .get("plugins")
+        .and_then(|p| p.get("io.containerd.grpc.v1.cri"));
+    let default = cri
+        .and_then(|c| c.get("containerd"))
+        .and_then(|c| c.get("default_runtime_name"))
+        .and_then(|v| v.as_str())
+        .unwrap_or("runc")
+        .to_owned();
+    let runtime = cri
+        .and_then(|c| c.get("containerd"))
+        .and_then(|c| c.get("runtimes"))
+        .and_then(|r| r.get(&default));
+    view.systemd_cgroup = Some(match runtime {
+        None => "undefined".into(),
+        Some(r) => match r.get("options").and_then(|o| o.get("SystemdCgroup")) {
+            None => "false".into(),
+            Some(v) => v.to_string().trim_matches('"').to_owned(),
+        },
+    });
+    view.sandbox_image = cri
+        .and_then(|c| c.get("sandbox_image"))
+        .and_then(|v| v.as_str())
+        .map(str::to_owned);
+    view.config_path = cri
+        .and_then(|c| c.get("registry"))
+        .and_then(|r| r.get("config_path"))
+        .and_then(|v| v.as_str())
+        .map(str::to_owned);
 }
 
 fn row<'a>(rows: &'a serde_json::Value, key: &str) -> Option<&'a serde_json::Value> {

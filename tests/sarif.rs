@@ -148,7 +148,6 @@ fn nonempty(v: &Value) -> bool {
 }
 
 /// What GitHub enforces or needs on upload, checked per log.
-#[expect(clippy::too_many_lines, reason = "to be split")]
 fn github_problems(name: &str, log: &Value) -> Vec<String> {
     let mut p = Vec::new();
     let mut say = |m: String| p.push(format!("{name}: {m}"));
@@ -160,109 +159,129 @@ fn github_problems(name: &str, log: &Value) -> Vec<String> {
         say(format!("{} runs, expected one per node", runs.len()));
     }
     for run in &runs {
-        let driver = &run["tool"]["driver"];
-        if driver["name"] != "runtime-audit" || !nonempty(&driver["semanticVersion"]) {
-            say("driver name or semanticVersion missing".into());
-        }
-        let id = run["automationDetails"]["id"].as_str().unwrap_or("");
-        if !(id.starts_with("runtime-audit/") && id.ends_with('/')) {
-            say(format!(
-                "automationDetails.id {id:?} is not runtime-audit/<node>/"
-            ));
-        }
-        if run["columnKind"] != "unicodeCodePoints" {
-            say("columnKind is not unicodeCodePoints".into());
-        }
-        if run["invocations"][0]["executionSuccessful"] != true {
-            say("invocation not marked successful".into());
-        }
-        let rules = driver["rules"].as_array().cloned().unwrap_or_default();
-        let mut ids = HashSet::new();
-        for r in &rules {
-            let rid = r["id"].as_str().unwrap_or("");
-            if !ids.insert(rid.to_owned()) {
-                say(format!("rule {rid} listed twice"));
-            }
-            for field in ["shortDescription", "fullDescription", "help"] {
-                let text = &r[field]["text"];
-                if !nonempty(text)
-                    || text
-                        .as_str()
-                        .is_some_and(|t| t.chars().count() > 1024 && field != "help")
-                {
-                    say(format!(
-                        "rule {rid}: {field}.text empty or over 1024 characters"
-                    ));
-                }
-            }
-            if !nonempty(&r["help"]["markdown"]) {
-                say(format!("rule {rid}: help.markdown missing"));
-            }
-            if !matches!(
-                r["defaultConfiguration"]["level"].as_str(),
-                Some("error" | "warning" | "note")
-            ) {
-                say(format!("rule {rid}: defaultConfiguration.level"));
-            }
-            let tags = r["properties"]["tags"].as_array().map_or(0, Vec::len);
-            if tags == 0 || tags > 20 {
-                say(format!("rule {rid}: {tags} tags"));
-            }
-            if !matches!(
-                r["properties"]["precision"].as_str(),
-                Some("very-high" | "high" | "medium" | "low")
-            ) {
-                say(format!("rule {rid}: precision"));
-            }
-        }
-        let Some(results) = run["results"].as_array() else {
-            say("run without a results array (GitHub rejects it)".into());
-            continue;
-        };
-        for (i, r) in results.iter().enumerate() {
-            let rid = r["ruleId"].as_str().unwrap_or("");
-            let idx = r["ruleIndex"].as_u64().and_then(|i| rules.get(i as usize));
-            if idx.map(|d| &d["id"]) != Some(&Value::from(rid)) {
-                say(format!("result {i}: ruleIndex does not point at {rid}"));
-            }
-            if !nonempty(&r["message"]["text"]) {
-                say(format!("result {i}: empty message"));
-            }
-            let fp = r["partialFingerprints"]["primaryLocationLineHash"]
-                .as_str()
-                .unwrap_or("");
-            if fp.is_empty() {
-                say(format!("result {i}: no primaryLocationLineHash"));
-            }
-            let locs = r["locations"].as_array().cloned().unwrap_or_default();
-            if locs.is_empty() {
-                say(format!(
-                    "result {i}: no location (GitHub rejects the whole upload)"
-                ));
-            }
-            let related = r["relatedLocations"]
-                .as_array()
-                .cloned()
-                .unwrap_or_default();
-            for l in locs.iter().chain(related.iter()) {
-                let phys = &l["physicalLocation"];
-                let uri = phys["artifactLocation"]["uri"].as_str().unwrap_or("");
-                let absolute = uri.contains(':') && !uri.starts_with("file:///");
-                if uri.is_empty() || absolute || uri.contains(' ') {
-                    say(format!(
-                        "result {i}: uri {uri:?} is not a file:// URI or a relative reference"
-                    ));
-                }
-                if uri.starts_with("file:") && !phys["artifactLocation"]["uriBaseId"].is_null() {
-                    say(format!("result {i}: uriBaseId with an absolute URI"));
-                }
-                if phys["region"]["startLine"].as_u64().unwrap_or(0) < 1 {
-                    say(format!("result {i}: no region.startLine >= 1"));
-                }
-            }
-        }
+        run_problems(run, &mut say);
     }
     p
+}
+
+/// One run: its tool, automation id, column kind and invocation, then its rules and results.
+fn run_problems(run: &Value, say: &mut impl FnMut(String)) {
+    let driver = &run["tool"]["driver"];
+    if driver["name"] != "runtime-audit" || !nonempty(&driver["semanticVersion"]) {
+        say("driver name or semanticVersion missing".into());
+    }
+    let id = run["automationDetails"]["id"].as_str().unwrap_or("");
+    if !(id.starts_with("runtime-audit/") && id.ends_with('/')) {
+        say(format!(
+            "automationDetails.id {id:?} is not runtime-audit/<node>/"
+        ));
+    }
+    if run["columnKind"] != "unicodeCodePoints" {
+        say("columnKind is not unicodeCodePoints".into());
+    }
+    if run["invocations"][0]["executionSuccessful"] != true {
+        say("invocation not marked successful".into());
+    }
+    let rules = driver["rules"].as_array().cloned().unwrap_or_default();
+    rule_problems(&rules, say);
+    let Some(results) = run["results"].as_array() else {
+        say("run without a results array (GitHub rejects it)".into());
+        return;
+    };
+    for (i, r) in results.iter().enumerate() {
+        result_problems(i, r, &rules, say);
+    }
+}
+
+/// The rule descriptors: unique ids, texts within GitHub's limits, a level, tags, precision.
+fn rule_problems(rules: &[Value], say: &mut impl FnMut(String)) {
+    let mut ids = HashSet::new();
+    for r in rules {
+        let rid = r["id"].as_str().unwrap_or("");
+        if !ids.insert(rid.to_owned()) {
+            say(format!("rule {rid} listed twice"));
+        }
+        for field in ["shortDescription", "fullDescription", "help"] {
+            let text = &r[field]["text"];
+            if !nonempty(text)
+                || text
+                    .as_str()
+                    .is_some_and(|t| t.chars().count() > 1024 && field != "help")
+            {
+                say(format!(
+                    "rule {rid}: {field}.text empty or over 1024 characters"
+                ));
+            }
+        }
+        if !nonempty(&r["help"]["markdown"]) {
+            say(format!("rule {rid}: help.markdown missing"));
+        }
+        if !matches!(
+            r["defaultConfiguration"]["level"].as_str(),
+            Some("error" | "warning" | "note")
+        ) {
+            say(format!("rule {rid}: defaultConfiguration.level"));
+        }
+        let tags = r["properties"]["tags"].as_array().map_or(0, Vec::len);
+        if tags == 0 || tags > 20 {
+            say(format!("rule {rid}: {tags} tags"));
+        }
+        if !matches!(
+            r["properties"]["precision"].as_str(),
+            Some("very-high" | "high" | "medium" | "low")
+        ) {
+            say(format!("rule {rid}: precision"));
+        }
+    }
+}
+
+/// Result `i`: its rule, message, fingerprint and at least one location, each usable.
+fn result_problems(i: usize, r: &Value, rules: &[Value], say: &mut impl FnMut(String)) {
+    let rid = r["ruleId"].as_str().unwrap_or("");
+    let idx = r["ruleIndex"].as_u64().and_then(|i| rules.get(i as usize));
+    if idx.map(|d| &d["id"]) != Some(&Value::from(rid)) {
+        say(format!("result {i}: ruleIndex does not point at {rid}"));
+    }
+    if !nonempty(&r["message"]["text"]) {
+        say(format!("result {i}: empty message"));
+    }
+    let fp = r["partialFingerprints"]["primaryLocationLineHash"]
+        .as_str()
+        .unwrap_or("");
+    if fp.is_empty() {
+        say(format!("result {i}: no primaryLocationLineHash"));
+    }
+    let locs = r["locations"].as_array().cloned().unwrap_or_default();
+    if locs.is_empty() {
+        say(format!(
+            "result {i}: no location (GitHub rejects the whole upload)"
+        ));
+    }
+    let related = r["relatedLocations"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    for l in locs.iter().chain(related.iter()) {
+        location_problems(i, l, say);
+    }
+}
+
+/// A location of result `i`: a `file://` URI or a relative reference, and a start line.
+fn location_problems(i: usize, l: &Value, say: &mut impl FnMut(String)) {
+    let phys = &l["physicalLocation"];
+    let uri = phys["artifactLocation"]["uri"].as_str().unwrap_or("");
+    let absolute = uri.contains(':') && !uri.starts_with("file:///");
+    if uri.is_empty() || absolute || uri.contains(' ') {
+        say(format!(
+            "result {i}: uri {uri:?} is not a file:// URI or a relative reference"
+        ));
+    }
+    if uri.starts_with("file:") && !phys["artifactLocation"]["uriBaseId"].is_null() {
+        say(format!("result {i}: uriBaseId with an absolute URI"));
+    }
+    if phys["region"]["startLine"].as_u64().unwrap_or(0) < 1 {
+        say(format!("result {i}: no region.startLine >= 1"));
+    }
 }
 
 #[test]

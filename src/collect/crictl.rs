@@ -9,7 +9,7 @@
 //! so they are not reported as RA003 input problems).
 
 use crate::model::crictl::{CrictlConfig, CrictlWrongType};
-use crate::model::{Input, InputKind, Problem, Span, Spanned};
+use crate::model::{FileId, Input, InputKind, Problem, Span, Spanned};
 
 use super::kubelet::config::point;
 use super::tree::{self, Node, Value};
@@ -62,7 +62,7 @@ fn parse_int(s: &str) -> Option<i64> {
     s.parse().ok()
 }
 
-#[expect(clippy::too_many_lines, reason = "to be split")]
+/// Reads `/etc/crictl.yaml` as crictl does.
 pub(crate) fn collect(ctx: &Ctx) -> Input<CrictlConfig> {
     let path = CRICTL_CONFIG;
     let text = match ctx.read(InputKind::CrictlConfig, path).or_input(path) {
@@ -70,21 +70,78 @@ pub(crate) fn collect(ctx: &Ctx) -> Input<CrictlConfig> {
         Err(input) => return input,
     };
     let file = ctx.add_file(InputKind::CrictlConfig, path, &text);
-    let root = match tree::parse_yaml(&text) {
+    let root = match parse(ctx, file, &text) {
         Ok(root) => root,
-        Err(e) => {
-            let at = e.offset.map(|o| point(file, &text, o));
-            ctx.syntax_error(InputKind::CrictlConfig, path, "YAML", e.message.clone(), at);
+        Err((reason, span)) => {
             return Input::Invalid {
                 path: path.into(),
-                reason: format!("YAML syntax error: {}", e.message),
-                span: at,
+                reason,
+                span,
             };
         }
     };
     let document = Span::new(file, root.range.clone());
-    let mut config = CrictlConfig {
+    if !matches!(root.value, Value::Map(_) | Value::Null) {
+        return not_a_mapping(ctx, &root, document);
+    }
+    let mut config = empty(document);
+    for (key, node) in root.entries() {
+        let value_span = Span::new(file, node.range.clone());
+        let entry = Entry {
+            key: Spanned::new(key.text.clone(), Span::new(file, key.range.clone())),
+            node,
+            value: scalar_text(node, &text).map(|t| Spanned::new(t, value_span)),
+            value_span,
+        };
+        entry.read_into(&mut config);
+    }
+    Input::Present(config)
+}
+
+/// The YAML document. A syntax error is recorded as an input problem and returned as why
+/// the file is invalid, and where.
+fn parse(ctx: &Ctx, file: FileId, text: &str) -> Result<Node, (String, Option<Span>)> {
+    tree::parse_yaml(text).map_err(|e| {
+        let at = e.offset.map(|o| point(file, text, o));
+        let message = e.message;
+        ctx.syntax_error(
+            InputKind::CrictlConfig,
+            CRICTL_CONFIG,
+            "YAML",
+            message.clone(),
+            at,
+        );
+        (format!("YAML syntax error: {message}"), at)
+    })
+}
+
+/// A document that is not a mapping of options: crictl ignores the file.
+fn not_a_mapping(ctx: &Ctx, root: &Node, document: Span) -> Input<CrictlConfig> {
+    let path = CRICTL_CONFIG;
+    ctx.problem(
+        InputKind::CrictlConfig,
+        path,
+        Problem::WrongType {
+            key: "crictl.yaml".into(),
+            expected: "a mapping of crictl options",
+            found: root.type_name().to_owned(),
+            span: document,
+            consequence: IGNORED.into(),
+        },
+    );
+    let reason = format!("the document is {}, not a mapping", root.type_name());
+    ctx.invalid(path, reason.clone());
+    Input::Invalid {
         path: path.into(),
+        reason,
+        span: Some(document),
+    }
+}
+
+/// A config with no option set.
+fn empty(document: Span) -> CrictlConfig {
+    CrictlConfig {
+        path: CRICTL_CONFIG.into(),
         runtime_endpoint: None,
         image_endpoint: None,
         timeout: None,
@@ -96,90 +153,84 @@ pub(crate) fn collect(ctx: &Ctx) -> Input<CrictlConfig> {
         unknown_keys: Vec::new(),
         wrong_types: Vec::new(),
         document,
-    };
-    match &root.value {
-        Value::Map(_) | Value::Null => {}
-        _ => {
-            ctx.problem(
-                InputKind::CrictlConfig,
-                path,
-                Problem::WrongType {
-                    key: "crictl.yaml".into(),
-                    expected: "a mapping of crictl options",
-                    found: root.type_name().to_owned(),
-                    span: document,
-                    consequence: IGNORED.into(),
-                },
-            );
-            ctx.invalid(
-                path,
-                format!("the document is {}, not a mapping", root.type_name()),
-            );
-            return Input::Invalid {
-                path: path.into(),
-                reason: format!("the document is {}, not a mapping", root.type_name()),
-                span: Some(document),
-            };
-        }
     }
-    for (key, node) in root.entries() {
-        let key_span = Span::new(file, key.range.clone());
-        let value_span = Span::new(file, node.range.clone());
-        let spanned_key = Spanned::new(key.text.clone(), key_span);
-        let scalar = scalar_text(node, &text);
-        let wrong = |expected: &'static str, config: &mut CrictlConfig| {
-            let found = match &scalar {
-                Some(t) if !t.is_empty() => t.clone(),
-                _ => node.type_name().to_owned(),
-            };
-            config.wrong_types.push(CrictlWrongType {
-                key: spanned_key.clone(),
-                found: Spanned::new(found, value_span),
-                expected,
-            });
-        };
-        let as_bool = scalar.as_deref().and_then(parse_bool);
-        match key.text.as_str() {
-            "runtime-endpoint" | "image-endpoint" => match &scalar {
-                Some(t) => {
-                    let v = (!t.is_empty()).then(|| Spanned::new(t.clone(), value_span));
-                    if key.text == "runtime-endpoint" {
-                        config.runtime_endpoint = v;
-                    } else {
-                        config.image_endpoint = v;
-                    }
-                }
-                None => wrong("a string", &mut config),
+}
+
+/// One top-level key of the file and its value as crictl sees it.
+struct Entry<'n> {
+    key: Spanned<String>,
+    node: &'n Node,
+    /// The scalar text (see [`scalar_text`]); None for a list or mapping.
+    value: Option<Spanned<String>>,
+    value_span: Span,
+}
+
+impl Entry<'_> {
+    /// Sets the option this key names, or records why crictl would refuse it.
+    fn read_into(&self, config: &mut CrictlConfig) {
+        let text = self.value.as_ref().map(|v| v.value.as_str());
+        let span = self.value_span;
+        match self.key.value.as_str() {
+            "runtime-endpoint" | "image-endpoint" => self.read_endpoint(config),
+            "timeout" => match text.and_then(parse_int) {
+                Some(_) => config.timeout = self.value.clone(),
+                None => self.wrong("a whole number of seconds", config),
             },
-            "timeout" => match scalar.as_deref().and_then(parse_int) {
-                Some(_) => config.timeout = scalar.clone().map(|t| Spanned::new(t, value_span)),
-                None => wrong("a whole number of seconds", &mut config),
-            },
-            "max-retries" => match scalar.as_deref().and_then(parse_int) {
-                Some(n) => config.max_retries = Some(Spanned::new(n, value_span)),
-                None => wrong("a whole number", &mut config),
+            "max-retries" => match text.and_then(parse_int) {
+                Some(n) => config.max_retries = Some(Spanned::new(n, span)),
+                None => self.wrong("a whole number", config),
             },
             "debug" | "pull-image-on-create" | "disable-pull-on-run" | "enable-streaming" => {
-                match as_bool {
-                    Some(b) => {
-                        let v = Some(Spanned::new(b, value_span));
-                        match key.text.as_str() {
-                            "debug" => config.debug = v,
-                            "pull-image-on-create" => config.pull_image_on_create = v,
-                            "disable-pull-on-run" => config.disable_pull_on_run = v,
-                            _ => config.enable_streaming = v,
-                        }
-                    }
-                    None => wrong("true or false", &mut config),
-                }
+                self.read_switch(config);
             }
             other => {
                 let suggestion = suggest::closest(other, KEYS.iter().copied());
-                config.unknown_keys.push((spanned_key.clone(), suggestion));
+                config.unknown_keys.push((self.key.clone(), suggestion));
             }
         }
     }
-    Input::Present(config)
+
+    /// `runtime-endpoint` or `image-endpoint`: any scalar; an empty one sets nothing.
+    fn read_endpoint(&self, config: &mut CrictlConfig) {
+        let Some(value) = &self.value else {
+            self.wrong("a string", config);
+            return;
+        };
+        let endpoint = (!value.value.is_empty()).then(|| value.clone());
+        if self.key.value == "runtime-endpoint" {
+            config.runtime_endpoint = endpoint;
+        } else {
+            config.image_endpoint = endpoint;
+        }
+    }
+
+    /// A switch, read with Go's `strconv.ParseBool`.
+    fn read_switch(&self, config: &mut CrictlConfig) {
+        let Some(b) = self.value.as_ref().and_then(|v| parse_bool(&v.value)) else {
+            self.wrong("true or false", config);
+            return;
+        };
+        let v = Some(Spanned::new(b, self.value_span));
+        match self.key.value.as_str() {
+            "debug" => config.debug = v,
+            "pull-image-on-create" => config.pull_image_on_create = v,
+            "disable-pull-on-run" => config.disable_pull_on_run = v,
+            _ => config.enable_streaming = v,
+        }
+    }
+
+    /// Records a value crictl cannot parse as `expected`.
+    fn wrong(&self, expected: &'static str, config: &mut CrictlConfig) {
+        let found = match &self.value {
+            Some(t) if !t.value.is_empty() => t.value.clone(),
+            _ => self.node.type_name().to_owned(),
+        };
+        config.wrong_types.push(CrictlWrongType {
+            key: self.key.clone(),
+            found: Spanned::new(found, self.value_span),
+            expected,
+        });
+    }
 }
 
 #[cfg(test)]

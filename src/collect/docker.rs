@@ -87,7 +87,7 @@ fn value_part(literal: Span, raw: &str, prefix_chars: usize) -> Span {
     Span::new(literal.file, start..end)
 }
 
-#[expect(clippy::too_many_lines, reason = "to be split")]
+/// Reads `/etc/docker/daemon.json` as dockerd does.
 pub(crate) fn collect(ctx: &Ctx) -> Input<DockerDaemonConfig> {
     let path = DAEMON_JSON;
     let text = match ctx.read(InputKind::DockerDaemonConfig, path).or_input(path) {
@@ -95,100 +95,26 @@ pub(crate) fn collect(ctx: &Ctx) -> Input<DockerDaemonConfig> {
         Err(input) => return input,
     };
     let file = ctx.add_file(InputKind::DockerDaemonConfig, path, &text);
-    let root = match tree::parse_json(&text) {
+    let root = match parse(ctx, file, &text) {
         Ok(root) => root,
-        Err(e) => {
-            let at = e.offset.map(|o| point(file, &text, o));
-            ctx.syntax_error(
-                InputKind::DockerDaemonConfig,
-                path,
-                "JSON",
-                e.message.clone(),
-                at,
-            );
+        Err((reason, span)) => {
             return Input::Invalid {
                 path: path.into(),
-                reason: format!("JSON syntax error: {}", e.message),
-                span: at,
+                reason,
+                span,
             };
         }
     };
     let r = Reader { ctx, file };
     if !matches!(root.value, Value::Map(_)) {
-        r.wrong("daemon.json", &root, "a JSON object");
-        ctx.invalid(
-            path,
-            format!("the document is {}, not an object", root.type_name()),
-        );
-        return Input::Invalid {
-            path: path.into(),
-            reason: format!("the document is {}, not an object", root.type_name()),
-            span: Some(r.span(&root)),
-        };
+        return r.not_an_object(&root);
     }
-
+    // In this order, so that problems are reported in the order of the keys read.
     let exec_opts = r.strings(&root, "exec-opts");
-    // dockerd: the last `native.cgroupdriver=` entry wins; the key is case-insensitive.
-    let cgroup_driver = exec_opts.iter().rev().find_map(|opt| {
-        let (key, value) = opt.value.split_once('=')?;
-        if !key.trim().eq_ignore_ascii_case("native.cgroupdriver") {
-            return None;
-        }
-        let raw = text.get(opt.span.range()).unwrap_or("");
-        let span = value_part(opt.span, raw, key.chars().count() + 1);
-        Some(Spanned::new(value.trim().to_owned(), span))
-    });
-
-    let mut log_opts = Vec::new();
-    if let Some(node) = root.get("log-opts") {
-        match &node.value {
-            Value::Map(entries) => {
-                for (k, v) in entries {
-                    match &v.value {
-                        Value::Str(s) => {
-                            log_opts.push((k.text.clone(), Spanned::new(s.clone(), r.span(v))));
-                        }
-                        _ => r.wrong(&format!("log-opts.{}", k.text), v, "a string"),
-                    }
-                }
-            }
-            Value::Null => {}
-            _ => r.wrong("log-opts", node, "an object of strings"),
-        }
-    }
-
-    let mut runtimes = Vec::new();
-    if let Some(node) = root.get("runtimes") {
-        match &node.value {
-            Value::Map(entries) => {
-                for (k, _) in entries {
-                    runtimes.push(Spanned::new(
-                        k.text.clone(),
-                        Span::new(file, k.range.clone()),
-                    ));
-                }
-            }
-            Value::Null => {}
-            _ => r.wrong("runtimes", node, "an object"),
-        }
-    }
-
-    let mut containerd_snapshotter = None;
-    if let Some(features) = root.get("features") {
-        match &features.value {
-            Value::Map(_) => {
-                if let Some(node) = features.get("containerd-snapshotter") {
-                    match node.as_bool() {
-                        Some(b) => containerd_snapshotter = Some(Spanned::new(b, r.span(node))),
-                        None => r.wrong("features.containerd-snapshotter", node, "a boolean"),
-                    }
-                }
-            }
-            Value::Null => {}
-            _ => r.wrong("features", features, "an object"),
-        }
-    }
-
+    let cgroup_driver = cgroup_driver(&exec_opts, &text);
+    let log_opts = r.log_opts(&root);
+    let runtimes = r.runtime_names(&root);
+    let containerd_snapshotter = r.containerd_snapshotter(&root);
     Input::Present(DockerDaemonConfig {
         insecure_registries: redacted(r.strings(&root, "insecure-registries")),
         registry_mirrors: redacted(r.strings(&root, "registry-mirrors")),
@@ -201,6 +127,112 @@ pub(crate) fn collect(ctx: &Ctx) -> Input<DockerDaemonConfig> {
         runtimes,
         containerd_snapshotter,
     })
+}
+
+/// The JSON document. A syntax error is recorded as an input problem and returned as why
+/// the file is invalid, and where.
+fn parse(ctx: &Ctx, file: FileId, text: &str) -> Result<Node, (String, Option<Span>)> {
+    tree::parse_json(text).map_err(|e| {
+        let at = e.offset.map(|o| point(file, text, o));
+        let message = e.message;
+        ctx.syntax_error(
+            InputKind::DockerDaemonConfig,
+            DAEMON_JSON,
+            "JSON",
+            message.clone(),
+            at,
+        );
+        (format!("JSON syntax error: {message}"), at)
+    })
+}
+
+/// The cgroup driver `exec-opts` selects: dockerd takes the last `native.cgroupdriver=`
+/// entry; the key is case-insensitive.
+fn cgroup_driver(exec_opts: &[Spanned<String>], text: &str) -> Option<Spanned<String>> {
+    exec_opts.iter().rev().find_map(|opt| {
+        let (key, value) = opt.value.split_once('=')?;
+        if !key.trim().eq_ignore_ascii_case("native.cgroupdriver") {
+            return None;
+        }
+        let raw = text.get(opt.span.range()).unwrap_or("");
+        let span = value_part(opt.span, raw, key.chars().count() + 1);
+        Some(Spanned::new(value.trim().to_owned(), span))
+    })
+}
+
+impl Reader<'_> {
+    /// A document that is not an object: dockerd refuses it.
+    fn not_an_object(&self, root: &Node) -> Input<DockerDaemonConfig> {
+        self.wrong("daemon.json", root, "a JSON object");
+        let reason = format!("the document is {}, not an object", root.type_name());
+        self.ctx.invalid(DAEMON_JSON, reason.clone());
+        Input::Invalid {
+            path: DAEMON_JSON.into(),
+            reason,
+            span: Some(self.span(root)),
+        }
+    }
+
+    /// `log-opts`: an object of strings.
+    fn log_opts(&self, root: &Node) -> Vec<(String, Spanned<String>)> {
+        let mut log_opts = Vec::new();
+        let Some(node) = root.get("log-opts") else {
+            return log_opts;
+        };
+        match &node.value {
+            Value::Map(entries) => {
+                for (k, v) in entries {
+                    match &v.value {
+                        Value::Str(s) => {
+                            log_opts.push((k.text.clone(), Spanned::new(s.clone(), self.span(v))));
+                        }
+                        _ => self.wrong(&format!("log-opts.{}", k.text), v, "a string"),
+                    }
+                }
+            }
+            Value::Null => {}
+            _ => self.wrong("log-opts", node, "an object of strings"),
+        }
+        log_opts
+    }
+
+    /// The names of `runtimes`.
+    fn runtime_names(&self, root: &Node) -> Vec<Spanned<String>> {
+        let Some(node) = root.get("runtimes") else {
+            return Vec::new();
+        };
+        match &node.value {
+            Value::Map(entries) => entries
+                .iter()
+                .map(|(k, _)| Spanned::new(k.text.clone(), Span::new(self.file, k.range.clone())))
+                .collect(),
+            Value::Null => Vec::new(),
+            _ => {
+                self.wrong("runtimes", node, "an object");
+                Vec::new()
+            }
+        }
+    }
+
+    /// `features.containerd-snapshotter`.
+    fn containerd_snapshotter(&self, root: &Node) -> Option<Spanned<bool>> {
+        let features = root.get("features")?;
+        match &features.value {
+            Value::Map(_) => {
+                let node = features.get("containerd-snapshotter")?;
+                let b = node.as_bool();
+                if b.is_none() {
+                    self.wrong("features.containerd-snapshotter", node, "a boolean");
+                }
+                b.map(|b| Spanned::new(b, self.span(node)))
+            }
+            Value::Null => None,
+            _ => {
+                self.wrong("features", features, "an object");
+                None
+            }
+        }
+    }
 }
 
 /// Registry URLs may carry credentials (`https://user:pass@mirror`); the model keeps them out.

@@ -72,7 +72,7 @@ fn pairs(file: FileId, map: Option<&Node>) -> Vec<(Spanned<String>, Spanned<Stri
         .collect()
 }
 
-#[expect(clippy::too_many_lines, reason = "to be split")]
+/// Reads `--node-file` and picks the audited node from it.
 pub(crate) fn collect(
     ctx: &Ctx,
     file_path: Option<&Path>,
@@ -92,83 +92,99 @@ pub(crate) fn collect(
         Err(input) => return input,
     };
     let file = ctx.add_file(InputKind::NodeObject, &path, &text);
-    let (root, format) = match tree::parse_yaml_or_json(&text) {
+    let (root, format) = match parse(ctx, file, &path, &text) {
         Ok(parsed) => parsed,
-        Err(e) => {
-            let at = e.offset.map(|o| point(file, &text, o));
-            let format = if text.trim_start().starts_with(['{', '[']) {
-                "JSON"
-            } else {
-                "YAML"
-            };
-            ctx.syntax_error(InputKind::NodeObject, &path, format, e.message.clone(), at);
-            return Input::Invalid {
-                path,
-                reason: format!("{format} syntax error: {}", e.message),
-                span: at,
-            };
-        }
+        Err((reason, span)) => return Input::Invalid { path, reason, span },
     };
-    let nodes = candidates(&root);
-    let names: Vec<&str> = nodes.iter().filter_map(|n| name_of(n)).collect();
+    match select(ctx, &candidates(&root), wanted, format) {
+        Ok((node, selected_by)) => Input::Present(node_object(file, node, selected_by)),
+        Err(reason) => {
+            ctx.invalid(&path, reason.clone());
+            Input::Invalid {
+                path,
+                reason,
+                span: Some(span(file, &root)),
+            }
+        }
+    }
+}
+
+/// The document, as YAML or JSON, and which of the two it is. A syntax error is recorded as
+/// an input problem, in the format the text looks like, and returned as why the file is
+/// invalid, and where.
+fn parse(
+    ctx: &Ctx,
+    file: FileId,
+    path: &str,
+    text: &str,
+) -> Result<(Node, &'static str), (String, Option<Span>)> {
+    tree::parse_yaml_or_json(text).map_err(|e| {
+        let at = e.offset.map(|o| point(file, text, o));
+        let format = if text.trim_start().starts_with(['{', '[']) {
+            "JSON"
+        } else {
+            "YAML"
+        };
+        let message = e.message;
+        ctx.syntax_error(InputKind::NodeObject, path, format, message.clone(), at);
+        (format!("{format} syntax error: {message}"), at)
+    })
+}
+
+/// The audited node among `nodes` and how it was chosen (see the module doc); else why none
+/// can be.
+fn select<'n>(
+    ctx: &Ctx,
+    nodes: &[&'n Node],
+    wanted: Option<&str>,
+    format: &str,
+) -> Result<(&'n Node, String), String> {
     let listed = || {
+        let names: Vec<&str> = nodes.iter().filter_map(|n| name_of(n)).collect();
         if names.is_empty() {
             "none has a metadata.name".to_owned()
         } else {
             names.join(", ")
         }
     };
-    let invalid = |reason: String| {
-        ctx.invalid(&path, reason.clone());
-        Input::Invalid {
-            path: path.clone(),
-            reason,
-            span: Some(span(file, &root)),
-        }
-    };
-
-    let (node, selected_by) = if let Some(name) = wanted {
-        match nodes.iter().find(|n| name_of(n) == Some(name)) {
-            Some(n) => (*n, format!("--node-name {name}")),
-            None => {
-                return invalid(format!(
-                    "no Node named {name} in the file (nodes found: {}); pass one of them to --node-name",
+    if let Some(name) = wanted {
+        return match nodes.iter().find(|n| name_of(n) == Some(name)) {
+            Some(n) => Ok((*n, format!("--node-name {name}"))),
+            None => Err(format!(
+                "no Node named {name} in the file (nodes found: {}); pass one of them to --node-name",
+                listed()
+            )),
+        };
+    }
+    match nodes {
+        [] => Err(format!(
+            "the {format} document holds no Node object (a Node, a List/NodeList with `items`, or an array of Nodes)"
+        )),
+        [only] => Ok((*only, "the only Node in the file".to_owned())),
+        _ => {
+            let hostname = ctx
+                .fs
+                .read_text("/etc/hostname")
+                .ok()
+                .map(|h| h.trim().to_owned())
+                .filter(|h| !h.is_empty());
+            match hostname
+                .as_deref()
+                .and_then(|h| nodes.iter().find(|n| name_of(n) == Some(h)))
+            {
+                Some(n) => Ok((*n, "the Node named like /etc/hostname".to_owned())),
+                None => Err(format!(
+                    "the file holds {} Nodes ({}) and none is named like the audited root's /etc/hostname; pass --node-name NAME",
+                    nodes.len(),
                     listed()
-                ));
+                )),
             }
         }
-    } else {
-        match nodes.as_slice() {
-            [] => {
-                return invalid(format!(
-                    "the {format} document holds no Node object (a Node, a List/NodeList with `items`, or an array of Nodes)"
-                ));
-            }
-            [only] => (*only, "the only Node in the file".to_owned()),
-            _ => {
-                let hostname = ctx
-                    .fs
-                    .read_text("/etc/hostname")
-                    .ok()
-                    .map(|h| h.trim().to_owned())
-                    .filter(|h| !h.is_empty());
-                match hostname
-                    .as_deref()
-                    .and_then(|h| nodes.iter().find(|n| name_of(n) == Some(h)))
-                {
-                    Some(n) => (*n, "the Node named like /etc/hostname".to_owned()),
-                    None => {
-                        return invalid(format!(
-                            "the file holds {} Nodes ({}) and none is named like the audited root's /etc/hostname; pass --node-name NAME",
-                            nodes.len(),
-                            listed()
-                        ));
-                    }
-                }
-            }
-        }
-    };
+    }
+}
 
+/// What the audit reads of the chosen node.
+fn node_object(file: FileId, node: &Node, selected_by: String) -> NodeObject {
     let metadata = node.get("metadata").filter(|m| !m.is_null());
     let annotations_node = metadata
         .and_then(|m| m.get("annotations"))
@@ -177,7 +193,7 @@ pub(crate) fn collect(
         .or(metadata)
         .map_or_else(|| span(file, node), |n| span(file, n));
     let node_info = node.get("status").and_then(|s| s.get("nodeInfo"));
-    Input::Present(NodeObject {
+    NodeObject {
         name: string_at(file, metadata.and_then(|m| m.get("name"))),
         annotations_at,
         annotations: pairs(file, annotations_node),
@@ -187,5 +203,5 @@ pub(crate) fn collect(
             node_info.and_then(|i| i.get("containerRuntimeVersion")),
         ),
         selected_by,
-    })
+    }
 }

@@ -240,11 +240,20 @@ fn line_offset(text: &str, line: usize) -> usize {
         .map_or(text.len(), |(i, _)| i + 1)
 }
 
-#[expect(clippy::too_many_lines, reason = "to be split")]
+/// What was read and checked, and why the exit code is what it is.
 fn summary(report: &Report, out: &mut String) {
+    headline(report, out);
+    counts(report, out);
+    versions(report, out);
+    live(report, out);
+    policy(report, out);
+    inconclusive(report, out);
+    exit_line(report, out);
+}
+
+/// The findings by severity, colored by the worst, and the node.
+fn headline(report: &Report, out: &mut String) {
     let c = report.counts();
-    let s = report.status_counts();
-    let i = report.input_counts();
     let findings = format!(
         "{} {}, {} {}, {} {}",
         c.error,
@@ -267,6 +276,12 @@ fn summary(report: &Report, out: &mut String) {
         headline,
         untrusted(&report.node.name).bold()
     );
+}
+
+/// Inputs by state and rules by status.
+fn counts(report: &Report, out: &mut String) {
+    let s = report.status_counts();
+    let i = report.input_counts();
     let _ = writeln!(
         out,
         "  {}   {} read, {} absent, {} unreadable, {} invalid",
@@ -285,19 +300,28 @@ fn summary(report: &Report, out: &mut String) {
         s.not_applicable,
         s.inconclusive
     );
-    if !report.versions.is_empty() {
-        let v: Vec<String> = report
-            .versions
-            .iter()
-            .map(|v| format!("{} {} ({})", v.component, v.version, v.origin))
-            .collect();
-        let _ = writeln!(
-            out,
-            "  {} {}",
-            "versions".dimmed(),
-            untrusted(&v.join("; "))
-        );
+}
+
+/// The versions the audit used, when any is known.
+fn versions(report: &Report, out: &mut String) {
+    if report.versions.is_empty() {
+        return;
     }
+    let v: Vec<String> = report
+        .versions
+        .iter()
+        .map(|v| format!("{} {} ({})", v.component, v.version, v.origin))
+        .collect();
+    let _ = writeln!(
+        out,
+        "  {} {}",
+        "versions".dimmed(),
+        untrusted(&v.join("; "))
+    );
+}
+
+/// The live facts in a line, and each probe that failed.
+fn live(report: &Report, out: &mut String) {
     let _ = writeln!(
         out,
         "  {}     {}",
@@ -305,49 +329,64 @@ fn summary(report: &Report, out: &mut String) {
         untrusted(&report.live.headline())
     );
     let failed = report.live.failed();
-    if !failed.is_empty() {
-        let _ = writeln!(out, "  {}", "failed probes:".yellow().bold());
-        for p in failed {
-            let _ = writeln!(
-                out,
-                "    {}: {} ({})",
-                untrusted(&p.what),
-                p.failure,
-                untrusted(&p.reason)
-            );
-        }
+    if failed.is_empty() {
+        return;
     }
-    if let Some(policy) = &report.policy_file {
-        let suppressed = report.suppressed();
+    let _ = writeln!(out, "  {}", "failed probes:".yellow().bold());
+    for p in failed {
         let _ = writeln!(
             out,
-            "  {}   {}, {suppressed} {} excepted",
-            "policy".dimmed(),
-            untrusted(policy),
-            plural(suppressed, "finding", "findings")
+            "    {}: {} ({})",
+            untrusted(&p.what),
+            p.failure,
+            untrusted(&p.reason)
         );
     }
+}
+
+/// The policy file and how many findings it excepted, when one is used.
+fn policy(report: &Report, out: &mut String) {
+    let Some(policy) = &report.policy_file else {
+        return;
+    };
+    let suppressed = report.suppressed();
+    let _ = writeln!(
+        out,
+        "  {}   {}, {suppressed} {} excepted",
+        "policy".dimmed(),
+        untrusted(policy),
+        plural(suppressed, "finding", "findings")
+    );
+}
+
+/// The rules that could not check, with why.
+fn inconclusive(report: &Report, out: &mut String) {
     let inconclusive: Vec<_> = report
         .outcomes
         .iter()
         .filter(|o| o.status == RuleStatus::Inconclusive)
         .collect();
-    if !inconclusive.is_empty() {
+    if inconclusive.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "  {}",
+        "could not check (inconclusive):".yellow().bold()
+    );
+    for o in inconclusive {
         let _ = writeln!(
             out,
-            "  {}",
-            "could not check (inconclusive):".yellow().bold()
+            "    {} {}: {}",
+            o.rule.id,
+            o.rule.name,
+            untrusted(o.reason.as_deref().unwrap_or("no reason given"))
         );
-        for o in inconclusive {
-            let _ = writeln!(
-                out,
-                "    {} {}: {}",
-                o.rule.id,
-                o.rule.name,
-                untrusted(o.reason.as_deref().unwrap_or("no reason given"))
-            );
-        }
     }
+}
+
+/// The exit code and the --fail-on threshold that decided it.
+fn exit_line(report: &Report, out: &mut String) {
     let code = report.exit_code();
     let why = match report.fail_on {
         None => "--fail-on never".to_owned(),

@@ -177,83 +177,9 @@ fn finding(case: &'static CaseMeta, location: Location, message: &str) -> Findin
 /// a multi-line span over CRLF lines, a zero-length span at the end of a file without a
 /// final newline, an empty file, a path-only finding, a path needing percent-encoding, a
 /// relative path, a severity changed by policy, version facts, and an inconclusive rule.
-#[expect(clippy::too_many_lines, reason = "to be split")]
 pub(crate) fn synthetic_report() -> Report {
     let map = sources();
-    let kubelet_driver = span(&map, 0, "cgroupfs");
-    let systemd = span(&map, 1, "SystemdCgroup = true");
-    let mut main = finding(
-        &CASE_A,
-        Location::Span(kubelet_driver),
-        "the kubelet uses cgroupfs but containerd's runc uses systemd",
-    );
-    main.related = vec![
-        Related {
-            location: Location::Span(span(&map, 0, "KubeletConfiguration")),
-            label: "this file".into(),
-        },
-        Related {
-            location: Location::Span(systemd),
-            label: "containerd's runc runtime".into(),
-        },
-        Related {
-            location: Location::Path("/etc/default/kubelet".into()),
-            label: "not present".into(),
-        },
-    ];
-    main.versions = vec![VersionUse {
-        component: Component::Kubelet,
-        version: "1.29".into(),
-        origin: "from --kubernetes-version".into(),
-        assumed: false,
-    }];
-    let multi = {
-        let text = map.get(FileId(1)).text();
-        let start = text.find("[plugins").expect("table");
-        let end = text.find("true").expect("true") + 4;
-        let mut f = finding(
-            &CASE_B,
-            Location::Span(Span::new(FileId(1), start..end)),
-            "a multi-line table",
-        );
-        f.key = Some("plugins.cri.runc".into());
-        f
-    };
-    let eof = {
-        let len = map.get(FileId(1)).text().len();
-        let mut f = finding(
-            &CASE_A,
-            Location::Span(Span::new(FileId(1), len..len)),
-            "unclosed array at the end of the file",
-        );
-        f.label = None;
-        f.actual = None;
-        f.expected = None;
-        f.key = None;
-        f
-    };
-    let mut overridden = finding(
-        &CASE_B,
-        Location::Span(span(&map, 2, "https://r.example:5000")),
-        "a path that needs percent-encoding",
-    );
-    overridden.severity = Severity::Warning;
-    let mut path_only = finding(
-        &CASE_A,
-        Location::Path("/run/containerd/containerd.sock".into()),
-        "the socket is a directory",
-    );
-    path_only.label = None;
-    let empty_file = finding(
-        &CASE_B,
-        Location::Span(Span::new(FileId(3), 0..0)),
-        "the policy file is empty",
-    );
-    let mut findings = vec![main, multi, eof, overridden, path_only, empty_file];
-    findings.sort_by_key(|f| match &f.location {
-        Location::Span(s) => (map.get(s.file).host_path.clone(), s.start),
-        Location::Path(p) => (p.clone(), 0),
-    });
+    let findings = synthetic_findings(&map);
     Report {
         tool_version: env!("CARGO_PKG_VERSION"),
         node: NodeIdentity {
@@ -276,12 +202,7 @@ pub(crate) fn synthetic_report() -> Report {
                 detail: Some("permission denied".into()),
             },
         ],
-        versions: vec![VersionUse {
-            component: Component::Kubelet,
-            version: "1.29".into(),
-            origin: "from --kubernetes-version".into(),
-            assumed: false,
-        }],
+        versions: vec![kubelet_1_29()],
         findings,
         outcomes: vec![
             RuleOutcome {
@@ -303,6 +224,105 @@ pub(crate) fn synthetic_report() -> Report {
         policy_file: Some("runtime-audit.toml".into()),
         live: LiveSummary::new(&synthetic_live()),
     }
+}
+
+/// The kubelet version the synthetic report was evaluated for.
+fn kubelet_1_29() -> VersionUse {
+    VersionUse {
+        component: Component::Kubelet,
+        version: "1.29".into(),
+        origin: "from --kubernetes-version".into(),
+        assumed: false,
+    }
+}
+
+/// The findings of the synthetic report, in report order (by file, then position).
+fn synthetic_findings(map: &SourceMap) -> Vec<Finding> {
+    let mut overridden = finding(
+        &CASE_B,
+        Location::Span(span(map, 2, "https://r.example:5000")),
+        "a path that needs percent-encoding",
+    );
+    overridden.severity = Severity::Warning;
+    let mut path_only = finding(
+        &CASE_A,
+        Location::Path("/run/containerd/containerd.sock".into()),
+        "the socket is a directory",
+    );
+    path_only.label = None;
+    let empty_file = finding(
+        &CASE_B,
+        Location::Span(Span::new(FileId(3), 0..0)),
+        "the policy file is empty",
+    );
+    let mut findings = vec![
+        related_finding(map),
+        multi_line_finding(map),
+        end_of_file_finding(map),
+        overridden,
+        path_only,
+        empty_file,
+    ];
+    findings.sort_by_key(|f| match &f.location {
+        Location::Span(s) => (map.get(s.file).host_path.clone(), s.start),
+        Location::Path(p) => (p.clone(), 0),
+    });
+    findings
+}
+
+/// A finding with related locations in the same file, another file and a path, and versions.
+fn related_finding(map: &SourceMap) -> Finding {
+    let mut main = finding(
+        &CASE_A,
+        Location::Span(span(map, 0, "cgroupfs")),
+        "the kubelet uses cgroupfs but containerd's runc uses systemd",
+    );
+    main.related = vec![
+        Related {
+            location: Location::Span(span(map, 0, "KubeletConfiguration")),
+            label: "this file".into(),
+        },
+        Related {
+            location: Location::Span(span(map, 1, "SystemdCgroup = true")),
+            label: "containerd's runc runtime".into(),
+        },
+        Related {
+            location: Location::Path("/etc/default/kubelet".into()),
+            label: "not present".into(),
+        },
+    ];
+    main.versions = vec![kubelet_1_29()];
+    main
+}
+
+/// A finding whose span covers a table over several (CRLF) lines.
+fn multi_line_finding(map: &SourceMap) -> Finding {
+    let text = map.get(FileId(1)).text();
+    let start = text.find("[plugins").expect("table");
+    let end = text.find("true").expect("true") + 4;
+    let mut f = finding(
+        &CASE_B,
+        Location::Span(Span::new(FileId(1), start..end)),
+        "a multi-line table",
+    );
+    f.key = Some("plugins.cri.runc".into());
+    f
+}
+
+/// A zero-length finding at the end of a file without a final newline, with no label,
+/// values or key.
+fn end_of_file_finding(map: &SourceMap) -> Finding {
+    let len = map.get(FileId(1)).text().len();
+    let mut f = finding(
+        &CASE_A,
+        Location::Span(Span::new(FileId(1), len..len)),
+        "unclosed array at the end of the file",
+    );
+    f.label = None;
+    f.actual = None;
+    f.expected = None;
+    f.key = None;
+    f
 }
 
 /// Recorded live facts with every probe outcome: a socket and a missing one, a CRI endpoint

@@ -591,13 +591,13 @@ fn cri_patterns(layout: CriLayout, release: &ContainerdRelease) -> Vec<Vec<Seg>>
 #[cfg(test)]
 mod tests {
     use std::collections::BTreeMap;
-    use std::path::{Path, PathBuf};
+    use std::path::Path;
 
     use proptest::prelude::*;
     use toml::de::DeTable;
 
     use super::*;
-    use crate::collect::containerd::schema;
+    use crate::collect::containerd::schema::removed;
     use crate::model::containerd::RemovedOption;
 
     const R1_6_20: Option<&str> = Some("1.6.20");
@@ -662,30 +662,6 @@ mod tests {
         assert_eq!(not_known(entries), want);
     }
 
-    /// The documented full listings write plugin-level keys after the
-    /// `[<cri>.x509_key_pair_streaming]` header, where TOML puts them inside that table:
-    /// containerd never reads them there. Checks that each such key is reported misplaced to
-    /// the plugin level (or unknown when the release has no such key) and leaves the rest.
-    fn without_x509_strays(entries: &[KeyEntry], cri: &str, expected: usize) -> Vec<KeyEntry> {
-        let table = format!("{cri}.x509_key_pair_streaming.");
-        let (strays, rest): (Vec<_>, Vec<_>) = entries
-            .iter()
-            .cloned()
-            .partition(|e| e.path.starts_with(&table) && !e.path.ends_with("_file"));
-        assert_eq!(strays.len(), expected, "{strays:?}");
-        for e in &strays {
-            let key = e.path.get(table.len()..).unwrap_or_default();
-            match &e.status {
-                KeyStatus::Misplaced { should_be } => {
-                    assert_eq!(should_be, &format!("{cri}.{key}"));
-                }
-                KeyStatus::Unknown { .. } => assert_eq!(key, "disable_cgroup"),
-                other => panic!("{}: {other:?}", e.path),
-            }
-        }
-        rest
-    }
-
     // -- the installed containerd 1.6.20 ------------------------------------------------------
 
     fn config_default_1_6_20() -> String {
@@ -705,18 +681,18 @@ mod tests {
         expect_removed(
             &entries,
             &[
-                (&format!("{CRI}.systemd_cgroup"), &schema::SYSTEMD_CGROUP),
-                (&dr, &schema::DEFAULT_RUNTIME),
-                (&format!("{dr}.runtime_engine"), &schema::RUNTIME_ENGINE),
-                (&format!("{dr}.runtime_root"), &schema::RUNTIME_ROOT),
-                (&format!("{RUNC}.runtime_engine"), &schema::RUNTIME_ENGINE),
-                (&format!("{RUNC}.runtime_root"), &schema::RUNTIME_ROOT),
-                (&uw, &schema::UNTRUSTED_WORKLOAD_RUNTIME),
-                (&format!("{uw}.runtime_engine"), &schema::RUNTIME_ENGINE),
-                (&format!("{uw}.runtime_root"), &schema::RUNTIME_ROOT),
-                (&format!("{reg}.auths"), &schema::REGISTRY_AUTHS),
-                (&format!("{reg}.configs"), &schema::REGISTRY_CONFIGS),
-                (&format!("{reg}.mirrors"), &schema::REGISTRY_MIRRORS),
+                (&format!("{CRI}.systemd_cgroup"), &removed::SYSTEMD_CGROUP),
+                (&dr, &removed::DEFAULT_RUNTIME),
+                (&format!("{dr}.runtime_engine"), &removed::RUNTIME_ENGINE),
+                (&format!("{dr}.runtime_root"), &removed::RUNTIME_ROOT),
+                (&format!("{RUNC}.runtime_engine"), &removed::RUNTIME_ENGINE),
+                (&format!("{RUNC}.runtime_root"), &removed::RUNTIME_ROOT),
+                (&uw, &removed::UNTRUSTED_WORKLOAD_RUNTIME),
+                (&format!("{uw}.runtime_engine"), &removed::RUNTIME_ENGINE),
+                (&format!("{uw}.runtime_root"), &removed::RUNTIME_ROOT),
+                (&format!("{reg}.auths"), &removed::REGISTRY_AUTHS),
+                (&format!("{reg}.configs"), &removed::REGISTRY_CONFIGS),
+                (&format!("{reg}.mirrors"), &removed::REGISTRY_MIRRORS),
             ],
         );
         // Spans point at the key and its value.
@@ -743,19 +719,19 @@ mod tests {
     fn the_1_6_20_default_config_on_2_0_reports_what_2_0_dropped() {
         let entries = inv(&config_default_1_6_20(), 2, R2_0_0);
         let dr = format!("{CRI}.containerd.default_runtime");
-        assert_eq!(status(&entries, &dr), &removed(&schema::DEFAULT_RUNTIME));
+        assert_eq!(status(&entries, &dr), &removed(&removed::DEFAULT_RUNTIME));
         // The whole removed table is gone: its keys carry its verdict.
         assert_eq!(
             status(&entries, &format!("{dr}.base_runtime_spec")),
-            &removed(&schema::DEFAULT_RUNTIME)
+            &removed(&removed::DEFAULT_RUNTIME)
         );
         assert_eq!(
             status(&entries, &format!("{RUNC}.options.CriuPath")),
-            &removed(&schema::CRIU_PATH)
+            &removed(&removed::CRIU_PATH)
         );
         assert_eq!(
             status(&entries, &format!("{CRI}.disable_cgroup")),
-            &removed(&schema::DISABLE_CGROUP)
+            &removed(&removed::DISABLE_CGROUP)
         );
         assert_eq!(
             status(&entries, "plugins.\"io.containerd.runtime.v1.linux\""),
@@ -765,172 +741,6 @@ mod tests {
                     .to_owned()
             }
         );
-    }
-
-    // -- the corpus --------------------------------------------------------------------------
-
-    /// The shared corpus: `RUNTIME_AUDIT_CORPUS` or `../shared/corpus`; absent is said loudly
-    /// and fails under `CI=true` (as `tests/common/mod.rs::corpus()`).
-    fn corpus() -> Option<PathBuf> {
-        let dir = std::env::var_os("RUNTIME_AUDIT_CORPUS").map_or_else(
-            || Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus"),
-            PathBuf::from,
-        );
-        if dir.join("MANIFEST.tsv").is_file() {
-            return Some(dir);
-        }
-        let msg = format!(
-            "CORPUS MISSING: {} has no MANIFEST.tsv; set RUNTIME_AUDIT_CORPUS to the corpus directory",
-            dir.display()
-        );
-        assert!(std::env::var("CI").as_deref() != Ok("true"), "{msg}");
-        eprintln!("\n!!!!!!!! {msg} — corpus tests SKIPPED !!!!!!!!\n");
-        None
-    }
-
-    fn corpus_file(name: &str) -> Option<String> {
-        let dir = corpus()?;
-        let path = dir.join("containerd").join(name);
-        Some(std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display())))
-    }
-
-    #[test]
-    fn corpus_full_v3_listing_of_the_docs() {
-        let Some(text) = corpus_file("containerd-docs-cri-config-md-block07-full-v3__config.toml")
-        else {
-            return;
-        };
-        let entries = inv(&text, 3, R2_0_0);
-        assert!(entries.len() > 60);
-        expect_removed(
-            &entries,
-            &[(
-                "plugins.\"io.containerd.cri.v1.runtime\".disable_cgroup",
-                &schema::DISABLE_CGROUP,
-            )],
-        );
-    }
-
-    #[test]
-    fn corpus_full_v3_config_dump() {
-        let Some(text) =
-            corpus_file("eks-nodeadm-e2e-containerdv2-config__expected-containerd-configv2.toml")
-        else {
-            return;
-        };
-        let entries = inv(&text, 3, R2_0_0);
-        assert!(entries.len() > 80, "{}", entries.len());
-        expect_removed(&entries, &[("plugin_dir", &schema::PLUGIN_DIR)]);
-        assert_eq!(
-            status(
-                &entries,
-                "plugins.\"io.containerd.cri.v1.runtime\".containerd.runtimes.runc.options.SystemdCgroup"
-            ),
-            &KeyStatus::Known
-        );
-    }
-
-    #[test]
-    fn corpus_full_v2_listing_of_the_docs() {
-        let Some(text) = corpus_file("containerd-docs-cri-config-md-block08-full-v2__config.toml")
-        else {
-            return;
-        };
-        let entries = without_x509_strays(&inv(&text, 2, R2_0_0), CRI, 19);
-        expect_removed(
-            &entries,
-            &[
-                (&format!("{CRI}.containerd.no_pivot"), &schema::NO_PIVOT),
-                (
-                    &format!("{CRI}.containerd.default_runtime"),
-                    &schema::DEFAULT_RUNTIME,
-                ),
-                (
-                    &format!("{CRI}.containerd.untrusted_workload_runtime"),
-                    &schema::UNTRUSTED_WORKLOAD_RUNTIME,
-                ),
-            ],
-        );
-    }
-
-    #[test]
-    fn corpus_full_v2_listing_of_the_cri_repo() {
-        let Some(text) =
-            corpus_file("containerd-cri-repo-docs-config-md-03fcd18-full-v2__config.toml")
-        else {
-            return;
-        };
-        let entries = without_x509_strays(&inv(&text, 2, R1_6_20), CRI, 6);
-        expect_removed(
-            &entries,
-            &[
-                (
-                    &format!("{CRI}.containerd.default_runtime"),
-                    &schema::DEFAULT_RUNTIME,
-                ),
-                (
-                    &format!("{CRI}.registry.mirrors"),
-                    &schema::REGISTRY_MIRRORS,
-                ),
-            ],
-        );
-        assert_eq!(
-            status(
-                &entries,
-                &format!("{CRI}.registry.mirrors.\"docker.io\".endpoint")
-            ),
-            &KeyStatus::Known
-        );
-    }
-
-    #[test]
-    fn corpus_full_v1_listing_of_the_cri_repo() {
-        let Some(text) =
-            corpus_file("containerd-cri-repo-docs-config-md-789b26f-full-v1__config.toml")
-        else {
-            return;
-        };
-        let entries = without_x509_strays(&inv(&text, 1, R1_6_20), "plugins.cri", 2);
-        let dr = "plugins.cri.containerd.default_runtime";
-        let uw = "plugins.cri.containerd.untrusted_workload_runtime";
-        expect_removed(
-            &entries,
-            &[
-                ("plugins.cri.systemd_cgroup", &schema::SYSTEMD_CGROUP),
-                (dr, &schema::DEFAULT_RUNTIME),
-                (&format!("{dr}.runtime_engine"), &schema::RUNTIME_ENGINE),
-                (&format!("{dr}.runtime_root"), &schema::RUNTIME_ROOT),
-                (uw, &schema::UNTRUSTED_WORKLOAD_RUNTIME),
-                (&format!("{uw}.runtime_engine"), &schema::RUNTIME_ENGINE),
-                (&format!("{uw}.runtime_root"), &schema::RUNTIME_ROOT),
-                ("plugins.cri.registry.mirrors", &schema::REGISTRY_MIRRORS),
-            ],
-        );
-        // The options of the shim v1 runtime are opaque: recorded, not descended.
-        assert_eq!(
-            status(&entries, &format!("{dr}.options")),
-            &KeyStatus::Known
-        );
-        assert!(
-            !entries
-                .iter()
-                .any(|e| e.path == format!("{dr}.options.Runtime"))
-        );
-    }
-
-    #[test]
-    fn corpus_talos_discard_unpacked_layers_under_the_runtime_is_misplaced() {
-        let Some(text) = corpus_file("talos-hack-8f3e1a4__cri-containerd.toml") else {
-            return;
-        };
-        let entries = inv(&text, 2, R1_7_0);
-        let want: BTreeMap<String, KeyStatus> = [(
-            format!("{RUNC}.discard_unpacked_layers"),
-            misplaced(&format!("{CRI}.containerd.discard_unpacked_layers")),
-        )]
-        .into_iter()
-        .collect();
-        assert_eq!(not_known(&entries), want);
     }
 
     // -- focused cases -----------------------------------------------------------------------
@@ -1167,10 +977,10 @@ version = 2
         expect_removed(
             &entries,
             &[
-                (&format!("{CRI}.systemd_cgroup"), &schema::SYSTEMD_CGROUP),
-                (&dr, &schema::DEFAULT_RUNTIME),
-                (&uw, &schema::UNTRUSTED_WORKLOAD_RUNTIME),
-                (&format!("{RUNC}.runtime_engine"), &schema::RUNTIME_ENGINE),
+                (&format!("{CRI}.systemd_cgroup"), &removed::SYSTEMD_CGROUP),
+                (&dr, &removed::DEFAULT_RUNTIME),
+                (&uw, &removed::UNTRUSTED_WORKLOAD_RUNTIME),
+                (&format!("{RUNC}.runtime_engine"), &removed::RUNTIME_ENGINE),
             ],
         );
         // runc.v1 is a value: the key itself is known; the normalizer judges the value.
@@ -1182,7 +992,7 @@ version = 2
         let entries = inv(text, 2, R2_0_0);
         assert_eq!(
             status(&entries, &format!("{dr}.runtime_type")),
-            &removed(&schema::DEFAULT_RUNTIME)
+            &removed(&removed::DEFAULT_RUNTIME)
         );
     }
 
@@ -1221,7 +1031,7 @@ oom_score = "-999"
             // Deprecated and an array of tables: the deprecation is the verdict.
             (
                 format!("{CRI}.registry.mirrors"),
-                removed(&schema::REGISTRY_MIRRORS),
+                removed(&removed::REGISTRY_MIRRORS),
             ),
             (format!("{RUNC}.options.SystemdCgroup"), wrong("a boolean")),
             (

@@ -169,11 +169,20 @@ fn cri(i: &Inputs<'_, '_>) -> CriOutcome {
     }
 }
 
-/// The first error of the CRI plugin's config validation.
-#[expect(clippy::too_many_lines, reason = "to be split")]
-fn validation_error(i: &Inputs<'_, '_>, layout: CriLayout) -> Option<(String, Option<Span>)> {
-    let cri = i.cri;
-    let release = i.release;
+/// A failed check of the CRI plugin's config validation: containerd's message and the span
+/// that caused it.
+type Invalid = (String, Option<Span>);
+
+/// The first error of the CRI plugin's config validation, in the order containerd checks.
+fn validation_error(i: &Inputs<'_, '_>, layout: CriLayout) -> Option<Invalid> {
+    registry_error(i.cri, i.release)
+        .or_else(|| runtimes_error(i, layout))
+        .or_else(|| base_runtime_spec_error(i.cri))
+        .or_else(|| cni_error(i.cri, i.release))
+}
+
+/// Mirrors or (on some releases) `configs.tls` next to `config_path`.
+fn registry_error(cri: &CriConfig, release: &ContainerdRelease) -> Option<Invalid> {
     let registry = &cri.registry;
     if !registry.mirrors.is_empty() && !registry.config_path.value.is_empty() {
         return Some((
@@ -194,6 +203,13 @@ fn validation_error(i: &Inputs<'_, '_>, layout: CriLayout) -> Option<(String, Op
             Some(tls.table),
         ));
     }
+    None
+}
+
+/// The runtimes: no conflicting `untrusted` definitions, a default runtime that exists, and on
+/// releases that still validate them, the options of the v1 shim used only with that shim.
+fn runtimes_error(i: &Inputs<'_, '_>, layout: CriLayout) -> Option<Invalid> {
+    let cri = i.cri;
     if let Some(header) = cri.legacy_conflict {
         return Some((
             "conflicting definitions: configuration includes both `untrusted_workload_runtime` and `runtimes[\"untrusted\"]`".into(),
@@ -213,91 +229,109 @@ fn validation_error(i: &Inputs<'_, '_>, layout: CriLayout) -> Option<(String, Op
             name.span(),
         ));
     };
-    if release.validates_v1_shim_options() {
-        if let Some(sc) = cri.legacy_systemd_cgroup.as_ref().filter(|s| s.value)
-            && default_runtime.runtime_type.value != V1_SHIM
-        {
-            return Some((
-                format!("`systemd_cgroup` only works for runtime {V1_SHIM}"),
-                Some(sc.span),
-            ));
-        }
-        if let Some(t) = runtime_table(i, layout) {
-            for (_, rt) in t
-                .path(&["containerd", "runtimes"])
-                .map(|r| r.tables())
-                .unwrap_or_default()
-            {
-                let rtype = rt.str("runtime_type").map(|s| s.value).unwrap_or_default();
-                for key in ["runtime_engine", "runtime_root"] {
-                    if let Some(v) = rt.str(key).filter(|v| !v.value.is_empty())
-                        && rtype != V1_SHIM
-                    {
-                        return Some((
-                            format!("`{key}` only works for runtime {V1_SHIM}"),
-                            Some(v.span),
-                        ));
-                    }
-                }
-            }
-            if let Some(np) = t
-                .path(&["containerd"])
-                .and_then(|c| c.bool("no_pivot"))
-                .filter(|b| b.value)
-                && default_runtime.runtime_type.value != V1_SHIM
-            {
-                return Some((
-                    format!("`no_pivot` only works for runtime {V1_SHIM}"),
-                    Some(np.span),
-                ));
-            }
-            for (key, what) in [
-                ("stream_idle_timeout", "invalid stream idle timeout"),
-                (
-                    "image_pull_progress_timeout",
-                    "invalid image pull progress timeout",
-                ),
-                (
-                    "drain_exec_sync_io_timeout",
-                    "invalid drain exec sync io timeout",
-                ),
-            ] {
-                if let Some(v) = t
-                    .str(key)
-                    .filter(|v| !v.value.is_empty() && !is_go_duration(&v.value))
-                {
-                    return Some((
-                        format!("{what}: time: invalid duration {:?}", v.value),
-                        Some(v.span),
-                    ));
-                }
-            }
-        }
+    if !i.release.validates_v1_shim_options() {
+        return None;
     }
-    if let Some(spec) = cri
-        .runtimes
-        .iter()
-        .filter(|r| r.base_runtime_spec_found == Some(false))
-        .find_map(|r| r.base_runtime_spec.as_ref())
+    let default_type = default_runtime.runtime_type.value.as_str();
+    if let Some(sc) = cri.legacy_systemd_cgroup.as_ref().filter(|s| s.value)
+        && default_type != V1_SHIM
     {
         return Some((
-            format!(
-                "failed to create CRI service: failed to load base OCI spec from file: {0}: failed to open base OCI spec: {0}: open {0}: no such file or directory",
-                spec.value
-            ),
-            Some(spec.span),
+            format!("`systemd_cgroup` only works for runtime {V1_SHIM}"),
+            Some(sc.span),
         ));
     }
-    if release.refuses_cni_bin_dir_with_bin_dirs()
-        && cri.cni.bin_dirs.is_some()
-        && !cri.cni.bin_dir.is_default()
+    let t = runtime_table(i, layout)?;
+    v1_shim_option_error(&t, default_type).or_else(|| duration_error(&t))
+}
+
+/// `runtime_engine` or `runtime_root` on a runtime, or `no_pivot` with a default runtime,
+/// other than the v1 shim (the only one that reads them) in the CRI table `t`.
+fn v1_shim_option_error(t: &Table<'_>, default_type: &str) -> Option<Invalid> {
+    for (_, rt) in t
+        .path(&["containerd", "runtimes"])
+        .map(|r| r.tables())
+        .unwrap_or_default()
+    {
+        let rtype = rt.str("runtime_type").map(|s| s.value).unwrap_or_default();
+        for key in ["runtime_engine", "runtime_root"] {
+            if let Some(v) = rt.str(key).filter(|v| !v.value.is_empty())
+                && rtype != V1_SHIM
+            {
+                return Some((
+                    format!("`{key}` only works for runtime {V1_SHIM}"),
+                    Some(v.span),
+                ));
+            }
+        }
+    }
+    if let Some(np) = t
+        .path(&["containerd"])
+        .and_then(|c| c.bool("no_pivot"))
+        .filter(|b| b.value)
+        && default_type != V1_SHIM
     {
         return Some((
-            "`cni.bin_dir` and `cni.bin_dirs` cannot be set at the same time".into(),
-            cri.cni.bin_dir.span(),
+            format!("`no_pivot` only works for runtime {V1_SHIM}"),
+            Some(np.span),
         ));
     }
     None
+}
+
+/// A timeout of the CRI table `t` that is not a Go duration.
+fn duration_error(t: &Table<'_>) -> Option<Invalid> {
+    for (key, what) in [
+        ("stream_idle_timeout", "invalid stream idle timeout"),
+        (
+            "image_pull_progress_timeout",
+            "invalid image pull progress timeout",
+        ),
+        (
+            "drain_exec_sync_io_timeout",
+            "invalid drain exec sync io timeout",
+        ),
+    ] {
+        if let Some(v) = t
+            .str(key)
+            .filter(|v| !v.value.is_empty() && !is_go_duration(&v.value))
+        {
+            return Some((
+                format!("{what}: time: invalid duration {:?}", v.value),
+                Some(v.span),
+            ));
+        }
+    }
+    None
+}
+
+/// A runtime's `base_runtime_spec` file that is not there: the CRI service cannot be created.
+fn base_runtime_spec_error(cri: &CriConfig) -> Option<Invalid> {
+    let spec = cri
+        .runtimes
+        .iter()
+        .filter(|r| r.base_runtime_spec_found == Some(false))
+        .find_map(|r| r.base_runtime_spec.as_ref())?;
+    Some((
+        format!(
+            "failed to create CRI service: failed to load base OCI spec from file: {0}: failed to open base OCI spec: {0}: open {0}: no such file or directory",
+            spec.value
+        ),
+        Some(spec.span),
+    ))
+}
+
+/// `cni.bin_dir` next to `cni.bin_dirs`, on releases that refuse both.
+fn cni_error(cri: &CriConfig, release: &ContainerdRelease) -> Option<Invalid> {
+    (release.refuses_cni_bin_dir_with_bin_dirs()
+        && cri.cni.bin_dirs.is_some()
+        && !cri.cni.bin_dir.is_default())
+    .then(|| {
+        (
+            "`cni.bin_dir` and `cni.bin_dirs` cannot be set at the same time".into(),
+            cri.cni.bin_dir.span(),
+        )
+    })
 }
 
 /// The table holding `containerd.runtimes` for the layout read.

@@ -5,7 +5,7 @@ use crate::model::containerd::{
     Cni, CriConfig, CriLayout, Mirror, Registry, RegistryAuth, RegistryHostConfig, RegistryTls,
     Runtime,
 };
-use crate::model::{Effective, Spanned};
+use crate::model::{Effective, Span, Spanned};
 
 use crate::release::ContainerdRelease;
 use crate::release::containerd::{
@@ -50,61 +50,117 @@ fn tables<'a>(merged: &Merged<'a>, layout: CriLayout, release: &ContainerdReleas
 /// Where a value comes from when no key sets it.
 const DEFAULT_NOTE: &str = "containerd default";
 
-#[expect(clippy::too_many_lines, reason = "to be split")]
+/// The CRI settings containerd will use with this config.
 pub(crate) fn read(merged: &Merged<'_>, release: &ContainerdRelease) -> CriConfig {
     let reads = release.reads(merged.version.value);
     let t = tables(merged, reads, release);
     let containerd = t.runtime.and_then(|r| r.table("containerd"));
+    let runtimes = runtime_settings(containerd, release);
+    // Since the v3 layout the snapshotter is an image setting.
+    let snapshotter_table = match reads {
+        CriLayout::V3 => t.images,
+        CriLayout::V1 | CriLayout::V2 => containerd,
+    };
+    CriConfig {
+        legacy_conflict: runtimes.legacy_conflict,
+        layout: reads,
+        tables: cri_tables(merged),
+        default_runtime_name: runtimes.default_runtime_name,
+        runtimes: runtimes.runtimes,
+        legacy_systemd_cgroup: legacy_systemd_cgroup(reads, t.runtime),
+        sandbox_image: sandbox_image(reads, t.images, release),
+        registry: registry(t.images.and_then(|i| i.table("registry")), release),
+        cni: cni(t.runtime.and_then(|r| r.table("cni"))),
+        snapshotter: snapshotter(snapshotter_table),
+    }
+}
 
-    let mut default_runtime_name = containerd
+/// The runtimes and which one is the default.
+struct RuntimeSettings {
+    default_runtime_name: Effective<String>,
+    runtimes: Vec<Runtime>,
+    /// The `untrusted_workload_runtime` header when `runtimes.untrusted` is defined too.
+    legacy_conflict: Option<Span>,
+}
+
+/// The runtimes of the `containerd` table, with the deprecated runtime tables converted on
+/// the releases that still convert them.
+fn runtime_settings(containerd: Option<Table<'_>>, release: &ContainerdRelease) -> RuntimeSettings {
+    let mut settings = RuntimeSettings {
+        default_runtime_name: default_runtime_name(containerd),
+        runtimes: runtimes(containerd, release),
+        legacy_conflict: None,
+    };
+    if release.converts_legacy_runtime_tables() {
+        convert_legacy_runtimes(containerd, release, &mut settings);
+    }
+    settings
+}
+
+fn default_runtime_name(containerd: Option<Table<'_>>) -> Effective<String> {
+    containerd
         .and_then(|c| c.str("default_runtime_name"))
         .map_or_else(
             || Effective::default(defaults::RUNTIME_NAME.to_string(), DEFAULT_NOTE),
             |s| Effective::set(s.value, s.span),
-        );
-    let mut runtimes = runtimes(containerd, release);
-    let mut legacy_conflict = None;
-    if release.converts_legacy_runtime_tables() {
-        // 1.x turns the deprecated tables into runtimes `untrusted` and `default` (the latter
-        // becoming the default runtime) when they name a runtime_type (CRI validateConfig).
-        if let Some((name, header, rt)) = legacy_runtime(
-            containerd,
-            "untrusted_workload_runtime",
-            "untrusted",
-            release,
-        ) {
-            if runtimes
-                .iter()
-                .any(|r| r.name == name && r.defined_at.is_some())
-            {
-                legacy_conflict = Some(header);
-            } else {
-                runtimes.retain(|r| r.name != name);
-                runtimes.push(rt);
-            }
-        }
-        if let Some((name, header, rt)) =
-            legacy_runtime(containerd, "default_runtime", "default", release)
+        )
+}
+
+/// 1.x turns the deprecated tables into runtimes `untrusted` and `default` (the latter
+/// becoming the default runtime) when they name a runtime_type (CRI validateConfig).
+fn convert_legacy_runtimes(
+    containerd: Option<Table<'_>>,
+    release: &ContainerdRelease,
+    settings: &mut RuntimeSettings,
+) {
+    let runtimes = &mut settings.runtimes;
+    if let Some((name, header, rt)) = legacy_runtime(
+        containerd,
+        "untrusted_workload_runtime",
+        "untrusted",
+        release,
+    ) {
+        if runtimes
+            .iter()
+            .any(|r| r.name == name && r.defined_at.is_some())
         {
-            default_runtime_name =
-                Effective::set(name.clone(), rt.runtime_type.span().unwrap_or(header));
+            settings.legacy_conflict = Some(header);
+        } else {
             runtimes.retain(|r| r.name != name);
             runtimes.push(rt);
         }
     }
-    let legacy_systemd_cgroup = match reads {
-        CriLayout::V1 | CriLayout::V2 => t.runtime.and_then(|r| r.bool("systemd_cgroup")),
-        CriLayout::V3 => None,
-    };
+    if let Some((name, header, rt)) =
+        legacy_runtime(containerd, "default_runtime", "default", release)
+    {
+        settings.default_runtime_name =
+            Effective::set(name.clone(), rt.runtime_type.span().unwrap_or(header));
+        runtimes.retain(|r| r.name != name);
+        runtimes.push(rt);
+    }
+}
 
+/// The plugin-level `systemd_cgroup` of the single CRI table (gone from the v3 layout).
+fn legacy_systemd_cgroup(reads: CriLayout, runtime: Option<Table<'_>>) -> Option<Spanned<bool>> {
+    match reads {
+        CriLayout::V1 | CriLayout::V2 => runtime.and_then(|r| r.bool("systemd_cgroup")),
+        CriLayout::V3 => None,
+    }
+}
+
+/// The sandbox (pause) image: `sandbox_image`, or in the v3 layout `pinned_images.sandbox`.
+fn sandbox_image(
+    reads: CriLayout,
+    images: Option<Table<'_>>,
+    release: &ContainerdRelease,
+) -> Effective<String> {
     let sandbox = match reads {
-        CriLayout::V3 => t
-            .images
+        CriLayout::V3 => images
             .and_then(|i| i.path(&["pinned_images"]))
             .and_then(|p| p.str("sandbox")),
-        CriLayout::V1 | CriLayout::V2 => t.images.and_then(|i| i.str("sandbox_image")),
+        CriLayout::V1 | CriLayout::V2 => images.and_then(|i| i.str("sandbox_image")),
     };
-    let sandbox_image = sandbox.map_or_else(
+    sandbox.map_or_else(
         || {
             Effective::default(
                 release.default_sandbox_image().to_string(),
@@ -112,12 +168,11 @@ pub(crate) fn read(merged: &Merged<'_>, release: &ContainerdRelease) -> CriConfi
             )
         },
         |s| Effective::set(s.value, s.span),
-    );
+    )
+}
 
-    let registry = registry(t.images.and_then(|i| i.table("registry")), release);
-
-    let cni_table = t.runtime.and_then(|r| r.table("cni"));
-    let cni = Cni {
+fn cni(cni_table: Option<Table<'_>>) -> Cni {
+    Cni {
         bin_dir: cni_table.and_then(|c| c.str("bin_dir")).map_or_else(
             || Effective::default(defaults::CNI_BIN_DIR.into(), DEFAULT_NOTE),
             |s| Effective::set(s.value, s.span),
@@ -134,38 +189,25 @@ pub(crate) fn read(merged: &Merged<'_>, release: &ContainerdRelease) -> CriConfi
             || Effective::default(defaults::CNI_CONF_DIR.into(), DEFAULT_NOTE),
             |s| Effective::set(s.value, s.span),
         ),
-    };
+    }
+}
 
-    let snapshotter_table = match reads {
-        CriLayout::V3 => t.images,
-        CriLayout::V1 | CriLayout::V2 => containerd,
-    };
-    let snapshotter = snapshotter_table
-        .and_then(|s| s.str("snapshotter"))
-        .map_or_else(
-            || Effective::default(defaults::SNAPSHOTTER.into(), DEFAULT_NOTE),
-            |s| Effective::set(s.value, s.span),
-        );
+fn snapshotter(table: Option<Table<'_>>) -> Effective<String> {
+    table.and_then(|s| s.str("snapshotter")).map_or_else(
+        || Effective::default(defaults::SNAPSHOTTER.into(), DEFAULT_NOTE),
+        |s| Effective::set(s.value, s.span),
+    )
+}
 
+/// The CRI plugin tables the files write, in source order.
+fn cri_tables(merged: &Merged<'_>) -> Vec<Spanned<String>> {
     let mut cri_tables: Vec<Spanned<String>> = merged
         .plugin_ids()
         .filter(|id| CRI_TABLE_IDS.contains(&id.value.as_str()))
         .cloned()
         .collect();
     cri_tables.sort_by_key(|t| (t.span.file, t.span.start));
-
-    CriConfig {
-        legacy_conflict,
-        layout: reads,
-        tables: cri_tables,
-        default_runtime_name,
-        runtimes,
-        legacy_systemd_cgroup,
-        sandbox_image,
-        registry,
-        cni,
-        snapshotter,
-    }
+    cri_tables
 }
 
 /// The runtimes containerd will know. Defining any `runtimes.<name>` table replaces
@@ -206,7 +248,7 @@ fn legacy_runtime(
     table: &str,
     as_name: &str,
     release: &ContainerdRelease,
-) -> Option<(String, crate::model::Span, Runtime)> {
+) -> Option<(String, Span, Runtime)> {
     let t = containerd?.table(table)?;
     let header = t.key?;
     t.str("runtime_type").filter(|s| !s.value.is_empty())?;

@@ -155,30 +155,12 @@ impl Parser<'_, '_> {
         }
     }
 
-    #[expect(clippy::too_many_lines, reason = "to be split")]
+    /// One setting of a host (or of the top level, the defaults) into `s`.
     fn setting(&mut self, name: &str, key_span: Span, value: &Value<'_>, s: &mut HostSettings) {
         let value_span = self.span(value.span());
         match (name, value.get_ref()) {
             ("capabilities", DeValue::Array(items)) => {
-                let mut caps = Vec::new();
-                for item in items {
-                    match item.get_ref() {
-                        DeValue::String(c) => {
-                            if !CAPABILITIES.contains(&c.to_ascii_lowercase().as_str()) {
-                                self.invalid(
-                                    name,
-                                    self.span(item.span()),
-                                    format!("unknown capability {c}"),
-                                    None,
-                                );
-                            }
-                            caps.push(c.to_string());
-                        }
-                        other => {
-                            self.wrong_type(name, key_span, "an array of strings", other, None);
-                        }
-                    }
-                }
+                let caps = self.capabilities(key_span, items);
                 s.capabilities = Some(Spanned::new(caps, value_span));
             }
             ("skip_verify", DeValue::Boolean(b)) => {
@@ -188,53 +170,10 @@ impl Parser<'_, '_> {
                 s.override_path = Some(Spanned::new(*b, value_span));
             }
             ("ca", DeValue::String(path)) => s.ca.push(self.cert(path, value_span)),
-            ("ca", DeValue::Array(items)) => {
-                for item in items {
-                    match item.get_ref() {
-                        DeValue::String(path) => {
-                            let span = self.span(item.span());
-                            s.ca.push(self.cert(path, span));
-                        }
-                        other => self.invalid(
-                            name,
-                            self.span(item.span()),
-                            format!("unable to cast {} to string", other.type_str()),
-                            None,
-                        ),
-                    }
-                }
-            }
+            ("ca", DeValue::Array(items)) => self.ca(items, s),
             ("client", DeValue::String(path)) => s.client.push(self.cert(path, value_span)),
             ("client", DeValue::Array(items)) => self.client(items, s),
-            ("header", DeValue::Table(headers)) => {
-                for (h, v) in headers {
-                    let h_span = self.span(h.span());
-                    match v.get_ref() {
-                        DeValue::Array(parts) => {
-                            self.header_values
-                                .extend(parts.iter().map(|p| unquoted(p.span(), self.text)));
-                        }
-                        _ => self.header_values.push(unquoted(v.span(), self.text)),
-                    }
-                    match v.get_ref() {
-                        DeValue::String(_) => {}
-                        DeValue::Array(parts) if parts.iter().all(|p| p.get_ref().is_str()) => {}
-                        other => {
-                            self.invalid(
-                                name,
-                                h_span,
-                                format!(
-                                    "invalid type {} for header {:?}",
-                                    other.type_str(),
-                                    h.get_ref().as_ref()
-                                ),
-                                None,
-                            );
-                        }
-                    }
-                    s.header.push(Spanned::new(h.get_ref().to_string(), h_span));
-                }
-            }
+            ("header", DeValue::Table(headers)) => self.headers(headers, s),
             ("dial_timeout", DeValue::String(d)) => {
                 if !is_go_duration(d) {
                     self.invalid(
@@ -251,25 +190,102 @@ impl Parser<'_, '_> {
             }
             // The parser of the releases that know `proxy` was not read: no type check.
             ("proxy", _) => {}
-            (_, other) => {
-                let (expected, since) = match name {
-                    "capabilities" => ("an array of strings", None),
-                    "skip_verify" | "override_path" => ("a boolean", None),
-                    "ca" => ("a path or an array of paths", None),
-                    "client" => (
-                        "a path, an array of paths or an array of [cert, key] pairs",
-                        None,
-                    ),
-                    "header" => ("a table of header names", None),
-                    "dial_timeout" => (
-                        "a duration string such as \"1s\"",
-                        Some(HOSTS_DIAL_TIMEOUT_SINCE),
-                    ),
-                    _ => ("another type", None),
-                };
-                self.wrong_type(name, key_span, expected, other, since);
+            (_, other) => self.wrong_setting_type(name, key_span, other),
+        }
+    }
+
+    /// `capabilities`: each one containerd knows (case-insensitively), else the file fails.
+    fn capabilities(&mut self, key_span: Span, items: &[Value<'_>]) -> Vec<String> {
+        let mut caps = Vec::new();
+        for item in items {
+            match item.get_ref() {
+                DeValue::String(c) => {
+                    if !CAPABILITIES.contains(&c.to_ascii_lowercase().as_str()) {
+                        self.invalid(
+                            "capabilities",
+                            self.span(item.span()),
+                            format!("unknown capability {c}"),
+                            None,
+                        );
+                    }
+                    caps.push(c.to_string());
+                }
+                other => {
+                    self.wrong_type("capabilities", key_span, "an array of strings", other, None);
+                }
             }
         }
+        caps
+    }
+
+    /// `ca` as an array of paths.
+    fn ca(&mut self, items: &[Value<'_>], s: &mut HostSettings) {
+        for item in items {
+            match item.get_ref() {
+                DeValue::String(path) => {
+                    let span = self.span(item.span());
+                    s.ca.push(self.cert(path, span));
+                }
+                other => self.invalid(
+                    "ca",
+                    self.span(item.span()),
+                    format!("unable to cast {} to string", other.type_str()),
+                    None,
+                ),
+            }
+        }
+    }
+
+    /// `[header]`: names with a string or an array of strings. Every value is kept for
+    /// masking, whatever its type.
+    fn headers(&mut self, headers: &DeTable<'_>, s: &mut HostSettings) {
+        for (h, v) in headers {
+            let h_span = self.span(h.span());
+            match v.get_ref() {
+                DeValue::Array(parts) => {
+                    self.header_values
+                        .extend(parts.iter().map(|p| unquoted(p.span(), self.text)));
+                }
+                _ => self.header_values.push(unquoted(v.span(), self.text)),
+            }
+            match v.get_ref() {
+                DeValue::String(_) => {}
+                DeValue::Array(parts) if parts.iter().all(|p| p.get_ref().is_str()) => {}
+                other => {
+                    self.invalid(
+                        "header",
+                        h_span,
+                        format!(
+                            "invalid type {} for header {:?}",
+                            other.type_str(),
+                            h.get_ref().as_ref()
+                        ),
+                        None,
+                    );
+                }
+            }
+            s.header.push(Spanned::new(h.get_ref().to_string(), h_span));
+        }
+    }
+
+    /// A setting whose value has a type containerd's decoder cannot take.
+    fn wrong_setting_type(&mut self, name: &str, key_span: Span, found: &DeValue<'_>) {
+        let (expected, since) = match name {
+            "capabilities" => ("an array of strings", None),
+            "skip_verify" | "override_path" => ("a boolean", None),
+            "ca" => ("a path or an array of paths", None),
+            "client" => (
+                "a path, an array of paths or an array of [cert, key] pairs",
+                None,
+            ),
+            "header" => ("a table of header names", None),
+            "dial_timeout" => (
+                "a duration string such as \"1s\"",
+                Some(HOSTS_DIAL_TIMEOUT_SINCE),
+            ),
+            _ => ("another type", None),
+        };
+        self.wrong_type(name, key_span, expected, found, since);
     }
 
     /// `client`: an array of paths, or of `[cert, key]` pairs (an empty key means the key is

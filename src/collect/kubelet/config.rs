@@ -150,7 +150,6 @@ impl Fields<'_> {
 }
 
 /// Reads the kubelet config file at `path`.
-#[expect(clippy::too_many_lines, reason = "to be split")]
 pub(crate) fn read_config(ctx: &Ctx, path: &str) -> Input<KubeletConfigFile> {
     let (file, root) = match load(ctx, path) {
         Ok(loaded) => loaded,
@@ -158,26 +157,7 @@ pub(crate) fn read_config(ctx: &Ctx, path: &str) -> Input<KubeletConfigFile> {
     };
     let document = span(file, &root);
     if !matches!(root.value, Value::Map(_) | Value::Null) {
-        ctx.problem(
-            InputKind::KubeletConfig,
-            path,
-            Problem::WrongType {
-                key: "KubeletConfiguration".into(),
-                expected: "a mapping of KubeletConfiguration fields",
-                found: root.type_name().to_owned(),
-                span: document,
-                consequence: REFUSED.to_owned(),
-            },
-        );
-        ctx.invalid(
-            path,
-            format!("the document is {}, not a mapping", root.type_name()),
-        );
-        return Input::Invalid {
-            path: path.to_owned(),
-            reason: format!("the document is {}, not a mapping", root.type_name()),
-            span: Some(document),
-        };
+        return not_a_configuration(ctx, path, &root, document);
     }
     let mut f = Fields {
         ctx,
@@ -186,67 +166,15 @@ pub(crate) fn read_config(ctx: &Ctx, path: &str) -> Input<KubeletConfigFile> {
         wrong: Vec::new(),
         consequence: REFUSED,
     };
+    // In the order the fields are reported.
     let api_version = f.string(&root, "apiVersion");
     let kind = f.string(&root, "kind");
-    match &kind {
-        Some(k) if k.value == "KubeletConfiguration" => {}
-        Some(k) => {
-            ctx.problem(
-                InputKind::KubeletConfig,
-                path,
-                Problem::WrongType {
-                    key: "kind".into(),
-                    expected: "`KubeletConfiguration`",
-                    found: format!("`{}`", k.value),
-                    span: k.span,
-                    consequence: REFUSED.to_owned(),
-                },
-            );
-            f.wrong.push(Spanned::new("kind".into(), k.span));
-        }
-        None if !f.wrong.iter().any(|w| w.value == "kind") => {
-            let at = Span::new(file, document.start as usize..document.start as usize);
-            ctx.problem(
-                InputKind::KubeletConfig,
-                path,
-                Problem::WrongType {
-                    key: "kind".into(),
-                    expected: "`KubeletConfiguration` (with `apiVersion: kubelet.config.k8s.io/v1beta1`)",
-                    found: "no `kind` at all".into(),
-                    span: at,
-                    consequence: REFUSED.to_owned(),
-                },
-            );
-            f.wrong.push(Spanned::new("kind".into(), at));
-        }
-        None => {}
-    }
+    f.check_kind(kind.as_ref(), document);
     let cgroup_driver = f.string(&root, "cgroupDriver");
     let container_runtime_endpoint = f.string(&root, "containerRuntimeEndpoint");
     let image_service_endpoint = f.string(&root, "imageServiceEndpoint");
     let fail_cgroup_v1 = f.boolean(&root, "failCgroupV1");
-    let mut feature_gates = Vec::new();
-    if let Some(gates) = root.get("featureGates") {
-        match &gates.value {
-            Value::Null => {}
-            Value::Map(entries) => {
-                for (k, v) in entries {
-                    match v.as_bool() {
-                        Some(b) => feature_gates.push((
-                            Spanned::new(k.text.clone(), Span::new(file, k.range.clone())),
-                            Spanned::new(b, span(file, v)),
-                        )),
-                        None => f.wrong_type(
-                            &format!("featureGates.{}", k.text),
-                            v,
-                            "a boolean (true or false)",
-                        ),
-                    }
-                }
-            }
-            _ => f.wrong_type("featureGates", gates, "a mapping of gate names to booleans"),
-        }
-    }
+    let feature_gates = f.feature_gates(&root);
     Input::Present(KubeletConfigFile {
         path: path.to_owned(),
         api_version,
@@ -259,6 +187,90 @@ pub(crate) fn read_config(ctx: &Ctx, path: &str) -> Input<KubeletConfigFile> {
         wrong_types: f.wrong,
         document,
     })
+}
+
+/// A document that is not a mapping: the kubelet refuses it.
+fn not_a_configuration(
+    ctx: &Ctx,
+    path: &str,
+    root: &Node,
+    document: Span,
+) -> Input<KubeletConfigFile> {
+    ctx.problem(
+        InputKind::KubeletConfig,
+        path,
+        Problem::WrongType {
+            key: "KubeletConfiguration".into(),
+            expected: "a mapping of KubeletConfiguration fields",
+            found: root.type_name().to_owned(),
+            span: document,
+            consequence: REFUSED.to_owned(),
+        },
+    );
+    let reason = format!("the document is {}, not a mapping", root.type_name());
+    ctx.invalid(path, reason.clone());
+    Input::Invalid {
+        path: path.to_owned(),
+        reason,
+        span: Some(document),
+    }
+}
+
+impl Fields<'_> {
+    /// The kubelet decodes only `kind: KubeletConfiguration`: another kind, or none (unless
+    /// `kind` is there with the wrong type, reported already), is refused.
+    fn check_kind(&mut self, kind: Option<&Spanned<String>>, document: Span) {
+        let (expected, found, at) = match kind {
+            Some(k) if k.value == "KubeletConfiguration" => return,
+            Some(k) => ("`KubeletConfiguration`", format!("`{}`", k.value), k.span),
+            None if !self.wrong.iter().any(|w| w.value == "kind") => (
+                "`KubeletConfiguration` (with `apiVersion: kubelet.config.k8s.io/v1beta1`)",
+                "no `kind` at all".to_owned(),
+                Span::new(self.file, document.start as usize..document.start as usize),
+            ),
+            None => return,
+        };
+        self.ctx.problem(
+            InputKind::KubeletConfig,
+            self.path,
+            Problem::WrongType {
+                key: "kind".into(),
+                expected,
+                found,
+                span: at,
+                consequence: REFUSED.to_owned(),
+            },
+        );
+        self.wrong.push(Spanned::new("kind".into(), at));
+    }
+
+    /// `featureGates`: gate names to booleans.
+    fn feature_gates(&mut self, root: &Node) -> Vec<(Spanned<String>, Spanned<bool>)> {
+        let mut feature_gates = Vec::new();
+        let Some(gates) = root.get("featureGates") else {
+            return feature_gates;
+        };
+        match &gates.value {
+            Value::Null => {}
+            Value::Map(entries) => {
+                for (k, v) in entries {
+                    match v.as_bool() {
+                        Some(b) => feature_gates.push((
+                            Spanned::new(k.text.clone(), Span::new(self.file, k.range.clone())),
+                            Spanned::new(b, span(self.file, v)),
+                        )),
+                        None => self.wrong_type(
+                            &format!("featureGates.{}", k.text),
+                            v,
+                            "a boolean (true or false)",
+                        ),
+                    }
+                }
+            }
+            _ => self.wrong_type("featureGates", gates, "a mapping of gate names to booleans"),
+        }
+        feature_gates
+    }
 }
 
 /// Reads kubeadm's instance config (a KubeletConfiguration fragment kubeadm merges into

@@ -104,137 +104,183 @@ fn is_newline(c: char) -> bool {
 }
 
 /// Every assignment of an environment file, valid or not, in file order.
-#[expect(clippy::too_many_lines, reason = "to be split")]
 pub(crate) fn parse(file: FileId, text: &str) -> Vec<Assignment> {
-    let mut out = Vec::new();
-    let mut state = State::PreKey;
-    let mut b = Builder {
-        file,
-        key: String::new(),
-        key_start: 0,
-        value: Vec::new(),
-        trailing_ws_from: None,
-        consumed_end: 0,
-        quote_start: 0,
+    let mut p = Parser {
+        state: State::PreKey,
+        b: Builder {
+            file,
+            key: String::new(),
+            key_start: 0,
+            value: Vec::new(),
+            trailing_ws_from: None,
+            consumed_end: 0,
+            quote_start: 0,
+        },
+        escape_start: 0,
+        out: Vec::new(),
     };
-    // Byte offset where a backslash escape started.
-    let mut escape_start = 0;
     for (i, c) in text.char_indices() {
+        p.step(i, c);
+    }
+    p.end_of_file()
+}
+
+/// The state machine: each method takes the character at `i` (ending at `end`) in its
+/// state and returns the next state.
+struct Parser {
+    state: State,
+    b: Builder,
+    /// Byte offset where a backslash escape started.
+    escape_start: usize,
+    out: Vec<Assignment>,
+}
+
+impl Parser {
+    fn step(&mut self, i: usize, c: char) {
         let end = i + c.len_utf8();
-        match state {
-            State::PreKey => {
-                if c == '#' || c == ';' {
-                    state = State::Comment;
-                } else if !is_ws(c) {
-                    state = State::Key;
-                    b.key.clear();
-                    b.key.push(c);
-                    b.key_start = i;
-                }
-            }
-            State::Key => {
-                if is_newline(c) {
-                    // A line without `=` is ignored.
-                    state = State::PreKey;
-                } else if c == '=' {
-                    state = State::PreValue;
-                    b.consumed_end = end;
-                    b.trailing_ws_from = None;
-                } else {
-                    b.key.push(c);
-                }
-            }
-            State::PreValue => {
-                if is_newline(c) {
-                    state = State::PreKey;
-                    out.push(b.finish(false, None));
-                } else if c == '\'' {
-                    state = State::SingleQuote;
-                    b.quote_start = i;
-                    b.consumed_end = end;
-                } else if c == '"' {
-                    state = State::DoubleQuote;
-                    b.quote_start = i;
-                    b.consumed_end = end;
-                } else if c == '\\' {
-                    state = State::ValueEscape;
-                    escape_start = i;
-                } else if !is_ws(c) {
-                    state = State::Value;
-                    b.push(c, i..end);
-                }
-            }
-            State::Value => {
-                if is_newline(c) {
-                    state = State::PreKey;
-                    out.push(b.finish(true, None));
-                } else if c == '\\' {
-                    state = State::ValueEscape;
-                    escape_start = i;
-                    b.trailing_ws_from = None;
-                } else {
-                    if !is_ws(c) {
-                        b.trailing_ws_from = None;
-                    } else if b.trailing_ws_from.is_none() {
-                        b.trailing_ws_from = Some(b.value.len());
-                    }
-                    b.push(c, i..end);
-                }
-            }
-            State::ValueEscape => {
-                state = State::Value;
-                // An escaped newline is eaten entirely.
-                if !is_newline(c) {
-                    b.push(c, escape_start..end);
-                }
-            }
-            State::SingleQuote => {
-                if c == '\'' {
-                    state = State::PreValue;
-                    b.consumed_end = end;
-                } else {
-                    b.push(c, i..end);
-                }
-            }
-            State::DoubleQuote => {
-                if c == '"' {
-                    state = State::PreValue;
-                    b.consumed_end = end;
-                } else if c == '\\' {
-                    state = State::DoubleQuoteEscape;
-                    escape_start = i;
-                } else {
-                    b.push(c, i..end);
-                }
-            }
-            State::DoubleQuoteEscape => {
-                state = State::DoubleQuote;
-                if matches!(c, '"' | '\\' | '`' | '$') {
-                    b.push(c, escape_start..end);
-                } else if c != '\n' {
-                    // Like a shell, other escapes keep their backslash.
-                    b.push('\\', escape_start..i);
-                    b.push(c, i..end);
-                }
-            }
-            State::Comment => {
-                if is_newline(c) {
-                    state = State::PreKey;
-                }
-            }
+        self.state = match self.state {
+            State::PreKey => self.pre_key(i, c),
+            State::Key => self.key(c, end),
+            State::PreValue => self.pre_value(i, c, end),
+            State::Value => self.value(i, c, end),
+            State::ValueEscape => self.value_escape(c, end),
+            State::SingleQuote => self.single_quote(i, c, end),
+            State::DoubleQuote => self.double_quote(i, c, end),
+            State::DoubleQuoteEscape => self.double_quote_escape(i, c, end),
+            State::Comment if is_newline(c) => State::PreKey,
+            State::Comment => State::Comment,
+        };
+    }
+
+    fn pre_key(&mut self, i: usize, c: char) -> State {
+        if c == '#' || c == ';' {
+            State::Comment
+        } else if is_ws(c) {
+            State::PreKey
+        } else {
+            self.b.key.clear();
+            self.b.key.push(c);
+            self.b.key_start = i;
+            State::Key
         }
     }
-    match state {
-        State::PreValue | State::Value | State::ValueEscape => {
-            out.push(b.finish(state == State::Value, None));
+
+    fn key(&mut self, c: char, end: usize) -> State {
+        if is_newline(c) {
+            // A line without `=` is ignored.
+            State::PreKey
+        } else if c == '=' {
+            self.b.consumed_end = end;
+            self.b.trailing_ws_from = None;
+            State::PreValue
+        } else {
+            self.b.key.push(c);
+            State::Key
         }
-        State::SingleQuote | State::DoubleQuote | State::DoubleQuoteEscape => {
-            let open = Span::new(file, b.quote_start..b.quote_start + 1);
-            out.push(b.finish(false, Some(open)));
-        }
-        State::PreKey | State::Key | State::Comment => {}
     }
-    out
+
+    /// After `=` or a closing quote: leading whitespace is dropped.
+    fn pre_value(&mut self, i: usize, c: char, end: usize) -> State {
+        if is_newline(c) {
+            self.out.push(self.b.finish(false, None));
+            State::PreKey
+        } else if c == '\'' || c == '"' {
+            self.b.quote_start = i;
+            self.b.consumed_end = end;
+            if c == '\'' {
+                State::SingleQuote
+            } else {
+                State::DoubleQuote
+            }
+        } else if c == '\\' {
+            self.escape_start = i;
+            State::ValueEscape
+        } else if is_ws(c) {
+            State::PreValue
+        } else {
+            self.b.push(c, i..end);
+            State::Value
+        }
+    }
+
+    /// An unquoted value: trailing whitespace is tracked so that the end of the line chops it.
+    fn value(&mut self, i: usize, c: char, end: usize) -> State {
+        if is_newline(c) {
+            self.out.push(self.b.finish(true, None));
+            return State::PreKey;
+        }
+        if c == '\\' {
+            self.escape_start = i;
+            self.b.trailing_ws_from = None;
+            return State::ValueEscape;
+        }
+        if !is_ws(c) {
+            self.b.trailing_ws_from = None;
+        } else if self.b.trailing_ws_from.is_none() {
+            self.b.trailing_ws_from = Some(self.b.value.len());
+        }
+        self.b.push(c, i..end);
+        State::Value
+    }
+
+    fn value_escape(&mut self, c: char, end: usize) -> State {
+        // An escaped newline is eaten entirely.
+        if !is_newline(c) {
+            self.b.push(c, self.escape_start..end);
+        }
+        State::Value
+    }
+
+    fn single_quote(&mut self, i: usize, c: char, end: usize) -> State {
+        if c == '\'' {
+            self.b.consumed_end = end;
+            State::PreValue
+        } else {
+            self.b.push(c, i..end);
+            State::SingleQuote
+        }
+    }
+
+    fn double_quote(&mut self, i: usize, c: char, end: usize) -> State {
+        if c == '"' {
+            self.b.consumed_end = end;
+            State::PreValue
+        } else if c == '\\' {
+            self.escape_start = i;
+            State::DoubleQuoteEscape
+        } else {
+            self.b.push(c, i..end);
+            State::DoubleQuote
+        }
+    }
+
+    fn double_quote_escape(&mut self, i: usize, c: char, end: usize) -> State {
+        if matches!(c, '"' | '\\' | '`' | '$') {
+            self.b.push(c, self.escape_start..end);
+        } else if c != '\n' {
+            // Like a shell, other escapes keep their backslash.
+            self.b.push('\\', self.escape_start..i);
+            self.b.push(c, i..end);
+        }
+        State::DoubleQuote
+    }
+
+    /// The assignment the file ends in, if any: a quote left open takes the rest of the file.
+    fn end_of_file(mut self) -> Vec<Assignment> {
+        match self.state {
+            State::PreValue | State::Value | State::ValueEscape => {
+                let chop = self.state == State::Value;
+                self.out.push(self.b.finish(chop, None));
+            }
+            State::SingleQuote | State::DoubleQuote | State::DoubleQuoteEscape => {
+                let start = self.b.quote_start;
+                let open = Span::new(self.b.file, start..start + 1);
+                self.out.push(self.b.finish(false, Some(open)));
+            }
+            State::PreKey | State::Key | State::Comment => {}
+        }
+        self.out
+    }
 }
 
 #[cfg(test)]

@@ -123,7 +123,7 @@ struct Accumulated {
     exec_start: Vec<(Command, Span, String)>,
 }
 
-#[expect(clippy::too_many_lines, reason = "to be split")]
+/// The kubelet's command line as systemd builds it, and what it was built from.
 pub(crate) fn collect(ctx: &Ctx) -> Result<Service, Unreadable> {
     let mut notes = Vec::new();
     let mut unit_files = Vec::new();
@@ -140,16 +140,56 @@ pub(crate) fn collect(ctx: &Ctx) -> Result<Service, Unreadable> {
         acc = assumed_dropin();
     }
 
-    // The environment the command sees: Environment= first, then environment files.
+    let environment = environment(ctx, &acc, &mut notes)?;
+    let env = &environment.variables;
+    let exec_start = effective_exec_start(&acc, &mut notes);
+    let exec_span = exec_start.map(|(_, span)| span);
+
+    let mut args = Vec::new();
+    let mut referenced = Vec::new();
+    if let Some((cmd, _)) = exec_start {
+        expand(cmd, env, &mut args, &mut referenced);
+    }
+    let variables = referenced_variables(&referenced, env);
+    note_unused_variables(env, &referenced, &mut notes);
+
+    let sources = flag_sources(&args, env, exec_span, &acc, assumed);
+    Ok(Service {
+        args,
+        sources,
+        assumed_dropin: assumed,
+        unit_files,
+        exec_start: if assumed { None } else { exec_span },
+        environment_files: environment.files,
+        variables,
+        notes,
+        found_anything: found_units || environment.found_file,
+    })
+}
+
+/// The environment the command sees and the environment files it came from.
+struct Environment {
+    variables: BTreeMap<String, EnvValue>,
+    files: Vec<EnvironmentFileRef>,
+    /// Whether any environment file exists.
+    found_file: bool,
+}
+
+/// `Environment=` first, then the environment files, which override it.
+fn environment(
+    ctx: &Ctx,
+    acc: &Accumulated,
+    notes: &mut Vec<ServiceNote>,
+) -> Result<Environment, Unreadable> {
     let mut env: BTreeMap<String, EnvValue> = BTreeMap::new();
     for (name, value) in &acc.environment {
         env.insert(name.clone(), value.clone());
     }
-    let mut environment_files = Vec::new();
-    let mut found_env_file = false;
+    let mut files = Vec::new();
+    let mut found_file = false;
     for setting in &acc.environment_files {
-        let exists = read_env_file(ctx, setting, &mut env, &mut notes)?;
-        found_env_file |= exists;
+        let exists = read_env_file(ctx, setting, &mut env, notes)?;
+        found_file |= exists;
         if !exists && !setting.optional {
             notes.push(ServiceNote {
                 message: format!(
@@ -160,47 +200,56 @@ pub(crate) fn collect(ctx: &Ctx) -> Result<Service, Unreadable> {
                 span: setting.span,
             });
         }
-        environment_files.push(EnvironmentFileRef {
+        files.push(EnvironmentFileRef {
             path: setting.path.clone(),
             optional: setting.optional,
             exists,
             span: setting.span,
         });
     }
+    Ok(Environment {
+        variables: env,
+        files,
+        found_file,
+    })
+}
 
-    let (command, exec_span) = match acc.exec_start.len() {
-        0 => {
-            notes.push(ServiceNote {
-                message: "no ExecStart= is in effect: systemd refuses to start the kubelet \
-                          (\"Service has no ExecStart=\")"
-                    .into(),
-                span: None,
-            });
-            (None, None)
-        }
-        n => {
-            if n > 1 {
-                notes.push(ServiceNote {
-                    message: format!(
-                        "{n} ExecStart= lines are in effect (a drop-in lacks an empty \
-                         `ExecStart=` reset): systemd refuses to load the unit (\"Service has \
-                         more than one ExecStart= setting\"); the last one is audited"
-                    ),
-                    span: acc.exec_start.last().map(|(_, s, _)| *s),
-                });
-            }
-            let last = acc.exec_start.last();
-            (last.map(|(c, _, _)| c), last.map(|(_, s, _)| *s))
-        }
-    };
-
-    let mut args = Vec::new();
-    let mut referenced = Vec::new();
-    if let Some(cmd) = command {
-        expand(cmd, &env, &mut args, &mut referenced);
+/// The `ExecStart=` that is audited: the last one in effect. None, or more than one, keeps
+/// systemd from starting the kubelet, which is noted.
+fn effective_exec_start<'a>(
+    acc: &'a Accumulated,
+    notes: &mut Vec<ServiceNote>,
+) -> Option<(&'a Command, Span)> {
+    let n = acc.exec_start.len();
+    if n == 0 {
+        notes.push(ServiceNote {
+            message: "no ExecStart= is in effect: systemd refuses to start the kubelet \
+                      (\"Service has no ExecStart=\")"
+                .into(),
+            span: None,
+        });
+        return None;
     }
+    let last = acc.exec_start.last().map(|(c, s, _)| (c, *s));
+    if n > 1 {
+        notes.push(ServiceNote {
+            message: format!(
+                "{n} ExecStart= lines are in effect (a drop-in lacks an empty \
+                 `ExecStart=` reset): systemd refuses to load the unit (\"Service has \
+                 more than one ExecStart= setting\"); the last one is audited"
+            ),
+            span: last.map(|(_, s)| s),
+        });
+    }
+    last
+}
 
-    let variables = referenced
+/// The variables the command line uses, with their values where set.
+fn referenced_variables(
+    referenced: &[String],
+    env: &BTreeMap<String, EnvValue>,
+) -> Vec<EnvVariable> {
+    referenced
         .iter()
         .map(|name| match env.get(name) {
             Some(v) => EnvVariable {
@@ -216,8 +265,17 @@ pub(crate) fn collect(ctx: &Ctx) -> Result<Service, Unreadable> {
                 origin: "not set".into(),
             },
         })
-        .collect();
-    for (name, v) in &env {
+        .collect()
+}
+
+/// A `KUBELET*` variable of an environment file that `ExecStart=` never uses: its flags are
+/// never reach the kubelet (e.g. `KUBELET_OPTS`, which kubeadm's drop-in does not pass).
+fn note_unused_variables(
+    env: &BTreeMap<String, EnvValue>,
+    referenced: &[String],
+    notes: &mut Vec<ServiceNote>,
+) {
+    for (name, v) in env {
         if name.starts_with("KUBELET") && !referenced.contains(name) && v.file.is_some() {
             notes.push(ServiceNote {
                 message: format!(
@@ -229,19 +287,6 @@ pub(crate) fn collect(ctx: &Ctx) -> Result<Service, Unreadable> {
             });
         }
     }
-
-    let sources = flag_sources(&args, &env, exec_span, &acc, assumed);
-    Ok(Service {
-        args,
-        sources,
-        assumed_dropin: assumed,
-        unit_files,
-        exec_start: if assumed { None } else { exec_span },
-        environment_files,
-        variables,
-        notes,
-        found_anything: found_units || found_env_file,
-    })
 }
 
 /// The unit and its drop-ins in the order systemd applies them, read and registered.
