@@ -295,9 +295,7 @@ fn every_rule_file_is_registered_in_its_area() {
                 Some(r) => {
                     let declared: &str = r.meta.area.into();
                     if declared != area_name {
-                        problems.push(format!(
-                            "{area_name}/{name}: {id} declares area {declared}"
-                        ));
+                        problems.push(format!("{area_name}/{name}: {id} declares area {declared}"));
                     }
                 }
             }

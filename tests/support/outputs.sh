@@ -13,7 +13,7 @@ set -euo pipefail
 bin=$(realpath "$1")
 out=$(realpath -m "$2")
 repo=$(cd "$(dirname "$0")/../.." && pwd)
-corpus=${RUNTIME_AUDIT_CORPUS:-$repo/../shared/corpus}
+corpus=$(realpath -m "${RUNTIME_AUDIT_CORPUS:-$repo/../shared/corpus}")
 rm -rf "$out"
 mkdir -p "$out"
 
