@@ -181,10 +181,7 @@ pub(crate) struct Runtime {
 impl Runtime {
     /// runc-based handlers take `SystemdCgroup` in their options.
     pub(crate) fn is_runc_based(&self) -> bool {
-        matches!(
-            self.runtime_type.value.as_str(),
-            "io.containerd.runc.v2" | "io.containerd.runc.v1"
-        )
+        crate::release::containerd::is_runc_shim(&self.runtime_type.value)
     }
 }
 

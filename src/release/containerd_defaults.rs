@@ -11,7 +11,7 @@ pub(crate) const GRPC_ADDRESS: &str = "/run/containerd/containerd.sock";
 pub(crate) const RUNTIME_NAME: &str = "runc";
 
 /// `runtime_type` of the default `runc` runtime. Source: 1.6.20 and 2.x `config default`.
-pub(crate) const RUNC_RUNTIME_TYPE: &str = "io.containerd.runc.v2";
+pub(crate) const RUNC_RUNTIME_TYPE: &str = super::containerd::RUNC_V2;
 
 /// Effective `options.SystemdCgroup` when absent: false on every release (facts §0.2).
 pub(crate) const SYSTEMD_CGROUP: bool = false;

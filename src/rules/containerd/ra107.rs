@@ -1,7 +1,7 @@
 //! RA107 config-removed-option: options containerd deprecated or removed
 //! (migration-facts CTD-CFG-007).
 
-use crate::release::containerd::V1_SHIM;
+use crate::release::containerd::{RUNC_V1, V1_SHIM};
 use crate::engine::Emitter;
 use crate::model::containerd::{
     ContainerdConfig, CriOutcome, KeyEntry, KeyStatus, RemovedOption, Runtime,
@@ -24,7 +24,6 @@ declare_rule! {
     ],
 }
 
-const RUNC_V1: &str = "io.containerd.runc.v1";
 
 fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
     let Some(cfg) = out.need(&snap.containerd, "containerd config") else {

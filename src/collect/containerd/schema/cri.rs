@@ -12,6 +12,7 @@ use super::removed::{
 use super::{Field, PluginSchema, Ty, V1_7, V2_0, V2_1};
 use crate::model::containerd::CriLayout;
 use crate::release::ReleaseNumber;
+use crate::release::containerd::is_runc_shim;
 
 /// runc shim options: `options` of a runtime whose `runtime_type` is io.containerd.runc.v1/v2.
 /// Source: `runtime/v2/runc/options/oci.proto` (1.x) and `api/types/runc/options/oci.proto`
@@ -85,10 +86,7 @@ pub(crate) fn is_runtime_table(fields: &[Field]) -> bool {
 /// containerd's CRI plugin decodes the options of runc.v1/v2 into the runc options struct;
 /// an absent type is the default runc runtime.
 pub(crate) fn takes_runc_options(runtime_type: Option<&str>) -> bool {
-    matches!(
-        runtime_type,
-        None | Some("" | "io.containerd.runc.v2" | "io.containerd.runc.v1")
-    )
+    runtime_type.is_none_or(|t| t.is_empty() || is_runc_shim(t))
 }
 
 /// `containerd` table of the v1/v2 layouts (1.x ContainerdConfig; on 2.x migrated into the
