@@ -4,7 +4,7 @@ use crate::engine::{Emitter, Location};
 use crate::model::containerd::{ContainerdConfig, CriLayout, Runtime};
 use crate::model::kubelet::{KubeletSettings, Setting};
 use crate::model::{Component, NodeSnapshot, Origin};
-use crate::release::ContainerdRelease;
+use crate::release::{ContainerdRelease, KubeletRelease};
 use crate::rules::releases::containerd_release;
 
 declare_rule! {
@@ -21,7 +21,8 @@ declare_rule! {
 
 const GATE: &str = "KubeletCgroupDriverFromCRI";
 
-#[expect(clippy::too_many_lines, reason = "to be split")]
+/// The two drivers differ; which case that is depends on whether the kubelet still uses its
+/// own setting or takes containerd's.
 fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
     let Some(kubelet) = out.need(&snap.kubelet, "kubelet configuration") else {
         return;
@@ -63,89 +64,164 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
         return;
     }
     let release = containerd_release(snap, out);
-
     if takes_driver_from_cri(snap, kubelet, release, out) {
-        if kubelet_driver.is_default() {
-            // Nothing written to mislead anyone: the kubelet's own default is simply unused.
-            return;
+        // A default is simply unused: nothing written misleads anyone.
+        if !kubelet_driver.is_default() {
+            KubeletSettingIgnored {
+                kubelet_driver: &kubelet_driver.value,
+                containerd_driver,
+                at: kubelet_location(kubelet, cfg),
+                kubelet: snap.versions.kubelet.as_ref(),
+                release,
+            }
+            .emit(out);
         }
-        let kubelet_fact = snap.versions.kubelet.as_ref();
+        return;
+    }
+    Mismatch {
+        kubelet_driver: &kubelet_driver.value,
+        kubelet_origin: origin_text(snap, &kubelet_driver.origin),
+        kubelet_at: kubelet_location(kubelet, cfg),
+        runtime: &runtime.name,
+        containerd_driver,
+        containerd_origin: origin_text(snap, &runtime.systemd_cgroup.origin),
+        containerd_at: containerd_location(runtime, cfg),
+        layout: cfg.cri.layout,
+        kubelet: snap.versions.kubelet.as_ref(),
+        release,
+    }
+    .emit(out);
+}
+
+/// The kubelet set to one driver while it takes containerd's (the KubeletCgroupDriverFromCRI
+/// gate with containerd 2.x): harmless, but misleading.
+struct KubeletSettingIgnored<'a> {
+    kubelet_driver: &'a str,
+    containerd_driver: &'static str,
+    /// Where the kubelet's driver is set.
+    at: Location,
+    kubelet: Option<&'a KubeletRelease>,
+    release: &'a ContainerdRelease,
+}
+
+impl KubeletSettingIgnored<'_> {
+    const FIX: &'static str = "Delete cgroupDriver from the kubelet config (and any --cgroup-driver flag) so containerd's SystemdCgroup is the one source of truth.";
+
+    fn message(&self) -> String {
+        format!(
+            "the kubelet is set to the {} cgroup driver, but with {GATE} ({}) and {} it uses containerd's driver, {}: its own setting is ignored",
+            self.kubelet_driver,
+            self.kubelet
+                .map_or_else(|| "kubelet version unknown".to_string(), ToString::to_string),
+            self.release.describe_in_full(),
+            self.containerd_driver
+        )
+    }
+
+    fn impact(&self) -> String {
+        format!(
+            "Nothing breaks: pods get {} cgroups. The kubelet logs that its cgroupDriver option is deprecated, and the setting misleads whoever reads the node's config.",
+            self.containerd_driver
+        )
+    }
+
+    fn emit(self, out: &mut Emitter<Case>) {
         let mut f = out
-            .finding(
-                Case::FromCri,
-                kubelet_location(kubelet, cfg),
-                format!(
-                    "the kubelet is set to the {} cgroup driver, but with {GATE} ({}) and {} it uses containerd's driver, {containerd_driver}: its own setting is ignored",
-                    kubelet_driver.value,
-                    kubelet_fact.map_or_else(|| "kubelet version unknown".to_string(), ToString::to_string),
-                    release.describe_in_full()
-                ),
-            )
+            .finding(Case::FromCri, self.at.clone(), self.message())
             .label("ignored: containerd decides")
-            .impact(format!(
-                "Nothing breaks: pods get {containerd_driver} cgroups. The kubelet logs that its cgroupDriver option is deprecated, and the setting misleads whoever reads the node's config."
-            ))
-            .fix("Delete cgroupDriver from the kubelet config (and any --cgroup-driver flag) so containerd's SystemdCgroup is the one source of truth.")
+            .impact(self.impact())
+            .fix(Self::FIX)
             .key("cgroupDriver")
-            .actual(kubelet_driver.value.clone())
-            .expected(format!("unset (containerd decides: {containerd_driver})"));
-        f = f.release(release);
-        if let Some(k) = kubelet_fact {
+            .actual(self.kubelet_driver)
+            .expected(format!(
+                "unset (containerd decides: {})",
+                self.containerd_driver
+            ))
+            .release(self.release);
+        if let Some(k) = self.kubelet {
             f = f.version(Component::Kubelet, k.fact());
         }
         f.emit();
-        return;
+    }
+}
+
+/// The kubelet and containerd's default runtime on different drivers, each using its own.
+struct Mismatch<'a> {
+    kubelet_driver: &'a str,
+    /// `set in <file>`, or why the default.
+    kubelet_origin: String,
+    kubelet_at: Location,
+    /// containerd's default runtime.
+    runtime: &'a str,
+    containerd_driver: &'static str,
+    containerd_origin: String,
+    containerd_at: Location,
+    /// The config's CRI layout, which names the table of the fix.
+    layout: CriLayout,
+    kubelet: Option<&'a KubeletRelease>,
+    release: &'a ContainerdRelease,
+}
+
+impl Mismatch<'_> {
+    fn message(&self) -> String {
+        format!(
+            "the kubelet uses the {} cgroup driver ({}) but containerd's default runtime {:?} uses {} ({})",
+            self.kubelet_driver,
+            self.kubelet_origin,
+            self.runtime,
+            self.containerd_driver,
+            self.containerd_origin,
+        )
     }
 
-    let containerd_at = containerd_location(runtime, cfg);
-    let kubelet_at = kubelet_location(kubelet, cfg);
-    let impact = if containerd_driver == "systemd" {
-        "Pods fail to start: `failed to create containerd task: OCI runtime create failed: expected cgroupsPath to be of format \"slice:prefix:name\" for systemd cgroups, got \"/kubepods/burstable/pod.../...\" instead: unknown` (containerd#4857)."
-    } else {
-        "Pods start, but two cgroup managers fight over the node: sandboxes are recreated (SandboxChanged), pods restart across the node under load (containerd#7276, kubernetes#110177). containerd 1.x has no startup check that would stop this."
-    };
-    // Point at the side that is not systemd: the recommended state is systemd on both.
-    let (primary, related, related_label) = if containerd_driver == "cgroupfs" {
-        (
-            containerd_at,
-            kubelet_at,
-            format!("the kubelet uses {}", kubelet_driver.value),
-        )
-    } else {
-        (
-            kubelet_at,
-            containerd_at,
-            "containerd uses systemd".to_string(),
-        )
-    };
-    let mut f = out
-        .finding(
-            Case::Mismatch,
-            primary,
-            format!(
-                "the kubelet uses the {} cgroup driver ({}) but containerd's default runtime {:?} uses {containerd_driver} ({})",
-                kubelet_driver.value,
-                origin_text(snap, &kubelet_driver.origin),
-                runtime.name,
-                origin_text(snap, &runtime.systemd_cgroup.origin),
-            ),
-        )
-        .label(if containerd_driver == "cgroupfs" {
-            "containerd uses cgroupfs".to_string()
+    fn impact(&self) -> &'static str {
+        if self.containerd_driver == "systemd" {
+            "Pods fail to start: `failed to create containerd task: OCI runtime create failed: expected cgroupsPath to be of format \"slice:prefix:name\" for systemd cgroups, got \"/kubepods/burstable/pod.../...\" instead: unknown` (containerd#4857)."
         } else {
-            format!("the kubelet uses {}", kubelet_driver.value)
-        })
-        .related(related, related_label)
-        .impact(impact)
-        .fix(fix_text(cfg.cri.layout, &runtime.name))
-        .key("cgroup-driver")
-        .actual(format!("kubelet {}, containerd {containerd_driver}", kubelet_driver.value))
-        .expected("the same driver on both (systemd on systemd hosts)");
-    f = f.release(release);
-    if let Some(k) = &snap.versions.kubelet {
-        f = f.version(Component::Kubelet, k.fact());
+            "Pods start, but two cgroup managers fight over the node: sandboxes are recreated (SandboxChanged), pods restart across the node under load (containerd#7276, kubernetes#110177). containerd 1.x has no startup check that would stop this."
+        }
     }
-    f.emit();
+
+    fn fix(&self) -> String {
+        fix_text(self.layout, self.runtime)
+    }
+
+    fn emit(self, out: &mut Emitter<Case>) {
+        let kubelet_label = format!("the kubelet uses {}", self.kubelet_driver);
+        // Point at the side that is not systemd: the recommended state is systemd on both.
+        let (primary, label, related, related_label) = if self.containerd_driver == "cgroupfs" {
+            (
+                self.containerd_at.clone(),
+                "containerd uses cgroupfs".to_string(),
+                self.kubelet_at.clone(),
+                kubelet_label,
+            )
+        } else {
+            (
+                self.kubelet_at.clone(),
+                kubelet_label,
+                self.containerd_at.clone(),
+                "containerd uses systemd".to_string(),
+            )
+        };
+        let mut f = out
+            .finding(Case::Mismatch, primary, self.message())
+            .label(label)
+            .related(related, related_label)
+            .impact(self.impact())
+            .fix(self.fix())
+            .key("cgroup-driver")
+            .actual(format!(
+                "kubelet {}, containerd {}",
+                self.kubelet_driver, self.containerd_driver
+            ))
+            .expected("the same driver on both (systemd on systemd hosts)")
+            .release(self.release);
+        if let Some(k) = self.kubelet {
+            f = f.version(Component::Kubelet, k.fact());
+        }
+        f.emit();
+    }
 }
 
 /// The kubelet takes the driver from the CRI runtime when the feature gate is on (beta and on
@@ -223,4 +299,40 @@ fn fix_text(layout: CriLayout, runtime: &str) -> String {
     format!(
         "Use systemd on both (required with cgroup v2): in /etc/containerd/config.toml set\n  {table}\n    SystemdCgroup = true\nand in /var/lib/kubelet/config.yaml `cgroupDriver: systemd` (remove any --cgroup-driver flag). Drain the node, restart containerd, then the kubelet; changing the driver of a node that ran pods can break sandbox re-creation (reprovisioning is safest)."
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_mismatch_says_what_breaks_with_containerds_driver() {
+        let release = ContainerdRelease::target("1.7.28");
+        let mismatch = |containerd_driver| Mismatch {
+            kubelet_driver: if containerd_driver == "systemd" {
+                "cgroupfs"
+            } else {
+                "systemd"
+            },
+            kubelet_origin: "set in /var/lib/kubelet/config.yaml".to_owned(),
+            kubelet_at: Location::Path("/var/lib/kubelet/config.yaml".to_owned()),
+            runtime: "runc",
+            containerd_driver,
+            containerd_origin: "containerd's default".to_owned(),
+            containerd_at: Location::Path("/etc/containerd/config.toml".to_owned()),
+            layout: CriLayout::V2,
+            kubelet: None,
+            release: &release,
+        };
+        assert!(mismatch("systemd").impact().starts_with("Pods fail to start"));
+        assert!(mismatch("cgroupfs").impact().contains("two cgroup managers"));
+        assert!(mismatch("cgroupfs").message().starts_with(
+            "the kubelet uses the systemd cgroup driver (set in /var/lib/kubelet/config.yaml) but containerd's default runtime \"runc\" uses cgroupfs"
+        ));
+        assert!(
+            mismatch("cgroupfs")
+                .fix()
+                .contains("[plugins.\"io.containerd.grpc.v1.cri\".containerd.runtimes.runc.options]")
+        );
+    }
 }

@@ -60,124 +60,185 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
         snap.versions.kubelet.as_ref(),
         &cfg.grpc_address.value,
     );
+    // The kubelet's version decides its default endpoint, so the link depends on it.
+    let kubelet = snap
+        .versions
+        .kubelet
+        .as_ref()
+        .filter(|_| !matches!(link, KubeletLink::Unknown));
     let configured = cri_configured(cfg);
     for entry in disabling {
-        report(snap, cfg, release, entry, &link, configured, out);
+        CriDisabled {
+            entry: &entry.value,
+            socket: Endpoint::parse(&cfg.grpc_address.value).path,
+            file: common::file_of(snap, entry.span),
+            others_remain: cfg.disabled_plugins.len() > 1,
+            reach: reach(snap, entry, &link, configured),
+            kubelet,
+            release,
+        }
+        .emit(entry.span, out);
     }
 }
 
-#[expect(clippy::too_many_lines, reason = "to be split")]
-fn report(
+/// Whom turning CRI off hurts.
+enum Reach<'l> {
+    /// The kubelet, which uses (or will use) this containerd, for the reason given.
+    Kubelet(String),
+    /// Nobody, as long as another runtime serves the kubelet's endpoint.
+    OtherRuntime {
+        endpoint: &'l str,
+        span: Option<Span>,
+    },
+    /// Nothing ties this containerd to the kubelet.
+    Unlinked,
+}
+
+/// Without a kubelet to ask, a config that is Docker's package default or that configures
+/// CRI means CRI is wanted.
+fn reach<'l>(
     snap: &NodeSnapshot,
-    cfg: &ContainerdConfig,
-    release: &ContainerdRelease,
     entry: &Spanned<String>,
-    link: &KubeletLink,
+    link: &'l KubeletLink,
     configured: Option<Span>,
-    out: &mut Emitter<Case>,
-) {
-    let socket = Endpoint::parse(&cfg.grpc_address.value).path;
-    let what = if entry.value == "io.containerd.cri.v1.images" {
-        "the CRI image service, which the CRI plugin depends on,"
-    } else if entry.value == "io.containerd.cri.v1.runtime" {
-        "the CRI runtime service, which the CRI plugin depends on,"
-    } else {
-        "the CRI plugin"
-    };
-    let message = format!(
-        "`disabled_plugins` entry {:?} turns off {what} on {}: this containerd (socket {socket}) serves no Kubernetes CRI API",
-        entry.value,
-        release.describe()
-    );
-    let impact = format!(
-        "kubeadm preflight fails with `[ERROR CRI]: container runtime is not running: ... validate service \
-         connection: CRI v1 runtime API is not implemented for endpoint \"unix://{socket}\": rpc error: code = \
-         Unimplemented desc = unknown service runtime.v1.RuntimeService`; the kubelet cannot create any pod and \
-         the node stays NotReady (older stacks: `unknown service runtime.v1alpha2.RuntimeService`)."
-    );
-    let remaining = cfg.disabled_plugins.len() > 1;
-    let docker_note = if entry.value == "cri" {
-        " Docker's containerd.io package ships this line; `containerd config default > /etc/containerd/config.toml` \
-         writes a complete config with CRI enabled instead."
-    } else {
-        ""
-    };
-    let delete = format!(
-        "delete {:?} from `disabled_plugins`{} in {} and restart containerd (`systemctl restart containerd`).{docker_note}",
-        entry.value,
-        if remaining {
-            ""
-        } else {
-            " (or the whole `disabled_plugins = [...]` line)"
+) -> Reach<'l> {
+    match link {
+        KubeletLink::ThisContainerd(why) => Reach::Kubelet(why.clone()),
+        KubeletLink::Other { endpoint, span } => Reach::OtherRuntime {
+            endpoint,
+            span: *span,
         },
-        common::file_of(snap, entry.span)
-    );
-    let (case, message, impact) = match link {
-        KubeletLink::ThisContainerd(why) => {
-            (Case::Disabled, format!("{message}; {why}"), impact.clone())
-        }
-        KubeletLink::Other { endpoint, .. } => (
-            Case::OtherRuntime,
-            format!(
-                "{message}. The kubelet's runtime endpoint is {endpoint}, another socket, so this may be on purpose \
-                 (a system containerd next to the one serving CRI)"
-            ),
-            format!(
-                "None for the kubelet as long as {endpoint} is served by another CRI runtime. If this containerd is \
-                 meant to become the kubelet's runtime: {impact}"
-            ),
-        ),
-        KubeletLink::Unknown => {
-            if let Some(why) = docker_signature(entry).or_else(|| {
+        KubeletLink::Unknown => docker_signature(entry)
+            .or_else(|| {
                 configured.map(|s| {
                     format!(
                         "the same config sets CRI settings ({}), so CRI is meant to run",
                         common::at_line(snap, s)
                     )
                 })
-            }) {
-                (Case::Disabled, format!("{message}; {why}"), impact.clone())
-            } else {
-                (
-                    Case::Unlinked,
-                    format!(
-                        "{message}. No kubelet configuration on this node names a runtime endpoint, and the config \
-                         sets no CRI settings, so this containerd may not be meant to serve the kubelet"
-                    ),
-                    format!(
-                        "None if another runtime serves the kubelet. If the kubelet is to use this containerd: {impact}"
-                    ),
-                )
-            }
+            })
+            .map_or(Reach::Unlinked, Reach::Kubelet),
+    }
+}
+
+/// A `disabled_plugins` entry that turns CRI off.
+struct CriDisabled<'a> {
+    /// `cri`, `io.containerd.grpc.v1.cri`, `io.containerd.cri.v1.images`, ...
+    entry: &'a str,
+    /// The socket containerd serves.
+    socket: String,
+    /// The file that disables it.
+    file: &'a str,
+    /// Other entries stay in `disabled_plugins`, so the line stays.
+    others_remain: bool,
+    reach: Reach<'a>,
+    /// The kubelet release the reach depends on, if it does.
+    kubelet: Option<&'a KubeletRelease>,
+    release: &'a ContainerdRelease,
+}
+
+impl CriDisabled<'_> {
+    fn case(&self) -> Case {
+        match self.reach {
+            Reach::Kubelet(_) => Case::Disabled,
+            Reach::OtherRuntime { .. } => Case::OtherRuntime,
+            Reach::Unlinked => Case::Unlinked,
         }
-    };
-    let fix = if case == Case::Disabled {
-        capitalized(&delete)
-    } else {
-        format!(
-            "Nothing to do if another runtime serves the kubelet. If this containerd is to serve it, {delete}"
-        )
-    };
-    let mut b = out
-        .finding(case, entry.span, message)
-        .impact(impact)
-        .fix(fix)
-        .key("disabled_plugins")
-        .label("disables CRI")
-        .actual(entry.value.clone());
-    if let KubeletLink::Other {
-        span: Some(span), ..
-    } = link
-    {
-        b = b.related(*span, "the kubelet's runtime endpoint");
     }
-    // The kubelet's version decides its default endpoint.
-    if let Some(kv) = snap.versions.kubelet.as_ref()
-        && !matches!(link, KubeletLink::Unknown)
-    {
-        b = b.version(Component::Kubelet, kv.fact());
+
+    fn message(&self) -> String {
+        let what = match self.entry {
+            "io.containerd.cri.v1.images" => {
+                "the CRI image service, which the CRI plugin depends on,"
+            }
+            "io.containerd.cri.v1.runtime" => {
+                "the CRI runtime service, which the CRI plugin depends on,"
+            }
+            _ => "the CRI plugin",
+        };
+        let message = format!(
+            "`disabled_plugins` entry {:?} turns off {what} on {}: this containerd (socket {}) serves no Kubernetes CRI API",
+            self.entry,
+            self.release.describe(),
+            self.socket
+        );
+        match &self.reach {
+            Reach::Kubelet(why) => format!("{message}; {why}"),
+            Reach::OtherRuntime { endpoint, .. } => format!(
+                "{message}. The kubelet's runtime endpoint is {endpoint}, another socket, so this may be on purpose \
+                 (a system containerd next to the one serving CRI)"
+            ),
+            Reach::Unlinked => format!(
+                "{message}. No kubelet configuration on this node names a runtime endpoint, and the config \
+                 sets no CRI settings, so this containerd may not be meant to serve the kubelet"
+            ),
+        }
     }
-    b.release(release).emit();
+
+    fn impact(&self) -> String {
+        let impact = format!(
+            "kubeadm preflight fails with `[ERROR CRI]: container runtime is not running: ... validate service \
+             connection: CRI v1 runtime API is not implemented for endpoint \"unix://{}\": rpc error: code = \
+             Unimplemented desc = unknown service runtime.v1.RuntimeService`; the kubelet cannot create any pod and \
+             the node stays NotReady (older stacks: `unknown service runtime.v1alpha2.RuntimeService`).",
+            self.socket
+        );
+        match &self.reach {
+            Reach::Kubelet(_) => impact,
+            Reach::OtherRuntime { endpoint, .. } => format!(
+                "None for the kubelet as long as {endpoint} is served by another CRI runtime. If this containerd is \
+                 meant to become the kubelet's runtime: {impact}"
+            ),
+            Reach::Unlinked => format!(
+                "None if another runtime serves the kubelet. If the kubelet is to use this containerd: {impact}"
+            ),
+        }
+    }
+
+    fn fix(&self) -> String {
+        let docker_note = if self.entry == "cri" {
+            " Docker's containerd.io package ships this line; `containerd config default > /etc/containerd/config.toml` \
+             writes a complete config with CRI enabled instead."
+        } else {
+            ""
+        };
+        let delete = format!(
+            "delete {:?} from `disabled_plugins`{} in {} and restart containerd (`systemctl restart containerd`).{docker_note}",
+            self.entry,
+            if self.others_remain {
+                ""
+            } else {
+                " (or the whole `disabled_plugins = [...]` line)"
+            },
+            self.file
+        );
+        match self.reach {
+            Reach::Kubelet(_) => capitalized(&delete),
+            Reach::OtherRuntime { .. } | Reach::Unlinked => format!(
+                "Nothing to do if another runtime serves the kubelet. If this containerd is to serve it, {delete}"
+            ),
+        }
+    }
+
+    fn emit(self, at: Span, out: &mut Emitter<Case>) {
+        let mut b = out
+            .finding(self.case(), at, self.message())
+            .impact(self.impact())
+            .fix(self.fix())
+            .key("disabled_plugins")
+            .label("disables CRI")
+            .actual(self.entry);
+        if let Reach::OtherRuntime {
+            span: Some(span), ..
+        } = self.reach
+        {
+            b = b.related(span, "the kubelet's runtime endpoint");
+        }
+        if let Some(kv) = self.kubelet {
+            b = b.version(Component::Kubelet, kv.fact());
+        }
+        b.release(self.release).emit();
+    }
 }
 
 fn capitalized(s: &str) -> String {
@@ -285,6 +346,31 @@ mod tests {
         }
     }
     const SOCKET: &str = "/run/containerd/containerd.sock";
+
+    #[test]
+    fn the_fix_deletes_the_entry_and_says_when_nothing_is_to_do() {
+        let release = ContainerdRelease::target("1.7.28");
+        let disabled = |reach| CriDisabled {
+            entry: "cri",
+            socket: SOCKET.to_owned(),
+            file: "/etc/containerd/config.toml",
+            others_remain: false,
+            reach,
+            kubelet: None,
+            release: &release,
+        };
+        let kubelet = disabled(Reach::Kubelet("the kubelet uses it".to_owned()));
+        assert_eq!(kubelet.case(), Case::Disabled);
+        assert!(kubelet.fix().starts_with(
+            "Delete \"cri\" from `disabled_plugins` (or the whole `disabled_plugins = [...]` line) in /etc/containerd/config.toml"
+        ));
+        assert!(kubelet.fix().contains("Docker's containerd.io package ships this line"));
+        let unlinked = disabled(Reach::Unlinked);
+        assert_eq!(unlinked.case(), Case::Unlinked);
+        assert!(unlinked.fix().starts_with(
+            "Nothing to do if another runtime serves the kubelet. If this containerd is to serve it, delete \"cri\""
+        ));
+    }
 
     #[test]
     fn the_kubelet_endpoint_decides_whose_runtime_this_is() {

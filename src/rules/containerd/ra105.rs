@@ -67,7 +67,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
         }
         reported.push((table.span.file, table.value.clone()));
         let path = vec!["plugins".to_string(), table.value.clone()];
-        emit(cfg, release, &path, table.span, belongs, false, out);
+        Misplaced::new(cfg, release, &path, belongs, false).emit(table.span, out);
     }
     // Tables and keys the inventory found in the wrong schema.
     let wrong: Vec<&KeyEntry> = cfg
@@ -85,137 +85,177 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
         if let KeyStatus::WrongSchema { belongs_to } = k.status {
             // A table's value is its header, which holds the key; a key's value follows it.
             let is_key = k.value.start >= k.key.end;
-            emit(
-                cfg,
-                release,
-                &common::segments(&k.path),
-                k.key,
-                belongs_to,
-                is_key,
-                out,
-            );
+            let path = common::segments(&k.path);
+            Misplaced::new(cfg, release, &path, belongs_to, is_key).emit(k.key, out);
         }
     }
 }
 
-#[expect(clippy::too_many_lines, reason = "to be split")]
-fn emit(
-    cfg: &ContainerdConfig,
-    release: &ContainerdRelease,
-    path: &[String],
-    span: Span,
-    belongs: CriLayout,
+/// A table or key of another layout than the config's `version` selects.
+struct Misplaced<'a> {
+    /// Its dotted path, split.
+    path: &'a [String],
+    /// A key, rather than a table.
     is_key: bool,
-    out: &mut Emitter<Case>,
-) {
-    let written = common::written_layout(cfg);
-    let shown = show(path);
-    let what = if is_key { "key" } else { "table" };
-    let target = common::translate(path, written);
-    let short_id = path.get(1).is_some_and(|id| id == "cri");
-    let fatal = short_id && release.is_1x();
-    let v3_in_v2 = belongs == CriLayout::V3 && written == CriLayout::V2;
-    let case = if fatal {
-        Case::ShortIdFatal
-    } else if v3_in_v2 && !release.is_1x() {
-        Case::MigratedOver
-    } else {
-        Case::WrongSchema
-    };
-    let message = format!(
-        "`{}` is a {} {what} in a {} config; {} does not read it there",
-        if is_key {
-            shown.clone()
-        } else {
-            format!("[{shown}]")
-        },
-        layout_name(belongs),
-        common::version_label(cfg),
-        release.describe()
-    );
-    let impact = if fatal {
-        format!(
-            "containerd refuses to start: `containerd: failed to load TOML from {}: invalid plugin key URI \"cri\" \
-             expect io.containerd.x.vx` (containerd 1.x accepts only full plugin URIs in a version 2 config). Every \
-             container on the node stops with it.",
-            cfg.path
-        )
-    } else if case == Case::MigratedOver {
-        "containerd 2.x converts a version 2 config on every start and writes the converted \
-         `io.containerd.cri.v1.runtime` / `images` tables; containerd 2.0–2.2 replace an explicit table of that name \
-         with the converted copy (2.3 merges them), so these settings may be lost (read in containerd's source; not \
-         confirmed on a running 2.x)."
-            .to_string()
-    } else if release.is_1x() {
-        format!(
-            "containerd {} ignores it without a word: its settings (SystemdCgroup, the sandbox image, registry \
-             settings, whatever it holds) do not apply, and CRI runs with the defaults instead. Seen with containerd \
-             1.6.20: a version 2 config with `SystemdCgroup = true` under `io.containerd.cri.v1.runtime` has it \
-             false in `containerd config dump`.",
-            release.line_label()
-        )
-    } else {
-        "containerd logs `Ignoring unknown key in TOML for plugin` (or nothing, for a plugin id it does not know) and \
-         runs CRI without these settings: SystemdCgroup, the sandbox image or registry settings written here do not \
-         apply."
-            .to_string()
-    };
-    let fix = match &target {
-        // A whole CRI table into the split version 3 layout: runtime and image settings part.
-        Some(_) if path.len() == 2 && written == CriLayout::V3 => format!(
-            "Write these settings where a {} config reads them: runtimes and CNI under \
-             `[plugins.'io.containerd.cri.v1.runtime'.containerd.runtimes.<name>]` / \
-             `[plugins.'io.containerd.cri.v1.runtime'.cni]`; the sandbox image as `sandbox` under \
-             `[plugins.'io.containerd.cri.v1.images'.pinned_images]`; registry and snapshotter under \
-             `[plugins.'io.containerd.cri.v1.images']`; then delete `[{shown}]`. `containerd config migrate` \
-             (containerd 2.x) prints a consistent version 3 config to review.",
-            common::version_label(cfg)
-        ),
-        Some(t)
-            if path.len() == 2
-                && path
-                    .get(1)
-                    .is_some_and(|id| id == "io.containerd.cri.v1.images") =>
+    /// The layout it belongs to.
+    belongs: CriLayout,
+    /// The layout the config's `version` selects.
+    written: CriLayout,
+    /// Where the layout written reads the same setting, if it has one.
+    target: Option<String>,
+    /// `version 2` and how the header says it.
+    version_label: String,
+    config_path: &'a str,
+    /// The `version` header.
+    header: Option<Span>,
+    release: &'a ContainerdRelease,
+}
+
+impl<'a> Misplaced<'a> {
+    fn new(
+        cfg: &'a ContainerdConfig,
+        release: &'a ContainerdRelease,
+        path: &'a [String],
+        belongs: CriLayout,
+        is_key: bool,
+    ) -> Self {
+        let written = common::written_layout(cfg);
+        Misplaced {
+            path,
+            is_key,
+            belongs,
+            written,
+            target: common::translate(path, written),
+            version_label: common::version_label(cfg),
+            config_path: &cfg.path,
+            header: cfg.version.span,
+            release,
+        }
+    }
+
+    /// containerd 1.x refuses the short plugin id `cri` in a version 2 config; containerd
+    /// 2.x rewrites version 3 tables found in a version 2 config.
+    fn case(&self) -> Case {
+        let short_id = self.path.get(1).is_some_and(|id| id == "cri");
+        if short_id && self.release.is_1x() {
+            Case::ShortIdFatal
+        } else if self.belongs == CriLayout::V3
+            && self.written == CriLayout::V2
+            && !self.release.is_1x()
         {
-            format!(
-                "Write these settings where a {} config reads them: under `[{t}]` (`pinned_images.sandbox` becomes \
-             `sandbox_image`, `snapshotter` goes under `[{t}.containerd]`), and delete `[{shown}]`.",
-                common::version_label(cfg)
-            )
+            Case::MigratedOver
+        } else {
+            Case::WrongSchema
         }
-        Some(t) if is_key => {
-            let (table, key) = t.rsplit_once('.').unwrap_or((t.as_str(), ""));
-            format!(
-                "Write it where a {} config reads it: `{key}` under `[{table}]`, and delete `{shown}`. Use one \
-                 schema per file: `containerd config migrate` (containerd 2.x) prints a consistent version 3 config \
-                 to review.",
-                common::version_label(cfg)
-            )
+    }
+
+    fn what(&self) -> &'static str {
+        if self.is_key { "key" } else { "table" }
+    }
+
+    fn message(&self) -> String {
+        let shown = show(self.path);
+        format!(
+            "`{}` is a {} {} in a {} config; {} does not read it there",
+            if self.is_key {
+                shown
+            } else {
+                format!("[{shown}]")
+            },
+            layout_name(self.belongs),
+            self.what(),
+            self.version_label,
+            self.release.describe()
+        )
+    }
+
+    fn impact(&self) -> String {
+        match self.case() {
+            Case::ShortIdFatal => format!(
+                "containerd refuses to start: `containerd: failed to load TOML from {}: invalid plugin key URI \"cri\" \
+                 expect io.containerd.x.vx` (containerd 1.x accepts only full plugin URIs in a version 2 config). Every \
+                 container on the node stops with it.",
+                self.config_path
+            ),
+            Case::MigratedOver => "containerd 2.x converts a version 2 config on every start and writes the converted \
+             `io.containerd.cri.v1.runtime` / `images` tables; containerd 2.0–2.2 replace an explicit table of that name \
+             with the converted copy (2.3 merges them), so these settings may be lost (read in containerd's source; not \
+             confirmed on a running 2.x)."
+                .to_string(),
+            Case::WrongSchema if self.release.is_1x() => format!(
+                "containerd {} ignores it without a word: its settings (SystemdCgroup, the sandbox image, registry \
+                 settings, whatever it holds) do not apply, and CRI runs with the defaults instead. Seen with containerd \
+                 1.6.20: a version 2 config with `SystemdCgroup = true` under `io.containerd.cri.v1.runtime` has it \
+                 false in `containerd config dump`.",
+                self.release.line_label()
+            ),
+            Case::WrongSchema => "containerd logs `Ignoring unknown key in TOML for plugin` (or nothing, for a plugin id it does not know) and \
+             runs CRI without these settings: SystemdCgroup, the sandbox image or registry settings written here do not \
+             apply."
+                .to_string(),
         }
-        Some(t) if t != &shown => format!(
-            "Write these settings where a {} config reads them: under `[{t}]`, and delete `[{shown}]`. \
-             Use one schema per file: `containerd config migrate` (containerd 2.x) prints a consistent version 3 \
-             config to review.",
-            common::version_label(cfg)
-        ),
-        _ => format!(
-            "Move the settings to the layout of the `version` header ({}) or delete the table.",
-            common::version_label(cfg)
-        ),
-    };
-    let mut b = out
-        .finding(case, span, message)
-        .impact(impact)
-        .fix(fix)
-        .key(shown.clone())
-        .label(format!("{} {what}", layout_name(belongs)));
-    if let Some(t) = target {
-        b = b.expected(t);
     }
-    if let Some(v) = cfg.version.span {
-        b = b.related(v, "the header that selects the schema");
+
+    fn fix(&self) -> String {
+        let shown = show(self.path);
+        let version_label = &self.version_label;
+        let whole_table = self.path.len() == 2;
+        match &self.target {
+            // A whole CRI table into the split version 3 layout: runtime and image settings part.
+            Some(_) if whole_table && self.written == CriLayout::V3 => format!(
+                "Write these settings where a {version_label} config reads them: runtimes and CNI under \
+                 `[plugins.'io.containerd.cri.v1.runtime'.containerd.runtimes.<name>]` / \
+                 `[plugins.'io.containerd.cri.v1.runtime'.cni]`; the sandbox image as `sandbox` under \
+                 `[plugins.'io.containerd.cri.v1.images'.pinned_images]`; registry and snapshotter under \
+                 `[plugins.'io.containerd.cri.v1.images']`; then delete `[{shown}]`. `containerd config migrate` \
+                 (containerd 2.x) prints a consistent version 3 config to review."
+            ),
+            Some(t)
+                if whole_table
+                    && self
+                        .path
+                        .get(1)
+                        .is_some_and(|id| id == "io.containerd.cri.v1.images") =>
+            {
+                format!(
+                    "Write these settings where a {version_label} config reads them: under `[{t}]` (`pinned_images.sandbox` becomes \
+             `sandbox_image`, `snapshotter` goes under `[{t}.containerd]`), and delete `[{shown}]`."
+                )
+            }
+            Some(t) if self.is_key => {
+                let (table, key) = t.rsplit_once('.').unwrap_or((t.as_str(), ""));
+                format!(
+                    "Write it where a {version_label} config reads it: `{key}` under `[{table}]`, and delete `{shown}`. Use one \
+                     schema per file: `containerd config migrate` (containerd 2.x) prints a consistent version 3 config \
+                     to review."
+                )
+            }
+            Some(t) if t != &shown => format!(
+                "Write these settings where a {version_label} config reads them: under `[{t}]`, and delete `[{shown}]`. \
+                 Use one schema per file: `containerd config migrate` (containerd 2.x) prints a consistent version 3 \
+                 config to review."
+            ),
+            _ => format!(
+                "Move the settings to the layout of the `version` header ({version_label}) or delete the table."
+            ),
+        }
     }
-    b.release(release).emit();
+
+    fn emit(self, at: Span, out: &mut Emitter<Case>) {
+        let mut b = out
+            .finding(self.case(), at, self.message())
+            .impact(self.impact())
+            .fix(self.fix())
+            .key(show(self.path))
+            .label(format!("{} {}", layout_name(self.belongs), self.what()));
+        if let Some(t) = self.target {
+            b = b.expected(t);
+        }
+        if let Some(v) = self.header {
+            b = b.related(v, "the header that selects the schema");
+        }
+        b.release(self.release).emit();
+    }
 }
 
 /// A dotted path as TOML writes it.
@@ -224,4 +264,38 @@ fn show(path: &[String]) -> String {
         .map(|s| common::toml_key(s))
         .collect::<Vec<_>>()
         .join(".")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn case_of(path: &[String], belongs: CriLayout, release: &str) -> Case {
+        let release = ContainerdRelease::target(release);
+        Misplaced {
+            path,
+            is_key: false,
+            belongs,
+            written: CriLayout::V2,
+            target: None,
+            version_label: "version 2".to_owned(),
+            config_path: "/etc/containerd/config.toml",
+            header: None,
+            release: &release,
+        }
+        .case()
+    }
+
+    #[test]
+    fn the_case_follows_the_plugin_id_and_the_release_line() {
+        let short = ["plugins".to_owned(), "cri".to_owned()];
+        assert_eq!(case_of(&short, CriLayout::V1, "1.7.28"), Case::ShortIdFatal);
+        assert_eq!(case_of(&short, CriLayout::V1, "2.1.0"), Case::WrongSchema);
+        let v3 = [
+            "plugins".to_owned(),
+            "io.containerd.cri.v1.runtime".to_owned(),
+        ];
+        assert_eq!(case_of(&v3, CriLayout::V3, "2.1.0"), Case::MigratedOver);
+        assert_eq!(case_of(&v3, CriLayout::V3, "1.7.28"), Case::WrongSchema);
+    }
 }

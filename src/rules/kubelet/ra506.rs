@@ -4,8 +4,9 @@ use crate::release::kubernetes::DefaultEndpoint;
 use crate::engine::emitter::FindingBuilder;
 use crate::engine::{Emitter, Location};
 use crate::model::containerd::ContainerdConfig;
-use crate::model::kubelet::Setting;
-use crate::model::{Component, Input, NodeSnapshot};
+use crate::model::kubelet::{KubeletSettings, Setting};
+use crate::model::{Component, Input, NodeSnapshot, Span};
+use crate::release::KubeletRelease;
 
 use super::common::{
     self, CONTAINERD_DEFAULT, Endpoint, Which, command_line_location, endpoint_fix, endpoint_place,
@@ -26,22 +27,6 @@ declare_rule! {
 
 const IMPACT: &str = "The kubelet dials a socket containerd does not serve: `connect: no such file or directory` (or another runtime answers), the node goes NotReady and no pod starts.";
 
-/// Points at where containerd's socket is set (or its config file, for the default).
-fn with_grpc<'e>(
-    b: FindingBuilder<'e>,
-    c: &ContainerdConfig,
-    socket: &Endpoint,
-) -> FindingBuilder<'e> {
-    match c.grpc_address.span() {
-        Some(s) => b.related(s, "containerd listens here"),
-        None => b.related(
-            Location::Path(c.path.clone()),
-            format!("containerd listens on its default {}", socket.path),
-        ),
-    }
-}
-
-#[expect(clippy::too_many_lines, reason = "to be split")]
 fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
     let Some(k) = common::kubelet(snap, out) else {
         return;
@@ -53,15 +38,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
             return;
         }
     };
-    let socket = Endpoint::parse(&containerd.grpc_address.value);
-    let target = format!("unix://{}", socket.path);
-    let grpc_origin = match containerd.grpc_address.span() {
-        Some(s) => format!("`[grpc] address` in {}", common::file_of(snap, s)),
-        None => format!(
-            "containerd's default, as {} sets no `[grpc] address`",
-            containerd.path
-        ),
-    };
+    let listening = Listening::new(snap, containerd);
     let version = snap.versions.kubelet.as_ref();
     let mut undecided: Vec<String> = unknown_endpoints(k).into_iter().collect();
 
@@ -69,7 +46,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
         match which.setting(k) {
             Setting::Known(e) => {
                 let endpoint = Endpoint::parse(&e.value);
-                if endpoint.same_socket(&socket) {
+                if endpoint.same_socket(&listening.socket) {
                     continue;
                 }
                 if endpoint.docker_era().is_some() {
@@ -80,85 +57,188 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
                     continue;
                 }
                 let Some(span) = e.span() else { continue };
-                let b = out
-                    .finding(
-                        Case::Mismatch,
-                        span,
-                        format!(
-                            "the kubelet's {} `{}`, {}, is not the socket containerd listens on, `{}` ({grpc_origin}); /run and /var/run are the same directory",
-                            which.noun(),
-                            e.value,
-                            endpoint_place(snap, k, which, span),
-                            socket.path
-                        ),
-                    )
-                    .impact(IMPACT)
-                    .fix(endpoint_fix(snap, k, which, span, &target))
-                    .key(which.field())
-                    .label("not containerd's socket")
-                    .actual(e.value.clone())
-                    .expected(target.clone());
-                let mut b = with_grpc(b, containerd, &socket);
-                if let Some(v) = version {
-                    b = b.version(Component::Kubelet, v.fact());
+                Mismatch {
+                    which,
+                    value: &e.value,
+                    span,
+                    place: endpoint_place(snap, k, which, span),
+                    fix: endpoint_fix(snap, k, which, span, &listening.target),
+                    listening: &listening,
+                    kubelet: version,
                 }
-                b.emit();
+                .emit(out);
             }
-            Setting::Unknown { .. } => {}
             Setting::Unset if which == Which::Runtime => {
                 let Some(v) = version else {
                     undecided.push("no runtime endpoint is set and the kubelet version (which decides the default) is unknown".to_owned());
                     continue;
                 };
-                match v.default_runtime_endpoint() {
-                    DefaultEndpoint::Dockershim => {
-                        out.not_applicable(
-                            "no runtime endpoint is set: on this kubelet that means dockershim (RA503)",
-                        );
-                        continue;
-                    }
-                    DefaultEndpoint::None => {
-                        out.not_applicable(
-                            "no runtime endpoint is set and kubelet 1.26 has no default (RA505)",
-                        );
-                        continue;
-                    }
-                    DefaultEndpoint::Containerd => {}
-                }
-                // 1.24 and 1.25: the default is the reference's, not the config file's.
-                if !v.runtime_endpoint_in_config() {
-                    out.assume("kubelet 1.24/1.25 without an endpoint uses unix:///run/containerd/containerd.sock (reference KLT-003, kubernetes PR #107624)");
-                }
-                let default = Endpoint::parse(CONTAINERD_DEFAULT);
-                if default.same_socket(&socket) {
-                    continue;
-                }
-                let b = out
-                    .finding(
-                        Case::DefaultMismatch,
-                        command_line_location(k),
-                        format!(
-                            "no runtime endpoint is set, so {} uses its default `{CONTAINERD_DEFAULT}`, but containerd listens on `{}` ({grpc_origin})",
-                            v,
-                            socket.path
-                        ),
-                    )
-                    .impact(IMPACT)
-                    .fix(format!(
-                        "Add `--container-runtime-endpoint={target}` to {} (or, on 1.27 and later, set `containerRuntimeEndpoint: {target}` in the kubelet config file), {}.",
-                        where_to_add_flags(snap, k),
-                        common::restart(k)
-                    ))
-                    .key("containerRuntimeEndpoint")
-                    .actual(format!("unset (default {CONTAINERD_DEFAULT})"))
-                    .expected(target.clone())
-                    .version(Component::Kubelet, v.fact());
-                with_grpc(b, containerd, &socket).emit();
+                runtime_endpoint_unset(snap, k, v, &listening, out);
             }
-            Setting::Unset => {}
+            Setting::Unknown { .. } | Setting::Unset => {}
         }
     }
     if !undecided.is_empty() {
         out.inconclusive(undecided.join("; "));
+    }
+}
+
+/// No runtime endpoint set: the kubelet's default, which its version decides, must be
+/// containerd's socket.
+fn runtime_endpoint_unset(
+    snap: &NodeSnapshot,
+    k: &KubeletSettings,
+    v: &KubeletRelease,
+    listening: &Listening<'_>,
+    out: &mut Emitter<Case>,
+) {
+    match v.default_runtime_endpoint() {
+        DefaultEndpoint::Dockershim => {
+            out.not_applicable(
+                "no runtime endpoint is set: on this kubelet that means dockershim (RA503)",
+            );
+            return;
+        }
+        DefaultEndpoint::None => {
+            out.not_applicable("no runtime endpoint is set and kubelet 1.26 has no default (RA505)");
+            return;
+        }
+        DefaultEndpoint::Containerd => {}
+    }
+    // 1.24 and 1.25: the default is the reference's, not the config file's.
+    if !v.runtime_endpoint_in_config() {
+        out.assume("kubelet 1.24/1.25 without an endpoint uses unix:///run/containerd/containerd.sock (reference KLT-003, kubernetes PR #107624)");
+    }
+    if Endpoint::parse(CONTAINERD_DEFAULT).same_socket(&listening.socket) {
+        return;
+    }
+    DefaultMismatch {
+        kubelet: v,
+        at: command_line_location(k),
+        add_to: where_to_add_flags(snap, k),
+        restart: common::restart(k),
+        listening,
+    }
+    .emit(out);
+}
+
+/// The socket containerd listens on, as the findings name it.
+struct Listening<'c> {
+    config: &'c ContainerdConfig,
+    socket: Endpoint,
+    /// The endpoint to give the kubelet: `unix://<socket>`.
+    target: String,
+    /// Where the socket comes from, in words.
+    origin: String,
+}
+
+impl<'c> Listening<'c> {
+    fn new(snap: &NodeSnapshot, config: &'c ContainerdConfig) -> Self {
+        let socket = Endpoint::parse(&config.grpc_address.value);
+        let origin = match config.grpc_address.span() {
+            Some(s) => format!("`[grpc] address` in {}", common::file_of(snap, s)),
+            None => format!(
+                "containerd's default, as {} sets no `[grpc] address`",
+                config.path
+            ),
+        };
+        Listening {
+            config,
+            target: format!("unix://{}", socket.path),
+            socket,
+            origin,
+        }
+    }
+
+    /// Points at where containerd's socket is set (or its config file, for the default).
+    fn related<'e>(&self, b: FindingBuilder<'e>) -> FindingBuilder<'e> {
+        match self.config.grpc_address.span() {
+            Some(s) => b.related(s, "containerd listens here"),
+            None => b.related(
+                Location::Path(self.config.path.clone()),
+                format!("containerd listens on its default {}", self.socket.path),
+            ),
+        }
+    }
+}
+
+/// An endpoint set to another socket than the one containerd listens on.
+struct Mismatch<'a> {
+    which: Which,
+    value: &'a str,
+    span: Span,
+    /// Where it is set, in words.
+    place: String,
+    fix: String,
+    listening: &'a Listening<'a>,
+    kubelet: Option<&'a KubeletRelease>,
+}
+
+impl Mismatch<'_> {
+    fn message(&self) -> String {
+        format!(
+            "the kubelet's {} `{}`, {}, is not the socket containerd listens on, `{}` ({}); /run and /var/run are the same directory",
+            self.which.noun(),
+            self.value,
+            self.place,
+            self.listening.socket.path,
+            self.listening.origin
+        )
+    }
+
+    fn emit(self, out: &mut Emitter<Case>) {
+        let b = out
+            .finding(Case::Mismatch, self.span, self.message())
+            .impact(IMPACT)
+            .fix(self.fix)
+            .key(self.which.field())
+            .label("not containerd's socket")
+            .actual(self.value)
+            .expected(self.listening.target.clone());
+        let mut b = self.listening.related(b);
+        if let Some(v) = self.kubelet {
+            b = b.version(Component::Kubelet, v.fact());
+        }
+        b.emit();
+    }
+}
+
+/// No runtime endpoint set, and the kubelet's default is not containerd's socket.
+struct DefaultMismatch<'a> {
+    kubelet: &'a KubeletRelease,
+    /// Where the kubelet's command line is written.
+    at: Location,
+    /// The file (and variable) to add flags to, in words.
+    add_to: String,
+    restart: &'static str,
+    listening: &'a Listening<'a>,
+}
+
+impl DefaultMismatch<'_> {
+    fn message(&self) -> String {
+        format!(
+            "no runtime endpoint is set, so {} uses its default `{CONTAINERD_DEFAULT}`, but containerd listens on `{}` ({})",
+            self.kubelet, self.listening.socket.path, self.listening.origin
+        )
+    }
+
+    fn fix(&self) -> String {
+        let target = &self.listening.target;
+        format!(
+            "Add `--container-runtime-endpoint={target}` to {} (or, on 1.27 and later, set `containerRuntimeEndpoint: {target}` in the kubelet config file), {}.",
+            self.add_to, self.restart
+        )
+    }
+
+    fn emit(self, out: &mut Emitter<Case>) {
+        let b = out
+            .finding(Case::DefaultMismatch, self.at.clone(), self.message())
+            .impact(IMPACT)
+            .fix(self.fix())
+            .key("containerRuntimeEndpoint")
+            .actual(format!("unset (default {CONTAINERD_DEFAULT})"))
+            .expected(self.listening.target.clone())
+            .version(Component::Kubelet, self.kubelet.fact());
+        self.listening.related(b).emit();
     }
 }

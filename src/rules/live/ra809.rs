@@ -29,12 +29,54 @@ const KNOWN: &[(&str, &str)] = &[
     ("unix:///var/run/cri-dockerd.sock", "/run/cri-dockerd.sock"),
 ];
 
-#[expect(clippy::too_many_lines, reason = "to be split")]
 fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
     if !common::probed(snap, out) {
         return;
     }
-    let mut answering: Vec<(&str, String, String)> = Vec::new();
+    let (answering, unknown) = survey(snap);
+    if answering.len() < 2 {
+        if answering.len() + unknown.len() >= 2 && !unknown.is_empty() {
+            out.inconclusive(unknown.join("; "));
+        }
+        return;
+    }
+    let kubelet_endpoint = snap
+        .kubelet
+        .present()
+        .and_then(|k| k.effective.runtime_endpoint.known())
+        .map(|e| e.value.clone());
+    // Point at where the kubelet's socket is named (the one to name as criSocket), else at
+    // the first socket that answers.
+    let at = kubelet_endpoint
+        .as_deref()
+        .map(Endpoint::parse)
+        .filter(Endpoint::is_unix)
+        .and_then(|e| common::named_at(snap, &e.path))
+        .map_or_else(
+            || Location::Path(answering.first().map(|a| a.path.clone()).unwrap_or_default()),
+            |n| Location::Span(n.span),
+        );
+    Multiple {
+        target: kubelet_endpoint
+            .unwrap_or_else(|| common::endpoint_of(common::CONTAINERD_SOCKET)),
+        answering,
+        at,
+    }
+    .emit(out);
+}
+
+/// A known CRI endpoint that answers.
+struct Answering {
+    /// As kubeadm names it: `unix:///var/run/crio/crio.sock`.
+    endpoint: &'static str,
+    path: String,
+    /// The runtime behind it, in words.
+    runtime: String,
+}
+
+/// The known endpoints that answer, and what could not be told about the others.
+fn survey(snap: &NodeSnapshot) -> (Vec<Answering>, Vec<String>) {
+    let mut answering = Vec::new();
     let mut unknown = Vec::new();
     for (endpoint, path) in KNOWN {
         let Some(fact) = common::socket_fact(snap, path) else {
@@ -60,7 +102,11 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
                 failure:
                     ProbeFailure::Timeout | ProbeFailure::Protocol | ProbeFailure::Unimplemented,
                 ..
-            } => answering.push((endpoint, fact.path.clone(), common::runtime_words(cri))),
+            } => answering.push(Answering {
+                endpoint,
+                path: fact.path.clone(),
+                runtime: common::runtime_words(cri),
+            }),
             Probe::Failed {
                 failure: ProbeFailure::Refused,
                 ..
@@ -77,68 +123,78 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
             }
         }
     }
-    if answering.len() < 2 {
-        if answering.len() + unknown.len() >= 2 && !unknown.is_empty() {
-            out.inconclusive(unknown.join("; "));
-        }
-        return;
+    (answering, unknown)
+}
+
+/// Two or more known CRI endpoints answer.
+struct Multiple {
+    answering: Vec<Answering>,
+    /// The endpoint to name as criSocket: the kubelet's, else containerd's.
+    target: String,
+    /// Where the kubelet's socket is named, else the first socket that answers.
+    at: Location,
+}
+
+impl Multiple {
+    /// The endpoints as kubeadm lists them.
+    fn list(&self) -> String {
+        let list: Vec<&str> = self.answering.iter().map(|a| a.endpoint).collect();
+        list.join(", ")
     }
-    let list: Vec<&str> = answering.iter().map(|(e, _, _)| *e).collect();
-    let list = list.join(", ");
-    let (first_path, kubelet_endpoint) = (
-        answering
-            .first()
-            .map(|(_, p, _)| p.clone())
-            .unwrap_or_default(),
-        snap.kubelet
-            .present()
-            .and_then(|k| k.effective.runtime_endpoint.known())
-            .map(|e| e.value.clone()),
-    );
-    let target = kubelet_endpoint
-        .clone()
-        .unwrap_or_else(|| common::endpoint_of(common::CONTAINERD_SOCKET));
-    let at = kubelet_endpoint
-        .as_deref()
-        .map(Endpoint::parse)
-        .filter(Endpoint::is_unix)
-        .and_then(|e| common::named_at(snap, &e.path))
-        .map_or_else(|| Location::Path(first_path), |n| Location::Span(n.span));
-    let label = match &at {
-        Location::Span(_) => format!("the kubelet uses {target}: name it as criSocket"),
-        Location::Path(_) => "one of the answering CRI endpoints".to_owned(),
-    };
-    let mut b = out
-        .finding(
-            Case::Multiple,
-            at,
-            format!(
-                "{} CRI endpoints answer on this node: {}",
-                answering.len(),
-                answering
-                    .iter()
-                    .map(|(_, p, who)| format!("{p} ({who})"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
+
+    fn message(&self) -> String {
+        format!(
+            "{} CRI endpoints answer on this node: {}",
+            self.answering.len(),
+            self.answering
+                .iter()
+                .map(|a| format!("{} ({})", a.path, a.runtime))
+                .collect::<Vec<_>>()
+                .join(", ")
         )
-        .label(label)
-        .impact(format!(
+    }
+
+    fn label(&self) -> String {
+        match &self.at {
+            Location::Span(_) => format!("the kubelet uses {}: name it as criSocket", self.target),
+            Location::Path(_) => "one of the answering CRI endpoints".to_owned(),
+        }
+    }
+
+    fn impact(&self) -> String {
+        format!(
             "kubeadm (1.24 and later) without an explicit criSocket — `kubeadm init`, `join`, `config images pull`, \
              `reset` — stops with `found multiple CRI endpoints on the host. Please define which one do you wish to \
-             use by setting the 'criSocket' field in the kubeadm configuration file: {list}`; tools that pick the \
-             first endpoint that answers (crictl without /etc/crictl.yaml) may talk to the wrong runtime."
-        ))
-        .fix(format!(
+             use by setting the 'criSocket' field in the kubeadm configuration file: {}`; tools that pick the \
+             first endpoint that answers (crictl without /etc/crictl.yaml) may talk to the wrong runtime.",
+            self.list()
+        )
+    }
+
+    fn fix(&self) -> String {
+        let target = &self.target;
+        format!(
             "Stop and disable the runtime you are leaving (cri-dockerd: `systemctl disable --now cri-docker.socket \
              cri-docker.service`), or name the socket wherever kubeadm runs: `criSocket: {target}` in \
              nodeRegistration of the kubeadm configuration (or `--cri-socket {target}`)."
-        ))
-        .key("cri-sockets")
-        .actual(list.clone())
-        .expected("one CRI endpoint, or criSocket set explicitly");
-    for (_, path, who) in &answering {
-        b = b.related(Location::Path(path.clone()), format!("answers: {who}"));
+        )
     }
-    b.emit();
+
+    fn emit(self, out: &mut Emitter<Case>) {
+        let mut b = out
+            .finding(Case::Multiple, self.at.clone(), self.message())
+            .label(self.label())
+            .impact(self.impact())
+            .fix(self.fix())
+            .key("cri-sockets")
+            .actual(self.list())
+            .expected("one CRI endpoint, or criSocket set explicitly");
+        for a in &self.answering {
+            b = b.related(
+                Location::Path(a.path.clone()),
+                format!("answers: {}", a.runtime),
+            );
+        }
+        b.emit();
+    }
 }
