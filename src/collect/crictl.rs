@@ -9,6 +9,7 @@
 //! so they are not reported as RA003 input problems).
 
 use crate::model::crictl::{CrictlConfig, CrictlWrongType};
+use crate::model::endpoint::Endpoint;
 use crate::model::{FileId, Input, InputKind, Problem, Span, Spanned};
 
 use super::kubelet::config::point;
@@ -196,7 +197,8 @@ impl Entry<'_> {
             self.wrong("a string", config);
             return;
         };
-        let endpoint = (!value.value.is_empty()).then(|| value.clone());
+        let endpoint =
+            (!value.value.is_empty()).then(|| value.clone().map(|t| Endpoint::parse(&t)));
         if self.key.value == "runtime-endpoint" {
             config.runtime_endpoint = endpoint;
         } else {

@@ -6,7 +6,8 @@
 
 use std::path::Path;
 
-use crate::model::node::NodeObject;
+use crate::model::endpoint::Endpoint;
+use crate::model::node::{CRI_SOCKET_ANNOTATION, CriSocketAnnotation, NodeObject};
 use crate::model::{FileId, Input, InputKind, Span, Spanned};
 
 use super::Ctx;
@@ -183,6 +184,18 @@ fn select<'n>(
     }
 }
 
+/// kubeadm's cri-socket annotation; the last one wins, as in the API server's map.
+fn cri_socket(annotations: &[(Spanned<String>, Spanned<String>)]) -> Option<CriSocketAnnotation> {
+    let (key, value) = annotations
+        .iter()
+        .rev()
+        .find(|(k, _)| k.value == CRI_SOCKET_ANNOTATION)?;
+    Some(CriSocketAnnotation {
+        key: key.span,
+        socket: value.clone().map(|v| Endpoint::parse(&v)),
+    })
+}
+
 /// What the audit reads of the chosen node.
 fn node_object(file: FileId, node: &Node, selected_by: String) -> NodeObject {
     let metadata = node.get("metadata").filter(|m| !m.is_null());
@@ -193,10 +206,12 @@ fn node_object(file: FileId, node: &Node, selected_by: String) -> NodeObject {
         .or(metadata)
         .map_or_else(|| span(file, node), |n| span(file, n));
     let node_info = node.get("status").and_then(|s| s.get("nodeInfo"));
+    let annotations = pairs(file, annotations_node);
     NodeObject {
         name: string_at(file, metadata.and_then(|m| m.get("name"))),
         annotations_at,
-        annotations: pairs(file, annotations_node),
+        cri_socket: cri_socket(&annotations),
+        annotations,
         kubelet_version: string_at(file, node_info.and_then(|i| i.get("kubeletVersion"))),
         container_runtime_version: string_at(
             file,

@@ -25,7 +25,13 @@ pub(crate) fn not_read<T>(s: &mut Section, input: &Input<T>) {
     }
 }
 
-fn setting_row(s: &mut Section, sources: &SourceMap, key: &str, v: &Setting<String>, unset: &str) {
+fn setting_row<T: serde::Serialize>(
+    s: &mut Section,
+    sources: &SourceMap,
+    key: &str,
+    v: &Setting<T>,
+    unset: &str,
+) {
     match v {
         Setting::Known(e) => s.effective(sources, key, e),
         Setting::Unset => s.row(key, serde_json::Value::Null, format!("unset: {unset}")),
@@ -135,10 +141,17 @@ fn config(sources: &SourceMap, k: &KubeletSettings) -> Section {
                 ("apiVersion", &c.api_version),
                 ("kind", &c.kind),
                 ("cgroupDriver", &c.cgroup_driver),
+            ];
+            for (key, v) in fields {
+                if let Some(v) = v {
+                    s.row(key, &v.value, at(sources, v.span));
+                }
+            }
+            let endpoints = [
                 ("containerRuntimeEndpoint", &c.container_runtime_endpoint),
                 ("imageServiceEndpoint", &c.image_service_endpoint),
             ];
-            for (key, v) in fields {
+            for (key, v) in endpoints {
                 if let Some(v) = v {
                     s.row(key, &v.value, at(sources, v.span));
                 }

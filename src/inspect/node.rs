@@ -30,8 +30,12 @@ pub(crate) fn section(snap: &NodeSnapshot) -> Section {
             None => s.row(key, serde_json::Value::Null, "not in status.nodeInfo"),
         }
     }
-    match n.annotation(CRI_SOCKET_ANNOTATION) {
-        Some(v) => s.row(CRI_SOCKET_ANNOTATION, &v.value, at(sources, v.span)),
+    match &n.cri_socket {
+        Some(a) => s.row(
+            CRI_SOCKET_ANNOTATION,
+            &a.socket.value,
+            at(sources, a.socket.span),
+        ),
         None => s.row(CRI_SOCKET_ANNOTATION, serde_json::Value::Null, "absent"),
     }
     s

@@ -6,6 +6,7 @@
 //! fills this one model; rules never look at raw TOML. Every setting also carries its
 //! *effective* value: what containerd will really use, with defaults per containerd version.
 
+use super::endpoint::Endpoint;
 use super::input::Effective;
 use super::source::{FileId, Span, Spanned};
 
@@ -21,7 +22,7 @@ pub(crate) struct ContainerdConfig {
     pub(crate) disabled_plugins: Vec<Spanned<String>>,
     pub(crate) required_plugins: Vec<Spanned<String>>,
     /// The socket containerd serves (`[grpc] address`, v4: `io.containerd.server.v1.grpc`).
-    pub(crate) grpc_address: Effective<String>,
+    pub(crate) grpc_address: Effective<Endpoint>,
     pub(crate) cri: CriConfig,
     /// Every key present, and what containerd makes of it.
     pub(crate) keys: Vec<KeyEntry>,

@@ -1,12 +1,13 @@
 //! `/etc/crictl.yaml`.
 
+use super::endpoint::Endpoint;
 use super::source::{Span, Spanned};
 
 #[derive(Clone, Debug)]
 pub(crate) struct CrictlConfig {
     pub(crate) path: String,
-    pub(crate) runtime_endpoint: Option<Spanned<String>>,
-    pub(crate) image_endpoint: Option<Spanned<String>>,
+    pub(crate) runtime_endpoint: Option<Spanned<Endpoint>>,
+    pub(crate) image_endpoint: Option<Spanned<Endpoint>>,
     /// Seconds, as written (crictl parses it as an integer; 0 means its 2s default).
     pub(crate) timeout: Option<Spanned<String>>,
     pub(crate) debug: Option<Spanned<bool>>,

@@ -152,4 +152,12 @@ impl<T> Effective<T> {
     pub(crate) fn is_default(&self) -> bool {
         matches!(self.origin, Origin::Default { .. })
     }
+
+    /// The same origin with the value converted (text into the type it names).
+    pub(crate) fn map<U>(self, f: impl FnOnce(T) -> U) -> Effective<U> {
+        Effective {
+            value: f(self.value),
+            origin: self.origin,
+        }
+    }
 }

@@ -3,6 +3,7 @@
 //! merged the way the kubelet merges them (flags win over config.yaml, which wins over
 //! defaults). Every effective value remembers the file and span that set it.
 
+use super::endpoint::Endpoint;
 use super::input::{Effective, Input};
 use super::source::{FileId, Span, Spanned};
 
@@ -124,8 +125,8 @@ pub(crate) struct KubeletConfigFile {
     pub(crate) api_version: Option<Spanned<String>>,
     pub(crate) kind: Option<Spanned<String>>,
     pub(crate) cgroup_driver: Option<Spanned<String>>,
-    pub(crate) container_runtime_endpoint: Option<Spanned<String>>,
-    pub(crate) image_service_endpoint: Option<Spanned<String>>,
+    pub(crate) container_runtime_endpoint: Option<Spanned<Endpoint>>,
+    pub(crate) image_service_endpoint: Option<Spanned<Endpoint>>,
     pub(crate) fail_cgroup_v1: Option<Spanned<bool>>,
     pub(crate) feature_gates: Vec<(Spanned<String>, Spanned<bool>)>,
     /// Fields present with a value of the wrong type (the kubelet refuses the file).
@@ -147,7 +148,7 @@ impl KubeletConfigFile {
 #[derive(Clone, Debug)]
 pub(crate) struct InstanceConfig {
     pub(crate) path: String,
-    pub(crate) container_runtime_endpoint: Option<Spanned<String>>,
+    pub(crate) container_runtime_endpoint: Option<Spanned<Endpoint>>,
 }
 
 /// What the kubelet will use for one setting.
@@ -164,6 +165,15 @@ pub(crate) enum Setting<T> {
 }
 
 impl<T> Setting<T> {
+    /// The same setting with its value converted.
+    pub(crate) fn map<U>(self, f: impl FnOnce(T) -> U) -> Setting<U> {
+        match self {
+            Setting::Known(e) => Setting::Known(e.map(f)),
+            Setting::Unset => Setting::Unset,
+            Setting::Unknown { reason } => Setting::Unknown { reason },
+        }
+    }
+
     pub(crate) fn known(&self) -> Option<&Effective<T>> {
         match self {
             Setting::Known(e) => Some(e),
@@ -191,10 +201,10 @@ pub(crate) struct KubeletEffective {
     /// `--container-runtime-endpoint` > `containerRuntimeEndpoint` > `Unset`. When unset
     /// the kubelet uses dockershim up to 1.23 and `unix:///run/containerd/containerd.sock`
     /// from 1.27 (KubeletConfiguration default); 1.26 has no default and refuses to start.
-    pub(crate) runtime_endpoint: Setting<String>,
+    pub(crate) runtime_endpoint: Setting<Endpoint>,
     /// `--image-service-endpoint` > `imageServiceEndpoint` > `Unset` (then the runtime
     /// endpoint is used).
-    pub(crate) image_endpoint: Setting<String>,
+    pub(crate) image_endpoint: Setting<Endpoint>,
     /// `--container-runtime` (dockershim era; removed in 1.27).
     pub(crate) container_runtime: Option<Spanned<String>>,
     /// `--pod-infra-container-image`.

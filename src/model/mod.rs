@@ -6,6 +6,7 @@
 pub(crate) mod containerd;
 pub(crate) mod crictl;
 pub(crate) mod docker;
+pub(crate) mod endpoint;
 pub(crate) mod hosts;
 pub(crate) mod input;
 pub(crate) mod kubelet;

@@ -7,6 +7,9 @@ use super::containerd::{ContainerdRelease, ReleaseNumber};
 /// 1.6.20 `config default`; the 2.3 man page and `config default`.
 pub(crate) const GRPC_ADDRESS: &str = "/run/containerd/containerd.sock";
 
+/// The same socket as a CRI endpoint, as the kubelet and crictl name it.
+pub(crate) const CRI_ENDPOINT: &str = "unix:///run/containerd/containerd.sock";
+
 /// `default_runtime_name`. Source: 1.6.20 and 2.x `config default`.
 pub(crate) const RUNTIME_NAME: &str = "runc";
 
@@ -83,6 +86,12 @@ mod tests {
 
     fn release(v: &str) -> ContainerdRelease {
         ContainerdRelease::target(v)
+    }
+
+    #[test]
+    fn the_default_endpoint_is_the_default_socket() {
+        let e = crate::model::endpoint::Endpoint::parse(CRI_ENDPOINT);
+        assert_eq!((e.scheme(), e.path()), (Some("unix"), GRPC_ADDRESS));
     }
 
     #[test]

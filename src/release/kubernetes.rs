@@ -6,6 +6,9 @@ use std::fmt;
 
 use crate::model::{Version, VersionFact, VersionOrigin};
 
+/// dockershim's socket: the kubelet's default endpoint up to 1.23.
+pub(crate) const DOCKERSHIM_SOCKET: &str = "/run/dockershim.sock";
+
 /// The socket the kubelet uses when no runtime endpoint is set.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum DefaultEndpoint {

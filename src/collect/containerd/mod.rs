@@ -15,6 +15,7 @@ mod secrets;
 mod settings;
 
 use crate::model::containerd::{ConfigFile, ContainerdConfig, KeyEntry, KeyStatus, ReplacedTable};
+use crate::model::endpoint::Endpoint;
 use crate::model::{Effective, Input, InputKind, Problem, VersionFact};
 use crate::release::ContainerdRelease;
 use crate::release::containerd_defaults as defaults;
@@ -151,18 +152,26 @@ pub(crate) fn grpc_address_hint(loaded: &Loaded) -> Option<String> {
         .iter()
         .map(|(f, doc)| access::Table::new(doc, f.file))
         .collect();
-    Some(grpc_address(&merge::merge(&tables)).value)
+    Some(
+        grpc_address(&merge::merge(&tables))
+            .value
+            .written()
+            .to_owned(),
+    )
 }
 
 /// `[grpc] address`, or in a version-4 file `plugins."io.containerd.server.v1.grpc".address`.
-fn grpc_address(merged: &merge::Merged<'_>) -> Effective<String> {
+fn grpc_address(merged: &merge::Merged<'_>) -> Effective<Endpoint> {
     let v4 = merged
         .plugin("io.containerd.server.v1.grpc")
         .and_then(|p| p.table.str("address"))
         .filter(|a| !a.value.is_empty());
     match merged.grpc_address.clone().or(v4) {
-        Some(a) => Effective::set(a.value, a.span),
-        None => Effective::default(defaults::GRPC_ADDRESS.to_string(), "containerd default"),
+        Some(a) => Effective::set(Endpoint::parse(&a.value), a.span),
+        None => Effective::default(
+            Endpoint::parse(defaults::GRPC_ADDRESS),
+            "containerd default",
+        ),
     }
 }
 

@@ -10,6 +10,7 @@
 
 use crate::collect::tree::{self, Node, Value};
 use crate::collect::{Ctx, Read};
+use crate::model::endpoint::Endpoint;
 use crate::model::kubelet::{InstanceConfig, KubeletConfigFile};
 use crate::model::{FileId, Input, InputKind, Problem, Span, Spanned};
 
@@ -171,8 +172,12 @@ pub(crate) fn read_config(ctx: &Ctx, path: &str) -> Input<KubeletConfigFile> {
     let kind = f.string(&root, "kind");
     f.check_kind(kind.as_ref(), document);
     let cgroup_driver = f.string(&root, "cgroupDriver");
-    let container_runtime_endpoint = f.string(&root, "containerRuntimeEndpoint");
-    let image_service_endpoint = f.string(&root, "imageServiceEndpoint");
+    let container_runtime_endpoint = f
+        .string(&root, "containerRuntimeEndpoint")
+        .map(|e| e.map(|t| Endpoint::parse(&t)));
+    let image_service_endpoint = f
+        .string(&root, "imageServiceEndpoint")
+        .map(|e| e.map(|t| Endpoint::parse(&t)));
     let fail_cgroup_v1 = f.boolean(&root, "failCgroupV1");
     let feature_gates = f.feature_gates(&root);
     Input::Present(KubeletConfigFile {
@@ -290,7 +295,9 @@ pub(crate) fn read_instance_config(ctx: &Ctx) -> Input<InstanceConfig> {
         consequence: INSTANCE_UNUSABLE,
     };
     let container_runtime_endpoint = match &root.value {
-        Value::Map(_) => f.string(&root, "containerRuntimeEndpoint"),
+        Value::Map(_) => f
+            .string(&root, "containerRuntimeEndpoint")
+            .map(|e| e.map(|t| Endpoint::parse(&t))),
         Value::Null => None,
         _ => {
             ctx.problem(

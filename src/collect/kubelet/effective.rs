@@ -2,6 +2,7 @@
 //! kubelet's default. A config file the kubelet refuses makes every value it could have set
 //! unknown, unless a flag sets it anyway.
 
+use crate::model::endpoint::Endpoint;
 use crate::model::kubelet::{Flag, KubeletConfigFile, KubeletEffective, Setting};
 use crate::model::{Effective, Input, Spanned};
 
@@ -72,7 +73,7 @@ fn setting(
     flags: &[Flag],
     flag: &str,
     state: &ConfigState,
-    field: impl Fn(&KubeletConfigFile) -> Option<&Spanned<String>>,
+    field: impl Fn(&KubeletConfigFile) -> Option<Spanned<String>>,
     otherwise: Setting<String>,
 ) -> Setting<String> {
     if let Some(f) = last(flags, flag) {
@@ -83,11 +84,16 @@ fn setting(
             reason: reason.clone(),
         },
         ConfigState::Usable(c) => match field(c) {
-            Some(v) => Setting::Known(Effective::set(v.value.clone(), v.span)),
+            Some(v) => Setting::Known(Effective::set(v.value, v.span)),
             None => otherwise,
         },
         ConfigState::None { .. } => otherwise,
     }
+}
+
+/// An endpoint of the config file as the text written, to weigh it against the flags.
+fn endpoint_text(e: Option<&Spanned<Endpoint>>) -> Option<Spanned<String>> {
+    e.map(|e| Spanned::new(e.value.written().to_owned(), e.span))
 }
 
 pub(crate) fn resolve(
@@ -105,23 +111,25 @@ pub(crate) fn resolve(
             flags,
             "cgroup-driver",
             &state,
-            |c| c.cgroup_driver.as_ref(),
+            |c| c.cgroup_driver.clone(),
             Setting::Known(Effective::default("cgroupfs".to_owned(), default_note)),
         ),
         runtime_endpoint: setting(
             flags,
             "container-runtime-endpoint",
             &state,
-            |c| c.container_runtime_endpoint.as_ref(),
+            |c| endpoint_text(c.container_runtime_endpoint.as_ref()),
             Setting::Unset,
-        ),
+        )
+        .map(|e| Endpoint::parse(&e)),
         image_endpoint: setting(
             flags,
             "image-service-endpoint",
             &state,
-            |c| c.image_service_endpoint.as_ref(),
+            |c| endpoint_text(c.image_service_endpoint.as_ref()),
             Setting::Unset,
-        ),
+        )
+        .map(|e| Endpoint::parse(&e)),
         container_runtime: last(flags, "container-runtime").and_then(Flag::value_spanned),
         pod_infra_image: last(flags, "pod-infra-container-image").and_then(Flag::value_spanned),
         config_path: last(flags, "config").and_then(Flag::value_spanned),

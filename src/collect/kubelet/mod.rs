@@ -176,7 +176,12 @@ mod tests {
         assert!(s.config.is_present());
         assert!(s.effective.config_path.is_none());
         assert_eq!(
-            s.effective.runtime_endpoint.known().unwrap().value,
+            s.effective
+                .runtime_endpoint
+                .known()
+                .unwrap()
+                .value
+                .written(),
             "unix:///var/run/containerd/containerd.sock"
         );
     }

@@ -97,7 +97,7 @@ pub(crate) fn from_config(
             (&k.effective.image_endpoint, "kubelet image endpoint"),
         ] {
             if let Setting::Known(e) = setting {
-                add(out, &e.value, Protocol::Cri, what);
+                add(out, e.value.written(), Protocol::Cri, what);
             }
         }
     }
@@ -110,7 +110,7 @@ pub(crate) fn from_config(
             (&c.image_endpoint, "crictl image-endpoint"),
         ] {
             if let Some(e) = e {
-                add(out, &e.value, Protocol::Cri, what);
+                add(out, e.value.written(), Protocol::Cri, what);
             }
         }
     }

@@ -4,12 +4,13 @@
 //! system containerd without it next to the CRI one). So the severity follows what links this
 //! containerd to the kubelet: the kubelet's endpoint when it is known, else the config itself.
 
+use crate::release::containerd_defaults::CRI_ENDPOINT;
 use crate::engine::Emitter;
 use crate::model::containerd::ContainerdConfig;
 use crate::model::kubelet::{KubeletSettings, Setting};
 use crate::release::KubeletRelease;
 use crate::model::{Component, NodeSnapshot, Span, Spanned};
-use crate::rules::kubelet::common::{CONTAINERD_DEFAULT, Endpoint};
+use crate::model::endpoint::Endpoint;
 
 use super::common;
 use crate::release::ContainerdRelease;
@@ -70,7 +71,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
     for entry in disabling {
         CriDisabled {
             entry: &entry.value,
-            socket: Endpoint::parse(&cfg.grpc_address.value).path,
+            socket: cfg.grpc_address.value.path().to_owned(),
             file: common::file_of(snap, entry.span),
             others_remain: cfg.disabled_plugins.len() > 1,
             reach: reach(snap, entry, &link, configured),
@@ -266,12 +267,11 @@ fn cri_configured(cfg: &ContainerdConfig) -> Option<Span> {
 fn kubelet_link(
     kubelet: Option<&KubeletSettings>,
     kubelet_version: Option<&KubeletRelease>,
-    grpc_address: &str,
+    socket: &Endpoint,
 ) -> KubeletLink {
     let Some(kubelet) = kubelet else {
         return KubeletLink::Unknown;
     };
-    let socket = Endpoint::parse(grpc_address);
     let (endpoint, span) = match &kubelet.effective.runtime_endpoint {
         Setting::Known(e) => (e.value.clone(), e.span()),
         // The kubelet's config could not be read: nothing says which socket it uses.
@@ -291,21 +291,23 @@ fn kubelet_link(
                     v.version()
                 ));
             }
-            (CONTAINERD_DEFAULT.to_string(), None)
+            (Endpoint::parse(CRI_ENDPOINT), None)
         }
     };
-    let parsed = Endpoint::parse(&endpoint);
-    if parsed.docker_era().is_some() {
+    if endpoint.docker_era().is_some() {
         return KubeletLink::ThisContainerd(format!(
             "the kubelet still talks to Docker ({endpoint}), and this containerd is what it moves to"
         ));
     }
-    if parsed.same_socket(&socket) {
+    if endpoint.same_socket(socket) {
         return KubeletLink::ThisContainerd(format!(
             "the kubelet's runtime endpoint {endpoint} is this containerd's socket"
         ));
     }
-    KubeletLink::Other { endpoint, span }
+    KubeletLink::Other {
+        endpoint: endpoint.to_string(),
+        span,
+    }
 }
 
 #[cfg(test)]
@@ -335,7 +337,7 @@ mod tests {
                     "kubelet default",
                 )),
                 runtime_endpoint: match endpoint {
-                    Some(e) => Setting::Known(Effective::set(e.to_string(), span)),
+                    Some(e) => Setting::Known(Effective::set(Endpoint::parse(e), span)),
                     None => Setting::Unset,
                 },
                 image_endpoint: Setting::Unset,
@@ -375,41 +377,43 @@ mod tests {
     #[test]
     fn the_kubelet_endpoint_decides_whose_runtime_this_is() {
         let v = |s: &str| Some(KubeletRelease::target(s));
+        let containerd = Endpoint::parse(SOCKET);
+        let socket = |s: &str| Endpoint::parse(s);
         assert!(matches!(
-            kubelet_link(None, None, SOCKET),
+            kubelet_link(None, None, &containerd),
             KubeletLink::Unknown
         ));
         let this = kubelet(Some("unix:///var/run/containerd/containerd.sock"));
         assert!(matches!(
-            kubelet_link(Some(&this), None, SOCKET),
+            kubelet_link(Some(&this), None, &containerd),
             KubeletLink::ThisContainerd(_)
         ));
         let docker = kubelet(Some("unix:///var/run/dockershim.sock"));
         assert!(matches!(
-            kubelet_link(Some(&docker), v("1.23.4").as_ref(), SOCKET),
+            kubelet_link(Some(&docker), v("1.23.4").as_ref(), &containerd),
             KubeletLink::ThisContainerd(_)
         ));
         let talos = kubelet(Some("unix:///run/containerd/containerd.sock"));
         assert!(matches!(
-            kubelet_link(Some(&talos), None, "/system/run/containerd/containerd.sock"),
+            kubelet_link(Some(&talos), None, &socket("/system/run/containerd/containerd.sock")),
             KubeletLink::Other { .. }
         ));
         let crio = kubelet(Some("unix:///var/run/crio/crio.sock"));
         assert!(matches!(
-            kubelet_link(Some(&crio), None, SOCKET),
+            kubelet_link(Some(&crio), None, &containerd),
             KubeletLink::Other { .. }
         ));
         let unset = kubelet(None);
         assert!(matches!(
-            kubelet_link(Some(&unset), v("1.22.0").as_ref(), SOCKET),
+            kubelet_link(Some(&unset), v("1.22.0").as_ref(), &containerd),
             KubeletLink::ThisContainerd(_)
         ));
         assert!(matches!(
-            kubelet_link(Some(&unset), v("1.29.0").as_ref(), SOCKET),
+            kubelet_link(Some(&unset), v("1.29.0").as_ref(), &containerd),
             KubeletLink::ThisContainerd(_)
         ));
         assert!(matches!(
-            kubelet_link(Some(&unset), v("1.29.0").as_ref(), "/run/other.sock"),
+            kubelet_link(Some(&unset), v("1.29.0").as_ref(), &socket("/run/other.sock")),
             KubeletLink::Other { .. }
         ));
     }

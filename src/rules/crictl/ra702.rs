@@ -2,7 +2,7 @@
 
 use crate::engine::Emitter;
 use crate::model::{Input, NodeSnapshot};
-use crate::rules::kubelet::common::{Endpoint, containerd_endpoint, containerd_socket};
+use crate::rules::kubelet::common::{containerd_endpoint, containerd_socket};
 
 declare_rule! {
     id: "RA702",
@@ -38,17 +38,17 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
     ] {
         let Some(v) = value else { continue };
         checked = true;
-        let e = Endpoint::parse(&v.value);
-        if containerd.as_ref().is_some_and(|s| s.same_socket(&e)) {
+        let e = &v.value;
+        if containerd.is_some_and(|s| s.same_socket(e)) {
             continue;
         }
-        let (case, what) = match (e.docker_era(), &containerd) {
+        let (case, what) = match (e.docker_era(), containerd) {
             (Some(kind), _) => (Case::DockerSocket, kind.describe().to_owned()),
             (None, Some(s)) => (
                 Case::OtherSocket,
                 format!(
                     "not the socket containerd listens on, `{}` ({target_origin})",
-                    s.path
+                    s.path()
                 ),
             ),
             (None, None) => continue,
@@ -67,7 +67,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
         ))
         .key(key)
         .label(if case == Case::DockerSocket { "Docker-era socket" } else { "not containerd's socket" })
-        .actual(v.value.clone())
+        .actual(v.value.to_string())
         .expected(target.clone())
         .emit();
     }

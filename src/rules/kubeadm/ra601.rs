@@ -34,7 +34,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
         );
         return;
     };
-    if node.annotation(CRI_SOCKET_ANNOTATION).is_some() {
+    if node.cri_socket.is_some() {
         return;
     }
     let version = snap.versions.kubelet.as_ref();

@@ -1,12 +1,13 @@
 //! RA602 cri-socket-annotation-stale.
 
 use crate::engine::Emitter;
-use crate::model::node::CRI_SOCKET_ANNOTATION;
+use crate::model::node::{CRI_SOCKET_ANNOTATION, CriSocketAnnotation};
 use crate::model::{Component, Input, NodeSnapshot, Span, Spanned};
 use crate::release::KubeletRelease;
 
 use super::common::{SocketSource, annotate, kubeadm_version_text, socket_source};
-use crate::rules::kubelet::common::{Endpoint, containerd_endpoint, containerd_socket};
+use crate::rules::kubelet::common::{containerd_endpoint, containerd_socket};
+use crate::model::endpoint::Endpoint;
 
 declare_rule! {
     id: "RA602",
@@ -24,14 +25,13 @@ declare_rule! {
 const IMPACT: &str = "`kubeadm upgrade` talks to that socket: with Docker gone it fails its preflight and image pulls (`[ERROR ImagePull]: failed to pull image ...`), older kubeadm reports `docker is required for container runtime`.";
 
 /// The socket kubeadm should see, and where that comes from.
-fn reference(snap: &NodeSnapshot) -> Option<(Endpoint, String)> {
+fn reference(snap: &NodeSnapshot) -> Option<(&Endpoint, String)> {
     if let Some(c) = containerd_socket(snap) {
         let (_, origin) = containerd_endpoint(snap);
         return Some((c, origin));
     }
     let k = snap.kubelet.present()?;
-    let e = k.effective.runtime_endpoint.known()?;
-    let endpoint = Endpoint::parse(&e.value);
+    let endpoint = &k.effective.runtime_endpoint.known()?.value;
     endpoint
         .docker_era()
         .is_none()
@@ -47,10 +47,9 @@ struct Stale {
 }
 
 /// What is wrong with a socket kubeadm reads, if anything.
-fn verdict(value: &str, reference: Option<&(Endpoint, String)>) -> Option<Stale> {
-    let e = Endpoint::parse(value);
+fn verdict(e: &Endpoint, reference: Option<&(&Endpoint, String)>) -> Option<Stale> {
     if let Some(kind) = e.docker_era() {
-        if reference.is_some_and(|(r, _)| r.same_socket(&e)) {
+        if reference.is_some_and(|(r, _)| r.same_socket(e)) {
             return None;
         }
         return Some(Stale {
@@ -59,9 +58,9 @@ fn verdict(value: &str, reference: Option<&(Endpoint, String)>) -> Option<Stale>
         });
     }
     let (r, origin) = reference?;
-    (!r.same_socket(&e)).then(|| Stale {
+    (!r.same_socket(e)).then(|| Stale {
         docker_era: false,
-        what: format!("is not `{}` ({origin})", r.path),
+        what: format!("is not `{}` ({origin})", r.path()),
     })
 }
 
@@ -85,13 +84,13 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
     // The annotation, unless kubeadm reads instance-config.yaml instead.
     match &snap.node {
         Input::Present(node) if source != SocketSource::InstanceConfig => {
-            if let Some((key, value)) = node.annotation_entry(CRI_SOCKET_ANNOTATION) {
+            if let Some(CriSocketAnnotation { key, socket: value }) = &node.cri_socket {
                 checked_anything = true;
                 if let Some(stale) = verdict(&value.value, reference.as_ref()) {
                     StaleAnnotation {
                         node: node.display_name(),
                         command: annotate(node, &target.socket),
-                        key: key.span,
+                        key: *key,
                         value,
                         stale,
                         target: &target,
@@ -173,7 +172,7 @@ struct StaleAnnotation<'a> {
     /// The `kubectl annotate` command that fixes it.
     command: String,
     key: Span,
-    value: &'a Spanned<String>,
+    value: &'a Spanned<Endpoint>,
     stale: Stale,
     target: &'a Target<'a>,
 }
@@ -216,7 +215,7 @@ impl StaleAnnotation<'_> {
             } else {
                 "not containerd's socket"
             })
-            .actual(self.value.value.clone())
+            .actual(self.value.value.to_string())
             .expected(self.target.socket.clone())
             .related(self.key, "annotation");
         if let Some(v) = self.target.kubeadm {
@@ -230,7 +229,7 @@ impl StaleAnnotation<'_> {
 struct StaleInstanceConfig<'a> {
     /// instance-config.yaml's path.
     path: &'a str,
-    endpoint: &'a Spanned<String>,
+    endpoint: &'a Spanned<Endpoint>,
     stale: Stale,
     target: &'a Target<'a>,
 }
@@ -263,7 +262,7 @@ impl StaleInstanceConfig<'_> {
             .fix(self.fix())
             .key("instance-config.containerRuntimeEndpoint")
             .label("stale CRI socket")
-            .actual(self.endpoint.value.clone())
+            .actual(self.endpoint.value.to_string())
             .expected(self.target.socket.clone());
         if let Some(v) = self.target.kubeadm {
             b = b.version(Component::Kubelet, v.fact());
@@ -278,10 +277,9 @@ mod tests {
 
     #[test]
     fn a_socket_is_stale_when_docker_era_or_not_the_reference() {
-        let containerd = (
-            Endpoint::parse("unix:///run/containerd/containerd.sock"),
-            "containerd's default socket".to_owned(),
-        );
+        let socket = Endpoint::parse("unix:///run/containerd/containerd.sock");
+        let containerd = (&socket, "containerd's default socket".to_owned());
+        let verdict = |e: &str, reference| verdict(&Endpoint::parse(e), reference);
         let docker = verdict("unix:///var/run/dockershim.sock", Some(&containerd));
         assert!(docker.is_some_and(|s| s.docker_era));
         let crio = verdict("unix:///run/crio/crio.sock", Some(&containerd)).expect("stale");

@@ -1,11 +1,11 @@
 //! RA603 cri-socket-annotation-no-scheme.
 
 use crate::engine::Emitter;
-use crate::model::node::CRI_SOCKET_ANNOTATION;
+use crate::model::node::{CRI_SOCKET_ANNOTATION, CriSocketAnnotation};
 use crate::model::{Component, Input, NodeSnapshot};
 
 use super::common::{SocketSource, annotate, socket_source};
-use crate::rules::kubelet::common::{Endpoint, containerd_endpoint};
+use crate::rules::kubelet::common::containerd_endpoint;
 
 declare_rule! {
     id: "RA603",
@@ -26,7 +26,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
             return;
         }
     };
-    let Some((key, value)) = node.annotation_entry(CRI_SOCKET_ANNOTATION) else {
+    let Some(CriSocketAnnotation { key, socket: value }) = &node.cri_socket else {
         out.not_applicable(format!(
             "the Node has no `{CRI_SOCKET_ANNOTATION}` annotation"
         ));
@@ -39,8 +39,8 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
         );
         return;
     }
-    let endpoint = Endpoint::parse(&value.value);
-    if endpoint.scheme.is_some() || value.value.trim().is_empty() {
+    let endpoint = &value.value;
+    if endpoint.scheme().is_some() || endpoint.is_empty() {
         return;
     }
     // A schemeless dockershim path is also stale: suggest containerd's socket then.
@@ -52,7 +52,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
         );
         (t, why)
     } else {
-        (format!("unix://{}", value.value.trim()), String::new())
+        (format!("unix://{}", endpoint.written().trim()), String::new())
     };
     let mut b = out
         .finding(
@@ -71,9 +71,9 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
         .fix(format!("Run `{}`{why}.", annotate(node, &target)))
         .key(CRI_SOCKET_ANNOTATION)
         .label("no unix://")
-        .actual(value.value.clone())
+        .actual(value.value.to_string())
         .expected(target.clone())
-        .related(key.span, "annotation");
+        .related(*key, "annotation");
     if let Some(v) = version {
         b = b.version(Component::Kubelet, v.fact());
     }

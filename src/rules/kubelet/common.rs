@@ -2,135 +2,34 @@
 //! sockets of the Docker era, naming versions and files in messages.
 
 use crate::engine::Location;
+use crate::model::endpoint::Endpoint;
 use crate::model::kubelet::{Flag, KubeletSettings, Setting};
 use crate::model::{Input, NodeSnapshot, Span};
+use crate::release::containerd_defaults::CRI_ENDPOINT;
 use crate::vocabulary::RuleCase;
-
-/// containerd's default socket (`[grpc] address`), as a CRI endpoint.
-pub(crate) const CONTAINERD_DEFAULT: &str = "unix:///run/containerd/containerd.sock";
-
-/// A CRI endpoint taken apart.
-#[derive(Clone, Debug, PartialEq)]
-pub(crate) struct Endpoint {
-    /// `unix`, `tcp`, `npipe`, ... None when written without `scheme://`.
-    pub(crate) scheme: Option<String>,
-    /// The socket path, cleaned, with `/var/run` folded into `/run` (the same directory on
-    /// every systemd host: /var/run is a symlink to /run).
-    pub(crate) path: String,
-}
-
-impl Endpoint {
-    pub(crate) fn parse(text: &str) -> Endpoint {
-        let text = text.trim();
-        match text.split_once("://") {
-            Some((scheme, rest)) => Endpoint {
-                scheme: Some(scheme.to_ascii_lowercase()),
-                path: if scheme.eq_ignore_ascii_case("unix") {
-                    clean(rest)
-                } else {
-                    rest.to_owned()
-                },
-            },
-            None => Endpoint {
-                scheme: None,
-                path: clean(text),
-            },
-        }
-    }
-
-    pub(crate) fn is_unix(&self) -> bool {
-        self.scheme.as_deref().is_none_or(|s| s == "unix")
-    }
-
-    /// The same socket (both unix sockets with the same cleaned path).
-    pub(crate) fn same_socket(&self, other: &Endpoint) -> bool {
-        self.is_unix() && other.is_unix() && self.path == other.path
-    }
-
-    /// The Docker-era socket this is, if any.
-    pub(crate) fn docker_era(&self) -> Option<DockerSocket> {
-        if !self.is_unix() {
-            return None;
-        }
-        match self.path.rsplit('/').next()? {
-            "dockershim.sock" => Some(DockerSocket::Dockershim),
-            "docker.sock" => Some(DockerSocket::Docker),
-            "cri-dockerd.sock" => Some(DockerSocket::CriDockerd),
-            _ => None,
-        }
-    }
-}
-
-/// Cleans a socket path: collapses `//`, `.` and `..`, and maps `/var/run` to `/run`.
-pub(crate) fn clean(path: &str) -> String {
-    let mut parts: Vec<&str> = Vec::new();
-    for part in path.split('/') {
-        match part {
-            "" | "." => {}
-            ".." => {
-                parts.pop();
-            }
-            p => parts.push(p),
-        }
-    }
-    if parts.first() == Some(&"var") && parts.get(1) == Some(&"run") {
-        parts.remove(0);
-    }
-    let joined = parts.join("/");
-    if path.starts_with('/') {
-        format!("/{joined}")
-    } else {
-        joined
-    }
-}
-
-/// The sockets of the Docker era.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum DockerSocket {
-    /// The kubelet's built-in dockershim, removed in Kubernetes 1.24.
-    Dockershim,
-    /// dockerd itself: it does not serve CRI.
-    Docker,
-    /// Mirantis cri-dockerd: CRI in front of Docker (Docker stays the runtime).
-    CriDockerd,
-}
-
-impl DockerSocket {
-    pub(crate) fn describe(self) -> &'static str {
-        match self {
-            DockerSocket::Dockershim => {
-                "dockershim's socket (dockershim was removed from the kubelet in Kubernetes 1.24)"
-            }
-            DockerSocket::Docker => "dockerd's API socket, which does not serve CRI",
-            DockerSocket::CriDockerd => "cri-dockerd's socket (Docker stays the runtime behind it)",
-        }
-    }
-}
 
 /// The socket containerd serves, as an endpoint, and why that one.
 pub(crate) fn containerd_endpoint(snap: &NodeSnapshot) -> (String, String) {
     match snap.containerd.present() {
         Some(c) => {
-            let e = Endpoint::parse(&c.grpc_address.value);
+            let e = &c.grpc_address.value;
             let origin = if c.grpc_address.is_default() {
                 "containerd's default `[grpc] address`".to_owned()
             } else {
                 format!("`[grpc] address` in {}", c.path)
             };
-            (format!("unix://{}", e.path), origin)
+            (e.unix_uri(), origin)
         }
         None => (
-            CONTAINERD_DEFAULT.to_owned(),
+            CRI_ENDPOINT.to_owned(),
             "containerd's default socket".to_owned(),
         ),
     }
 }
 
-/// The containerd socket as a path, when containerd's config was read.
-pub(crate) fn containerd_socket(snap: &NodeSnapshot) -> Option<Endpoint> {
-    snap.containerd
-        .present()
-        .map(|c| Endpoint::parse(&c.grpc_address.value))
+/// The socket containerd serves, when containerd's config was read.
+pub(crate) fn containerd_socket(snap: &NodeSnapshot) -> Option<&Endpoint> {
+    snap.containerd.present().map(|c| &c.grpc_address.value)
 }
 
 /// The host path of the file a span points into.
@@ -225,7 +124,7 @@ impl Which {
         }
     }
 
-    pub(crate) fn setting(self, k: &KubeletSettings) -> &Setting<String> {
+    pub(crate) fn setting(self, k: &KubeletSettings) -> &Setting<Endpoint> {
         match self {
             Which::Runtime => &k.effective.runtime_endpoint,
             Which::Image => &k.effective.image_endpoint,
@@ -323,33 +222,5 @@ pub(crate) fn kubelet<'s, C: RuleCase>(
             out.need(other, "kubelet command line or config");
             None
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn endpoints() {
-        let a = Endpoint::parse("unix:///var/run/containerd/containerd.sock");
-        let b = Endpoint::parse("/run/containerd//containerd.sock");
-        assert!(a.same_socket(&b));
-        assert_eq!(a.path, "/run/containerd/containerd.sock");
-        assert_eq!(b.scheme, None);
-        assert_eq!(
-            Endpoint::parse("unix:///var/run/dockershim.sock").docker_era(),
-            Some(DockerSocket::Dockershim)
-        );
-        assert_eq!(
-            Endpoint::parse("unix:///run/cri-dockerd.sock").docker_era(),
-            Some(DockerSocket::CriDockerd)
-        );
-        assert!(
-            Endpoint::parse("tcp://10.0.0.1:2375")
-                .docker_era()
-                .is_none()
-        );
-        assert_eq!(clean("/var/run/../run/x.sock"), "/run/x.sock");
     }
 }

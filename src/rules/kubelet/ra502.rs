@@ -1,13 +1,12 @@
 //! RA502 kubelet-container-runtime-flag.
 
+use crate::release::containerd_defaults::CRI_ENDPOINT;
 use crate::engine::{Emitter, Location};
 use crate::model::kubelet::{Flag, KubeletSettings};
 use crate::model::{Component, NodeSnapshot, Span};
 use crate::release::KubeletRelease;
 
-use super::common::{
-    self, command_line_location, flag_location, flag_text, where_to_add_flags,
-};
+use super::common::{self, command_line_location, flag_location, flag_text, where_to_add_flags};
 
 declare_rule! {
     id: "RA502",
@@ -195,7 +194,7 @@ impl DockershimInUse<'_> {
                 ..
             } => {
                 let endpoint = if *add_endpoint {
-                    format!(" --container-runtime-endpoint={}", common::CONTAINERD_DEFAULT)
+                    format!(" --container-runtime-endpoint={CRI_ENDPOINT}")
                 } else {
                     String::new()
                 };

@@ -4,11 +4,8 @@ use crate::engine::Emitter;
 use crate::model::kubelet::Setting;
 use crate::model::{Component, NodeSnapshot};
 
-use super::common::{
-    self, DockerSocket, Endpoint, Which, command_line_location, containerd_endpoint,
-    containerd_socket, endpoint_fix, endpoint_place, unknown_endpoints,
-    where_to_add_flags,
-};
+use super::common::{self, Which, command_line_location, containerd_endpoint, containerd_socket, endpoint_fix, endpoint_place, unknown_endpoints, where_to_add_flags};
+use crate::model::endpoint::DockerSocket;
 
 declare_rule! {
     id: "RA503",
@@ -48,7 +45,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
     for which in [Which::Runtime, Which::Image] {
         match which.setting(k) {
             Setting::Known(e) => {
-                let endpoint = Endpoint::parse(&e.value);
+                let endpoint = e.value.clone();
                 let Some(kind) = endpoint.docker_era() else {
                     continue;
                 };
@@ -84,7 +81,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
                         DockerSocket::Docker => "Docker's socket",
                         DockerSocket::CriDockerd => "cri-dockerd's socket",
                     })
-                    .actual(e.value.clone())
+                    .actual(e.value.to_string())
                     .expected(target.clone());
                 if let Some(v) = version {
                     b = b.version(Component::Kubelet, v.fact());

@@ -3,7 +3,7 @@
 use crate::engine::Emitter;
 use crate::model::NodeSnapshot;
 
-use super::common::{self, Endpoint, Which, endpoint_fix, endpoint_place, unknown_endpoints};
+use super::common::{self, Which, endpoint_fix, endpoint_place, unknown_endpoints};
 
 declare_rule! {
     id: "RA504",
@@ -24,12 +24,12 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
         let Some(e) = which.setting(k).known() else {
             continue;
         };
-        let endpoint = Endpoint::parse(&e.value);
-        if endpoint.scheme.is_some() || e.value.trim().is_empty() {
+        let endpoint = e.value.clone();
+        if endpoint.scheme().is_some() || e.value.written().trim().is_empty() {
             continue;
         }
         let Some(span) = e.span() else { continue };
-        let full = format!("unix://{}", e.value.trim());
+        let full = format!("unix://{}", e.value.written().trim());
         out.finding(
             Case::NoScheme,
             span,
@@ -46,7 +46,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
         .fix(endpoint_fix(snap, k, which, span, &full))
         .key(which.field())
         .label("no unix://")
-        .actual(e.value.clone())
+        .actual(e.value.to_string())
         .expected(full.clone())
         .emit();
     }

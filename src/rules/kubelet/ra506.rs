@@ -1,5 +1,6 @@
 //! RA506 kubelet-endpoint-socket-mismatch.
 
+use crate::release::containerd_defaults::CRI_ENDPOINT;
 use crate::release::kubernetes::DefaultEndpoint;
 use crate::engine::emitter::FindingBuilder;
 use crate::engine::{Emitter, Location};
@@ -8,10 +9,8 @@ use crate::model::kubelet::{KubeletSettings, Setting};
 use crate::model::{Component, Input, NodeSnapshot, Span};
 use crate::release::KubeletRelease;
 
-use super::common::{
-    self, CONTAINERD_DEFAULT, Endpoint, Which, command_line_location, endpoint_fix, endpoint_place,
-    unknown_endpoints, where_to_add_flags,
-};
+use super::common::{self, Which, command_line_location, endpoint_fix, endpoint_place, unknown_endpoints, where_to_add_flags};
+use crate::model::endpoint::Endpoint;
 
 declare_rule! {
     id: "RA506",
@@ -45,8 +44,8 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
     for which in [Which::Runtime, Which::Image] {
         match which.setting(k) {
             Setting::Known(e) => {
-                let endpoint = Endpoint::parse(&e.value);
-                if endpoint.same_socket(&listening.socket) {
+                let endpoint = e.value.clone();
+                if endpoint.same_socket(listening.socket) {
                     continue;
                 }
                 if endpoint.docker_era().is_some() {
@@ -59,7 +58,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
                 let Some(span) = e.span() else { continue };
                 Mismatch {
                     which,
-                    value: &e.value,
+                    value: e.value.written(),
                     span,
                     place: endpoint_place(snap, k, which, span),
                     fix: endpoint_fix(snap, k, which, span, &listening.target),
@@ -109,7 +108,7 @@ fn runtime_endpoint_unset(
     if !v.runtime_endpoint_in_config() {
         out.assume("kubelet 1.24/1.25 without an endpoint uses unix:///run/containerd/containerd.sock (reference KLT-003, kubernetes PR #107624)");
     }
-    if Endpoint::parse(CONTAINERD_DEFAULT).same_socket(&listening.socket) {
+    if Endpoint::parse(CRI_ENDPOINT).same_socket(listening.socket) {
         return;
     }
     DefaultMismatch {
@@ -125,7 +124,7 @@ fn runtime_endpoint_unset(
 /// The socket containerd listens on, as the findings name it.
 struct Listening<'c> {
     config: &'c ContainerdConfig,
-    socket: Endpoint,
+    socket: &'c Endpoint,
     /// The endpoint to give the kubelet: `unix://<socket>`.
     target: String,
     /// Where the socket comes from, in words.
@@ -134,7 +133,7 @@ struct Listening<'c> {
 
 impl<'c> Listening<'c> {
     fn new(snap: &NodeSnapshot, config: &'c ContainerdConfig) -> Self {
-        let socket = Endpoint::parse(&config.grpc_address.value);
+        let socket = &config.grpc_address.value;
         let origin = match config.grpc_address.span() {
             Some(s) => format!("`[grpc] address` in {}", common::file_of(snap, s)),
             None => format!(
@@ -144,7 +143,7 @@ impl<'c> Listening<'c> {
         };
         Listening {
             config,
-            target: format!("unix://{}", socket.path),
+            target: format!("unix://{}", socket.path()),
             socket,
             origin,
         }
@@ -156,7 +155,7 @@ impl<'c> Listening<'c> {
             Some(s) => b.related(s, "containerd listens here"),
             None => b.related(
                 Location::Path(self.config.path.clone()),
-                format!("containerd listens on its default {}", self.socket.path),
+                format!("containerd listens on its default {}", self.socket.path()),
             ),
         }
     }
@@ -181,7 +180,7 @@ impl Mismatch<'_> {
             self.which.noun(),
             self.value,
             self.place,
-            self.listening.socket.path,
+            self.listening.socket.path(),
             self.listening.origin
         )
     }
@@ -217,8 +216,8 @@ struct DefaultMismatch<'a> {
 impl DefaultMismatch<'_> {
     fn message(&self) -> String {
         format!(
-            "no runtime endpoint is set, so {} uses its default `{CONTAINERD_DEFAULT}`, but containerd listens on `{}` ({})",
-            self.kubelet, self.listening.socket.path, self.listening.origin
+            "no runtime endpoint is set, so {} uses its default `{CRI_ENDPOINT}`, but containerd listens on `{}` ({})",
+            self.kubelet, self.listening.socket.path(), self.listening.origin
         )
     }
 
@@ -236,7 +235,7 @@ impl DefaultMismatch<'_> {
             .impact(IMPACT)
             .fix(self.fix())
             .key("containerRuntimeEndpoint")
-            .actual(format!("unset (default {CONTAINERD_DEFAULT})"))
+            .actual(format!("unset (default {CRI_ENDPOINT})"))
             .expected(self.listening.target.clone())
             .version(Component::Kubelet, self.kubelet.fact());
         self.listening.related(b).emit();

@@ -1,5 +1,6 @@
 //! RA507 kubelet-endpoint-flag-deprecated.
 
+use crate::model::endpoint::Endpoint;
 use crate::engine::Emitter;
 use crate::model::{Component, Input, NodeSnapshot};
 
@@ -53,7 +54,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
         };
         let written = f.value.clone().unwrap_or_default();
         // Moving a wrong socket into the config file would not help: suggest containerd's.
-        let endpoint = common::Endpoint::parse(&written);
+        let endpoint = Endpoint::parse(&written);
         let stale = match common::containerd_socket(snap) {
             Some(c) => !c.same_socket(&endpoint),
             None => endpoint.docker_era().is_some(),

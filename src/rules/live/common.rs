@@ -4,13 +4,14 @@
 
 use crate::engine::emitter::FindingBuilder;
 use crate::engine::{Emitter, Location};
+use crate::model::endpoint::{DockerSocket, Endpoint, clean};
 use crate::model::kubelet::Setting;
 use crate::model::live::{
     CriApi, CriEndpoint, DockerContainer, DockerEndpoint, Probe, ProbeFailure, ProbeMode,
     SocketFact, SocketState,
 };
 use crate::model::{NodeSnapshot, Span};
-use crate::rules::kubelet::common::{DockerSocket, Endpoint, clean};
+use crate::release::containerd_defaults::GRPC_ADDRESS;
 use crate::vocabulary::RuleCase;
 
 /// Which names of a socket (`SocketFact::named_by`) make it a runtime socket the node uses.
@@ -21,10 +22,7 @@ const RUNTIME_NAMERS: &[&str] = &[
     "--containerd-socket",
 ];
 
-/// containerd's default socket.
-pub(crate) const CONTAINERD_SOCKET: &str = "/run/containerd/containerd.sock";
-/// dockershim's socket (the kubelet's default endpoint up to 1.23).
-pub(crate) const DOCKERSHIM_SOCKET: &str = "/run/dockershim.sock";
+use crate::release::kubernetes::DOCKERSHIM_SOCKET;
 
 /// True when probes ran (on this machine, or recorded); otherwise the rule is not applicable
 /// and says why no probe ran.
@@ -66,10 +64,7 @@ pub(crate) struct NamedAt {
 }
 
 pub(crate) fn named_at(snap: &NodeSnapshot, path: &str) -> Option<NamedAt> {
-    let matches = |value: &str| {
-        let e = Endpoint::parse(value);
-        e.is_unix() && e.path == clean(path)
-    };
+    let matches = |e: &Endpoint| e.is_unix() && e.path() == clean(path);
     if let Some(k) = snap.kubelet.present() {
         for (setting, what) in [
             (
@@ -179,7 +174,7 @@ pub(crate) fn runtime_sockets(snap: &NodeSnapshot) -> Vec<RuntimeSocket<'_>> {
             path: fact.path.clone(),
             fact,
             why,
-            is_containerd: path == CONTAINERD_SOCKET,
+            is_containerd: path == GRPC_ADDRESS,
         });
     }
     out
@@ -203,7 +198,7 @@ fn kubelet_default_socket(snap: &NodeSnapshot) -> Option<(&'static str, String)>
         )
     } else {
         (
-            CONTAINERD_SOCKET,
+            GRPC_ADDRESS,
             format!(
                 "the kubelet's default endpoint (kubelet {}, {})",
                 v.version(),
@@ -219,7 +214,7 @@ pub(crate) fn kubelet_uses_docker(snap: &NodeSnapshot) -> Option<bool> {
     let k = snap.kubelet.present()?;
     match &k.effective.runtime_endpoint {
         Setting::Known(e) => Some(matches!(
-            Endpoint::parse(&e.value).docker_era(),
+            e.value.docker_era(),
             Some(DockerSocket::Dockershim | DockerSocket::Docker | DockerSocket::CriDockerd)
         )),
         Setting::Unset => {

@@ -2,16 +2,17 @@
 //! lists): which Docker images containerd lacks, compared by repository tag, by digest and by
 //! image id.
 
+use crate::release::containerd_defaults::GRPC_ADDRESS;
 use crate::vocabulary::RuleCase;
 use std::collections::HashSet;
 
 use crate::engine::Emitter;
 use crate::model::NodeSnapshot;
+use crate::model::endpoint::clean;
 use crate::model::live::{
     CriApi, CriEndpoint, DockerContainer, DockerEndpoint, DockerImage, Probe, ProbeFailure,
     SocketState,
 };
-use crate::rules::kubelet::common::clean;
 
 use super::common::{self, failure_words};
 
@@ -118,8 +119,8 @@ pub(crate) fn containerd<'s, C: RuleCase>(
     let grpc = snap
         .containerd
         .present()
-        .map_or(common::CONTAINERD_SOCKET.to_owned(), |c| {
-            clean(&c.grpc_address.value)
+        .map_or(GRPC_ADDRESS.to_owned(), |c| {
+            c.grpc_address.value.path().to_owned()
         });
     let endpoint = snap
         .live

@@ -1,5 +1,6 @@
 //! RA801 runtime-socket-unreachable.
 
+use crate::release::containerd_defaults::CRI_ENDPOINT;
 use crate::engine::Emitter;
 use crate::model::live::{Probe, ProbeFailure, SocketState};
 use crate::model::NodeSnapshot;
@@ -120,7 +121,7 @@ fn socket(snap: &NodeSnapshot, out: &mut Emitter<Case>, s: &RuntimeSocket) -> Op
         format!(
             "Start the runtime that serves {path}, or point the kubelet at the socket containerd serves \
              (`--container-runtime-endpoint` / `containerRuntimeEndpoint`, normally {}), then restart the kubelet.",
-            endpoint_of(common::CONTAINERD_SOCKET)
+            CRI_ENDPOINT.to_owned()
         )
     };
     common::socket_finding(
@@ -138,7 +139,7 @@ fn socket(snap: &NodeSnapshot, out: &mut Emitter<Case>, s: &RuntimeSocket) -> Op
          `[ERROR CRI]: container runtime is not running`."
     ))
     .fix(fix)
-    .key(format!("socket {}", crate::rules::kubelet::common::clean(path)))
+    .key(format!("socket {}", crate::model::endpoint::clean(path)))
     .actual(state_words(&s.fact.state))
     .expected("a socket a CRI runtime listens and answers on")
     .emit();

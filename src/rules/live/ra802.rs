@@ -1,10 +1,11 @@
 //! RA802 cri-api-unavailable.
 
+use crate::release::containerd_defaults::CRI_ENDPOINT;
 use crate::engine::{Emitter, Location};
 use crate::model::containerd::CriOutcome;
 use crate::model::live::{CriApi, Probe, ProbeFailure};
 use crate::model::{Component, NodeSnapshot};
-use crate::rules::kubelet::common::clean;
+use crate::model::endpoint::clean;
 
 use super::common::{self, RuntimeSocket, endpoint_of, failure_words};
 
@@ -71,7 +72,7 @@ fn no_cri(snap: &NodeSnapshot, out: &mut Emitter<Case>, s: &RuntimeSocket) {
     let cfg = snap
         .containerd
         .present()
-        .filter(|c| s.is_containerd || clean(&c.grpc_address.value) == clean(&s.path));
+        .filter(|c| s.is_containerd || c.grpc_address.value.path() == clean(&s.path));
     let (why, fix) = match cfg.map(|c| &c.outcome.cri) {
         Some(CriOutcome::Disabled { .. }) => (
             "containerd's CRI plugin is disabled in its config (RA101)",
@@ -103,7 +104,7 @@ fn no_cri(snap: &NodeSnapshot, out: &mut Emitter<Case>, s: &RuntimeSocket) {
             format!(
                 "Point the kubelet at a CRI runtime's socket (containerd: {}), or start the runtime with its CRI \
                  service enabled.",
-                endpoint_of(common::CONTAINERD_SOCKET)
+                CRI_ENDPOINT.to_owned()
             ),
         ),
     };

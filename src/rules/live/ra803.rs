@@ -5,7 +5,7 @@ use crate::engine::{Emitter, Location};
 use crate::model::containerd::ContainerdConfig;
 use crate::model::live::{CriApi, CriEndpoint, Probe, ProbeFailure, RunningCriConfig};
 use crate::model::{Effective, NodeSnapshot, Span, Version};
-use crate::rules::kubelet::common::clean;
+use crate::model::endpoint::clean;
 
 use super::common::{self, failure_words};
 
@@ -32,7 +32,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
         .cri
         .iter()
         .filter(|c| {
-            clean(&c.socket) == clean(&cfg.grpc_address.value)
+            clean(&c.socket) == cfg.grpc_address.value.path()
                 || c.version
                     .ok()
                     .is_some_and(|v| v.runtime_name == "containerd")

@@ -1,10 +1,11 @@
 //! RA807 docker-socket-consumers.
 
+use crate::release::containerd_defaults::GRPC_ADDRESS;
 use crate::engine::{Emitter, Location};
 use crate::model::live::{DockerContainer, ProbeMode};
 use crate::model::manifests::{HostPathVolume, StaticPod};
 use crate::model::{Input, NodeSnapshot};
-use crate::rules::kubelet::common::clean;
+use crate::model::endpoint::clean;
 
 use super::common::{self, DockerState, container_words};
 
@@ -92,8 +93,8 @@ fn fix_start(snap: &NodeSnapshot) -> String {
     let socket = snap
         .containerd
         .present()
-        .map_or(common::CONTAINERD_SOCKET.to_owned(), |c| {
-            clean(&c.grpc_address.value)
+        .map_or(GRPC_ADDRESS.to_owned(), |c| {
+            c.grpc_address.value.path().to_owned()
         });
     format!(
         "Move the workload to the CRI: point agents at containerd's socket ({socket}, read-only \

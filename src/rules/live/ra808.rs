@@ -3,7 +3,7 @@
 use crate::engine::Emitter;
 use crate::model::live::{SocketFact, SocketState};
 use crate::model::NodeSnapshot;
-use crate::rules::kubelet::common::clean;
+use crate::model::endpoint::clean;
 
 use super::common;
 

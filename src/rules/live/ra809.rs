@@ -1,9 +1,9 @@
 //! RA809 multiple-cri-sockets.
 
+use crate::release::containerd_defaults::CRI_ENDPOINT;
 use crate::engine::{Emitter, Location};
 use crate::model::live::{Probe, ProbeFailure, SocketState};
 use crate::model::NodeSnapshot;
-use crate::rules::kubelet::common::Endpoint;
 
 use super::common::{self, failure_words};
 
@@ -44,21 +44,21 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
         .kubelet
         .present()
         .and_then(|k| k.effective.runtime_endpoint.known())
-        .map(|e| e.value.clone());
+        .map(|e| &e.value);
     // Point at where the kubelet's socket is named (the one to name as criSocket), else at
     // the first socket that answers.
     let at = kubelet_endpoint
-        .as_deref()
-        .map(Endpoint::parse)
-        .filter(Endpoint::is_unix)
-        .and_then(|e| common::named_at(snap, &e.path))
+        .filter(|e| e.is_unix())
+        .and_then(|e| common::named_at(snap, e.path()))
         .map_or_else(
             || Location::Path(answering.first().map(|a| a.path.clone()).unwrap_or_default()),
             |n| Location::Span(n.span),
         );
     Multiple {
-        target: kubelet_endpoint
-            .unwrap_or_else(|| common::endpoint_of(common::CONTAINERD_SOCKET)),
+        target: kubelet_endpoint.map_or_else(
+            || CRI_ENDPOINT.to_owned(),
+            ToString::to_string,
+        ),
         answering,
         at,
     }
