@@ -186,7 +186,11 @@ fn keys_section(sources: &SourceMap, cfg: &ContainerdConfig) -> Option<Section> 
     }
     let mut k = Section::new("keys", "Keys containerd does not use as written");
     for e in flagged {
-        k.row(e.path.clone(), key_status(&e.status), at(sources, e.key));
+        k.row(
+            e.path.to_string(),
+            key_status(&e.status),
+            at(sources, e.key),
+        );
     }
     Some(k)
 }

@@ -9,6 +9,7 @@
 use super::endpoint::Endpoint;
 use super::input::Effective;
 use super::source::{FileId, Span, Spanned};
+use super::toml_path::TomlPath;
 
 /// containerd's merged configuration: the main file and its imports.
 #[derive(Clone, Debug)]
@@ -255,14 +256,30 @@ pub(crate) struct Cni {
 /// One key present in the config, with its verdict.
 #[derive(Clone, Debug)]
 pub(crate) struct KeyEntry {
-    /// Dotted TOML path as containerd reads it, plugin ids quoted:
+    /// The key's path as containerd reads it, written
     /// `plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.SystemdCgroup`.
-    pub(crate) path: String,
+    pub(crate) path: TomlPath,
     /// The key itself (for a table, its header key).
     pub(crate) key: Span,
     /// The value (for a table, the whole header).
     pub(crate) value: Span,
     pub(crate) status: KeyStatus,
+}
+
+impl KeyEntry {
+    /// The plugin whose table holds the key (`plugins.<id>.…`), if one does.
+    pub(crate) fn plugin(&self) -> Option<&str> {
+        match self.path.segments() {
+            [plugins, id, _, ..] if plugins == "plugins" => Some(id),
+            _ => None,
+        }
+    }
+
+    /// Whether the key is inside an `options` table (a runtime's shim options).
+    pub(crate) fn in_options(&self) -> bool {
+        let s = self.path.segments();
+        s.len() > 2 && s[1..s.len() - 1].iter().any(|k| k == "options")
+    }
 }
 
 #[derive(Clone, Debug, PartialEq)]

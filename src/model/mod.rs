@@ -15,6 +15,7 @@ pub(crate) mod manifests;
 pub(crate) mod node;
 pub(crate) mod policy;
 pub mod source;
+pub(crate) mod toml_path;
 pub(crate) mod version;
 
 use std::sync::Arc;

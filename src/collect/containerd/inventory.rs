@@ -7,6 +7,7 @@
 //! does not read, removed tables) are recorded with all their keys, each carrying the table's
 //! verdict, so that rules can still find a `SystemdCgroup` inside them.
 
+use crate::model::toml_path::TomlPath;
 use toml::Spanned;
 use toml::de::{DeString, DeTable, DeValue};
 
@@ -43,39 +44,6 @@ pub(crate) fn inventory(
     out
 }
 
-/// The dotted path of a key as containerd reads it: segments that are not bare TOML keys
-/// (plugin ids, registry hosts) in double quotes.
-pub(crate) fn render_path(segments: &[String]) -> String {
-    let mut out = String::new();
-    for (i, s) in segments.iter().enumerate() {
-        if i > 0 {
-            out.push('.');
-        }
-        push_segment(&mut out, s);
-    }
-    out
-}
-
-fn push_segment(out: &mut String, s: &str) {
-    let bare = !s.is_empty()
-        && s.chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
-    if bare {
-        out.push_str(s);
-        return;
-    }
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            c if c.is_control() => out.push_str(&format!("\\u{:04X}", u32::from(c))),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-}
-
 type Key<'a> = Spanned<DeString<'a>>;
 type Val<'a> = Spanned<DeValue<'a>>;
 
@@ -110,7 +78,7 @@ struct Walker<'r> {
 impl Walker<'_> {
     fn push(&mut self, path: &[String], key: &Key<'_>, value: &Val<'_>, status: KeyStatus) {
         self.out.push(KeyEntry {
-            path: render_path(path),
+            path: TomlPath::new(path.to_vec()),
             key: Span::new(self.file, key.span()),
             value: Span::new(self.file, value.span()),
             status,
@@ -493,7 +461,7 @@ impl Walker<'_> {
                 segments.push((*l).to_owned());
             }
         }
-        Some(render_path(&segments))
+        Some(TomlPath::new(segments).to_string())
     }
 }
 
@@ -616,13 +584,13 @@ mod tests {
     }
 
     fn status<'e>(entries: &'e [KeyEntry], path: &str) -> &'e KeyStatus {
-        match entries.iter().find(|e| e.path == path) {
+        match entries.iter().find(|e| e.path.to_string() == path) {
             Some(e) => &e.status,
             None => panic!(
                 "no entry {path}; have:\n{}",
                 entries
                     .iter()
-                    .map(|e| e.path.as_str())
+                    .map(|e| e.path.to_string())
                     .collect::<Vec<_>>()
                     .join("\n")
             ),
@@ -634,7 +602,7 @@ mod tests {
         entries
             .iter()
             .filter(|e| !e.status.is_known())
-            .map(|e| (e.path.clone(), e.status.clone()))
+            .map(|e| (e.path.to_string(), e.status.clone()))
             .collect()
     }
 
@@ -698,7 +666,7 @@ mod tests {
         // Spans point at the key and its value.
         let sc = entries
             .iter()
-            .find(|e| e.path == format!("{RUNC}.options.SystemdCgroup"))
+            .find(|e| e.path.to_string() == format!("{RUNC}.options.SystemdCgroup"))
             .expect("SystemdCgroup of the runc runtime");
         assert_eq!(&text[sc.key.range()], "SystemdCgroup");
         assert_eq!(&text[sc.value.range()], "false");
@@ -710,7 +678,7 @@ mod tests {
         // Source order.
         assert!(entries.windows(2).all(|w| w[0].key.start <= w[1].key.start));
         assert_eq!(
-            entries.first().map(|e| e.path.as_str()),
+            entries.first().map(|e| e.path.to_string()).as_deref(),
             Some("disabled_plugins")
         );
     }
@@ -781,7 +749,11 @@ version = 2
         .collect();
         assert_eq!(not_known(&entries), want);
         // An unknown table is recorded by its key only.
-        assert!(!entries.iter().any(|e| e.path.starts_with("plugin.")));
+        assert!(
+            !entries
+                .iter()
+                .any(|e| e.path.to_string().starts_with("plugin."))
+        );
     }
 
     #[test]
@@ -951,7 +923,7 @@ version = 3
         assert!(
             !entries
                 .iter()
-                .any(|e| e.path == "plugins.scheduler.pause_threshold")
+                .any(|e| e.path.to_string() == "plugins.scheduler.pause_threshold")
         );
     }
 
@@ -1164,7 +1136,7 @@ version = 2
         assert!(
             !entries
                 .iter()
-                .any(|e| e.path.starts_with(&format!("{options}.")))
+                .any(|e| e.path.to_string().starts_with(&format!("{options}.")))
         );
     }
 
@@ -1176,17 +1148,15 @@ version = 2
             None,
         );
         assert!(
-            entries
-                .iter()
-                .any(|e| e.path
-                    == format!("{CRI}.registry.mirrors.\"my \\\"odd\\\" host\".endpoint")),
+            entries.iter().any(|e| e.path.to_string()
+                == format!("{CRI}.registry.mirrors.\"my \\\"odd\\\" host\".endpoint")),
             "{:?}",
             entries.iter().map(|e| &e.path).collect::<Vec<_>>()
         );
         assert!(
             entries
                 .iter()
-                .any(|e| e.path == format!("{CRI}.registry.mirrors.\"\""))
+                .any(|e| e.path.to_string() == format!("{CRI}.registry.mirrors.\"\""))
         );
     }
 

@@ -181,9 +181,9 @@ fn report_wrong_types(ctx: &Ctx, keys: &[KeyEntry], release: &ContainerdRelease)
         let KeyStatus::WrongType { expected } = &k.status else {
             continue;
         };
-        let consequence = if !k.path.starts_with("plugins.") {
+        let consequence = if k.plugin().is_none() {
             "containerd refuses to start (`failed to unmarshal TOML: ... Can't convert ...`); every pod on the node stops once it restarts.".to_string()
-        } else if k.path.contains(".options.") {
+        } else if k.in_options() {
             "containerd starts and the CRI plugin loads (seen with 1.6.20), but runtime options are decoded into typed fields only when a container is created (`generateRuntimeOptions`), so creating pods with this runtime fails (source-derived; not reproduced here).".to_string()
         } else if release.type_errors_in_cri_tables_are_fatal() {
             "containerd refuses to start: the plugin's table cannot be decoded (`(row, col): Can't convert ...`, seen with containerd 1.6.20).".to_string()
@@ -195,7 +195,7 @@ fn report_wrong_types(ctx: &Ctx, keys: &[KeyEntry], release: &ContainerdRelease)
             InputKind::ContainerdConfig,
             &path,
             Problem::WrongType {
-                key: k.path.clone(),
+                key: k.path.to_string(),
                 expected,
                 found: ctx.snippet(k.value),
                 span: k.value,

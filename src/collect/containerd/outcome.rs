@@ -140,12 +140,12 @@ fn fatal_type_error(k: &KeyEntry, release: &ContainerdRelease) -> bool {
     if !matches!(k.status, KeyStatus::WrongType { .. }) {
         return false;
     }
-    if !k.path.starts_with("plugins.") {
+    let Some(plugin) = k.plugin() else {
         return true;
-    }
+    };
     release.type_errors_in_cri_tables_are_fatal()
-        && !k.path.contains(".options.")
-        && CRI_TABLE_IDS.iter().any(|id| k.path.contains(id))
+        && !k.in_options()
+        && CRI_TABLE_IDS.contains(&plugin)
 }
 
 fn cri(i: &Inputs<'_, '_>) -> CriOutcome {

@@ -1,6 +1,7 @@
 //! RA202 systemd-cgroup-misplaced: SystemdCgroup written where containerd does not read it
 //! for the default runtime.
 
+use crate::model::toml_path;
 use crate::engine::Emitter;
 use crate::model::containerd::{ContainerdConfig, KeyEntry, KeyStatus};
 use crate::model::{NodeSnapshot, Span};
@@ -28,7 +29,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
     };
     let release = containerd_release(snap, out);
     for k in &cfg.keys {
-        if common::segments(&k.path).last().map(String::as_str) != Some("SystemdCgroup") {
+        if k.path.last() != Some("SystemdCgroup") {
             continue;
         }
         match &k.status {
@@ -83,13 +84,13 @@ fn outside_options(
     should_be: &str,
     out: &mut Emitter<Case>,
 ) {
-    let segs = common::segments(&k.path);
-    let runtime = runtime_of(&segs).unwrap_or("runc");
+    let segs = k.path.segments();
+    let runtime = runtime_of(segs).unwrap_or("runc");
     let header = common::runtime_options_header(common::written_layout(cfg), runtime);
     let value = common::snippet(snap, k.value);
     let message = format!(
         "`SystemdCgroup` is set directly under runtimes.{}, not in its `options` table, so {} ignores it",
-        common::toml_key(runtime),
+        toml_path::key(runtime),
         release.describe()
     );
     let logged = if release.is_1x() {
@@ -103,7 +104,7 @@ fn outside_options(
         .fix(format!(
             "Move it into the options table:\n{header}\n  SystemdCgroup = {value}\n(expected at `{should_be}`)."
         ))
-        .key(k.path.clone())
+        .key(k.path.to_string())
         .label("outside `options`")
         .expected(should_be.to_string());
     b.release(release).emit();
@@ -116,10 +117,10 @@ fn wrong_schema(
     k: &KeyEntry,
     out: &mut Emitter<Case>,
 ) {
-    let segs = common::segments(&k.path);
-    let runtime = runtime_of(&segs).unwrap_or("runc").to_string();
+    let segs = k.path.segments();
+    let runtime = runtime_of(segs).unwrap_or("runc").to_string();
     let layout = common::written_layout(cfg);
-    let target = common::translate(&segs, layout).unwrap_or_else(|| {
+    let target = common::translate(segs, layout).unwrap_or_else(|| {
         format!(
             "{}.runtimes.{}.options.SystemdCgroup",
             layout.runtime_table(),
@@ -148,7 +149,7 @@ fn wrong_schema(
             "Write it where a {} config reads it:\n[{header}]\n  SystemdCgroup = {value}",
             common::version_label(cfg)
         ))
-        .key(k.path.clone())
+        .key(k.path.to_string())
         .label("ignored here")
         .expected(target);
     b.release(release).emit();

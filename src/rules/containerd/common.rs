@@ -2,6 +2,7 @@
 //! and how plugin names are read per release and config version.
 
 use crate::model::containerd::{ContainerdConfig, CriLayout, KeyEntry};
+use crate::model::toml_path;
 use crate::model::{NodeSnapshot, Span};
 use crate::release::ContainerdRelease;
 use crate::release::containerd::{CRI_TABLE_IDS, V1_SHIM};
@@ -20,68 +21,26 @@ pub(crate) fn version_label(cfg: &ContainerdConfig) -> String {
     }
 }
 
-/// A TOML key as it must be written: bare when it can be, quoted otherwise.
-pub(crate) fn toml_key(key: &str) -> String {
-    let bare = !key.is_empty()
-        && key
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
-    if bare {
-        key.to_string()
-    } else {
-        format!("{key:?}")
-    }
-}
-
 /// The header of a runtime's `options` table in a layout.
 pub(crate) fn runtime_options_header(layout: CriLayout, runtime: &str) -> String {
     format!(
         "[{}.runtimes.{}.options]",
         layout.runtime_table(),
-        toml_key(runtime)
+        toml_path::key(runtime)
     )
-}
-
-/// The segments of a dotted TOML path, unquoted: `plugins."io.containerd.grpc.v1.cri".x`
-/// gives `["plugins", "io.containerd.grpc.v1.cri", "x"]`.
-pub(crate) fn segments(path: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut current = String::new();
-    let mut quote: Option<char> = None;
-    for c in path.chars() {
-        match (quote, c) {
-            (Some(q), c) if c == q => quote = None,
-            (Some(_), c) => current.push(c),
-            (None, '"' | '\'') => quote = Some(c),
-            (None, '.') => out.push(std::mem::take(&mut current)),
-            (None, c) => current.push(c),
-        }
-    }
-    out.push(current);
-    out
-}
-
-/// Whether `path` lies strictly under `prefix` (both dotted TOML paths).
-pub(crate) fn is_under(path: &[String], prefix: &[String]) -> bool {
-    path.len() > prefix.len() && path.starts_with(prefix)
 }
 
 /// Keeps only the outermost entries: an entry below another kept entry adds nothing (a
 /// wrong-schema table reports once, not once per key inside it).
 pub(crate) fn outermost<'e>(entries: &[&'e KeyEntry]) -> Vec<&'e KeyEntry> {
-    let paths: Vec<(Vec<String>, crate::model::FileId)> = entries
-        .iter()
-        .map(|e| (segments(&e.path), e.key.file))
-        .collect();
     entries
         .iter()
-        .zip(&paths)
-        .filter(|(_, (path, file))| {
-            !paths
+        .filter(|e| {
+            !entries
                 .iter()
-                .any(|(other, f)| f == file && is_under(path, other))
+                .any(|other| other.key.file == e.key.file && e.path.is_under(&other.path))
         })
-        .map(|(e, _)| *e)
+        .copied()
         .collect()
 }
 
@@ -206,7 +165,7 @@ pub(crate) fn translate(path: &[String], to: CriLayout) -> Option<String> {
     let mut out = format!("plugins.{id}");
     for k in below {
         out.push('.');
-        out.push_str(&toml_key(&k));
+        out.push_str(&toml_path::key(&k));
     }
     Some(out)
 }
@@ -215,38 +174,22 @@ pub(crate) fn translate(path: &[String], to: CriLayout) -> Option<String> {
 mod tests {
     use super::*;
 
-    #[test]
-    fn segments_unquote_plugin_ids() {
-        assert_eq!(
-            segments("plugins.\"io.containerd.grpc.v1.cri\".containerd.runtimes.runc"),
-            vec![
-                "plugins",
-                "io.containerd.grpc.v1.cri",
-                "containerd",
-                "runtimes",
-                "runc"
-            ]
-        );
-        assert_eq!(
-            segments("plugins.'io.containerd.cri.v1.runtime'.cni"),
-            vec!["plugins", "io.containerd.cri.v1.runtime", "cni"]
-        );
-        assert_eq!(segments("version"), vec!["version"]);
-    }
-
-    #[test]
-    fn toml_keys_are_quoted_only_when_needed() {
-        assert_eq!(toml_key("runc"), "runc");
-        assert_eq!(toml_key("test-handler"), "test-handler");
-        assert_eq!(
-            toml_key("io.containerd.grpc.v1.cri"),
-            "\"io.containerd.grpc.v1.cri\""
-        );
-        assert_eq!(toml_key(""), "\"\"");
-    }
-
+    /// The segments of a dotted path as the tests write it, quotes removed.
     fn segs(path: &str) -> Vec<String> {
-        segments(path)
+        let mut out = Vec::new();
+        let mut current = String::new();
+        let mut quote: Option<char> = None;
+        for c in path.chars() {
+            match (quote, c) {
+                (Some(q), c) if c == q => quote = None,
+                (Some(_), c) => current.push(c),
+                (None, '"' | '\'') => quote = Some(c),
+                (None, '.') => out.push(std::mem::take(&mut current)),
+                (None, c) => current.push(c),
+            }
+        }
+        out.push(current);
+        out
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! RA103 config-version-1.
 
+use crate::model::toml_path;
 use crate::release::containerd::v1_plugin_uri;
 use crate::engine::Emitter;
 use crate::model::containerd::{ContainerdConfig, KeyStatus};
@@ -61,7 +62,7 @@ fn ignored_tables(cfg: &ContainerdConfig) -> Vec<(String, Span)> {
         .map(|t| (t.value.clone(), t.span))
         .collect();
     for k in &cfg.keys {
-        if let [plugins, id] = common::segments(&k.path).as_slice()
+        if let [plugins, id] = k.path.segments()
             && plugins == "plugins"
             && id.contains('.')
             && matches!(k.status, KeyStatus::Ignored { .. })
@@ -100,7 +101,7 @@ fn ignored(
     let message = format!(
         "`[plugins.{}]` is ignored: {} reads a {} config by short plugin ids (`[plugins.cri]`), so a table named by \
          its full URI is never read",
-        common::toml_key(&id),
+        toml_path::key(&id),
         release.describe(),
         common::version_label(cfg)
     );
@@ -120,7 +121,7 @@ fn ignored(
         .finding(Case::QualifiedIgnored, span, message)
         .impact(impact)
         .fix(fix)
-        .key(format!("plugins.{}", common::toml_key(&id)))
+        .key(format!("plugins.{}", toml_path::key(&id)))
         .label("ignored in a version-1 config")
         .actual(common::version_label(cfg))
         .expected("version = 2");
@@ -266,7 +267,7 @@ fn renames(cfg: &ContainerdConfig) -> String {
             .map(|s| {
                 format!(
                     "`[plugins.{s}...]` becomes `[plugins.{}...]`",
-                    common::toml_key(&v1_plugin_uri(s))
+                    toml_path::key(&v1_plugin_uri(s))
                 )
             })
             .collect::<Vec<_>>()

@@ -1,5 +1,6 @@
 //! RA105 config-schema-mixed: tables of another config schema than the `version` selects.
 
+use crate::model::toml_path;
 use crate::engine::Emitter;
 use crate::model::containerd::{ContainerdConfig, CriLayout, KeyEntry, KeyStatus};
 use crate::model::{NodeSnapshot, Span};
@@ -75,7 +76,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
         .iter()
         .filter(|k| matches!(k.status, KeyStatus::WrongSchema { .. }))
         .filter(|k| {
-            let segs = common::segments(&k.path);
+            let segs = k.path.segments();
             !reported
                 .iter()
                 .any(|(f, id)| *f == k.key.file && segs.get(1) == Some(id))
@@ -85,8 +86,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
         if let KeyStatus::WrongSchema { belongs_to } = k.status {
             // A table's value is its header, which holds the key; a key's value follows it.
             let is_key = k.value.start >= k.key.end;
-            let path = common::segments(&k.path);
-            Misplaced::new(cfg, release, &path, belongs_to, is_key).emit(k.key, out);
+            Misplaced::new(cfg, release, k.path.segments(), belongs_to, is_key).emit(k.key, out);
         }
     }
 }
@@ -261,7 +261,7 @@ impl<'a> Misplaced<'a> {
 /// A dotted path as TOML writes it.
 fn show(path: &[String]) -> String {
     path.iter()
-        .map(|s| common::toml_key(s))
+        .map(|s| toml_path::key(s))
         .collect::<Vec<_>>()
         .join(".")
 }

@@ -56,7 +56,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
             KeyStatus::Unknown { .. } => true,
             // A misplaced SystemdCgroup is RA202's finding.
             KeyStatus::Misplaced { .. } => {
-                common::segments(&k.path).last().map(String::as_str) != Some("SystemdCgroup")
+                k.path.last() != Some("SystemdCgroup")
             }
             _ => false,
         })
@@ -73,8 +73,9 @@ fn report(
     k: &KeyEntry,
     out: &mut Emitter<Case>,
 ) {
-    let segs = common::segments(&k.path);
-    let name = segs.last().map_or(k.path.as_str(), String::as_str);
+    let segs = k.path.segments();
+    let whole = k.path.to_string();
+    let name = k.path.last().unwrap_or(&whole);
     let (intended, how) = match &k.status {
         KeyStatus::Unknown {
             suggestion: Some(s),
@@ -87,15 +88,13 @@ fn report(
     };
     // The key's own path, what it most likely means, and every key written below it (an
     // unknown `[plugin."..."]` table holds the registry settings that are lost).
-    let below: Vec<Vec<String>> = cfg
+    let below = cfg
         .keys
         .iter()
-        .filter(|e| e.key.file == k.key.file)
-        .map(|e| common::segments(&e.path))
-        .filter(|p| common::is_under(p, &segs))
-        .collect();
+        .filter(|e| e.key.file == k.key.file && e.path.is_under(&k.path))
+        .flat_map(|e| e.path.segments());
     let mut words: Vec<&str> = segs.iter().map(String::as_str).collect();
-    words.extend(below.iter().flatten().map(String::as_str));
+    words.extend(below.map(String::as_str));
     // The rest of the header or dotted key it starts (`[plugin."...".registry.mirrors]`).
     let line = snap
         .sources
@@ -160,7 +159,7 @@ fn report(
         .finding(case, k.key, message)
         .impact(impact)
         .fix(fix)
-        .key(k.path.clone())
+        .key(k.path.to_string())
         .label("unknown key")
         .actual(name.to_string());
     if let Some(i) = intended {

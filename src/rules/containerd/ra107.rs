@@ -1,6 +1,7 @@
 //! RA107 config-removed-option: options containerd deprecated or removed
 //! (migration-facts CTD-CFG-007).
 
+use crate::model::toml_path;
 use crate::release::containerd::{RUNC_V1, V1_SHIM};
 use crate::engine::Emitter;
 use crate::model::containerd::{
@@ -92,7 +93,7 @@ fn from_inventory(
     breaks: bool,
     out: &mut Emitter<Case>,
 ) {
-    let (path, span) = (k.path.as_str(), k.key);
+    let (path, span) = (k.path.to_string(), k.key);
     let when = match (opt.deprecated_in, opt.removed_in) {
         (Some(d), Some(r)) => format!("deprecated since containerd {d} and removed in {r}"),
         (None, Some(r)) => format!("removed in containerd {r}"),
@@ -158,7 +159,7 @@ fn removed_runtime_type(
         "Set `runtime_type = \"io.containerd.runc.v2\"` for runtimes.{}, and move its runc settings into `{header}` \
          (`SystemdCgroup = true`, `BinaryName`, `Root` instead of `runtime_root`, `NoPivotRoot` instead of \
          `no_pivot`). The v2 shim is what containerd 1.4 and later use by default.",
-        common::toml_key(&rt.name)
+        toml_path::key(&rt.name)
     );
     let (case, message, impact) = if release.is_1x() {
         (
@@ -166,7 +167,7 @@ fn removed_runtime_type(
             format!(
                 "runtimes.{} uses `runtime_type = {ty:?}`, deprecated since containerd 1.4 and removed in 2.0; {} \
                  still runs it",
-                common::toml_key(&rt.name),
+                toml_path::key(&rt.name),
                 release.describe()
             ),
             format!(
@@ -179,7 +180,7 @@ fn removed_runtime_type(
             Case::Breaks,
             format!(
                 "runtimes.{} uses `runtime_type = {ty:?}`, which {} no longer has (removed in containerd 2.0)",
-                common::toml_key(&rt.name),
+                toml_path::key(&rt.name),
                 release.describe()
             ),
             format!(

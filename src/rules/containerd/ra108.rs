@@ -1,5 +1,6 @@
 //! RA108 default-runtime-undefined.
 
+use crate::model::toml_path;
 use crate::engine::Emitter;
 use crate::model::containerd::{ContainerdConfig, Runtime};
 use crate::model::{NodeSnapshot, Span};
@@ -136,7 +137,7 @@ fn undefined(
         .fix(format!(
             "Define the runtime:\n[{table}.runtimes.{key}]\n  runtime_type = \"io.containerd.runc.v2\"\n\
              (the runtime's shim, e.g. io.containerd.runc.v2 for runc-compatible runtimes){alternatives}.",
-            key = common::toml_key(name)
+            key = toml_path::key(name)
         ))
         .key("default_runtime_name")
         .label("no such runtime")
@@ -235,7 +236,7 @@ fn empty_type(
     let at = rt.runtime_type.span().unwrap_or(header);
     let layout = common::written_layout(cfg);
     let table = layout.runtime_table();
-    let key = common::toml_key(&rt.name);
+    let key = toml_path::key(&rt.name);
     let keeps_builtin = !release.is_1x() && rt.name == RUNC && rt.runtime_type.is_default();
     let (case, message) = if keeps_builtin {
         (

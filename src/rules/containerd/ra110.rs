@@ -1,5 +1,6 @@
 //! RA110 import-replaces-plugin-table: containerd merges `imports` per plugin, not per key.
 
+use crate::model::toml_path;
 use crate::engine::Emitter;
 use crate::model::containerd::{ContainerdConfig, KeyEntry, ReplacedTable};
 use crate::model::{FileId, NodeSnapshot};
@@ -69,7 +70,7 @@ fn below_plugin<'k>(
     cfg.keys
         .iter()
         .filter(|k| k.key.file == file)
-        .filter_map(|k| match common::segments(&k.path).as_slice() {
+        .filter_map(|k| match k.path.segments() {
             [plugins, id, below @ ..]
                 if plugins == "plugins" && id == plugin && !below.is_empty() =>
             {
@@ -85,7 +86,11 @@ fn lost_settings<'k>(cfg: &'k ContainerdConfig, r: &ReplacedTable) -> Vec<Lost<'
     let kept = below_plugin(cfg, r.by.file, &r.plugin);
     lost.iter()
         // Leaves only: a table that holds other keys is reported through them.
-        .filter(|(p, _)| !lost.iter().any(|(q, _)| common::is_under(q, p)))
+        .filter(|(p, _)| {
+            !lost
+                .iter()
+                .any(|(q, _)| q.len() > p.len() && q.starts_with(p))
+        })
         .filter(|(p, _)| !kept.iter().any(|(q, _)| q == p))
         .map(|(p, k)| Lost {
             entry: k,
@@ -99,7 +104,7 @@ fn report(snap: &NodeSnapshot, cfg: &ContainerdConfig, r: &ReplacedTable, out: &
     let lost = lost_settings(cfg, r);
     let lost_file = common::file_of(snap, r.lost);
     let by_file = common::file_of(snap, r.by);
-    let table = format!("plugins.{}", common::toml_key(&r.plugin));
+    let table = format!("plugins.{}", toml_path::key(&r.plugin));
     let relevant: Vec<&Lost<'_>> = lost.iter().filter(|l| l.consequence.is_some()).collect();
     let case = if relevant.is_empty() {
         Case::Replaced

@@ -33,7 +33,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
              the node, or fix the file), then audit again.",
             p.path
         ))
-        .key(p.path.clone())
+        .key(p.path.to_string())
         .actual(reason.clone())
         .expected("a readable regular UTF-8 text file")
         .emit();

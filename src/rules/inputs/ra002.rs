@@ -69,7 +69,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
             super::rules_reading(p.kind)
         ))
         .fix(format!("Correct the {format} syntax at the marked position and validate the file before restarting its service."))
-        .key(p.path.clone())
+        .key(p.path.to_string())
         .label(message.clone())
         .emit();
     }
