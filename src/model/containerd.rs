@@ -34,6 +34,12 @@ pub(crate) struct ContainerdConfig {
 }
 
 impl ContainerdConfig {
+    /// The CRI layout the config is written in: the one its `version` selects (what a fix
+    /// writes, whatever the release reads).
+    pub(crate) fn written_layout(&self) -> CriLayout {
+        CriLayout::for_version(self.version.value)
+    }
+
     /// The `version` a file of the config declares (1 when it has none: containerd treats 0
     /// and 1 alike).
     pub(crate) fn file_version(&self, file: FileId) -> i64 {
@@ -280,6 +286,20 @@ impl KeyEntry {
         let s = self.path.segments();
         s.len() > 2 && s[1..s.len() - 1].iter().any(|k| k == "options")
     }
+}
+
+/// Keeps only the outermost entries: an entry below another kept entry adds nothing (a
+/// wrong-schema table reports once, not once per key inside it).
+pub(crate) fn outermost<'e>(entries: &[&'e KeyEntry]) -> Vec<&'e KeyEntry> {
+    entries
+        .iter()
+        .filter(|e| {
+            !entries
+                .iter()
+                .any(|other| other.key.file == e.key.file && e.path.is_under(&other.path))
+        })
+        .copied()
+        .collect()
 }
 
 #[derive(Clone, Debug, PartialEq)]

@@ -490,6 +490,21 @@ impl ContainerdRelease {
         self.is_1x()
     }
 
+    /// Plugin-level `systemd_cgroup = true` where it does harm: on 1.x unless the default
+    /// runtime is the v1 shim (the CRI plugin fails to load), on 2.x always (the key no longer
+    /// exists).
+    pub(crate) fn harmful_legacy_systemd_cgroup<'c>(
+        &self,
+        cfg: &'c ContainerdConfig,
+    ) -> Option<&'c crate::model::Spanned<bool>> {
+        let legacy = cfg.cri.legacy_systemd_cgroup.as_ref().filter(|s| s.value)?;
+        let v1_default = cfg
+            .cri
+            .default_runtime()
+            .is_some_and(|r| r.runtime_type.value == V1_SHIM);
+        (!self.validates_v1_shim_options() || !v1_default).then_some(legacy)
+    }
+
     /// Whether setting both `cni.bin_dir` and `cni.bin_dirs` fails the CRI plugin (2.1+).
     pub(crate) fn refuses_cni_bin_dir_with_bin_dirs(&self) -> bool {
         self.from(2, 1, 0)

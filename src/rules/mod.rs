@@ -6,6 +6,7 @@ mod declare;
 
 mod cgroup;
 mod containerd;
+mod containerd_socket;
 mod crictl;
 mod inputs;
 mod kubeadm;

@@ -5,7 +5,8 @@ use crate::model::toml_path;
 use crate::engine::Emitter;
 use crate::model::containerd::{ContainerdConfig, KeyEntry, KeyStatus};
 use crate::model::{NodeSnapshot, Span};
-use crate::rules::containerd::common;
+use crate::rules::containerd::config_words;
+use crate::rules::containerd::layouts;
 use crate::release::ContainerdRelease;
 use crate::rules::releases::containerd_release;
 
@@ -45,7 +46,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
             _ => {}
         }
     }
-    if let Some(legacy) = common::harmful_legacy_systemd_cgroup(cfg, release) {
+    if let Some(legacy) = release.harmful_legacy_systemd_cgroup(cfg) {
         plugin_level(cfg, release, legacy.span, out);
     }
     not_on_default(cfg, release, out);
@@ -86,8 +87,8 @@ fn outside_options(
 ) {
     let segs = k.path.segments();
     let runtime = runtime_of(segs).unwrap_or("runc");
-    let header = common::runtime_options_header(common::written_layout(cfg), runtime);
-    let value = common::snippet(snap, k.value);
+    let header = layouts::runtime_options_header(cfg.written_layout(), runtime);
+    let value = config_words::snippet(snap, k.value);
     let message = format!(
         "`SystemdCgroup` is set directly under runtimes.{}, not in its `options` table, so {} ignores it",
         toml_path::key(runtime),
@@ -119,20 +120,20 @@ fn wrong_schema(
 ) {
     let segs = k.path.segments();
     let runtime = runtime_of(segs).unwrap_or("runc").to_string();
-    let layout = common::written_layout(cfg);
-    let target = common::translate(segs, layout).unwrap_or_else(|| {
+    let layout = cfg.written_layout();
+    let target = layouts::translate(segs, layout).unwrap_or_else(|| {
         format!(
             "{}.runtimes.{}.options.SystemdCgroup",
             layout.runtime_table(),
             runtime
         )
     });
-    let value = common::snippet(snap, k.value);
+    let value = config_words::snippet(snap, k.value);
     let why = match &k.status {
         KeyStatus::Ignored { reason } => reason.clone(),
         _ => format!(
             "the table belongs to another config schema than {}",
-            common::version_label(cfg)
+            config_words::version_label(cfg)
         ),
     };
     let message = format!("`{}` is not read by {}: {why}", k.path, release.describe());
@@ -147,7 +148,7 @@ fn wrong_schema(
         ))
         .fix(format!(
             "Write it where a {} config reads it:\n[{header}]\n  SystemdCgroup = {value}",
-            common::version_label(cfg)
+            config_words::version_label(cfg)
         ))
         .key(k.path.to_string())
         .label("ignored here")
@@ -161,8 +162,8 @@ fn plugin_level(
     span: Span,
     out: &mut Emitter<Case>,
 ) {
-    let layout = common::written_layout(cfg);
-    let header = common::runtime_options_header(layout, default_name(cfg));
+    let layout = cfg.written_layout();
+    let header = layouts::runtime_options_header(layout, default_name(cfg));
     let (message, impact) = if release.is_1x() {
         (
             format!(
@@ -233,7 +234,7 @@ fn not_on_default(cfg: &ContainerdConfig, release: &ContainerdRelease, out: &mut
     let Some(at) = cfg.cri.default_runtime_name.span().or(default.defined_at) else {
         return;
     };
-    let header = common::runtime_options_header(common::written_layout(cfg), &default.name);
+    let header = layouts::runtime_options_header(cfg.written_layout(), &default.name);
     let message = format!(
         "`SystemdCgroup = true` is set on runtime `{}`, but the default runtime is `{}`, which does not set it: \
          {} runs pods with `{}`, on the cgroupfs driver",

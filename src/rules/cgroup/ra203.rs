@@ -3,7 +3,7 @@
 use crate::engine::Emitter;
 use crate::model::containerd::Runtime;
 use crate::model::NodeSnapshot;
-use crate::rules::containerd::common;
+use crate::rules::containerd::layouts;
 use crate::rules::releases::containerd_release;
 
 declare_rule! {
@@ -54,7 +54,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
         return;
     }
     let release = containerd_release(snap, out);
-    let layout = common::written_layout(cfg);
+    let layout = cfg.written_layout();
     let want = reference.systemd_cgroup.value;
     for rt in runc
         .iter()
@@ -94,7 +94,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
             },
             rt.name
         );
-        let header = common::runtime_options_header(layout, &rt.name);
+        let header = layouts::runtime_options_header(layout, &rt.name);
         let mut b = out
             .finding(Case::Inconsistent, at, message)
             .impact(impact)

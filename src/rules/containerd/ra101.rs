@@ -12,7 +12,7 @@ use crate::release::KubeletRelease;
 use crate::model::{Component, NodeSnapshot, Span, Spanned};
 use crate::model::endpoint::Endpoint;
 
-use super::common;
+use super::config_words;
 use crate::release::ContainerdRelease;
 use crate::rules::releases::containerd_release;
 
@@ -72,7 +72,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
         CriDisabled {
             entry: &entry.value,
             socket: cfg.grpc_address.value.path().to_owned(),
-            file: common::file_of(snap, entry.span),
+            file: config_words::file_of(snap, entry.span),
             others_remain: cfg.disabled_plugins.len() > 1,
             reach: reach(snap, entry, &link, configured),
             kubelet,
@@ -114,7 +114,7 @@ fn reach<'l>(
                 configured.map(|s| {
                     format!(
                         "the same config sets CRI settings ({}), so CRI is meant to run",
-                        common::at_line(snap, s)
+                        config_words::at_line(snap, s)
                     )
                 })
             })

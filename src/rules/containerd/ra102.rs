@@ -6,7 +6,7 @@ use crate::engine::Emitter;
 use crate::model::containerd::ContainerdConfig;
 use crate::model::{NodeSnapshot, Spanned};
 
-use super::common;
+use super::config_words;
 use crate::release::ContainerdRelease;
 use crate::rules::releases::containerd_release;
 
@@ -101,7 +101,7 @@ fn short_name(
              as \"io.containerd.grpc.v1.cri\" would let containerd start but keep CRI off (RA101). This is the classic \
              result of adding `version = 2` to Docker's packaged config.",
             entry.value,
-            common::file_of(snap, entry.span)
+            config_words::file_of(snap, entry.span)
         ),
         _ if entry.value.contains('.') => format!(
             "Write the plugin's full URI in `{}` (see `ctr plugins ls`: TYPE.ID, e.g. \"io.containerd.grpc.v1.cri\"), \
@@ -139,7 +139,7 @@ fn full_name_in_v1(
         "`required_plugins` entry {:?} is a full plugin URI, but {} identifies plugins by their short id in a {} config",
         entry.value,
         release.describe(),
-        common::version_label(cfg)
+        config_words::version_label(cfg)
     );
     let impact = format!(
         "containerd loads its plugins and then exits: `containerd: required plugin [{}] not included` (seen with \

@@ -6,7 +6,7 @@ use crate::engine::Emitter;
 use crate::model::containerd::{ContainerdConfig, KeyStatus};
 use crate::model::{NodeSnapshot, Span};
 
-use super::common;
+use super::config_words;
 use crate::release::ContainerdRelease;
 use crate::rules::releases::containerd_release;
 
@@ -103,7 +103,7 @@ fn ignored(
          its full URI is never read",
         toml_path::key(&id),
         release.describe(),
-        common::version_label(cfg)
+        config_words::version_label(cfg)
     );
     let impact = format!(
         "containerd starts without a word about it (it only logs that version 1 is deprecated); {lost}. Seen with \
@@ -123,7 +123,7 @@ fn ignored(
         .fix(fix)
         .key(format!("plugins.{}", toml_path::key(&id)))
         .label("ignored in a version-1 config")
-        .actual(common::version_label(cfg))
+        .actual(config_words::version_label(cfg))
         .expected("version = 2");
     if let Some(v) = cfg.version.span {
         b = b.related(v, "version 1");
@@ -135,7 +135,7 @@ fn ignored(
             Span::new(main.file, 0..0),
             format!(
                 "{} has no `version = 2`",
-                common::file_of(snap, Span::new(main.file, 0..0))
+                config_words::file_of(snap, Span::new(main.file, 0..0))
             ),
         );
     }
@@ -157,7 +157,7 @@ fn deprecated(cfg: &ContainerdConfig, release: &ContainerdRelease, out: &mut Emi
         (
             format!(
                 "The containerd config is {}, deprecated since containerd 1.5; {} still reads it",
-                common::version_label(cfg),
+                config_words::version_label(cfg),
                 release.describe()
             ),
             format!(
@@ -177,7 +177,7 @@ fn deprecated(cfg: &ContainerdConfig, release: &ContainerdRelease, out: &mut Emi
         (
             format!(
                 "The containerd config is {}; {} converts it to the current version on every start",
-                common::version_label(cfg),
+                config_words::version_label(cfg),
                 release.describe()
             ),
             "containerd logs `Configuration migrated from version 1, use `containerd config migrate` to avoid \
@@ -201,7 +201,7 @@ fn deprecated(cfg: &ContainerdConfig, release: &ContainerdRelease, out: &mut Emi
         } else {
             "no `version` key: read as version 1"
         })
-        .actual(common::version_label(cfg))
+        .actual(config_words::version_label(cfg))
         .expected(if release.is_1x() {
             "version = 2"
         } else {
@@ -223,7 +223,7 @@ fn migration_gap(
         "`[plugins.cri]` settings in a {} config on {}: containerd 2.0–2.2 convert a version-1 file straight to the \
          current version when loading it, which may skip the CRI plugin's own version 2 → 3 conversion (read in \
          containerd's source; not confirmed on a running 2.x)",
-        common::version_label(cfg),
+        config_words::version_label(cfg),
         release.describe()
     );
     let impact = "If the conversion is skipped, containerd logs `Ignoring unknown key in TOML for plugin` for the \
@@ -243,7 +243,7 @@ fn migration_gap(
         .fix(fix)
         .key("plugins.cri")
         .label("short CRI table in a version-1 config")
-        .actual(common::version_label(cfg))
+        .actual(config_words::version_label(cfg))
         .expected("version = 2");
     b.release(release).emit();
 }

@@ -5,7 +5,8 @@ use crate::engine::Emitter;
 use crate::model::containerd::{ContainerdConfig, CriLayout, KeyEntry, KeyStatus};
 use crate::model::{NodeSnapshot, Span};
 
-use super::common;
+use super::config_words;
+use super::layouts;
 use crate::release::ContainerdRelease;
 use crate::rules::releases::containerd_release;
 
@@ -44,7 +45,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
     let Some(cfg) = out.need(&snap.containerd, "containerd config") else {
         return;
     };
-    let written = common::written_layout(cfg);
+    let written = cfg.written_layout();
     if written == CriLayout::V1 {
         // Fully qualified tables in a version-1 config are RA103's finding.
         return;
@@ -82,7 +83,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
                 .any(|(f, id)| *f == k.key.file && segs.get(1) == Some(id))
         })
         .collect();
-    for k in common::outermost(&wrong) {
+    for k in crate::model::containerd::outermost(&wrong) {
         if let KeyStatus::WrongSchema { belongs_to } = k.status {
             // A table's value is its header, which holds the key; a key's value follows it.
             let is_key = k.value.start >= k.key.end;
@@ -119,14 +120,14 @@ impl<'a> Misplaced<'a> {
         belongs: CriLayout,
         is_key: bool,
     ) -> Self {
-        let written = common::written_layout(cfg);
+        let written = cfg.written_layout();
         Misplaced {
             path,
             is_key,
             belongs,
             written,
-            target: common::translate(path, written),
-            version_label: common::version_label(cfg),
+            target: layouts::translate(path, written),
+            version_label: config_words::version_label(cfg),
             config_path: &cfg.path,
             header: cfg.version.span,
             release,

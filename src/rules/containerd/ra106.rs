@@ -4,7 +4,7 @@ use crate::engine::Emitter;
 use crate::model::containerd::{ContainerdConfig, KeyEntry, KeyStatus};
 use crate::model::NodeSnapshot;
 
-use super::common;
+use super::config_words;
 use crate::release::ContainerdRelease;
 use crate::rules::releases::containerd_release;
 
@@ -61,7 +61,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
             _ => false,
         })
         .collect();
-    for k in common::outermost(&candidates) {
+    for k in crate::model::containerd::outermost(&candidates) {
         report(snap, cfg, release, k, out);
     }
 }
@@ -120,7 +120,7 @@ fn report(
         "`{}` is not a key {} knows at this place in a {} config; {how}",
         k.path,
         release.describe(),
-        common::version_label(cfg)
+        config_words::version_label(cfg)
     );
     let logged = if release.is_1x() {
         "containerd 1.x ignores unknown keys without any log line"
@@ -138,12 +138,12 @@ fn report(
     let fix = match (&k.status, intended) {
         (KeyStatus::Misplaced { should_be }, _) => format!(
             "Move `{name}` to `{should_be}` in {}.",
-            common::file_of(snap, k.key)
+            config_words::file_of(snap, k.key)
         ),
         (_, Some(s)) => format!(
             "Rename `{name}` to `{s}` (line {} of {}), then check the result with `containerd config dump`.",
             snap.sources.position(k.key).line,
-            common::file_of(snap, k.key)
+            config_words::file_of(snap, k.key)
         ),
         _ => format!(
             "Delete `{name}` or move it where containerd reads it (`containerd config default` prints every key a \

@@ -9,7 +9,8 @@ use crate::model::containerd::{
 };
 use crate::model::{NodeSnapshot, Span};
 
-use super::common;
+use super::config_words;
+use super::layouts;
 use crate::release::ContainerdRelease;
 use crate::rules::releases::containerd_release;
 
@@ -32,7 +33,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
     };
     let release = containerd_release(snap, out);
     // Plugin-level `systemd_cgroup = true` that breaks CRI or is ignored is RA202's finding.
-    let legacy = common::harmful_legacy_systemd_cgroup(cfg, release).map(|s| s.span);
+    let legacy = release.harmful_legacy_systemd_cgroup(cfg).map(|s| s.span);
     let mut seen: Vec<Span> = Vec::new();
     // Keys inside a removed table inherit its status: report the table once.
     let removed: Vec<&KeyEntry> = cfg
@@ -49,7 +50,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
         .filter_map(|r| r.runtime_type.span())
         .chain(cfg.cri.snapshotter.span())
         .collect();
-    for k in common::outermost(&removed) {
+    for k in crate::model::containerd::outermost(&removed) {
         let KeyStatus::Removed(opt) = &k.status else {
             continue;
         };
@@ -117,9 +118,9 @@ fn from_inventory(
     let fix = format!(
         "Replace `{}` at {} with {} ({} config).",
         opt.option,
-        common::at_line(snap, span),
+        config_words::at_line(snap, span),
         opt.replacement,
-        common::version_label(cfg)
+        config_words::version_label(cfg)
     );
     let b = out
         .finding(case, span, message)
@@ -154,7 +155,7 @@ fn removed_runtime_type(
     } else {
         format!("pods whose RuntimeClass handler is `{}`", rt.name)
     };
-    let header = common::runtime_options_header(common::written_layout(cfg), &rt.name);
+    let header = layouts::runtime_options_header(cfg.written_layout(), &rt.name);
     let fix = format!(
         "Set `runtime_type = \"io.containerd.runc.v2\"` for runtimes.{}, and move its runc settings into `{header}` \
          (`SystemdCgroup = true`, `BinaryName`, `Root` instead of `runtime_root`, `NoPivotRoot` instead of \

@@ -5,7 +5,7 @@ use crate::engine::Emitter;
 use crate::model::containerd::{ContainerdConfig, Runtime};
 use crate::model::{NodeSnapshot, Span};
 
-use super::common;
+use super::layouts;
 use crate::release::ContainerdRelease;
 use crate::rules::releases::containerd_release;
 
@@ -86,7 +86,7 @@ fn empty_name(
     span: Span,
     out: &mut Emitter<Case>,
 ) {
-    let table = common::written_layout(cfg).runtime_table();
+    let table = cfg.written_layout().runtime_table();
     let b = out
         .finding(
             Case::EmptyName,
@@ -112,7 +112,7 @@ fn undefined(
     out: &mut Emitter<Case>,
 ) {
     let name = &cfg.cri.default_runtime_name.value;
-    let layout = common::written_layout(cfg);
+    let layout = cfg.written_layout();
     let table = layout.runtime_table();
     let defined = defined_names(cfg);
     let error = format!(
@@ -159,7 +159,7 @@ fn runc_replaced(cfg: &ContainerdConfig, release: &ContainerdRelease, out: &mut 
     };
     let name = &cfg.cri.default_runtime_name;
     let at = name.span().unwrap_or(first);
-    let layout = common::written_layout(cfg);
+    let layout = cfg.written_layout();
     let table = layout.runtime_table();
     let names = defined_names(cfg);
     let how = if name.is_default() {
@@ -174,7 +174,7 @@ fn runc_replaced(cfg: &ContainerdConfig, release: &ContainerdRelease, out: &mut 
         "Either make a defined runtime the default: under `[{table}]` set `default_runtime_name = {other:?}`; or \
          define runc next to {names}:\n[{table}.runtimes.runc]\n  runtime_type = \"io.containerd.runc.v2\"\n\
          {}\n  SystemdCgroup = true  # match the kubelet's cgroupDriver",
-        common::runtime_options_header(layout, RUNC)
+        layouts::runtime_options_header(layout, RUNC)
     );
     let (case, message, impact) = if release.is_1x() {
         (
@@ -234,7 +234,7 @@ fn empty_type(
     out: &mut Emitter<Case>,
 ) {
     let at = rt.runtime_type.span().unwrap_or(header);
-    let layout = common::written_layout(cfg);
+    let layout = cfg.written_layout();
     let table = layout.runtime_table();
     let key = toml_path::key(&rt.name);
     let keeps_builtin = !release.is_1x() && rt.name == RUNC && rt.runtime_type.is_default();

@@ -5,7 +5,7 @@ use crate::engine::Emitter;
 use crate::model::containerd::{ContainerdConfig, KeyEntry, ReplacedTable};
 use crate::model::{FileId, NodeSnapshot};
 
-use super::common;
+use super::config_words;
 
 declare_rule! {
     id: "RA110",
@@ -102,8 +102,8 @@ fn lost_settings<'k>(cfg: &'k ContainerdConfig, r: &ReplacedTable) -> Vec<Lost<'
 
 fn report(snap: &NodeSnapshot, cfg: &ContainerdConfig, r: &ReplacedTable, out: &mut Emitter<Case>) {
     let lost = lost_settings(cfg, r);
-    let lost_file = common::file_of(snap, r.lost);
-    let by_file = common::file_of(snap, r.by);
+    let lost_file = config_words::file_of(snap, r.lost);
+    let by_file = config_words::file_of(snap, r.by);
     let table = format!("plugins.{}", toml_path::key(&r.plugin));
     let relevant: Vec<&Lost<'_>> = lost.iter().filter(|l| l.consequence.is_some()).collect();
     let case = if relevant.is_empty() {

@@ -1,5 +1,5 @@
 //! RA7xx: crictl.
 
-mod common;
+mod recommended;
 
 area_rules!(ra701, ra702, ra703);

@@ -4,7 +4,7 @@ use crate::collect::crictl::CRICTL_CONFIG;
 use crate::engine::{Emitter, Location};
 use crate::model::{Input, NodeSnapshot};
 
-use super::common::{is_kubernetes_node, recommended};
+use super::recommended::{is_kubernetes_node, recommended};
 
 declare_rule! {
     id: "RA701",

@@ -2,7 +2,7 @@
 
 use crate::engine::Emitter;
 use crate::model::{Input, NodeSnapshot};
-use crate::rules::kubelet::common::{containerd_endpoint, containerd_socket};
+use crate::rules::containerd_socket::{containerd_endpoint, containerd_socket};
 
 declare_rule! {
     id: "RA702",

@@ -4,10 +4,10 @@ use crate::engine::Emitter;
 use crate::model::node::CRI_SOCKET_ANNOTATION;
 use crate::model::{Component, Input, NodeSnapshot};
 
-use super::common::{
+use super::cri_socket::{
     SocketSource, annotate, kubeadm_evidence, kubeadm_version_text, socket_source,
 };
-use crate::rules::kubelet::common::containerd_endpoint;
+use crate::rules::containerd_socket::containerd_endpoint;
 
 declare_rule! {
     id: "RA601",

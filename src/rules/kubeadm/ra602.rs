@@ -5,8 +5,8 @@ use crate::model::node::{CRI_SOCKET_ANNOTATION, CriSocketAnnotation};
 use crate::model::{Component, Input, NodeSnapshot, Span, Spanned};
 use crate::release::KubeletRelease;
 
-use super::common::{SocketSource, annotate, kubeadm_version_text, socket_source};
-use crate::rules::kubelet::common::{containerd_endpoint, containerd_socket};
+use super::cri_socket::{SocketSource, annotate, kubeadm_version_text, socket_source};
+use crate::rules::containerd_socket::{containerd_endpoint, containerd_socket};
 use crate::model::endpoint::Endpoint;
 
 declare_rule! {

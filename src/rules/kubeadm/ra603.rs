@@ -4,8 +4,8 @@ use crate::engine::Emitter;
 use crate::model::node::{CRI_SOCKET_ANNOTATION, CriSocketAnnotation};
 use crate::model::{Component, Input, NodeSnapshot};
 
-use super::common::{SocketSource, annotate, socket_source};
-use crate::rules::kubelet::common::containerd_endpoint;
+use super::cri_socket::{SocketSource, annotate, socket_source};
+use crate::rules::containerd_socket::containerd_endpoint;
 
 declare_rule! {
     id: "RA603",

@@ -1,5 +1,5 @@
 //! RA5xx: the kubelet's command line and config file.
 
-pub(crate) mod common;
+pub(crate) mod settings;
 
 area_rules!(ra501, ra502, ra503, ra504, ra505, ra506, ra507);

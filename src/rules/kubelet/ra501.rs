@@ -4,7 +4,7 @@ use crate::engine::Emitter;
 use crate::model::containerd::CriLayout;
 use crate::model::{Component, NodeSnapshot};
 
-use super::common::{self, flag_location, flag_text};
+use super::settings::{self, flag_location, flag_text};
 
 declare_rule! {
     id: "RA501",
@@ -65,7 +65,7 @@ fn cni_fix(snap: &NodeSnapshot, name: &str, value: &str) -> Option<String> {
 }
 
 fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
-    let Some(k) = common::kubelet(snap, out) else {
+    let Some(k) = settings::kubelet(snap, out) else {
         return;
     };
     let version = snap.versions.kubelet.as_ref();
@@ -91,7 +91,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
         let place = flag_location(snap, f);
         let cni =
             cni_fix(snap, &f.name, f.value.as_deref().unwrap_or_default()).unwrap_or_default();
-        let fix = format!("Delete `{word}` from {place}, {}.{cni}", common::restart(k));
+        let fix = format!("Delete `{word}` from {place}, {}.{cni}", settings::restart(k));
         let builder = if removed_here {
             out.finding(
                 Case::Removed,

@@ -6,7 +6,7 @@ use crate::model::kubelet::{Flag, KubeletSettings};
 use crate::model::{Component, NodeSnapshot, Span};
 use crate::release::KubeletRelease;
 
-use super::common::{self, command_line_location, flag_location, flag_text, where_to_add_flags};
+use super::settings::{self, command_line_location, flag_location, flag_text, where_to_add_flags};
 
 declare_rule! {
     id: "RA502",
@@ -28,7 +28,7 @@ const UNSET_VERSION_UNKNOWN: &str = "without --container-runtime=remote a kubele
 /// Each kubelet line wants something else of the flag: `remote` while dockershim exists
 /// (1.23 and earlier), `remote` or nothing until 1.26, nothing from 1.27.
 fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
-    let Some(k) = common::kubelet(snap, out) else {
+    let Some(k) = settings::kubelet(snap, out) else {
         return;
     };
     let flag = k.flag("container-runtime");
@@ -53,7 +53,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
                     at: command_line_location(k),
                     add_to: where_to_add_flags(snap, k),
                     add_endpoint: k.effective.runtime_endpoint.is_unset(),
-                    restart: common::restart(k),
+                    restart: settings::restart(k),
                 },
             };
             DockershimInUse { kubelet: v, flag }.emit(out);
@@ -97,7 +97,7 @@ impl WrittenFlag {
             span: f.span,
             text: flag_text(snap, f),
             location: flag_location(snap, f),
-            restart: common::restart(k),
+            restart: settings::restart(k),
         }
     }
 }

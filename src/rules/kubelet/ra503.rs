@@ -4,7 +4,8 @@ use crate::engine::Emitter;
 use crate::model::kubelet::Setting;
 use crate::model::{Component, NodeSnapshot};
 
-use super::common::{self, Which, command_line_location, containerd_endpoint, containerd_socket, endpoint_fix, endpoint_place, unknown_endpoints, where_to_add_flags};
+use super::settings::{self, Which, command_line_location, endpoint_fix, endpoint_place, unknown_endpoints, where_to_add_flags};
+use crate::rules::containerd_socket::{containerd_endpoint, containerd_socket};
 use crate::model::endpoint::DockerSocket;
 
 declare_rule! {
@@ -34,7 +35,7 @@ fn impact(kind: DockerSocket) -> &'static str {
 }
 
 fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
-    let Some(k) = common::kubelet(snap, out) else {
+    let Some(k) = settings::kubelet(snap, out) else {
         return;
     };
     let (target, target_origin) = containerd_endpoint(snap);
@@ -102,7 +103,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
                     .fix(format!(
                         "Add `--container-runtime=remote --container-runtime-endpoint={target}` to {}, {}. `{target}` is {target_origin}.",
                         where_to_add_flags(snap, k),
-                        common::restart(k)
+                        settings::restart(k)
                     ))
                     .key("containerRuntimeEndpoint")
                     .actual("unset (dockershim)")

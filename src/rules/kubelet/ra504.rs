@@ -3,7 +3,7 @@
 use crate::engine::Emitter;
 use crate::model::NodeSnapshot;
 
-use super::common::{self, Which, endpoint_fix, endpoint_place, unknown_endpoints};
+use super::settings::{self, Which, endpoint_fix, endpoint_place, unknown_endpoints};
 
 declare_rule! {
     id: "RA504",
@@ -17,7 +17,7 @@ declare_rule! {
 }
 
 fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
-    let Some(k) = common::kubelet(snap, out) else {
+    let Some(k) = settings::kubelet(snap, out) else {
         return;
     };
     for which in [Which::Runtime, Which::Image] {

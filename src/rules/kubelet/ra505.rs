@@ -5,9 +5,8 @@ use crate::engine::Emitter;
 use crate::model::kubelet::Setting;
 use crate::model::{Component, NodeSnapshot};
 
-use super::common::{
-    self, Which, command_line_location, containerd_endpoint, file_of, setting_flag, where_to_add_flags,
-};
+use super::settings::{self, Which, command_line_location, file_of, setting_flag, where_to_add_flags};
+use crate::rules::containerd_socket::containerd_endpoint;
 
 declare_rule! {
     id: "RA505",
@@ -24,7 +23,7 @@ declare_rule! {
 const NOT_SPECIFIED: &str = "failed to validate kubelet flags: the container runtime endpoint address was not specified or empty, use --container-runtime-endpoint to set";
 
 fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
-    let Some(k) = common::kubelet(snap, out) else {
+    let Some(k) = settings::kubelet(snap, out) else {
         return;
     };
     let version = snap.versions.kubelet.as_ref();
@@ -73,7 +72,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
                 "Add `--container-runtime-endpoint={}` to {}, {}.{}",
                 e.value,
                 where_to_add_flags(snap, k),
-                common::restart(k),
+                settings::restart(k),
                 if v.has_dockershim() {
                     " On 1.23 and earlier also add `--container-runtime=remote`."
                 } else {
@@ -103,7 +102,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
             .fix(format!(
                 "Add `--container-runtime-endpoint={target}` to {}, {}. `{target}` is {target_origin}.",
                 where_to_add_flags(snap, k),
-                common::restart(k)
+                settings::restart(k)
             ))
             .key("containerRuntimeEndpoint")
             .actual("unset")

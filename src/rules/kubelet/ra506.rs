@@ -9,7 +9,7 @@ use crate::model::kubelet::{KubeletSettings, Setting};
 use crate::model::{Component, Input, NodeSnapshot, Span};
 use crate::release::KubeletRelease;
 
-use super::common::{self, Which, command_line_location, endpoint_fix, endpoint_place, unknown_endpoints, where_to_add_flags};
+use super::settings::{self, Which, command_line_location, endpoint_fix, endpoint_place, unknown_endpoints, where_to_add_flags};
 use crate::model::endpoint::Endpoint;
 
 declare_rule! {
@@ -27,7 +27,7 @@ declare_rule! {
 const IMPACT: &str = "The kubelet dials a socket containerd does not serve: `connect: no such file or directory` (or another runtime answers), the node goes NotReady and no pod starts.";
 
 fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
-    let Some(k) = common::kubelet(snap, out) else {
+    let Some(k) = settings::kubelet(snap, out) else {
         return;
     };
     let containerd = match &snap.containerd {
@@ -115,7 +115,7 @@ fn runtime_endpoint_unset(
         kubelet: v,
         at: command_line_location(k),
         add_to: where_to_add_flags(snap, k),
-        restart: common::restart(k),
+        restart: settings::restart(k),
         listening,
     }
     .emit(out);
@@ -135,7 +135,7 @@ impl<'c> Listening<'c> {
     fn new(snap: &NodeSnapshot, config: &'c ContainerdConfig) -> Self {
         let socket = &config.grpc_address.value;
         let origin = match config.grpc_address.span() {
-            Some(s) => format!("`[grpc] address` in {}", common::file_of(snap, s)),
+            Some(s) => format!("`[grpc] address` in {}", settings::file_of(snap, s)),
             None => format!(
                 "containerd's default, as {} sets no `[grpc] address`",
                 config.path

@@ -4,7 +4,7 @@ use crate::model::endpoint::Endpoint;
 use crate::engine::Emitter;
 use crate::model::{Component, Input, NodeSnapshot};
 
-use super::common::{self, Which, flag_location, flag_text};
+use super::settings::{self, Which, flag_location, flag_text};
 
 declare_rule! {
     id: "RA507",
@@ -18,7 +18,7 @@ declare_rule! {
 }
 
 fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
-    let Some(k) = common::kubelet(snap, out) else {
+    let Some(k) = settings::kubelet(snap, out) else {
         return;
     };
     let present: Vec<Which> = [Which::Runtime, Which::Image]
@@ -55,12 +55,12 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
         let written = f.value.clone().unwrap_or_default();
         // Moving a wrong socket into the config file would not help: suggest containerd's.
         let endpoint = Endpoint::parse(&written);
-        let stale = match common::containerd_socket(snap) {
+        let stale = match crate::rules::containerd_socket::containerd_socket(snap) {
             Some(c) => !c.same_socket(&endpoint),
             None => endpoint.docker_era().is_some(),
         };
         let value = if stale {
-            common::containerd_endpoint(snap).0
+            crate::rules::containerd_socket::containerd_endpoint(snap).0
         } else {
             written
         };
@@ -88,7 +88,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
             which.field(),
             flag_text(snap, f),
             flag_location(snap, f),
-            common::restart(k)
+            settings::restart(k)
         ))
         .key(format!("--{}", which.flag()))
         .label("deprecated flag")

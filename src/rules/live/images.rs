@@ -2,6 +2,8 @@
 //! lists): which Docker images containerd lacks, compared by repository tag, by digest and by
 //! image id.
 
+use super::probe_results;
+use super::sockets;
 use crate::release::containerd_defaults::GRPC_ADDRESS;
 use crate::vocabulary::RuleCase;
 use std::collections::HashSet;
@@ -14,7 +16,7 @@ use crate::model::live::{
     SocketState,
 };
 
-use super::common::{self, failure_words};
+use super::probe_results::failure_words;
 
 /// A reference in the fully qualified form containerd stores: `nginx` and
 /// `docker.io/nginx:latest` both become `docker.io/library/nginx:latest`.
@@ -133,10 +135,10 @@ pub(crate) fn containerd<'s, C: RuleCase>(
         })
         .or_else(|| snap.live.cri.iter().find(|c| clean(&c.socket) == grpc));
     let Some(endpoint) = endpoint else {
-        let why = match common::socket_fact(snap, &grpc).map(|s| &s.state) {
+        let why = match sockets::socket_fact(snap, &grpc).map(|s| &s.state) {
             Some(state @ (SocketState::Missing | SocketState::NotASocket { .. })) => format!(
                 "containerd is not running here ({grpc} {})",
-                common::state_words(state)
+                sockets::state_words(state)
             ),
             _ => format!("its socket {grpc} was not probed over CRI"),
         };
@@ -222,8 +224,8 @@ pub(crate) fn docker_only<'s, C: RuleCase>(
     snap: &'s NodeSnapshot,
     out: &mut Emitter<C>,
 ) -> Option<DockerOnly<'s>> {
-    let docker = common::docker(snap, out)?;
-    let images = common::value(out, &docker.images, "Docker's image list")?;
+    let docker = probe_results::docker(snap, out)?;
+    let images = probe_results::value(out, &docker.images, "Docker's image list")?;
     let containerd = containerd(snap, out)?;
     let containers = match &docker.containers {
         Probe::Ok { value } => Some(value.as_slice()),

@@ -1,11 +1,12 @@
 //! RA8xx: what only a running node shows — runtime sockets, the CRI API, Docker's images and
 //! containers, and workloads that depend on Docker.
 
-mod common;
 mod images;
+mod probe_results;
+mod sockets;
 
 area_rules!(
     ra801, ra802, ra803, ra804, ra805, ra806, ra807, ra808, ra809
 );
 
-pub(crate) use common::{DockerState, docker_state};
+pub(crate) use probe_results::{DockerState, docker_state};

@@ -1,11 +1,14 @@
 //! RA801 runtime-socket-unreachable.
 
+use super::sockets;
+use super::probe_results;
 use crate::release::containerd_defaults::CRI_ENDPOINT;
 use crate::engine::Emitter;
 use crate::model::live::{Probe, ProbeFailure, SocketState};
 use crate::model::NodeSnapshot;
 
-use super::common::{self, RuntimeSocket, endpoint_of, failure_words, state_words};
+use super::sockets::{RuntimeSocket, endpoint_of, state_words};
+use super::probe_results::failure_words;
 
 declare_rule! {
     id: "RA801",
@@ -22,10 +25,10 @@ declare_rule! {
 }
 
 fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
-    if !common::probed(snap, out) {
+    if !probe_results::probed(snap, out) {
         return;
     }
-    let sockets = common::runtime_sockets(snap);
+    let sockets = sockets::runtime_sockets(snap);
     if sockets.is_empty() {
         out.not_applicable(
             "no runtime socket is named by the kubelet, containerd's [grpc] address or --containerd-socket",
@@ -52,7 +55,7 @@ fn socket(snap: &NodeSnapshot, out: &mut Emitter<Case>, s: &RuntimeSocket) -> Op
         SocketState::NotASocket { kind } => (Case::NotASocket, format!("is {kind}, not a socket")),
         SocketState::Unknown { reason } => return Some(format!("{path}: {reason}")),
         SocketState::Socket { .. } => {
-            let Some(cri) = common::cri_at(snap, path) else {
+            let Some(cri) = sockets::cri_at(snap, path) else {
                 // dockerd's own socket is probed as the Docker API, not CRI (RA503 reports a
                 // kubelet pointed at it).
                 return (!path.ends_with("/docker.sock"))
@@ -124,7 +127,7 @@ fn socket(snap: &NodeSnapshot, out: &mut Emitter<Case>, s: &RuntimeSocket) -> Op
             CRI_ENDPOINT.to_owned()
         )
     };
-    common::socket_finding(
+    sockets::socket_finding(
         snap,
         out,
         case,

@@ -1,5 +1,7 @@
 //! RA802 cri-api-unavailable.
 
+use super::sockets;
+use super::probe_results;
 use crate::release::containerd_defaults::CRI_ENDPOINT;
 use crate::engine::{Emitter, Location};
 use crate::model::containerd::CriOutcome;
@@ -7,7 +9,8 @@ use crate::model::live::{CriApi, Probe, ProbeFailure};
 use crate::model::{Component, NodeSnapshot};
 use crate::model::endpoint::clean;
 
-use super::common::{self, RuntimeSocket, endpoint_of, failure_words};
+use super::sockets::{RuntimeSocket, endpoint_of};
+use super::probe_results::failure_words;
 
 declare_rule! {
     id: "RA802",
@@ -22,14 +25,14 @@ declare_rule! {
 }
 
 fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
-    if !common::probed(snap, out) {
+    if !probe_results::probed(snap, out) {
         return;
     }
-    let sockets = common::runtime_sockets(snap);
+    let sockets = sockets::runtime_sockets(snap);
     let mut undecided = Vec::new();
     let mut answered = 0;
     for s in &sockets {
-        let Some(cri) = common::cri_at(snap, &s.path) else {
+        let Some(cri) = sockets::cri_at(snap, &s.path) else {
             continue;
         };
         let api = match &cri.api {
@@ -108,7 +111,7 @@ fn no_cri(snap: &NodeSnapshot, out: &mut Emitter<Case>, s: &RuntimeSocket) {
             ),
         ),
     };
-    let mut b = common::socket_finding(
+    let mut b = sockets::socket_finding(
         snap,
         out,
         Case::NoCri,
@@ -166,9 +169,9 @@ fn v1alpha2(snap: &NodeSnapshot, out: &mut Emitter<Case>, s: &RuntimeSocket) {
             "the kubelet version is unknown; kubelet 1.26 and later speak only CRI v1".to_owned()
         }
     };
-    let runtime = common::cri_at(snap, &s.path)
-        .map_or_else(|| "the runtime".to_owned(), common::runtime_words);
-    let mut b = common::socket_finding(
+    let runtime = sockets::cri_at(snap, &s.path)
+        .map_or_else(|| "the runtime".to_owned(), probe_results::runtime_words);
+    let mut b = sockets::socket_finding(
         snap,
         out,
         Case::V1alpha2Only,

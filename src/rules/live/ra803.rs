@@ -1,5 +1,6 @@
 //! RA803 running-config-drift.
 
+use super::probe_results;
 use crate::release::ContainerdRelease;
 use crate::engine::{Emitter, Location};
 use crate::model::containerd::ContainerdConfig;
@@ -7,7 +8,7 @@ use crate::model::live::{CriApi, CriEndpoint, Probe, ProbeFailure, RunningCriCon
 use crate::model::{Effective, NodeSnapshot, Span, Version};
 use crate::model::endpoint::clean;
 
-use super::common::{self, failure_words};
+use super::probe_results::failure_words;
 
 declare_rule! {
     id: "RA803",
@@ -21,7 +22,7 @@ declare_rule! {
 }
 
 fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
-    if !common::probed(snap, out) {
+    if !probe_results::probed(snap, out) {
         return;
     }
     let Some(cfg) = out.need(&snap.containerd, "containerd config") else {
@@ -246,7 +247,7 @@ impl Drift<'_> {
         };
         let at =
             s.at.map_or_else(|| Location::Path(self.cfg.path.clone()), Location::Span);
-        let runtime = common::runtime_words(self.endpoint);
+        let runtime = probe_results::runtime_words(self.endpoint);
         out.finding(
             Case::Drift,
             at,

@@ -3,7 +3,7 @@
 use crate::engine::{Emitter, Location};
 use crate::model::NodeSnapshot;
 
-use super::common::container_words;
+use super::probe_results::container_words;
 use super::images::{self, display};
 
 declare_rule! {

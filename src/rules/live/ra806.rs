@@ -1,9 +1,9 @@
 //! RA806 unmanaged-docker-containers.
 
+use super::probe_results;
 use crate::engine::{Emitter, Location};
 use crate::model::NodeSnapshot;
 
-use super::common;
 
 declare_rule! {
     id: "RA806",
@@ -17,10 +17,10 @@ declare_rule! {
 }
 
 fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
-    let Some(docker) = common::docker(snap, out) else {
+    let Some(docker) = probe_results::docker(snap, out) else {
         return;
     };
-    let Some(containers) = common::value(out, &docker.containers, "Docker's container list") else {
+    let Some(containers) = probe_results::value(out, &docker.containers, "Docker's container list") else {
         return;
     };
     for c in containers

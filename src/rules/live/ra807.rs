@@ -1,5 +1,6 @@
 //! RA807 docker-socket-consumers.
 
+use super::probe_results;
 use crate::release::containerd_defaults::GRPC_ADDRESS;
 use crate::engine::{Emitter, Location};
 use crate::model::live::{DockerContainer, ProbeMode};
@@ -7,7 +8,7 @@ use crate::model::manifests::{HostPathVolume, StaticPod};
 use crate::model::{Input, NodeSnapshot};
 use crate::model::endpoint::clean;
 
-use super::common::{self, DockerState, container_words};
+use super::probe_results::{DockerState, container_words};
 
 declare_rule! {
     id: "RA807",
@@ -45,7 +46,7 @@ struct Outlook {
 
 fn outlook(snap: &NodeSnapshot, out: &mut Emitter<Case>) -> Outlook {
     let fix = fix_start(snap);
-    match common::kubelet_uses_docker(snap) {
+    match probe_results::kubelet_uses_docker(snap) {
         Some(false) => Outlook {
             case: Case::DockerRemoved,
             words: "The kubelet no longer runs pods on Docker, so Docker is due to be removed from this node"
@@ -134,7 +135,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
     }
 
     let offline = matches!(snap.live.mode, ProbeMode::Offline { .. });
-    match common::docker_state(snap) {
+    match probe_results::docker_state(snap) {
         DockerState::Probed(d) => match d.containers.ok() {
             Some(containers) => {
                 looked = true;

@@ -1,11 +1,12 @@
 //! RA808 runtime-socket-permissions.
 
+use super::sockets;
+use super::probe_results;
 use crate::engine::Emitter;
 use crate::model::live::{SocketFact, SocketState};
 use crate::model::NodeSnapshot;
 use crate::model::endpoint::clean;
 
-use super::common;
 
 declare_rule! {
     id: "RA808",
@@ -20,7 +21,7 @@ declare_rule! {
 }
 
 fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
-    if !common::probed(snap, out) {
+    if !probe_results::probed(snap, out) {
         return;
     }
     let mut examined = 0;
@@ -80,7 +81,7 @@ fn world_writable(
 ) {
     let path = &s.path;
     let d = daemon(path);
-    common::socket_finding(
+    sockets::socket_finding(
         snap,
         out,
         Case::WorldWritable,
@@ -106,7 +107,7 @@ fn world_writable(
 fn not_root(snap: &NodeSnapshot, out: &mut Emitter<Case>, s: &SocketFact, mode: u32, uid: u32, gid: u32) {
     let path = &s.path;
     let d = daemon(path);
-    common::socket_finding(
+    sockets::socket_finding(
         snap,
         out,
         Case::NotRoot,

@@ -1,11 +1,13 @@
 //! RA809 multiple-cri-sockets.
 
+use super::sockets;
+use super::probe_results;
 use crate::release::containerd_defaults::CRI_ENDPOINT;
 use crate::engine::{Emitter, Location};
 use crate::model::live::{Probe, ProbeFailure, SocketState};
 use crate::model::NodeSnapshot;
 
-use super::common::{self, failure_words};
+use super::probe_results::failure_words;
 
 declare_rule! {
     id: "RA809",
@@ -30,7 +32,7 @@ const KNOWN: &[(&str, &str)] = &[
 ];
 
 fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
-    if !common::probed(snap, out) {
+    if !probe_results::probed(snap, out) {
         return;
     }
     let (answering, unknown) = survey(snap);
@@ -49,7 +51,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
     // the first socket that answers.
     let at = kubelet_endpoint
         .filter(|e| e.is_unix())
-        .and_then(|e| common::named_at(snap, e.path()))
+        .and_then(|e| sockets::named_at(snap, e.path()))
         .map_or_else(
             || Location::Path(answering.first().map(|a| a.path.clone()).unwrap_or_default()),
             |n| Location::Span(n.span),
@@ -79,7 +81,7 @@ fn survey(snap: &NodeSnapshot) -> (Vec<Answering>, Vec<String>) {
     let mut answering = Vec::new();
     let mut unknown = Vec::new();
     for (endpoint, path) in KNOWN {
-        let Some(fact) = common::socket_fact(snap, path) else {
+        let Some(fact) = sockets::socket_fact(snap, path) else {
             unknown.push(format!("{path} was not examined"));
             continue;
         };
@@ -91,7 +93,7 @@ fn survey(snap: &NodeSnapshot) -> (Vec<Answering>, Vec<String>) {
             }
             SocketState::Socket { .. } => {}
         }
-        let Some(cri) = common::cri_at(snap, path) else {
+        let Some(cri) = sockets::cri_at(snap, path) else {
             unknown.push(format!("{} was not probed", fact.path));
             continue;
         };
@@ -105,7 +107,7 @@ fn survey(snap: &NodeSnapshot) -> (Vec<Answering>, Vec<String>) {
             } => answering.push(Answering {
                 endpoint,
                 path: fact.path.clone(),
-                runtime: common::runtime_words(cri),
+                runtime: probe_results::runtime_words(cri),
             }),
             Probe::Failed {
                 failure: ProbeFailure::Refused,

@@ -1,7 +1,8 @@
-//! What the crictl rules share.
+//! What crictl.yaml should say on a node moving to containerd, and whether the node is one
+//! crictl is worth configuring on.
 
 use crate::model::NodeSnapshot;
-use crate::rules::kubelet::common::containerd_endpoint;
+use crate::rules::containerd_socket::containerd_endpoint;
 
 /// The crictl.yaml content that points crictl at containerd.
 pub(crate) fn recommended(snap: &NodeSnapshot) -> (String, String) {

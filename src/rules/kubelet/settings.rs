@@ -1,36 +1,11 @@
-//! What the kubelet, kubeadm and crictl rules share: reading CRI endpoints, recognizing the
-//! sockets of the Docker era, naming versions and files in messages.
+//! Where the kubelet's settings are written (flags in which variable of which file, fields of
+//! its config file) and how a fix names the place to change them.
 
 use crate::engine::Location;
 use crate::model::endpoint::Endpoint;
 use crate::model::kubelet::{Flag, KubeletSettings, Setting};
 use crate::model::{Input, NodeSnapshot, Span};
-use crate::release::containerd_defaults::CRI_ENDPOINT;
 use crate::vocabulary::RuleCase;
-
-/// The socket containerd serves, as an endpoint, and why that one.
-pub(crate) fn containerd_endpoint(snap: &NodeSnapshot) -> (String, String) {
-    match snap.containerd.present() {
-        Some(c) => {
-            let e = &c.grpc_address.value;
-            let origin = if c.grpc_address.is_default() {
-                "containerd's default `[grpc] address`".to_owned()
-            } else {
-                format!("`[grpc] address` in {}", c.path)
-            };
-            (e.unix_uri(), origin)
-        }
-        None => (
-            CRI_ENDPOINT.to_owned(),
-            "containerd's default socket".to_owned(),
-        ),
-    }
-}
-
-/// The socket containerd serves, when containerd's config was read.
-pub(crate) fn containerd_socket(snap: &NodeSnapshot) -> Option<&Endpoint> {
-    snap.containerd.present().map(|c| &c.grpc_address.value)
-}
 
 /// The host path of the file a span points into.
 pub(crate) fn file_of(snap: &NodeSnapshot, span: Span) -> String {

@@ -1,5 +1,6 @@
-//! What the kubeadm rules share: is this a kubeadm node, which source of the CRI socket
-//! does kubeadm read, and the command that fixes the annotation.
+//! Where kubeadm keeps a node's CRI socket: whether the node is kubeadm's at all, whether
+//! kubeadm reads the socket from the Node's annotation or from instance-config.yaml, and the
+//! command that fixes the annotation.
 
 use crate::collect::kubelet::KUBEADM_FLAGS;
 use crate::model::node::{CRI_SOCKET_ANNOTATION, NodeObject};

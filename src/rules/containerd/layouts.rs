@@ -1,25 +1,9 @@
-//! What the containerd rules share: the config's layout for fix texts, TOML path helpers,
-//! and how plugin names are read per release and config version.
+//! Where a CRI setting is written in each config layout (`version` 1, 2, 3/4), for fixes that
+//! name the table to write or move a key to.
 
-use crate::model::containerd::{ContainerdConfig, CriLayout, KeyEntry};
+use crate::model::containerd::CriLayout;
 use crate::model::toml_path;
-use crate::model::{NodeSnapshot, Span};
-use crate::release::ContainerdRelease;
-use crate::release::containerd::{CRI_TABLE_IDS, V1_SHIM};
-
-/// The layout of the config as written (for fix texts): the one its `version` selects.
-pub(crate) fn written_layout(cfg: &ContainerdConfig) -> CriLayout {
-    CriLayout::for_version(cfg.version.value)
-}
-
-/// "version 2" / "version 1 (no `version` key)".
-pub(crate) fn version_label(cfg: &ContainerdConfig) -> String {
-    if cfg.version.is_explicit() {
-        format!("version {}", cfg.version.value)
-    } else {
-        "version 1 (no `version` key)".to_string()
-    }
-}
+use crate::release::containerd::CRI_TABLE_IDS;
 
 /// The header of a runtime's `options` table in a layout.
 pub(crate) fn runtime_options_header(layout: CriLayout, runtime: &str) -> String {
@@ -28,57 +12,6 @@ pub(crate) fn runtime_options_header(layout: CriLayout, runtime: &str) -> String
         layout.runtime_table(),
         toml_path::key(runtime)
     )
-}
-
-/// Keeps only the outermost entries: an entry below another kept entry adds nothing (a
-/// wrong-schema table reports once, not once per key inside it).
-pub(crate) fn outermost<'e>(entries: &[&'e KeyEntry]) -> Vec<&'e KeyEntry> {
-    entries
-        .iter()
-        .filter(|e| {
-            !entries
-                .iter()
-                .any(|other| other.key.file == e.key.file && e.path.is_under(&other.path))
-        })
-        .copied()
-        .collect()
-}
-
-/// The host path of the file a span points into.
-pub(crate) fn file_of(snap: &NodeSnapshot, span: Span) -> &str {
-    &snap.sources.get(span.file).host_path
-}
-
-/// "/etc/containerd/config.toml:12".
-pub(crate) fn at_line(snap: &NodeSnapshot, span: Span) -> String {
-    format!(
-        "{}:{}",
-        file_of(snap, span),
-        snap.sources.position(span).line
-    )
-}
-
-/// The text of a span (masked where it held a secret).
-pub(crate) fn snippet(snap: &NodeSnapshot, span: Span) -> &str {
-    snap.sources
-        .get(span.file)
-        .text()
-        .get(span.range())
-        .unwrap_or("")
-}
-
-/// Plugin-level `systemd_cgroup = true` where it does harm: on 1.x unless the default runtime
-/// is the v1 shim (the CRI plugin fails to load), on 2.x always (the key no longer exists).
-pub(crate) fn harmful_legacy_systemd_cgroup<'c>(
-    cfg: &'c ContainerdConfig,
-    release: &ContainerdRelease,
-) -> Option<&'c crate::model::Spanned<bool>> {
-    let legacy = cfg.cri.legacy_systemd_cgroup.as_ref().filter(|s| s.value)?;
-    let v1_default = cfg
-        .cri
-        .default_runtime()
-        .is_some_and(|r| r.runtime_type.value == V1_SHIM);
-    (!release.validates_v1_shim_options() || !v1_default).then_some(legacy)
 }
 
 /// Keys of the version-2 CRI table that version 3 keeps in the server-only
