@@ -1,14 +1,14 @@
 //! RA801 runtime-socket-unreachable.
 
-use super::sockets;
 use super::probe_results;
-use crate::release::containerd_defaults::CRI_ENDPOINT;
+use super::sockets;
 use crate::engine::Emitter;
-use crate::model::live::{Probe, ProbeFailure, SocketState};
 use crate::model::NodeSnapshot;
+use crate::model::live::{Probe, ProbeFailure, SocketState};
+use crate::release::containerd_defaults::CRI_ENDPOINT;
 
-use super::sockets::{RuntimeSocket, endpoint_of, state_words};
 use super::probe_results::failure_words;
+use super::sockets::{RuntimeSocket, endpoint_of, state_words};
 
 declare_rule! {
     id: "RA801",
@@ -24,6 +24,8 @@ declare_rule! {
     ],
 }
 
+/// Each runtime socket is judged on its own; the ones that could not be judged make the rule
+/// inconclusive together.
 fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
     if !probe_results::probed(snap, out) {
         return;
@@ -37,8 +39,10 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
     }
     let mut undecided = Vec::new();
     for s in &sockets {
-        if let Some(reason) = socket(snap, out, s) {
-            undecided.push(reason);
+        match verdict(snap, s) {
+            Verdict::NoFinding => {}
+            Verdict::Undecided(reason) => undecided.push(reason),
+            Verdict::Unreachable(failure) => Unreachable::new(s, failure).emit(snap, out),
         }
     }
     if !undecided.is_empty() {
@@ -46,105 +50,255 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
     }
 }
 
-/// Reports one socket; returns why it could not be decided, if it could not.
-fn socket(snap: &NodeSnapshot, out: &mut Emitter<Case>, s: &RuntimeSocket) -> Option<String> {
+/// What the examination and the CRI probe say of one runtime socket.
+enum Verdict<'s> {
+    /// It answers, or it is not a CRI socket this rule judges.
+    NoFinding,
+    /// It could not be judged, and why.
+    Undecided(String),
+    Unreachable(Failure<'s>),
+}
+
+fn verdict<'s>(snap: &'s NodeSnapshot, s: &'s RuntimeSocket<'_>) -> Verdict<'s> {
     let path = s.path.as_str();
-    let endpoint = endpoint_of(path);
-    let (case, what) = match &s.fact.state {
-        SocketState::Missing => (Case::Missing, "does not exist".to_owned()),
-        SocketState::NotASocket { kind } => (Case::NotASocket, format!("is {kind}, not a socket")),
-        SocketState::Unknown { reason } => return Some(format!("{path}: {reason}")),
+    match &s.fact.state {
+        SocketState::Missing => Verdict::Unreachable(Failure::Missing),
+        SocketState::NotASocket { kind } => Verdict::Unreachable(Failure::NotASocket { kind }),
+        SocketState::Unknown { reason } => Verdict::Undecided(format!("{path}: {reason}")),
         SocketState::Socket { .. } => {
             let Some(cri) = sockets::cri_at(snap, path) else {
                 // dockerd's own socket is probed as the Docker API, not CRI (RA503 reports a
                 // kubelet pointed at it).
-                return (!path.ends_with("/docker.sock"))
-                    .then(|| format!("{path} was not probed over CRI"));
+                return if path.ends_with("/docker.sock") {
+                    Verdict::NoFinding
+                } else {
+                    Verdict::Undecided(format!("{path} was not probed over CRI"))
+                };
             };
             match &cri.api {
                 Probe::Failed {
                     failure: ProbeFailure::Refused,
                     ..
-                } => (
-                    Case::Refused,
-                    "is a socket file nothing listens on (connection refused)".to_owned(),
-                ),
+                } => Verdict::Unreachable(Failure::Refused),
                 Probe::Failed {
                     failure: ProbeFailure::Timeout,
                     reason,
-                } => (
-                    Case::NoAnswer,
-                    format!(
-                        "accepts connections but gives no answer within --probe-timeout ({reason})"
-                    ),
-                ),
+                } => Verdict::Unreachable(Failure::NoAnswer { reason }),
                 Probe::Ok { .. }
                 | Probe::Failed {
                     failure: ProbeFailure::Unimplemented,
                     ..
-                } => return None,
+                } => Verdict::NoFinding,
                 Probe::Failed { failure, reason } => {
-                    return Some(format!("{path}: {} ({reason})", failure_words(*failure)));
+                    Verdict::Undecided(format!("{path}: {} ({reason})", failure_words(*failure)))
                 }
                 Probe::Skipped { reason } => {
-                    return Some(format!("{path} was not probed: {reason}"));
+                    Verdict::Undecided(format!("{path} was not probed: {reason}"))
                 }
             }
         }
-    };
-    let failure = match case {
-        Case::Missing => format!(
-            "rpc error: code = Unavailable desc = connection error: desc = \"transport: Error while dialing: \
-             dial unix {path}: connect: no such file or directory\""
-        ),
-        Case::Refused => format!(
-            "rpc error: code = Unavailable desc = connection error: desc = \"transport: Error while dialing: \
-             dial unix {path}: connect: connection refused\""
-        ),
-        Case::NotASocket => {
-            "rpc error: code = Unavailable (the dial fails: the path is not a socket)".to_owned()
+    }
+}
+
+/// How a runtime socket fails whoever dials it.
+#[derive(Clone, Copy)]
+enum Failure<'s> {
+    Missing,
+    /// Something else is at the path: a regular file, a directory.
+    NotASocket {
+        kind: &'s str,
+    },
+    /// A socket file nothing listens on.
+    Refused,
+    /// It accepts connections but does not answer; `reason` is the probe's.
+    NoAnswer {
+        reason: &'s str,
+    },
+}
+
+impl Failure<'_> {
+    fn case(self) -> Case {
+        match self {
+            Failure::Missing => Case::Missing,
+            Failure::NotASocket { .. } => Case::NotASocket,
+            Failure::Refused => Case::Refused,
+            Failure::NoAnswer { .. } => Case::NoAnswer,
         }
-        Case::NoAnswer => {
-            "the call times out (gRPC DeadlineExceeded) instead of answering".to_owned()
+    }
+
+    /// What is wrong with the socket, after its path.
+    fn what(self) -> String {
+        match self {
+            Failure::Missing => "does not exist".to_owned(),
+            Failure::NotASocket { kind } => format!("is {kind}, not a socket"),
+            Failure::Refused => {
+                "is a socket file nothing listens on (connection refused)".to_owned()
+            }
+            Failure::NoAnswer { reason } => {
+                format!("accepts connections but gives no answer within --probe-timeout ({reason})")
+            }
         }
-    };
-    let who = if s.is_containerd {
-        "containerd is not running, or listens elsewhere"
-    } else {
-        "the runtime it names is not running"
-    };
-    let fix = if s.is_containerd {
+    }
+
+    /// The error a gRPC client dialing `path` gets, as the kubelet and crictl print it.
+    fn grpc_error(self, path: &str) -> String {
+        match self {
+            Failure::Missing => format!(
+                "rpc error: code = Unavailable desc = connection error: desc = \"transport: Error while dialing: \
+                 dial unix {path}: connect: no such file or directory\""
+            ),
+            Failure::Refused => format!(
+                "rpc error: code = Unavailable desc = connection error: desc = \"transport: Error while dialing: \
+                 dial unix {path}: connect: connection refused\""
+            ),
+            Failure::NotASocket { .. } => {
+                "rpc error: code = Unavailable (the dial fails: the path is not a socket)"
+                    .to_owned()
+            }
+            Failure::NoAnswer { .. } => {
+                "the call times out (gRPC DeadlineExceeded) instead of answering".to_owned()
+            }
+        }
+    }
+}
+
+/// A runtime socket the kubelet cannot use.
+struct Unreachable<'s> {
+    path: &'s str,
+    /// Who names it, in words.
+    why: &'s str,
+    /// containerd's `[grpc] address` (or `--containerd-socket`) names it: containerd is the
+    /// runtime to start.
+    is_containerd: bool,
+    /// What is at the path, in words (`does not exist`, `is a socket (mode ...)`).
+    state: String,
+    failure: Failure<'s>,
+}
+
+impl<'s> Unreachable<'s> {
+    fn new(s: &'s RuntimeSocket<'_>, failure: Failure<'s>) -> Self {
+        Unreachable {
+            path: &s.path,
+            why: &s.why,
+            is_containerd: s.is_containerd,
+            state: state_words(&s.fact.state),
+            failure,
+        }
+    }
+
+    fn message(&self) -> String {
+        let who = if self.is_containerd {
+            "containerd is not running, or listens elsewhere"
+        } else {
+            "the runtime it names is not running"
+        };
         format!(
-            "Start containerd and check that it listens there: `systemctl enable --now containerd`, then \
-             `crictl --runtime-endpoint {endpoint} info`; its log (`journalctl -u containerd`) says why it did not start. \
-             If containerd listens on another socket, make the kubelet's endpoint, containerd's `[grpc] address` \
-             and crictl.yaml name the same one."
+            "runtime socket {} ({}) {}: {who}",
+            self.path,
+            self.why,
+            self.failure.what()
         )
-    } else {
+    }
+
+    fn impact(&self) -> String {
+        let endpoint = endpoint_of(self.path);
+        let failure = self.failure.grpc_error(self.path);
         format!(
-            "Start the runtime that serves {path}, or point the kubelet at the socket containerd serves \
-             (`--container-runtime-endpoint` / `containerRuntimeEndpoint`, normally {}), then restart the kubelet.",
-            CRI_ENDPOINT.to_owned()
+            "The kubelet cannot reach its runtime: it fails with `failed to run Kubelet: validate service connection: \
+             validate CRI v1 runtime API for endpoint \"{endpoint}\": {failure}` (crictl prints the same after \
+             `validate service connection:`), the node goes NotReady and kubeadm preflight stops with \
+             `[ERROR CRI]: container runtime is not running`."
         )
-    };
-    sockets::socket_finding(
-        snap,
-        out,
-        case,
-        path,
-        &format!("the socket {}", state_words(&s.fact.state)),
-        format!("runtime socket {path} ({}) {what}: {who}", s.why),
-    )
-    .impact(format!(
-        "The kubelet cannot reach its runtime: it fails with `failed to run Kubelet: validate service connection: \
-         validate CRI v1 runtime API for endpoint \"{endpoint}\": {failure}` (crictl prints the same after \
-         `validate service connection:`), the node goes NotReady and kubeadm preflight stops with \
-         `[ERROR CRI]: container runtime is not running`."
-    ))
-    .fix(fix)
-    .key(format!("socket {}", crate::model::endpoint::clean(path)))
-    .actual(state_words(&s.fact.state))
-    .expected("a socket a CRI runtime listens and answers on")
-    .emit();
-    None
+    }
+
+    fn fix(&self) -> String {
+        let path = self.path;
+        if self.is_containerd {
+            let endpoint = endpoint_of(path);
+            format!(
+                "Start containerd and check that it listens there: `systemctl enable --now containerd`, then \
+                 `crictl --runtime-endpoint {endpoint} info`; its log (`journalctl -u containerd`) says why it did not start. \
+                 If containerd listens on another socket, make the kubelet's endpoint, containerd's `[grpc] address` \
+                 and crictl.yaml name the same one."
+            )
+        } else {
+            format!(
+                "Start the runtime that serves {path}, or point the kubelet at the socket containerd serves \
+                 (`--container-runtime-endpoint` / `containerRuntimeEndpoint`, normally {CRI_ENDPOINT}), then restart the kubelet."
+            )
+        }
+    }
+
+    fn emit(self, snap: &NodeSnapshot, out: &mut Emitter<Case>) {
+        sockets::socket_finding(
+            snap,
+            out,
+            self.failure.case(),
+            self.path,
+            &format!("the socket {}", self.state),
+            self.message(),
+        )
+        .impact(self.impact())
+        .fix(self.fix())
+        .key(format!(
+            "socket {}",
+            crate::model::endpoint::clean(self.path)
+        ))
+        .actual(self.state)
+        .expected("a socket a CRI runtime listens and answers on")
+        .emit();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn unreachable(is_containerd: bool, failure: Failure<'_>) -> Unreachable<'_> {
+        Unreachable {
+            path: "/run/containerd/containerd.sock",
+            why: "containerd [grpc] address",
+            is_containerd,
+            state: "does not exist".to_owned(),
+            failure,
+        }
+    }
+
+    #[test]
+    fn the_impact_quotes_the_dial_error_of_the_failure() {
+        let missing = unreachable(true, Failure::Missing).impact();
+        assert!(missing.contains(
+            "endpoint \"unix:///run/containerd/containerd.sock\": rpc error: code = Unavailable"
+        ));
+        assert!(missing.contains(
+            "dial unix /run/containerd/containerd.sock: connect: no such file or directory"
+        ));
+        let timeout = unreachable(true, Failure::NoAnswer { reason: "5s" }).impact();
+        assert!(timeout.contains("DeadlineExceeded"));
+    }
+
+    #[test]
+    fn containerd_is_told_to_start_and_another_runtime_to_be_replaced() {
+        let containerd = unreachable(true, Failure::Refused);
+        assert!(containerd.fix().starts_with("Start containerd"));
+        assert!(containerd.message().ends_with(
+            "is a socket file nothing listens on (connection refused): containerd is not running, or listens elsewhere"
+        ));
+        let other = unreachable(
+            false,
+            Failure::NotASocket {
+                kind: "a directory",
+            },
+        );
+        assert!(
+            other
+                .fix()
+                .contains("normally unix:///run/containerd/containerd.sock")
+        );
+        assert!(
+            other
+                .message()
+                .ends_with("is a directory, not a socket: the runtime it names is not running")
+        );
+    }
 }
