@@ -1,12 +1,12 @@
 //! RA803 running-config-drift.
 
 use super::probe_results;
-use crate::release::ContainerdRelease;
 use crate::engine::{Emitter, Location};
-use crate::model::containerd::ContainerdConfig;
+use crate::model::containerd::{ContainerdConfig, CriConfig};
+use crate::model::endpoint::clean;
 use crate::model::live::{CriApi, CriEndpoint, Probe, ProbeFailure, RunningCriConfig};
 use crate::model::{Effective, NodeSnapshot, Span, Version};
-use crate::model::endpoint::clean;
+use crate::release::ContainerdRelease;
 
 use super::probe_results::failure_words;
 
@@ -21,6 +21,8 @@ declare_rule! {
     ],
 }
 
+/// Every CRI endpoint that is containerd's is compared with config.toml when it reports its
+/// running config; one that could not be asked makes the rule inconclusive.
 fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
     if !probe_results::probed(snap, out) {
         return;
@@ -50,61 +52,23 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
     let mut not_applicable = Vec::new();
     let mut undecided = Vec::new();
     for e in endpoints {
-        let no_cri = || {
-            format!(
-                "containerd on {} serves no CRI (see RA802): there is no running CRI config",
-                e.socket
-            )
-        };
-        let running = match &e.status {
-            Probe::Ok { value } => match &value.config {
-                Some(r) => r,
-                None => {
-                    not_applicable.push(format!(
-                        "containerd on {} does not report its running CRI config in Status",
-                        e.socket
-                    ));
-                    continue;
+        match running_config(e) {
+            RunningConfig::Reported(running) => {
+                compared = true;
+                Comparison {
+                    cfg,
+                    release: &snap.versions.containerd,
+                    endpoint: e,
+                    running_version: e
+                        .version
+                        .ok()
+                        .and_then(|v| Version::parse(&v.runtime_version)),
                 }
-            },
-            Probe::Failed {
-                failure: ProbeFailure::Unimplemented,
-                ..
-            } => {
-                not_applicable.push(no_cri());
-                continue;
+                .compare(out, running);
             }
-            _ if e.api.ok() == Some(&CriApi::None) => {
-                not_applicable.push(no_cri());
-                continue;
-            }
-            Probe::Failed { failure, reason } => {
-                undecided.push(format!(
-                    "CRI Status on {}: {} ({reason})",
-                    e.socket,
-                    failure_words(*failure)
-                ));
-                continue;
-            }
-            Probe::Skipped { reason } => {
-                undecided.push(format!(
-                    "CRI Status on {} was not probed: {reason}",
-                    e.socket
-                ));
-                continue;
-            }
-        };
-        compared = true;
-        Drift {
-            cfg,
-            release: &snap.versions.containerd,
-            endpoint: e,
-            running_version: e
-                .version
-                .ok()
-                .and_then(|v| Version::parse(&v.runtime_version)),
+            RunningConfig::NotApplicable(why) => not_applicable.push(why),
+            RunningConfig::Undecided(why) => undecided.push(why),
         }
-        .compare(out, running);
     }
     if !undecided.is_empty() {
         out.inconclusive(undecided.join("; "));
@@ -113,7 +77,49 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
     }
 }
 
-struct Drift<'s> {
+/// What one endpoint's CRI Status says of the config containerd runs with.
+enum RunningConfig<'e> {
+    Reported(&'e RunningCriConfig),
+    /// There is none to compare, and why.
+    NotApplicable(String),
+    /// It could not be asked, and why.
+    Undecided(String),
+}
+
+fn running_config(e: &CriEndpoint) -> RunningConfig<'_> {
+    let no_cri = || {
+        RunningConfig::NotApplicable(format!(
+            "containerd on {} serves no CRI (see RA802): there is no running CRI config",
+            e.socket
+        ))
+    };
+    match &e.status {
+        Probe::Ok { value } => match &value.config {
+            Some(r) => RunningConfig::Reported(r),
+            None => RunningConfig::NotApplicable(format!(
+                "containerd on {} does not report its running CRI config in Status",
+                e.socket
+            )),
+        },
+        Probe::Failed {
+            failure: ProbeFailure::Unimplemented,
+            ..
+        } => no_cri(),
+        _ if e.api.ok() == Some(&CriApi::None) => no_cri(),
+        Probe::Failed { failure, reason } => RunningConfig::Undecided(format!(
+            "CRI Status on {}: {} ({reason})",
+            e.socket,
+            failure_words(*failure)
+        )),
+        Probe::Skipped { reason } => RunningConfig::Undecided(format!(
+            "CRI Status on {} was not probed: {reason}",
+            e.socket
+        )),
+    }
+}
+
+/// The running config one endpoint reports, against config.toml.
+struct Comparison<'s> {
     cfg: &'s ContainerdConfig,
     /// The release the config's effective values were computed for.
     release: &'s ContainerdRelease,
@@ -122,7 +128,7 @@ struct Drift<'s> {
 }
 
 /// One setting on both sides.
-struct Setting<'a> {
+struct Setting {
     name: &'static str,
     key: String,
     disk: String,
@@ -132,102 +138,109 @@ struct Setting<'a> {
     /// config.toml leaves it to containerd's default: only comparable when the config was
     /// evaluated for the release that runs.
     defaulted: bool,
-    consequence: &'a str,
+    /// What changes when containerd restarts and reads config.toml.
+    consequence: &'static str,
 }
 
-impl Drift<'_> {
-    fn compare(&self, out: &mut Emitter<Case>, running: &RunningCriConfig) {
-        let cri = &self.cfg.cri;
-        let layout = cri.layout;
-        let mut settings = Vec::new();
-        if let (Some(r), Some(rt)) = (running.systemd_cgroup, cri.default_runtime()) {
-            settings.push(Setting {
-                name: "SystemdCgroup",
-                key: format!(
-                    "{}.runtimes.{}.options.SystemdCgroup",
-                    layout.runtime_table(),
-                    rt.name
-                ),
-                disk: rt.systemd_cgroup.value.to_string(),
-                running: r.to_string(),
-                at: rt.systemd_cgroup.span().or(rt.options).or(rt.defined_at),
-                defaulted: rt.systemd_cgroup.is_default(),
-                consequence: "the cgroup driver changes at the next restart: a kubelet set to the running driver then mismatches containerd (RA201) and pods restart across the node",
-            });
-        }
-        if let (Some(r), Some(d)) = (
-            &running.default_runtime_name,
-            non_empty(&cri.default_runtime_name),
-        ) {
-            settings.push(effective(
-                "default_runtime_name",
-                format!("{}.default_runtime_name", layout.runtime_table()),
-                d,
-                r,
-                "new pods run on another runtime handler after the next restart",
-            ));
-        }
-        if let Some(r) = &running.sandbox_image {
-            settings.push(effective(
-                "sandbox image",
-                layout.sandbox_key().to_owned(),
-                &cri.sandbox_image,
-                r,
-                "new pod sandboxes use another pause image after the next restart: a node that cannot pull it starts no pod",
-            ));
-        }
-        if let Some(r) = &running.registry_config_path {
-            settings.push(effective(
-                "registry config_path",
-                format!("{}.config_path", layout.registry_table()),
-                &cri.registry.config_path,
-                r,
-                "image pulls use other registry hosts, mirrors and credentials after the next restart",
-            ));
-        }
-        let mut disk_mirrors: Vec<String> = cri
+/// The settings both the running config and config.toml give: the default runtime's
+/// SystemdCgroup, default_runtime_name, the sandbox image, the registry's config_path and
+/// mirrors.
+fn settings(cri: &CriConfig, running: &RunningCriConfig) -> Vec<Setting> {
+    let layout = cri.layout;
+    let mut settings = Vec::new();
+    if let (Some(r), Some(rt)) = (running.systemd_cgroup, cri.default_runtime()) {
+        settings.push(Setting {
+            name: "SystemdCgroup",
+            key: format!(
+                "{}.runtimes.{}.options.SystemdCgroup",
+                layout.runtime_table(),
+                rt.name
+            ),
+            disk: rt.systemd_cgroup.value.to_string(),
+            running: r.to_string(),
+            at: rt.systemd_cgroup.span().or(rt.options).or(rt.defined_at),
+            defaulted: rt.systemd_cgroup.is_default(),
+            consequence: "the cgroup driver changes at the next restart: a kubelet set to the running driver then mismatches containerd (RA201) and pods restart across the node",
+        });
+    }
+    if let (Some(r), Some(d)) = (
+        &running.default_runtime_name,
+        non_empty(&cri.default_runtime_name),
+    ) {
+        settings.push(effective(
+            "default_runtime_name",
+            format!("{}.default_runtime_name", layout.runtime_table()),
+            d,
+            r,
+            "new pods run on another runtime handler after the next restart",
+        ));
+    }
+    if let Some(r) = &running.sandbox_image {
+        settings.push(effective(
+            "sandbox image",
+            layout.sandbox_key().to_owned(),
+            &cri.sandbox_image,
+            r,
+            "new pod sandboxes use another pause image after the next restart: a node that cannot pull it starts no pod",
+        ));
+    }
+    if let Some(r) = &running.registry_config_path {
+        settings.push(effective(
+            "registry config_path",
+            format!("{}.config_path", layout.registry_table()),
+            &cri.registry.config_path,
+            r,
+            "image pulls use other registry hosts, mirrors and credentials after the next restart",
+        ));
+    }
+    let mut disk_mirrors: Vec<String> = cri
+        .registry
+        .mirrors
+        .iter()
+        .map(|m| m.host.value.clone())
+        .collect();
+    let mut run_mirrors = running.registry_mirrors.clone();
+    disk_mirrors.sort();
+    disk_mirrors.dedup();
+    run_mirrors.sort();
+    run_mirrors.dedup();
+    settings.push(Setting {
+        name: "registry mirrors",
+        key: format!("{}.mirrors", layout.registry_table()),
+        disk: list(&disk_mirrors),
+        running: list(&run_mirrors),
+        at: cri
             .registry
             .mirrors
-            .iter()
-            .map(|m| m.host.value.clone())
-            .collect();
-        let mut run_mirrors = running.registry_mirrors.clone();
-        disk_mirrors.sort();
-        disk_mirrors.dedup();
-        run_mirrors.sort();
-        run_mirrors.dedup();
-        settings.push(Setting {
-            name: "registry mirrors",
-            key: format!("{}.mirrors", layout.registry_table()),
-            disk: list(&disk_mirrors),
-            running: list(&run_mirrors),
-            at: cri
-                .registry
-                .mirrors
-                .first()
-                .map(|m| m.host.span)
-                .or(cri.registry.table),
-            defaulted: false,
-            consequence: "image pulls go to other mirrors after the next restart",
-        });
+            .first()
+            .map(|m| m.host.span)
+            .or(cri.registry.table),
+        defaulted: false,
+        consequence: "image pulls go to other mirrors after the next restart",
+    });
+    settings
+}
 
+impl Comparison<'_> {
+    /// A setting that differs is drift, unless config.toml leaves it to a default computed for
+    /// another release than the one that runs: that is not compared, and said so.
+    fn compare(&self, out: &mut Emitter<Case>, running: &RunningCriConfig) {
         let same_release = self.same_release();
-        for s in settings {
+        for s in settings(&self.cfg.cri, running) {
             if s.disk == s.running {
                 continue;
             }
             if s.defaulted && !same_release {
-                out.assume(format!(
-                    "{}: config.toml leaves it to containerd's default, evaluated for containerd {} while {} runs; not compared",
-                    s.name,
-                    self.release.evaluated(),
-                    self.running_version
-                        .as_ref()
-                        .map_or_else(|| "an unknown release".to_owned(), |v| format!("containerd {v}"))
-                ));
+                out.assume(self.not_compared(&s));
                 continue;
             }
-            self.emit(out, &s);
+            Drifted {
+                setting: &s,
+                config_path: &self.cfg.path,
+                socket: &self.endpoint.socket,
+                runtime: probe_results::runtime_words(self.endpoint),
+            }
+            .emit(out);
         }
     }
 
@@ -238,53 +251,95 @@ impl Drift<'_> {
             .is_some_and(|running| self.release.is_exactly(running))
     }
 
-    fn emit(&self, out: &mut Emitter<Case>, s: &Setting) {
-        let socket = &self.endpoint.socket;
-        let disk_side = if s.defaulted {
-            format!("config.toml leaves it to containerd's default, {}", s.disk)
-        } else {
-            format!("{} sets {}", self.cfg.path, s.disk)
-        };
-        let at =
-            s.at.map_or_else(|| Location::Path(self.cfg.path.clone()), Location::Span);
-        let runtime = probe_results::runtime_words(self.endpoint);
-        out.finding(
-            Case::Drift,
-            at,
-            format!(
-                "the running containerd ({runtime} on {socket}) uses {} = {}, but {disk_side}: containerd was not restarted after config.toml changed",
-                s.name, s.running
-            ),
+    /// Why a defaulted setting is not compared: its default is another release's.
+    fn not_compared(&self, s: &Setting) -> String {
+        format!(
+            "{}: config.toml leaves it to containerd's default, evaluated for containerd {} while {} runs; not compared",
+            s.name,
+            self.release.evaluated(),
+            self.running_version.as_ref().map_or_else(
+                || "an unknown release".to_owned(),
+                |v| format!("containerd {v}")
+            )
         )
-        .label(format!("on disk: {}", s.disk))
-        .related(
-            Location::Path(socket.clone()),
-            format!("the running CRI config says {}", s.running),
-        )
-        .impact(format!(
-            "The node runs with settings that are no longer written anywhere, and {}. The audit's other findings \
-             describe config.toml, not what runs now.",
-            s.consequence
-        ))
-        .fix(format!(
-            "Decide which value is right, write it to {} ({}), then drain the node and `systemctl restart containerd`; \
-             `crictl --runtime-endpoint unix://{socket} info` then shows the running config.",
-            self.cfg.path, s.key
-        ))
-        .key(s.key.clone())
-        .actual(format!("running: {}", s.running))
-        .expected(format!("config.toml: {}", s.disk))
-        .emit();
     }
 }
 
-fn effective<'a>(
+/// A setting the running containerd has another value of than config.toml.
+struct Drifted<'a> {
+    setting: &'a Setting,
+    /// config.toml's path.
+    config_path: &'a str,
+    /// The socket of the running containerd.
+    socket: &'a str,
+    /// The running containerd, in words (`containerd 1.7.2`).
+    runtime: String,
+}
+
+impl Drifted<'_> {
+    /// What config.toml says of the setting.
+    fn disk_side(&self) -> String {
+        let s = self.setting;
+        if s.defaulted {
+            format!("config.toml leaves it to containerd's default, {}", s.disk)
+        } else {
+            format!("{} sets {}", self.config_path, s.disk)
+        }
+    }
+
+    fn message(&self) -> String {
+        let (runtime, socket, disk_side) = (&self.runtime, self.socket, self.disk_side());
+        format!(
+            "the running containerd ({runtime} on {socket}) uses {} = {}, but {disk_side}: containerd was not restarted after config.toml changed",
+            self.setting.name, self.setting.running
+        )
+    }
+
+    fn impact(&self) -> String {
+        format!(
+            "The node runs with settings that are no longer written anywhere, and {}. The audit's other findings \
+             describe config.toml, not what runs now.",
+            self.setting.consequence
+        )
+    }
+
+    fn fix(&self) -> String {
+        let socket = self.socket;
+        format!(
+            "Decide which value is right, write it to {} ({}), then drain the node and `systemctl restart containerd`; \
+             `crictl --runtime-endpoint unix://{socket} info` then shows the running config.",
+            self.config_path, self.setting.key
+        )
+    }
+
+    fn emit(self, out: &mut Emitter<Case>) {
+        let s = self.setting;
+        let at = s.at.map_or_else(
+            || Location::Path(self.config_path.to_owned()),
+            Location::Span,
+        );
+        out.finding(Case::Drift, at, self.message())
+            .label(format!("on disk: {}", s.disk))
+            .related(
+                Location::Path(self.socket.to_owned()),
+                format!("the running CRI config says {}", s.running),
+            )
+            .impact(self.impact())
+            .fix(self.fix())
+            .key(s.key.clone())
+            .actual(format!("running: {}", s.running))
+            .expected(format!("config.toml: {}", s.disk))
+            .emit();
+    }
+}
+
+fn effective(
     name: &'static str,
     key: String,
     disk: &Effective<String>,
     running: &str,
-    consequence: &'a str,
-) -> Setting<'a> {
+    consequence: &'static str,
+) -> Setting {
     Setting {
         name,
         key,
@@ -309,5 +364,58 @@ fn list(items: &[String]) -> String {
         "none".into()
     } else {
         items.join(", ")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sandbox_image(defaulted: bool) -> Setting {
+        Setting {
+            name: "sandbox image",
+            key: "plugins.\"io.containerd.grpc.v1.cri\".sandbox_image".to_owned(),
+            disk: quoted("registry.k8s.io/pause:3.10"),
+            running: quoted("registry.k8s.io/pause:3.6"),
+            at: None,
+            defaulted,
+            consequence: "new pod sandboxes use another pause image after the next restart",
+        }
+    }
+
+    fn drifted(setting: &Setting) -> Drifted<'_> {
+        Drifted {
+            setting,
+            config_path: "/etc/containerd/config.toml",
+            socket: "/run/containerd/containerd.sock",
+            runtime: "containerd 1.7.2".to_owned(),
+        }
+    }
+
+    #[test]
+    fn the_message_says_whether_config_toml_sets_the_value_or_leaves_it_to_the_default() {
+        let set = sandbox_image(false);
+        assert_eq!(
+            drifted(&set).message(),
+            "the running containerd (containerd 1.7.2 on /run/containerd/containerd.sock) uses sandbox image = \
+             \"registry.k8s.io/pause:3.6\", but /etc/containerd/config.toml sets \"registry.k8s.io/pause:3.10\": \
+             containerd was not restarted after config.toml changed"
+        );
+        let defaulted = sandbox_image(true);
+        assert!(drifted(&defaulted).message().contains(
+            "but config.toml leaves it to containerd's default, \"registry.k8s.io/pause:3.10\":"
+        ));
+    }
+
+    #[test]
+    fn the_fix_names_the_key_and_the_running_socket() {
+        let setting = sandbox_image(false);
+        let fix = drifted(&setting).fix();
+        assert!(fix.contains(
+            "write it to /etc/containerd/config.toml (plugins.\"io.containerd.grpc.v1.cri\".sandbox_image)"
+        ));
+        assert!(
+            fix.contains("`crictl --runtime-endpoint unix:///run/containerd/containerd.sock info`")
+        );
     }
 }
