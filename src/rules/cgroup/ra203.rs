@@ -2,7 +2,8 @@
 
 use crate::engine::Emitter;
 use crate::model::containerd::Runtime;
-use crate::model::NodeSnapshot;
+use crate::model::{NodeSnapshot, Span};
+use crate::release::ContainerdRelease;
 use crate::rules::containerd::layouts;
 use crate::rules::releases::containerd_release;
 
@@ -17,6 +18,8 @@ declare_rule! {
     ],
 }
 
+/// Every runc-based runtime is held to one reference (the one containerd reports to the
+/// kubelet); the case RA202 reports is left to it.
 fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
     let Some(cfg) = out.need(&snap.containerd, "containerd config") else {
         return;
@@ -42,9 +45,10 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
     let Some(reference) = reference else {
         return;
     };
+    let reference_is_default = reference.name == cfg.cri.default_runtime_name.value;
     // SystemdCgroup = true on another runtime while the default runtime does not set it is
     // RA202's finding (its fix goes the other way: set it on the default runtime).
-    let ra202 = reference.name == cfg.cri.default_runtime_name.value
+    let ra202 = reference_is_default
         && reference.systemd_cgroup.is_default()
         && !reference.systemd_cgroup.value
         && runc
@@ -63,51 +67,161 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
         let Some(at) = rt.systemd_cgroup.span().or(rt.defined_at) else {
             continue;
         };
-        let driver = |b: bool| if b { "systemd" } else { "cgroupfs" };
-        let is_default = reference.name == cfg.cri.default_runtime_name.value;
-        let message = format!(
+        Inconsistent {
+            runtime: &rt.name,
+            systemd_cgroup: rt.systemd_cgroup.value,
+            at,
+            options_header: layouts::runtime_options_header(layout, &rt.name),
+            reference: &reference.name,
+            reference_is_default,
+            reference_at: reference.systemd_cgroup.span().or(reference.defined_at),
+            want,
+            release,
+        }
+        .emit(out);
+    }
+}
+
+fn driver(systemd_cgroup: bool) -> &'static str {
+    if systemd_cgroup {
+        "systemd"
+    } else {
+        "cgroupfs"
+    }
+}
+
+/// A runc-based runtime whose SystemdCgroup differs from the reference runtime's.
+struct Inconsistent<'a> {
+    runtime: &'a str,
+    systemd_cgroup: bool,
+    at: Span,
+    /// The runtime's options table, as the config's version writes it.
+    options_header: String,
+    /// The runtime the others should agree with.
+    reference: &'a str,
+    /// The reference is the default runtime (else the first runc-based one by name).
+    reference_is_default: bool,
+    reference_at: Option<Span>,
+    /// The reference's SystemdCgroup.
+    want: bool,
+    release: &'a ContainerdRelease,
+}
+
+impl Inconsistent<'_> {
+    fn message(&self) -> String {
+        format!(
             "Runtime handler `{}` runs its pods with the {} cgroup driver (SystemdCgroup = {}), but {} runtime `{}` \
              uses {} ({})",
-            rt.name,
-            driver(rt.systemd_cgroup.value),
-            rt.systemd_cgroup.value,
-            if is_default {
+            self.runtime,
+            driver(self.systemd_cgroup),
+            self.systemd_cgroup,
+            if self.reference_is_default {
                 "the default"
             } else {
                 "runc-based"
             },
-            reference.name,
-            driver(want),
-            release.describe()
-        );
-        let impact = format!(
+            self.reference,
+            driver(self.want),
+            self.release.describe()
+        )
+    }
+
+    /// Which driver the kubelet uses depends on the containerd release.
+    fn impact(&self) -> String {
+        format!(
             "The kubelet manages pod cgroups with one driver only. {} Pods of RuntimeClass handler `{}` then get \
              cgroup paths in the other driver's format: `OCI runtime create failed: expected cgroupsPath to be of \
              format \"slice:prefix:name\" for systemd cgroups` (or the reverse), or they run outside the kubelet's \
              cgroup accounting. containerd's docs: all runc-based runtime classes should have the same \
              SystemdCgroup setting.",
-            if release.is_1x() {
+            if self.release.is_1x() {
                 "With containerd 1.x it is the kubelet's own cgroupDriver."
             } else {
                 "With containerd 2.x and kubelet 1.31+, the kubelet takes it from containerd: the default runtime's \
                  setting, else the first runc-based runtime by name."
             },
-            rt.name
-        );
-        let header = layouts::runtime_options_header(layout, &rt.name);
+            self.runtime
+        )
+    }
+
+    fn fix(&self) -> String {
+        let (header, want) = (&self.options_header, self.want);
+        format!(
+            "Give every runc-based runtime the same driver (the kubelet's cgroupDriver):\n{header}\n  SystemdCgroup = {want}"
+        )
+    }
+
+    fn emit(self, out: &mut Emitter<Case>) {
         let mut b = out
-            .finding(Case::Inconsistent, at, message)
-            .impact(impact)
-            .fix(format!(
-                "Give every runc-based runtime the same driver (the kubelet's cgroupDriver):\n{header}\n  SystemdCgroup = {want}"
-            ))
-            .key(format!("runtimes.{}.options.SystemdCgroup", rt.name))
-            .label(format!("{} driver", driver(rt.systemd_cgroup.value)))
-            .actual(rt.systemd_cgroup.value.to_string())
-            .expected(want.to_string());
-        if let Some(s) = reference.systemd_cgroup.span().or(reference.defined_at) {
-            b = b.related(s, format!("`{}` uses {}", reference.name, driver(want)));
+            .finding(Case::Inconsistent, self.at, self.message())
+            .impact(self.impact())
+            .fix(self.fix())
+            .key(format!("runtimes.{}.options.SystemdCgroup", self.runtime))
+            .label(format!("{} driver", driver(self.systemd_cgroup)))
+            .actual(self.systemd_cgroup.to_string())
+            .expected(self.want.to_string());
+        if let Some(s) = self.reference_at {
+            b = b.related(
+                s,
+                format!("`{}` uses {}", self.reference, driver(self.want)),
+            );
         }
-        b.release(release).emit();
+        b.release(self.release).emit();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::FileId;
+    use crate::model::containerd::CriLayout;
+
+    fn inconsistent(release: &ContainerdRelease, reference_is_default: bool) -> Inconsistent<'_> {
+        Inconsistent {
+            runtime: "kata",
+            systemd_cgroup: false,
+            at: Span::new(FileId(0), 0..1),
+            options_header: layouts::runtime_options_header(CriLayout::V2, "kata"),
+            reference: "runc",
+            reference_is_default,
+            reference_at: None,
+            want: true,
+            release,
+        }
+    }
+
+    #[test]
+    fn the_message_says_which_runtime_is_the_reference() {
+        let release = ContainerdRelease::target("1.7.28");
+        assert!(inconsistent(&release, true).message().starts_with(
+            "Runtime handler `kata` runs its pods with the cgroupfs cgroup driver (SystemdCgroup = false), but the \
+             default runtime `runc` uses systemd"
+        ));
+        assert!(
+            inconsistent(&release, false)
+                .message()
+                .contains("but runc-based runtime `runc` uses systemd")
+        );
+    }
+
+    #[test]
+    fn the_impact_says_where_the_kubelet_takes_its_driver_from() {
+        let v1 = ContainerdRelease::target("1.7.28");
+        let v2 = ContainerdRelease::target("2.1.4");
+        assert!(
+            inconsistent(&v1, true)
+                .impact()
+                .contains("the kubelet's own cgroupDriver")
+        );
+        assert!(
+            inconsistent(&v2, true)
+                .impact()
+                .contains("the kubelet takes it from containerd")
+        );
+        assert!(
+            inconsistent(&v1, true)
+                .fix()
+                .ends_with(".runtimes.kata.options]\n  SystemdCgroup = true")
+        );
     }
 }
