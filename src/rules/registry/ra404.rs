@@ -4,8 +4,8 @@
 //! stored source text is masked by the collectors before any code frame can show it.
 
 use crate::engine::{Emitter, Location};
-use crate::model::containerd::RegistryAuth;
-use crate::model::{Input, NodeSnapshot};
+use crate::model::containerd::{ContainerdConfig, RegistryAuth};
+use crate::model::{Input, NodeSnapshot, Span};
 use crate::release::ContainerdRelease;
 use crate::rules::releases::containerd_release;
 
@@ -34,6 +34,8 @@ fn is_credential_header(name: &str) -> bool {
             .any(|w| lower.contains(w))
 }
 
+/// Every credential table in config.toml, and every credential header in a hosts.toml, is a
+/// finding.
 fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
     let cfg = match &snap.containerd {
         Input::Present(c) => Some(c),
@@ -44,125 +46,217 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
         Input::Absent { .. } => None,
     };
     if let Some(cfg) = cfg {
-        let release = containerd_release(snap, out);
-        let table = cfg.cri.layout.registry_table();
-        for a in &cfg.cri.registry.auths {
-            emit_auth(
-                out,
-                release,
-                a,
-                &format!("{table}.auths.\"{}\"", a.host.value),
-                &cfg.path,
-                true,
-            );
-        }
-        for c in &cfg.cri.registry.configs {
-            if let Some(a) = &c.auth {
-                emit_auth(
-                    out,
-                    release,
-                    a,
-                    &format!("{table}.configs.\"{}\".auth", c.host.value),
-                    &cfg.path,
-                    false,
-                );
-            }
-        }
+        config_tables(snap, cfg, out);
     }
+    let headers = hosts_headers(snap, out);
+    if snap.containerd.is_absent() && headers == 0 && snap.registry_hosts.files.is_empty() {
+        out.not_applicable("no containerd config and no hosts.toml files");
+    }
+}
+
+/// The `auths` tables, then the `configs.<host>.auth` tables, that hold a credential.
+fn config_tables(snap: &NodeSnapshot, cfg: &ContainerdConfig, out: &mut Emitter<Case>) {
+    let release = containerd_release(snap, out);
+    let table = cfg.cri.layout.registry_table();
+    let registry = &cfg.cri.registry;
+    let auths = registry
+        .auths
+        .iter()
+        .map(|a| (a, format!("{table}.auths.\"{}\"", a.host.value), true));
+    let config_auths = registry.configs.iter().filter_map(|c| {
+        let key = format!("{table}.configs.\"{}\".auth", c.host.value);
+        c.auth.as_ref().map(|a| (a, key, false))
+    });
+    for (auth, key, legacy_auths) in auths.chain(config_auths) {
+        if auth.fields.is_empty() {
+            continue;
+        }
+        PlaintextAuth {
+            auth,
+            key,
+            path: &cfg.path,
+            legacy_auths,
+        }
+        .emit(out, release);
+    }
+}
+
+/// The credential headers of every hosts.toml, at the top level and in each `[host]`; returns
+/// how many there are.
+fn hosts_headers(snap: &NodeSnapshot, out: &mut Emitter<Case>) -> usize {
     let mut headers = 0;
     for f in &snap.registry_hosts.files {
         let Ok(parsed) = &f.parsed else {
             continue;
         };
-        for (where_, settings) in std::iter::once(("top level".to_string(), &parsed.defaults))
-            .chain(
-                parsed
-                    .hosts
-                    .iter()
-                    .map(|h| (format!("[host.\"{}\"]", h.url.value), &h.settings)),
-            )
-        {
+        for (place, settings) in std::iter::once(("top level".to_string(), &parsed.defaults)).chain(
+            parsed
+                .hosts
+                .iter()
+                .map(|h| (format!("[host.\"{}\"]", h.url.value), &h.settings)),
+        ) {
             for h in settings
                 .header
                 .iter()
                 .filter(|h| is_credential_header(&h.value))
             {
                 headers += 1;
-                out.finding(
-                    Case::HostsHeader,
-                    Location::Span(h.span),
-                    format!(
-                        "`{}` header with a credential in plain text in {} ({where_})",
-                        h.value, f.path
-                    ),
-                )
-                .impact(
-                    "Anyone who can read the file (backups, support bundles, node images) gets the \
-                     registry credential; it is sent on every request to this host.",
-                )
-                .fix(format!(
-                    "Prefer imagePullSecrets or a kubelet credential provider; if a static header must stay, \
-                     keep {} readable by root only (chmod 600) and rotate the token regularly.",
-                    f.path
-                ))
-                .key(format!("{}:header.{}", f.path, h.value))
-                .label("credential header (value masked)")
-                .emit();
+                CredentialHeader {
+                    name: &h.value,
+                    path: &f.path,
+                    place: &place,
+                }
+                .emit(out, h.span);
             }
         }
     }
-    if snap.containerd.is_absent() && headers == 0 && snap.registry_hosts.files.is_empty() {
-        out.not_applicable("no containerd config and no hosts.toml files");
-    }
+    headers
 }
 
-fn emit_auth(
-    out: &mut Emitter<Case>,
-    release: &ContainerdRelease,
-    a: &RegistryAuth,
-    key: &str,
-    path: &str,
+/// A credential table in config.toml (`auths."<host>"` or `configs."<host>".auth`).
+struct PlaintextAuth<'a> {
+    auth: &'a RegistryAuth,
+    /// The table's key.
+    key: String,
+    /// config.toml's path.
+    path: &'a str,
+    /// An `auths` table, deprecated itself.
     legacy_auths: bool,
-) {
-    if a.fields.is_empty() {
-        return;
-    }
-    let fields: Vec<&str> = a.fields.iter().map(|f| f.value.as_str()).collect();
-    let replacement = if legacy_auths {
-        " (`auths` is also deprecated, see RA403)"
-    } else {
-        ""
-    };
-    let mut b = out
-        .finding(
-            Case::ConfigAuth,
-            Location::Span(a.table),
-            format!(
-                "Registry credentials for {} are stored in plain text in {path}: {}{replacement}",
-                a.host.value,
-                fields
-                    .iter()
-                    .map(|f| format!("`{f}`"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
-        )
-        .impact(
-            "Anyone who can read config.toml (backups, support bundles, `containerd config dump` output, \
+}
+
+impl PlaintextAuth<'_> {
+    const IMPACT: &'static str = "Anyone who can read config.toml (backups, support bundles, `containerd config dump` output, \
              node images) gets the registry credential; it applies to every pod on the node regardless of \
-             namespace.",
+             namespace.";
+
+    /// Names the fields only: never a value.
+    fn message(&self) -> String {
+        let path = self.path;
+        let replacement = if self.legacy_auths {
+            " (`auths` is also deprecated, see RA403)"
+        } else {
+            ""
+        };
+        format!(
+            "Registry credentials for {} are stored in plain text in {path}: {}{replacement}",
+            self.auth.host.value,
+            self.auth
+                .fields
+                .iter()
+                .map(|f| format!("`{}`", f.value))
+                .collect::<Vec<_>>()
+                .join(", ")
         )
-        .fix(format!(
+    }
+
+    fn fix(&self) -> String {
+        let key = &self.key;
+        format!(
             "Delete `[{key}]` and give the credential to Kubernetes instead: `kubectl create secret \
              docker-registry <name> --docker-server={} ...` referenced as `imagePullSecrets` (or a kubelet \
              credential provider / the kubelet's config.json). Rotate the credential, since it was stored in \
              plain text.",
-            a.host.value
-        ))
-        .key(key.to_string())
-        .label("credentials (values masked)");
-    for f in &a.fields {
-        b = b.related(f.span, format!("`{}` set here", f.value));
+            self.auth.host.value
+        )
     }
-    b.release(release).emit();
+
+    fn emit(self, out: &mut Emitter<Case>, release: &ContainerdRelease) {
+        let mut b = out
+            .finding(
+                Case::ConfigAuth,
+                Location::Span(self.auth.table),
+                self.message(),
+            )
+            .impact(Self::IMPACT)
+            .fix(self.fix())
+            .key(self.key.clone())
+            .label("credentials (values masked)");
+        for f in &self.auth.fields {
+            b = b.related(f.span, format!("`{}` set here", f.value));
+        }
+        b.release(release).emit();
+    }
+}
+
+/// A hosts.toml header that carries a credential.
+struct CredentialHeader<'a> {
+    /// The header's name (its value is never quoted).
+    name: &'a str,
+    /// The hosts.toml's path.
+    path: &'a str,
+    /// `top level` or `[host."<url>"]`.
+    place: &'a str,
+}
+
+impl CredentialHeader<'_> {
+    const IMPACT: &'static str = "Anyone who can read the file (backups, support bundles, node images) gets the \
+                     registry credential; it is sent on every request to this host.";
+
+    fn message(&self) -> String {
+        format!(
+            "`{}` header with a credential in plain text in {} ({})",
+            self.name, self.path, self.place
+        )
+    }
+
+    fn fix(&self) -> String {
+        format!(
+            "Prefer imagePullSecrets or a kubelet credential provider; if a static header must stay, \
+             keep {} readable by root only (chmod 600) and rotate the token regularly.",
+            self.path
+        )
+    }
+
+    fn emit(self, out: &mut Emitter<Case>, at: Span) {
+        out.finding(Case::HostsHeader, Location::Span(at), self.message())
+            .impact(Self::IMPACT)
+            .fix(self.fix())
+            .key(format!("{}:header.{}", self.path, self.name))
+            .label("credential header (value masked)")
+            .emit();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{FileId, Spanned};
+
+    fn spanned(value: &str) -> Spanned<String> {
+        Spanned {
+            value: value.to_owned(),
+            span: Span::new(FileId(0), 0..1),
+        }
+    }
+
+    #[test]
+    fn a_credential_table_is_named_by_its_fields_only() {
+        let auth = RegistryAuth {
+            host: spanned("registry.local"),
+            table: Span::new(FileId(0), 0..1),
+            fields: vec![spanned("username"), spanned("password")],
+        };
+        let plaintext = |legacy_auths| PlaintextAuth {
+            auth: &auth,
+            key: "plugins.\"io.containerd.grpc.v1.cri\".registry.auths.\"registry.local\""
+                .to_owned(),
+            path: "/etc/containerd/config.toml",
+            legacy_auths,
+        };
+        assert_eq!(
+            plaintext(false).message(),
+            "Registry credentials for registry.local are stored in plain text in /etc/containerd/config.toml: \
+             `username`, `password`"
+        );
+        assert!(
+            plaintext(true)
+                .message()
+                .ends_with("`password` (`auths` is also deprecated, see RA403)")
+        );
+        assert!(
+            plaintext(true)
+                .fix()
+                .contains("--docker-server=registry.local ...")
+        );
+    }
 }
