@@ -1,9 +1,9 @@
 //! RA110 import-replaces-plugin-table: containerd merges `imports` per plugin, not per key.
 
-use crate::model::toml_path;
 use crate::engine::Emitter;
 use crate::model::containerd::{ContainerdConfig, KeyEntry, ReplacedTable};
-use crate::model::{FileId, NodeSnapshot};
+use crate::model::toml_path;
+use crate::model::{FileId, NodeSnapshot, Span};
 
 use super::config_words;
 
@@ -102,17 +102,13 @@ fn lost_settings<'k>(cfg: &'k ContainerdConfig, r: &ReplacedTable) -> Vec<Lost<'
 
 fn report(snap: &NodeSnapshot, cfg: &ContainerdConfig, r: &ReplacedTable, out: &mut Emitter<Case>) {
     let lost = lost_settings(cfg, r);
-    let lost_file = config_words::file_of(snap, r.lost);
-    let by_file = config_words::file_of(snap, r.by);
-    let table = format!("plugins.{}", toml_path::key(&r.plugin));
-    let relevant: Vec<&Lost<'_>> = lost.iter().filter(|l| l.consequence.is_some()).collect();
-    let case = if relevant.is_empty() {
-        Case::Replaced
-    } else {
-        Case::LosesMigrationSettings
-    };
-    let listed = |items: &[&Lost<'_>]| {
-        items
+    let mut consequences: Vec<&str> = lost.iter().filter_map(|l| l.consequence).collect();
+    consequences.dedup();
+    ReplacedPluginTable {
+        table: format!("plugins.{}", toml_path::key(&r.plugin)),
+        lost_file: config_words::file_of(snap, r.lost),
+        by_file: config_words::file_of(snap, r.by),
+        lost: lost
             .iter()
             .map(|l| {
                 format!(
@@ -121,60 +117,113 @@ fn report(snap: &NodeSnapshot, cfg: &ContainerdConfig, r: &ReplacedTable, out: &
                     snap.sources.position(l.entry.key).line
                 )
             })
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
-    let all: Vec<&Lost<'_>> = lost.iter().collect();
-    let what = if lost.is_empty() {
-        "whatever it sets that the later table does not set is lost".to_string()
-    } else {
-        format!("these settings of it are lost: {}", listed(&all))
-    };
-    let message = format!(
-        "`[{table}]` in {lost_file} is replaced entirely by `[{table}]` in {by_file}: containerd merges imported \
-         files plugin by plugin and keeps only the table of the file loaded last, so {what}"
-    );
-    let mut consequences: Vec<&str> = relevant.iter().filter_map(|l| l.consequence).collect();
-    consequences.dedup();
-    let impact = format!(
-        "{}containerd reports nothing; only `containerd config dump` shows the merged result. Seen with containerd \
-         1.6.20: an import that sets only `sandbox_image` drops the main file's `SystemdCgroup = true`; containerd \
-         2.x merges the same way (its `mergeConfig` replaces map values entirely).",
-        if consequences.is_empty() {
-            String::new()
+            .collect(),
+        consequences,
+        at: r.lost,
+        by: r.by,
+        imported_at: cfg
+            .files
+            .iter()
+            .find(|f| f.file == r.by.file)
+            .and_then(|f| f.imported_by),
+        lost_migration_settings: lost
+            .iter()
+            .filter(|l| l.consequence.is_some())
+            .take(5)
+            .map(|l| l.entry.key)
+            .collect(),
+    }
+    .emit(out);
+}
+
+/// A plugin table of one file that a later file's table of the same plugin replaces.
+struct ReplacedPluginTable<'a> {
+    /// `plugins."io.containerd.grpc.v1.cri"`.
+    table: String,
+    /// The file whose table is lost, and the one whose table replaces it.
+    lost_file: &'a str,
+    by_file: &'a str,
+    /// The settings lost, each as `` `below` (line N)``.
+    lost: Vec<String>,
+    /// What losing the migration settings among them does.
+    consequences: Vec<&'static str>,
+    at: Span,
+    by: Span,
+    /// Where the main file imports the later one.
+    imported_at: Option<Span>,
+    /// The first lost settings the migration depends on.
+    lost_migration_settings: Vec<Span>,
+}
+
+impl ReplacedPluginTable<'_> {
+    fn case(&self) -> Case {
+        if self.consequences.is_empty() {
+            Case::Replaced
         } else {
-            format!("{}. ", capitalize(&consequences.join("; ")))
+            Case::LosesMigrationSettings
         }
-    );
-    let moved = if lost.is_empty() {
-        "the settings of this table".to_string()
-    } else {
-        listed(&all)
-    };
-    let fix = format!(
-        "Keep each plugin's settings in one file: copy {moved} into the `[{table}...]` tables of {by_file} (the file \
-         containerd loads last), or remove `[{table}...]` from {by_file} and keep everything here. Check the merged \
-         result with `containerd config dump`."
-    );
-    let mut b = out
-        .finding(case, r.lost, message)
-        .impact(impact)
-        .fix(fix)
-        .key(table.clone())
-        .label("replaced by a later file")
-        .related(r.by, "this table replaces it");
-    if let Some(import) = cfg
-        .files
-        .iter()
-        .find(|f| f.file == r.by.file)
-        .and_then(|f| f.imported_by)
-    {
-        b = b.related(import, "imported here");
     }
-    for l in relevant.iter().take(5) {
-        b = b.related(l.entry.key, "lost");
+
+    fn listed(&self) -> String {
+        self.lost.join(", ")
     }
-    b.emit();
+
+    fn message(&self) -> String {
+        let (table, lost_file, by_file) = (&self.table, self.lost_file, self.by_file);
+        let what = if self.lost.is_empty() {
+            "whatever it sets that the later table does not set is lost".to_string()
+        } else {
+            format!("these settings of it are lost: {}", self.listed())
+        };
+        format!(
+            "`[{table}]` in {lost_file} is replaced entirely by `[{table}]` in {by_file}: containerd merges imported \
+             files plugin by plugin and keeps only the table of the file loaded last, so {what}"
+        )
+    }
+
+    fn impact(&self) -> String {
+        format!(
+            "{}containerd reports nothing; only `containerd config dump` shows the merged result. Seen with containerd \
+             1.6.20: an import that sets only `sandbox_image` drops the main file's `SystemdCgroup = true`; containerd \
+             2.x merges the same way (its `mergeConfig` replaces map values entirely).",
+            if self.consequences.is_empty() {
+                String::new()
+            } else {
+                format!("{}. ", capitalize(&self.consequences.join("; ")))
+            }
+        )
+    }
+
+    fn fix(&self) -> String {
+        let (table, by_file) = (&self.table, self.by_file);
+        let moved = if self.lost.is_empty() {
+            "the settings of this table".to_string()
+        } else {
+            self.listed()
+        };
+        format!(
+            "Keep each plugin's settings in one file: copy {moved} into the `[{table}...]` tables of {by_file} (the file \
+             containerd loads last), or remove `[{table}...]` from {by_file} and keep everything here. Check the merged \
+             result with `containerd config dump`."
+        )
+    }
+
+    fn emit(self, out: &mut Emitter<Case>) {
+        let mut b = out
+            .finding(self.case(), self.at, self.message())
+            .impact(self.impact())
+            .fix(self.fix())
+            .key(self.table.clone())
+            .label("replaced by a later file")
+            .related(self.by, "this table replaces it");
+        if let Some(import) = self.imported_at {
+            b = b.related(import, "imported here");
+        }
+        for key in &self.lost_migration_settings {
+            b = b.related(*key, "lost");
+        }
+        b.emit();
+    }
 }
 
 fn capitalize(s: &str) -> String {
@@ -182,5 +231,62 @@ fn capitalize(s: &str) -> String {
     match c.next() {
         Some(f) => f.to_uppercase().chain(c).collect(),
         None => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn replaced(lost: &[&str], consequences: &[&'static str]) -> ReplacedPluginTable<'static> {
+        let span = Span::new(FileId(0), 0..1);
+        ReplacedPluginTable {
+            table: "plugins.\"io.containerd.grpc.v1.cri\"".to_owned(),
+            lost_file: "/etc/containerd/config.toml",
+            by_file: "/etc/containerd/conf.d/10-sandbox.toml",
+            lost: lost.iter().map(|&l| l.to_owned()).collect(),
+            consequences: consequences.to_vec(),
+            at: span,
+            by: span,
+            imported_at: None,
+            lost_migration_settings: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn the_lost_settings_are_listed_in_the_message_and_the_fix() {
+        let lost = replaced(
+            &["`containerd.runtimes.runc.options.SystemdCgroup` (line 12)"],
+            &[],
+        );
+        assert!(lost.message().ends_with(
+            "so these settings of it are lost: `containerd.runtimes.runc.options.SystemdCgroup` (line 12)"
+        ));
+        assert!(lost.fix().starts_with(
+            "Keep each plugin's settings in one file: copy `containerd.runtimes.runc.options.SystemdCgroup` (line 12) into"
+        ));
+        let nothing = replaced(&[], &[]);
+        assert!(
+            nothing
+                .fix()
+                .contains("copy the settings of this table into")
+        );
+    }
+
+    #[test]
+    fn the_impact_opens_with_what_losing_migration_settings_does() {
+        let losing = replaced(
+            &["`sandbox_image` (line 3)"],
+            &["the sandbox image falls back to containerd's default pause image"],
+        );
+        assert_eq!(losing.case(), Case::LosesMigrationSettings);
+        assert!(losing.impact().starts_with(
+            "The sandbox image falls back to containerd's default pause image. containerd reports nothing"
+        ));
+        assert!(
+            replaced(&[], &[])
+                .impact()
+                .starts_with("containerd reports nothing")
+        );
     }
 }
