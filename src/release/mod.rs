@@ -2,6 +2,7 @@
 //! resolved once from the versions the audit knows, with a named predicate for every behaviour
 //! a collector or a rule depends on. Nothing else compares version numbers.
 
+pub(crate) mod config_schema;
 pub(crate) mod containerd;
 pub(crate) mod containerd_defaults;
 pub(crate) mod kubernetes;

@@ -1,6 +1,6 @@
 //! What containerd knows: the keys of its config per config `version` and per containerd
 //! release, with their types, the releases that read them, and the options it deprecated or
-//! removed. Data only; [`super::inventory`] walks a parsed file against it.
+//! removed. Data only; `collect::containerd::inventory` walks a parsed file against it.
 //!
 //! The tables, by what they describe: [`server`] the top-level (server) keys, [`cri`] the CRI
 //! plugin in every layout, [`plugins`] the other built-in plugin ids, [`removed`] the options
@@ -43,8 +43,8 @@ mod server;
 
 pub(crate) use cri::{
     CRI_GRPC_ID, CRI_IMAGES_ID, CRI_RUNTIME_ID, CRI_V1_ID, RUNTIME_OPTIONS_KEY, RUNTIME_TYPE_KEY,
-    cri_plugin_since, cri_plugins, is_runtime_table, runc_options, takes_runc_options,
-    v2_cri_fields,
+    cri_plugin_since, cri_plugins, is_runtime_table, moves_from_containerd_to_images, runc_options,
+    takes_runc_options, v2_cri_fields, v3_plugin_of_v2_key,
 };
 pub(crate) use plugins::{other_plugin_ids, other_plugins};
 pub(crate) use server::{PLUGINS_KEY, pre_v4_table, top_level, v4_moved_keys};
