@@ -382,7 +382,10 @@ mod tests {
     #[test]
     fn version_2_keys_find_their_version_3_plugin() {
         assert_eq!(v3_plugin_of_v2_key("registry"), CRI_IMAGES_ID);
-        assert_eq!(v3_plugin_of_v2_key("max_concurrent_downloads"), CRI_IMAGES_ID);
+        assert_eq!(
+            v3_plugin_of_v2_key("max_concurrent_downloads"),
+            CRI_IMAGES_ID
+        );
         assert_eq!(v3_plugin_of_v2_key("stream_server_port"), CRI_GRPC_ID);
         assert_eq!(v3_plugin_of_v2_key("enable_selinux"), CRI_RUNTIME_ID);
         // `snapshotter` moves only from under `containerd`, not from the top of the table.
