@@ -7,6 +7,8 @@ pub(crate) mod containerd;
 pub(crate) mod containerd_defaults;
 pub(crate) mod kubernetes;
 pub(crate) mod support;
+pub(crate) mod versions;
 
 pub(crate) use containerd::{ConfigVersionSupport, ContainerdRelease, ReleaseNumber};
 pub(crate) use kubernetes::KubeletRelease;
+pub(crate) use versions::Versions;

@@ -4,15 +4,15 @@
 //! `internal/cri/config/config.go` (2.0 and 2.1 era), `plugins/cri/images/plugin.go` (2.0),
 //! the 1.6.20 `config default`, the 2.0-era dump and the 2.3 `config default`.
 
+use super::fields::{Field, PluginSchema, Ty, V1_7, V2_0, V2_1};
 use super::removed::{
     CNI_BIN_DIR, CRIU_PATH, DEFAULT_RUNTIME, DISABLE_CGROUP, ENABLE_CDI, NO_PIVOT, REGISTRY_AUTHS,
     REGISTRY_CONFIGS, REGISTRY_CONFIGS_TLS, REGISTRY_MIRRORS, RUNTIME_ENGINE, RUNTIME_ROOT,
     SYSTEMD_CGROUP, UNTRUSTED_WORKLOAD_RUNTIME,
 };
-use super::{Field, PluginSchema, Ty, V1_7, V2_0, V2_1};
 use crate::model::containerd::CriLayout;
+use crate::model::containerd::is_runc_shim;
 use crate::release::ReleaseNumber;
-use crate::release::containerd::is_runc_shim;
 
 /// runc shim options: `options` of a runtime whose `runtime_type` is io.containerd.runc.v1/v2.
 /// Source: `runtime/v2/runc/options/oci.proto` (1.x) and `api/types/runc/options/oci.proto`
@@ -376,7 +376,7 @@ pub(crate) fn runc_options() -> &'static [Field] {
 
 #[cfg(test)]
 mod tests {
-    use super::super::{checks, find_field};
+    use super::super::fields::{checks, find_field};
     use super::*;
 
     #[test]
