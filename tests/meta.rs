@@ -380,3 +380,271 @@ fn rust_files(dir: &std::path::Path, text: &mut String) {
         }
     }
 }
+
+// ---- no import cycle between source files --------------------------------------------
+
+/// One source file: its module path and the paths it names (`use` trees expanded, and
+/// `crate::` paths written in code), with whether each is a `pub` re-export.
+struct SourceFile {
+    module: Vec<String>,
+    paths: Vec<(bool, Vec<String>)>,
+}
+
+/// No source file depends on itself through others: every `use` path and `crate::` path in
+/// non-test code is resolved to the file that defines the item, through re-exports, and the
+/// graph of those files has no cycle.
+#[test]
+fn no_import_cycle_between_source_files() {
+    let src = common::repo().join("src");
+    let mut files = BTreeMap::new();
+    collect_sources(&src, &src, &mut files);
+    let edges: BTreeMap<&String, BTreeSet<String>> = files
+        .iter()
+        .map(|(name, f)| {
+            let targets = f
+                .paths
+                .iter()
+                .filter_map(|(_, p)| resolve(&files, &f.module, p))
+                .map(|(file, item)| through_reexports(&files, file, item, 0))
+                .filter(|t| t != name && t != "lib.rs")
+                .collect();
+            (name, targets)
+        })
+        .collect();
+    let mut cycles = Vec::new();
+    for start in edges.keys() {
+        if let Some(path) = path_back(&edges, start) {
+            cycles.push(path.join(" -> "));
+        }
+    }
+    assert!(cycles.is_empty(), "import cycles:\n{}", cycles.join("\n"));
+}
+
+/// A path from `start` back to itself, if there is one.
+fn path_back(edges: &BTreeMap<&String, BTreeSet<String>>, start: &String) -> Option<Vec<String>> {
+    let mut stack = vec![(start.clone(), vec![start.clone()])];
+    let mut seen = BTreeSet::new();
+    while let Some((at, path)) = stack.pop() {
+        for next in edges.get(&at).into_iter().flatten() {
+            if next == start {
+                let mut cycle = path.clone();
+                cycle.push(next.clone());
+                return Some(cycle);
+            }
+            if seen.insert(next.clone()) {
+                let mut longer = path.clone();
+                longer.push(next.clone());
+                stack.push((next.clone(), longer));
+            }
+        }
+    }
+    None
+}
+
+fn collect_sources(
+    root: &std::path::Path,
+    dir: &std::path::Path,
+    out: &mut BTreeMap<String, SourceFile>,
+) {
+    for e in std::fs::read_dir(dir).expect("src").flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            collect_sources(root, &p, out);
+            continue;
+        }
+        if p.extension().is_none_or(|x| x != "rs") {
+            continue;
+        }
+        let name = p
+            .strip_prefix(root)
+            .expect("under src")
+            .display()
+            .to_string();
+        let text = std::fs::read_to_string(&p).expect("source");
+        // Test modules may use anything of their parent.
+        let code = text.split("#[cfg(test)]\nmod tests").next().unwrap_or("");
+        let mut module: Vec<String> = name
+            .trim_end_matches(".rs")
+            .split('/')
+            .map(str::to_owned)
+            .collect();
+        if module
+            .last()
+            .is_some_and(|m| m == "mod" || m == "lib" || m == "main")
+        {
+            module.pop();
+        }
+        out.insert(
+            name,
+            SourceFile {
+                module,
+                paths: named_paths(code),
+            },
+        );
+    }
+}
+
+/// The paths a file names: `use` trees expanded, then `crate::` paths written in code.
+fn named_paths(code: &str) -> Vec<(bool, Vec<String>)> {
+    let mut out = Vec::new();
+    let mut rest = String::new();
+    for s in code.split(';') {
+        let t = s.trim_start();
+        let t = t.rsplit('\n').next().map_or(t, |last| {
+            // A `use` starts its own line; anything before it belongs to earlier code.
+            let line = last.trim_start();
+            if line.starts_with("use ") || line.starts_with("pub") {
+                line
+            } else {
+                t
+            }
+        });
+        let (public, tree) = if let Some(tree) = t.strip_prefix("use ") {
+            (false, Some(tree))
+        } else if t.starts_with("pub") && t.contains(" use ") {
+            (true, t.split_once(" use ").map(|(_, tree)| tree))
+        } else {
+            (false, None)
+        };
+        match tree {
+            Some(tree) => out.extend(expand(tree).into_iter().map(|p| (public, p))),
+            None => {
+                rest.push_str(s);
+                rest.push(';');
+            }
+        }
+    }
+    let mut at = 0;
+    while let Some(i) = rest[at..].find("crate::") {
+        let start = at + i;
+        let before_ok = !rest[..start]
+            .chars()
+            .next_back()
+            .is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '$');
+        let len = rest[start..]
+            .find(|c: char| !(c.is_alphanumeric() || c == '_' || c == ':'))
+            .unwrap_or(rest.len() - start);
+        if before_ok {
+            let path: Vec<String> = rest[start..start + len]
+                .split("::")
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+                .collect();
+            out.push((false, path));
+        }
+        at = start + len.max(1);
+    }
+    out
+}
+
+/// A `use` tree as the paths it names (`a::{b, c::{d, self}}` gives `a::b`, `a::c::d`, `a::c`).
+fn expand(tree: &str) -> Vec<Vec<String>> {
+    let tree: String = tree.chars().filter(|c| !c.is_whitespace()).collect();
+    let Some(open) = tree.find('{') else {
+        let path = tree.split("as").next().unwrap_or(&tree);
+        return vec![
+            path.split("::")
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+                .collect(),
+        ];
+    };
+    let prefix: Vec<String> = tree[..open]
+        .split("::")
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect();
+    let inner = &tree[open + 1..tree.rfind('}').unwrap_or(tree.len())];
+    let (mut parts, mut depth, mut current) = (Vec::new(), 0, String::new());
+    for c in inner.chars() {
+        match c {
+            '{' => depth += 1,
+            '}' => depth -= 1,
+            ',' if depth == 0 => {
+                parts.push(std::mem::take(&mut current));
+                continue;
+            }
+            _ => {}
+        }
+        current.push(c);
+    }
+    parts.push(current);
+    parts
+        .iter()
+        .filter(|p| !p.is_empty())
+        .flat_map(|p| expand(p))
+        .map(|tail| {
+            let mut path = prefix.clone();
+            path.extend(tail.into_iter().filter(|s| s != "self"));
+            path
+        })
+        .collect()
+}
+
+/// The file of a module path, if it is one.
+fn module_file(files: &BTreeMap<String, SourceFile>, module: &[String]) -> Option<String> {
+    if module.is_empty() {
+        return Some("lib.rs".to_owned());
+    }
+    let base = module.join("/");
+    [format!("{base}.rs"), format!("{base}/mod.rs")]
+        .into_iter()
+        .find(|f| files.contains_key(f))
+}
+
+/// The file a path from `module` leads to, and the item it names there.
+fn resolve<'p>(
+    files: &BTreeMap<String, SourceFile>,
+    module: &[String],
+    path: &'p [String],
+) -> Option<(String, Option<&'p String>)> {
+    let (first, rest) = path.split_first()?;
+    let mut base: Vec<String> = match first.as_str() {
+        "crate" => Vec::new(),
+        "self" => module.to_vec(),
+        "super" => module[..module.len().saturating_sub(1)].to_vec(),
+        child if module_file(files, &[module, &[child.to_owned()]].concat()).is_some() => {
+            let mut m = module.to_vec();
+            m.push(child.to_owned());
+            m
+        }
+        _ => return None,
+    };
+    let mut rest = rest;
+    while let Some((s, tail)) = rest.split_first() {
+        if s != "super" {
+            break;
+        }
+        base.pop();
+        rest = tail;
+    }
+    let full: Vec<String> = base.iter().chain(rest).cloned().collect();
+    (0..=full.len()).rev().find_map(|k| {
+        module_file(files, &full[..k]).map(|f| (f, rest.get(k.saturating_sub(base.len()))))
+    })
+}
+
+/// The file that defines `item`, following `pub use` re-exports from `file`.
+fn through_reexports(
+    files: &BTreeMap<String, SourceFile>,
+    file: String,
+    item: Option<&String>,
+    depth: usize,
+) -> String {
+    let (Some(item), Some(f)) = (item, files.get(&file)) else {
+        return file;
+    };
+    if depth > 8 {
+        return file;
+    }
+    for (public, path) in &f.paths {
+        if *public
+            && path.last() == Some(item)
+            && let Some((target, inner)) = resolve(files, &f.module, path)
+            && target != file
+        {
+            return through_reexports(files, target, inner, depth + 1);
+        }
+    }
+    file
+}

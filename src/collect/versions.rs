@@ -2,8 +2,8 @@
 //! then what live daemons report, then the Node object.
 
 use crate::model::node::NodeObject;
-use crate::model::{Input, Version, VersionFact, VersionOrigin, Versions, version::NodeRuntime};
-use crate::release::{ContainerdRelease, KubeletRelease};
+use crate::model::{Input, Version, VersionFact, VersionOrigin, version::NodeRuntime};
+use crate::release::{ContainerdRelease, KubeletRelease, Versions};
 
 use crate::model::live::LiveFacts;
 

@@ -167,6 +167,17 @@ impl CriConfig {
     }
 }
 
+/// The runc shims' runtime types: v2 is the default runtime's, v1 was deprecated in 1.4 and
+/// removed in 2.0 (containerd RELEASES.md).
+pub(crate) const RUNC_V2: &str = "io.containerd.runc.v2";
+pub(crate) const RUNC_V1: &str = "io.containerd.runc.v1";
+
+/// Whether a runtime type is one of the runc shims, which the CRI plugin decodes `options`
+/// (SystemdCgroup, BinaryName, ...) for.
+pub(crate) fn is_runc_shim(runtime_type: &str) -> bool {
+    runtime_type == RUNC_V2 || runtime_type == RUNC_V1
+}
+
 /// One `runtimes.<name>` table.
 #[derive(Clone, Debug)]
 pub(crate) struct Runtime {
@@ -189,7 +200,7 @@ pub(crate) struct Runtime {
 impl Runtime {
     /// runc-based handlers take `SystemdCgroup` in their options.
     pub(crate) fn is_runc_based(&self) -> bool {
-        crate::release::containerd::is_runc_shim(&self.runtime_type.value)
+        is_runc_shim(&self.runtime_type.value)
     }
 }
 

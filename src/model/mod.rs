@@ -22,7 +22,7 @@ use std::sync::Arc;
 
 pub use input::{Effective, Input, InputProblem, InputRecord, InputState, Origin, Problem};
 pub use source::{FileId, InputKind, SourceFile, SourceMap, Span, SpanPosition, Spanned};
-pub use version::{Component, Version, VersionFact, VersionOrigin, VersionUse, Versions};
+pub use version::{Component, Version, VersionFact, VersionOrigin, VersionUse};
 
 use containerd::ContainerdConfig;
 use crictl::CrictlConfig;
@@ -43,7 +43,7 @@ pub struct NodeSnapshot {
     pub(crate) inputs: Vec<InputRecord>,
     /// Problems with input files (RA0xx).
     pub(crate) problems: Vec<InputProblem>,
-    pub(crate) versions: Versions,
+    pub(crate) versions: crate::release::Versions,
     pub(crate) containerd: Input<ContainerdConfig>,
     pub(crate) registry_hosts: RegistryHosts,
     pub(crate) kubelet: Input<KubeletSettings>,

@@ -4,7 +4,6 @@ use std::cmp::Ordering;
 use std::fmt;
 
 use super::source::Span;
-use crate::release::{ContainerdRelease, KubeletRelease};
 
 /// A release version, parsed leniently from what tools print: `v1.29.3`, `1.6.20~ds1`,
 /// `20.10.24+dfsg1`, `containerd://1.7.2`, `2.0.5-k3s2`, or a bare `1.29` target.
@@ -194,29 +193,6 @@ impl fmt::Display for Component {
             Component::Containerd => "containerd",
             Component::Docker => "Docker",
         })
-    }
-}
-
-/// The versions known about this node, best source first.
-#[derive(Clone, Debug, Default)]
-pub struct Versions {
-    pub(crate) kubelet: Option<KubeletRelease>,
-    /// Known from a version given or found, else assumed from the containerd config's
-    /// `version` header, else unknown.
-    pub(crate) containerd: ContainerdRelease,
-    pub(crate) docker: Option<VersionFact>,
-    /// What the node reports as its runtime (`containerRuntimeVersion`, e.g. `docker://20.10.7`).
-    pub(crate) node_runtime: Option<NodeRuntime>,
-}
-
-impl Versions {
-    /// A component's version as given or found (an assumed containerd release is not one).
-    pub(crate) fn known(&self, component: Component) -> Option<&VersionFact> {
-        match component {
-            Component::Kubelet => self.kubelet.as_ref().map(KubeletRelease::fact),
-            Component::Containerd => self.containerd.known_fact(),
-            Component::Docker => self.docker.as_ref(),
-        }
     }
 }
 

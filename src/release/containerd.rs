@@ -593,17 +593,6 @@ pub(crate) const CRI_IMAGES_ID: &str = "io.containerd.cri.v1.images";
 /// Plugin ids that hold CRI settings, in any layout.
 pub(crate) const CRI_TABLE_IDS: &[&str] = &[CRI_V1_ID, CRI_GRPC_ID, CRI_RUNTIME_ID, CRI_IMAGES_ID];
 
-/// The runc shims' runtime types: v2 is the default runtime's, v1 was deprecated in 1.4 and
-/// removed in 2.0 (containerd RELEASES.md).
-pub(crate) const RUNC_V2: &str = "io.containerd.runc.v2";
-pub(crate) const RUNC_V1: &str = "io.containerd.runc.v1";
-
-/// Whether a runtime type is one of the runc shims, which the CRI plugin decodes `options`
-/// (SystemdCgroup, BinaryName, ...) for.
-pub(crate) fn is_runc_shim(runtime_type: &str) -> bool {
-    runtime_type == RUNC_V2 || runtime_type == RUNC_V1
-}
-
 /// The runtime type of the removed v1 shim; the only one plugin-level `systemd_cgroup` (and
 /// `runtime_engine`, `runtime_root`, `no_pivot`) serve on 1.x.
 pub(crate) const V1_SHIM: &str = "io.containerd.runtime.v1.linux";

@@ -14,7 +14,7 @@ pub(crate) const CRI_ENDPOINT: &str = "unix:///run/containerd/containerd.sock";
 pub(crate) const RUNTIME_NAME: &str = "runc";
 
 /// `runtime_type` of the default `runc` runtime. Source: 1.6.20 and 2.x `config default`.
-pub(crate) const RUNC_RUNTIME_TYPE: &str = super::containerd::RUNC_V2;
+pub(crate) const RUNC_RUNTIME_TYPE: &str = crate::model::containerd::RUNC_V2;
 
 /// Effective `options.SystemdCgroup` when absent: false on every release (facts §0.2).
 pub(crate) const SYSTEMD_CGROUP: bool = false;

@@ -17,7 +17,7 @@ use crate::model::{FileId, Span};
 
 use crate::release::{ContainerdRelease, ReleaseNumber};
 
-use super::schema::{self, Field, Ty};
+use crate::release::config_schema::{self as schema, Field, Ty};
 
 /// Deeper nesting than any containerd table; beyond it keys are not recorded.
 const MAX_DEPTH: usize = 48;
@@ -565,8 +565,8 @@ mod tests {
     use toml::de::DeTable;
 
     use super::*;
-    use crate::collect::containerd::schema::removed;
     use crate::model::containerd::RemovedOption;
+    use crate::release::config_schema::removed;
 
     const R1_6_20: Option<&str> = Some("1.6.20");
     const R1_7_0: Option<&str> = Some("1.7.0");

@@ -10,7 +10,6 @@ pub(crate) mod inventory;
 mod load;
 mod merge;
 mod outcome;
-pub(crate) mod schema;
 mod secrets;
 mod settings;
 

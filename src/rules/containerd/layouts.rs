@@ -3,7 +3,8 @@
 
 use crate::model::containerd::CriLayout;
 use crate::model::toml_path;
-use crate::release::containerd::CRI_TABLE_IDS;
+use crate::release::config_schema;
+use crate::release::containerd::{CRI_IMAGES_ID, CRI_RUNTIME_ID, CRI_TABLE_IDS};
 
 /// The header of a runtime's `options` table in a layout.
 pub(crate) fn runtime_options_header(layout: CriLayout, runtime: &str) -> String {
@@ -13,34 +14,6 @@ pub(crate) fn runtime_options_header(layout: CriLayout, runtime: &str) -> String
         toml_path::key(runtime)
     )
 }
-
-/// Keys of the version-2 CRI table that version 3 keeps in the server-only
-/// `io.containerd.grpc.v1.cri` table.
-const SERVER_KEYS: &[&str] = &[
-    "disable_tcp_service",
-    "stream_server_address",
-    "stream_server_port",
-    "stream_idle_timeout",
-    "enable_tls_streaming",
-    "x509_key_pair_streaming",
-];
-
-/// Keys of the version-2 CRI table that version 3 moves to `io.containerd.cri.v1.images`
-/// (`configMigration` of containerd 2.0's images plugin).
-const IMAGE_KEYS: &[&str] = &[
-    "registry",
-    "image_decryption",
-    "max_concurrent_downloads",
-    "image_pull_progress_timeout",
-    "stats_collect_period",
-];
-
-/// Keys of the version-2 `containerd` sub-table that version 3 moves to the images plugin.
-const IMAGE_CONTAINERD_KEYS: &[&str] = &[
-    "snapshotter",
-    "disable_snapshot_annotations",
-    "discard_unpacked_layers",
-];
 
 /// The same CRI setting written for another layout, as a dotted TOML path:
 /// `plugins."io.containerd.grpc.v1.cri".sandbox_image` in V3 is
@@ -54,11 +27,11 @@ pub(crate) fn translate(path: &[String], to: CriLayout) -> Option<String> {
     }
     // First to the version-2 path below the CRI table.
     let v2: Vec<String> = match id.as_str() {
-        "io.containerd.cri.v1.images" => match rest.first().map(String::as_str) {
+        CRI_IMAGES_ID => match rest.first().map(String::as_str) {
             Some("pinned_images") if rest.get(1).is_some_and(|k| k == "sandbox") => {
                 vec!["sandbox_image".to_string()]
             }
-            Some(k) if IMAGE_CONTAINERD_KEYS.contains(&k) => {
+            Some(k) if config_schema::moves_from_containerd_to_images(k) => {
                 std::iter::once("containerd".to_string())
                     .chain(rest.iter().cloned())
                     .collect()
@@ -72,22 +45,18 @@ pub(crate) fn translate(path: &[String], to: CriLayout) -> Option<String> {
         CriLayout::V2 => ("io.containerd.grpc.v1.cri", v2),
         CriLayout::V3 => match v2.first().map(String::as_str) {
             Some("sandbox_image") => (
-                "io.containerd.cri.v1.images",
+                CRI_IMAGES_ID,
                 vec!["pinned_images".to_string(), "sandbox".to_string()],
             ),
-            Some(k) if IMAGE_KEYS.contains(&k) => ("io.containerd.cri.v1.images", v2),
             Some("containerd")
                 if v2
                     .get(1)
-                    .is_some_and(|k| IMAGE_CONTAINERD_KEYS.contains(&k.as_str())) =>
+                    .is_some_and(|k| config_schema::moves_from_containerd_to_images(k)) =>
             {
-                (
-                    "io.containerd.cri.v1.images",
-                    v2.into_iter().skip(1).collect(),
-                )
+                (CRI_IMAGES_ID, v2.into_iter().skip(1).collect())
             }
-            Some(k) if SERVER_KEYS.contains(&k) => ("io.containerd.grpc.v1.cri", v2),
-            _ => ("io.containerd.cri.v1.runtime", v2),
+            Some(k) => (config_schema::v3_plugin_of_v2_key(k), v2),
+            None => (CRI_RUNTIME_ID, v2),
         },
     };
     let id = match (to, target_id) {

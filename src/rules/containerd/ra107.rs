@@ -2,7 +2,8 @@
 //! (migration-facts CTD-CFG-007).
 
 use crate::model::toml_path;
-use crate::release::containerd::{RUNC_V1, V1_SHIM};
+use crate::model::containerd::RUNC_V1;
+use crate::release::containerd::V1_SHIM;
 use crate::engine::Emitter;
 use crate::model::containerd::{
     ContainerdConfig, CriOutcome, KeyEntry, KeyStatus, RemovedOption, Runtime,

@@ -4,15 +4,15 @@
 //! `internal/cri/config/config.go` (2.0 and 2.1 era), `plugins/cri/images/plugin.go` (2.0),
 //! the 1.6.20 `config default`, the 2.0-era dump and the 2.3 `config default`.
 
+use super::fields::{Field, PluginSchema, Ty, V1_7, V2_0, V2_1};
 use super::removed::{
     CNI_BIN_DIR, CRIU_PATH, DEFAULT_RUNTIME, DISABLE_CGROUP, ENABLE_CDI, NO_PIVOT, REGISTRY_AUTHS,
     REGISTRY_CONFIGS, REGISTRY_CONFIGS_TLS, REGISTRY_MIRRORS, RUNTIME_ENGINE, RUNTIME_ROOT,
     SYSTEMD_CGROUP, UNTRUSTED_WORKLOAD_RUNTIME,
 };
-use super::{Field, PluginSchema, Ty, V1_7, V2_0, V2_1};
 use crate::model::containerd::CriLayout;
+use crate::model::containerd::is_runc_shim;
 use crate::release::ReleaseNumber;
-use crate::release::containerd::is_runc_shim;
 
 /// runc shim options: `options` of a runtime whose `runtime_type` is io.containerd.runc.v1/v2.
 /// Source: `runtime/v2/runc/options/oci.proto` (1.x) and `api/types/runc/options/oci.proto`
@@ -322,6 +322,28 @@ static CRI_PLUGINS_V3: &[PluginSchema] = &[
     },
 ];
 
+/// The version-3 plugin that holds a key of the version-2 CRI table (written at its top
+/// level): the images plugin for the image keys it shares with version 2 (`configMigration`
+/// of containerd 2.0's images plugin), the server-only `io.containerd.grpc.v1.cri` for the
+/// streaming keys, the runtime plugin for the rest.
+pub(crate) fn v3_plugin_of_v2_key(key: &str) -> &'static str {
+    let has = |fields: &[Field]| fields.iter().any(|f| f.key == key);
+    if has(IMAGES_V3) && has(CRI_V12) {
+        CRI_IMAGES_ID
+    } else if has(SERVER_V3) {
+        CRI_GRPC_ID
+    } else {
+        CRI_RUNTIME_ID
+    }
+}
+
+/// Whether a key of the version-2 `containerd` table (`snapshotter`, ...) moves to the top of
+/// the version-3 images plugin.
+pub(crate) fn moves_from_containerd_to_images(key: &str) -> bool {
+    let has = |fields: &[Field]| fields.iter().any(|f| f.key == key);
+    has(IMAGES_V3) && has(CONTAINERD_V12)
+}
+
 /// The CRI plugin tables of a layout (V1: `cri`; V2: `io.containerd.grpc.v1.cri`;
 /// V3: runtime, images and the server-only `io.containerd.grpc.v1.cri`).
 pub(crate) fn cri_plugins(layout: CriLayout) -> &'static [PluginSchema] {
@@ -354,8 +376,24 @@ pub(crate) fn runc_options() -> &'static [Field] {
 
 #[cfg(test)]
 mod tests {
-    use super::super::{checks, find_field};
+    use super::super::fields::{checks, find_field};
     use super::*;
+
+    #[test]
+    fn version_2_keys_find_their_version_3_plugin() {
+        assert_eq!(v3_plugin_of_v2_key("registry"), CRI_IMAGES_ID);
+        assert_eq!(
+            v3_plugin_of_v2_key("max_concurrent_downloads"),
+            CRI_IMAGES_ID
+        );
+        assert_eq!(v3_plugin_of_v2_key("stream_server_port"), CRI_GRPC_ID);
+        assert_eq!(v3_plugin_of_v2_key("enable_selinux"), CRI_RUNTIME_ID);
+        // `snapshotter` moves only from under `containerd`, not from the top of the table.
+        assert_eq!(v3_plugin_of_v2_key("snapshotter"), CRI_RUNTIME_ID);
+        assert!(moves_from_containerd_to_images("snapshotter"));
+        assert!(moves_from_containerd_to_images("discard_unpacked_layers"));
+        assert!(!moves_from_containerd_to_images("default_runtime_name"));
+    }
     use crate::release::ContainerdRelease;
 
     const LAYOUTS: [CriLayout; 3] = [CriLayout::V1, CriLayout::V2, CriLayout::V3];

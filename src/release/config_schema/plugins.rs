@@ -5,7 +5,7 @@
 //! plugin's short ID. Fully qualified ids: 1.6.20 `config default`, the 2.0-era dump, the 2.3
 //! `config default` and man page.
 
-use super::{PluginId, V1_7, V2_0, V2_1, V2_3};
+use super::fields::{PluginId, V1_7, V2_0, V2_1, V2_3};
 use crate::model::containerd::CriLayout;
 
 macro_rules! plugin_ids {

@@ -3,8 +3,8 @@
 //! `services/server/config/config.go` (1.x), `cmd/containerd/server/config/config.go` (2.x),
 //! the 1.6.20 `config default`, the 2.3 man page and `config default` (version 4).
 
+use super::fields::{Field, Ty, V2_0, V2_1};
 use super::removed::PLUGIN_DIR;
-use super::{Field, Ty, V2_0, V2_1};
 
 static GRPC_FIELDS: &[Field] = &[
     Field::new("address", Ty::Str),
@@ -235,7 +235,7 @@ pub(crate) fn pre_v4_table(key: &str) -> Option<&'static [Field]> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::checks;
+    use super::super::fields::checks;
     use super::*;
 
     #[test]
