@@ -440,7 +440,7 @@ fn socket_the_user_may_not_write_is_permission_denied() {
     let endpoint = facts
         .cri
         .iter()
-        .find(|e| e.socket == socket.display().to_string())
+        .find(|e| e.socket.to_string() == socket.display().to_string())
         .unwrap_or_else(|| panic!("the socket was probed: {facts:#?}"));
     let reason = expect_failure(endpoint, ProbeFailure::PermissionDenied, &socket);
     assert!(reason.contains("permission denied"), "{reason}");
@@ -489,7 +489,7 @@ fn audit_records_live_cri_facts_end_to_end() {
     let endpoint = saved
         .cri
         .iter()
-        .find(|e| e.socket == socket.display().to_string())
+        .find(|e| e.socket.to_string() == socket.display().to_string())
         .unwrap_or_else(|| panic!("the socket was probed: {saved:#?}"));
     assert_eq!(endpoint.api, Probe::Ok { value: CriApi::V1 });
     let version = endpoint.version.ok().expect("version");
@@ -544,7 +544,7 @@ fn audit_with_a_hanging_socket_ends_within_the_timeout() {
     let endpoint = saved
         .cri
         .iter()
-        .find(|e| e.socket == socket.display().to_string())
+        .find(|e| e.socket.to_string() == socket.display().to_string())
         .unwrap_or_else(|| panic!("the socket was probed: {saved:#?}"));
     let reason = expect_failure(endpoint, ProbeFailure::Timeout, &socket);
     assert!(

@@ -82,7 +82,7 @@ fn real_dockerd_version_info_images_and_containers() {
         elapsed < Duration::from_secs(2),
         "a full probe of a local dockerd took {elapsed:?}"
     );
-    assert_eq!(found.socket, sock.display().to_string());
+    assert_eq!(found.socket.to_string(), sock.display().to_string());
 
     check_version_and_info(&found);
     check_images(&found, &w);

@@ -185,6 +185,20 @@ fn a_broken_facts_file_stops_the_audit() {
 }
 
 #[test]
+fn an_unknown_socket_namer_is_named_with_the_ones_expected() {
+    let facts = r#"{"mode": {"mode": "live"}, "sockets": [
+        {"path": "/run/containerd/containerd.sock", "named_by": ["my own script"],
+         "state": {"state": "missing"}}]}"#;
+    let node = Node::new(&[("facts.json", facts)]);
+    let out = run(node.path(), &["--root", ".", "--live-facts", "facts.json"]);
+    assert_eq!(code(&out), 2);
+    let err = stderr(&out);
+    assert!(err.contains("facts.json:2:"), "{err}");
+    assert!(err.contains("`my own script`"), "{err}");
+    assert!(err.contains("kubelet runtime endpoint"), "{err}");
+}
+
+#[test]
 fn offline_says_why_and_live_rules_do_not_pass() {
     let node = Node::new(&[]);
     let out = run(

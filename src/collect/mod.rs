@@ -100,7 +100,7 @@ pub fn collect(opts: &CollectOptions) -> Result<NodeSnapshot, CollectError> {
             let grpc = containerd::grpc_address_hint(&loaded);
             running.map_or_else(
                 || live::offline("no socket to probe"),
-                |r| r.finish(&kubelet, grpc.as_deref(), &crictl),
+                |r| r.finish(&kubelet, grpc.as_ref(), &crictl),
             )
         }
     };

@@ -27,7 +27,14 @@ pub(crate) fn section(snap: &NodeSnapshot) -> Section {
         s.row(
             format!("socket {}", sock.path),
             state,
-            format!("named by {}", sock.named_by.join(", ")),
+            format!(
+                "named by {}",
+                sock.named_by
+                    .iter()
+                    .map(|n| n.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
         );
     }
     for e in &live.endpoints {

@@ -2,7 +2,9 @@
 //! `--container-runtime-endpoint`, crictl's `runtime-endpoint`, kubeadm's cri-socket, the socket
 //! containerd serves. Rules compare them as sockets, never as strings.
 
+use std::borrow::Cow;
 use std::fmt;
+use std::path::Path;
 
 /// A CRI endpoint as written (`unix:///var/run/containerd/containerd.sock`, a bare path,
 /// `tcp://10.0.0.1:2375`), with its scheme and its cleaned socket path.
@@ -68,6 +70,22 @@ impl Endpoint {
         self.is_unix() && other.is_unix() && self.path == other.path
     }
 
+    /// The socket a `unix://` endpoint (or an absolute bare path) names, as written; None for
+    /// other schemes and relative bare paths.
+    pub(crate) fn socket(&self) -> Option<SocketPath> {
+        let written = self.written.trim();
+        match written.split_once("://") {
+            Some((_, rest)) if self.is_unix() => Some(SocketPath::new(rest)),
+            Some(_) => None,
+            None => written.starts_with('/').then(|| SocketPath::new(written)),
+        }
+    }
+
+    /// Whether this endpoint is served on `socket`.
+    pub(crate) fn serves(&self, socket: &SocketPath) -> bool {
+        self.is_unix() && self.path == socket.cleaned()
+    }
+
     /// The Docker-era socket this is, if any.
     pub(crate) fn docker_era(&self) -> Option<DockerSocket> {
         if !self.is_unix() {
@@ -93,6 +111,61 @@ impl fmt::Display for Endpoint {
 impl serde::Serialize for Endpoint {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(&self.written)
+    }
+}
+
+/// A runtime socket's path as the node names it (`/var/run/containerd/containerd.sock`).
+/// Two names of one socket are equal: paths compare cleaned, `/var/run` folded into `/run`.
+#[derive(Clone, Debug, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(transparent)]
+pub struct SocketPath(Cow<'static, str>);
+
+impl SocketPath {
+    pub(crate) fn new(named: impl Into<String>) -> SocketPath {
+        SocketPath(Cow::Owned(named.into()))
+    }
+
+    /// A path known when the tool is built (a release's default socket).
+    pub(crate) const fn known(named: &'static str) -> SocketPath {
+        SocketPath(Cow::Borrowed(named))
+    }
+
+    /// The path as named.
+    pub(crate) fn named(&self) -> &str {
+        &self.0
+    }
+
+    pub(crate) fn as_path(&self) -> &Path {
+        Path::new(self.0.as_ref())
+    }
+
+    /// The cleaned path (`/run/containerd/containerd.sock`).
+    pub(crate) fn cleaned(&self) -> String {
+        clean(&self.0)
+    }
+
+    /// `unix:///run/x.sock`, as named.
+    pub(crate) fn unix_uri(&self) -> String {
+        format!("unix://{}", self.0)
+    }
+}
+
+impl From<&str> for SocketPath {
+    fn from(named: &str) -> SocketPath {
+        SocketPath::new(named)
+    }
+}
+
+impl PartialEq for SocketPath {
+    fn eq(&self, other: &SocketPath) -> bool {
+        self.cleaned() == other.cleaned()
+    }
+}
+
+/// As named.
+impl fmt::Display for SocketPath {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
     }
 }
 

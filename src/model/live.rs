@@ -4,6 +4,9 @@
 //! results in data.
 
 use serde::{Deserialize, Serialize};
+use strum::IntoEnumIterator as _;
+
+pub use super::endpoint::SocketPath;
 
 /// Every live fact, or why there are none.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -110,11 +113,86 @@ pub enum ProbeFailure {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SocketFact {
     /// The path as the node sees it (`/run/containerd/containerd.sock`).
-    pub path: String,
-    /// Who points at it: `kubelet --container-runtime-endpoint`, `containerd [grpc] address`,
-    /// `crictl.yaml runtime-endpoint`, `well-known path`, `--containerd-socket`.
-    pub named_by: Vec<String>,
+    pub path: SocketPath,
+    /// Who points at it.
+    pub named_by: Vec<SocketNamer>,
     pub state: SocketState,
+}
+
+/// Who names a socket.
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::EnumString,
+    strum::EnumIter,
+    strum::Display,
+)]
+#[serde(into = "&'static str", try_from = "String")]
+pub enum SocketNamer {
+    #[strum(serialize = "kubelet runtime endpoint")]
+    KubeletRuntimeEndpoint,
+    #[strum(serialize = "kubelet image endpoint")]
+    KubeletImageEndpoint,
+    #[strum(serialize = "containerd [grpc] address")]
+    ContainerdGrpcAddress,
+    #[strum(serialize = "crictl runtime-endpoint")]
+    CrictlRuntimeEndpoint,
+    #[strum(serialize = "crictl image-endpoint")]
+    CrictlImageEndpoint,
+    /// Looked at because runtimes put their sockets there.
+    #[strum(serialize = "well-known path")]
+    WellKnownPath,
+    #[strum(serialize = "--containerd-socket")]
+    ContainerdSocketFlag,
+    #[strum(serialize = "--docker-socket")]
+    DockerSocketFlag,
+}
+
+impl SocketNamer {
+    pub fn as_str(self) -> &'static str {
+        self.into()
+    }
+
+    /// Whether a runtime socket the node uses is named this way: by the kubelet's endpoints,
+    /// containerd's `[grpc] address` or `--containerd-socket` (crictl and the well-known paths
+    /// name sockets nothing else may use).
+    pub(crate) fn names_runtime_socket(self) -> bool {
+        matches!(
+            self,
+            SocketNamer::KubeletRuntimeEndpoint
+                | SocketNamer::KubeletImageEndpoint
+                | SocketNamer::ContainerdGrpcAddress
+                | SocketNamer::ContainerdSocketFlag
+        )
+    }
+
+    /// Whether this names the socket containerd serves.
+    pub(crate) fn names_containerd(self) -> bool {
+        matches!(
+            self,
+            SocketNamer::ContainerdGrpcAddress | SocketNamer::ContainerdSocketFlag
+        )
+    }
+}
+
+impl TryFrom<String> for SocketNamer {
+    type Error = String;
+
+    fn try_from(text: String) -> Result<SocketNamer, String> {
+        text.parse().map_err(|_| {
+            let known: Vec<&str> = SocketNamer::iter().map(SocketNamer::as_str).collect();
+            format!(
+                "unknown `named_by` value `{text}` (expected one of: {})",
+                known.join(", ")
+            )
+        })
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -142,7 +220,7 @@ pub struct CriEndpoint {
     /// The endpoint as named (`unix:///run/containerd/containerd.sock`).
     pub endpoint: String,
     /// The socket path it resolves to.
-    pub socket: String,
+    pub socket: SocketPath,
     /// Which CRI API versions answer.
     pub api: Probe<CriApi>,
     pub version: Probe<CriVersion>,
@@ -221,7 +299,7 @@ pub struct CriImage {
 /// What is known of the Docker Engine.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct DockerEndpoint {
-    pub socket: String,
+    pub socket: SocketPath,
     pub version: Probe<DockerVersion>,
     pub info: Probe<DockerInfo>,
     pub images: Probe<Vec<DockerImage>>,

@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use crate::model::live::{
     CgroupVersion, CriApi, CriEndpoint, DockerEndpoint, LiveFacts, Probe, ProbeFailure, ProbeMode,
-    SocketState,
+    SocketNamer, SocketPath, SocketState,
 };
 
 /// The live part of a report.
@@ -27,8 +27,8 @@ pub struct LiveSummary {
 
 #[derive(Clone, Debug, Serialize)]
 pub(crate) struct SocketLine {
-    pub(crate) path: String,
-    pub(crate) named_by: Vec<String>,
+    pub(crate) path: SocketPath,
+    pub(crate) named_by: Vec<SocketNamer>,
     /// `missing`, `not-a-socket`, `socket`, `unknown`.
     pub(crate) state: &'static str,
     /// Octal permission bits (`0660`), for a socket.
@@ -50,7 +50,7 @@ pub(crate) struct EndpointLine {
     pub(crate) api: &'static str,
     /// The endpoint as named (`unix:///run/containerd/containerd.sock`).
     pub(crate) endpoint: String,
-    pub(crate) socket: String,
+    pub(crate) socket: SocketPath,
     /// What answered, in words (`containerd 1.7.13, CRI v1`), or `nothing`.
     pub(crate) answered: String,
     pub(crate) probes: Vec<ProbeLine>,
@@ -319,7 +319,7 @@ fn docker(d: &DockerEndpoint) -> EndpointLine {
     };
     EndpointLine {
         api: "docker",
-        endpoint: format!("unix://{}", d.socket),
+        endpoint: d.socket.unix_uri(),
         socket: d.socket.clone(),
         answered,
         probes: vec![

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use runtime_audit::engine::{Finding, Location, Related, RuleOutcome, RuleStatus};
 use runtime_audit::model::live::{
     CgroupVersion, CriApi, CriEndpoint, CriVersion, DockerEndpoint, DockerVersion, HostFacts,
-    LiveFacts, Probe, ProbeFailure, ProbeMode, SocketFact, SocketState,
+    LiveFacts, Probe, ProbeFailure, ProbeMode, SocketFact, SocketNamer, SocketState,
 };
 use runtime_audit::model::source::SourceMapBuilder;
 use runtime_audit::model::{
@@ -335,7 +335,7 @@ pub(crate) fn synthetic_live() -> LiveFacts {
         sockets: vec![
             SocketFact {
                 path: "/run/containerd/containerd.sock".into(),
-                named_by: vec!["kubelet runtime endpoint".into()],
+                named_by: vec![SocketNamer::KubeletRuntimeEndpoint],
                 state: SocketState::Socket {
                     mode: 0o660,
                     uid: 0,
@@ -344,7 +344,7 @@ pub(crate) fn synthetic_live() -> LiveFacts {
             },
             SocketFact {
                 path: "/var/run/dockershim.sock".into(),
-                named_by: vec!["well-known path".into()],
+                named_by: vec![SocketNamer::WellKnownPath],
                 state: SocketState::Missing,
             },
         ],

@@ -138,7 +138,7 @@ pub(crate) fn normalize(
 
 /// containerd's socket as the files set it (before the release is known: the address does
 /// not depend on it), for live probes to find it.
-pub(crate) fn grpc_address_hint(loaded: &Loaded) -> Option<String> {
+pub(crate) fn grpc_address_hint(loaded: &Loaded) -> Option<Endpoint> {
     let docs: Vec<(&load::LoadedFile, toml::de::DeTable<'_>)> = loaded
         .files
         .iter()
@@ -151,12 +151,7 @@ pub(crate) fn grpc_address_hint(loaded: &Loaded) -> Option<String> {
         .iter()
         .map(|(f, doc)| access::Table::new(doc, f.file))
         .collect();
-    Some(
-        grpc_address(&merge::merge(&tables))
-            .value
-            .written()
-            .to_owned(),
-    )
+    Some(grpc_address(&merge::merge(&tables)).value)
 }
 
 /// `[grpc] address`, or in a version-4 file `plugins."io.containerd.server.v1.grpc".address`.

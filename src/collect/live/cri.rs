@@ -14,7 +14,7 @@ use tonic::transport::{Channel, Endpoint};
 
 use crate::model::live::{
     CriApi, CriCondition, CriEndpoint, CriImage, CriStatus, CriVersion, Probe, ProbeFailure,
-    RunningCriConfig,
+    RunningCriConfig, SocketPath,
 };
 
 /// Code generated from `proto/runtime/*/api.proto` (its items are `pub` as generated).
@@ -40,7 +40,7 @@ pub async fn probe(socket: &Path, endpoint: &str, deadline: Instant) -> CriEndpo
     };
     let mut out = CriEndpoint {
         endpoint: endpoint.to_owned(),
-        socket: socket.display().to_string(),
+        socket: SocketPath::new(socket.display().to_string()),
         api: Probe::skipped("not probed"),
         version: Probe::skipped("not probed"),
         status: Probe::skipped("not probed"),

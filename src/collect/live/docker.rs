@@ -23,7 +23,7 @@ use bollard::{API_DEFAULT_VERSION, BollardRequest, ClientVersion, Docker};
 
 use crate::model::live::{
     DockerContainer, DockerEndpoint, DockerImage, DockerInfo, DockerMount, DockerVersion, Probe,
-    ProbeFailure,
+    ProbeFailure, SocketPath,
 };
 
 /// bollard's own per-request timeout (whole seconds); the deadline always comes first.
@@ -40,7 +40,7 @@ const MAX_DETAIL: usize = 200;
 pub async fn probe(socket: &Path, deadline: Instant) -> DockerEndpoint {
     let api = Api { socket, deadline };
     let mut endpoint = DockerEndpoint {
-        socket: socket.display().to_string(),
+        socket: SocketPath::new(socket.display().to_string()),
         version: Probe::skipped("not asked"),
         info: Probe::skipped("not asked"),
         images: Probe::skipped("not asked"),

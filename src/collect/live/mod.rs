@@ -15,9 +15,11 @@ use std::time::{Duration, Instant};
 
 use crate::model::Input;
 use crate::model::crictl::CrictlConfig;
+use crate::model::endpoint::Endpoint;
 use crate::model::kubelet::KubeletSettings;
 use crate::model::live::{
-    CriEndpoint, DockerEndpoint, LiveFacts, Probe, ProbeFailure, ProbeMode, SocketFact, SocketState,
+    CriEndpoint, DockerEndpoint, LiveFacts, Probe, ProbeFailure, ProbeMode, SocketFact,
+    SocketNamer, SocketPath, SocketState,
 };
 
 pub use sockets::Explicit;
@@ -104,7 +106,7 @@ impl Running {
     pub(crate) fn finish(
         mut self,
         kubelet: &Input<KubeletSettings>,
-        containerd_grpc: Option<&str>,
+        containerd_grpc: Option<&Endpoint>,
         crictl: &Input<CrictlConfig>,
     ) -> LiveFacts {
         let mut all = self.candidates.clone();
@@ -113,12 +115,7 @@ impl Running {
         }
         let extra: Vec<Candidate> = all
             .iter()
-            .filter(|c| {
-                !self
-                    .candidates
-                    .iter()
-                    .any(|s| sockets::canonical(&s.path) == sockets::canonical(&c.path))
-            })
+            .filter(|c| !self.candidates.iter().any(|s| s.socket == c.socket))
             .cloned()
             .collect();
         // One deadline for every probe, counted from the audit's start: sockets found in the
@@ -132,10 +129,7 @@ impl Running {
         }
         // Names given after the fact (a configured endpoint equal to a well-known path).
         for p in &mut probed {
-            if let Some(c) = all
-                .iter()
-                .find(|c| sockets::canonical(&c.path) == sockets::canonical(&p.fact.path))
-            {
+            if let Some(c) = all.iter().find(|c| c.socket == p.fact.path) {
                 p.fact.named_by = c.named_by.clone();
             }
         }
@@ -215,18 +209,21 @@ async fn probe_all(candidates: Vec<Candidate>, deadline: Instant) -> Vec<Probed>
     for c in candidates {
         let fact = sockets::examine(&c);
         let is_socket = matches!(fact.state, SocketState::Socket { .. });
-        let path = PathBuf::from(&c.path);
+        let path = c.socket.as_path().to_path_buf();
         let probe_docker = c.protocol == Protocol::Docker && !docker_taken;
         docker_taken |= probe_docker;
         tasks.push(async move {
             let (cri, docker) = match (c.protocol, is_socket) {
-                (Protocol::Cri, true) => {
-                    (Some(cri::probe(&path, &c.endpoint, deadline).await), None)
-                }
+                (Protocol::Cri, true) => (
+                    Some(cri::probe(&path, c.endpoint.written().trim(), deadline).await),
+                    None,
+                ),
                 (Protocol::Docker, true) if probe_docker => {
                     (None, Some(docker::probe(&path, deadline).await))
                 }
-                (Protocol::Cri, false) if !c.named_by.iter().all(|n| n == "well-known path") => {
+                (Protocol::Cri, false)
+                    if !c.named_by.iter().all(|n| *n == SocketNamer::WellKnownPath) =>
+                {
                     (Some(unreachable_cri(&path, &c.endpoint, &fact.state)), None)
                 }
                 _ => (None, None),
@@ -261,7 +258,7 @@ async fn join_all<F: std::future::Future<Output = Probed> + 'static>(
 
 /// A configured CRI endpoint whose socket is missing or not a socket: every call fails the
 /// same way, said once here.
-fn unreachable_cri(path: &Path, endpoint: &str, state: &SocketState) -> CriEndpoint {
+fn unreachable_cri(path: &Path, endpoint: &Endpoint, state: &SocketState) -> CriEndpoint {
     let reason = match state {
         SocketState::Missing => format!("{} does not exist", path.display()),
         SocketState::NotASocket { kind } => format!("{} is {kind}, not a socket", path.display()),
@@ -269,8 +266,8 @@ fn unreachable_cri(path: &Path, endpoint: &str, state: &SocketState) -> CriEndpo
         SocketState::Socket { .. } => String::new(),
     };
     CriEndpoint {
-        endpoint: endpoint.to_owned(),
-        socket: path.display().to_string(),
+        endpoint: endpoint.written().trim().to_owned(),
+        socket: SocketPath::new(path.display().to_string()),
         api: Probe::failed(ProbeFailure::Refused, reason.clone()),
         version: Probe::failed(ProbeFailure::Refused, reason.clone()),
         status: Probe::failed(ProbeFailure::Refused, reason.clone()),

@@ -4,8 +4,9 @@ use std::os::unix::fs::{FileTypeExt, MetadataExt};
 
 use crate::model::Input;
 use crate::model::crictl::CrictlConfig;
+use crate::model::endpoint::{Endpoint, SocketPath};
 use crate::model::kubelet::{KubeletSettings, Setting};
-use crate::model::live::{SocketFact, SocketState};
+use crate::model::live::{SocketFact, SocketNamer, SocketState};
 
 /// What a socket is expected to serve.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -19,12 +20,12 @@ pub(crate) enum Protocol {
 /// A socket to examine and probe.
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) struct Candidate {
-    /// The path as named (`/var/run/containerd/containerd.sock`).
-    pub(crate) path: String,
+    /// The socket as named (`/var/run/containerd/containerd.sock`).
+    pub(crate) socket: SocketPath,
     /// The endpoint as named (`unix:///var/run/containerd/containerd.sock`).
-    pub(crate) endpoint: String,
+    pub(crate) endpoint: Endpoint,
     pub(crate) protocol: Protocol,
-    pub(crate) named_by: Vec<String>,
+    pub(crate) named_by: Vec<SocketNamer>,
 }
 
 /// Sockets named on the command line.
@@ -43,41 +44,39 @@ pub(crate) const WELL_KNOWN_CRI: &[&str] = &[
 ];
 pub(crate) const WELL_KNOWN_DOCKER: &str = "/var/run/docker.sock";
 
-/// `/var/run` is a symlink to `/run` on every current distribution: one socket, two names.
-pub(crate) fn canonical(path: &str) -> String {
-    match path.strip_prefix("/var/run/") {
-        Some(rest) => format!("/run/{rest}"),
-        None => path.to_owned(),
-    }
-}
-
-/// The path of a `unix://` endpoint (or a bare path); None for other schemes.
-pub(crate) fn endpoint_path(endpoint: &str) -> Option<String> {
-    let e = endpoint.trim();
-    if let Some(p) = e.strip_prefix("unix://") {
-        return Some(p.to_owned());
-    }
-    (e.starts_with('/')).then(|| e.to_owned())
-}
-
 /// Sockets from the command line and the well-known paths: known before any file is read.
 pub(crate) fn initial(explicit: &Explicit, well_known: bool) -> Vec<Candidate> {
     let mut out = Vec::new();
     if let Some(p) = &explicit.containerd {
-        add(&mut out, p, Protocol::Cri, "--containerd-socket");
+        add(
+            &mut out,
+            &Endpoint::parse(p),
+            Protocol::Cri,
+            SocketNamer::ContainerdSocketFlag,
+        );
     }
     if let Some(p) = &explicit.docker {
-        add(&mut out, p, Protocol::Docker, "--docker-socket");
+        add(
+            &mut out,
+            &Endpoint::parse(p),
+            Protocol::Docker,
+            SocketNamer::DockerSocketFlag,
+        );
     }
     if well_known {
         for p in WELL_KNOWN_CRI {
-            add(&mut out, p, Protocol::Cri, "well-known path");
+            add(
+                &mut out,
+                &Endpoint::parse(p),
+                Protocol::Cri,
+                SocketNamer::WellKnownPath,
+            );
         }
         add(
             &mut out,
-            WELL_KNOWN_DOCKER,
+            &Endpoint::parse(WELL_KNOWN_DOCKER),
             Protocol::Docker,
-            "well-known path",
+            SocketNamer::WellKnownPath,
         );
     }
     out
@@ -88,67 +87,75 @@ pub(crate) fn initial(explicit: &Explicit, well_known: bool) -> Vec<Candidate> {
 pub(crate) fn from_config(
     out: &mut Vec<Candidate>,
     kubelet: &Input<KubeletSettings>,
-    containerd_grpc: Option<&str>,
+    containerd_grpc: Option<&Endpoint>,
     crictl: &Input<CrictlConfig>,
 ) {
     if let Some(k) = kubelet.present() {
-        for (setting, what) in [
-            (&k.effective.runtime_endpoint, "kubelet runtime endpoint"),
-            (&k.effective.image_endpoint, "kubelet image endpoint"),
+        for (setting, namer) in [
+            (
+                &k.effective.runtime_endpoint,
+                SocketNamer::KubeletRuntimeEndpoint,
+            ),
+            (
+                &k.effective.image_endpoint,
+                SocketNamer::KubeletImageEndpoint,
+            ),
         ] {
             if let Setting::Known(e) = setting {
-                add(out, e.value.written(), Protocol::Cri, what);
+                add(out, &e.value, Protocol::Cri, namer);
             }
         }
     }
     if let Some(address) = containerd_grpc {
-        add(out, address, Protocol::Cri, "containerd [grpc] address");
+        add(
+            out,
+            address,
+            Protocol::Cri,
+            SocketNamer::ContainerdGrpcAddress,
+        );
     }
     if let Some(c) = crictl.present() {
-        for (e, what) in [
-            (&c.runtime_endpoint, "crictl runtime-endpoint"),
-            (&c.image_endpoint, "crictl image-endpoint"),
+        for (e, namer) in [
+            (&c.runtime_endpoint, SocketNamer::CrictlRuntimeEndpoint),
+            (&c.image_endpoint, SocketNamer::CrictlImageEndpoint),
         ] {
             if let Some(e) = e {
-                add(out, e.value.written(), Protocol::Cri, what);
+                add(out, &e.value, Protocol::Cri, namer);
             }
         }
     }
 }
 
-fn add(out: &mut Vec<Candidate>, endpoint: &str, protocol: Protocol, named_by: &str) {
-    let Some(path) = endpoint_path(endpoint) else {
+fn add(out: &mut Vec<Candidate>, endpoint: &Endpoint, protocol: Protocol, namer: SocketNamer) {
+    let Some(socket) = endpoint.socket() else {
         return;
     };
     // The Docker socket named as a CRI endpoint is still the Docker socket.
-    let protocol = if canonical(&path) == canonical(WELL_KNOWN_DOCKER) {
+    let protocol = if socket == SocketPath::known(WELL_KNOWN_DOCKER) {
         Protocol::Docker
     } else {
         protocol
     };
-    match out
-        .iter_mut()
-        .find(|c| canonical(&c.path) == canonical(&path))
-    {
+    match out.iter_mut().find(|c| c.socket == socket) {
         Some(c) => {
-            if !c.named_by.iter().any(|n| n == named_by) {
-                c.named_by.push(named_by.to_owned());
+            if !c.named_by.contains(&namer) {
+                c.named_by.push(namer);
             }
         }
         None => out.push(Candidate {
-            path,
-            endpoint: endpoint.trim().to_owned(),
+            socket,
+            endpoint: endpoint.clone(),
             protocol,
-            named_by: vec![named_by.to_owned()],
+            named_by: vec![namer],
         }),
     }
 }
 
 /// What the path is: missing, a socket (mode, owner), or something else.
 pub(crate) fn examine(candidate: &Candidate) -> SocketFact {
-    let state = match std::fs::symlink_metadata(&candidate.path).and_then(|m| {
+    let state = match std::fs::symlink_metadata(candidate.socket.as_path()).and_then(|m| {
         if m.file_type().is_symlink() {
-            std::fs::metadata(&candidate.path)
+            std::fs::metadata(candidate.socket.as_path())
         } else {
             Ok(m)
         }
@@ -180,7 +187,7 @@ pub(crate) fn examine(candidate: &Candidate) -> SocketFact {
         }
     };
     SocketFact {
-        path: candidate.path.clone(),
+        path: candidate.socket.clone(),
         named_by: candidate.named_by.clone(),
         state,
     }
@@ -195,28 +202,38 @@ mod tests {
         let mut c = initial(&Explicit::default(), true);
         add(
             &mut c,
-            "unix:///var/run/containerd/containerd.sock",
+            &Endpoint::parse("unix:///var/run/containerd/containerd.sock"),
             Protocol::Cri,
-            "kubelet runtime endpoint",
+            SocketNamer::KubeletRuntimeEndpoint,
         );
         let ctd: Vec<_> = c
             .iter()
-            .filter(|c| canonical(&c.path) == "/run/containerd/containerd.sock")
+            .filter(|c| c.socket.cleaned() == "/run/containerd/containerd.sock")
             .collect();
         assert_eq!(ctd.len(), 1);
         assert_eq!(
             ctd[0].named_by,
-            vec!["well-known path", "kubelet runtime endpoint"]
+            vec![
+                SocketNamer::WellKnownPath,
+                SocketNamer::KubeletRuntimeEndpoint
+            ]
         );
         add(
             &mut c,
-            "unix:///run/docker.sock",
+            &Endpoint::parse("unix:///run/docker.sock"),
             Protocol::Cri,
-            "kubelet runtime endpoint",
+            SocketNamer::KubeletRuntimeEndpoint,
         );
-        assert!(c.iter().any(|c| c.path == "/var/run/docker.sock"
+        assert!(c.iter().any(|c| c.socket.named() == "/var/run/docker.sock"
             && c.protocol == Protocol::Docker
             && c.named_by.len() == 2));
-        assert_eq!(endpoint_path("tcp://1.2.3.4:1"), None);
+        let before = c.len();
+        add(
+            &mut c,
+            &Endpoint::parse("tcp://1.2.3.4:1"),
+            Protocol::Cri,
+            SocketNamer::KubeletRuntimeEndpoint,
+        );
+        assert_eq!(c.len(), before, "a tcp endpoint names no socket");
     }
 }

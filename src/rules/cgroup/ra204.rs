@@ -2,7 +2,7 @@
 
 use crate::engine::{Emitter, Location};
 use crate::model::containerd::CriLayout;
-use crate::model::live::Probe;
+use crate::model::live::{Probe, SocketPath};
 use crate::model::{NodeSnapshot, Origin, Span};
 use crate::release::ContainerdRelease;
 use crate::rules::releases::containerd_release;
@@ -24,7 +24,7 @@ enum DockerDriver {
     /// `exec-opts` in daemon.json.
     File(Span),
     /// `docker info` (daemon.json does not choose; dockerd picked it, or a flag did).
-    Live { socket: String },
+    Live { socket: SocketPath },
 }
 
 fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
@@ -168,7 +168,7 @@ impl NotCarried<'_> {
     fn emit(self, out: &mut Emitter<Case>) {
         let at = match &self.docker {
             DockerDriver::File(span) => Location::Span(*span),
-            DockerDriver::Live { socket } => Location::Path(socket.clone()),
+            DockerDriver::Live { socket } => Location::Path(socket.to_string()),
         };
         out.finding(Case::NotCarried, at, self.message())
             .label("Docker uses systemd")

@@ -10,7 +10,7 @@ use std::collections::HashSet;
 
 use crate::engine::Emitter;
 use crate::model::NodeSnapshot;
-use crate::model::endpoint::clean;
+use crate::model::live::SocketPath;
 use crate::model::live::{
     CriApi, CriEndpoint, DockerContainer, DockerEndpoint, DockerImage, Probe, ProbeFailure,
     SocketState,
@@ -121,8 +121,8 @@ pub(crate) fn containerd<'s, C: RuleCase>(
     let grpc = snap
         .containerd
         .present()
-        .map_or(GRPC_ADDRESS.to_owned(), |c| {
-            c.grpc_address.value.path().to_owned()
+        .map_or(SocketPath::known(GRPC_ADDRESS), |c| {
+            SocketPath::new(c.grpc_address.value.path())
         });
     let endpoint = snap
         .live
@@ -133,7 +133,7 @@ pub(crate) fn containerd<'s, C: RuleCase>(
                 .ok()
                 .is_some_and(|v| v.runtime_name == "containerd")
         })
-        .or_else(|| snap.live.cri.iter().find(|c| clean(&c.socket) == grpc));
+        .or_else(|| snap.live.cri.iter().find(|c| c.socket == grpc));
     let Some(endpoint) = endpoint else {
         let why = match sockets::socket_fact(snap, &grpc).map(|s| &s.state) {
             Some(state @ (SocketState::Missing | SocketState::NotASocket { .. })) => format!(

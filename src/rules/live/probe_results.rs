@@ -5,11 +5,11 @@
 use super::sockets::state_words;
 use crate::engine::Emitter;
 use crate::model::NodeSnapshot;
-use crate::model::endpoint::{DockerSocket, clean};
+use crate::model::endpoint::DockerSocket;
 use crate::model::kubelet::Setting;
 use crate::model::live::{
     CriApi, CriEndpoint, DockerContainer, DockerEndpoint, Probe, ProbeFailure, ProbeMode,
-    SocketFact, SocketState,
+    SocketFact, SocketNamer, SocketState,
 };
 use crate::vocabulary::RuleCase;
 
@@ -94,8 +94,8 @@ pub(crate) fn docker_state(snap: &NodeSnapshot) -> DockerState<'_> {
         .sockets
         .iter()
         .filter(|s| {
-            clean(&s.path).ends_with("/docker.sock")
-                || s.named_by.iter().any(|n| n == "--docker-socket")
+            s.path.cleaned().ends_with("/docker.sock")
+                || s.named_by.contains(&SocketNamer::DockerSocketFlag)
         })
         .collect();
     let unknown = docker_sockets.iter().find_map(|s| match &s.state {

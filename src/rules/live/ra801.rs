@@ -8,7 +8,8 @@ use crate::model::live::{Probe, ProbeFailure, SocketState};
 use crate::release::containerd_defaults::CRI_ENDPOINT;
 
 use super::probe_results::failure_words;
-use super::sockets::{RuntimeSocket, endpoint_of, state_words};
+use super::sockets::{RuntimeSocket, state_words};
+use crate::model::live::SocketPath;
 
 declare_rule! {
     id: "RA801",
@@ -60,7 +61,7 @@ enum Verdict<'s> {
 }
 
 fn verdict<'s>(snap: &'s NodeSnapshot, s: &'s RuntimeSocket<'_>) -> Verdict<'s> {
-    let path = s.path.as_str();
+    let path = &s.path;
     match &s.fact.state {
         SocketState::Missing => Verdict::Unreachable(Failure::Missing),
         SocketState::NotASocket { kind } => Verdict::Unreachable(Failure::NotASocket { kind }),
@@ -69,7 +70,7 @@ fn verdict<'s>(snap: &'s NodeSnapshot, s: &'s RuntimeSocket<'_>) -> Verdict<'s> 
             let Some(cri) = sockets::cri_at(snap, path) else {
                 // dockerd's own socket is probed as the Docker API, not CRI (RA503 reports a
                 // kubelet pointed at it).
-                return if path.ends_with("/docker.sock") {
+                return if path.named().ends_with("/docker.sock") {
                     Verdict::NoFinding
                 } else {
                     Verdict::Undecided(format!("{path} was not probed over CRI"))
@@ -164,7 +165,7 @@ impl Failure<'_> {
 
 /// A runtime socket the kubelet cannot use.
 struct Unreachable<'s> {
-    path: &'s str,
+    path: &'s SocketPath,
     /// Who names it, in words.
     why: &'s str,
     /// containerd's `[grpc] address` (or `--containerd-socket`) names it: containerd is the
@@ -201,8 +202,8 @@ impl<'s> Unreachable<'s> {
     }
 
     fn impact(&self) -> String {
-        let endpoint = endpoint_of(self.path);
-        let failure = self.failure.grpc_error(self.path);
+        let endpoint = self.path.unix_uri();
+        let failure = self.failure.grpc_error(self.path.named());
         format!(
             "The kubelet cannot reach its runtime: it fails with `failed to run Kubelet: validate service connection: \
              validate CRI v1 runtime API for endpoint \"{endpoint}\": {failure}` (crictl prints the same after \
@@ -214,7 +215,7 @@ impl<'s> Unreachable<'s> {
     fn fix(&self) -> String {
         let path = self.path;
         if self.is_containerd {
-            let endpoint = endpoint_of(path);
+            let endpoint = path.unix_uri();
             format!(
                 "Start containerd and check that it listens there: `systemctl enable --now containerd`, then \
                  `crictl --runtime-endpoint {endpoint} info`; its log (`journalctl -u containerd`) says why it did not start. \
@@ -240,10 +241,7 @@ impl<'s> Unreachable<'s> {
         )
         .impact(self.impact())
         .fix(self.fix())
-        .key(format!(
-            "socket {}",
-            crate::model::endpoint::clean(self.path)
-        ))
+        .key(format!("socket {}", self.path.cleaned()))
         .actual(self.state)
         .expected("a socket a CRI runtime listens and answers on")
         .emit();
@@ -254,9 +252,11 @@ impl<'s> Unreachable<'s> {
 mod tests {
     use super::*;
 
+    static CONTAINERD_SOCKET: SocketPath = SocketPath::known("/run/containerd/containerd.sock");
+
     fn unreachable(is_containerd: bool, failure: Failure<'_>) -> Unreachable<'_> {
         Unreachable {
-            path: "/run/containerd/containerd.sock",
+            path: &CONTAINERD_SOCKET,
             why: "containerd [grpc] address",
             is_containerd,
             state: "does not exist".to_owned(),

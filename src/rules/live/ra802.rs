@@ -7,9 +7,9 @@ use crate::engine::{Emitter, Location};
 use crate::model::containerd::CriOutcome;
 use crate::model::live::{CriApi, Probe, ProbeFailure};
 use crate::model::{Component, NodeSnapshot};
-use crate::model::endpoint::clean;
 
-use super::sockets::{RuntimeSocket, endpoint_of};
+
+use super::sockets::RuntimeSocket;
 use super::probe_results::failure_words;
 
 declare_rule! {
@@ -71,11 +71,11 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
 }
 
 fn no_cri(snap: &NodeSnapshot, out: &mut Emitter<Case>, s: &RuntimeSocket) {
-    let endpoint = endpoint_of(&s.path);
+    let endpoint = s.path.unix_uri();
     let cfg = snap
         .containerd
         .present()
-        .filter(|c| s.is_containerd || c.grpc_address.value.path() == clean(&s.path));
+        .filter(|c| s.is_containerd || c.grpc_address.value.serves(&s.path));
     let (why, fix) = match cfg.map(|c| &c.outcome.cri) {
         Some(CriOutcome::Disabled { .. }) => (
             "containerd's CRI plugin is disabled in its config (RA101)",
@@ -128,7 +128,7 @@ fn no_cri(snap: &NodeSnapshot, out: &mut Emitter<Case>, s: &RuntimeSocket) {
          node goes NotReady; kubeadm preflight stops with `[ERROR CRI]: container runtime is not running`."
     ))
     .fix(fix)
-    .key(format!("socket {}", clean(&s.path)))
+    .key(format!("socket {}", s.path.cleaned()))
     .actual("runtime.v1 RuntimeService: Unimplemented")
     .expected("the CRI runtime.v1 services");
     if let Some(c) = cfg {
@@ -162,7 +162,7 @@ fn v1alpha2(snap: &NodeSnapshot, out: &mut Emitter<Case>, s: &RuntimeSocket) {
         ));
         return;
     }
-    let endpoint = endpoint_of(&s.path);
+    let endpoint = s.path.unix_uri();
     let who = match kubelet {
         Some(k) => format!("{k} speaks only CRI v1"),
         None => {
@@ -188,7 +188,7 @@ fn v1alpha2(snap: &NodeSnapshot, out: &mut Emitter<Case>, s: &RuntimeSocket) {
          runtime.v1.RuntimeService`."
     ))
     .fix("Upgrade the runtime before the kubelet: containerd 1.6.0 or later serves CRI v1 (containerd recommends 1.6.15+/1.7.0+ for Kubernetes 1.26; see RA902 for the supported releases).")
-    .key(format!("socket {}", clean(&s.path)))
+    .key(format!("socket {}", s.path.cleaned()))
     .actual("CRI v1alpha2 only")
     .expected("CRI runtime.v1");
     if let Some(k) = kubelet {

@@ -1,9 +1,10 @@
 //! RA803 running-config-drift.
 
 use super::probe_results;
+use crate::model::live::SocketPath;
 use crate::engine::{Emitter, Location};
 use crate::model::containerd::{ContainerdConfig, CriConfig};
-use crate::model::endpoint::clean;
+
 use crate::model::live::{CriApi, CriEndpoint, Probe, ProbeFailure, RunningCriConfig};
 use crate::model::{Effective, NodeSnapshot, Span, Version};
 use crate::release::ContainerdRelease;
@@ -35,7 +36,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
         .cri
         .iter()
         .filter(|c| {
-            clean(&c.socket) == cfg.grpc_address.value.path()
+            cfg.grpc_address.value.serves(&c.socket)
                 || c.version
                     .ok()
                     .is_some_and(|v| v.runtime_name == "containerd")
@@ -271,7 +272,7 @@ struct Drifted<'a> {
     /// config.toml's path.
     config_path: &'a str,
     /// The socket of the running containerd.
-    socket: &'a str,
+    socket: &'a SocketPath,
     /// The running containerd, in words (`containerd 1.7.2`).
     runtime: String,
 }
@@ -321,7 +322,7 @@ impl Drifted<'_> {
         out.finding(Case::Drift, at, self.message())
             .label(format!("on disk: {}", s.disk))
             .related(
-                Location::Path(self.socket.to_owned()),
+                Location::Path(self.socket.to_string()),
                 format!("the running CRI config says {}", s.running),
             )
             .impact(self.impact())
@@ -371,6 +372,8 @@ fn list(items: &[String]) -> String {
 mod tests {
     use super::*;
 
+    static CONTAINERD_SOCKET: SocketPath = SocketPath::known("/run/containerd/containerd.sock");
+
     fn sandbox_image(defaulted: bool) -> Setting {
         Setting {
             name: "sandbox image",
@@ -387,7 +390,7 @@ mod tests {
         Drifted {
             setting,
             config_path: "/etc/containerd/config.toml",
-            socket: "/run/containerd/containerd.sock",
+            socket: &CONTAINERD_SOCKET,
             runtime: "containerd 1.7.2".to_owned(),
         }
     }

@@ -1,5 +1,6 @@
 //! RA804 docker-only-images.
 
+use crate::model::live::SocketPath;
 use crate::engine::{Emitter, Location};
 use crate::model::NodeSnapshot;
 
@@ -72,7 +73,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
 
 /// Where the kubelet looks for images after the switch.
 struct ContainerdStore<'a> {
-    socket: &'a str,
+    socket: &'a SocketPath,
     /// containerd serves a CRI image service; without one the kubelet finds no image at all.
     serves_images: bool,
 }
@@ -99,7 +100,7 @@ struct DockerOnlyImage<'a> {
     name: String,
     /// Docker knows a registry digest for it: containerd can pull it again.
     has_registry_origin: bool,
-    docker_socket: &'a str,
+    docker_socket: &'a SocketPath,
     containerd: &'a ContainerdStore<'a>,
 }
 
@@ -162,7 +163,7 @@ impl NotInUse<'_> {
     fn emit(self, out: &mut Emitter<Case>) {
         out.finding(
             Case::Unused,
-            Location::Path(self.image.docker_socket.to_owned()),
+            Location::Path(self.image.docker_socket.to_string()),
             self.message(),
         )
         .label(format!("Docker has {}", self.image.name))
@@ -208,7 +209,7 @@ impl InUse<'_> {
     fn emit(self, out: &mut Emitter<Case>) {
         out.finding(
             Case::InUse,
-            Location::Path(self.image.docker_socket.to_owned()),
+            Location::Path(self.image.docker_socket.to_string()),
             self.message(),
         )
         .label(format!("Docker has {}", self.image.name))
@@ -225,8 +226,12 @@ impl InUse<'_> {
 mod tests {
     use super::*;
 
+    static CONTAINERD_SOCKET: SocketPath = SocketPath::known("/run/containerd/containerd.sock");
+
+    static DOCKER_SOCKET: SocketPath = SocketPath::known("/var/run/docker.sock");
+
     const CONTAINERD: ContainerdStore<'static> = ContainerdStore {
-        socket: "/run/containerd/containerd.sock",
+        socket: &CONTAINERD_SOCKET,
         serves_images: true,
     };
 
@@ -234,7 +239,7 @@ mod tests {
         DockerOnlyImage {
             name: "registry.internal/app:1.2".to_owned(),
             has_registry_origin,
-            docker_socket: "/var/run/docker.sock",
+            docker_socket: &DOCKER_SOCKET,
             containerd: &CONTAINERD,
         }
     }
@@ -284,7 +289,7 @@ mod tests {
     #[test]
     fn without_an_image_service_containerd_has_none_of_the_images() {
         let store = ContainerdStore {
-            socket: "/run/containerd/containerd.sock",
+            socket: &CONTAINERD_SOCKET,
             serves_images: false,
         };
         assert!(store.lacks_it().contains("serves no CRI image service"));

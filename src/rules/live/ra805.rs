@@ -43,7 +43,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
         };
         out.finding(
             Case::LocalOnly,
-            Location::Path(socket.clone()),
+            Location::Path(socket.to_string()),
             format!(
                 "image {name} exists only in Docker's image store and has no registry origin (no RepoDigests: it was built or loaded on this node)"
             ),

@@ -30,7 +30,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
         let name = c.name();
         out.finding(
             Case::Unmanaged,
-            Location::Path(docker.socket.clone()),
+            Location::Path(docker.socket.to_string()),
             format!(
                 "Docker container {name} (image {}) runs outside the kubelet's control: it has no io.kubernetes.* labels",
                 c.image

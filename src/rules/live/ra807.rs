@@ -1,6 +1,7 @@
 //! RA807 docker-socket-consumers.
 
 use super::probe_results;
+use crate::model::live::SocketPath;
 use crate::release::containerd_defaults::GRPC_ADDRESS;
 use crate::engine::{Emitter, Location};
 use crate::model::live::{DockerContainer, ProbeMode};
@@ -211,7 +212,7 @@ fn mounts<'e>(
     b
 }
 
-fn container(out: &mut Emitter<Case>, o: &Outlook, socket: &str, c: &DockerContainer) {
+fn container(out: &mut Emitter<Case>, o: &Outlook, socket: &SocketPath, c: &DockerContainer) {
     for m in &c.mounts {
         let Some(what) = exposes_docker(&m.source) else {
             continue;
@@ -223,7 +224,7 @@ fn container(out: &mut Emitter<Case>, o: &Outlook, socket: &str, c: &DockerConta
         };
         out.finding(
             o.case,
-            Location::Path(socket.to_owned()),
+            Location::Path(socket.to_string()),
             format!(
                 "{managed} {} mounts {what} ({} at {})",
                 container_words(c),

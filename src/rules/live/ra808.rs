@@ -2,10 +2,10 @@
 
 use super::sockets;
 use super::probe_results;
+use crate::model::live::SocketPath;
 use crate::engine::Emitter;
 use crate::model::live::{SocketFact, SocketState};
 use crate::model::NodeSnapshot;
-use crate::model::endpoint::clean;
 
 
 declare_rule! {
@@ -48,8 +48,8 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
     }
 }
 
-fn daemon(path: &str) -> &'static str {
-    let p = clean(path);
+fn daemon(path: &SocketPath) -> &'static str {
+    let p = path.cleaned();
     if p.ends_with("/docker.sock") {
         "dockerd"
     } else if p.ends_with("/containerd.sock") {
@@ -63,7 +63,7 @@ fn daemon(path: &str) -> &'static str {
     }
 }
 
-fn owner_fix(path: &str) -> String {
+fn owner_fix(path: &SocketPath) -> String {
     match daemon(path) {
         "containerd" => "containerd sets its socket's owner from `[grpc] uid` and `gid` in /etc/containerd/config.toml (leave them 0)".to_owned(),
         "dockerd" => "dockerd's socket comes from its systemd socket unit (docker.socket: SocketUser, SocketGroup, SocketMode) or `-G`/`--group`".to_owned(),
@@ -98,7 +98,7 @@ fn world_writable(
          `SocketMode=0666`) so a restart does not bring it back; {}.",
         owner_fix(path)
     ))
-    .key(format!("socket {} mode", clean(path)))
+    .key(format!("socket {} mode", path.cleaned()))
     .actual(format!("mode {mode:04o}"))
     .expected("mode 0660 or stricter (no write permission for others)")
     .emit();
@@ -124,7 +124,7 @@ fn not_root(snap: &NodeSnapshot, out: &mut Emitter<Case>, s: &SocketFact, mode: 
          that way: {}.",
         owner_fix(path)
     ))
-    .key(format!("socket {} owner", clean(path)))
+    .key(format!("socket {} owner", path.cleaned()))
     .actual(format!("owner uid {uid}"))
     .expected("owner root (uid 0)")
     .emit();

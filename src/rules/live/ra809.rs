@@ -4,7 +4,8 @@ use super::sockets;
 use super::probe_results;
 use crate::release::containerd_defaults::CRI_ENDPOINT;
 use crate::engine::{Emitter, Location};
-use crate::model::live::{Probe, ProbeFailure, SocketState};
+use crate::model::endpoint::Endpoint;
+use crate::model::live::{Probe, ProbeFailure, SocketPath, SocketState};
 use crate::model::NodeSnapshot;
 
 use super::probe_results::failure_words;
@@ -50,10 +51,17 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
     // Point at where the kubelet's socket is named (the one to name as criSocket), else at
     // the first socket that answers.
     let at = kubelet_endpoint
-        .filter(|e| e.is_unix())
-        .and_then(|e| sockets::named_at(snap, e.path()))
+        .and_then(Endpoint::socket)
+        .and_then(|socket| sockets::named_at(snap, &socket))
         .map_or_else(
-            || Location::Path(answering.first().map(|a| a.path.clone()).unwrap_or_default()),
+            || {
+                Location::Path(
+                    answering
+                        .first()
+                        .map(|a| a.path.to_string())
+                        .unwrap_or_default(),
+                )
+            },
             |n| Location::Span(n.span),
         );
     Multiple {
@@ -71,7 +79,7 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
 struct Answering {
     /// As kubeadm names it: `unix:///var/run/crio/crio.sock`.
     endpoint: &'static str,
-    path: String,
+    path: SocketPath,
     /// The runtime behind it, in words.
     runtime: String,
 }
@@ -81,6 +89,7 @@ fn survey(snap: &NodeSnapshot) -> (Vec<Answering>, Vec<String>) {
     let mut answering = Vec::new();
     let mut unknown = Vec::new();
     for (endpoint, path) in KNOWN {
+        let path = &SocketPath::known(path);
         let Some(fact) = sockets::socket_fact(snap, path) else {
             unknown.push(format!("{path} was not examined"));
             continue;
@@ -193,7 +202,7 @@ impl Multiple {
             .expected("one CRI endpoint, or criSocket set explicitly");
         for a in &self.answering {
             b = b.related(
-                Location::Path(a.path.clone()),
+                Location::Path(a.path.to_string()),
                 format!("answers: {}", a.runtime),
             );
         }

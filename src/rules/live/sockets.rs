@@ -4,7 +4,7 @@
 
 use crate::engine::emitter::FindingBuilder;
 use crate::engine::{Emitter, Location};
-use crate::model::endpoint::{Endpoint, clean};
+use crate::model::endpoint::{Endpoint, SocketPath};
 use crate::model::kubelet::Setting;
 use crate::model::live::{CriEndpoint, SocketFact, SocketState};
 use crate::model::{NodeSnapshot, Span};
@@ -12,32 +12,17 @@ use crate::release::containerd_defaults::GRPC_ADDRESS;
 use crate::release::kubernetes::DOCKERSHIM_SOCKET;
 use crate::vocabulary::RuleCase;
 
-/// Which names of a socket (`SocketFact::named_by`) make it a runtime socket the node uses.
-const RUNTIME_NAMERS: &[&str] = &[
-    "kubelet runtime endpoint",
-    "kubelet image endpoint",
-    "containerd [grpc] address",
-    "--containerd-socket",
-];
-
-/// Whether two socket paths are the same socket (`/var/run` is `/run`).
-pub(crate) fn same_path(a: &str, b: &str) -> bool {
-    clean(a) == clean(b)
+/// The examined socket at `socket`.
+pub(crate) fn socket_fact<'s>(
+    snap: &'s NodeSnapshot,
+    socket: &SocketPath,
+) -> Option<&'s SocketFact> {
+    snap.live.sockets.iter().find(|s| s.path == *socket)
 }
 
-/// The examined socket at `path`.
-pub(crate) fn socket_fact<'s>(snap: &'s NodeSnapshot, path: &str) -> Option<&'s SocketFact> {
-    snap.live.sockets.iter().find(|s| same_path(&s.path, path))
-}
-
-/// The CRI endpoint probed on `path`.
-pub(crate) fn cri_at<'s>(snap: &'s NodeSnapshot, path: &str) -> Option<&'s CriEndpoint> {
-    snap.live.cri.iter().find(|c| same_path(&c.socket, path))
-}
-
-/// `unix:///run/x.sock` for a path.
-pub(crate) fn endpoint_of(path: &str) -> String {
-    format!("unix://{path}")
+/// The CRI endpoint probed on `socket`.
+pub(crate) fn cri_at<'s>(snap: &'s NodeSnapshot, socket: &SocketPath) -> Option<&'s CriEndpoint> {
+    snap.live.cri.iter().find(|c| c.socket == *socket)
 }
 
 /// Where the node's files name a socket, best first: the kubelet's endpoints, containerd's
@@ -47,8 +32,8 @@ pub(crate) struct NamedAt {
     pub(crate) what: &'static str,
 }
 
-pub(crate) fn named_at(snap: &NodeSnapshot, path: &str) -> Option<NamedAt> {
-    let matches = |e: &Endpoint| e.is_unix() && e.path() == clean(path);
+pub(crate) fn named_at(snap: &NodeSnapshot, socket: &SocketPath) -> Option<NamedAt> {
+    let matches = |e: &Endpoint| e.serves(socket);
     if let Some(k) = snap.kubelet.present() {
         for (setting, what) in [
             (
@@ -95,25 +80,25 @@ pub(crate) fn socket_finding<'e, C: RuleCase>(
     snap: &NodeSnapshot,
     out: &'e mut Emitter<C>,
     case: C,
-    path: &str,
+    socket: &SocketPath,
     socket_label: &str,
     message: String,
 ) -> FindingBuilder<'e> {
-    match named_at(snap, path) {
+    match named_at(snap, socket) {
         Some(n) => out
             .finding(case, n.span, message)
-            .label(format!("{} names {path}", n.what))
-            .related(Location::Path(path.to_owned()), socket_label),
+            .label(format!("{} names {socket}", n.what))
+            .related(Location::Path(socket.to_string()), socket_label),
         None => out
-            .finding(case, Location::Path(path.to_owned()), message)
+            .finding(case, Location::Path(socket.to_string()), message)
             .label(socket_label),
     }
 }
 
 /// A runtime socket the node uses, and why it matters.
 pub(crate) struct RuntimeSocket<'s> {
-    /// The path as examined.
-    pub(crate) path: String,
+    /// The socket as examined.
+    pub(crate) path: SocketPath,
     pub(crate) fact: &'s SocketFact,
     /// Who names it, in words (`the kubelet's runtime endpoint`, ...).
     pub(crate) why: String,
@@ -129,43 +114,36 @@ pub(crate) fn runtime_sockets(snap: &NodeSnapshot) -> Vec<RuntimeSocket<'_>> {
         .live
         .sockets
         .iter()
-        .filter(|s| {
-            s.named_by
-                .iter()
-                .any(|n| RUNTIME_NAMERS.contains(&n.as_str()))
-        })
+        .filter(|s| s.named_by.iter().any(|n| n.names_runtime_socket()))
         .map(|s| RuntimeSocket {
             path: s.path.clone(),
             fact: s,
             why: s
                 .named_by
                 .iter()
-                .filter(|n| RUNTIME_NAMERS.contains(&n.as_str()))
-                .cloned()
+                .filter(|n| n.names_runtime_socket())
+                .map(|n| n.as_str())
                 .collect::<Vec<_>>()
                 .join(", "),
-            is_containerd: s
-                .named_by
-                .iter()
-                .any(|n| n == "containerd [grpc] address" || n == "--containerd-socket"),
+            is_containerd: s.named_by.iter().any(|n| n.names_containerd()),
         })
         .collect();
-    if let Some((path, why)) = kubelet_default_socket(snap)
-        && !out.iter().any(|s| same_path(&s.path, path))
-        && let Some(fact) = socket_fact(snap, path)
+    if let Some((socket, why)) = kubelet_default_socket(snap)
+        && !out.iter().any(|s| s.path == socket)
+        && let Some(fact) = socket_fact(snap, &socket)
     {
         out.push(RuntimeSocket {
             path: fact.path.clone(),
             fact,
             why,
-            is_containerd: path == GRPC_ADDRESS,
+            is_containerd: socket == SocketPath::known(GRPC_ADDRESS),
         });
     }
     out
 }
 
 /// The socket the kubelet uses when no endpoint is set, by version.
-fn kubelet_default_socket(snap: &NodeSnapshot) -> Option<(&'static str, String)> {
+fn kubelet_default_socket(snap: &NodeSnapshot) -> Option<(SocketPath, String)> {
     let k = snap.kubelet.present()?;
     if !k.effective.runtime_endpoint.is_unset() {
         return None;
@@ -173,7 +151,7 @@ fn kubelet_default_socket(snap: &NodeSnapshot) -> Option<(&'static str, String)>
     let v = snap.versions.kubelet.as_ref()?;
     Some(if v.has_dockershim() {
         (
-            DOCKERSHIM_SOCKET,
+            SocketPath::known(DOCKERSHIM_SOCKET),
             format!(
                 "the kubelet's default endpoint (kubelet {}, {}: dockershim)",
                 v.version(),
@@ -182,7 +160,7 @@ fn kubelet_default_socket(snap: &NodeSnapshot) -> Option<(&'static str, String)>
         )
     } else {
         (
-            GRPC_ADDRESS,
+            SocketPath::known(GRPC_ADDRESS),
             format!(
                 "the kubelet's default endpoint (kubelet {}, {})",
                 v.version(),

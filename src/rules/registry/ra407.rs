@@ -72,7 +72,7 @@ fn live_entries(snap: &NodeSnapshot, listed: &[&Spanned<String>]) -> (Vec<Entry>
     let source = format!("docker info on {}", d.socket);
     let entry = |v: &String| Entry {
         value: v.clone(),
-        at: Location::Path(d.socket.clone()),
+        at: Location::Path(d.socket.to_string()),
         live: Some(source.clone()),
     };
     let fresh = |v: &&String| !known.contains(&norm(v));

@@ -1,7 +1,7 @@
 //! RA903 runtime-version-differs.
 
 use crate::engine::{Emitter, Location};
-use crate::model::live::{Probe, ProbeFailure, ProbeMode};
+use crate::model::live::{Probe, ProbeFailure, ProbeMode, SocketPath};
 use crate::model::version::NodeRuntime;
 use crate::model::{Component, NodeSnapshot, Span, Version, VersionFact, VersionOrigin};
 
@@ -25,7 +25,7 @@ struct Running {
     /// `containerd` / `docker`, as in containerRuntimeVersion.
     scheme: &'static str,
     version: Version,
-    socket: String,
+    socket: SocketPath,
     what: &'static str,
 }
 
@@ -192,7 +192,7 @@ impl TargetDiffers<'_> {
         let (running, target) = (&self.running.version, &self.target.version);
         out.finding(
             Case::TargetDiffers,
-            Location::Path(self.running.socket.clone()),
+            Location::Path(self.running.socket.to_string()),
             self.message(),
         )
         .label(format!("containerd {running} runs here"))
@@ -251,7 +251,7 @@ impl NodeDiffers<'_> {
         } = self.running;
         out.finding(
             Case::NodeDiffers,
-            Location::Path(socket.clone()),
+            Location::Path(socket.to_string()),
             self.message(),
         )
         .label(format!("{component} {version} runs here"))
@@ -274,7 +274,7 @@ mod tests {
             component,
             scheme,
             version: Version::parse(version).expect("a version"),
-            socket: "/run/containerd/containerd.sock".to_owned(),
+            socket: SocketPath::new("/run/containerd/containerd.sock"),
             what: "CRI Version",
         }
     }
