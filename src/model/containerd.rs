@@ -280,6 +280,9 @@ pub(crate) struct KeyEntry {
     pub(crate) key: Span,
     /// The value (for a table, the whole header).
     pub(crate) value: Span,
+    /// The value is one containerd decodes as unset (`false`, `""`, an empty table, ...): the
+    /// release behaves as if the key were not written.
+    pub(crate) zero_value: bool,
     pub(crate) status: KeyStatus,
 }
 

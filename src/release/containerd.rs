@@ -272,6 +272,12 @@ impl ContainerdRelease {
             .is_none_or(|from| self.reached(from))
     }
 
+    /// Whether the release still reads a deprecated option (it has not removed it); false when
+    /// the release is unknown.
+    pub(crate) fn still_reads(&self, option: &RemovedOption) -> bool {
+        option.removed_in.is_none_or(|r| !self.reached(r))
+    }
+
     // ---- the config `version` header ----------------------------------------------------------
 
     /// The highest config `version` the release reads: 2 on 1.x, 3 on 2.0–2.2, 4 from 2.3
@@ -505,9 +511,12 @@ impl ContainerdRelease {
         (!self.validates_v1_shim_options() || !v1_default).then_some(legacy)
     }
 
-    /// Whether setting both `cni.bin_dir` and `cni.bin_dirs` fails the CRI plugin (2.1+).
+    /// Whether setting both `cni.bin_dir` and `cni.bin_dirs` fails the CRI plugin. The written
+    /// facts (CTD-CFG-007) say so for the release that deprecated `bin_dir`, 2.1; the real
+    /// containerd 2.1.9 loads CRI with both set and only logs the deprecation, so 2.1 does not
+    /// refuse, and the written fact is kept for 2.2 and later, which were not run here.
     pub(crate) fn refuses_cni_bin_dir_with_bin_dirs(&self) -> bool {
-        self.from(2, 1, 0)
+        self.from(2, 2, 0)
     }
 
     // ---- registries ----------------------------------------------------------------------------

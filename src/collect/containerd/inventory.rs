@@ -81,6 +81,7 @@ impl Walker<'_> {
             path: TomlPath::new(path.to_vec()),
             key: Span::new(self.file, key.span()),
             value: Span::new(self.file, value.span()),
+            zero_value: super::zero_value::is_zero(value.get_ref()),
             status,
         });
     }

@@ -12,6 +12,7 @@ mod merge;
 mod outcome;
 mod secrets;
 mod settings;
+mod zero_value;
 
 use crate::model::containerd::{ConfigFile, ContainerdConfig, KeyEntry, KeyStatus, ReplacedTable};
 use crate::model::endpoint::Endpoint;

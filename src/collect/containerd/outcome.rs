@@ -321,11 +321,13 @@ fn base_runtime_spec_error(cri: &CriConfig) -> Option<Invalid> {
     ))
 }
 
-/// `cni.bin_dir` next to `cni.bin_dirs`, on releases that refuse both.
+/// `cni.bin_dir` next to `cni.bin_dirs`, on releases that refuse both. An empty `bin_dir`
+/// (as 2.1's `containerd config default` writes it) is unset to containerd.
 fn cni_error(cri: &CriConfig, release: &ContainerdRelease) -> Option<Invalid> {
     (release.refuses_cni_bin_dir_with_bin_dirs()
         && cri.cni.bin_dirs.is_some()
-        && !cri.cni.bin_dir.is_default())
+        && !cri.cni.bin_dir.is_default()
+        && !cri.cni.bin_dir.value.is_empty())
     .then(|| {
         (
             "`cni.bin_dir` and `cni.bin_dirs` cannot be set at the same time".into(),

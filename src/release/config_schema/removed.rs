@@ -131,7 +131,7 @@ pub(crate) static CNI_BIN_DIR: RemovedOption = RemovedOption {
     option: "cni.bin_dir",
     deprecated_in: Some("2.1"),
     removed_in: None,
-    effect: "still read; removal targeted for 2.4; setting both bin_dir and bin_dirs fails (`cni.bin_dir` and `cni.bin_dirs` cannot be set at the same time)",
+    effect: "still read; removal targeted for 2.4; with both bin_dir and bin_dirs set, containerd 2.1.9 loads CRI and logs the deprecation, and 2.2 and later are documented to fail (`cni.bin_dir` and `cni.bin_dirs` cannot be set at the same time)",
     replacement: "cni.bin_dirs",
     breaks: false,
 };

@@ -24,6 +24,7 @@ declare_rule! {
     cases: [
         Breaks("removed-breaks", Error),
         Deprecated("deprecated", Warning),
+        DeprecatedUnset("deprecated-unset", Note),
     ],
 }
 
@@ -68,7 +69,17 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
             &cfg.outcome.cri,
             CriOutcome::FailsToLoad { span: Some(s), .. } if *s == k.value
         );
-        from_inventory(snap, cfg, release, k, opt, breaks, out);
+        if !breaks && k.zero_value && release.still_reads(opt) {
+            Unset {
+                option: opt,
+                path: k.path.to_string(),
+                at: config_words::at_line(snap, k.key),
+                release,
+            }
+            .emit(k.key, out);
+        } else {
+            from_inventory(snap, cfg, release, k, opt, breaks, out);
+        }
     }
     seen.retain(|s| !from_settings.contains(s));
     for rt in &cfg.cri.runtimes {
@@ -135,6 +146,59 @@ fn from_inventory(
         })
         .expected(opt.replacement);
     b.release(release).emit();
+}
+
+/// A deprecated option written with the value containerd reads as unset (`systemd_cgroup =
+/// false`, `runtime_engine = ""`, an empty `default_runtime` table, as `containerd config
+/// default` writes them) on a release that still reads it: the release behaves as without it
+/// and reports no deprecation, so it is a note to delete the line before the release that
+/// drops the key.
+struct Unset<'a> {
+    option: &'a RemovedOption,
+    /// The key's path as containerd reads it.
+    path: String,
+    /// `/etc/containerd/config.toml:67`.
+    at: String,
+    release: &'a ContainerdRelease,
+}
+
+impl Unset<'_> {
+    fn message(&self) -> String {
+        format!(
+            "On {}: `{}` is deprecated, written here with the value containerd reads as unset",
+            self.release.describe(),
+            self.option.option
+        )
+    }
+
+    fn impact(&self) -> String {
+        let gone = match self.option.removed_in {
+            Some(r) => format!("containerd {r} no longer reads the key at all"),
+            None => "later releases may drop the key".to_owned(),
+        };
+        format!(
+            "None on this release: the value is the same as leaving the key out, so containerd uses nothing from it \
+             and reports no deprecation for it; {gone}."
+        )
+    }
+
+    fn fix(&self) -> String {
+        format!(
+            "Delete `{}` at {}: containerd behaves the same without it (should a value be needed later, the replacement is: {}).",
+            self.option.option, self.at, self.option.replacement
+        )
+    }
+
+    fn emit(self, key: Span, out: &mut Emitter<Case>) {
+        out.finding(Case::DeprecatedUnset, key, self.message())
+            .impact(self.impact())
+            .fix(self.fix())
+            .key(self.path.clone())
+            .label("deprecated option, unset value")
+            .expected("the key removed")
+            .release(self.release)
+            .emit();
+    }
 }
 
 /// The v1 shim (`io.containerd.runtime.v1.linux`) and `io.containerd.runc.v1`: deprecated in
