@@ -1,12 +1,17 @@
 //! The containerd oracle: every containerd config in `fixtures/` and in the corpus is given to
-//! the real containerd installed on this machine (Debian's 1.6.20, installed by `.ci/run`) and
-//! to `runtime-audit inspect --containerd-version <installed>`; they must agree on whether
-//! containerd starts, whether the CRI plugin loads, and the effective SystemdCgroup of the
-//! default runtime, sandbox image and registry config_path. Every disagreement is either a bug
-//! or is explained in `EXPLAINED` with the fact behind it.
+//! each real containerd release at hand and to `runtime-audit inspect --containerd-version
+//! <release>`; they must agree on whether containerd starts, whether the CRI plugin loads, and
+//! the effective SystemdCgroup of the default runtime, sandbox image and registry config_path.
+//! Every disagreement is either a bug or is explained in `EXPLAINED` with the fact behind it.
 //!
-//! containerd runs as a child process on a temporary socket, root and state directory, with
-//! the config's listeners kept on loopback or inside the temporary directory; it never pulls.
+//! The releases: Debian's 1.6.20 installed on this machine (`.ci/run` installs it), and 1.7.24
+//! and 2.1.9 unpacked by `tests/support/releases.sh` (`.ci/run` fetches them). One test per
+//! release, so the releases run side by side.
+//!
+//! containerd runs as a child process in a mount namespace of its own with tmpfs over /run,
+//! /var/lib, /opt and /etc/cni (containerd 2.x starts NRI and other plugins with sockets under
+//! /run), on a temporary socket, root and state directory, with the config's listeners kept on
+//! loopback or inside the temporary directory; it never pulls.
 
 mod common;
 mod daemons;
@@ -16,23 +21,26 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{bin, corpus, repo};
+use common::{bin, corpus};
 
-/// Disagreements that are understood: (config name suffix, field, the fact that explains it).
-const EXPLAINED: &[(&str, &str, &str)] = &[
+/// Disagreements that are understood: (release lines, config name suffix, field, the fact that
+/// explains it).
+const EXPLAINED: &[(&[&str], &str, &str, &str)] = &[
     (
+        &["1.6", "1.7"],
         "RA003/systemd-cgroup-string",
         "systemd_cgroup",
         "containerd keeps runtime `options` as an untyped table, so `config dump` prints the string \
      \"true\"; the CRI plugin decodes it into typed runc options only when a container is created \
-     (`generateRuntimeOptions` -> `optionsTree.Unmarshal`, pkg/cri/server/helpers.go in 1.6), where \
+     (`generateRuntimeOptions` -> `optionsTree.Unmarshal`, pkg/cri/server/helpers.go in 1.6 and 1.7), where \
      a string is not a boolean: containerd can never use it as `SystemdCgroup = true`, which is \
      what runtime-audit reports (effective false, and RA003)",
     ),
     (
+        &["1.6", "1.7"],
         "RA107/aufs-snapshotter",
         "cri",
-        "Debian's containerd 1.6.20 has no usable aufs snapshotter (its kernel has no aufs), so the CRI \
+        "Debian's containerd 1.6.20 and 1.7.24 have no usable aufs snapshotter (its kernel has no aufs), so the CRI \
      plugin fails with `failed to create CRI service: failed to find snapshotter \"aufs\"`; whether \
      aufs exists depends on the host's kernel and build, which a config audit cannot see. RA107 \
      reports the snapshotter as removed in containerd 2.0",
@@ -48,18 +56,74 @@ struct View {
     config_path: Option<String>,
 }
 
-fn containerd_version() -> String {
-    let out = Command::new("containerd")
-        .arg("--version")
-        .output()
-        .unwrap_or_else(|e| panic!("containerd is not installed ({e}); the oracle needs Debian's containerd (see .ci/run)"));
-    let text = String::from_utf8_lossy(&out.stdout);
-    // "containerd github.com/containerd/containerd 1.6.20~ds1 1.6.20~ds1-1+deb12u3"
-    text.split_whitespace()
-        .nth(2)
-        .and_then(|v| v.split('~').next())
-        .unwrap_or_else(|| panic!("cannot read containerd's version from {text:?}"))
-        .to_owned()
+/// A containerd release to compare with: where its programs are (`bin`, or PATH for the
+/// host's) and its version.
+struct Release {
+    bin: Option<PathBuf>,
+    version: String,
+}
+
+impl Release {
+    /// Debian's containerd installed on this machine.
+    fn host() -> Release {
+        Release::at(None)
+    }
+
+    /// A release unpacked by tests/support/releases.sh; None (said loudly) when it is not
+    /// there, a failure under CI=true.
+    fn unpacked(name: &str) -> Option<Release> {
+        common::release_bin(name).map(|bin| Release::at(Some(bin)))
+    }
+
+    fn at(bin: Option<PathBuf>) -> Release {
+        let mut release = Release {
+            bin,
+            version: String::new(),
+        };
+        release.version = release.read_version();
+        release
+    }
+
+    fn program(&self, name: &str) -> PathBuf {
+        self.bin
+            .as_ref()
+            .map_or_else(|| PathBuf::from(name), |b| b.join(name))
+    }
+
+    fn command(&self, name: &str) -> Command {
+        Command::new(self.program(name))
+    }
+
+    /// "containerd github.com/containerd/containerd 1.6.20~ds1 1.6.20~ds1-1+deb12u3", or
+    /// "... github.com/containerd/containerd/v2 2.1.9+unknown": the version without Debian's
+    /// suffixes.
+    fn read_version(&self) -> String {
+        let out = self
+            .command("containerd")
+            .arg("--version")
+            .output()
+            .unwrap_or_else(|e| panic!("containerd is not installed ({e}); the oracle needs Debian's containerd (see .ci/run)"));
+        let text = String::from_utf8_lossy(&out.stdout);
+        text.split_whitespace()
+            .nth(2)
+            .and_then(|v| v.split(['~', '+']).next())
+            .unwrap_or_else(|| panic!("cannot read containerd's version from {text:?}"))
+            .to_owned()
+    }
+
+    /// The release line (`1.7`), as `EXPLAINED` names it.
+    fn line(&self) -> &str {
+        let end = self
+            .version
+            .match_indices('.')
+            .nth(1)
+            .map_or(self.version.len(), |(i, _)| i);
+        &self.version[..end]
+    }
+
+    fn is_2x(&self) -> bool {
+        !self.version.starts_with("1.")
+    }
 }
 
 /// One config under test: a node root holding `etc/containerd/config.toml` (and whatever the
@@ -156,13 +220,13 @@ fn isolate(text: &str, tmp: &Path) -> String {
 }
 
 /// containerd's view: start it, list plugins, dump its config.
-fn containerd_view(config: &Path, cwd: &Path, tmp: &Path) -> (View, String) {
+fn containerd_view(release: &Release, config: &Path, cwd: &Path, tmp: &Path) -> (View, String) {
     let sock = tmp.join("c.sock");
-    let mut child = start_containerd(config, cwd, tmp, &sock);
+    let mut child = start_containerd(release, config, cwd, tmp, &sock);
     let mut view = View::default();
     if serves(&mut child, &sock) {
         view.starts = Some(true);
-        view.cri = Some(cri_plugin_state(&sock));
+        view.cri = Some(cri_plugin_state(release, &sock));
     } else {
         view.starts = Some(false);
         view.cri = Some("not started".into());
@@ -172,13 +236,32 @@ fn containerd_view(config: &Path, cwd: &Path, tmp: &Path) -> (View, String) {
         .wait_with_output()
         .map(|out| String::from_utf8_lossy(&out.stderr).into_owned())
         .unwrap_or_default();
-    read_config_dump(config, cwd, &mut view);
+    read_config_dump(release, config, cwd, &mut view);
     (view, log)
 }
 
-/// containerd on `config`, its socket at `sock` and its state under `tmp`.
-fn start_containerd(config: &Path, cwd: &Path, tmp: &Path, sock: &Path) -> Child {
-    Command::new("containerd")
+/// containerd on `config`, its socket at `sock` and its state under `tmp`, in a mount namespace
+/// of its own (`unshare -m` makes its mounts private) with tmpfs over the host directories a
+/// release may write to; `exec` keeps the child's pid containerd's.
+fn start_containerd(
+    release: &Release,
+    config: &Path,
+    cwd: &Path,
+    tmp: &Path,
+    sock: &Path,
+) -> Child {
+    let mut mounts = vec!["/run", "/var/lib", "/opt"];
+    if Path::new("/etc/cni").is_dir() {
+        mounts.push("/etc/cni");
+    }
+    let mut script: String = mounts
+        .iter()
+        .map(|m| format!("mount -t tmpfs tmpfs {m} && "))
+        .collect();
+    script.push_str("exec \"$0\" \"$@\"");
+    Command::new("unshare")
+        .args(["-m", "--", "sh", "-c", &script])
+        .arg(release.program("containerd"))
         .arg("--config")
         .arg(config)
         .arg("--address")
@@ -213,31 +296,56 @@ fn serves(child: &mut Child, sock: &Path) -> bool {
     sock.exists() && !exited
 }
 
-/// The CRI plugin's state in `ctr plugins ls`: loads, fails to load, or disabled.
-fn cri_plugin_state(sock: &Path) -> String {
+/// The CRI plugin's state in `ctr plugins ls`: loads, fails to load, or disabled. On 2.x CRI is
+/// three plugins (`io.containerd.cri.v1` runtime and images, and the `io.containerd.grpc.v1`
+/// cri service on them): it loads when all three do, and is disabled when the service is not
+/// listed (`disabled_plugins = ["cri"]` leaves runtime and images loaded, seen with 2.1.9).
+fn cri_plugin_state(release: &Release, sock: &Path) -> String {
     // The plugin list is ready once the CRI plugin has been initialized.
     std::thread::sleep(Duration::from_millis(200));
-    let out = Command::new("ctr")
+    let out = release
+        .command("ctr")
         .arg("--address")
         .arg(sock)
         .args(["plugins", "ls"])
         .output()
         .expect("run ctr");
     let list = String::from_utf8_lossy(&out.stdout);
-    list.lines()
-        .find(|l| {
-            l.split_whitespace().take(2).collect::<Vec<_>>() == ["io.containerd.grpc.v1", "cri"]
+    let parts: &[[&str; 2]] = if release.is_2x() {
+        &[
+            ["io.containerd.cri.v1", "runtime"],
+            ["io.containerd.cri.v1", "images"],
+            ["io.containerd.grpc.v1", "cri"],
+        ]
+    } else {
+        &[["io.containerd.grpc.v1", "cri"]]
+    };
+    let states: Vec<Option<bool>> = parts
+        .iter()
+        .map(|part| {
+            list.lines()
+                .find(|l| l.split_whitespace().take(2).eq(part.iter().copied()))
+                .map(|l| l.split_whitespace().last() == Some("ok"))
         })
-        .map_or("disabled", |l| match l.split_whitespace().last() {
-            Some("ok") => "loads",
-            _ => "fails to load",
-        })
-        .to_owned()
+        .collect();
+    // The CRI service is the `io.containerd.grpc.v1` cri plugin, listed last: without it CRI is
+    // disabled, whatever the plugins under it do.
+    if states.last() == Some(&None) {
+        "disabled"
+    } else if states.iter().all(|s| *s == Some(true)) {
+        "loads"
+    } else {
+        "fails to load"
+    }
+    .to_owned()
 }
 
-/// The settings `containerd config dump` shows, when containerd can dump the config.
-fn read_config_dump(config: &Path, cwd: &Path, view: &mut View) {
-    let dump = Command::new("containerd")
+/// The settings `containerd config dump` shows, when containerd can dump the config. 1.x keeps
+/// them in the one CRI plugin; 2.x keeps the runtimes in `io.containerd.cri.v1.runtime` and the
+/// sandbox image and registry in `io.containerd.cri.v1.images`.
+fn read_config_dump(release: &Release, config: &Path, cwd: &Path, view: &mut View) {
+    let dump = release
+        .command("containerd")
         .arg("--config")
         .arg(config)
         .args(["config", "dump"])
@@ -249,17 +357,23 @@ fn read_config_dump(config: &Path, cwd: &Path, view: &mut View) {
     }
     let text = String::from_utf8_lossy(&dump.stdout);
     let doc: toml::Table = toml::from_str(&text).expect("containerd's own dump parses");
-    let cri = doc
-        .get("plugins")
-        .and_then(|p| p.get("io.containerd.grpc.v1.cri"));
-    let default = cri
-        .and_then(|c| c.get("containerd"))
+    let plugin = |id: &str| doc.get("plugins").and_then(|p| p.get(id));
+    let (runtimes_in, images_in) = if release.is_2x() {
+        (
+            plugin("io.containerd.cri.v1.runtime"),
+            plugin("io.containerd.cri.v1.images"),
+        )
+    } else {
+        let cri = plugin("io.containerd.grpc.v1.cri");
+        (cri, cri)
+    };
+    let containerd = runtimes_in.and_then(|c| c.get("containerd"));
+    let default = containerd
         .and_then(|c| c.get("default_runtime_name"))
         .and_then(|v| v.as_str())
         .unwrap_or("runc")
         .to_owned();
-    let runtime = cri
-        .and_then(|c| c.get("containerd"))
+    let runtime = containerd
         .and_then(|c| c.get("runtimes"))
         .and_then(|r| r.get(&default));
     view.systemd_cgroup = Some(match runtime {
@@ -269,11 +383,15 @@ fn read_config_dump(config: &Path, cwd: &Path, view: &mut View) {
             Some(v) => v.to_string().trim_matches('"').to_owned(),
         },
     });
-    view.sandbox_image = cri
-        .and_then(|c| c.get("sandbox_image"))
-        .and_then(|v| v.as_str())
-        .map(str::to_owned);
-    view.config_path = cri
+    let sandbox = if release.is_2x() {
+        images_in
+            .and_then(|c| c.get("pinned_images"))
+            .and_then(|p| p.get("sandbox"))
+    } else {
+        images_in.and_then(|c| c.get("sandbox_image"))
+    };
+    view.sandbox_image = sandbox.and_then(|v| v.as_str()).map(str::to_owned);
+    view.config_path = images_in
         .and_then(|c| c.get("registry"))
         .and_then(|r| r.get("config_path"))
         .and_then(|v| v.as_str())
@@ -340,22 +458,25 @@ fn tool_view(root: &Path, version: &str) -> View {
     view
 }
 
-fn differences(name: &str, tool: &View, real: &View) -> Vec<String> {
+/// The fields the two views disagree on, a line each, and how many disagreements `EXPLAINED`
+/// explains.
+fn differences(release: &Release, name: &str, tool: &View, real: &View) -> (Vec<String>, usize) {
     let mut out = Vec::new();
+    let mut explained = 0;
     let mut check = |field: &str, t: &Option<String>, r: &Option<String>| {
         // Value fields are compared only when containerd could dump its config.
-        if r.is_none() {
+        if r.is_none() || t == r {
             return;
         }
-        if t != r {
-            let explained = EXPLAINED
-                .iter()
-                .any(|(n, f, _)| name.ends_with(n) && *f == field);
-            if !explained {
-                out.push(format!(
-                    "{name}: {field}: runtime-audit says {t:?}, containerd says {r:?}"
-                ));
-            }
+        if EXPLAINED
+            .iter()
+            .any(|(l, n, f, _)| l.contains(&release.line()) && name.ends_with(n) && *f == field)
+        {
+            explained += 1;
+        } else {
+            out.push(format!(
+                "{name}: {field}: runtime-audit says {t:?}, containerd says {r:?}"
+            ));
         }
     };
     let b = |v: Option<bool>| v.map(|b| b.to_string());
@@ -367,18 +488,18 @@ fn differences(name: &str, tool: &View, real: &View) -> Vec<String> {
         check("sandbox_image", &tool.sandbox_image, &real.sandbox_image);
         check("config_path", &tool.config_path, &real.config_path);
     }
-    out
+    (out, explained)
 }
 
-#[test]
-fn runtime_audit_agrees_with_real_containerd() {
-    daemons::require_root_and(&[]);
-    let version = containerd_version();
+/// Compares every config with `release`, prints the counts, and fails on any unexplained
+/// disagreement.
+fn agree_with(release: &Release) {
+    daemons::require_root_and(&["unshare"]);
     let cases = cases();
     assert!(cases.len() > 10, "too few configs found: {}", cases.len());
     let work = tempfile::tempdir().expect("tempdir");
     let mut failures = Vec::new();
-    let mut checked = 0;
+    let (mut checked, mut agreeing, mut explained) = (0, 0, 0);
     for (i, case) in cases.iter().enumerate() {
         let tmp = work.path().join(format!("case{i}"));
         let root = tmp.join("node");
@@ -394,10 +515,14 @@ fn runtime_audit_agrees_with_real_containerd() {
             continue; // not UTF-8 or unreadable on purpose: nothing to compare
         };
         fs::write(&config, isolate(&text, &tmp)).expect("write isolated config");
-        let tool = tool_view(&root, &version);
-        let (real, log) = containerd_view(&config, &root, &tmp);
-        let diffs = differences(&case.name, &tool, &real);
-        if !diffs.is_empty() {
+        let tool = tool_view(&root, &release.version);
+        let (real, log) = containerd_view(release, &config, &root, &tmp);
+        let (diffs, explained_here) = differences(release, &case.name, &tool, &real);
+        explained += explained_here;
+        checked += 1;
+        if diffs.is_empty() {
+            agreeing += 1;
+        } else {
             let tail: Vec<&str> = log.lines().rev().take(3).collect();
             failures.push(format!(
                 "{}\n    containerd log: {}",
@@ -405,14 +530,37 @@ fn runtime_audit_agrees_with_real_containerd() {
                 tail.join(" | ")
             ));
         }
-        checked += 1;
     }
-    eprintln!("oracle: {checked} configs compared with containerd {version}");
+    eprintln!(
+        "oracle: containerd {}: {checked} configs compared, {agreeing} agree \
+         (with {explained} explained differences), {} disagree",
+        release.version,
+        failures.len()
+    );
     assert!(
         failures.is_empty(),
-        "runtime-audit disagrees with containerd {version} on {} config(s):\n{}",
+        "runtime-audit disagrees with containerd {} on {} config(s):\n{}",
+        release.version,
         failures.len(),
         failures.join("\n")
     );
-    let _ = repo();
+}
+
+#[test]
+fn runtime_audit_agrees_with_containerd_1_6() {
+    agree_with(&Release::host());
+}
+
+#[test]
+fn runtime_audit_agrees_with_containerd_1_7() {
+    if let Some(release) = Release::unpacked("containerd-1.7.24") {
+        agree_with(&release);
+    }
+}
+
+#[test]
+fn runtime_audit_agrees_with_containerd_2_1() {
+    if let Some(release) = Release::unpacked("containerd-2.1.9") {
+        agree_with(&release);
+    }
 }

@@ -341,18 +341,24 @@ impl ContainerdRelease {
     /// accepts a version-3 file reads it like version 2, by full plugin URI: the
     /// `io.containerd.grpc.v1.cri` table is read, the `io.containerd.cri.v1.*` tables are not
     /// (seen with 1.6.20: `sandbox_image` under `io.containerd.grpc.v1.cri` in a version-3
-    /// file applies). 2.x migrates versions 1 and 2 on every start.
+    /// file applies). 2.x migrates versions 1 and 2 on every start, but 2.0–2.2 take a
+    /// version-1 file straight to version 3: the short ids are renamed, the CRI plugin's own
+    /// split never runs, and its runtime and image settings stay in `io.containerd.grpc.v1.cri`,
+    /// where the version-3 schema ignores them (seen with 2.1.9: "Ignoring unknown key in TOML
+    /// for plugin" key="containerd runtimes runc", and `config dump` shows the defaults). Such a
+    /// file is read as version 3.
     pub(crate) fn reads(&self, config_version: i64) -> CriLayout {
         match (self.is_1x(), config_version) {
             (true, ..=1) => CriLayout::V1,
+            (false, ..=1) if self.migrates_version_1_in_one_step() => CriLayout::V3,
             (true, _) | (false, ..=2) => CriLayout::V2,
             (false, _) => CriLayout::V3,
         }
     }
 
     /// containerd 2.0–2.2 migrate a version-1 file straight to the current version on load,
-    /// so the CRI plugin's own version 2 → 3 conversion may never run (migration facts
-    /// CTD-CFG-001(c), source-derived); 2.3 migrates per file.
+    /// so the CRI plugin's own version 2 → 3 conversion never runs (migration facts
+    /// CTD-CFG-001(c), seen with 2.1.9); 2.3 migrates per file.
     pub(crate) fn migrates_version_1_in_one_step(&self) -> bool {
         self.is_2x() && self.before(2, 3, 0)
     }

@@ -36,6 +36,30 @@ pub(crate) fn corpus() -> Option<PathBuf> {
     None
 }
 
+/// The programs of a release unpacked by tests/support/releases.sh (`containerd-2.1.9`):
+/// `RUNTIME_AUDIT_RELEASES` or `~/.cache/runtime-audit/releases`, NAME/bin once verified. Absent
+/// is said loudly, and is a failure under `CI=true` (.ci/run fetches every release).
+pub(crate) fn release_bin(name: &str) -> Option<PathBuf> {
+    let root = std::env::var_os("RUNTIME_AUDIT_RELEASES").map_or_else(
+        || {
+            let home = std::env::var_os("HOME").unwrap_or_default();
+            PathBuf::from(home).join(".cache/runtime-audit/releases")
+        },
+        PathBuf::from,
+    );
+    let dir = root.join(name);
+    if dir.join(".verified").is_file() {
+        return Some(dir.join("bin"));
+    }
+    let msg = format!(
+        "RELEASE MISSING: {name} is not in {}; run tests/support/releases.sh {name}",
+        root.display()
+    );
+    assert!(std::env::var("CI").as_deref() != Ok("true"), "{msg}");
+    eprintln!("\n!!!!!!!! {msg} — its tests SKIPPED !!!!!!!!\n");
+    None
+}
+
 /// A fixture scenario.
 #[derive(Debug, Clone, serde::Deserialize)]
 #[serde(deny_unknown_fields)]

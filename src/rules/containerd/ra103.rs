@@ -19,7 +19,7 @@ declare_rule! {
     cases: [
         Deprecated("deprecated", Warning),
         QualifiedIgnored("qualified-tables-ignored", Error),
-        MigrationGap("migration-gap-2.0-2.2", Warning),
+        MigrationGap("migration-gap-2.0-2.2", Error),
     ],
 }
 
@@ -211,8 +211,8 @@ fn deprecated(cfg: &ContainerdConfig, release: &ContainerdRelease, out: &mut Emi
 }
 
 /// containerd 2.0–2.2 migrate a version-1 file straight to the current version on load, so
-/// the CRI plugin's own v2→v3 split may never run (migration-facts CTD-CFG-001(c),
-/// source-derived, UNVERIFIED at runtime).
+/// the CRI plugin's own v2→v3 split never runs (migration-facts CTD-CFG-001(c); seen with
+/// containerd 2.1.9).
 fn migration_gap(
     cfg: &ContainerdConfig,
     release: &ContainerdRelease,
@@ -221,15 +221,15 @@ fn migration_gap(
 ) {
     let message = format!(
         "`[plugins.cri]` settings in a {} config on {}: containerd 2.0–2.2 convert a version-1 file straight to the \
-         current version when loading it, which may skip the CRI plugin's own version 2 → 3 conversion (read in \
-         containerd's source; not confirmed on a running 2.x)",
+         current version when loading it and skip the CRI plugin's own version 2 → 3 conversion, so the runtime and \
+         image settings are never read",
         config_words::version_label(cfg),
         release.describe()
     );
-    let impact = "If the conversion is skipped, containerd logs `Ignoring unknown key in TOML for plugin` for the \
-                  runtime and image keys and runs CRI with its defaults: SystemdCgroup, the sandbox image and \
-                  registry settings are lost (cgroupfs driver, default pause image). containerd 2.3 rewrote this \
-                  migration to run per file.";
+    let impact = "containerd logs `Ignoring unknown key in TOML for plugin` (key=\"containerd runtimes runc\", \
+                  plugin=io.containerd.grpc.v1.cri) and runs CRI with its defaults: SystemdCgroup, the default \
+                  runtime, the sandbox image and the registry settings are lost (cgroupfs driver, default pause \
+                  image), seen with containerd 2.1.9. containerd 2.3 rewrote this migration to run per file.";
     let fix = format!(
         "Convert the config while still on containerd 1.x: add `version = 2` as the first line of {} and rename \
          the plugin tables to their full URIs ({}); after upgrading, run `containerd config migrate` and check \
