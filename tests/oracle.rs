@@ -32,7 +32,7 @@ const EXPLAINED: &[(&[&str], &str, &str, &str)] = &[
         "systemd_cgroup",
         "containerd keeps runtime `options` as an untyped table, so `config dump` prints the string \
      \"true\"; the CRI plugin decodes it into typed runc options only when a container is created \
-     (`generateRuntimeOptions` -> `optionsTree.Unmarshal`, pkg/cri/server/helpers.go in 1.6 and 1.7), where \
+     (`generateRuntimeOptions` -> `optionsTree.Unmarshal`, pkg/cri/server/helpers.go in 1.6; 1.7.24 dumps and decodes it the same way), where \
      a string is not a boolean: containerd can never use it as `SystemdCgroup = true`, which is \
      what runtime-audit reports (effective false, and RA003)",
     ),
@@ -40,7 +40,7 @@ const EXPLAINED: &[(&[&str], &str, &str, &str)] = &[
         &["1.6", "1.7"],
         "RA107/aufs-snapshotter",
         "cri",
-        "Debian's containerd 1.6.20 and 1.7.24 have no usable aufs snapshotter (its kernel has no aufs), so the CRI \
+        "Debian's containerd 1.6.20 and 1.7.24 have no usable aufs snapshotter (this kernel has no aufs), so the CRI \
      plugin fails with `failed to create CRI service: failed to find snapshotter \"aufs\"`; whether \
      aufs exists depends on the host's kernel and build, which a config audit cannot see. RA107 \
      reports the snapshotter as removed in containerd 2.0",

@@ -484,6 +484,14 @@ impl ContainerdRelease {
         self.is_1x()
     }
 
+    /// Whether containerd's built-in `runc` runtime survives a config that defines runtimes: 2.x
+    /// decodes the config over its defaults, so `runc` stays next to the runtimes defined and
+    /// a `runc` table without `runtime_type` keeps `io.containerd.runc.v2` (seen with 2.1.9 in
+    /// `containerd config dump`); 1.x replaces the whole map (seen with 1.6.20).
+    pub(crate) fn keeps_builtin_runc(&self) -> bool {
+        self.is_2x()
+    }
+
     /// Whether the deprecated `default_runtime` and `untrusted_workload_runtime` tables become
     /// the runtimes `default` and `untrusted` (1.x CRI `validateConfig`); 2.x ignores them.
     pub(crate) fn converts_legacy_runtime_tables(&self) -> bool {

@@ -219,26 +219,58 @@ fn runtimes(containerd: Option<Table<'_>>, release: &ContainerdRelease) -> Vec<R
         .and_then(|c| c.table("runtimes"))
         .map(|r| r.tables())
         .unwrap_or_default();
-    if defined.is_empty() {
-        let span_note = format!("{DEFAULT_NOTE}: containerd's built-in runc runtime");
-        return vec![Runtime {
-            name: defaults::RUNTIME_NAME.to_string(),
-            defined_at: None,
-            runtime_type: Effective::default(defaults::RUNC_RUNTIME_TYPE.into(), span_note.clone()),
-            options: None,
-            systemd_cgroup: Effective::default(
-                defaults::SYSTEMD_CGROUP,
-                format!("{span_note} (SystemdCgroup defaults to false)"),
-            ),
-            binary_name: None,
-            base_runtime_spec: None,
-            base_runtime_spec_found: None,
-        }];
-    }
-    defined
+    let mut runtimes: Vec<Runtime> = defined
         .into_iter()
         .map(|(name, table)| runtime_from(name.value, Some(name.span), table, release))
-        .collect()
+        .collect();
+    let any_defined = !runtimes.is_empty();
+    let runc = runtimes
+        .iter_mut()
+        .find(|r| r.name == defaults::RUNTIME_NAME);
+    match runc {
+        // 2.x decodes a `runc` table over the built-in one, which has a runtime_type.
+        Some(r) if release.keeps_builtin_runc() && r.runtime_type.is_default() => {
+            r.runtime_type = Effective::default(
+                defaults::RUNC_RUNTIME_TYPE.into(),
+                format!(
+                    "{DEFAULT_NOTE}: containerd {} keeps the built-in runc's runtime_type",
+                    release.evaluated()
+                ),
+            );
+        }
+        Some(_) => {}
+        None if !any_defined || release.keeps_builtin_runc() => {
+            runtimes.push(builtin_runc(release, any_defined));
+        }
+        None => {}
+    }
+    runtimes
+}
+
+/// containerd's built-in runc runtime; `beside` says it stays next to runtimes the config
+/// defines (2.x).
+fn builtin_runc(release: &ContainerdRelease, beside: bool) -> Runtime {
+    let span_note = if beside {
+        format!(
+            "{DEFAULT_NOTE}: containerd {} keeps its built-in runc runtime next to the runtimes defined",
+            release.evaluated()
+        )
+    } else {
+        format!("{DEFAULT_NOTE}: containerd's built-in runc runtime")
+    };
+    Runtime {
+        name: defaults::RUNTIME_NAME.to_string(),
+        defined_at: None,
+        runtime_type: Effective::default(defaults::RUNC_RUNTIME_TYPE.into(), span_note.clone()),
+        options: None,
+        systemd_cgroup: Effective::default(
+            defaults::SYSTEMD_CGROUP,
+            format!("{span_note} (SystemdCgroup defaults to false)"),
+        ),
+        binary_name: None,
+        base_runtime_spec: None,
+        base_runtime_spec_found: None,
+    }
 }
 
 /// A deprecated runtime table (`default_runtime`, `untrusted_workload_runtime`) that 1.x

@@ -20,7 +20,7 @@ declare_rule! {
         Undefined("undefined", Error),
         RuncReplaced("built-in-runc-replaced", Error),
         EmptyType("empty-runtime-type", Error),
-        Unverified2x("built-in-runc-on-2x", Warning),
+        BuiltInRunc2x("built-in-runc-on-2x", Note),
     ],
 }
 
@@ -39,6 +39,11 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
         return;
     }
     match cfg.cri.default_runtime() {
+        Some(rt)
+            if rt.defined_at.is_none() && release.keeps_builtin_runc() && defines_runtimes(cfg) =>
+        {
+            builtin_runc_kept(cfg, release, out);
+        }
         Some(rt) => {
             if rt.runtime_type.value.is_empty()
                 && let Some(header) = rt.defined_at
@@ -176,36 +181,17 @@ fn runc_replaced(cfg: &ContainerdConfig, release: &ContainerdRelease, out: &mut 
          {}\n  SystemdCgroup = true  # match the kubelet's cgroupDriver",
         layouts::runtime_options_header(layout, RUNC)
     );
-    let (case, message, impact) = if release.is_1x() {
-        (
-            Case::RuncReplaced,
-            format!(
-                "{how}, but this config defines only {names}: defining any runtime replaces containerd's built-in \
-                 runtimes, so {} has no `runc`",
-                release.describe()
-            ),
-            format!(
-                "{} Seen with containerd 1.6.20.",
-                cri_fails(cfg, release, error)
-            ),
-        )
-    } else {
-        (
-            Case::Unverified2x,
-            format!(
-                "{how}, but this config defines only {names}. containerd 1.x drops its built-in `runc` as soon as \
-                 any runtime is defined; {} decodes the config into its defaults and probably keeps it (read in \
-                 the TOML decoder's source; not confirmed on a running 2.x)",
-                release.describe()
-            ),
-            format!(
-                "If `runc` is dropped: {} Either way the default runtime is not the one this config describes.",
-                cri_fails(cfg, release, error)
-            ),
-        )
-    };
+    let message = format!(
+        "{how}, but this config defines only {names}: defining any runtime replaces containerd's built-in \
+         runtimes, so {} has no `runc`",
+        release.describe()
+    );
+    let impact = format!(
+        "{} Seen with containerd 1.6.20.",
+        cri_fails(cfg, release, error)
+    );
     let mut b = out
-        .finding(case, at, message)
+        .finding(Case::RuncReplaced, at, message)
         .impact(impact)
         .fix(fix)
         .key("default_runtime_name")
@@ -219,6 +205,58 @@ fn runc_replaced(cfg: &ContainerdConfig, release: &ContainerdRelease, out: &mut 
             b = b.related(h, format!("defines `{}` only", r.name));
         }
     }
+    b.release(release).emit();
+}
+
+fn defines_runtimes(cfg: &ContainerdConfig) -> bool {
+    cfg.cri.runtimes.iter().any(|r| r.defined_at.is_some())
+}
+
+/// On 2.x the built-in `runc` stays next to the runtimes a config defines (seen with 2.1.9 in
+/// `containerd config dump`): with `default_runtime_name` left at `runc`, pods without a
+/// RuntimeClass run with it and its defaults, not with the runtimes this config describes.
+fn builtin_runc_kept(cfg: &ContainerdConfig, release: &ContainerdRelease, out: &mut Emitter<Case>) {
+    let defined: Vec<&Runtime> = cfg
+        .cri
+        .runtimes
+        .iter()
+        .filter(|r| r.defined_at.is_some())
+        .collect();
+    let Some(first) = defined.first() else {
+        return;
+    };
+    let Some(header) = first.defined_at else {
+        return;
+    };
+    let name = &cfg.cri.default_runtime_name;
+    let at = name.span().unwrap_or(header);
+    let table = cfg.written_layout().runtime_table();
+    let names = defined_names(cfg);
+    let b = out
+        .finding(
+            Case::BuiltInRunc2x,
+            at,
+            format!(
+                "The default runtime is containerd's built-in `runc`, not one of the runtimes this config defines \
+                 ({names}): {} keeps its built-in `runc` next to them",
+                release.describe()
+            ),
+        )
+        .impact(
+            "Pods without a RuntimeClass run with the built-in runc and its defaults (SystemdCgroup false, so the \
+             cgroupfs driver), not with the settings written here; seen with containerd 2.1.9 in `containerd config \
+             dump`. containerd 1.x instead drops `runc` and fails to load CRI.",
+        )
+        .fix(format!(
+            "If {} is meant for every pod, set `default_runtime_name = {:?}` under `[{table}]`; otherwise define \
+             `[{table}.runtimes.runc]` with the options runc should have (e.g. `SystemdCgroup = true` in its \
+             options table) so the file says what runs.",
+            first.name, first.name
+        ))
+        .key("default_runtime_name")
+        .label("the built-in runc runs pods")
+        .actual("runc (built in)")
+        .expected(names);
     b.release(release).emit();
 }
 
@@ -237,46 +275,25 @@ fn empty_type(
     let layout = cfg.written_layout();
     let table = layout.runtime_table();
     let key = toml_path::key(&rt.name);
-    let keeps_builtin = !release.is_1x() && rt.name == RUNC && rt.runtime_type.is_default();
-    let (case, message) = if keeps_builtin {
-        (
-            Case::Unverified2x,
-            format!(
-                "The default runtime `runc` has no `runtime_type`. containerd 1.x leaves it empty; {} decodes the \
-                 table over its built-in runc and probably keeps `io.containerd.runc.v2` (read in the TOML \
-                 decoder's source; not confirmed on a running 2.x)",
-                release.describe()
-            ),
-        )
-    } else {
-        (
-            Case::EmptyType,
-            format!(
-                "The default runtime `{}` has {} `runtime_type`, so {} runs its pods with an empty runtime name",
-                rt.name,
-                if rt.runtime_type.is_default() {
-                    "no"
-                } else {
-                    "an empty"
-                },
-                release.describe()
-            ),
-        )
-    };
+    let message = format!(
+        "The default runtime `{}` has {} `runtime_type`, so {} runs its pods with an empty runtime name",
+        rt.name,
+        if rt.runtime_type.is_default() {
+            "no"
+        } else {
+            "an empty"
+        },
+        release.describe()
+    );
     let b = out
-        .finding(case, at, message)
-        .impact(format!(
-            "{} CRI plugin loads, but creating any pod sandbox fails with `container.Runtime.Name must be set: \
+        .finding(Case::EmptyType, at, message)
+        .impact(
+            "The CRI plugin loads, but creating any pod sandbox fails with `container.Runtime.Name must be set: \
              invalid argument`: the CRI plugin passes `runtime_type` as the container's runtime name, and \
              containerd's metadata check rejects an empty one (seen with containerd 1.6.20 through `ctr run \
              --runtime \"\"`; the same text appears in user reports of runtimes without runtime_type). Every pod \
              stays in ContainerCreating.",
-            if keeps_builtin {
-                "If it stays empty, the"
-            } else {
-                "The"
-            }
-        ))
+        )
         .fix(format!(
             "Add the shim type to the runtime:\n[{table}.runtimes.{key}]\n  runtime_type = \"io.containerd.runc.v2\"\n\
              (or the shim the runtime needs, e.g. io.containerd.kata.v2)."
