@@ -479,9 +479,29 @@ impl ContainerdRelease {
     // ---- the CRI plugin's validation ------------------------------------------------------
 
     /// Whether a value of the wrong type in a CRI plugin table (outside runtime `options`) stops
-    /// containerd: 1.x decodes the table at start and exits (seen with 1.6.20).
-    pub(crate) fn type_errors_in_cri_tables_are_fatal(&self) -> bool {
-        self.is_1x()
+    /// containerd: 1.x decodes the table at start and exits (seen with 1.6.20); 2.x decodes a
+    /// version-2 file's CRI table when it converts it, and exits the same way (seen with 2.1.9:
+    /// `containerd: toml: cannot decode TOML integer into string` for an integer
+    /// `sandbox_image`).
+    pub(crate) fn type_errors_in_cri_tables_are_fatal(&self, config_version: i64) -> bool {
+        self.is_1x() || config_version == 2
+    }
+
+    /// Whether a version-2 file's explicit `io.containerd.cri.v1.runtime` or `images` table
+    /// wins over the CRI plugin's conversion: 2.0–2.2 convert the `io.containerd.grpc.v1.cri`
+    /// settings only into a split plugin the file does not write itself. Seen with 2.1.9: with
+    /// `[plugins.'io.containerd.cri.v1.runtime'...runc.options] SystemdCgroup = true` in a
+    /// version-2 file, `config dump` keeps it, and a runtime defined under
+    /// `io.containerd.grpc.v1.cri` is gone. 2.3 migrates per file (migration facts N.2).
+    pub(crate) fn keeps_explicit_split_cri_tables(&self) -> bool {
+        self.is_2x() && self.before(2, 3, 0)
+    }
+
+    /// Whether a plugin table in an imported file replaces the same table of an earlier file as
+    /// a whole (1.x, seen with 1.6.20 and 1.7.24); 2.x merges them key by key (seen with 2.1.9:
+    /// an import setting only the sandbox image keeps the main file's SystemdCgroup).
+    pub(crate) fn replaces_imported_plugin_tables(&self) -> bool {
+        !self.is_2x()
     }
 
     /// Whether containerd's built-in `runc` runtime survives a config that defines runtimes: 2.x

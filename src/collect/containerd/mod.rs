@@ -82,7 +82,7 @@ pub(crate) fn normalize(
             &release,
         ));
     }
-    report_wrong_types(ctx, &keys, &release);
+    report_wrong_types(ctx, &keys, &release, merged.version.value);
 
     let mut cri = settings::read(&merged, &release);
     // The CRI plugin opens each runtime's base spec file when it starts.
@@ -171,7 +171,12 @@ fn grpc_address(merged: &merge::Merged<'_>) -> Effective<Endpoint> {
 }
 
 /// Values of the wrong type become input problems (RA003), with what containerd does.
-fn report_wrong_types(ctx: &Ctx, keys: &[KeyEntry], release: &ContainerdRelease) {
+fn report_wrong_types(
+    ctx: &Ctx,
+    keys: &[KeyEntry],
+    release: &ContainerdRelease,
+    config_version: i64,
+) {
     for k in keys {
         let KeyStatus::WrongType { expected } = &k.status else {
             continue;
@@ -180,8 +185,10 @@ fn report_wrong_types(ctx: &Ctx, keys: &[KeyEntry], release: &ContainerdRelease)
             "containerd refuses to start (`failed to unmarshal TOML: ... Can't convert ...`); every pod on the node stops once it restarts.".to_string()
         } else if k.in_options() {
             "containerd starts and the CRI plugin loads (seen with 1.6.20), but runtime options are decoded into typed fields only when a container is created (`generateRuntimeOptions`), so creating pods with this runtime fails (source-derived; not reproduced here).".to_string()
-        } else if release.type_errors_in_cri_tables_are_fatal() {
+        } else if release.type_errors_in_cri_tables_are_fatal(config_version) && release.is_1x() {
             "containerd refuses to start: the plugin's table cannot be decoded (`(row, col): Can't convert ...`, seen with containerd 1.6.20).".to_string()
+        } else if release.type_errors_in_cri_tables_are_fatal(config_version) {
+            "containerd refuses to start: it cannot convert the version 2 CRI table (`containerd: toml: cannot decode TOML <type> into <type>`; an integer `sandbox_image` gives `... integer into string`, seen with containerd 2.1.9).".to_string()
         } else {
             "containerd 2.x cannot decode the plugin's table, so the plugin fails to load (source-derived, UNVERIFIED).".to_string()
         };

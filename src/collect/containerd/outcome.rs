@@ -120,10 +120,14 @@ fn starts(i: &Inputs<'_, '_>) -> Result<(), Blocker> {
             span: Some(p.span),
         });
     }
-    // Values of the wrong type: top-level fields always stop containerd; on 1.x so do typed
-    // fields of a plugin table it decodes (the CRI table), but not runtime `options`, which
-    // are decoded only when a container is created.
-    if let Some(k) = i.keys.iter().find(|k| fatal_type_error(k, i.release)) {
+    // Values of the wrong type: top-level fields always stop containerd; on 1.x, and on 2.x in
+    // a version-2 file it converts, so do typed fields of the CRI table, but not runtime
+    // `options`, which are decoded only when a container is created.
+    if let Some(k) = i
+        .keys
+        .iter()
+        .find(|k| fatal_type_error(k, i.release, version.value))
+    {
         let expected = match &k.status {
             KeyStatus::WrongType { expected } => *expected,
             _ => "another type",
@@ -136,14 +140,14 @@ fn starts(i: &Inputs<'_, '_>) -> Result<(), Blocker> {
     Ok(())
 }
 
-fn fatal_type_error(k: &KeyEntry, release: &ContainerdRelease) -> bool {
+fn fatal_type_error(k: &KeyEntry, release: &ContainerdRelease, config_version: i64) -> bool {
     if !matches!(k.status, KeyStatus::WrongType { .. }) {
         return false;
     }
     let Some(plugin) = k.plugin() else {
         return true;
     };
-    release.type_errors_in_cri_tables_are_fatal()
+    release.type_errors_in_cri_tables_are_fatal(config_version)
         && !k.in_options()
         && CRI_TABLE_IDS.contains(&plugin)
 }

@@ -22,6 +22,8 @@ struct Tables<'a> {
     runtime: Option<Table<'a>>,
     /// The table holding the sandbox image, `registry` and the snapshotter.
     images: Option<Table<'a>>,
+    /// The layout `images` is written in (where the sandbox image and snapshotter keys are).
+    images_layout: CriLayout,
 }
 
 fn tables<'a>(merged: &Merged<'a>, layout: CriLayout, release: &ContainerdRelease) -> Tables<'a> {
@@ -30,19 +32,33 @@ fn tables<'a>(merged: &Merged<'a>, layout: CriLayout, release: &ContainerdReleas
         CriLayout::V1 => Tables {
             runtime: plugin(CRI_V1_ID),
             images: plugin(CRI_V1_ID),
+            images_layout: CriLayout::V1,
         },
         CriLayout::V2 => {
             let renames_short_id = release.renames_short_plugin_ids(merged.version.value);
             let t = plugin(CRI_GRPC_ID)
                 .or_else(|| renames_short_id.then(|| plugin(CRI_V1_ID)).flatten());
+            let explicit = |id: &str| {
+                release
+                    .keeps_explicit_split_cri_tables()
+                    .then(|| plugin(id))
+                    .flatten()
+            };
+            let images = explicit(CRI_IMAGES_ID);
             Tables {
-                runtime: t,
-                images: t,
+                runtime: explicit(CRI_RUNTIME_ID).or(t),
+                images_layout: if images.is_some() {
+                    CriLayout::V3
+                } else {
+                    CriLayout::V2
+                },
+                images: images.or(t),
             }
         }
         CriLayout::V3 => Tables {
             runtime: plugin(CRI_RUNTIME_ID),
             images: plugin(CRI_IMAGES_ID),
+            images_layout: CriLayout::V3,
         },
     }
 }
@@ -57,7 +73,7 @@ pub(crate) fn read(merged: &Merged<'_>, release: &ContainerdRelease) -> CriConfi
     let containerd = t.runtime.and_then(|r| r.table("containerd"));
     let runtimes = runtime_settings(containerd, release);
     // Since the v3 layout the snapshotter is an image setting.
-    let snapshotter_table = match reads {
+    let snapshotter_table = match t.images_layout {
         CriLayout::V3 => t.images,
         CriLayout::V1 | CriLayout::V2 => containerd,
     };
@@ -68,7 +84,7 @@ pub(crate) fn read(merged: &Merged<'_>, release: &ContainerdRelease) -> CriConfi
         default_runtime_name: runtimes.default_runtime_name,
         runtimes: runtimes.runtimes,
         legacy_systemd_cgroup: legacy_systemd_cgroup(reads, t.runtime),
-        sandbox_image: sandbox_image(reads, t.images, release),
+        sandbox_image: sandbox_image(t.images_layout, t.images, release),
         registry: registry(t.images.and_then(|i| i.table("registry")), release),
         cni: cni(t.runtime.and_then(|r| r.table("cni"))),
         snapshotter: snapshotter(snapshotter_table),
@@ -150,11 +166,11 @@ fn legacy_systemd_cgroup(reads: CriLayout, runtime: Option<Table<'_>>) -> Option
 
 /// The sandbox (pause) image: `sandbox_image`, or in the v3 layout `pinned_images.sandbox`.
 fn sandbox_image(
-    reads: CriLayout,
+    written: CriLayout,
     images: Option<Table<'_>>,
     release: &ContainerdRelease,
 ) -> Effective<String> {
-    let sandbox = match reads {
+    let sandbox = match written {
         CriLayout::V3 => images
             .and_then(|i| i.path(&["pinned_images"]))
             .and_then(|p| p.str("sandbox")),

@@ -178,10 +178,13 @@ impl<'a> Misplaced<'a> {
                  container on the node stops with it.",
                 self.config_path
             ),
-            Case::MigratedOver => "containerd 2.x converts a version 2 config on every start and writes the converted \
-             `io.containerd.cri.v1.runtime` / `images` tables; containerd 2.0–2.2 replace an explicit table of that name \
-             with the converted copy (2.3 merges them), so these settings may be lost (read in containerd's source; not \
-             confirmed on a running 2.x)."
+            Case::MigratedOver => "containerd 2.x converts a version 2 config on every start. containerd 2.0–2.2 \
+             convert the `io.containerd.grpc.v1.cri` settings only into a split plugin the file does not write itself: \
+             this table is read as written, and whatever the file sets for the same plugin under \
+             `io.containerd.grpc.v1.cri` (runtimes, SystemdCgroup, the sandbox image, registry) is dropped without a \
+             word. Seen with containerd 2.1.9: a runtime defined under `io.containerd.grpc.v1.cri` next to an explicit \
+             `io.containerd.cri.v1.runtime` table is missing from `containerd config dump`. containerd 2.3 migrates \
+             per file (not run here)."
                 .to_string(),
             Case::WrongSchema if self.release.is_1x() => format!(
                 "containerd {} ignores it without a word: its settings (SystemdCgroup, the sandbox image, registry \

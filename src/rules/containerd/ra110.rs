@@ -6,6 +6,7 @@ use crate::model::toml_path;
 use crate::model::{FileId, NodeSnapshot, Span};
 
 use super::config_words;
+use crate::rules::releases::containerd_release;
 
 declare_rule! {
     id: "RA110",
@@ -54,6 +55,14 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
         return;
     };
     if cfg.replaced_tables.is_empty() {
+        return;
+    }
+    let release = containerd_release(snap, out);
+    if !release.replaces_imported_plugin_tables() {
+        out.not_applicable(format!(
+            "{} merges a plugin table defined in several files key by key (seen with containerd 2.1.9)",
+            release.describe()
+        ));
         return;
     }
     for r in &cfg.replaced_tables {
