@@ -4,7 +4,7 @@ use super::probe_results;
 use crate::model::live::SocketPath;
 use crate::release::containerd_defaults::GRPC_ADDRESS;
 use crate::engine::{Emitter, Location};
-use crate::model::live::{DockerContainer, ProbeMode};
+use crate::model::live::{DockerContainer, DockerMount, ProbeMode};
 use crate::model::manifests::{HostPathVolume, StaticPod};
 use crate::model::{Input, NodeSnapshot};
 use crate::model::endpoint::clean;
@@ -212,9 +212,22 @@ fn mounts<'e>(
     b
 }
 
+/// What a container's mount gives it of Docker: the host path as [`exposes_docker`] judges it,
+/// the probed Docker socket under whatever name it is mounted from (`-v /srv/d.sock:...`), or a
+/// socket placed where Docker clients look for it in the container.
+fn container_exposes_docker(m: &DockerMount, socket: &SocketPath) -> Option<&'static str> {
+    if SocketPath::new(m.source.as_str()) == *socket {
+        return Some("Docker's API socket");
+    }
+    exposes_docker(&m.source).or_else(|| {
+        (clean(&m.destination) == "/run/docker.sock")
+            .then_some("a socket at /var/run/docker.sock, where Docker clients look for Docker's API")
+    })
+}
+
 fn container(out: &mut Emitter<Case>, o: &Outlook, socket: &SocketPath, c: &DockerContainer) {
     for m in &c.mounts {
-        let Some(what) = exposes_docker(&m.source) else {
+        let Some(what) = container_exposes_docker(m, socket) else {
             continue;
         };
         let managed = if c.is_kubelet_managed() {
