@@ -10,6 +10,7 @@ mod common;
 mod daemons;
 
 use daemons::LiveNode;
+use daemons::image::image_tarball;
 
 use std::io::{Read, Write};
 use std::os::unix::fs::PermissionsExt;
@@ -25,11 +26,6 @@ const SANDBOX_IMAGE: &str = "127.0.0.1:5999/pause:3.9";
 const IMAGE_NAME: &str = "docker.io/library/ra-probe:1.0";
 /// How late a probe may return after its deadline (a loaded 2-core machine schedules late).
 const MARGIN: Duration = Duration::from_millis(200);
-
-/// Fails the test unless it runs as root with `command` on PATH (see `daemons`).
-fn require(command: &str) {
-    daemons::require_root_and(&[command]);
-}
 
 /// Runs a probe to completion on a runtime of its own, as the collector does.
 fn run_probe(socket: &Path, timeout: Duration) -> (CriEndpoint, Duration) {
@@ -67,104 +63,6 @@ fn cri_enabled_config() -> String {
          {p}.containerd.runtimes.runc.options]\n  SystemdCgroup = true\n\
          {p}.registry]\n  config_path = \"@DIR@/certs.d\"\n"
     )
-}
-
-fn sha256(path: &Path) -> String {
-    require("sha256sum");
-    let out = Command::new("sha256sum")
-        .arg(path)
-        .output()
-        .expect("run sha256sum");
-    assert!(out.status.success(), "sha256sum {}", path.display());
-    String::from_utf8_lossy(&out.stdout)
-        .split_whitespace()
-        .next()
-        .expect("sha256sum prints a digest")
-        .to_owned()
-}
-
-/// Stores `path` as a blob of the layout and returns its descriptor fields.
-fn blob(layout: &Path, path: &Path) -> (String, u64) {
-    let digest = sha256(path);
-    let size = std::fs::metadata(path).expect("blob size").len();
-    let target = layout.join("blobs/sha256").join(&digest);
-    std::fs::copy(path, target).expect("copy blob");
-    (format!("sha256:{digest}"), size)
-}
-
-fn go_arch() -> &'static str {
-    match std::env::consts::ARCH {
-        "x86_64" => "amd64",
-        "aarch64" => "arm64",
-        other => panic!("no Go architecture name known for {other}"),
-    }
-}
-
-/// An OCI image layout tarball with one tiny layer, named `name`, built offline.
-fn image_tarball(work: &Path, name: &str) -> PathBuf {
-    require("tar");
-    let layout = work.join("layout");
-    std::fs::create_dir_all(layout.join("blobs/sha256")).expect("mkdir layout");
-    let rootfs = work.join("rootfs");
-    std::fs::create_dir_all(&rootfs).expect("mkdir rootfs");
-    std::fs::write(rootfs.join("hello.txt"), "hello from a local image\n").expect("write file");
-    let layer = work.join("layer.tar");
-    let status = Command::new("tar")
-        .arg("-cf")
-        .arg(&layer)
-        .arg("-C")
-        .arg(&rootfs)
-        .arg("hello.txt")
-        .status()
-        .expect("run tar");
-    assert!(status.success(), "tar of the layer");
-    let (layer_digest, layer_size) = blob(&layout, &layer);
-
-    let config = work.join("config.json");
-    std::fs::write(
-        &config,
-        format!(
-            r#"{{"architecture":"{}","os":"linux","config":{{"Cmd":["/hello.txt"]}},"rootfs":{{"type":"layers","diff_ids":["{layer_digest}"]}}}}"#,
-            go_arch()
-        ),
-    )
-    .expect("write config");
-    let (config_digest, config_size) = blob(&layout, &config);
-
-    let manifest = work.join("manifest.json");
-    std::fs::write(
-        &manifest,
-        format!(
-            r#"{{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"{config_digest}","size":{config_size}}},"layers":[{{"mediaType":"application/vnd.oci.image.layer.v1.tar","digest":"{layer_digest}","size":{layer_size}}}]}}"#
-        ),
-    )
-    .expect("write manifest");
-    let (manifest_digest, manifest_size) = blob(&layout, &manifest);
-
-    std::fs::write(
-        layout.join("index.json"),
-        format!(
-            r#"{{"schemaVersion":2,"manifests":[{{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"{manifest_digest}","size":{manifest_size},"annotations":{{"io.containerd.image.name":"{name}","org.opencontainers.image.ref.name":"1.0"}}}}]}}"#
-        ),
-    )
-    .expect("write index");
-    std::fs::write(
-        layout.join("oci-layout"),
-        r#"{"imageLayoutVersion":"1.0.0"}"#,
-    )
-    .expect("write oci-layout");
-
-    let tarball = work.join("image.tar");
-    let status = Command::new("tar")
-        .arg("-cf")
-        .arg(&tarball)
-        .arg("-C")
-        .arg(&layout)
-        .args(["oci-layout", "index.json", "blobs"])
-        .status()
-        .expect("run tar");
-    assert!(status.success(), "tar of the layout");
-    tarball
 }
 
 #[test]

@@ -8,6 +8,8 @@
 
 #![allow(dead_code)]
 
+pub(crate) mod image;
+
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
@@ -45,6 +47,9 @@ pub(crate) fn require_root_and(tools: &[&str]) {
 
 pub(crate) struct LiveNode {
     pub dir: tempfile::TempDir,
+    /// The programs of a containerd release unpacked by tests/support/releases.sh; None for
+    /// the one installed on this machine.
+    release: Option<PathBuf>,
     containerd: Option<Child>,
     dockerd: Option<Child>,
 }
@@ -61,9 +66,47 @@ impl LiveNode {
         }
         LiveNode {
             dir,
+            release: None,
             containerd: None,
             dockerd: None,
         }
+    }
+
+    /// A node whose containerd is the release in `bin` (tests/support/releases.sh). It runs
+    /// in a mount namespace of its own with tmpfs over /run, /var/lib, /opt and /etc/cni:
+    /// containerd 2.x starts NRI and other plugins with sockets under /run.
+    pub(crate) fn with_release(bin: PathBuf) -> LiveNode {
+        require_root_and(&["unshare"]);
+        let mut node = LiveNode::new();
+        node.release = Some(bin);
+        node
+    }
+
+    fn program(&self, name: &str) -> PathBuf {
+        self.release
+            .as_ref()
+            .map_or_else(|| PathBuf::from(name), |b| b.join(name))
+    }
+
+    /// `program` as a command: directly for the installed release, else in a mount namespace
+    /// of its own (`exec` keeps the child's pid the daemon's).
+    fn daemon_command(&self, program: &str) -> Command {
+        let Some(bin) = &self.release else {
+            return Command::new(program);
+        };
+        let mut mounts = vec!["/run", "/var/lib", "/opt"];
+        if Path::new("/etc/cni").is_dir() {
+            mounts.push("/etc/cni");
+        }
+        let mut script: String = mounts
+            .iter()
+            .map(|m| format!("mount -t tmpfs tmpfs {m} && "))
+            .collect();
+        script.push_str("exec \"$0\" \"$@\"");
+        let mut cmd = Command::new("unshare");
+        cmd.args(["-m", "--", "sh", "-c", &script])
+            .arg(bin.join(program));
+        cmd
     }
 
     /// The node's root, given to the audit as `--root`.
@@ -113,7 +156,7 @@ impl LiveNode {
     pub(crate) fn start_containerd(&mut self, cri: bool) {
         let d = self.dir.path().to_owned();
         self.containerd = Some(spawn_logged(
-            Command::new("containerd")
+            self.daemon_command("containerd")
                 .arg("--config")
                 .arg(self.config_path())
                 .arg("--address")
@@ -241,7 +284,7 @@ impl LiveNode {
 
     /// ctr against this node's containerd; fails the test when it fails.
     pub(crate) fn ctr(&self, args: &[&str]) -> String {
-        let out = Command::new("ctr")
+        let out = Command::new(self.program("ctr"))
             .arg("--address")
             .arg(self.containerd_socket())
             .args(args)
