@@ -1,6 +1,9 @@
-//! The Docker Engine probe against a real dockerd (Debian's docker.io 20.10 with its own
-//! containerd), started on temporary directories and sockets, and against sockets that
-//! misbehave: one that never answers, garbage, a reply cut short, a stale socket file.
+//! The Docker Engine probe against a real dockerd, started on temporary directories and
+//! sockets: Debian's docker.io 20.10 installed on this machine with its containerd, and Docker
+//! 26.1.5 on containerd 1.7.24 and 28.5.2 on containerd 2.1.9, unpacked by
+//! tests/support/releases.sh (absent: said loudly, a failure under CI=true). And against
+//! sockets that misbehave: one that never answers, garbage, a reply cut short, a stale socket
+//! file.
 //!
 //! The real-daemon tests need root, `containerd`, `dockerd`, `docker`, `runc` and `tar`; they
 //! fail loudly when any is missing rather than pass without checking anything.
@@ -30,17 +33,51 @@ const DAEMON_JSON: &str = r#"{
   "exec-opts": ["native.cgroupdriver=cgroupfs"]
 }"#;
 
+/// A Docker release and the containerd it runs on: unpacked ones by name, or the installed ones.
+struct DockerRelease {
+    /// (containerd, Docker) as tests/support/releases.sh names them; None for the installed.
+    unpacked: Option<(&'static str, &'static str)>,
+    /// The engine version's start, and the API version it reports.
+    version: &'static str,
+    api: &'static str,
+}
+
+const DOCKER_20_10: DockerRelease = DockerRelease {
+    unpacked: None,
+    version: "20.10.",
+    api: "1.41",
+};
+
+const DOCKER_26_1: DockerRelease = DockerRelease {
+    unpacked: Some(("containerd-1.7.24", "docker-26.1.5")),
+    version: "26.1.5",
+    api: "1.45",
+};
+
+const DOCKER_28_5: DockerRelease = DockerRelease {
+    unpacked: Some(("containerd-2.1.9", "docker-28.5.2")),
+    version: "28.5.2",
+    api: "1.51",
+};
+
 /// containerd (without CRI) and dockerd on it, with daemon.json's registry settings, on a
-/// temporary directory; stopped (and every container removed) when dropped.
-fn start_daemons() -> LiveNode {
-    let mut node = LiveNode::new();
+/// temporary directory; stopped (and every container removed) when dropped. None when the
+/// release is not unpacked here.
+fn start_daemons(release: &DockerRelease) -> Option<LiveNode> {
+    let mut node = match release.unpacked {
+        None => LiveNode::new(),
+        Some((containerd, docker)) => LiveNode::with_releases(
+            common::release_bin(containerd)?,
+            Some(common::release_bin(docker)?),
+        ),
+    };
     node.write_config(&format!(
         "version = 2\ndisabled_plugins = [\"io.containerd.grpc.v1.cri\"]\n{}",
         node.confinement(false)
     ));
     node.start_containerd(false);
     node.start_dockerd_with(Some(DAEMON_JSON));
-    node
+    Some(node)
 }
 
 fn runtime() -> tokio::runtime::Runtime {
@@ -67,11 +104,35 @@ fn host_cgroup_version() -> &'static str {
 
 #[test]
 fn real_dockerd_version_info_images_and_containers() {
-    let daemons = start_daemons();
+    if let Some(daemons) = start_daemons(&DOCKER_20_10) {
+        real_dockerd(&DOCKER_20_10, &daemons);
+        // Without read access to the socket, the probe says so.
+        let work = tempfile::tempdir().expect("temp dir");
+        permission_denied(&daemons, work.path());
+    }
+}
+
+#[test]
+fn docker_26_on_containerd_1_7_version_info_images_and_containers() {
+    if let Some(daemons) = start_daemons(&DOCKER_26_1) {
+        real_dockerd(&DOCKER_26_1, &daemons);
+    }
+}
+
+#[test]
+fn docker_28_on_containerd_2_1_version_info_images_and_containers() {
+    if let Some(daemons) = start_daemons(&DOCKER_28_5) {
+        real_dockerd(&DOCKER_28_5, &daemons);
+    }
+}
+
+/// The probe of `daemons`' dockerd, what it found checked against what the test put there,
+/// and the same through the binary.
+fn real_dockerd(release: &DockerRelease, daemons: &LiveNode) {
     let sock = daemons.docker_socket();
     let work = tempfile::tempdir().expect("temp dir");
     let tar = sleeper_rootfs(work.path());
-    let w = workload(&daemons, tar.to_str().expect("utf-8 path"), &sock);
+    let w = workload(daemons, tar.to_str().expect("utf-8 path"), &sock);
 
     let rt = runtime();
     let start = Instant::now();
@@ -84,13 +145,10 @@ fn real_dockerd_version_info_images_and_containers() {
     );
     assert_eq!(found.socket.to_string(), sock.display().to_string());
 
-    check_version_and_info(&found);
+    check_version_and_info(release, &found);
     check_images(&found, &w);
     check_containers(&found, &w, &sock);
-    check_saved_facts(&found, &sock, work.path());
-
-    // Without read access to the socket, the probe says so.
-    permission_denied(&daemons, work.path());
+    check_saved_facts(release, &found, &sock, work.path());
 }
 
 /// What the test puts on the real dockerd: ids of two images and three containers.
@@ -150,13 +208,13 @@ fn workload(daemons: &LiveNode, tar: &str, sock: &Path) -> Workload {
 }
 
 /// Version and info, through the negotiated API version.
-fn check_version_and_info(found: &DockerEndpoint) {
+fn check_version_and_info(release: &DockerRelease, found: &DockerEndpoint) {
     let version = ok(&found.version, "/version");
     assert!(
-        version.version.starts_with("20.10."),
+        version.version.starts_with(release.version),
         "unexpected engine version {version:?}"
     );
-    assert_eq!(version.api_version, "1.41");
+    assert_eq!(version.api_version, release.api);
     let info = ok(&found.info, "/info");
     assert_eq!(info.cgroup_driver, "cgroupfs");
     assert_eq!(info.cgroup_version, host_cgroup_version());
@@ -238,7 +296,7 @@ fn check_containers(found: &DockerEndpoint, w: &Workload, sock: &Path) {
 }
 
 /// The same facts through the binary, saved and read back as a recorded copy.
-fn check_saved_facts(found: &DockerEndpoint, sock: &Path, work: &Path) {
+fn check_saved_facts(release: &DockerRelease, found: &DockerEndpoint, sock: &Path, work: &Path) {
     let root = tempfile::tempdir().expect("temp dir");
     let saved = work.join("live.json");
     let start = Instant::now();
@@ -262,7 +320,8 @@ fn check_saved_facts(found: &DockerEndpoint, sock: &Path, work: &Path) {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(
-        stdout.contains("Docker 20.10.") && stdout.contains(&*sock.display().to_string()),
+        stdout.contains(&format!("Docker {}", release.version))
+            && stdout.contains(&*sock.display().to_string()),
         "the human report should name the Docker version and its socket:\n{stdout}"
     );
     let facts: LiveFacts =

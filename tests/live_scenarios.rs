@@ -1,6 +1,8 @@
 //! The live rules end to end against real daemons: each test builds a node root, starts
 //! Debian's containerd (1.6) — and dockerd 20.10 on it where Docker matters — on temporary
-//! sockets, changes the node the way a migration does, and audits it with the binary:
+//! sockets, changes the node the way a migration does, and audits it with the binary. The
+//! Docker scenario also runs on Docker 26.1.5 with containerd 1.7.24 and on Docker 28.5.2 with
+//! containerd 2.1.9 (tests/support/releases.sh; absent: said loudly, a failure under CI=true):
 //!
 //! - CRI enabled vs `disabled_plugins = ["cri"]` (RA802 only for the latter);
 //! - SystemdCgroup edited in config.toml without a restart (RA803);
@@ -136,12 +138,86 @@ fn systemd_cgroup_edited_without_restart_fires_ra803() {
     assert_eq!(f["expected"], "config.toml: true", "{f:#}");
 }
 
+/// A containerd and a Docker release to run together: unpacked ones by name
+/// (tests/support/releases.sh), or the installed ones.
+struct Stack {
+    unpacked: Option<(&'static str, &'static str)>,
+}
+
+impl Stack {
+    /// The stack's node with CRI enabled (SystemdCgroup true) and dockerd on its containerd;
+    /// None when the releases are not unpacked here.
+    fn start(&self) -> Option<LiveNode> {
+        let mut node = match self.unpacked {
+            None => LiveNode::new(),
+            Some((containerd, docker)) => LiveNode::with_releases(
+                common::release_bin(containerd)?,
+                Some(common::release_bin(docker)?),
+            ),
+        };
+        let config = if self
+            .unpacked
+            .is_some_and(|(c, _)| c.starts_with("containerd-2."))
+        {
+            cri_config_v3(&node)
+        } else {
+            cri_config(&node, true)
+        };
+        node.write_config(&config);
+        node.start_containerd(true);
+        node.start_dockerd();
+        Some(node)
+    }
+}
+
+/// The version 3 config of [`cri_config`] with SystemdCgroup true, for containerd 2.x.
+fn cri_config_v3(node: &LiveNode) -> String {
+    format!(
+        "version = 3
+         {}         [plugins.'io.containerd.grpc.v1.cri']
+  stream_server_address = '127.0.0.1'
+           stream_server_port = '0'
+         [plugins.'io.containerd.cri.v1.runtime'.containerd.runtimes.runc.options]
+           SystemdCgroup = true
+         [plugins.'io.containerd.cri.v1.images'.pinned_images]
+           sandbox = '127.0.0.1:5999/pause:3.10'
+         [plugins.'io.containerd.cri.v1.images'.registry]
+  config_path = '@DIR@/certs.d'
+",
+        node.confinement(false)
+    )
+}
+
 #[test]
 fn docker_images_and_containers_against_containerds_k8s_namespace() {
-    let mut node = LiveNode::new();
-    node.write_config(&cri_config(&node, true));
-    node.start_containerd(true);
-    node.start_dockerd();
+    if let Some(node) = (Stack { unpacked: None }).start() {
+        docker_against_k8s_namespace(node);
+    }
+}
+
+#[test]
+fn docker_26_against_containerd_1_7s_k8s_namespace() {
+    let stack = Stack {
+        unpacked: Some(("containerd-1.7.24", "docker-26.1.5")),
+    };
+    if let Some(node) = stack.start() {
+        docker_against_k8s_namespace(node);
+    }
+}
+
+#[test]
+fn docker_28_against_containerd_2_1s_k8s_namespace() {
+    let stack = Stack {
+        unpacked: Some(("containerd-2.1.9", "docker-28.5.2")),
+    };
+    if let Some(node) = stack.start() {
+        docker_against_k8s_namespace(node);
+    }
+}
+
+/// RA804–RA808 on a node where Docker has an image and containers containerd's `k8s.io`
+/// namespace does not know, then after the image is imported there.
+fn docker_against_k8s_namespace(node: LiveNode) {
     let work = node.dir.path().join("work");
     std::fs::create_dir_all(&work).expect("mkdir");
     let tar = sleeper_rootfs(&work);

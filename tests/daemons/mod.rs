@@ -50,6 +50,8 @@ pub(crate) struct LiveNode {
     /// The programs of a containerd release unpacked by tests/support/releases.sh; None for
     /// the one installed on this machine.
     release: Option<PathBuf>,
+    /// The same for Docker (dockerd and the docker CLI).
+    docker_release: Option<PathBuf>,
     containerd: Option<Child>,
     dockerd: Option<Child>,
 }
@@ -67,6 +69,7 @@ impl LiveNode {
         LiveNode {
             dir,
             release: None,
+            docker_release: None,
             containerd: None,
             dockerd: None,
         }
@@ -76,24 +79,37 @@ impl LiveNode {
     /// in a mount namespace of its own with tmpfs over /run, /var/lib, /opt and /etc/cni:
     /// containerd 2.x starts NRI and other plugins with sockets under /run.
     pub(crate) fn with_release(bin: PathBuf) -> LiveNode {
+        LiveNode::with_releases(bin, None)
+    }
+
+    /// A node with the containerd release in `containerd` and, with `docker`, the Docker
+    /// release there (dockerd runs the same way, on that containerd).
+    pub(crate) fn with_releases(containerd: PathBuf, docker: Option<PathBuf>) -> LiveNode {
         require_root_and(&["unshare"]);
         let mut node = LiveNode::new();
-        node.release = Some(bin);
+        node.release = Some(containerd);
+        node.docker_release = docker;
         node
     }
 
     fn program(&self, name: &str) -> PathBuf {
-        self.release
-            .as_ref()
+        let bin = if name.starts_with("docker") {
+            &self.docker_release
+        } else {
+            &self.release
+        };
+        bin.as_ref()
             .map_or_else(|| PathBuf::from(name), |b| b.join(name))
     }
 
     /// `program` as a command: directly for the installed release, else in a mount namespace
-    /// of its own (`exec` keeps the child's pid the daemon's).
+    /// of its own (`exec` keeps the child's pid the daemon's), with the releases' programs
+    /// first on PATH (containerd starts its own release's shim).
     fn daemon_command(&self, program: &str) -> Command {
-        let Some(bin) = &self.release else {
+        let path = self.program(program);
+        if !path.is_absolute() {
             return Command::new(program);
-        };
+        }
         let mut mounts = vec!["/run", "/var/lib", "/opt"];
         if Path::new("/etc/cni").is_dir() {
             mounts.push("/etc/cni");
@@ -103,9 +119,17 @@ impl LiveNode {
             .map(|m| format!("mount -t tmpfs tmpfs {m} && "))
             .collect();
         script.push_str("exec \"$0\" \"$@\"");
+        let bins = [&self.release, &self.docker_release]
+            .into_iter()
+            .flatten()
+            .map(|b| b.display().to_string())
+            .chain(std::env::var("PATH").ok())
+            .collect::<Vec<_>>()
+            .join(":");
         let mut cmd = Command::new("unshare");
         cmd.args(["-m", "--", "sh", "-c", &script])
-            .arg(bin.join(program));
+            .arg(path)
+            .env("PATH", bins);
         cmd
     }
 
@@ -206,7 +230,7 @@ impl LiveNode {
     pub(crate) fn start_dockerd_with(&mut self, daemon_json: Option<&str>) {
         require_root_and(&["dockerd", "docker", "ldd"]);
         let d = self.dir.path().to_owned();
-        let mut cmd = Command::new("dockerd");
+        let mut cmd = self.daemon_command("dockerd");
         if let Some(json) = daemon_json {
             std::fs::write(d.join("daemon.json"), json).expect("write daemon.json");
             cmd.arg("--config-file").arg(d.join("daemon.json"));
@@ -260,7 +284,7 @@ impl LiveNode {
     }
 
     pub(crate) fn docker_raw(&self, args: &[&str]) -> Output {
-        Command::new("docker")
+        Command::new(self.program("docker"))
             .arg("-H")
             .arg(format!("unix://{}", self.docker_socket().display()))
             .args(args)
