@@ -191,7 +191,7 @@ fn cri_config_v3(node: &LiveNode) -> String {
 #[test]
 fn docker_images_and_containers_against_containerds_k8s_namespace() {
     if let Some(node) = (Stack { unpacked: None }).start() {
-        docker_against_k8s_namespace(node);
+        docker_against_k8s_namespace(&node);
     }
 }
 
@@ -201,7 +201,7 @@ fn docker_26_against_containerd_1_7s_k8s_namespace() {
         unpacked: Some(("containerd-1.7.24", "docker-26.1.5")),
     };
     if let Some(node) = stack.start() {
-        docker_against_k8s_namespace(node);
+        docker_against_k8s_namespace(&node);
     }
 }
 
@@ -211,13 +211,13 @@ fn docker_28_against_containerd_2_1s_k8s_namespace() {
         unpacked: Some(("containerd-2.1.9", "docker-28.5.2")),
     };
     if let Some(node) = stack.start() {
-        docker_against_k8s_namespace(node);
+        docker_against_k8s_namespace(&node);
     }
 }
 
 /// RA804–RA808 on a node where Docker has an image and containers containerd's `k8s.io`
 /// namespace does not know, then after the image is imported there.
-fn docker_against_k8s_namespace(node: LiveNode) {
+fn docker_against_k8s_namespace(node: &LiveNode) {
     let work = node.dir.path().join("work");
     std::fs::create_dir_all(&work).expect("mkdir");
     let tar = sleeper_rootfs(&work);
