@@ -1,4 +1,5 @@
-//! The CRI probe and the live rules against the newer containerd releases, 1.7.24 and 2.1.9,
+//! The CRI probe, the live rules and the deprecations containerd itself lists, against the
+//! newer containerd releases, 1.7.24 and 2.1.9,
 //! unpacked by tests/support/releases.sh (the installed 1.6.20 is tests/live_cri.rs's). Each
 //! release runs in a `daemons::LiveNode` of its own, in a mount namespace of its own, with a
 //! config in the version that release writes; an image is imported from a local tarball.
@@ -225,4 +226,75 @@ fn containerd_2_1_answers_the_probe_and_the_live_rules_hold() {
         probe_answers(&RELEASE_2_1, &node);
         live_rules_hold(&RELEASE_2_1, &node);
     }
+}
+
+/// The deprecations containerd lists (`ctr deprecations list`): their ids.
+fn listed_deprecations(node: &LiveNode) -> Vec<String> {
+    node.ctr(&["deprecations", "list"])
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.split_whitespace().next())
+        .map(str::to_owned)
+        .collect()
+}
+
+/// RA107's findings as (option key, severity).
+fn ra107(report: &Value) -> Vec<(String, String)> {
+    common::findings(report, "RA107")
+        .iter()
+        .map(|f| {
+            (
+                f["key"].as_str().unwrap_or("").to_owned(),
+                f["severity"].as_str().unwrap_or("").to_owned(),
+            )
+        })
+        .collect()
+}
+
+/// containerd 1.7.24 on its own `config default`: it lists no deprecation, and RA107 says no
+/// more than notes. With `untrusted_workload_runtime` given a runtime type, both speak up.
+#[test]
+fn containerd_1_7_deprecations_agree_with_ra107() {
+    let Some(bin) = common::release_bin(RELEASE_1_7.name) else {
+        return;
+    };
+    let stock = std::fs::read_to_string(
+        common::repo().join("tests/data/containerd-1.7.24-config-default.toml"),
+    )
+    .expect("the stock config");
+    let mut node = LiveNode::with_release(bin);
+    // The stock file's paths are containerd's own (/run, /var/lib, /opt): the daemon's mount
+    // namespace has tmpfs over them, and its socket, root and state are the node's.
+    node.write_config(&stock);
+    node.start_containerd(true);
+    assert_eq!(listed_deprecations(&node), Vec::<String>::new());
+    let findings = ra107(&node.audit(&[]));
+    assert!(!findings.is_empty(), "the stock file holds deprecated keys");
+    assert!(
+        findings.iter().all(|(_, severity)| severity == "note"),
+        "{findings:?}"
+    );
+
+    let untrusted =
+        "[plugins.\"io.containerd.grpc.v1.cri\".containerd.untrusted_workload_runtime]\n";
+    let at = stock.find(untrusted).expect("the untrusted table") + untrusted.len();
+    let set = format!(
+        "{}        runtime_type = \"io.containerd.runc.v2\"\n{}",
+        &stock[..at],
+        &stock[at..].replacen("        runtime_type = \"\"\n", "", 1)
+    );
+    node.kill_containerd();
+    node.write_config(&set);
+    node.start_containerd(true);
+    assert_eq!(
+        listed_deprecations(&node),
+        ["io.containerd.deprecation/cri-untrusted-workload-runtime"]
+    );
+    let findings = ra107(&node.audit(&[]));
+    assert!(
+        findings.iter().any(
+            |(key, severity)| key.ends_with("untrusted_workload_runtime") && severity == "warning"
+        ),
+        "{findings:?}"
+    );
 }
