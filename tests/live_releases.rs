@@ -1,10 +1,11 @@
 //! The CRI probe, the live rules and the deprecations containerd itself lists, against the
-//! newer containerd releases, 1.7.24 and 2.1.9,
-//! unpacked by tests/support/releases.sh (the installed 1.6.20 is tests/live_cri.rs's). Each
-//! release runs in a `daemons::LiveNode` of its own, in a mount namespace of its own, with a
-//! config in the version that release writes; an image is imported from a local tarball.
+//! newer containerd releases, 1.7.24 and 2.1.9, unpacked by tests/support/releases.sh (the
+//! installed 1.6.20 is tests/live_cri.rs's). Each release runs in a `daemons::LiveNode` of its
+//! own, in a mount namespace of its own, with a config in the version that release writes; an
+//! image is imported from a local tarball.
 //!
-//! The release is absent: said loudly, and a failure under CI=true (.ci/run fetches it).
+//! A release that is absent is said loudly, and is a failure under CI=true (.ci/run fetches
+//! it).
 
 mod common;
 mod daemons;
