@@ -595,3 +595,105 @@ fn runtime_audit_agrees_with_containerd_2_1() {
         agree_with(&release);
     }
 }
+
+/// `containerd config migrate` of 2.1.9 on every version 1 and 2 config (without imports,
+/// which it does not follow) gives a version 3 file; runtime-audit must read the same settings
+/// from the original (converted on load) and from the migrated file.
+#[test]
+fn config_migrate_of_2_1_agrees_with_the_tool() {
+    let Some(release) = Release::unpacked("containerd-2.1.9") else {
+        return;
+    };
+    let work = tempfile::tempdir().expect("tempdir");
+    let (mut compared, mut with_cri, mut failures) = (0, 0, Vec::new());
+    for (i, case) in cases().iter().enumerate() {
+        let tmp = work.path().join(format!("case{i}"));
+        let root = tmp.join("node");
+        match &case.source {
+            Source::Tree(dir) => copy_tree(dir, &root),
+            Source::File(f) => {
+                fs::create_dir_all(root.join("etc/containerd")).expect("mkdir");
+                fs::copy(f, root.join("etc/containerd/config.toml")).expect("copy");
+            }
+        }
+        let config = root.join("etc/containerd/config.toml");
+        let Ok(text) = fs::read_to_string(&config) else {
+            continue;
+        };
+        let Ok(doc) = text.parse::<toml::Table>() else {
+            continue;
+        };
+        let version = doc
+            .get("version")
+            .and_then(toml::Value::as_integer)
+            .unwrap_or(1);
+        if version > 2 || doc.contains_key("imports") {
+            continue;
+        }
+        let migrated = release
+            .command("containerd")
+            .arg("--config")
+            .arg(&config)
+            .args(["config", "migrate"])
+            .current_dir(&root)
+            .output()
+            .expect("containerd config migrate");
+        if !migrated.status.success() {
+            continue;
+        }
+        let migrated_root = tmp.join("migrated");
+        fs::create_dir_all(migrated_root.join("etc/containerd")).expect("mkdir");
+        fs::write(
+            migrated_root.join("etc/containerd/config.toml"),
+            &migrated.stdout,
+        )
+        .expect("write the migrated config");
+        let original = tool_view(&root, &release.version);
+        let converted = tool_view(&migrated_root, &release.version);
+        compared += 1;
+        let mut differ = Vec::new();
+        if original.starts != converted.starts || original.cri != converted.cri {
+            differ.push(format!(
+                "starts/cri {:?}/{:?} vs {:?}/{:?}",
+                original.starts, original.cri, converted.starts, converted.cri
+            ));
+        } else if original.cri.as_deref() == Some("loads") {
+            with_cri += 1;
+            for (field, a, b) in [
+                (
+                    "systemd_cgroup",
+                    &original.systemd_cgroup,
+                    &converted.systemd_cgroup,
+                ),
+                (
+                    "sandbox_image",
+                    &original.sandbox_image,
+                    &converted.sandbox_image,
+                ),
+                ("config_path", &original.config_path, &converted.config_path),
+            ] {
+                if a != b {
+                    differ.push(format!("{field}: {a:?} vs {b:?}"));
+                }
+            }
+        }
+        if !differ.is_empty() {
+            failures.push(format!(
+                "{}: the original reads differently from its migration: {}",
+                case.name,
+                differ.join("; ")
+            ));
+        }
+    }
+    eprintln!(
+        "oracle: containerd config migrate {}: {compared} version 1/2 configs migrated \
+         ({with_cri} with CRI settings compared), {} read differently",
+        release.version,
+        failures.len()
+    );
+    assert!(
+        compared > 10 && with_cri > 10,
+        "too few configs migrated: {compared} ({with_cri} with CRI)"
+    );
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
