@@ -3,6 +3,10 @@
 //! <release>`; they must agree on whether containerd starts, whether the CRI plugin loads, and
 //! the effective SystemdCgroup of the default runtime, sandbox image and registry config_path.
 //! Every disagreement is either a bug or is explained in `EXPLAINED` with the fact behind it.
+//! On 1.7 and later, RA107's deprecation warnings must be reported by the release too (its
+//! `ctr deprecations list` or its log), or be in `SILENT_RELEASE` with the reason. And what
+//! 2.1.9's `containerd config migrate` makes of each version 1 and 2 config must read the same
+//! as the original.
 //!
 //! The releases: Debian's 1.6.20 installed on this machine (`.ci/run` installs it), and 1.7.24
 //! and 2.1.9 unpacked by `tests/support/releases.sh` (`.ci/run` fetches them). One test per
@@ -78,8 +82,57 @@ const EXPLAINED: &[(&[&str], &str, &str, &str)] = &[
     ),
 ];
 
+/// Deprecation warnings of runtime-audit the release does not report, understood: (release
+/// lines, config name suffix, key, why the release stays silent).
+const SILENT_RELEASE: &[(&[&str], &str, &str, &str)] = &[
+    (
+        &["1.7", "2.1"],
+        "RA107/aufs-snapshotter",
+        "snapshotter",
+        "the CRI plugin fails on the missing aufs snapshotter here (1.7.24: this kernel has no \
+     aufs; 2.1.9: the aufs plugin is gone), before any deprecation is recorded; RA107 warns \
+     that containerd 2.0 removed it",
+    ),
+    (
+        &["1.7", "2.1"],
+        "RA107/runc-v1-on-1.7",
+        "runtimes.runc.runtime_type",
+        "containerd checks the runtime type only when a pod's shim starts (none does in the \
+     oracle), not when it loads the config; RA107 warns that containerd 2.0 removed the \
+     io.containerd.runc.v1 shim",
+    ),
+    (
+        &["1.7", "2.1"],
+        "RA107/runc-v1-on-2.0",
+        "runtimes.runc.runtime_type",
+        "the same as RA107/runc-v1-on-1.7",
+    ),
+    (
+        &["1.7"],
+        "RA107/runtime-engine-with-runc-v2",
+        "plugins.\"io.containerd.grpc.v1.cri\".containerd.runtimes.runc.runtime_engine",
+        "the CRI plugin fails to load on this value (RA107 removed-breaks, seen with 1.6.20 and \
+     1.7.24), before it records deprecations",
+    ),
+    (
+        &["1.7"],
+        "microk8s-default-args-TEMPLATE__containerd-template.toml",
+        "runtimes.runc.runtime_type",
+        "as RA107/runc-v1-on-1.7: the runc v1 shim is checked when a pod starts",
+    ),
+    (
+        &["1.7"],
+        "microk8s-default-args-TEMPLATE__containerd-template.toml",
+        "runtimes.nvidia-container-runtime.runtime_type",
+        "as RA107/runc-v1-on-1.7: the runc v1 shim is checked when a pod starts",
+    ),
+];
+
 #[derive(Debug, Default, PartialEq)]
 struct View {
+    /// The deprecations the release lists (`ctr deprecations list`, 1.7 and later), by id;
+    /// for runtime-audit, the keys RA107 reports at warning or above.
+    deprecations: Option<Vec<String>>,
     starts: Option<bool>,
     cri: Option<String>,
     systemd_cgroup: Option<String>,
@@ -258,6 +311,7 @@ fn containerd_view(release: &Release, config: &Path, cwd: &Path, tmp: &Path) -> 
     if serves(&mut child, &sock) {
         view.starts = Some(true);
         view.cri = Some(cri_plugin_state(release, &sock));
+        view.deprecations = deprecations(release, &sock);
     } else {
         view.starts = Some(false);
         view.cri = Some("not started".into());
@@ -371,6 +425,29 @@ fn cri_plugin_state(release: &Release, sock: &Path) -> String {
     .to_owned()
 }
 
+/// The deprecations the release lists for its config and use so far, by id; None before 1.7,
+/// which has no such list.
+fn deprecations(release: &Release, sock: &Path) -> Option<Vec<String>> {
+    if release.line() == "1.6" {
+        return None;
+    }
+    let out = release
+        .command("ctr")
+        .arg("--address")
+        .arg(sock)
+        .args(["deprecations", "list"])
+        .output()
+        .expect("run ctr");
+    Some(
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .skip(1)
+            .filter_map(|l| l.split_whitespace().next())
+            .map(str::to_owned)
+            .collect(),
+    )
+}
+
 /// The settings `containerd config dump` shows, when containerd can dump the config. 1.x keeps
 /// them in the one CRI plugin; 2.x keeps the runtimes in `io.containerd.cri.v1.runtime` and the
 /// sandbox image and registry in `io.containerd.cri.v1.images`.
@@ -465,6 +542,7 @@ fn tool_view(root: &Path, version: &str) -> View {
     };
     let rows = &ctd["rows"];
     let mut view = View {
+        deprecations: Some(warned_deprecations(root, version)),
         starts: row(rows, "starts").and_then(serde_json::Value::as_bool),
         cri: row(rows, "cri plugin")
             .and_then(|v| v.as_str())
@@ -490,6 +568,88 @@ fn tool_view(root: &Path, version: &str) -> View {
 }
 
 /// The fields the two views disagree on, a line each, and how many disagreements `EXPLAINED`
+/// The keys runtime-audit warns about as deprecated that the release does not report: it
+/// lists no deprecation (`ctr deprecations list`), its log has no deprecation line naming the
+/// key, and no `Ignoring unknown key` line for the key or a table holding it. Nothing to
+/// compare on 1.6, which has no list.
+fn unreported_deprecations(real: &View, tool: &View, log: &str) -> Vec<String> {
+    let (Some(listed), Some(warned)) = (&real.deprecations, &tool.deprecations) else {
+        return Vec::new();
+    };
+    if !listed.is_empty() {
+        return Vec::new();
+    }
+    let ignored: Vec<Vec<&str>> = log
+        .lines()
+        .filter(|l| l.contains("Ignoring unknown key"))
+        .filter_map(|l| {
+            let rest = l.split(" key=").nth(1)?;
+            let value = match rest.strip_prefix('"') {
+                Some(quoted) => quoted.split('"').next()?,
+                None => rest.split_whitespace().next()?,
+            };
+            Some(value.split(' ').collect())
+        })
+        .collect();
+    warned
+        .iter()
+        .filter(|key| {
+            let segments = key_segments(key);
+            let below_plugin = match segments.first().map(String::as_str) {
+                Some("plugins") => segments.get(2..).unwrap_or_default(),
+                _ => &segments[..],
+            };
+            let last = segments.last().map_or("", String::as_str);
+            let deprecated = log
+                .lines()
+                .any(|l| l.contains(last) && (l.contains("deprecat") || l.contains("DEPRECATION")));
+            let dropped = ignored.iter().any(|table| {
+                table.len() <= below_plugin.len()
+                    && table.iter().zip(below_plugin).all(|(a, b)| a == b)
+            });
+            !deprecated && !dropped
+        })
+        .cloned()
+        .collect()
+}
+
+/// A dotted key split into its segments, quoted segments kept whole.
+fn key_segments(key: &str) -> Vec<String> {
+    let mut out = vec![String::new()];
+    let mut quoted = false;
+    for c in key.chars() {
+        match c {
+            '"' => quoted = !quoted,
+            '.' if !quoted => out.push(String::new()),
+            c => out.last_mut().expect("one segment at least").push(c),
+        }
+    }
+    out
+}
+
+/// The keys RA107 reports at warning or above on the node.
+fn warned_deprecations(root: &Path, version: &str) -> Vec<String> {
+    let out = bin()
+        .args([
+            "--format",
+            "json",
+            "--containerd-version",
+            version,
+            "--root",
+        ])
+        .arg(root)
+        .output()
+        .expect("run runtime-audit");
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_default();
+    report["findings"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|f| f["rule"] == "RA107" && f["severity"] != "note")
+        .filter_map(|f| f["key"].as_str().map(str::to_owned))
+        .collect()
+}
+
 /// explains.
 fn differences(release: &Release, name: &str, tool: &View, real: &View) -> (Vec<String>, usize) {
     let mut out = Vec::new();
@@ -531,6 +691,7 @@ fn agree_with(release: &Release) {
     let work = tempfile::tempdir().expect("tempdir");
     let mut failures = Vec::new();
     let (mut checked, mut agreeing, mut explained) = (0, 0, 0);
+    let (mut warnings, mut silent_explained) = (0, 0);
     for (i, case) in cases.iter().enumerate() {
         let tmp = work.path().join(format!("case{i}"));
         let root = tmp.join("node");
@@ -549,6 +710,25 @@ fn agree_with(release: &Release) {
         let tool = tool_view(&root, &release.version);
         let (real, log) = containerd_view(release, &config, &root, &tmp);
         let (diffs, explained_here) = differences(release, &case.name, &tool, &real);
+        if let (Some(_), Some(warned)) = (&real.deprecations, &tool.deprecations) {
+            warnings += warned.len();
+        }
+        let (silent, understood): (Vec<String>, Vec<String>) =
+            unreported_deprecations(&real, &tool, &log)
+                .into_iter()
+                .partition(|key| {
+                    !SILENT_RELEASE.iter().any(|(l, n, k, _)| {
+                        l.contains(&release.line()) && case.name.ends_with(n) && k == key
+                    })
+                });
+        silent_explained += understood.len();
+        if !silent.is_empty() {
+            failures.push(format!(
+                "{}: runtime-audit warns that {silent:?} is deprecated; containerd {} neither lists \
+                 nor logs it",
+                case.name, release.version
+            ));
+        }
         explained += explained_here;
         checked += 1;
         if diffs.is_empty() {
@@ -568,6 +748,13 @@ fn agree_with(release: &Release) {
         release.version,
         failures.len()
     );
+    if release.line() != "1.6" {
+        eprintln!(
+            "oracle: containerd {}: {warnings} RA107 deprecation warnings; the release reports them \
+             (its deprecation list or its log) but for {silent_explained}, explained in SILENT_RELEASE",
+            release.version
+        );
+    }
     assert!(
         failures.is_empty(),
         "runtime-audit disagrees with containerd {} on {} config(s):\n{}",

@@ -9,6 +9,7 @@ use std::fmt;
 
 use crate::model::containerd::{ContainerdConfig, CriLayout, RemovedOption};
 use crate::model::{Span, Version, VersionFact, VersionOrigin};
+use crate::release::config_schema::removed::CNI_BIN_DIR;
 
 /// A release number, `major.minor.patch`: what thresholds and the config schema's
 /// availability ranges compare. A line given without a patch (`1.7`) is its first release.
@@ -270,6 +271,14 @@ impl ContainerdRelease {
             .deprecated_in
             .or(option.removed_in)
             .is_none_or(|from| self.reached(from))
+    }
+
+    /// Whether the release converts a deprecated option of a file of this version into its
+    /// replacement as it loads it, and so reports nothing: 2.x turns a version-2 file's
+    /// `cni.bin_dir` into `bin_dirs` (seen with 2.1.9 in `config dump`: `bin_dirs` holds the
+    /// value, `bin_dir = ''`, and no deprecation is listed or logged).
+    pub(crate) fn converts_on_load(&self, option: &RemovedOption, config_version: i64) -> bool {
+        self.is_2x() && config_version == 2 && option.option == CNI_BIN_DIR.option
     }
 
     /// Whether the release still reads a deprecated option (it has not removed it); false when

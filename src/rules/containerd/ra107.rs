@@ -25,6 +25,7 @@ declare_rule! {
         Breaks("removed-breaks", Error),
         Deprecated("deprecated", Warning),
         DeprecatedUnset("deprecated-unset", Note),
+        ConvertedOnLoad("converted-on-load", Note),
     ],
 }
 
@@ -69,7 +70,14 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
             &cfg.outcome.cri,
             CriOutcome::FailsToLoad { span: Some(s), .. } if *s == k.value
         );
-        if !breaks && k.zero_value && release.still_reads(opt) {
+        if !breaks && release.converts_on_load(opt, cfg.version.value) {
+            Converted {
+                option: opt,
+                path: k.path.to_string(),
+                release,
+            }
+            .emit(k.key, out);
+        } else if !breaks && k.zero_value && release.still_reads(opt) {
             Unset {
                 option: opt,
                 path: k.path.to_string(),
@@ -198,6 +206,44 @@ impl Unset<'_> {
             .expected("the key removed")
             .release(self.release)
             .emit();
+    }
+}
+
+/// A deprecated option the release converts into its replacement as it loads a file of this
+/// version (a version-2 file's `cni.bin_dir` on 2.x), reporting nothing: a note for when the
+/// file is rewritten.
+struct Converted<'a> {
+    option: &'a RemovedOption,
+    path: String,
+    release: &'a ContainerdRelease,
+}
+
+impl Converted<'_> {
+    fn emit(self, key: Span, out: &mut Emitter<Case>) {
+        let (option, replacement) = (self.option.option, self.option.replacement);
+        out.finding(
+            Case::ConvertedOnLoad,
+            key,
+            format!(
+                "On {}: `{option}` is deprecated, but containerd converts this version 2 file's value into \
+                 `{replacement}` as it loads it",
+                self.release.describe()
+            ),
+        )
+        .impact(format!(
+            "None while the file stays version 2: containerd uses the value as `{replacement}` and reports no \
+             deprecation (seen with containerd 2.1.9: `config dump` shows it in `{replacement}`, and \
+             `ctr deprecations list` is empty). A version 3 file must say `{replacement}`."
+        ))
+        .fix(format!(
+            "Nothing to do on this release. When the file becomes version 3 (`containerd config migrate` \
+             writes it), the value goes in `{replacement}`."
+        ))
+        .key(self.path.clone())
+        .label("converted on load")
+        .expected(replacement)
+        .release(self.release)
+        .emit();
     }
 }
 
