@@ -6,7 +6,8 @@
 //! On 1.7 and later, RA107's deprecation warnings must be reported by the release too (its
 //! `ctr deprecations list` or its log), or be in `SILENT_RELEASE` with the reason. And what
 //! 2.1.9's `containerd config migrate` makes of each version 1 and 2 config must read the same
-//! as the original.
+//! as the original. The classic mistakes of a migration, made on each release's own `config
+//! default`, and each stock file on the other releases, are compared the same way.
 //!
 //! The releases: Debian's 1.6.20 installed on this machine (`.ci/run` installs it), and 1.7.24
 //! and 2.1.9 unpacked by `tests/support/releases.sh` (`.ci/run` fetches them). One test per
@@ -881,6 +882,121 @@ fn config_migrate_of_2_1_agrees_with_the_tool() {
     assert!(
         compared > 10 && with_cri > 10,
         "too few configs migrated: {compared} ({with_cri} with CRI)"
+    );
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// A classic migration mistake made on a release's own `config default`: its name and the
+/// edit, given the stock text and whether the file is version 3.
+type Mistake = (&'static str, fn(&str, bool) -> Option<String>);
+
+const MISTAKES: &[Mistake] = &[
+    ("systemd-cgroup-in-options", |t, _| {
+        Some(t.replacen("SystemdCgroup = false", "SystemdCgroup = true", 1))
+    }),
+    ("systemd-cgroup-in-runtime-table", |t, _| {
+        let without = t.replacen("SystemdCgroup = false\n", "\n", 1);
+        let header = without.lines().find(|l| l.trim_end().ends_with("runtimes.runc]"))?;
+        Some(without.replacen(header, &format!("{header}\n  SystemdCgroup = true"), 1))
+    }),
+    ("plugin-level-systemd-cgroup", |t, _| {
+        t.contains("systemd_cgroup = false")
+            .then(|| t.replacen("systemd_cgroup = false", "systemd_cgroup = true", 1))
+    }),
+    ("mirrors-with-config-path", |t, v3| {
+        let (empty, set, table) = if v3 {
+            (
+                "config_path = ''",
+                "config_path = '/etc/containerd/certs.d'",
+                "[plugins.'io.containerd.cri.v1.images'.registry.mirrors.'docker.io']\n  endpoint = ['http://127.0.0.1:5000']\n",
+            )
+        } else {
+            (
+                "config_path = \"\"",
+                "config_path = \"/etc/containerd/certs.d\"",
+                "[plugins.\"io.containerd.grpc.v1.cri\".registry.mirrors.\"docker.io\"]\n  endpoint = [\"http://127.0.0.1:5000\"]\n",
+            )
+        };
+        Some(format!("{}\n{table}", t.replacen(empty, set, 1)))
+    }),
+    ("default-runtime-undefined", |t, v3| {
+        let (from, to) = if v3 {
+            ("default_runtime_name = 'runc'", "default_runtime_name = 'nvidia'")
+        } else {
+            ("default_runtime_name = \"runc\"", "default_runtime_name = \"nvidia\"")
+        };
+        Some(t.replacen(from, to, 1))
+    }),
+    ("sandbox-key-of-the-other-version", |t, v3| {
+        Some(if v3 {
+            t.replacen("      sandbox = ", "      sandbox_image = ", 1)
+        } else {
+            t.replacen("sandbox_image = ", "sandbox = ", 1)
+        })
+    }),
+];
+
+/// The stock configs in tests/data, by release, and whether each is version 3.
+const STOCK: &[(&str, &str, bool)] = &[
+    ("1.6", "containerd-1.6.20-config-default.toml", false),
+    ("1.7", "containerd-1.7.24-config-default.toml", false),
+    ("2.1", "containerd-2.1.9-config-default.toml", true),
+];
+
+/// The classic mistakes on each release's own `config default`, and each release's stock file
+/// on the others (a version 3 file on 1.x, a version 2 file on 2.1): runtime-audit and the
+/// release agree on each, as in the oracle.
+#[test]
+fn classic_mistakes_on_each_stock_config() {
+    daemons::require_root_and(&["unshare"]);
+    let releases: Vec<Release> = std::iter::once(Release::host())
+        .chain(Release::unpacked("containerd-1.7.24"))
+        .chain(Release::unpacked("containerd-2.1.9"))
+        .collect();
+    let work = tempfile::tempdir().expect("tempdir");
+    let stock_text = |file: &str| {
+        fs::read_to_string(common::repo().join("tests/data").join(file)).expect("stock config")
+    };
+    let (mut compared, mut failures) = (0, Vec::new());
+    for release in &releases {
+        let mut cases: Vec<(String, String)> = Vec::new();
+        for (line, file, v3) in STOCK {
+            let text = stock_text(file);
+            if *line == release.line() {
+                for (name, edit) in MISTAKES {
+                    if let Some(edited) = edit(&text, *v3) {
+                        cases.push((format!("classic/{line}/{name}"), edited));
+                    }
+                }
+            } else {
+                cases.push((format!("classic/{line}-stock-on-{}", release.line()), text));
+            }
+        }
+        for (name, text) in cases {
+            compared += 1;
+            let tmp = work.path().join(format!("{}-{compared}", release.version));
+            let root = tmp.join("node");
+            fs::create_dir_all(root.join("etc/containerd")).expect("mkdir");
+            let config = root.join("etc/containerd/config.toml");
+            fs::write(&config, isolate(&text, &tmp)).expect("write config");
+            let tool = tool_view(&root, &release.version);
+            let (real, log) = containerd_view(release, &config, &root, &tmp);
+            let (diffs, _) = differences(release, &name, &tool, &real);
+            if !diffs.is_empty() {
+                let tail: Vec<&str> = log.lines().rev().take(2).collect();
+                failures.push(format!(
+                    "containerd {}: {}\n    containerd log: {}",
+                    release.version,
+                    diffs.join("\n"),
+                    tail.join(" | ")
+                ));
+            }
+        }
+    }
+    eprintln!(
+        "oracle: classic mistakes: {compared} edited stock configs on {} releases, {} disagree",
+        releases.len(),
+        failures.len()
     );
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
