@@ -896,7 +896,9 @@ const MISTAKES: &[Mistake] = &[
     }),
     ("systemd-cgroup-in-runtime-table", |t, _| {
         let without = t.replacen("SystemdCgroup = false\n", "\n", 1);
-        let header = without.lines().find(|l| l.trim_end().ends_with("runtimes.runc]"))?;
+        let header = without
+            .lines()
+            .find(|l| l.trim_end().ends_with("runtimes.runc]"))?;
         Some(without.replacen(header, &format!("{header}\n  SystemdCgroup = true"), 1))
     }),
     ("plugin-level-systemd-cgroup", |t, _| {
@@ -921,9 +923,15 @@ const MISTAKES: &[Mistake] = &[
     }),
     ("default-runtime-undefined", |t, v3| {
         let (from, to) = if v3 {
-            ("default_runtime_name = 'runc'", "default_runtime_name = 'nvidia'")
+            (
+                "default_runtime_name = 'runc'",
+                "default_runtime_name = 'nvidia'",
+            )
         } else {
-            ("default_runtime_name = \"runc\"", "default_runtime_name = \"nvidia\"")
+            (
+                "default_runtime_name = \"runc\"",
+                "default_runtime_name = \"nvidia\"",
+            )
         };
         Some(t.replacen(from, to, 1))
     }),
