@@ -66,21 +66,6 @@ const EXPLAINED: &[(&[&str], &str, &str, &str)] = &[
      `io.containerd.grpc.v1` cri service as failing (`unable to load CRI image service plugin \
      dependency`), the tool says CRI is disabled (RA101): either way the node serves no CRI",
     ),
-    (
-        &["2.1"],
-        "RA110/import-drops-systemdcgroup",
-        "systemd_cgroup",
-        "containerd 2.1.9 merges a plugin table defined in several files key by key, so the \
-     main file's SystemdCgroup survives the import; RA110 knows this (not applicable on 2.x), \
-     but the effective view still takes the last file's CRI table whole: a known gap of the \
-     model, to be closed by merging plugin tables per key on 2.x",
-    ),
-    (
-        &["2.1"],
-        "RA110/import-merged-on-2x",
-        "systemd_cgroup",
-        "the same import as RA110/import-drops-systemdcgroup, the same known gap of the effective view",
-    ),
 ];
 
 /// Deprecation warnings of runtime-audit the release does not report, understood: (release

@@ -1,7 +1,9 @@
 //! The merged config, as containerd's `mergeConfig` builds it from the main file and its
 //! imports, in load order: a later non-empty scalar overrides, lists are appended, and a
-//! plugin's table from a later file replaces the earlier one *entirely* (seen with containerd
-//! 1.6.20: an import that only sets `sandbox_image` drops the main file's `SystemdCgroup`).
+//! plugin's table from a later file replaces the earlier one *entirely* on 1.x (seen with
+//! containerd 1.6.20 and 1.7.24: an import that only sets `sandbox_image` drops the main file's
+//! `SystemdCgroup`), while 2.x merges the two key by key (seen with 2.1.9), which
+//! [`Merged::merge_plugins_per_key`] applies once the release is known.
 
 use crate::model::containerd::ConfigVersion;
 use crate::model::{Span, Spanned};
@@ -12,6 +14,8 @@ use super::access::Table;
 #[derive(Clone, Copy)]
 pub(crate) struct PluginTable<'a> {
     pub(crate) table: Table<'a>,
+    /// The same table from every file that defines it, merged key by key.
+    layered: Table<'a>,
     /// Index into the loaded files.
     pub(crate) file_index: usize,
 }
@@ -41,6 +45,14 @@ impl<'a> Merged<'a> {
             .iter()
             .find(|(k, _)| k.value == id)
             .map(|(_, t)| t)
+    }
+
+    /// Reads every plugin table merged key by key over the files that define it, as 2.x
+    /// does, instead of the last file's table alone.
+    pub(crate) fn merge_plugins_per_key(&mut self) {
+        for (_, p) in &mut self.plugins {
+            p.table = p.layered;
+        }
     }
 
     /// Plugin ids with their header spans.
@@ -86,8 +98,9 @@ pub(crate) fn merge<'a>(files: &[Table<'a>]) -> Merged<'a> {
             continue;
         };
         for (id, table) in plugins.tables() {
-            let entry = PluginTable {
+            let mut entry = PluginTable {
                 table,
+                layered: table,
                 file_index: index,
             };
             match merged.plugins.iter_mut().find(|(k, _)| k.value == id.value) {
@@ -99,6 +112,7 @@ pub(crate) fn merge<'a>(files: &[Table<'a>]) -> Merged<'a> {
                             by: id.span,
                         });
                     }
+                    entry.layered = old.layered.under(table);
                     *old_id = id;
                     *old = entry;
                 }

@@ -70,8 +70,11 @@ pub(crate) fn normalize(
         .iter()
         .map(|(f, doc)| access::Table::new(doc, f.file))
         .collect();
-    let merged = merge::merge(&tables);
+    let mut merged = merge::merge(&tables);
     let release = ContainerdRelease::resolve(known, Some(merged.version.value));
+    if !release.replaces_imported_plugin_tables() {
+        merged.merge_plugins_per_key();
+    }
 
     let mut keys: Vec<KeyEntry> = Vec::new();
     for (f, doc) in &docs {
