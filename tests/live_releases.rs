@@ -2,7 +2,8 @@
 //! newer containerd releases, 1.7.24 and 2.1.9, unpacked by tests/support/releases.sh (the
 //! installed 1.6.20 is tests/live_cri.rs's). Each release runs in a `daemons::LiveNode` of its
 //! own, in a mount namespace of its own, with a config in the version that release writes; an
-//! image is imported from a local tarball.
+//! image is imported from a local tarball. A migration rehearsal takes a node from dockerd
+//! 20.10 on Docker's packaged containerd config to the fixed config on each release.
 //!
 //! A release that is absent is said loudly, and is a failure under CI=true (.ci/run fetches
 //! it).
@@ -298,4 +299,123 @@ fn containerd_1_7_deprecations_agree_with_ra107() {
         ),
         "{findings:?}"
     );
+}
+
+/// Docker's packaged config.toml (`containerd.io`): CRI disabled, no version header.
+const DOCKER_PACKAGED: &str = "disabled_plugins = [\"cri\"]\n";
+
+/// The migration's fix of that file: a version 2 config with CRI enabled and runc on the
+/// systemd cgroup driver, as RA101's and RA201's fixes say.
+fn migrated_config(node: &LiveNode) -> String {
+    format!(
+        "version = 2\n\
+         [plugins.\"io.containerd.grpc.v1.cri\"]\n  stream_server_address = \"127.0.0.1\"\n  \
+         stream_server_port = \"0\"\n\
+         [plugins.\"io.containerd.grpc.v1.cri\".containerd.runtimes.runc]\n  \
+         runtime_type = \"io.containerd.runc.v2\"\n\
+         [plugins.\"io.containerd.grpc.v1.cri\".containerd.runtimes.runc.options]\n  \
+         SystemdCgroup = true\n{}",
+        node.confinement(false)
+    )
+}
+
+fn assert_status(report: &Value, id: &str, status: &str, when: &str) {
+    assert_eq!(
+        status_of(report, id),
+        status,
+        "{id} {when}: {}",
+        common::rule(report, id)
+    );
+}
+
+/// A node on dockerd 20.10 with Docker's packaged containerd config is audited, fixed the way
+/// the findings say, restarted and audited again; then the fixed config goes to containerd
+/// 1.7.24 and 2.1.9, where what runtime-audit predicts for each (CRI loads, SystemdCgroup
+/// true) is what the running release reports.
+#[test]
+fn migration_rehearsal_from_docker_to_containerd_1_7_and_2_1() {
+    let mut node = LiveNode::new();
+    node.write_config(&format!("{DOCKER_PACKAGED}{}", node.confinement(true)));
+    node.start_containerd(false);
+    node.start_dockerd();
+    let before = node.audit(&[]);
+    assert_status(&before, "RA101", "fail", "on Docker's packaged config");
+    assert_status(&before, "RA802", "fail", "on Docker's packaged config");
+
+    node.kill_containerd();
+    node.write_config(&migrated_config(&node));
+    node.start_containerd(true);
+    let after = node.audit(&[]);
+    for id in ["RA101", "RA802", "RA803"] {
+        assert_status(&after, id, "pass", "after the fix");
+    }
+
+    for release in [&RELEASE_1_7, &RELEASE_2_1] {
+        let Some(bin) = common::release_bin(release.name) else {
+            continue;
+        };
+        let mut next = LiveNode::with_release(bin);
+        next.write_config(&migrated_config(&next));
+        let predicted = inspect(&next.root(), release.version);
+        assert_eq!(predicted["cri plugin"], "loads", "{predicted:#}");
+        assert_eq!(
+            predicted["default runtime SystemdCgroup"], true,
+            "{predicted:#}"
+        );
+        next.start_containerd(true);
+        let running = probe(&next.containerd_socket());
+        let config = running.status.ok().and_then(|s| s.config.clone());
+        assert_eq!(
+            config.and_then(|c| c.systemd_cgroup),
+            Some(true),
+            "containerd {} runs with what runtime-audit predicted",
+            release.version
+        );
+        let report = next.audit(&[]);
+        for id in ["RA101", "RA802", "RA803"] {
+            assert_status(
+                &report,
+                id,
+                "pass",
+                &format!("on containerd {}", release.version),
+            );
+        }
+    }
+}
+
+/// `inspect`'s containerd rows (and its CRI section's) as key → value.
+fn inspect(root: &Path, version: &str) -> Value {
+    let out = common::bin()
+        .args([
+            "inspect",
+            "--format",
+            "json",
+            "--containerd-version",
+            version,
+            "--root",
+        ])
+        .arg(root)
+        .output()
+        .expect("run runtime-audit inspect");
+    let doc: Value = serde_json::from_slice(&out.stdout).expect("inspect JSON");
+    let mut rows = serde_json::Map::new();
+    let containerd = doc["sections"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|s| s["id"] == "containerd");
+    let sections = containerd.into_iter().chain(
+        containerd
+            .and_then(|c| c["sections"].as_array())
+            .into_iter()
+            .flatten(),
+    );
+    for section in sections {
+        for row in section["rows"].as_array().into_iter().flatten() {
+            if let Some(key) = row["key"].as_str() {
+                rows.insert(key.to_owned(), row["value"].clone());
+            }
+        }
+    }
+    Value::Object(rows)
 }
