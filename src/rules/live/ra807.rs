@@ -15,7 +15,7 @@ declare_rule! {
     id: "RA807",
     name: "docker-socket-consumers",
     area: Live,
-    summary: "Containers or static pod manifests mount docker.sock, /var/run or /run from the host",
+    summary: "Containers or static pod manifests mount docker.sock, /var/run, /run or /var/lib/docker from the host",
     inputs: [RuntimeSocket, StaticPodManifest],
     cases: [
         /// The kubelet no longer runs pods on Docker: nothing keeps Docker on the node.
@@ -26,13 +26,66 @@ declare_rule! {
     ],
 }
 
-/// What a host path mounted into a container gives it of Docker's socket.
-fn exposes_docker(path: &str) -> Option<&'static str> {
+/// What a host path mounted into a container gives it of Docker.
+#[derive(Clone, Copy)]
+enum Exposure {
+    /// Docker's API: its socket, or the directory holding it (in words).
+    Api(&'static str),
+    /// Docker's data directory, where log shippers read its containers' json-file logs
+    /// (migration facts WL-001, WL-003).
+    Data,
+}
+
+impl Exposure {
+    fn words(self) -> &'static str {
+        match self {
+            Exposure::Api(words) => words,
+            Exposure::Data => "Docker's data directory",
+        }
+    }
+
+    fn uses(self) -> &'static str {
+        match self {
+            Exposure::Api(_) => "uses Docker's API",
+            Exposure::Data => "reads Docker's container logs",
+        }
+    }
+
+    fn impact(self, o: &Outlook) -> String {
+        match self {
+            Exposure::Api(_) => impact(o),
+            Exposure::Data => format!(
+                "{}. Once pods run on containerd their logs are no longer in /var/lib/docker/containers: the \
+                 kubelet writes them under /var/log/pods (linked from /var/log/containers) in the CRI format \
+                 (`2023-05-02T20:17:28.143532061Z stdout F <message>`), so a shipper reading Docker's json-file \
+                 logs ships nothing, and a JSON parser rejects the new lines (fluentd: `pattern not matched`).",
+                o.words
+            ),
+        }
+    }
+
+    fn fix(self, o: &Outlook) -> String {
+        match self {
+            Exposure::Api(_) => o.fix.clone(),
+            Exposure::Data => "Read /var/log/containers/*.log with a CRI parser (fluent-bit's `cri` parser, \
+                 fluentd-kubernetes-daemonset's `FLUENT_CONTAINER_TAIL_PARSER_TYPE`), joining partial (`P`) \
+                 lines, then remove the /var/lib/docker mount."
+                .to_owned(),
+        }
+    }
+}
+
+/// What a host path mounted into a container gives it of Docker.
+fn exposes_docker(path: &str) -> Option<Exposure> {
     let p = clean(path);
     if p == "/run/docker.sock" || p.ends_with("/docker.sock") {
-        Some("Docker's API socket")
+        Some(Exposure::Api("Docker's API socket"))
     } else if p == "/run" {
-        Some("the host's /run (/var/run), which holds Docker's API socket")
+        Some(Exposure::Api(
+            "the host's /run (/var/run), which holds Docker's API socket",
+        ))
+    } else if p == "/var/lib/docker" || p.starts_with("/var/lib/docker/") {
+        Some(Exposure::Data)
     } else {
         None
     }
@@ -165,9 +218,10 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
 
 fn static_pod(out: &mut Emitter<Case>, o: &Outlook, pod: &StaticPod) {
     for v in &pod.host_paths {
-        let Some(what) = exposes_docker(&v.path.value) else {
+        let Some(exposure) = exposes_docker(&v.path.value) else {
             continue;
         };
+        let what = exposure.words();
         let mut b = out
             .finding(
                 o.case,
@@ -179,10 +233,11 @@ fn static_pod(out: &mut Emitter<Case>, o: &Outlook, pod: &StaticPod) {
                 ),
             )
             .label(format!("hostPath {}", v.path.value))
-            .impact(impact(o))
+            .impact(exposure.impact(o))
             .fix(format!(
                 "{} Edit {} (the kubelet re-creates the pod when the file changes).",
-                o.fix, pod.path
+                exposure.fix(o),
+                pod.path
             ))
             .key(format!(
                 "static pod {} hostPath {}",
@@ -215,21 +270,23 @@ fn mounts<'e>(
 /// What a container's mount gives it of Docker: the host path as [`exposes_docker`] judges it,
 /// the probed Docker socket under whatever name it is mounted from (`-v /srv/d.sock:...`), or a
 /// socket placed where Docker clients look for it in the container.
-fn container_exposes_docker(m: &DockerMount, socket: &SocketPath) -> Option<&'static str> {
+fn container_exposes_docker(m: &DockerMount, socket: &SocketPath) -> Option<Exposure> {
     if SocketPath::new(m.source.as_str()) == *socket {
-        return Some("Docker's API socket");
+        return Some(Exposure::Api("Docker's API socket"));
     }
     exposes_docker(&m.source).or_else(|| {
-        (clean(&m.destination) == "/run/docker.sock")
-            .then_some("a socket at /var/run/docker.sock, where Docker clients look for Docker's API")
+        (clean(&m.destination) == "/run/docker.sock").then_some(Exposure::Api(
+            "a socket at /var/run/docker.sock, where Docker clients look for Docker's API",
+        ))
     })
 }
 
 fn container(out: &mut Emitter<Case>, o: &Outlook, socket: &SocketPath, c: &DockerContainer) {
     for m in &c.mounts {
-        let Some(what) = container_exposes_docker(m, socket) else {
+        let Some(exposure) = container_exposes_docker(m, socket) else {
             continue;
         };
+        let what = exposure.words();
         let managed = if c.is_kubelet_managed() {
             "the kubelet-managed container"
         } else {
@@ -245,17 +302,17 @@ fn container(out: &mut Emitter<Case>, o: &Outlook, socket: &SocketPath, c: &Dock
                 m.destination
             ),
         )
-        .label(format!("{} uses Docker's API", c.name()))
-        .impact(impact(o))
+        .label(format!("{} {}", c.name(), exposure.uses()))
+        .impact(exposure.impact(o))
         .fix(if c.is_kubelet_managed() {
             format!(
                 "{} Change the pod's spec (its Deployment or DaemonSet), not the container.",
-                o.fix
+                exposure.fix(o)
             )
         } else {
             format!(
                 "{} This container is not managed by the kubelet (see RA806).",
-                o.fix
+                exposure.fix(o)
             )
         })
         .key(format!("container {} mount {}", c.name(), clean(&m.source)))
