@@ -283,8 +283,9 @@ fn removed_runtime_type(
                 release.describe()
             ),
             format!(
-                "Works on containerd 1.x; after an upgrade to containerd 2.x the runtime no longer exists and \
-                 {whose} cannot start (the exact error text is not confirmed)."
+                "Works on containerd 1.x, which says nothing about it when it loads the config (it judges a runtime \
+                 type when a pod's shim starts; seen with 1.6.20 and 1.7.24); after an upgrade to containerd 2.x the \
+                 runtime no longer exists and {whose} cannot start (the exact error text is not confirmed)."
             ),
         )
     } else {
@@ -296,7 +297,9 @@ fn removed_runtime_type(
                 release.describe()
             ),
             format!(
-                "The runtime is not available, so {whose} cannot start (the exact error text is not confirmed)."
+                "The runtime is not available, so {whose} cannot start (the exact error text is not confirmed); \
+                 containerd itself says nothing about it when it loads the config, since it judges a runtime type \
+                 when a pod's shim starts (seen with 2.1.9)."
             ),
         )
     };
