@@ -10,7 +10,7 @@ mod common;
 mod daemons;
 
 use daemons::LiveNode;
-use daemons::image::image_tarball;
+use daemons::image::{image_tarball, listed_image};
 
 use std::io::{Read, Write};
 use std::os::unix::fs::PermissionsExt;
@@ -110,14 +110,7 @@ fn containerd_with_cri_answers_version_status_config_and_images() {
     assert_eq!(config.registry_config_path.as_deref(), Some(certs.as_str()));
     assert!(config.registry_mirrors.is_empty(), "{config:?}");
 
-    let images = out
-        .images
-        .ok()
-        .unwrap_or_else(|| panic!("ListImages answers: {out:#?}"));
-    let image = images
-        .iter()
-        .find(|i| i.repo_tags.iter().any(|t| t == IMAGE_NAME))
-        .unwrap_or_else(|| panic!("{IMAGE_NAME} imported into k8s.io is listed: {images:#?}"));
+    let image = listed_image(&out, IMAGE_NAME);
     assert!(image.id.starts_with("sha256:"), "{image:?}");
     assert!(!image.pinned, "1.6.20 predates pinned images");
 }

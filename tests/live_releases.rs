@@ -15,7 +15,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use daemons::LiveNode;
-use daemons::image::image_tarball;
+use daemons::image::{image_tarball, listed_image};
 use runtime_audit::collect::live::cri;
 use runtime_audit::model::live::{CriApi, CriEndpoint, Probe};
 use serde_json::Value;
@@ -165,14 +165,7 @@ fn probe_answers(release: &Release, node: &LiveNode) {
         assert_eq!(running.registry_config_path, None, "{running:?}");
     }
 
-    let images = out
-        .images
-        .ok()
-        .unwrap_or_else(|| panic!("ListImages answers: {out:#?}"));
-    let image = images
-        .iter()
-        .find(|i| i.repo_tags.iter().any(|t| t == IMAGE_NAME))
-        .unwrap_or_else(|| panic!("{IMAGE_NAME} imported into k8s.io is listed: {images:#?}"));
+    let image = listed_image(&out, IMAGE_NAME);
     assert!(image.id.starts_with("sha256:"), "{image:?}");
     assert!(!image.pinned, "only the sandbox image is pinned");
 }
@@ -385,19 +378,7 @@ fn migration_rehearsal_from_docker_to_containerd_1_7_and_2_1() {
 
 /// `inspect`'s containerd rows (and its CRI section's) as key → value.
 fn inspect(root: &Path, version: &str) -> Value {
-    let out = common::bin()
-        .args([
-            "inspect",
-            "--format",
-            "json",
-            "--containerd-version",
-            version,
-            "--root",
-        ])
-        .arg(root)
-        .output()
-        .expect("run runtime-audit inspect");
-    let doc: Value = serde_json::from_slice(&out.stdout).expect("inspect JSON");
+    let doc = common::inspect_json(root, version);
     let mut rows = serde_json::Map::new();
     let containerd = doc["sections"]
         .as_array()

@@ -191,6 +191,20 @@ enum Source {
     File(PathBuf),
 }
 
+impl Case {
+    /// Lays the case out as a node root: the fixture's tree, or the corpus file as the node's
+    /// `etc/containerd/config.toml`.
+    fn place(&self, root: &Path) {
+        match &self.source {
+            Source::Tree(dir) => copy_tree(dir, root),
+            Source::File(f) => {
+                fs::create_dir_all(root.join("etc/containerd")).expect("mkdir");
+                fs::copy(f, root.join("etc/containerd/config.toml")).expect("copy");
+            }
+        }
+    }
+}
+
 fn cases() -> Vec<Case> {
     let mut cases = Vec::new();
     for s in common::scenarios() {
@@ -303,18 +317,7 @@ fn start_containerd(
     tmp: &Path,
     sock: &Path,
 ) -> Child {
-    let mut mounts = vec!["/run", "/var/lib", "/opt"];
-    if Path::new("/etc/cni").is_dir() {
-        mounts.push("/etc/cni");
-    }
-    let mut script: String = mounts
-        .iter()
-        .map(|m| format!("mount -t tmpfs tmpfs {m} && "))
-        .collect();
-    script.push_str("exec \"$0\" \"$@\"");
-    Command::new("unshare")
-        .args(["-m", "--", "sh", "-c", &script])
-        .arg(release.program("containerd"))
+    daemons::in_own_mount_namespace(&release.program("containerd"))
         .arg("--config")
         .arg(config)
         .arg("--address")
@@ -487,24 +490,7 @@ fn section<'a>(sections: &'a serde_json::Value, id: &str) -> Option<&'a serde_js
 
 /// runtime-audit's view of the same node.
 fn tool_view(root: &Path, version: &str) -> View {
-    let out = bin()
-        .args([
-            "inspect",
-            "--format",
-            "json",
-            "--containerd-version",
-            version,
-            "--root",
-        ])
-        .arg(root)
-        .output()
-        .expect("run runtime-audit inspect");
-    assert!(
-        out.status.success(),
-        "inspect failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("inspect JSON");
+    let doc = common::inspect_json(root, version);
     let Some(ctd) = section(&doc["sections"], "containerd") else {
         return View::default();
     };
@@ -662,13 +648,7 @@ fn agree_with(release: &Release) {
     for (i, case) in cases.iter().enumerate() {
         let tmp = work.path().join(format!("case{i}"));
         let root = tmp.join("node");
-        match &case.source {
-            Source::Tree(dir) => copy_tree(dir, &root),
-            Source::File(f) => {
-                fs::create_dir_all(root.join("etc/containerd")).expect("mkdir");
-                fs::copy(f, root.join("etc/containerd/config.toml")).expect("copy");
-            }
-        }
+        case.place(&root);
         let config = root.join("etc/containerd/config.toml");
         let Ok(text) = fs::read_to_string(&config) else {
             continue; // not UTF-8 or unreadable on purpose: nothing to compare
@@ -763,13 +743,7 @@ fn config_migrate_of_2_1_agrees_with_the_tool() {
     for (i, case) in cases().iter().enumerate() {
         let tmp = work.path().join(format!("case{i}"));
         let root = tmp.join("node");
-        match &case.source {
-            Source::Tree(dir) => copy_tree(dir, &root),
-            Source::File(f) => {
-                fs::create_dir_all(root.join("etc/containerd")).expect("mkdir");
-                fs::copy(f, root.join("etc/containerd/config.toml")).expect("copy");
-            }
-        }
+        case.place(&root);
         let config = root.join("etc/containerd/config.toml");
         let Ok(text) = fs::read_to_string(&config) else {
             continue;

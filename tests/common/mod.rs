@@ -36,6 +36,28 @@ pub(crate) fn corpus() -> Option<PathBuf> {
     None
 }
 
+/// `runtime-audit inspect --format json` of the node at `root` for a containerd release.
+pub(crate) fn inspect_json(root: &Path, containerd_version: &str) -> serde_json::Value {
+    let out = bin()
+        .args([
+            "inspect",
+            "--format",
+            "json",
+            "--containerd-version",
+            containerd_version,
+            "--root",
+        ])
+        .arg(root)
+        .output()
+        .expect("run runtime-audit inspect");
+    assert!(
+        out.status.success(),
+        "inspect failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("inspect JSON")
+}
+
 /// The programs of a release unpacked by tests/support/releases.sh (`containerd-2.1.9`):
 /// `RUNTIME_AUDIT_RELEASES` or `~/.cache/runtime-audit/releases`, NAME/bin once verified. Absent
 /// is said loudly, and is a failure under `CI=true` (.ci/run fetches every release).

@@ -4,6 +4,8 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use runtime_audit::model::live::{CriEndpoint, CriImage};
+
 fn sha256(path: &Path) -> String {
     super::require_root_and(&["sha256sum"]);
     let out = Command::new("sha256sum")
@@ -100,4 +102,17 @@ pub(crate) fn image_tarball(work: &Path, name: &str) -> PathBuf {
         .expect("run tar");
     assert!(status.success(), "tar of the layout");
     tarball
+}
+
+/// The image `name` as the CRI probe listed it; fails the test when ListImages did not answer
+/// or lacks it.
+pub(crate) fn listed_image<'e>(out: &'e CriEndpoint, name: &str) -> &'e CriImage {
+    let images = out
+        .images
+        .ok()
+        .unwrap_or_else(|| panic!("ListImages answers: {out:#?}"));
+    images
+        .iter()
+        .find(|i| i.repo_tags.iter().any(|t| t == name))
+        .unwrap_or_else(|| panic!("{name} imported into k8s.io is listed: {images:#?}"))
 }

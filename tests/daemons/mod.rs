@@ -110,15 +110,6 @@ impl LiveNode {
         if !path.is_absolute() {
             return Command::new(program);
         }
-        let mut mounts = vec!["/run", "/var/lib", "/opt"];
-        if Path::new("/etc/cni").is_dir() {
-            mounts.push("/etc/cni");
-        }
-        let mut script: String = mounts
-            .iter()
-            .map(|m| format!("mount -t tmpfs tmpfs {m} && "))
-            .collect();
-        script.push_str("exec \"$0\" \"$@\"");
         let bins = [&self.release, &self.docker_release]
             .into_iter()
             .flatten()
@@ -126,10 +117,8 @@ impl LiveNode {
             .chain(std::env::var("PATH").ok())
             .collect::<Vec<_>>()
             .join(":");
-        let mut cmd = Command::new("unshare");
-        cmd.args(["-m", "--", "sh", "-c", &script])
-            .arg(path)
-            .env("PATH", bins);
+        let mut cmd = in_own_mount_namespace(&path);
+        cmd.env("PATH", bins);
         cmd
     }
 
@@ -374,6 +363,25 @@ impl Drop for LiveNode {
             stop(child);
         }
     }
+}
+
+/// `program` in a mount namespace of its own (`unshare -m` makes its mounts private) with tmpfs
+/// over the host directories a daemon may write to: /run, /var/lib, /opt and /etc/cni
+/// (containerd 2.x starts NRI and other plugins with sockets under /run). `exec` keeps the
+/// child's pid the program's.
+pub(crate) fn in_own_mount_namespace(program: &Path) -> Command {
+    let mut mounts = vec!["/run", "/var/lib", "/opt"];
+    if Path::new("/etc/cni").is_dir() {
+        mounts.push("/etc/cni");
+    }
+    let mut script: String = mounts
+        .iter()
+        .map(|m| format!("mount -t tmpfs tmpfs {m} && "))
+        .collect();
+    script.push_str("exec \"$0\" \"$@\"");
+    let mut cmd = Command::new("unshare");
+    cmd.args(["-m", "--", "sh", "-c", &script]).arg(program);
+    cmd
 }
 
 pub(crate) fn spawn_logged(cmd: &mut Command, log: &Path) -> Child {

@@ -1,6 +1,7 @@
 //! RA804 docker-only-images.
 
 use crate::model::live::SocketPath;
+use crate::engine::emitter::FindingBuilder;
 use crate::engine::{Emitter, Location};
 use crate::model::NodeSnapshot;
 
@@ -122,6 +123,21 @@ impl DockerOnlyImage<'_> {
         )
     }
 
+    /// The finding for this image, at Docker's socket: the parts every case shares.
+    fn finding<'e>(
+        &self,
+        out: &'e mut Emitter<Case>,
+        case: Case,
+        message: String,
+        impact: String,
+    ) -> FindingBuilder<'e> {
+        out.finding(case, Location::Path(self.docker_socket.to_string()), message)
+            .label(format!("Docker has {}", self.name))
+            .impact(impact)
+            .fix(self.fix())
+            .key(self.key())
+    }
+
     fn key(&self) -> String {
         format!("image {}", images::normalize(&self.name))
     }
@@ -161,16 +177,9 @@ impl NotInUse<'_> {
     }
 
     fn emit(self, out: &mut Emitter<Case>) {
-        out.finding(
-            Case::Unused,
-            Location::Path(self.image.docker_socket.to_string()),
-            self.message(),
-        )
-        .label(format!("Docker has {}", self.image.name))
-        .impact(self.impact())
-        .fix(self.image.fix())
-        .key(self.image.key())
-        .actual("only in Docker's store")
+        self.image
+            .finding(out, Case::Unused, self.message(), self.impact())
+            .actual("only in Docker's store")
         .expected("also in containerd's k8s.io namespace")
         .emit();
     }
@@ -207,16 +216,9 @@ impl InUse<'_> {
     }
 
     fn emit(self, out: &mut Emitter<Case>) {
-        out.finding(
-            Case::InUse,
-            Location::Path(self.image.docker_socket.to_string()),
-            self.message(),
-        )
-        .label(format!("Docker has {}", self.image.name))
-        .impact(self.impact())
-        .fix(self.image.fix())
-        .key(self.image.key())
-        .actual(format!("used by {}", self.pods.join(", ")))
+        self.image
+            .finding(out, Case::InUse, self.message(), self.impact())
+            .actual(format!("used by {}", self.pods.join(", ")))
         .expected("in containerd's k8s.io namespace before the switch")
         .emit();
     }
