@@ -3,8 +3,10 @@
 //! <release>`; they must agree on whether containerd starts, whether the CRI plugin loads, and
 //! the effective SystemdCgroup of the default runtime, sandbox image and registry config_path.
 //! Every disagreement is either a bug or is explained in `EXPLAINED` with the fact behind it.
-//! RA107's deprecation warnings must be reported by the release too (its `ctr deprecations
-//! list` from 1.7, its log), or be in `SILENT_RELEASE` with the reason. And what
+//! RA107's deprecation warnings must be reported by the release too, key by key (a row of its
+//! `ctr deprecations list` from 1.7 or a line of its log names the key), or the finding must say
+//! why the release stays silent (and then the release must be silent), or be in
+//! `SILENT_RELEASE` with the reason. And what
 //! 2.1.9's `containerd config migrate` makes of each version 1 and 2 config must read the same
 //! as the original. The classic mistakes of a migration, made on each release's own `config
 //! default`, and each stock file on the other releases, are compared the same way.
@@ -98,9 +100,12 @@ const SILENT_RELEASE: &[(&[&str], &str, &str, &str)] = &[
 
 #[derive(Debug, Default, PartialEq)]
 struct View {
-    /// The deprecations the release lists (`ctr deprecations list`, 1.7 and later), by id;
-    /// for runtime-audit, the keys RA107 reports at warning or above.
+    /// The deprecations the release lists (`ctr deprecations list`, 1.7 and later), a row each
+    /// (id and message); for runtime-audit, the keys RA107 reports at warning or above.
     deprecations: Option<Vec<String>>,
+    /// For runtime-audit, the keys among `deprecations` whose finding says the release reports
+    /// nothing about them, and why.
+    said_silent: Vec<String>,
     starts: Option<bool>,
     cri: Option<String>,
     systemd_cgroup: Option<String>,
@@ -396,8 +401,9 @@ fn cri_plugin_state(release: &Release, sock: &Path) -> String {
     .to_owned()
 }
 
-/// The deprecations the release lists for its config and use so far, by id. 1.6 has no such
-/// list: none is listed, and its log is all it says.
+/// The deprecations the release lists for its config and use so far, a row each: the id and
+/// the message, which names the key in backquotes. 1.6 has no such list: none is listed, and
+/// its log is all it says.
 fn deprecations(release: &Release, sock: &Path) -> Option<Vec<String>> {
     if release.line() == "1.6" {
         return Some(Vec::new());
@@ -413,7 +419,7 @@ fn deprecations(release: &Release, sock: &Path) -> Option<Vec<String>> {
         String::from_utf8_lossy(&out.stdout)
             .lines()
             .skip(1)
-            .filter_map(|l| l.split_whitespace().next())
+            .filter(|l| !l.trim().is_empty())
             .map(str::to_owned)
             .collect(),
     )
@@ -496,7 +502,8 @@ fn tool_view(root: &Path, version: &str) -> View {
     };
     let rows = &ctd["rows"];
     let mut view = View {
-        deprecations: Some(warned_deprecations(root, version)),
+        deprecations: Some(warned_deprecations(root, version, false)),
+        said_silent: warned_deprecations(root, version, true),
         starts: row(rows, "starts").and_then(serde_json::Value::as_bool),
         cri: row(rows, "cri plugin")
             .and_then(|v| v.as_str())
@@ -522,16 +529,14 @@ fn tool_view(root: &Path, version: &str) -> View {
 }
 
 /// The fields the two views disagree on, a line each, and how many disagreements `EXPLAINED`
-/// The keys runtime-audit warns about as deprecated that the release does not report: it
-/// lists no deprecation (`ctr deprecations list`; 1.6 has no list), its log has no deprecation
-/// line naming the key, and no `Ignoring unknown key` line for the key or a table holding it.
+/// The keys runtime-audit warns about as deprecated that the release does not report, key by
+/// key: no row of its deprecation list (`ctr deprecations list`; 1.6 has none) names the key,
+/// no deprecation line of its log names it, and no `Ignoring unknown key` line names the key
+/// or a table holding it.
 fn unreported_deprecations(real: &View, tool: &View, log: &str) -> Vec<String> {
     let (Some(listed), Some(warned)) = (&real.deprecations, &tool.deprecations) else {
         return Vec::new();
     };
-    if !listed.is_empty() {
-        return Vec::new();
-    }
     let ignored: Vec<Vec<&str>> = log
         .lines()
         .filter(|l| l.contains("Ignoring unknown key"))
@@ -553,17 +558,29 @@ fn unreported_deprecations(real: &View, tool: &View, log: &str) -> Vec<String> {
                 _ => &segments[..],
             };
             let last = segments.last().map_or("", String::as_str);
-            let deprecated = log
-                .lines()
-                .any(|l| l.contains(last) && (l.contains("deprecat") || l.contains("DEPRECATION")));
+            let listed_here = listed.iter().any(|row| names_key(row, last));
+            let logged = log.lines().any(|l| {
+                (l.contains("deprecat") || l.contains("DEPRECATION")) && names_key(l, last)
+            });
             let dropped = ignored.iter().any(|table| {
                 table.len() <= below_plugin.len()
                     && table.iter().zip(below_plugin).all(|(a, b)| a == b)
             });
-            !deprecated && !dropped
+            !listed_here && !logged && !dropped
         })
         .cloned()
         .collect()
+}
+
+/// Whether a deprecation row or log line names `key`: in backquotes, as containerd's messages
+/// write keys, or in the id, where `_` is written `-` (`cri-registry-mirrors`).
+fn names_key(line: &str, key: &str) -> bool {
+    line.contains(&format!("`{key}`"))
+        || line.contains(&format!("\\\"{key}\\\""))
+        || line
+            .split_whitespace()
+            .next()
+            .is_some_and(|id| id.contains(&key.replace('_', "-")))
 }
 
 /// A dotted key split into its segments, quoted segments kept whole.
@@ -580,8 +597,9 @@ fn key_segments(key: &str) -> Vec<String> {
     out
 }
 
-/// The keys RA107 reports at warning or above on the node.
-fn warned_deprecations(root: &Path, version: &str) -> Vec<String> {
+/// The keys RA107 reports at warning or above on the node; with `said_silent`, only those whose
+/// finding says the release reports nothing about them.
+fn warned_deprecations(root: &Path, version: &str, said_silent: bool) -> Vec<String> {
     let out = bin()
         .args([
             "--format",
@@ -599,10 +617,17 @@ fn warned_deprecations(root: &Path, version: &str) -> Vec<String> {
         .into_iter()
         .flatten()
         .filter(|f| f["rule"] == "RA107" && f["severity"] != "note")
+        .filter(|f| {
+            !said_silent
+                || f["impact"]
+                    .as_str()
+                    .is_some_and(|i| i.contains("reports nothing about"))
+        })
         .filter_map(|f| f["key"].as_str().map(str::to_owned))
         .collect()
 }
 
+/// The fields the two views disagree on, a line each, and how many disagreements `EXPLAINED`
 /// explains.
 fn differences(release: &Release, name: &str, tool: &View, real: &View) -> (Vec<String>, usize) {
     let mut out = Vec::new();
@@ -660,14 +685,28 @@ fn agree_with(release: &Release) {
         if let (Some(_), Some(warned)) = (&real.deprecations, &tool.deprecations) {
             warnings += warned.len();
         }
+        let unreported = unreported_deprecations(&real, &tool, &log);
+        if real.deprecations.is_some() {
+            let reported: Vec<&String> = tool
+                .said_silent
+                .iter()
+                .filter(|key| !unreported.contains(key))
+                .collect();
+            if !reported.is_empty() {
+                failures.push(format!(
+                    "{}: runtime-audit says containerd {} reports nothing about {reported:?}, \
+                     but it lists or logs them",
+                    case.name, release.version
+                ));
+            }
+        }
         let (silent, understood): (Vec<String>, Vec<String>) =
-            unreported_deprecations(&real, &tool, &log)
-                .into_iter()
-                .partition(|key| {
-                    !SILENT_RELEASE.iter().any(|(l, n, k, _)| {
+            unreported.into_iter().partition(|key| {
+                !tool.said_silent.contains(key)
+                    && !SILENT_RELEASE.iter().any(|(l, n, k, _)| {
                         l.contains(&release.line()) && case.name.ends_with(n) && key.ends_with(k)
                     })
-                });
+            });
         silent_explained += understood.len();
         if !silent.is_empty() {
             failures.push(format!(
@@ -698,7 +737,8 @@ fn agree_with(release: &Release) {
     {
         eprintln!(
             "oracle: containerd {}: {warnings} RA107 deprecation warnings; the release reports them \
-             (its deprecation list or its log) but for {silent_explained}, explained in SILENT_RELEASE",
+             (its deprecation list or its log, key by key) but for {silent_explained}, explained by the \
+             finding or in SILENT_RELEASE",
             release.version
         );
     }

@@ -361,6 +361,20 @@ pub(crate) struct RemovedOption {
     pub(crate) replacement: &'static str,
     /// Whether using it breaks pods or the CRI plugin (error) rather than being cosmetic.
     pub(crate) breaks: bool,
+    /// When containerd reads the option, and so when it can say anything about it.
+    pub(crate) read_at: ReadAt,
+    /// Whether 2.x turns the option of a version-2 file into its replacement as it loads the
+    /// file, and so reports nothing about it.
+    pub(crate) converted_by_2x: bool,
+}
+
+/// When containerd reads a config option.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum ReadAt {
+    /// As it loads the config: it can log or list the option then.
+    ConfigLoad,
+    /// Only when a pod's shim starts (a runtime's `options`): nothing is said at start-up.
+    ShimStart,
 }
 
 /// What containerd will do with the config.

@@ -9,7 +9,6 @@ use std::fmt;
 
 use crate::model::containerd::{ContainerdConfig, CriLayout, RemovedOption};
 use crate::model::{Span, Version, VersionFact, VersionOrigin};
-use crate::release::config_schema::removed::CNI_BIN_DIR;
 
 /// A release number, `major.minor.patch`: what thresholds and the config schema's
 /// availability ranges compare. A line given without a patch (`1.7`) is its first release.
@@ -278,7 +277,7 @@ impl ContainerdRelease {
     /// `cni.bin_dir` into `bin_dirs` (seen with 2.1.9 in `config dump`: `bin_dirs` holds the
     /// value, `bin_dir = ''`, and no deprecation is listed or logged).
     pub(crate) fn converts_on_load(&self, option: &RemovedOption, config_version: i64) -> bool {
-        self.is_2x() && config_version == 2 && option.option == CNI_BIN_DIR.option
+        self.is_2x() && config_version == 2 && option.converted_by_2x
     }
 
     /// Whether the release still reads a deprecated option (it has not removed it); false when

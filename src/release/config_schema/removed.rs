@@ -2,7 +2,7 @@
 //! `RELEASES.md` at each tag). The key tables of [`super::server`] and [`super::cri`] point at
 //! these from the field that carries the option.
 
-use crate::model::containerd::RemovedOption;
+use crate::model::containerd::{ReadAt, RemovedOption};
 
 /// `[plugins."io.containerd.grpc.v1.cri"] systemd_cgroup`.
 pub(crate) static SYSTEMD_CGROUP: RemovedOption = RemovedOption {
@@ -12,6 +12,8 @@ pub(crate) static SYSTEMD_CGROUP: RemovedOption = RemovedOption {
     effect: "on 1.3-1.7 the CRI plugin fails to load when it is set with a runc.v2 default runtime (`systemd_cgroup` only works for runtime io.containerd.runtime.v1.linux); on 2.x it is an unknown key and ignored",
     replacement: "containerd.runtimes.runc.options.SystemdCgroup",
     breaks: true,
+    read_at: ReadAt::ConfigLoad,
+    converted_by_2x: false,
 };
 
 /// `[...cri".containerd] untrusted_workload_runtime`.
@@ -22,6 +24,8 @@ pub(crate) static UNTRUSTED_WORKLOAD_RUNTIME: RemovedOption = RemovedOption {
     effect: "ignored as an unknown key from containerd 2.0",
     replacement: "an `untrusted` runtime in `containerd.runtimes` selected with a RuntimeClass",
     breaks: false,
+    read_at: ReadAt::ConfigLoad,
+    converted_by_2x: false,
 };
 
 /// `[...cri".containerd] default_runtime`.
@@ -32,6 +36,8 @@ pub(crate) static DEFAULT_RUNTIME: RemovedOption = RemovedOption {
     effect: "ignored as an unknown key from containerd 2.0",
     replacement: "containerd.default_runtime_name naming a runtime in containerd.runtimes",
     breaks: false,
+    read_at: ReadAt::ConfigLoad,
+    converted_by_2x: false,
 };
 
 /// `[...cri".containerd.runtimes.*] runtime_engine`.
@@ -42,6 +48,8 @@ pub(crate) static RUNTIME_ENGINE: RemovedOption = RemovedOption {
     effect: "on 1.x the CRI plugin fails to load when it is set on a runtime other than io.containerd.runtime.v1.linux (`runtime_engine` only works for runtime io.containerd.runtime.v1.linux); ignored from 2.0",
     replacement: "the runtime's `options` (BinaryName) with runtime_type io.containerd.runc.v2",
     breaks: true,
+    read_at: ReadAt::ConfigLoad,
+    converted_by_2x: false,
 };
 
 /// `[...cri".containerd.runtimes.*] runtime_root`.
@@ -52,6 +60,8 @@ pub(crate) static RUNTIME_ROOT: RemovedOption = RemovedOption {
     effect: "on 1.x the CRI plugin fails to load when it is set on a runtime other than io.containerd.runtime.v1.linux (`runtime_root` only works for runtime io.containerd.runtime.v1.linux); ignored from 2.0",
     replacement: "the runtime's `options.Root`",
     breaks: true,
+    read_at: ReadAt::ConfigLoad,
+    converted_by_2x: false,
 };
 
 /// `[...cri"] disable_cgroup`. The facts table places it under `runtimes.*`; the sources
@@ -64,6 +74,8 @@ pub(crate) static DISABLE_CGROUP: RemovedOption = RemovedOption {
     effect: "ignored as an unknown key from containerd 2.0",
     replacement: "cgroup v2 delegation",
     breaks: false,
+    read_at: ReadAt::ConfigLoad,
+    converted_by_2x: false,
 };
 
 /// `[...cri".containerd] no_pivot`.
@@ -74,6 +86,8 @@ pub(crate) static NO_PIVOT: RemovedOption = RemovedOption {
     effect: "on 1.x the CRI plugin fails to load when it is true with a default runtime other than io.containerd.runtime.v1.linux (`no_pivot` only works for runtime io.containerd.runtime.v1.linux); ignored from 2.0",
     replacement: "the runtime's `options.NoPivotRoot`",
     breaks: true,
+    read_at: ReadAt::ConfigLoad,
+    converted_by_2x: false,
 };
 
 /// runc `options.CriuPath`.
@@ -84,6 +98,8 @@ pub(crate) static CRIU_PATH: RemovedOption = RemovedOption {
     effect: "ignored from containerd 2.0",
     replacement: "put `criu` in $PATH",
     breaks: false,
+    read_at: ReadAt::ShimStart,
+    converted_by_2x: false,
 };
 
 /// `[...cri".registry] auths`.
@@ -94,6 +110,8 @@ pub(crate) static REGISTRY_AUTHS: RemovedOption = RemovedOption {
     effect: "still read as of containerd 2.3; removal planned (target moved from 2.0 to 2.4)",
     replacement: "imagePullSecrets, or credentials in hosts.toml-aware tooling",
     breaks: false,
+    read_at: ReadAt::ConfigLoad,
+    converted_by_2x: false,
 };
 
 /// `[...cri".registry] mirrors`.
@@ -104,6 +122,8 @@ pub(crate) static REGISTRY_MIRRORS: RemovedOption = RemovedOption {
     effect: "still read as of containerd 2.3; removal planned (target moved from 2.0 to 2.4); cannot be combined with config_path",
     replacement: "registry.config_path with hosts.toml files",
     breaks: false,
+    read_at: ReadAt::ConfigLoad,
+    converted_by_2x: false,
 };
 
 /// `[...cri".registry] configs`.
@@ -114,6 +134,8 @@ pub(crate) static REGISTRY_CONFIGS: RemovedOption = RemovedOption {
     effect: "still read as of containerd 2.3; removal planned (target moved from 2.0 to 2.4)",
     replacement: "registry.config_path with hosts.toml files",
     breaks: false,
+    read_at: ReadAt::ConfigLoad,
+    converted_by_2x: false,
 };
 
 /// `[...cri".registry.configs."<host>".tls]`.
@@ -124,6 +146,8 @@ pub(crate) static REGISTRY_CONFIGS_TLS: RemovedOption = RemovedOption {
     effect: "ignored from containerd 2.0, so pulls from that registry fail TLS verification",
     replacement: "hosts.toml `ca`, `client` and `skip_verify` under registry.config_path",
     breaks: true,
+    read_at: ReadAt::ConfigLoad,
+    converted_by_2x: false,
 };
 
 /// `[...cri".cni] bin_dir` (v3: `io.containerd.cri.v1.runtime`).
@@ -134,6 +158,8 @@ pub(crate) static CNI_BIN_DIR: RemovedOption = RemovedOption {
     effect: "still read; removal targeted for 2.4; with both bin_dir and bin_dirs set, containerd 2.1.9 loads CRI and logs the deprecation, and 2.2 and later are documented to fail (`cni.bin_dir` and `cni.bin_dirs` cannot be set at the same time)",
     replacement: "cni.bin_dirs",
     breaks: false,
+    read_at: ReadAt::ConfigLoad,
+    converted_by_2x: true,
 };
 
 /// `enable_cdi` (v3 runtime).
@@ -144,6 +170,8 @@ pub(crate) static ENABLE_CDI: RemovedOption = RemovedOption {
     effect: "still read; removal targeted for 2.4 (CDI is always on)",
     replacement: "remove the key",
     breaks: false,
+    read_at: ReadAt::ConfigLoad,
+    converted_by_2x: false,
 };
 
 /// Top-level `plugin_dir` (Go plugins).
@@ -154,6 +182,8 @@ pub(crate) static PLUGIN_DIR: RemovedOption = RemovedOption {
     effect: "Go plugins are no longer loaded from containerd 2.1",
     replacement: "proxy plugins or external binary plugins",
     breaks: false,
+    read_at: ReadAt::ConfigLoad,
+    converted_by_2x: false,
 };
 
 #[cfg(test)]

@@ -6,7 +6,7 @@ use crate::model::containerd::RUNC_V1;
 use crate::release::containerd::V1_SHIM;
 use crate::engine::Emitter;
 use crate::model::containerd::{
-    ContainerdConfig, CriOutcome, KeyEntry, KeyStatus, RemovedOption, Runtime,
+    ContainerdConfig, CriOutcome, KeyEntry, KeyStatus, ReadAt, RemovedOption, Runtime,
 };
 use crate::model::{NodeSnapshot, Span};
 
@@ -130,6 +130,11 @@ fn from_inventory(
              In general: {}.",
             opt.effect
         ),
+        _ if !release.still_reads(opt) => no_longer_read(
+            release,
+            opt,
+            release.reads(cfg.version.value) == cfg.written_layout(),
+        ),
         _ => format!(
             "Nothing breaks on this release with this value; the option goes away: {}.",
             opt.effect
@@ -154,6 +159,24 @@ fn from_inventory(
         })
         .expected(opt.replacement);
     b.release(release).emit();
+}
+
+/// The impact of an option the release has removed and ignores, and why the release says
+/// nothing about it where it reads the table that holds it (`layout_read`).
+fn no_longer_read(release: &ContainerdRelease, opt: &RemovedOption, layout_read: bool) -> String {
+    let silent = match opt.read_at {
+        ReadAt::ShimStart if layout_read => {
+            " containerd hands a runtime's options to its shim only when a pod starts, so it reports \
+             nothing about this one when it loads the config: no deprecation is listed and nothing is logged."
+        }
+        ReadAt::ShimStart | ReadAt::ConfigLoad => "",
+    };
+    format!(
+        "{} no longer reads `{}`: the setting has no effect ({}).{silent}",
+        release.describe(),
+        opt.option,
+        opt.effect
+    )
 }
 
 /// A deprecated option written with the value containerd reads as unset (`systemd_cgroup =
