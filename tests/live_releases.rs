@@ -3,7 +3,9 @@
 //! installed 1.6.20 is tests/live_cri.rs's). Each release runs in a `daemons::LiveNode` of its
 //! own, in a mount namespace of its own, with a config in the version that release writes; an
 //! image is imported from a local tarball. A migration rehearsal takes a node from dockerd
-//! 20.10 on Docker's packaged containerd config to the fixed config on each release.
+//! 20.10 on Docker's packaged containerd config to the fixed config on each release. RA809 is
+//! run with 1.7.24, 2.1.9 and the installed 1.6.20 answering at kubeadm's three known CRI
+//! sockets, all in one mount namespace with the audit.
 //!
 //! A release that is absent is said loudly, and is a failure under CI=true (.ci/run fetches
 //! it).
@@ -399,4 +401,146 @@ fn inspect(root: &Path, version: &str) -> Value {
         }
     }
     Value::Object(rows)
+}
+
+/// A containerd at one of kubeadm's known CRI sockets, for RA809: its programs (None: the host's
+/// 1.6), the socket, and the config in the version that release writes.
+struct AtKnownSocket {
+    bin: Option<std::path::PathBuf>,
+    socket: &'static str,
+    config: &'static str,
+}
+
+/// The shell lines that start `at` in the background with its own root and state under `dir`,
+/// its pid in `$pid<i>`.
+fn start_line(i: usize, at: &AtKnownSocket, dir: &Path) -> String {
+    let program = at.bin.as_ref().map_or_else(
+        || "containerd".to_owned(),
+        |b| b.join("containerd").display().to_string(),
+    );
+    let d = dir.join(format!("c{i}"));
+    std::fs::create_dir_all(&d).expect("mkdir");
+    std::fs::write(d.join("config.toml"), at.config).expect("write config");
+    let socket_dir = Path::new(at.socket).parent().expect("socket dir");
+    format!(
+        "mkdir -p {socket_dir}\n\
+         {program} --config {d}/config.toml --address {socket} --root {d}/root --state {d}/state \
+         >{d}/log 2>&1 &\npid{i}=$!\n",
+        socket_dir = socket_dir.display(),
+        d = d.display(),
+        socket = at.socket,
+    )
+}
+
+/// RA809 as the audit of this very host reports it, in a mount namespace of its own (tmpfs over
+/// /run, /var/lib, /opt, /etc/cni) where `running` answer at kubeadm's known CRI sockets, then
+/// again once all but the first have stopped: (the report with all, the report with one).
+fn ra809_with(running: &[AtKnownSocket], dir: &Path) -> (Value, Value) {
+    let mut script = String::from("set -u\n");
+    for (i, at) in running.iter().enumerate() {
+        script.push_str(&start_line(i, at, dir));
+    }
+    let pids: Vec<String> = (0..running.len()).map(|i| format!("$pid{i}")).collect();
+    let sockets: Vec<&str> = running.iter().map(|a| a.socket).collect();
+    script.push_str(&format!(
+        "trap 'kill {pids} 2>/dev/null; wait' EXIT\n\
+         for s in {sockets}; do\n\
+           n=0; while [ ! -S $s ] && [ $n -lt 300 ]; do sleep 0.1; n=$((n+1)); done\n\
+         done\n\
+         sleep 1\n\
+         \"$AUDIT\" --select RA809 --format json --probe-timeout 10s >{dir}/all.json\n\
+         kill {rest} 2>/dev/null; wait {rest} 2>/dev/null\n\
+         \"$AUDIT\" --select RA809 --format json --probe-timeout 10s >{dir}/one.json\n",
+        pids = pids.join(" "),
+        sockets = sockets.join(" "),
+        dir = dir.display(),
+        rest = pids[1..].join(" "),
+    ));
+    let out = daemons::in_own_mount_namespace(Path::new("/bin/sh"))
+        .args(["-c", &script])
+        .env("AUDIT", env!("CARGO_BIN_EXE_runtime-audit"))
+        .output()
+        .expect("run the namespace");
+    let logs: Vec<String> = (0..running.len())
+        .map(|i| std::fs::read_to_string(dir.join(format!("c{i}/log"))).unwrap_or_default())
+        .map(|l| l.lines().rev().take(5).collect::<Vec<_>>().join(" | "))
+        .collect();
+    let read = |name: &str| -> Value {
+        let text = std::fs::read_to_string(dir.join(name)).unwrap_or_default();
+        serde_json::from_str(&text).unwrap_or_else(|e| {
+            panic!(
+                "{name} is not a report ({e}): {text}\nstderr: {}\ncontainerd logs: {logs:#?}",
+                String::from_utf8_lossy(&out.stderr)
+            )
+        })
+    };
+    (read("all.json"), read("one.json"))
+}
+
+/// RA809 against real CRI servers at kubeadm's three known sockets: containerd 1.7.24 at
+/// containerd's, 2.1.9 at CRI-O's and the installed 1.6.20 at cri-dockerd's (kubeadm counts any
+/// known socket it can connect to, whatever answers it). All three answering is a warning that
+/// names each with its runtime; once only containerd's answers, the rule passes.
+#[test]
+fn several_cri_runtimes_answering_on_1_7_and_2_1_is_ra809() {
+    daemons::require_root_and(&["unshare", "containerd"]);
+    let (Some(bin_1_7), Some(bin_2_1)) = (
+        common::release_bin(RELEASE_1_7.name),
+        common::release_bin(RELEASE_2_1.name),
+    ) else {
+        return;
+    };
+    // The CRI plugins' stream servers on loopback, each on a port of its own.
+    let running = [
+        AtKnownSocket {
+            bin: Some(bin_1_7),
+            socket: "/run/containerd/containerd.sock",
+            config: "version = 2\n[plugins.\"io.containerd.grpc.v1.cri\"]\n  \
+                     stream_server_address = \"127.0.0.1\"\n  stream_server_port = \"0\"\n",
+        },
+        AtKnownSocket {
+            bin: Some(bin_2_1),
+            socket: "/run/crio/crio.sock",
+            config: "version = 3\n[plugins.'io.containerd.grpc.v1.cri']\n  \
+                     stream_server_address = '127.0.0.1'\n  stream_server_port = '0'\n",
+        },
+        AtKnownSocket {
+            bin: None,
+            socket: "/run/cri-dockerd.sock",
+            config: "version = 2\n[plugins.\"io.containerd.grpc.v1.cri\"]\n  \
+                     stream_server_address = \"127.0.0.1\"\n  stream_server_port = \"0\"\n",
+        },
+    ];
+    let dir = tempfile::Builder::new()
+        .prefix("ra-809-")
+        .tempdir()
+        .expect("tempdir");
+    let (all, one) = ra809_with(&running, dir.path());
+
+    assert_eq!(status_of(&all, "RA809"), "fail", "{all:#}");
+    let found = common::findings(&all, "RA809");
+    assert_eq!(found.len(), 1, "{all:#}");
+    let message = found[0]["message"].as_str().unwrap_or_default();
+    eprintln!("RA809: {message}");
+    assert!(message.starts_with("3 CRI endpoints answer"), "{message}");
+    for (socket, runtime) in [
+        ("/run/containerd/containerd.sock", "containerd 1.7.24"),
+        ("/run/crio/crio.sock", "containerd 2.1.9"),
+        ("/run/cri-dockerd.sock", "containerd 1.6.20"),
+    ] {
+        assert!(
+            message.contains(&format!("{socket} ({runtime}")),
+            "{socket} answered by {runtime}: {message}"
+        );
+    }
+    let impact = found[0]["impact"].as_str().unwrap_or_default();
+    assert!(
+        impact.contains(
+            "unix:///var/run/containerd/containerd.sock, unix:///var/run/crio/crio.sock, \
+             unix:///var/run/cri-dockerd.sock"
+        ),
+        "kubeadm's list, in its order: {impact}"
+    );
+
+    assert_eq!(status_of(&one, "RA809"), "pass", "{one:#}");
 }
