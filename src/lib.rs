@@ -2,11 +2,13 @@
 //! to containerd.
 //!
 //! Data flows one way: `collect` (all I/O) builds a [`model::NodeSnapshot`], the `engine`
-//! runs the pure `rules` over it in parallel, and `report` renders the result.
+//! runs the pure `rules` over it in parallel, and `report` renders the result. `fix` turns
+//! findings into edits of the node's files, written only on request.
 
 pub mod cli;
 pub mod collect;
 pub mod engine;
+pub mod fix;
 pub mod inspect;
 pub mod model;
 pub mod release;

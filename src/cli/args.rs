@@ -34,6 +34,8 @@ pub(crate) enum Command {
     Explain(ExplainArgs),
     /// Print the effective configuration of every input and where each value came from.
     Inspect(InspectArgs),
+    /// Show the edits that fix the findings (a diff per file); --write applies them.
+    Fix(FixArgs),
 }
 
 /// Where and what to read.
@@ -123,6 +125,43 @@ pub(crate) struct AuditArgs {
     /// elsewhere with --live-facts.
     #[arg(long, value_name = "FILE")]
     pub(crate) save_live_facts: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Args)]
+#[command(
+    after_help = "Exit codes: 0 nothing to fix; 1 fixes proposed (dry run), or findings at or above --fail-on left after --write or to a person; 2 fix could not run."
+)]
+pub(crate) struct FixArgs {
+    #[command(flatten)]
+    pub(crate) node: NodeArgs,
+    /// Apply the fixes: each file is replaced atomically, its owner and mode kept and the old
+    /// file kept beside it as FILE.runtime-audit.bak; then the node is audited again.
+    #[arg(long)]
+    pub(crate) write: bool,
+    /// Output format for stdout.
+    #[arg(long, value_enum, default_value_t = FixFormat::Human)]
+    pub(crate) format: FixFormat,
+    /// Findings at or above this severity that no fix resolves make the exit code 1.
+    #[arg(long, value_enum, default_value_t = FailOn::Error)]
+    pub(crate) fail_on: FailOn,
+    /// Fix only the findings of these rules or cases (as for the audit).
+    #[arg(long, value_name = "RULES", value_delimiter = ',')]
+    pub(crate) select: Vec<String>,
+    /// Leave the findings of these rules or cases alone (as for the audit).
+    #[arg(long, value_name = "RULES", value_delimiter = ',')]
+    pub(crate) ignore: Vec<String>,
+    /// Policy file (default: ./runtime-audit.toml when present).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) config: Option<PathBuf>,
+    /// When to use colors (NO_COLOR is honoured in auto mode).
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub(crate) color: ColorChoice,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum FixFormat {
+    Human,
+    Json,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

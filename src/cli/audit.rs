@@ -21,7 +21,7 @@ pub(crate) fn run(args: &AuditArgs) -> Result<u8, String> {
         let json = serde_json::to_string_pretty(&snapshot.live).map_err(|e| e.to_string())?;
         write_file(path, &format!("{json}\n"), false, ColorChoice::Never)?;
     }
-    let policy = build_policy(args, &snapshot)?;
+    let policy = build_policy(&args.select, &args.ignore, &snapshot)?;
     let all = rules::all();
     let evaluation = engine::evaluate(&snapshot, &all, &policy);
     let report = Report::new(&snapshot, evaluation, args.fail_on.threshold());
@@ -128,7 +128,11 @@ fn today() -> Date {
 }
 
 /// Command-line selection plus the policy file's.
-fn build_policy(args: &AuditArgs, snapshot: &NodeSnapshot) -> Result<Policy, String> {
+pub(crate) fn build_policy(
+    select: &[String],
+    ignore: &[String],
+    snapshot: &NodeSnapshot,
+) -> Result<Policy, String> {
     let all = rules::all();
     let facts = &snapshot.policy;
     let file = facts.file.as_deref().unwrap_or("runtime-audit.toml");
@@ -145,10 +149,10 @@ fn build_policy(args: &AuditArgs, snapshot: &NodeSnapshot) -> Result<Policy, Str
         let p = snapshot.sources.position(span);
         format!("policy file {file}:{}:{}", p.line, p.column)
     };
-    for s in &args.select {
+    for s in select {
         policy.select.extend(selector(s, "--select")?);
     }
-    for s in &args.ignore {
+    for s in ignore {
         policy.ignore.extend(selector(s, "--ignore")?);
     }
     for s in &facts.select {

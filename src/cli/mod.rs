@@ -1,10 +1,11 @@
-//! Command line: `runtime-audit [audit]`, `rules`, `explain`, `inspect`.
+//! Command line: `runtime-audit [audit]`, `rules`, `explain`, `inspect`, `fix`.
 //!
 //! Exit codes: 0 = no finding at or above `--fail-on`, 1 = such findings, 2 = the audit could
 //! not run (bad command line, bad policy file, unreadable root). Only `main` exits.
 
 mod args;
 mod audit;
+mod fix;
 mod inspect;
 mod rules_cmd;
 
@@ -38,6 +39,7 @@ where
         Some(Command::Rules(r)) => rules_cmd::list(&r),
         Some(Command::Explain(e)) => rules_cmd::explain(&e),
         Some(Command::Inspect(i)) => inspect::run(&i),
+        Some(Command::Fix(f)) => fix::run(&f),
     };
     match result {
         Ok(code) => code,

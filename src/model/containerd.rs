@@ -118,6 +118,16 @@ impl CriLayout {
         }
     }
 
+    /// The same table as segments, for edits.
+    pub(crate) fn runtime_table_path(self) -> TomlPath {
+        let plugin = match self {
+            CriLayout::V1 => "cri",
+            CriLayout::V2 => "io.containerd.grpc.v1.cri",
+            CriLayout::V3 => "io.containerd.cri.v1.runtime",
+        };
+        TomlPath::new(vec!["plugins".into(), plugin.into(), "containerd".into()])
+    }
+
     /// TOML path of the registry table.
     pub(crate) fn registry_table(self) -> &'static str {
         match self {

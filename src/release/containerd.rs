@@ -648,33 +648,44 @@ pub(crate) const CRI_TABLE_IDS: &[&str] = &[CRI_V1_ID, CRI_GRPC_ID, CRI_RUNTIME_
 /// `runtime_engine`, `runtime_root`, `no_pivot`) serve on 1.x.
 pub(crate) const V1_SHIM: &str = "io.containerd.runtime.v1.linux";
 
+/// The short ids of containerd's own plugins in a version 1 config, with their full ids.
+const V1_PLUGIN_IDS: &[(&str, &str)] = &[
+    ("cri", CRI_GRPC_ID),
+    ("cgroups", "io.containerd.monitor.v1.cgroups"),
+    ("linux", "io.containerd.runtime.v1.linux"),
+    ("scheduler", "io.containerd.gc.v1.scheduler"),
+    ("bolt", "io.containerd.metadata.v1.bolt"),
+    ("task", "io.containerd.runtime.v2.task"),
+    ("opt", "io.containerd.internal.v1.opt"),
+    ("restart", "io.containerd.internal.v1.restart"),
+    ("tracing", "io.containerd.internal.v1.tracing"),
+    ("otlp", "io.containerd.tracing.processor.v1.otlp"),
+    ("aufs", "io.containerd.snapshotter.v1.aufs"),
+    ("btrfs", "io.containerd.snapshotter.v1.btrfs"),
+    ("devmapper", "io.containerd.snapshotter.v1.devmapper"),
+    ("native", "io.containerd.snapshotter.v1.native"),
+    ("overlayfs", "io.containerd.snapshotter.v1.overlayfs"),
+    ("zfs", "io.containerd.snapshotter.v1.zfs"),
+];
+
+/// The full id of one of containerd's own plugins by its short version 1 id; None for a name
+/// that is not one of them.
+pub(crate) fn known_v1_plugin_uri(short: &str) -> Option<&'static str> {
+    V1_PLUGIN_IDS
+        .iter()
+        .find(|(s, _)| *s == short)
+        .map(|(_, full)| *full)
+}
+
 /// How containerd 2.x names a plugin written without a dot in a version-1 file
 /// (`v1MigratePluginName` in `cmd/containerd/server/config/config.go`); 1.x uses the same
 /// short ids for its built-in plugins.
 pub(crate) fn v1_plugin_uri(short: &str) -> String {
-    const CORE: &[(&str, &str)] = &[
-        ("cri", CRI_GRPC_ID),
-        ("cgroups", "io.containerd.monitor.v1.cgroups"),
-        ("linux", "io.containerd.runtime.v1.linux"),
-        ("scheduler", "io.containerd.gc.v1.scheduler"),
-        ("bolt", "io.containerd.metadata.v1.bolt"),
-        ("task", "io.containerd.runtime.v2.task"),
-        ("opt", "io.containerd.internal.v1.opt"),
-        ("restart", "io.containerd.internal.v1.restart"),
-        ("tracing", "io.containerd.internal.v1.tracing"),
-        ("otlp", "io.containerd.tracing.processor.v1.otlp"),
-        ("aufs", "io.containerd.snapshotter.v1.aufs"),
-        ("btrfs", "io.containerd.snapshotter.v1.btrfs"),
-        ("devmapper", "io.containerd.snapshotter.v1.devmapper"),
-        ("native", "io.containerd.snapshotter.v1.native"),
-        ("overlayfs", "io.containerd.snapshotter.v1.overlayfs"),
-        ("zfs", "io.containerd.snapshotter.v1.zfs"),
-    ];
     if short.contains('.') {
         return short.to_string();
     }
-    if let Some((_, full)) = CORE.iter().find(|(s, _)| *s == short) {
-        return (*full).to_string();
+    if let Some(full) = known_v1_plugin_uri(short) {
+        return full.to_string();
     }
     if short.ends_with("-service") {
         return format!("io.containerd.service.v1.{short}");

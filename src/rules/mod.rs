@@ -5,8 +5,8 @@
 mod declare;
 
 mod cgroup;
-mod containerd;
-mod containerd_socket;
+pub(crate) mod containerd;
+pub(crate) mod containerd_socket;
 mod crictl;
 mod inputs;
 mod kubeadm;

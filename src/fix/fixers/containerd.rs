@@ -1,0 +1,365 @@
+//! Fixes in containerd's config.toml: CRI enabled, plugin names, the default runtime, and
+//! SystemdCgroup where the config version in use reads it.
+
+use crate::model::containerd::{ContainerdConfig, CriLayout, CriOutcome, KeyEntry, Runtime};
+use crate::model::source::FileId;
+use crate::model::toml_path::TomlPath;
+use crate::release::containerd::known_v1_plugin_uri;
+
+use super::super::edit::Scalar;
+use super::{Of, Op, Proposal};
+
+fn config<'a>(of: &Of<'a>) -> Option<&'a ContainerdConfig> {
+    of.snap.containerd.present()
+}
+
+fn path(segments: &[&str]) -> TomlPath {
+    TomlPath::new(segments.iter().map(|s| (*s).to_owned()).collect())
+}
+
+/// RA101: the CRI plugin's ids taken out of `disabled_plugins`.
+pub(super) fn cri_disabled(of: &Of<'_>) -> Option<Proposal> {
+    let cfg = config(of)?;
+    let release = &of.snap.versions.containerd;
+    match of.case() {
+        "disabled" => {}
+        "disabled-kubelet-uses-other-runtime" => {
+            return of.manual(
+                "the kubelet uses another runtime: enable CRI here when the kubelet is moved to this containerd",
+            );
+        }
+        _ => {
+            return of.manual(
+                "nothing links this containerd to the kubelet (a system containerd?): enable CRI only if the kubelet is to use it",
+            );
+        }
+    }
+    let file = of.span()?.file;
+    let ops: Vec<Op> = cfg
+        .disabled_plugins
+        .iter()
+        .filter(|e| e.span.file == file && release.disables_cri(&e.value, cfg, e.span))
+        .map(|e| Op::TomlRemoveItem {
+            path: path(&["disabled_plugins"]),
+            item: e.value.clone(),
+        })
+        .collect();
+    if ops.is_empty() {
+        return of.manual("the entry that disables CRI is not in this file");
+    }
+    of.fix(
+        of.file()?,
+        "take the CRI plugin out of disabled_plugins",
+        ops,
+    )
+}
+
+/// RA102: a short plugin name in a version 2+ file made its full URI, or dropped from
+/// `disabled_plugins` when it names the CRI plugin.
+pub(super) fn plugin_name(of: &Of<'_>) -> Option<Proposal> {
+    if of.case() != "short-name" {
+        return None;
+    }
+    let cfg = config(of)?;
+    let span = of.span()?;
+    let (list, entry) = [
+        ("disabled_plugins", &cfg.disabled_plugins),
+        ("required_plugins", &cfg.required_plugins),
+    ]
+    .into_iter()
+    .find_map(|(list, entries)| {
+        entries
+            .iter()
+            .find(|e| e.span == span)
+            .map(|e| (list, e.value.as_str()))
+    })?;
+    let Some(full) = known_v1_plugin_uri(entry) else {
+        return of.manual(format!(
+            "`{entry}` is not a plugin whose full id runtime-audit knows: write its `io.containerd.<type>.<version>.<name>` id"
+        ));
+    };
+    let release = &of.snap.versions.containerd;
+    let array = path(&[list]);
+    if list == "disabled_plugins" && release.cri_plugin_ids().contains(&full) {
+        return of.fix(
+            of.file()?,
+            format!("drop `{entry}` from disabled_plugins: as `{full}` it would disable CRI"),
+            vec![Op::TomlRemoveItem {
+                path: array,
+                item: entry.to_owned(),
+            }],
+        );
+    }
+    of.fix(
+        of.file()?,
+        format!("write `{entry}` as its full id `{full}`"),
+        vec![Op::TomlReplaceItem {
+            path: array,
+            item: entry.to_owned(),
+            with: full.to_owned(),
+        }],
+    )
+}
+
+/// RA108: `default_runtime_name` pointed at the one runtime it can mean: `runc` when the
+/// config defines it, else the only runtime defined.
+pub(super) fn default_runtime(of: &Of<'_>) -> Option<Proposal> {
+    if !matches!(of.case(), "undefined" | "empty-name") {
+        return None;
+    }
+    let cfg = config(of)?;
+    let defined: Vec<&Runtime> = cfg
+        .cri
+        .runtimes
+        .iter()
+        .filter(|r| r.defined_at.is_some())
+        .collect();
+    let target = match defined.iter().find(|r| r.name == "runc") {
+        Some(r) => *r,
+        None if defined.len() == 1 => defined[0],
+        None => {
+            return of.manual(format!(
+                "{} runtimes are defined: name the one pods should use in default_runtime_name",
+                defined.len()
+            ));
+        }
+    };
+    let file = of.span().map_or_else(|| main_file(cfg), |s| s.file);
+    let layout = match readable_layout(of, cfg, file) {
+        Ok(layout) => layout,
+        Err(reason) => return of.manual(reason),
+    };
+    let mut key = layout.runtime_table_path().segments().to_vec();
+    key.push("default_runtime_name".into());
+    of.fix(
+        of.snap.sources.get(file).host_path.clone(),
+        format!(
+            "default_runtime_name = {:?}, the runtime the config defines",
+            target.name
+        ),
+        vec![Op::TomlSet {
+            path: TomlPath::new(key),
+            value: Scalar::Str(target.name.clone()),
+        }],
+    )
+}
+
+/// RA109: the CRI plugin listed in `required_plugins`, by the name this config version reads.
+pub(super) fn require_cri(of: &Of<'_>) -> Option<Proposal> {
+    let cfg = config(of)?;
+    // Required, a CRI plugin that fails would stop containerd itself.
+    match &cfg.outcome.cri {
+        CriOutcome::Loads => {}
+        CriOutcome::FailsToLoad { message, .. } => {
+            return of.manual(format!(
+                "the CRI plugin fails to load with this config ({message}): fix that first, or containerd would not start at all"
+            ));
+        }
+        CriOutcome::Disabled { .. } | CriOutcome::NotStarted => {
+            return of.manual("containerd would not serve CRI with this config: fix that first");
+        }
+    }
+    let main = main_file(cfg);
+    let item = if cfg.file_version(main) <= 1 {
+        "cri"
+    } else {
+        crate::release::containerd::CRI_GRPC_ID
+    };
+    of.fix(
+        of.snap.sources.get(main).host_path.clone(),
+        format!("required_plugins lists {item:?}: containerd then exits when CRI cannot load"),
+        vec![Op::TomlAddItem {
+            path: path(&["required_plugins"]),
+            item: item.to_owned(),
+        }],
+    )
+}
+
+/// RA201: containerd's default runtime on the systemd driver the kubelet uses.
+pub(super) fn cgroup_mismatch(of: &Of<'_>) -> Option<Proposal> {
+    if of.case() != "mismatch" {
+        return None;
+    }
+    let cfg = config(of)?;
+    let kubelet = of
+        .snap
+        .kubelet
+        .present()
+        .and_then(|k| k.effective.cgroup_driver.known())
+        .map(|d| d.value.as_str());
+    if kubelet != Some("systemd") {
+        return of.manual(
+            "containerd uses systemd and the kubelet cgroupfs: set the kubelet's cgroupDriver to systemd (the driver kubeadm configures since 1.22)",
+        );
+    }
+    set_systemd_on_default(of, cfg, true, "the kubelet uses the systemd cgroup driver")
+}
+
+/// RA202: SystemdCgroup moved to the options table of the runtime and layout containerd
+/// reads; plugin-level `systemd_cgroup` removed.
+pub(super) fn misplaced_systemd_cgroup(of: &Of<'_>) -> Option<Proposal> {
+    let cfg = config(of)?;
+    let span = of.span()?;
+    let entry = cfg.keys.iter().find(|k| k.key == span || k.value == span)?;
+    let Some(value) = bool_value(of, entry) else {
+        return of.manual("the misplaced value is not a boolean");
+    };
+    match of.case() {
+        "wrong-schema" => of.manual(
+            "the runtime's tables are written for another config version (RA105): move the whole runtime table, not this key alone",
+        ),
+        "outside-options" => {
+            let segments = entry.path.segments();
+            let Some(name) = segments
+                .iter()
+                .position(|s| s == "runtimes")
+                .and_then(|i| segments.get(i + 1))
+            else {
+                return of.manual("the key is not under a runtime's table");
+            };
+            let layout = match readable_layout(of, cfg, span.file) {
+                Ok(layout) => layout,
+                Err(reason) => return of.manual(reason),
+            };
+            let target = runtime_option(layout, name, "SystemdCgroup");
+            of.fix(
+                of.file()?,
+                format!("move SystemdCgroup = {value} into {}", options_header(layout, name)),
+                vec![
+                    Op::TomlRemove {
+                        path: entry.path.clone(),
+                    },
+                    Op::TomlSet {
+                        path: target,
+                        value: Scalar::Bool(value),
+                    },
+                ],
+            )
+        }
+        "plugin-level-systemd-cgroup" => {
+            let mut ops = vec![Op::TomlRemove {
+                path: entry.path.clone(),
+            }];
+            let mut summary = "remove the plugin-level systemd_cgroup".to_owned();
+            if value {
+                let Some(Proposal::Fix(set)) =
+                    set_systemd_on_default(of, cfg, true, "the removed key asked for systemd")
+                else {
+                    return of.manual(
+                        "systemd_cgroup = true asks for the systemd driver, and the default runtime cannot take SystemdCgroup: edit by hand",
+                    );
+                };
+                if set.file != of.file()? {
+                    return of.manual("the default runtime is defined in another file: edit by hand");
+                }
+                summary.push_str(" and set SystemdCgroup = true on the default runtime");
+                ops.extend(set.ops);
+            }
+            of.fix(of.file()?, summary, ops)
+        }
+        "not-on-default-runtime" => set_systemd_on_default(
+            of,
+            cfg,
+            value,
+            "the config sets it on another runtime than the default",
+        ),
+        _ => None,
+    }
+}
+
+/// The fix that sets SystemdCgroup on the default runtime, in the file that defines it (or
+/// the main file for the built-in runc).
+fn set_systemd_on_default(
+    of: &Of<'_>,
+    cfg: &ContainerdConfig,
+    value: bool,
+    why: &str,
+) -> Option<Proposal> {
+    let Some(runtime) = cfg.cri.default_runtime() else {
+        return of
+            .manual("the default runtime is not defined (RA108): fix default_runtime_name first");
+    };
+    if !runtime.is_runc_based() {
+        return of.manual(format!(
+            "the default runtime `{}` is not runc-based ({}): set its own cgroup option",
+            runtime.name, runtime.runtime_type.value
+        ));
+    }
+    let file = runtime
+        .defined_at
+        .map_or_else(|| main_file(cfg), |s| s.file);
+    let layout = match readable_layout(of, cfg, file) {
+        Ok(layout) => layout,
+        Err(reason) => return of.manual(reason),
+    };
+    let mut ops = vec![Op::TomlSet {
+        path: runtime_option(layout, &runtime.name, "SystemdCgroup"),
+        value: Scalar::Bool(value),
+    }];
+    if runtime.defined_at.is_none() {
+        // Writing a table for the built-in runc replaces it on 1.x: say its type too.
+        let mut runtime_type = layout.runtime_table_path().segments().to_vec();
+        runtime_type.extend([
+            "runtimes".into(),
+            runtime.name.clone(),
+            "runtime_type".into(),
+        ]);
+        ops.insert(
+            0,
+            Op::TomlSet {
+                path: TomlPath::new(runtime_type),
+                value: Scalar::Str(runtime.runtime_type.value.clone()),
+            },
+        );
+    }
+    of.fix(
+        of.snap.sources.get(file).host_path.clone(),
+        format!(
+            "SystemdCgroup = {value} in {}: {why}",
+            options_header(layout, &runtime.name)
+        ),
+        ops,
+    )
+}
+
+/// The layout a file is written in, when the release at hand reads that layout; otherwise
+/// why not (a version 1 file on containerd 2.x needs rewriting first, RA103).
+fn readable_layout(of: &Of<'_>, cfg: &ContainerdConfig, file: FileId) -> Result<CriLayout, String> {
+    let version = cfg.file_version(file);
+    let written = CriLayout::for_version(version);
+    let release = &of.snap.versions.containerd;
+    if !release.is_unknown() && release.reads(version) != written {
+        return Err(format!(
+            "{} does not read the CRI tables of a version {version} file: rewrite the file for it first (RA103)",
+            release.describe()
+        ));
+    }
+    Ok(written)
+}
+
+fn main_file(cfg: &ContainerdConfig) -> FileId {
+    cfg.files.first().map_or(FileId(0), |f| f.file)
+}
+
+fn runtime_option(layout: CriLayout, runtime: &str, key: &str) -> TomlPath {
+    let mut segments = layout.runtime_table_path().segments().to_vec();
+    segments.extend([
+        "runtimes".into(),
+        runtime.to_owned(),
+        "options".into(),
+        key.to_owned(),
+    ]);
+    TomlPath::new(segments)
+}
+
+fn options_header(layout: CriLayout, runtime: &str) -> String {
+    crate::rules::containerd::layouts::runtime_options_header(layout, runtime)
+}
+
+fn bool_value(of: &Of<'_>, entry: &KeyEntry) -> Option<bool> {
+    match of.text(entry.value).trim() {
+        "true" => Some(true),
+        "false" => Some(false),
+        _ => None,
+    }
+}

@@ -1,0 +1,90 @@
+//! One fixer per rule: what edit resolves a finding of that rule, or why a person must make
+//! it. A fixer reads the same snapshot the rule read and proposes nothing it cannot state as
+//! an exact edit.
+
+mod containerd;
+mod crictl;
+mod kubelet;
+
+use crate::engine::{Finding, Location};
+use crate::model::NodeSnapshot;
+use crate::model::source::Span;
+
+use super::{Fix, Manual, Op, Proposal, location_words};
+
+/// The fix of `finding`, a reason to leave it to a person, or None when no fixer handles it.
+pub(crate) fn propose(snap: &NodeSnapshot, finding: &Finding) -> Option<Proposal> {
+    let of = Of { snap, finding };
+    match finding.rule.id {
+        "RA101" => containerd::cri_disabled(&of),
+        "RA102" => containerd::plugin_name(&of),
+        "RA108" => containerd::default_runtime(&of),
+        "RA109" => containerd::require_cri(&of),
+        "RA201" => containerd::cgroup_mismatch(&of),
+        "RA202" => containerd::misplaced_systemd_cgroup(&of),
+        "RA501" => kubelet::removed_flag(&of),
+        "RA701" | "RA702" => crictl::endpoint(&of),
+        _ => None,
+    }
+}
+
+/// A finding and the node it was found on, with the helpers every fixer needs.
+pub(super) struct Of<'a> {
+    pub(super) snap: &'a NodeSnapshot,
+    pub(super) finding: &'a Finding,
+}
+
+impl Of<'_> {
+    pub(super) fn span(&self) -> Option<Span> {
+        match &self.finding.location {
+            Location::Span(s) => Some(*s),
+            Location::Path(_) => None,
+        }
+    }
+
+    /// The host path of the file the finding points into.
+    pub(super) fn file(&self) -> Option<String> {
+        self.span()
+            .map(|s| self.snap.sources.get(s.file).host_path.clone())
+    }
+
+    /// The masked text of a span, as the audit read it.
+    pub(super) fn text(&self, span: Span) -> &str {
+        &self.snap.sources.get(span.file).text()[span.range()]
+    }
+
+    pub(super) fn at(&self) -> String {
+        location_words(self.snap, &self.finding.location)
+    }
+
+    pub(super) fn fix(
+        &self,
+        file: String,
+        summary: impl Into<String>,
+        ops: Vec<Op>,
+    ) -> Option<Proposal> {
+        Some(Proposal::Fix(Fix {
+            rule: self.finding.rule,
+            case: self.finding.case,
+            severity: self.finding.severity,
+            file,
+            finding_at: self.at(),
+            summary: summary.into(),
+            ops,
+        }))
+    }
+
+    pub(super) fn manual(&self, reason: impl Into<String>) -> Option<Proposal> {
+        Some(Proposal::Manual(Manual {
+            rule: self.finding.rule,
+            case: self.finding.case,
+            severity: self.finding.severity,
+            at: self.at(),
+            reason: reason.into(),
+        }))
+    }
+
+    pub(super) fn case(&self) -> &'static str {
+        self.finding.case.id
+    }
+}

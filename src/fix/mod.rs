@@ -1,0 +1,237 @@
+//! `runtime-audit fix`: the edits that resolve the audit's findings, planned from the same
+//! snapshot the rules read, shown as a diff and written only with `--write`.
+//!
+//! A fixer per rule (`fixers/`) turns a finding into ops on one file, said in the file's own
+//! structure (a TOML key, a flag's span, a YAML key). The ops of every fix on a file are
+//! applied together to the file as it is on disk, which must still be the file the audit read;
+//! a file whose fixes conflict, that does not parse afterwards, or that cannot be edited
+//! safely is left alone and its findings are reported as manual.
+
+mod diff;
+mod edit;
+mod fixers;
+pub(crate) mod report;
+mod text_file;
+mod toml_file;
+pub(crate) mod write;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use crate::engine::{Finding, Location};
+use crate::model::{InputKind, NodeSnapshot};
+use crate::vocabulary::{CaseMeta, RuleMeta, Severity};
+
+pub(crate) use edit::Op;
+
+/// A fix: one finding resolved by ops on one file.
+#[derive(Clone, Debug)]
+pub(crate) struct Fix {
+    pub(crate) rule: &'static RuleMeta,
+    pub(crate) case: &'static CaseMeta,
+    pub(crate) severity: Severity,
+    /// The file, as the node names it (`/etc/containerd/config.toml`).
+    pub(crate) file: String,
+    /// Where the finding points, `file:line`.
+    pub(crate) finding_at: String,
+    /// What the fix does, in a sentence.
+    pub(crate) summary: String,
+    pub(crate) ops: Vec<Op>,
+}
+
+/// A finding the fix leaves to a person, and why.
+#[derive(Clone, Debug)]
+pub(crate) struct Manual {
+    pub(crate) rule: &'static RuleMeta,
+    pub(crate) case: &'static CaseMeta,
+    pub(crate) severity: Severity,
+    pub(crate) at: String,
+    pub(crate) reason: String,
+}
+
+/// What a fixer makes of a finding.
+pub(crate) enum Proposal {
+    Fix(Fix),
+    Manual(Manual),
+}
+
+/// One file's edit: every fix on it applied together.
+#[derive(Clone, Debug)]
+pub(crate) struct FileChange {
+    /// As the node names it.
+    pub(crate) host_path: String,
+    /// Where it is on this machine (under `--root`).
+    pub(crate) disk_path: PathBuf,
+    /// The file as read for the edit; None for a file the fix creates.
+    pub(crate) original: Option<String>,
+    pub(crate) edited: String,
+    /// The same before and after with secret values masked: what a diff may show.
+    pub(crate) shown_before: String,
+    pub(crate) shown_after: String,
+    pub(crate) fixes: Vec<Fix>,
+}
+
+/// Everything `fix` would do on the node.
+#[derive(Debug, Default)]
+pub(crate) struct Plan {
+    pub(crate) changes: Vec<FileChange>,
+    pub(crate) manual: Vec<Manual>,
+    /// Findings no fixer handles: the audit's fix text is the way.
+    pub(crate) unfixed: Vec<Manual>,
+}
+
+impl Plan {
+    pub(crate) fn fix_count(&self) -> usize {
+        self.changes.iter().map(|c| c.fixes.len()).sum()
+    }
+
+    /// Whether anything at or above `threshold` is left to a person.
+    pub(crate) fn leaves_manual(&self, threshold: Option<Severity>) -> bool {
+        threshold.is_some_and(|t| {
+            self.manual
+                .iter()
+                .chain(&self.unfixed)
+                .any(|m| m.severity >= t)
+        })
+    }
+}
+
+/// Plans the fixes of `findings` on the node read under `root`.
+pub(crate) fn plan(snap: &NodeSnapshot, findings: &[Finding], root: &Path) -> Plan {
+    let mut plan = Plan::default();
+    let mut by_file: BTreeMap<String, Vec<Fix>> = BTreeMap::new();
+    for finding in findings {
+        match fixers::propose(snap, finding) {
+            Some(Proposal::Fix(fix)) => by_file.entry(fix.file.clone()).or_default().push(fix),
+            Some(Proposal::Manual(m)) => plan.manual.push(m),
+            None => plan.unfixed.push(Manual {
+                rule: finding.rule,
+                case: finding.case,
+                severity: finding.severity,
+                at: location_words(snap, &finding.location),
+                reason: "no automatic fix: follow the finding's fix".into(),
+            }),
+        }
+    }
+    for (host_path, fixes) in by_file {
+        match change(snap, root, &host_path, &fixes) {
+            Ok(Some(c)) => plan.changes.push(c),
+            Ok(None) => {}
+            Err(reason) => plan.manual.extend(fixes.iter().map(|f| Manual {
+                rule: f.rule,
+                case: f.case,
+                severity: f.severity,
+                at: f.finding_at.clone(),
+                reason: format!("{host_path} is left alone: {reason}"),
+            })),
+        }
+    }
+    plan
+}
+
+/// `file:line` of a finding's location.
+pub(crate) fn location_words(snap: &NodeSnapshot, location: &Location) -> String {
+    match location {
+        Location::Span(span) => {
+            let p = snap.sources.position(*span);
+            format!("{}:{}", snap.sources.get(span.file).host_path, p.line)
+        }
+        Location::Path(path) => path.clone(),
+    }
+}
+
+/// The file with every fix on it applied; None when nothing changes.
+fn change(
+    snap: &NodeSnapshot,
+    root: &Path,
+    host_path: &str,
+    fixes: &[Fix],
+) -> Result<Option<FileChange>, String> {
+    let mut ops: Vec<&Op> = Vec::new();
+    for fix in fixes {
+        for op in &fix.ops {
+            if let Some(other) = ops.iter().find(|o| o.conflicts_with(op)) {
+                return Err(format!(
+                    "two fixes disagree ({} and {}): edit it by hand",
+                    other.describe(),
+                    op.describe()
+                ));
+            }
+            if !ops.contains(&op) {
+                ops.push(op);
+            }
+        }
+    }
+    let disk_path = write::inside_root(root, host_path)?;
+    let original = write::read_for_edit(&disk_path)?;
+    let read = snap
+        .sources
+        .iter()
+        .find(|(_, f)| f.host_path == host_path)
+        .map(|(_, f)| f);
+    // The masked text the audit read is what a diff may show; the file on disk must still
+    // be that file.
+    let shown_before = match (&original, read) {
+        (Some(now), Some(read)) => {
+            if !same_but_masked(now, read.text()) {
+                return Err("it changed since the audit read it".into());
+            }
+            read.text().to_owned()
+        }
+        (Some(_), None) => return Err("the audit did not read it".into()),
+        (None, _) => String::new(),
+    };
+    let toml = ops.iter().all(|op| op.is_toml());
+    if !toml && ops.iter().any(|op| op.is_toml()) {
+        return Err("fixes of different kinds on one file".into());
+    }
+    let apply = |text: &str| {
+        if toml {
+            toml_file::apply(text, &ops)
+        } else {
+            text_file::apply(text, &ops)
+        }
+    };
+    let edited = apply(original.as_deref().unwrap_or(""))?;
+    let shown_after = apply(&shown_before)?;
+    still_parses(read.map(|f| f.kind), toml, &edited)?;
+    if original.as_deref() == Some(edited.as_str()) {
+        return Ok(None);
+    }
+    Ok(Some(FileChange {
+        host_path: host_path.to_owned(),
+        disk_path,
+        original,
+        edited,
+        shown_before,
+        shown_after,
+        fixes: fixes.to_vec(),
+    }))
+}
+
+/// Whether `masked` is `raw` with some bytes replaced by `*` (the audit masks secrets byte
+/// for byte).
+fn same_but_masked(raw: &str, masked: &str) -> bool {
+    raw.len() == masked.len()
+        && raw
+            .bytes()
+            .zip(masked.bytes())
+            .all(|(r, m)| r == m || m == b'*')
+}
+
+/// A fix never leaves a file that does not parse.
+fn still_parses(kind: Option<InputKind>, toml: bool, text: &str) -> Result<(), String> {
+    if toml {
+        return text
+            .parse::<toml_edit::DocumentMut>()
+            .map(drop)
+            .map_err(|e| format!("the fixed file would not parse: {}", e.message()));
+    }
+    let yaml = kind.is_none_or(|k| matches!(k, InputKind::CrictlConfig | InputKind::KubeletConfig));
+    if yaml {
+        crate::collect::tree::parse_yaml(text)
+            .map(drop)
+            .map_err(|e| format!("the fixed file would not parse: {}", e.message))?;
+    }
+    Ok(())
+}

@@ -1,0 +1,131 @@
+//! Applies the line-level ops: words removed from env files and drop-ins, top-level keys of
+//! a flat YAML file set. Everything else on the lines stays as written.
+
+use super::edit::Op;
+
+/// The text with `ops` applied, or why they cannot be.
+pub(crate) fn apply(text: &str, ops: &[&Op]) -> Result<String, String> {
+    let mut out = text.to_owned();
+    // Words by their place in the file as read, last first, so earlier ranges stay valid.
+    let mut words: Vec<_> = ops
+        .iter()
+        .filter_map(|op| match op {
+            Op::RemoveWord { range, word } => Some((range.clone(), word.as_str())),
+            _ => None,
+        })
+        .collect();
+    words.sort_by_key(|(r, _)| std::cmp::Reverse(r.start));
+    words.dedup_by_key(|(r, _)| r.start);
+    for (range, word) in words {
+        if out.get(range.clone()) != Some(word) {
+            return Err(format!("`{word}` is no longer where it was read"));
+        }
+        out.replace_range(with_blank(&out, range), "");
+    }
+    for op in ops {
+        match op {
+            Op::YamlSet { key, value } => out = yaml_set(&out, key, value),
+            Op::RemoveWord { .. } => {}
+            _ => return Err("not a line edit".into()),
+        }
+    }
+    Ok(out)
+}
+
+/// The word's range widened by the blanks before it, or after it when it starts its line.
+fn with_blank(text: &str, range: std::ops::Range<usize>) -> std::ops::Range<usize> {
+    let before = text[..range.start]
+        .bytes()
+        .rev()
+        .take_while(|b| *b == b' ' || *b == b'\t')
+        .count();
+    if before > 0 {
+        return range.start - before..range.end;
+    }
+    let after = text[range.end..]
+        .bytes()
+        .take_while(|b| *b == b' ' || *b == b'\t')
+        .count();
+    range.start..range.end + after
+}
+
+/// Sets `key: value` at the top level: the first line that writes the key gets the new value
+/// (a comment after it is kept); without one, the key is appended.
+fn yaml_set(text: &str, key: &str, value: &str) -> String {
+    let mut lines: Vec<String> = text.lines().map(str::to_owned).collect();
+    let written = lines.iter().position(|l| {
+        l.strip_prefix(key)
+            .is_some_and(|rest| rest.trim_start().starts_with(':'))
+    });
+    match written {
+        Some(i) => {
+            let comment = lines[i]
+                .find(" #")
+                .map(|at| lines[i][at..].to_owned())
+                .unwrap_or_default();
+            lines[i] = format!("{key}: {value}{comment}");
+        }
+        None => lines.push(format!("{key}: {value}")),
+    }
+    let mut out = lines.join("\n");
+    out.push('\n');
+    out
+}
+
+/// The 1-based line a YAML key is written on.
+pub(crate) fn yaml_line_of(text: &str, key: &str) -> Option<usize> {
+    text.lines()
+        .position(|l| {
+            l.strip_prefix(key)
+                .is_some_and(|rest| rest.trim_start().starts_with(':'))
+        })
+        .map(|i| i + 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_flag_goes_with_the_blank_before_it() {
+        let text = "KUBELET_KUBEADM_ARGS=\"--network-plugin=cni --pod-infra-container-image=k8s.gcr.io/pause:3.6\"\n";
+        let start = text.find("--network").expect("there");
+        let op = Op::RemoveWord {
+            range: start..start + "--network-plugin=cni".len(),
+            word: "--network-plugin=cni".into(),
+        };
+        assert_eq!(
+            apply(text, &[&op]).expect("applies"),
+            "KUBELET_KUBEADM_ARGS=\"--pod-infra-container-image=k8s.gcr.io/pause:3.6\"\n"
+        );
+    }
+
+    #[test]
+    fn a_moved_word_is_refused() {
+        let op = Op::RemoveWord {
+            range: 0..5,
+            word: "--abc".into(),
+        };
+        assert!(apply("--xyz", &[&op]).is_err());
+    }
+
+    #[test]
+    fn yaml_keys_are_replaced_or_appended() {
+        let text = "runtime-endpoint: unix:///var/run/dockershim.sock # old\ntimeout: 2\n";
+        let ops = [
+            Op::YamlSet {
+                key: "runtime-endpoint".into(),
+                value: "unix:///run/containerd/containerd.sock".into(),
+            },
+            Op::YamlSet {
+                key: "image-endpoint".into(),
+                value: "unix:///run/containerd/containerd.sock".into(),
+            },
+        ];
+        let refs: Vec<&Op> = ops.iter().collect();
+        assert_eq!(
+            apply(text, &refs).expect("applies"),
+            "runtime-endpoint: unix:///run/containerd/containerd.sock # old\ntimeout: 2\nimage-endpoint: unix:///run/containerd/containerd.sock\n"
+        );
+    }
+}
