@@ -9,7 +9,9 @@
 //! `SILENT_RELEASE` with the reason. And what
 //! 2.1.9's `containerd config migrate` makes of each version 1 and 2 config must read the same
 //! as the original. The classic mistakes of a migration, made on each release's own `config
-//! default`, and each stock file on the other releases, are compared the same way.
+//! default`, and each stock file on the other releases, are compared the same way. Every
+//! config `runtime-audit fix --write` edits is compared again once fixed: the release starts
+//! and loads CRI where no error is left, and runs with the SystemdCgroup the fix wrote.
 //!
 //! The releases: Debian's 1.6.20 installed on this machine (`.ci/run` installs it), and 1.7.24
 //! and 2.1.9 unpacked by `tests/support/releases.sh` (`.ci/run` fetches them). One test per
@@ -773,6 +775,133 @@ fn runtime_audit_agrees_with_containerd_2_1() {
 /// `containerd config migrate` of 2.1.9 on every version 1 and 2 config (without imports,
 /// which it does not follow) gives a version 3 file; runtime-audit must read the same settings
 /// from the original (converted on load) and from the migrated file.
+/// `runtime-audit fix --write` on a node for `release`: the fix document.
+fn fix_node(root: &Path, release: &Release) -> serde_json::Value {
+    let out = bin()
+        .current_dir(root)
+        .args(["fix", "--write", "--format", "json", "--root", "."])
+        .args(["--containerd-version", &release.version])
+        .output()
+        .expect("run fix");
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "fix printed no JSON ({e}): {}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    })
+}
+
+/// The SystemdCgroup a fix of config.toml wrote, if one did.
+fn systemd_cgroup_written(doc: &serde_json::Value) -> Option<String> {
+    doc["files"]
+        .as_array()?
+        .iter()
+        .filter(|f| f["path"] == "/etc/containerd/config.toml" && f["written"] == true)
+        .flat_map(|f| f["fixes"].as_array().cloned().unwrap_or_default())
+        .flat_map(|x| x["edits"].as_array().cloned().unwrap_or_default())
+        .filter(|e| {
+            e["op"] == "set"
+                && e["key"]
+                    .as_str()
+                    .is_some_and(|k| k.ends_with(".SystemdCgroup"))
+        })
+        .filter_map(|e| e["value"].as_str().map(str::to_owned))
+        .next_back()
+}
+
+/// Every config the fix edits, given to the release after `fix --write`: the release and the
+/// tool agree on the fixed file as on any other; where the audit after the fix has no error
+/// left on config.toml, the release starts and loads CRI; and a SystemdCgroup the fix wrote is
+/// the one the release runs with.
+fn fixed_configs_hold_on(release: &Release) {
+    daemons::require_root_and(&["unshare"]);
+    let work = tempfile::tempdir().expect("tempdir");
+    let mut failures = Vec::new();
+    let (mut fixed, mut loading, mut systemd) = (0, 0, 0);
+    for (i, case) in cases().iter().enumerate() {
+        let tmp = work.path().join(format!("case{i}"));
+        let root = tmp.join("node");
+        case.place(&root);
+        let config = root.join("etc/containerd/config.toml");
+        let Ok(before) = fs::read_to_string(&config) else {
+            continue;
+        };
+        let doc = fix_node(&root, release);
+        let after = fs::read_to_string(&config).unwrap_or_default();
+        if after == before {
+            continue;
+        }
+        fixed += 1;
+        fs::write(&config, isolate(&after, &tmp)).expect("write isolated config");
+        let tool = tool_view(&root, &release.version);
+        let (real, log) = containerd_view(release, &config, &root, &tmp);
+        let (diffs, _) = differences(release, &case.name, &tool, &real);
+        let tail: Vec<&str> = log.lines().rev().take(3).collect();
+        if !diffs.is_empty() {
+            failures.push(format!(
+                "{} (fixed)\n    containerd log: {}",
+                diffs.join("\n"),
+                tail.join(" | ")
+            ));
+        }
+        let errors_left = doc["after"]["findings"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .any(|f| {
+                f["severity"] == "error" && f["location"]["file"] == "/etc/containerd/config.toml"
+            });
+        if !errors_left {
+            if real.starts == Some(true) && real.cri.as_deref() == Some("loads") {
+                loading += 1;
+            } else {
+                failures.push(format!(
+                    "{}: fixed with no error left, yet containerd {}: starts {:?}, CRI {:?}\n    containerd log: {}",
+                    case.name, release.version, real.starts, real.cri, tail.join(" | ")
+                ));
+            }
+        }
+        if let Some(value) = systemd_cgroup_written(&doc)
+            && real.cri.as_deref() == Some("loads")
+        {
+            systemd += 1;
+            if real.systemd_cgroup.as_deref() != Some(value.as_str()) {
+                failures.push(format!(
+                    "{}: the fix wrote SystemdCgroup = {value}; containerd {} runs with {:?}",
+                    case.name, release.version, real.systemd_cgroup
+                ));
+            }
+        }
+    }
+    eprintln!(
+        "fix oracle: containerd {}: {fixed} configs fixed; {loading} with no error left start and load CRI; \
+         {systemd} SystemdCgroup values written are the ones containerd runs with; {} failures",
+        release.version,
+        failures.len()
+    );
+    assert!(fixed > 20, "too few configs fixed: {fixed}");
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn fixed_configs_hold_on_containerd_1_6() {
+    fixed_configs_hold_on(&Release::host());
+}
+
+#[test]
+fn fixed_configs_hold_on_containerd_1_7() {
+    if let Some(release) = Release::unpacked("containerd-1.7.24") {
+        fixed_configs_hold_on(&release);
+    }
+}
+
+#[test]
+fn fixed_configs_hold_on_containerd_2_1() {
+    if let Some(release) = Release::unpacked("containerd-2.1.9") {
+        fixed_configs_hold_on(&release);
+    }
+}
+
 #[test]
 fn config_migrate_of_2_1_agrees_with_the_tool() {
     let Some(release) = Release::unpacked("containerd-2.1.9") else {

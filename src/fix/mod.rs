@@ -181,6 +181,14 @@ fn change(
         (Some(_), None) => return Err("the audit did not read it".into()),
         (None, _) => String::new(),
     };
+    if let Some(mark) = original
+        .as_deref()
+        .and_then(|t| ["${", "{{"].into_iter().find(|m| t.contains(m)))
+    {
+        return Err(format!(
+            "it holds template placeholders (`{mark}`): fix the template it is made from"
+        ));
+    }
     let toml = ops.iter().all(|op| op.is_toml());
     if !toml && ops.iter().any(|op| op.is_toml()) {
         return Err("fixes of different kinds on one file".into());

@@ -5,6 +5,7 @@ use crate::model::containerd::{ContainerdConfig, CriLayout, CriOutcome, KeyEntry
 use crate::model::source::FileId;
 use crate::model::toml_path::TomlPath;
 use crate::release::containerd::known_v1_plugin_uri;
+use crate::release::containerd_defaults;
 
 use super::super::edit::Scalar;
 use super::{Of, Op, Proposal};
@@ -80,6 +81,14 @@ pub(super) fn plugin_name(of: &Of<'_>) -> Option<Proposal> {
     };
     let release = &of.snap.versions.containerd;
     let array = path(&[list]);
+    // Required, a plugin the release lacks stops containerd (2.1.9 has no
+    // `io.containerd.internal.v1.restart`): only CRI is sure to exist.
+    if list == "required_plugins" && !release.cri_plugin_ids().contains(&full) {
+        return of.manual(format!(
+            "check that {} has `{full}` before requiring it by that id",
+            release.describe()
+        ));
+    }
     if list == "disabled_plugins" && release.cri_plugin_ids().contains(&full) {
         return of.fix(
             of.file()?,
@@ -158,6 +167,15 @@ pub(super) fn require_cri(of: &Of<'_>) -> Option<Proposal> {
         CriOutcome::Disabled { .. } | CriOutcome::NotStarted => {
             return of.manual("containerd would not serve CRI with this config: fix that first");
         }
+    }
+    // Whether the CRI plugin finds its snapshotter is the host's business, which no file
+    // shows (seen with 1.6.20: `aufs` on a kernel without it, a template's `${SNAPSHOTTER}`):
+    // required, a missing one would stop containerd. Only the default is taken as given.
+    let snapshotter = &cfg.cri.snapshotter.value;
+    if snapshotter != containerd_defaults::SNAPSHOTTER {
+        return of.manual(format!(
+            "the CRI plugin needs the `{snapshotter}` snapshotter on this host, which the files cannot show: require CRI once containerd has loaded it here"
+        ));
     }
     let main = main_file(cfg);
     let item = if cfg.file_version(main) <= 1 {
