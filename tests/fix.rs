@@ -76,6 +76,8 @@ fn copy_node(from: &Path, to: &Path) {
 
 /// Fixes a node in place and checks what the fix promises; returns how many fixes applied.
 fn check_node(name: &str, root: &Path, args: &[String], failures: &mut Vec<String>) -> usize {
+    let config = root.join("etc/containerd/config.toml");
+    let config_before = std::fs::read_to_string(&config).ok();
     let Ok(before) = common::run_json(root, args, &[]) else {
         return 0; // nothing to audit (exit 2 on purpose): nothing to fix either
     };
@@ -103,6 +105,9 @@ fn check_node(name: &str, root: &Path, args: &[String], failures: &mut Vec<Strin
     if code != Some(0) && code != Some(1) {
         failures.push(format!("{name}: fix --write exit {code:?}"));
         return 0;
+    }
+    if let Some(text) = &config_before {
+        only_named_keys_changed(name, root, &written, text, failures);
     }
     let (b, a) = (finding_keys(&before), finding_keys(after));
     // Recorded live facts are the daemons before the fix; until they restart with the fixed
@@ -180,6 +185,132 @@ fn fix_write_resolves_what_it_fixes_on_every_fixture_and_nothing_new_appears() {
         fixed_nodes += usize::from(n > 0);
     }
     eprintln!("fix: {nodes} fixture nodes, {fixes} fixes written on {fixed_nodes} of them");
+    assert!(fixes > 50, "too few fixes applied: {fixes}");
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// The keys of a TOML text, flattened to dotted paths as runtime-audit writes them
+/// (`plugins."io.containerd.grpc.v1.cri".sandbox_image`), with their values.
+fn toml_keys(text: &str) -> BTreeMap<String, String> {
+    fn key(segment: &str) -> String {
+        let bare = !segment.is_empty()
+            && segment
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+        if bare {
+            segment.to_owned()
+        } else {
+            format!("{segment:?}")
+        }
+    }
+    fn walk(prefix: &str, value: &toml::Value, out: &mut BTreeMap<String, String>) {
+        match value {
+            toml::Value::Table(t) if !t.is_empty() => {
+                for (k, v) in t {
+                    let path = if prefix.is_empty() {
+                        key(k)
+                    } else {
+                        format!("{prefix}.{}", key(k))
+                    };
+                    walk(&path, v, out);
+                }
+            }
+            v => {
+                out.insert(prefix.to_owned(), v.to_string());
+            }
+        }
+    }
+    let mut out = BTreeMap::new();
+    if let Ok(table) = text.parse::<toml::Table>() {
+        walk("", &toml::Value::Table(table), &mut out);
+    }
+    out
+}
+
+/// Every TOML key whose value the fix changed lies on a key one of its edits names (all
+/// rounds).
+fn only_named_keys_changed(
+    name: &str,
+    root: &Path,
+    doc: &Value,
+    before: &str,
+    failures: &mut Vec<String>,
+) {
+    let after =
+        std::fs::read_to_string(root.join("etc/containerd/config.toml")).unwrap_or_default();
+    let edited: Vec<String> = doc["files"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|f| f["path"] == "/etc/containerd/config.toml")
+        .flat_map(|f| f["fixes"].as_array().cloned().unwrap_or_default())
+        .flat_map(|x| x["edits"].as_array().cloned().unwrap_or_default())
+        .filter_map(|e| e["key"].as_str().map(str::to_owned))
+        .collect();
+    let (b, a) = (toml_keys(before), toml_keys(&after));
+    let changed = b
+        .iter()
+        .filter(|(k, v)| a.get(*k) != Some(v))
+        .map(|(k, _)| k)
+        .chain(a.keys().filter(|k| !b.contains_key(*k)));
+    for key in changed {
+        let named = edited.iter().any(|e| {
+            key == e || key.starts_with(&format!("{e}.")) || e.starts_with(&format!("{key}."))
+        });
+        if !named {
+            failures.push(format!(
+                "{name}: the fix changed `{key}`, which no edit names"
+            ));
+        }
+    }
+}
+
+/// The corpus's containerd configs, crictl.yaml files and kubelet flag files, each on a node
+/// of its own for three releases: the same promises as on the fixtures, and no TOML key
+/// changed that no edit names.
+#[test]
+fn fix_write_holds_on_the_corpus() {
+    let Some(corpus) = common::corpus() else {
+        return;
+    };
+    let places = [
+        ("containerd", "etc/containerd/config.toml"),
+        ("crictl", "etc/crictl.yaml"),
+        ("kubelet-flags", "var/lib/kubelet/kubeadm-flags.env"),
+    ];
+    let targets = [("1.6.20", "1.23"), ("1.7.24", "1.29"), ("2.1.9", "1.33")];
+    let work = tempfile::tempdir().expect("tempdir");
+    let mut failures = Vec::new();
+    let (mut nodes, mut fixes) = (0, 0);
+    for (dir, place) in places {
+        let mut files: Vec<_> = std::fs::read_dir(corpus.join(dir))
+            .expect("corpus dir")
+            .flatten()
+            .map(|e| e.path())
+            .collect();
+        files.sort();
+        for file in files {
+            for (containerd, kubernetes) in targets {
+                let file_name = file.file_name().unwrap_or_default().to_string_lossy();
+                let name = format!("{dir}/{file_name} on {containerd}/{kubernetes}");
+                let root = work.path().join(format!("n{nodes}"));
+                let dest = root.join(place);
+                std::fs::create_dir_all(dest.parent().expect("parent")).expect("mkdir");
+                std::fs::copy(&file, &dest).expect("copy");
+                let args: Vec<String> = [
+                    "--containerd-version",
+                    containerd,
+                    "--kubernetes-version",
+                    kubernetes,
+                ]
+                .map(str::to_owned)
+                .to_vec();
+                fixes += check_node(&name, &root, &args, &mut failures);
+                nodes += 1;
+            }
+        }
+    }
+    eprintln!("fix: {nodes} corpus nodes, {fixes} fixes written");
     assert!(fixes > 50, "too few fixes applied: {fixes}");
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
