@@ -9,7 +9,7 @@ pub(crate) mod containerd;
 pub(crate) mod containerd_socket;
 mod crictl;
 mod inputs;
-mod kubeadm;
+pub(crate) mod kubeadm;
 mod kubelet;
 mod live;
 mod registry;

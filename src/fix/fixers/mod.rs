@@ -5,6 +5,7 @@
 mod containerd;
 mod crictl;
 mod kubelet;
+mod node;
 
 use crate::engine::{Finding, Location};
 use crate::model::NodeSnapshot;
@@ -23,6 +24,7 @@ pub(crate) fn propose(snap: &NodeSnapshot, finding: &Finding) -> Option<Proposal
         "RA201" => containerd::cgroup_mismatch(&of),
         "RA202" => containerd::misplaced_systemd_cgroup(&of),
         "RA501" => kubelet::removed_flag(&of),
+        "RA601" | "RA602" | "RA603" => node::cri_socket_annotation(&of),
         "RA701" | "RA702" => crictl::endpoint(&of),
         _ => None,
     }

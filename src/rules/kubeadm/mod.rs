@@ -1,5 +1,5 @@
 //! RA6xx: kubeadm and the Node object.
 
-mod cri_socket;
+pub(crate) mod cri_socket;
 
 area_rules!(ra601, ra602, ra603);
