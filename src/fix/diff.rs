@@ -109,6 +109,12 @@ fn anchors(fix: &Fix, before: &str, after: &str) -> Vec<Anchor> {
             Op::TomlRemoveItem { path, item } => {
                 toml_file::line_of(before, path, Some(item)).map(Anchor::Before)
             }
+            Op::ReplaceWord { range, .. } => Some(Anchor::After(
+                before[..range.start.min(before.len())]
+                    .matches('\n')
+                    .count()
+                    + 1,
+            )),
             Op::RemoveWord { range, .. } => Some(Anchor::Before(
                 before[..range.start.min(before.len())]
                     .matches('\n')

@@ -41,6 +41,13 @@ pub(crate) enum Op {
     /// Remove a word (a flag and its value) from a line-based file, with the blank before
     /// it; the range is the word's bytes in the file as read.
     RemoveWord { range: Range<usize>, word: String },
+    /// Replace a value written at `range` (a flag's value, a YAML scalar) by `with`, in the
+    /// quotes the old value had.
+    ReplaceWord {
+        range: Range<usize>,
+        word: String,
+        with: String,
+    },
     /// Set a top-level `key: value` of a flat YAML file, replacing the value where the key is
     /// written and appending the key where it is not.
     YamlSet { key: String, value: String },
@@ -70,6 +77,7 @@ impl Op {
                 format!("replace {item:?} with {with:?} in {path}")
             }
             Op::RemoveWord { word, .. } => format!("remove {word}"),
+            Op::ReplaceWord { word, with, .. } => format!("replace {word} with {with}"),
             Op::YamlSet { key, value } => format!("set {key}: {value}"),
         }
     }
@@ -84,6 +92,18 @@ impl Op {
             | (Op::TomlRemove { path: b }, Op::TomlSet { path: a, .. }) => a == b || a.is_under(b),
             (Op::YamlSet { key: a, value: x }, Op::YamlSet { key: b, value: y }) => {
                 a == b && x != y
+            }
+            (
+                Op::ReplaceWord {
+                    range: a, with: x, ..
+                },
+                Op::ReplaceWord {
+                    range: b, with: y, ..
+                },
+            ) => a == b && x != y,
+            (Op::ReplaceWord { range: a, .. }, Op::RemoveWord { range: b, .. })
+            | (Op::RemoveWord { range: b, .. }, Op::ReplaceWord { range: a, .. }) => {
+                a.start < b.end && b.start < a.end
             }
             _ => false,
         }

@@ -177,6 +177,19 @@ fn edit_json(op: &Op, change: &FileChange) -> Value {
             ),
             None,
         ),
+        Op::ReplaceWord { range, word, with } => {
+            let line = before[..range.start.min(before.len())]
+                .matches('\n')
+                .count()
+                + 1;
+            (
+                "replace-word",
+                word.clone(),
+                Some(with.clone()),
+                Some(line),
+                Some(line),
+            )
+        }
         Op::YamlSet { key, value } => (
             "set",
             key.clone(),

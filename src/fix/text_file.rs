@@ -7,29 +7,43 @@ use super::edit::Op;
 pub(crate) fn apply(text: &str, ops: &[&Op]) -> Result<String, String> {
     let mut out = text.to_owned();
     // Words by their place in the file as read, last first, so earlier ranges stay valid.
-    let mut words: Vec<_> = ops
+    let mut words: Vec<(std::ops::Range<usize>, &str, Option<&str>)> = ops
         .iter()
         .filter_map(|op| match op {
-            Op::RemoveWord { range, word } => Some((range.clone(), word.as_str())),
+            Op::RemoveWord { range, word } => Some((range.clone(), word.as_str(), None)),
+            Op::ReplaceWord { range, word, with } => {
+                Some((range.clone(), word.as_str(), Some(with.as_str())))
+            }
             _ => None,
         })
         .collect();
-    words.sort_by_key(|(r, _)| std::cmp::Reverse(r.start));
-    words.dedup_by_key(|(r, _)| r.start);
-    for (range, word) in words {
+    words.sort_by_key(|(r, _, _)| std::cmp::Reverse(r.start));
+    words.dedup_by_key(|(r, _, _)| r.start);
+    for (range, word, with) in words {
         if out.get(range.clone()) != Some(word) {
             return Err(format!("`{word}` is no longer where it was read"));
         }
-        out.replace_range(with_blank(&out, range), "");
+        match with {
+            None => out.replace_range(with_blank(&out, range), ""),
+            Some(new) => out.replace_range(range, &in_quotes_of(word, new)),
+        }
     }
     for op in ops {
         match op {
             Op::YamlSet { key, value } => out = yaml_set(&out, key, value),
-            Op::RemoveWord { .. } => {}
+            Op::RemoveWord { .. } | Op::ReplaceWord { .. } => {}
             _ => return Err("not a line edit".into()),
         }
     }
     Ok(out)
+}
+
+/// `new` in the quotes `old` is written in, if any.
+fn in_quotes_of(old: &str, new: &str) -> String {
+    match old.chars().next() {
+        Some(q @ ('"' | '\'')) if old.len() > 1 && old.ends_with(q) => format!("{q}{new}{q}"),
+        _ => new.to_owned(),
+    }
 }
 
 /// The word's range widened by the blanks before it, or after it when it starts its line.

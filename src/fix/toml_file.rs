@@ -80,7 +80,9 @@ fn apply_one(doc: &mut DocumentMut, op: &Op, text: &str) -> Result<(), String> {
             }
             Ok(())
         }
-        Op::RemoveWord { .. } | Op::YamlSet { .. } => Err("not a TOML edit".into()),
+        Op::RemoveWord { .. } | Op::ReplaceWord { .. } | Op::YamlSet { .. } => {
+            Err("not a TOML edit".into())
+        }
     }
 }
 

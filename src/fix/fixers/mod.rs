@@ -24,6 +24,8 @@ pub(crate) fn propose(snap: &NodeSnapshot, finding: &Finding) -> Option<Proposal
         "RA201" => containerd::cgroup_mismatch(&of),
         "RA202" => containerd::misplaced_systemd_cgroup(&of),
         "RA501" => kubelet::removed_flag(&of),
+        "RA502" => kubelet::container_runtime_flag(&of),
+        "RA503" | "RA504" | "RA506" => kubelet::endpoint(&of),
         "RA601" | "RA602" | "RA603" => node::cri_socket_annotation(&of),
         "RA701" | "RA702" => crictl::endpoint(&of),
         _ => None,
