@@ -83,20 +83,30 @@ fn check_node(name: &str, root: &Path, args: &[String], failures: &mut Vec<Strin
     };
     let files_before = tree(root);
     let (code, written) = fix(root, args, true);
-    let fixed: Vec<(String, String, String)> = written["files"]
+    // (rule, case, file, key) of each finding a written fix resolved.
+    let fixed: Vec<(String, String, String, Option<String>)> = written["files"]
         .as_array()
         .into_iter()
         .flatten()
         .filter(|f| f["written"] == true)
         .flat_map(|f| {
-            f["fixes"].as_array().into_iter().flatten().map(move |x| {
+            f["fixes"].as_array().into_iter().flatten().map(|x| {
+                let at = x["finding"].as_str().unwrap_or_default();
                 (
                     x["rule"].as_str().unwrap_or_default().to_owned(),
                     x["case"].as_str().unwrap_or_default().to_owned(),
-                    x["finding"].as_str().unwrap_or_default().to_owned(),
+                    at.rsplit_once(':').map_or(at, |(f, _)| f).to_owned(),
+                    x["finding_key"].as_str().map(str::to_owned),
                 )
             })
         })
+        .collect();
+    let created: Vec<String> = written["files"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|f| f["new_file"] == true)
+        .filter_map(|f| f["path"].as_str().map(str::to_owned))
         .collect();
     if !written["not_written"].as_array().is_none_or(Vec::is_empty) {
         failures.push(format!("{name}: not written: {}", written["not_written"]));
@@ -117,6 +127,11 @@ fn check_node(name: &str, root: &Path, args: &[String], failures: &mut Vec<Strin
         if recorded && key.0.starts_with("RA8") {
             continue;
         }
+        // A certificate a legacy registry table named and the node lacks was as missing
+        // before; containerd only looks for it when it pulls, so nothing reported it.
+        if key.1 == "missing-cert" && created.contains(&key.2) {
+            continue;
+        }
         let was = b.get(key).copied().unwrap_or(0);
         // The audit before may not have looked at a file the fix created (crictl.yaml):
         // a finding on it is new only if its rule did not fire before.
@@ -130,14 +145,16 @@ fn check_node(name: &str, root: &Path, args: &[String], failures: &mut Vec<Strin
             ));
         }
     }
-    for (rule, case, at) in &fixed {
-        let file = at.rsplit_once(':').map_or(at.as_str(), |(f, _)| f);
-        let still = a
-            .keys()
-            .any(|(r, c, f)| r == rule && c == case && (f == file || f.is_empty()));
+    for (rule, case, file, key) in &fixed {
+        let still = after["findings"].as_array().into_iter().flatten().any(|f| {
+            f["rule"] == rule.as_str()
+                && f["case"] == case.as_str()
+                && f["location"]["file"].as_str().is_none_or(|x| x == file)
+                && f["key"].as_str() == key.as_deref()
+        });
         if still {
             failures.push(format!(
-                "{name}: {rule}:{case} at {at} was fixed and is still reported"
+                "{name}: {rule}:{case} ({key:?}) in {file} was fixed and is still reported"
             ));
         }
     }

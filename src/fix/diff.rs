@@ -122,6 +122,7 @@ fn anchors(fix: &Fix, before: &str, after: &str) -> Vec<Anchor> {
                     + 1,
             )),
             Op::YamlSet { key, .. } => text_file::yaml_line_of(after, key).map(Anchor::After),
+            Op::Create { .. } => Some(Anchor::After(1)),
         })
         .collect()
 }

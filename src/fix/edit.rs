@@ -48,6 +48,8 @@ pub(crate) enum Op {
         word: String,
         with: String,
     },
+    /// Write a file that does not exist yet.
+    Create { text: String },
     /// Set a top-level `key: value` of a flat YAML file, replacing the value where the key is
     /// written and appending the key where it is not.
     YamlSet { key: String, value: String },
@@ -79,6 +81,7 @@ impl Op {
             Op::RemoveWord { word, .. } => format!("remove {word}"),
             Op::ReplaceWord { word, with, .. } => format!("replace {word} with {with}"),
             Op::YamlSet { key, value } => format!("set {key}: {value}"),
+            Op::Create { .. } => "create the file".into(),
         }
     }
 
@@ -105,6 +108,7 @@ impl Op {
             | (Op::RemoveWord { range: b, .. }, Op::ReplaceWord { range: a, .. }) => {
                 a.start < b.end && b.start < a.end
             }
+            (Op::Create { text: x }, Op::Create { text: y }) => x != y,
             _ => false,
         }
     }

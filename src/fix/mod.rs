@@ -34,6 +34,8 @@ pub(crate) struct Fix {
     pub(crate) file: String,
     /// Where the finding points, `file:line`.
     pub(crate) finding_at: String,
+    /// The finding's logical key (TOML path, flag), which names it across edits.
+    pub(crate) finding_key: Option<String>,
     /// What the fix does, in a sentence.
     pub(crate) summary: String,
     pub(crate) ops: Vec<Op>,
@@ -52,6 +54,9 @@ pub(crate) struct Manual {
 /// What a fixer makes of a finding.
 pub(crate) enum Proposal {
     Fix(Fix),
+    /// Fixes of several files that only make sense together (a config.toml edit and the
+    /// hosts.toml files it points at): all are made, or none.
+    Together(Vec<Fix>),
     Manual(Manual),
 }
 
@@ -100,9 +105,22 @@ impl Plan {
 pub(crate) fn plan(snap: &NodeSnapshot, findings: &[Finding], root: &Path) -> Plan {
     let mut plan = Plan::default();
     let mut by_file: BTreeMap<String, Vec<Fix>> = BTreeMap::new();
+    // Fixes that stand or fall together, by the finding that asked for them.
+    let mut groups: Vec<Vec<(String, String)>> = Vec::new();
     for finding in findings {
         match fixers::propose(snap, finding) {
             Some(Proposal::Fix(fix)) => by_file.entry(fix.file.clone()).or_default().push(fix),
+            Some(Proposal::Together(fixes)) => {
+                groups.push(
+                    fixes
+                        .iter()
+                        .map(|f| (f.file.clone(), f.summary.clone()))
+                        .collect(),
+                );
+                for fix in fixes {
+                    by_file.entry(fix.file.clone()).or_default().push(fix);
+                }
+            }
             Some(Proposal::Manual(m)) => plan.manual.push(m),
             None => plan.unfixed.push(Manual {
                 rule: finding.rule,
@@ -113,18 +131,64 @@ pub(crate) fn plan(snap: &NodeSnapshot, findings: &[Finding], root: &Path) -> Pl
             }),
         }
     }
-    for (host_path, fixes) in by_file {
-        match change(snap, root, &host_path, &fixes) {
-            Ok(Some(c)) => plan.changes.push(c),
-            Ok(None) => {}
-            Err(reason) => plan.manual.extend(fixes.iter().map(|f| Manual {
+    // A file left alone takes the other files of its groups with it; that can leave another
+    // file alone in turn, hence the loop.
+    loop {
+        let mut refused: Vec<(String, String)> = Vec::new();
+        let mut changes = Vec::new();
+        for (host_path, fixes) in &by_file {
+            match change(snap, root, host_path, fixes) {
+                Ok(c) => changes.extend(c),
+                Err(reason) => refused.push((host_path.clone(), reason)),
+            }
+        }
+        let dropped: Vec<&Vec<(String, String)>> = groups
+            .iter()
+            .filter(|g| g.iter().any(|(f, _)| refused.iter().any(|(r, _)| r == f)))
+            .collect();
+        let in_dropped = |file: &str, summary: &str| {
+            dropped
+                .iter()
+                .any(|g| g.iter().any(|(f, s)| f == file && s == summary))
+        };
+        let mut removed_any = false;
+        for (host_path, fixes) in &mut by_file {
+            if refused.iter().any(|(r, _)| r == host_path) {
+                continue;
+            }
+            let before = fixes.len();
+            fixes.retain(|f| {
+                let keep = !in_dropped(&f.file, &f.summary);
+                if !keep {
+                    plan.manual.push(Manual {
+                        rule: f.rule,
+                        case: f.case,
+                        severity: f.severity,
+                        at: f.finding_at.clone(),
+                        reason: format!(
+                            "{host_path} is left alone: a file its fix needs cannot be written"
+                        ),
+                    });
+                }
+                keep
+            });
+            removed_any |= fixes.len() != before;
+        }
+        if removed_any {
+            continue;
+        }
+        for (host_path, reason) in refused {
+            let fixes = by_file.remove(&host_path).unwrap_or_default();
+            plan.manual.extend(fixes.iter().map(|f| Manual {
                 rule: f.rule,
                 case: f.case,
                 severity: f.severity,
                 at: f.finding_at.clone(),
                 reason: format!("{host_path} is left alone: {reason}"),
-            })),
+            }));
         }
+        plan.changes = changes;
+        break;
     }
     plan
 }
@@ -147,6 +211,9 @@ fn change(
     host_path: &str,
     fixes: &[Fix],
 ) -> Result<Option<FileChange>, String> {
+    if fixes.is_empty() {
+        return Ok(None);
+    }
     let mut ops: Vec<&Op> = Vec::new();
     for fix in fixes {
         for op in &fix.ops {
@@ -202,7 +269,7 @@ fn change(
     };
     let edited = apply(original.as_deref().unwrap_or(""))?;
     let shown_after = apply(&shown_before)?;
-    still_parses(read.map(|f| f.kind), toml, &edited)?;
+    still_parses(read.map(|f| f.kind), host_path, toml, &edited)?;
     if original.as_deref() == Some(edited.as_str()) {
         return Ok(None);
     }
@@ -228,14 +295,22 @@ fn same_but_masked(raw: &str, masked: &str) -> bool {
 }
 
 /// A fix never leaves a file that does not parse.
-fn still_parses(kind: Option<InputKind>, toml: bool, text: &str) -> Result<(), String> {
-    if toml {
+fn still_parses(
+    kind: Option<InputKind>,
+    host_path: &str,
+    toml: bool,
+    text: &str,
+) -> Result<(), String> {
+    if toml || (kind.is_none() && host_path.ends_with(".toml")) {
         return text
             .parse::<toml_edit::DocumentMut>()
             .map(drop)
             .map_err(|e| format!("the fixed file would not parse: {}", e.message()));
     }
-    let yaml = kind.is_none_or(|k| matches!(k, InputKind::CrictlConfig | InputKind::KubeletConfig));
+    let yaml = match kind {
+        Some(k) => matches!(k, InputKind::CrictlConfig | InputKind::KubeletConfig),
+        None => host_path.ends_with(".yaml"),
+    };
     if yaml {
         crate::collect::tree::parse_yaml(text)
             .map(drop)

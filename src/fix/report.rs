@@ -26,14 +26,31 @@ pub(crate) fn human(plan: &Plan) -> String {
         plural_es(plan.fix_count()),
         plural(files)
     );
-    for change in &plan.changes {
-        for fix in &change.fixes {
-            let _ = writeln!(
-                out,
-                "  {}:{} {}: {}",
-                fix.rule.id, fix.case.id, fix.finding_at, fix.summary
-            );
+    // A fix that only creates a file is said by the fix of the same finding that needs it.
+    let all: Vec<&super::Fix> = plan.changes.iter().flat_map(|c| &c.fixes).collect();
+    let mut lines: Vec<String> = Vec::new();
+    for fix in &all {
+        let creates_only = fix.ops.iter().all(|op| matches!(op, Op::Create { .. }));
+        let said_elsewhere = all.iter().any(|other| {
+            other.rule.id == fix.rule.id
+                && other.case.id == fix.case.id
+                && other.finding_at == fix.finding_at
+                && !other.ops.iter().all(|op| matches!(op, Op::Create { .. }))
+        });
+        if creates_only && said_elsewhere {
+            continue;
         }
+        let line = format!(
+            "  {}:{} {}: {}",
+            fix.rule.id, fix.case.id, fix.finding_at, fix.summary
+        );
+        if !lines.contains(&line) {
+            lines.push(line);
+        }
+    }
+    for line in lines {
+        out.push_str(&line);
+        out.push('\n');
     }
     if !plan.manual.is_empty() {
         let _ = writeln!(out, "\nLeft to you ({}):", plan.manual.len());
@@ -112,6 +129,7 @@ fn file_json(change: &FileChange, written: &[(String, Option<String>)]) -> Value
             json!({
                 "rule": f.rule.id, "name": f.rule.name, "case": f.case.id,
                 "severity": f.severity.as_str(), "finding": f.finding_at,
+                "finding_key": f.finding_key,
                 "summary": f.summary, "edits": edits,
             })
         })
@@ -190,6 +208,7 @@ fn edit_json(op: &Op, change: &FileChange) -> Value {
                 Some(line),
             )
         }
+        Op::Create { .. } => ("create", change.host_path.clone(), None, None, Some(1)),
         Op::YamlSet { key, value } => (
             "set",
             key.clone(),

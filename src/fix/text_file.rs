@@ -30,6 +30,8 @@ pub(crate) fn apply(text: &str, ops: &[&Op]) -> Result<String, String> {
     }
     for op in ops {
         match op {
+            Op::Create { text } if out.is_empty() => out.clone_from(text),
+            Op::Create { .. } => return Err("the file already exists".into()),
             Op::YamlSet { key, value } => out = yaml_set(&out, key, value),
             Op::RemoveWord { .. } | Op::ReplaceWord { .. } => {}
             _ => return Err("not a line edit".into()),

@@ -80,7 +80,7 @@ fn apply_one(doc: &mut DocumentMut, op: &Op, text: &str) -> Result<(), String> {
             }
             Ok(())
         }
-        Op::RemoveWord { .. } | Op::ReplaceWord { .. } | Op::YamlSet { .. } => {
+        Op::RemoveWord { .. } | Op::ReplaceWord { .. } | Op::YamlSet { .. } | Op::Create { .. } => {
             Err("not a TOML edit".into())
         }
     }

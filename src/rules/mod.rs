@@ -12,7 +12,7 @@ mod inputs;
 pub(crate) mod kubeadm;
 mod kubelet;
 mod live;
-mod registry;
+pub(crate) mod registry;
 mod releases;
 mod sandbox;
 mod versions;

@@ -6,6 +6,7 @@ mod containerd;
 mod crictl;
 mod kubelet;
 mod node;
+mod registry;
 
 use crate::engine::{Finding, Location};
 use crate::model::NodeSnapshot;
@@ -23,6 +24,7 @@ pub(crate) fn propose(snap: &NodeSnapshot, finding: &Finding) -> Option<Proposal
         "RA109" => containerd::require_cri(&of),
         "RA201" => containerd::cgroup_mismatch(&of),
         "RA202" => containerd::misplaced_systemd_cgroup(&of),
+        "RA401" | "RA402" | "RA403" => registry::legacy_registry(&of),
         "RA501" => kubelet::removed_flag(&of),
         "RA502" => kubelet::container_runtime_flag(&of),
         "RA503" | "RA504" | "RA506" => kubelet::endpoint(&of),
@@ -71,6 +73,7 @@ impl Of<'_> {
             rule: self.finding.rule,
             case: self.finding.case,
             severity: self.finding.severity,
+            finding_key: self.finding.key.clone(),
             file,
             finding_at: self.at(),
             summary: summary.into(),

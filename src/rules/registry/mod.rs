@@ -1,7 +1,7 @@
 //! RA4xx: registry configuration (legacy CRI registry tables, hosts.toml, Docker's
 //! registries carried over).
 
-mod convert;
+pub(crate) mod convert;
 
 area_rules!(ra401, ra402, ra403, ra404, ra405, ra406, ra407, ra408);
 

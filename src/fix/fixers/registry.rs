@@ -1,0 +1,217 @@
+//! The CRI plugin's legacy registry settings (`registry.mirrors`, `registry.configs.<host>.tls`)
+//! turned into `config_path` and one hosts.toml per registry, as containerd reads them since
+//! 1.5. Credentials (`configs.<host>.auth`, `auths`) are never copied: they stay where they
+//! are, and the fix names them.
+
+use crate::model::containerd::{ContainerdConfig, Registry};
+use crate::model::hosts::{DOCKER_HUB_ALIASES, is_registry_host};
+use crate::model::source::FileId;
+use crate::model::toml_path::TomlPath;
+use crate::rules::registry::convert;
+
+use super::super::Fix;
+use super::super::edit::Scalar;
+use super::{Of, Op, Proposal};
+
+/// Where hosts.toml files go when `config_path` names no directory.
+const DEFAULT_HOSTS_DIR: &str = "/etc/containerd/certs.d";
+
+/// RA401, RA402, RA403: the whole legacy registry table converted at once (each finding
+/// asks for the same edits, which are made once).
+pub(super) fn legacy_registry(of: &Of<'_>) -> Option<Proposal> {
+    let cfg = of.snap.containerd.present()?;
+    let registry = &cfg.cri.registry;
+    let root = registry
+        .config_path_roots()
+        .first()
+        .copied()
+        .unwrap_or(DEFAULT_HOSTS_DIR);
+    if let Some(reason) = declined(of, registry, root) {
+        return of.manual(reason);
+    }
+    let (Some(file), Some(table)) = (one_file(registry), registry_path(cfg, registry)) else {
+        return of.manual(
+            "the registry settings are spread over several files or tables: convert them by hand",
+        );
+    };
+    let mut fixes = Vec::new();
+    for m in &registry.mirrors {
+        fixes.push(new_file(of, convert::mirror(m, &registry.configs, root)));
+    }
+    for c in &registry.configs {
+        let has_mirror = registry
+            .mirrors
+            .iter()
+            .any(|m| m.host.value == c.host.value);
+        if let (Some(tls), false) = (&c.tls, has_mirror) {
+            fixes.push(new_file(of, convert::tls_only(&c.host.value, tls, root)));
+        }
+    }
+    let written: Vec<&str> = fixes
+        .iter()
+        .filter_map(|f| f.file.strip_prefix(root))
+        .map(|f| f.trim_start_matches('/').trim_end_matches("/hosts.toml"))
+        .collect();
+    let mut summary = format!(
+        "the legacy registry settings become {} hosts.toml file{} under {root} ({})",
+        written.len(),
+        if written.len() == 1 { "" } else { "s" },
+        written.join(", ")
+    );
+    if registry.configs.iter().any(|c| c.auth.is_some()) || !registry.auths.is_empty() {
+        summary.push_str(&format!(
+            "; credentials stay where they are ({})",
+            credential_places(registry)
+        ));
+    }
+    let config_fix = Fix {
+        rule: of.finding.rule,
+        case: of.finding.case,
+        severity: of.finding.severity,
+        finding_key: of.finding.key.clone(),
+        file: of.snap.sources.get(file).host_path.clone(),
+        finding_at: of.at(),
+        summary,
+        ops: config_ops(&table, registry, root),
+    };
+    fixes.insert(0, config_fix);
+    Some(Proposal::Together(fixes))
+}
+
+/// Why the conversion is left to a person, if it is.
+fn declined(of: &Of<'_>, registry: &Registry, root: &str) -> Option<String> {
+    let key = of.finding.key.as_deref().unwrap_or_default();
+    if (of.finding.rule.id, of.case()) == ("RA402", "key-not-endpoint-host") {
+        return Some(
+            "the TLS settings are keyed by a registry name, not by the host of an endpoint: say which endpoint they are for".into(),
+        );
+    }
+    if of.finding.rule.id == "RA403" && key.ends_with(".auths") {
+        return Some(
+            "credentials are never copied: move them to imagePullSecrets or a credential helper"
+                .into(),
+        );
+    }
+    if key.ends_with(".configs") && registry.configs.iter().any(|c| c.auth.is_some()) {
+        return Some(format!(
+            "{}: the TLS settings move to hosts.toml, but credentials are never copied and stay in `configs`: move them to imagePullSecrets or a credential helper",
+            credential_places(registry)
+        ));
+    }
+    if !root.starts_with('/') {
+        return Some(format!("config_path root `{root}` is not an absolute path"));
+    }
+    // A name containerd would never look up stays as it is: written as a directory, it
+    // would be as dead as the table entry (a placeholder, `registry-1.docker.io` for
+    // Docker Hub).
+    registry
+        .mirrors
+        .iter()
+        .map(|m| m.host.value.as_str())
+        .chain(registry.configs.iter().map(|c| c.host.value.as_str()))
+        .find(|h| *h != "*" && (!is_registry_host(h) || DOCKER_HUB_ALIASES.contains(h)))
+        .map(|name| {
+            format!(
+                "`{name}` is not a registry name containerd looks up: say which registry it is for"
+            )
+        })
+}
+
+/// config.toml's edits: the mirrors and TLS tables removed (credentials kept), config_path
+/// set when empty.
+fn config_ops(table: &TomlPath, registry: &Registry, root: &str) -> Vec<Op> {
+    let mut ops = Vec::new();
+    if !registry.mirrors.is_empty() {
+        ops.push(Op::TomlRemove {
+            path: child(table, &["mirrors"]),
+        });
+    }
+    let keep_configs = registry.configs.iter().any(|c| c.auth.is_some());
+    for c in registry.configs.iter().filter(|c| c.tls.is_some()) {
+        let path = if c.auth.is_some() {
+            child(table, &["configs", &c.host.value, "tls"])
+        } else {
+            child(table, &["configs", &c.host.value])
+        };
+        ops.push(Op::TomlRemove { path });
+    }
+    if !keep_configs && !registry.configs.is_empty() {
+        ops.push(Op::TomlRemove {
+            path: child(table, &["configs"]),
+        });
+    }
+    if registry.config_path.value.is_empty() {
+        ops.push(Op::TomlSet {
+            path: child(table, &["config_path"]),
+            value: Scalar::Str(root.to_owned()),
+        });
+    }
+    ops
+}
+
+/// The fix that writes one hosts.toml.
+fn new_file(of: &Of<'_>, hosts: convert::HostsTomlFix) -> Fix {
+    Fix {
+        rule: of.finding.rule,
+        case: of.finding.case,
+        severity: of.finding.severity,
+        finding_key: of.finding.key.clone(),
+        summary: format!("write {}", hosts.path),
+        file: hosts.path,
+        finding_at: of.at(),
+        ops: vec![Op::Create {
+            text: hosts.content,
+        }],
+    }
+}
+
+/// The one file that holds every legacy registry setting, if one does.
+fn one_file(registry: &Registry) -> Option<FileId> {
+    let mut files = registry
+        .mirrors
+        .iter()
+        .map(|m| m.host.span.file)
+        .chain(registry.configs.iter().map(|c| c.host.span.file));
+    let first = files.next()?;
+    files.all(|f| f == first).then_some(first)
+}
+
+/// The registry table's path, from where a mirror or a configs entry is written.
+fn registry_path(cfg: &ContainerdConfig, registry: &Registry) -> Option<TomlPath> {
+    let span = registry
+        .mirrors
+        .first()
+        .map(|m| m.host.span)
+        .or_else(|| registry.configs.first().map(|c| c.host.span))?;
+    let entry = cfg.keys.iter().find(|k| k.key == span)?;
+    let segments = entry.path.segments();
+    (segments.len() > 2).then(|| TomlPath::new(segments[..segments.len() - 2].to_vec()))
+}
+
+fn child(table: &TomlPath, more: &[&str]) -> TomlPath {
+    let mut segments = table.segments().to_vec();
+    segments.extend(more.iter().map(|s| (*s).to_owned()));
+    TomlPath::new(segments)
+}
+
+/// `configs."h".auth, auths."h"`: where credentials are written, never what they are.
+fn credential_places(registry: &Registry) -> String {
+    let places: Vec<String> = registry
+        .configs
+        .iter()
+        .filter(|c| c.auth.is_some())
+        .map(|c| {
+            format!(
+                "configs.{}.auth",
+                crate::model::toml_path::key(&c.host.value)
+            )
+        })
+        .chain(
+            registry
+                .auths
+                .iter()
+                .map(|a| format!("auths.{}", crate::model::toml_path::key(&a.host.value))),
+        )
+        .collect();
+    places.join(", ")
+}
