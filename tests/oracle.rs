@@ -902,6 +902,130 @@ fn fixed_configs_hold_on_containerd_2_1() {
     }
 }
 
+/// `containerd config dump` of `release` on `config`, parsed, without its `version` (a dump
+/// says the version it writes, not the file's) and `imports` (the file's own path); None when
+/// it refuses the file.
+fn dump(release: &Release, config: &Path, cwd: &Path) -> Option<toml::Table> {
+    let out = release
+        .command("containerd")
+        .arg("--config")
+        .arg(config)
+        .args(["config", "dump"])
+        .current_dir(cwd)
+        .output()
+        .expect("containerd config dump");
+    if !out.status.success() {
+        return None;
+    }
+    let mut table: toml::Table = String::from_utf8_lossy(&out.stdout).parse().ok()?;
+    table.remove("version");
+    // The dump lists the file itself as imported, under its own path.
+    table.remove("imports");
+    // Plugin names are dumped as written (`cri`, `io.containerd.grpc.v1.cri`): what they
+    // designate is compared on the running daemon instead.
+    table.remove("disabled_plugins");
+    table.remove("required_plugins");
+    Some(table)
+}
+
+/// Every version 1 config `runtime-audit fix` rewrites as version 2 (RA103) means what the
+/// original meant: containerd 1.6.20 and 1.7.24, which read both versions, start both alike
+/// (CRI loaded, disabled or failing alike) and dump the same effective config for both. (2.1.9's own `config migrate` is no judge here: it drops a
+/// version 1 file's CRI tables, the migration gap RA103 reports.)
+#[test]
+fn version_2_rewrites_mean_what_their_originals_meant() {
+    let releases: Vec<Release> = std::iter::once(Release::host())
+        .chain(Release::unpacked("containerd-1.7.24"))
+        .collect();
+    let work = tempfile::tempdir().expect("tempdir");
+    let (mut rewritten, mut failures) = (0, Vec::new());
+    for (i, case) in cases().iter().enumerate() {
+        let tmp = work.path().join(format!("case{i}"));
+        let root = tmp.join("node");
+        case.place(&root);
+        let config = root.join("etc/containerd/config.toml");
+        let Ok(text) = fs::read_to_string(&config) else {
+            continue;
+        };
+        let Ok(doc) = text.parse::<toml::Table>() else {
+            continue;
+        };
+        let version = doc
+            .get("version")
+            .and_then(toml::Value::as_integer)
+            .unwrap_or(1);
+        // Qualified tables in a version 1 file are ignored by 1.x, and counting them is what
+        // the rewrite is for there (RA103 `qualified-tables-ignored`).
+        let qualified = doc
+            .get("plugins")
+            .and_then(toml::Value::as_table)
+            .is_some_and(|p| p.keys().any(|k| k.contains('.')));
+        if version > 1 || doc.contains_key("imports") || qualified {
+            continue;
+        }
+        let original = tmp.join("original.toml");
+        fs::copy(&config, &original).expect("keep the original");
+        bin()
+            .current_dir(&root)
+            .args(["fix", "--write", "--format", "json", "--root", "."])
+            .args(["--containerd-version", "1.7.24", "--select", "RA103"])
+            .output()
+            .expect("run fix");
+        let after = fs::read_to_string(&config).unwrap_or_default();
+        if after == text {
+            continue;
+        }
+        rewritten += 1;
+        for release in &releases {
+            // The daemon itself: starts or not, CRI loads, is disabled or fails, alike.
+            let run = |file: &Path, name: &str| {
+                let dir = tmp.join(format!("{name}-{}", release.version));
+                fs::create_dir_all(&dir).expect("mkdir");
+                let isolated = dir.join("config.toml");
+                let text = fs::read_to_string(file).unwrap_or_default();
+                fs::write(&isolated, isolate(&text, &dir)).expect("write");
+                let (view, _) = containerd_view(release, &isolated, &root, &dir);
+                (view.starts, view.cri)
+            };
+            let (was, now) = (run(&original, "original"), run(&config, "rewrite"));
+            // A version 1 file can stop containerd where its version 2 rewrite does not: a
+            // full plugin id in required_plugins matches nothing in version 1 (RA102).
+            let started_now = was.0 == Some(false) && now.0 == Some(true);
+            if was != now && !started_now {
+                failures.push(format!(
+                    "{}: containerd {} runs the original as {was:?} and the rewrite as {now:?}",
+                    case.name, release.version
+                ));
+            }
+            let (a, b) = (
+                dump(release, &original, &root),
+                dump(release, &config, &root),
+            );
+            if a != b {
+                failures.push(format!(
+                    "{}: containerd {} reads the version 2 rewrite differently:\n--- original\n{}\n--- rewrite\n{}",
+                    case.name,
+                    release.version,
+                    a.map_or_else(|| "(refused)".into(), |t| toml::to_string(&t).unwrap_or_default()),
+                    b.map_or_else(|| "(refused)".into(), |t| toml::to_string(&t).unwrap_or_default()),
+                ));
+            }
+        }
+    }
+    eprintln!(
+        "oracle: version 2 rewrites: {rewritten} version 1 configs rewritten; containerd {} dump the \
+         same config for the rewrite as for the original, but for {}",
+        releases
+            .iter()
+            .map(|r| r.version.as_str())
+            .collect::<Vec<_>>()
+            .join(" and "),
+        failures.len()
+    );
+    assert!(rewritten > 5, "too few rewrites: {rewritten}");
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
 #[test]
 fn config_migrate_of_2_1_agrees_with_the_tool() {
     let Some(release) = Release::unpacked("containerd-2.1.9") else {

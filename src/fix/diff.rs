@@ -5,6 +5,7 @@ use similar::{ChangeTag, DiffOp, TextDiff};
 
 use super::edit::Op;
 use super::{FileChange, Fix, text_file, toml_file};
+use crate::model::toml_path::TomlPath;
 
 /// A line an op touched: in the text before (a removal) or after (an addition).
 enum Anchor {
@@ -106,6 +107,11 @@ fn anchors(fix: &Fix, before: &str, after: &str) -> Vec<Anchor> {
                 toml_file::line_of(after, path, Some(item)).map(Anchor::After)
             }
             Op::TomlRemove { path } => toml_file::line_of(before, path, None).map(Anchor::Before),
+            Op::TomlRename { table, to, .. } => {
+                let mut segments = table.segments().to_vec();
+                segments.push(to.clone());
+                toml_file::line_of(after, &TomlPath::new(segments), None).map(Anchor::After)
+            }
             Op::TomlRemoveItem { path, item } => {
                 toml_file::line_of(before, path, Some(item)).map(Anchor::Before)
             }

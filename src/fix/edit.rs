@@ -9,6 +9,7 @@ use crate::model::toml_path::TomlPath;
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) enum Scalar {
     Bool(bool),
+    Int(i64),
     Str(String),
 }
 
@@ -16,6 +17,7 @@ impl std::fmt::Display for Scalar {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Scalar::Bool(b) => write!(f, "{b}"),
+            Scalar::Int(i) => write!(f, "{i}"),
             Scalar::Str(s) => write!(f, "{s:?}"),
         }
     }
@@ -28,6 +30,13 @@ pub(crate) enum Op {
     TomlSet { path: TomlPath, value: Scalar },
     /// Remove a TOML key or table.
     TomlRemove { path: TomlPath },
+    /// Rename the key `from` of the table at `table` to `to`, its contents and their headers
+    /// kept (`[plugins.cri.containerd]` becomes `[plugins."io.containerd.grpc.v1.cri".containerd]`).
+    TomlRename {
+        table: TomlPath,
+        from: String,
+        to: String,
+    },
     /// Append a string to a TOML array of strings, creating the array when it is missing.
     TomlAddItem { path: TomlPath, item: String },
     /// Remove a string from a TOML array of strings.
@@ -62,6 +71,7 @@ impl Op {
             self,
             Op::TomlSet { .. }
                 | Op::TomlRemove { .. }
+                | Op::TomlRename { .. }
                 | Op::TomlAddItem { .. }
                 | Op::TomlRemoveItem { .. }
                 | Op::TomlReplaceItem { .. }
@@ -73,6 +83,7 @@ impl Op {
         match self {
             Op::TomlSet { path, value } => format!("set {path} = {value}"),
             Op::TomlRemove { path } => format!("remove {path}"),
+            Op::TomlRename { table, from, to } => format!("rename {table}.{from} to {to}"),
             Op::TomlAddItem { path, item } => format!("add {item:?} to {path}"),
             Op::TomlRemoveItem { path, item } => format!("remove {item:?} from {path}"),
             Op::TomlReplaceItem { path, item, with } => {

@@ -131,6 +131,7 @@ pub(crate) fn plan(snap: &NodeSnapshot, findings: &[Finding], root: &Path) -> Pl
             }),
         }
     }
+    defer_rewrites(&mut by_file, &mut plan);
     // A file left alone takes the other files of its groups with it; that can leave another
     // file alone in turn, hence the loop.
     loop {
@@ -191,6 +192,40 @@ pub(crate) fn plan(snap: &NodeSnapshot, findings: &[Finding], root: &Path) -> Pl
         break;
     }
     plan
+}
+
+/// A file to be rewritten for another config version (`version` set, tables renamed) takes
+/// its other fixes first: they are planned for the layout it has, and the rewrite then moves
+/// what they wrote with the rest. The rewrite waits for the next round of `--write`.
+fn defer_rewrites(by_file: &mut BTreeMap<String, Vec<Fix>>, plan: &mut Plan) {
+    let rewrites = |f: &Fix| {
+        f.ops.iter().any(|op| match op {
+            Op::TomlRename { .. } => true,
+            Op::TomlSet { path, .. } => path.segments() == ["version"],
+            _ => false,
+        })
+    };
+    for fixes in by_file.values_mut() {
+        if fixes.iter().all(rewrites) {
+            continue;
+        }
+        fixes.retain(|f| {
+            if !rewrites(f) {
+                return true;
+            }
+            plan.manual.push(Manual {
+                rule: f.rule,
+                case: f.case,
+                severity: f.severity,
+                at: f.finding_at.clone(),
+                reason: format!(
+                    "{} is rewritten as version 2 once its other fixes are made: the next round of --write does it",
+                    f.file
+                ),
+            });
+            false
+        });
+    }
 }
 
 /// `file:line` of a finding's location.

@@ -162,6 +162,13 @@ fn edit_json(op: &Op, change: &FileChange) -> Value {
             toml_file::line_of(before, path, None),
             None,
         ),
+        Op::TomlRename { table, from, to } => (
+            "rename",
+            format!("{table}.{}", crate::model::toml_path::key(from)),
+            Some(to.clone()),
+            None,
+            None,
+        ),
         Op::TomlAddItem { path, item } => (
             "add-item",
             path.to_string(),

@@ -35,6 +35,18 @@ fn apply_one(doc: &mut DocumentMut, op: &Op, text: &str) -> Result<(), String> {
             }
             Ok(())
         }
+        Op::TomlRename { table, from, to } => {
+            let Some(parent) = table_at(doc.as_table_mut(), table.segments(), false)? else {
+                return Ok(());
+            };
+            if parent.contains_key(to) {
+                return Err(format!("{table} has both `{from}` and `{to}`"));
+            }
+            if let Some(item) = parent.remove(from) {
+                parent.insert(to, item);
+            }
+            Ok(())
+        }
         Op::TomlAddItem { path, item } => {
             let (parent, key) = split(path)?;
             let table = table_at(doc.as_table_mut(), parent, true)?
@@ -165,6 +177,7 @@ fn fallback_indent(text: &str) -> String {
 fn set(table: &mut dyn TableLike, key: &str, value: &Scalar, indent: &str) {
     let new = match value {
         Scalar::Bool(b) => Value::from(*b),
+        Scalar::Int(i) => Value::from(*i),
         Scalar::Str(s) => Value::from(s.as_str()),
     };
     match table.get_mut(key).and_then(Item::as_value_mut) {
@@ -274,6 +287,20 @@ mod tests {
         assert_eq!(
             apply(text, &[&op]).expect("applies"),
             "disabled_plugins = []\n"
+        );
+    }
+
+    #[test]
+    fn renaming_a_plugin_table_renames_every_header_under_it() {
+        let text = "# cri\n[plugins.cri]\n  sandbox_image = \"p\"\n[plugins.cri.containerd]\n  snapshotter = \"overlayfs\"\n";
+        let op = Op::TomlRename {
+            table: path(&["plugins"]),
+            from: "cri".into(),
+            to: "io.containerd.grpc.v1.cri".into(),
+        };
+        assert_eq!(
+            apply(text, &[&op]).expect("applies"),
+            "# cri\n[plugins.\"io.containerd.grpc.v1.cri\"]\n  sandbox_image = \"p\"\n[plugins.\"io.containerd.grpc.v1.cri\".containerd]\n  snapshotter = \"overlayfs\"\n"
         );
     }
 

@@ -381,3 +381,96 @@ fn bool_value(of: &Of<'_>, entry: &KeyEntry) -> Option<bool> {
         _ => None,
     }
 }
+
+/// RA103: a version 1 file rewritten as version 2, the way containerd's own version 1
+/// migration reads it: `version = 2`, each short plugin table under its full id (every table
+/// under it keeps its place and contents), short names in `disabled_plugins` and
+/// `required_plugins` written as full ids.
+pub(super) fn version_1(of: &Of<'_>) -> Option<Proposal> {
+    let cfg = config(of)?;
+    let file = of.span().map_or_else(|| main_file(cfg), |s| s.file);
+    if cfg.file_version(file) > 1 {
+        return None;
+    }
+    let mut ids: Vec<&str> = Vec::new();
+    for k in cfg.keys.iter().filter(|k| k.key.file == file) {
+        if let [plugins, id, ..] = k.path.segments()
+            && plugins == "plugins"
+            && !ids.contains(&id.as_str())
+        {
+            ids.push(id);
+        }
+    }
+    let mut ops = vec![Op::TomlSet {
+        path: path(&["version"]),
+        value: Scalar::Int(2),
+    }];
+    for id in ids.iter().filter(|id| !id.contains('.')) {
+        let Some(full) = full_plugin_id(id) else {
+            return of.manual(format!(
+                "`[plugins.{id}]` is not a plugin whose full id runtime-audit knows: rewrite the file by hand"
+            ));
+        };
+        if ids.contains(&full.as_str()) {
+            return of.manual(format!(
+                "the file has both `[plugins.{id}]` and `[plugins.\"{full}\"]`: merge them by hand"
+            ));
+        }
+        ops.push(Op::TomlRename {
+            table: path(&["plugins"]),
+            from: (*id).to_owned(),
+            to: full,
+        });
+    }
+    let release = &of.snap.versions.containerd;
+    // An entry keeps what it means: a full id that designates nothing in a version 1 file
+    // on 1.x would disable a plugin once the file is version 2.
+    for e in cfg
+        .disabled_plugins
+        .iter()
+        .filter(|e| e.span.file == file && e.value.contains('.'))
+    {
+        if release.designated_plugin(&e.value, cfg, e.span).is_none() {
+            ops.push(Op::TomlRemoveItem {
+                path: path(&["disabled_plugins"]),
+                item: e.value.clone(),
+            });
+        }
+    }
+    for (list, entries) in [
+        ("disabled_plugins", &cfg.disabled_plugins),
+        ("required_plugins", &cfg.required_plugins),
+    ] {
+        for e in entries
+            .iter()
+            .filter(|e| e.span.file == file && !e.value.contains('.'))
+        {
+            let Some(full) = full_plugin_id(&e.value) else {
+                return of.manual(format!(
+                    "`{}` in {list} is not a plugin whose full id runtime-audit knows: rewrite the file by hand",
+                    e.value
+                ));
+            };
+            ops.push(Op::TomlReplaceItem {
+                path: path(&[list]),
+                item: e.value.clone(),
+                with: full,
+            });
+        }
+    }
+    of.fix(
+        of.snap.sources.get(file).host_path.clone(),
+        "rewrite the file as version 2: plugin tables and names under their full ids",
+        ops,
+    )
+}
+
+/// The full id of a plugin named by its short version 1 id: containerd's own plugins and the
+/// `*-service` names (`io.containerd.service.v1.<name>`); None for any other name.
+fn full_plugin_id(short: &str) -> Option<String> {
+    known_v1_plugin_uri(short).map(str::to_owned).or_else(|| {
+        short
+            .ends_with("-service")
+            .then(|| format!("io.containerd.service.v1.{short}"))
+    })
+}

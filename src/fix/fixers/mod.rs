@@ -20,6 +20,7 @@ pub(crate) fn propose(snap: &NodeSnapshot, finding: &Finding) -> Option<Proposal
     match finding.rule.id {
         "RA101" => containerd::cri_disabled(&of),
         "RA102" => containerd::plugin_name(&of),
+        "RA103" => containerd::version_1(&of),
         "RA108" => containerd::default_runtime(&of),
         "RA109" => containerd::require_cri(&of),
         "RA201" => containerd::cgroup_mismatch(&of),
