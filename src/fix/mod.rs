@@ -83,6 +83,9 @@ pub(crate) struct Plan {
     pub(crate) manual: Vec<Manual>,
     /// Findings no fixer handles: the audit's fix text is the way.
     pub(crate) unfixed: Vec<Manual>,
+    /// Fixes that wait for this round's (a version rewrite after the file's other fixes):
+    /// the next round of `--write` makes them.
+    pub(crate) later: Vec<Manual>,
 }
 
 impl Plan {
@@ -213,15 +216,12 @@ fn defer_rewrites(by_file: &mut BTreeMap<String, Vec<Fix>>, plan: &mut Plan) {
             if !rewrites(f) {
                 return true;
             }
-            plan.manual.push(Manual {
+            plan.later.push(Manual {
                 rule: f.rule,
                 case: f.case,
                 severity: f.severity,
                 at: f.finding_at.clone(),
-                reason: format!(
-                    "{} is rewritten as version 2 once its other fixes are made: the next round of --write does it",
-                    f.file
-                ),
+                reason: f.summary.clone(),
             });
             false
         });

@@ -52,6 +52,15 @@ pub(crate) fn human(plan: &Plan) -> String {
         out.push_str(&line);
         out.push('\n');
     }
+    if !plan.later.is_empty() {
+        let _ = writeln!(
+            out,
+            "\nNext, once these are made (the next round of --write):"
+        );
+        for m in &plan.later {
+            let _ = writeln!(out, "  {}:{} {}: {}", m.rule.id, m.case.id, m.at, m.reason);
+        }
+    }
     if !plan.manual.is_empty() {
         let _ = writeln!(out, "\nLeft to you ({}):", plan.manual.len());
         for m in &plan.manual {
@@ -116,6 +125,7 @@ pub(crate) fn json(plan: &Plan, written: &[(String, Option<String>)]) -> Value {
         "schema": FIX_SCHEMA,
         "files": files,
         "manual": manual(&plan.manual),
+        "later": manual(&plan.later),
         "unfixed": manual(&plan.unfixed),
     })
 }
