@@ -385,3 +385,34 @@ fn fix_write_holds_on_the_corpus() {
     assert!(fixes > 50, "too few fixes applied: {fixes}");
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+/// What `fix` prints on a few nodes, diff and lists, as a person sees it: a change of format
+/// shows in review.
+#[test]
+fn fix_output_snapshots() {
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/snapshots/fix"));
+    settings.set_prepend_module_to_snapshot(false);
+    let nodes = [
+        "nodes/docker-node-before-migration",
+        "rules/RA403/fail-mirrors-configs-auths-v2-1.7",
+        "rules/RA202/plugin-level-on-1x",
+        "rules/RA501/removed-1.24",
+        "rules/RA103/migration-gap-2.1",
+    ];
+    settings.bind(|| {
+        for s in common::scenarios()
+            .into_iter()
+            .filter(|s| nodes.contains(&s.name.as_str()))
+        {
+            let out = common::bin()
+                .current_dir(&s.dir)
+                .args(["fix", "--root", ".", "--color", "never"])
+                .args(s.args())
+                .output()
+                .expect("run fix");
+            let text = String::from_utf8_lossy(&out.stdout).into_owned();
+            insta::assert_snapshot!(s.snapshot_name(), text);
+        }
+    });
+}
