@@ -137,6 +137,21 @@ impl CriLayout {
         }
     }
 
+    /// The same key as segments, for edits.
+    pub(crate) fn sandbox_path(self) -> TomlPath {
+        let segments: &[&str] = match self {
+            CriLayout::V1 => &["plugins", "cri", "sandbox_image"],
+            CriLayout::V2 => &["plugins", "io.containerd.grpc.v1.cri", "sandbox_image"],
+            CriLayout::V3 => &[
+                "plugins",
+                "io.containerd.cri.v1.images",
+                "pinned_images",
+                "sandbox",
+            ],
+        };
+        TomlPath::new(segments.iter().map(|s| (*s).to_owned()).collect())
+    }
+
     /// TOML path and key of the sandbox image.
     pub(crate) fn sandbox_key(self) -> &'static str {
         match self {

@@ -14,7 +14,7 @@ mod kubelet;
 mod live;
 pub(crate) mod registry;
 mod releases;
-mod sandbox;
+pub(crate) mod sandbox;
 mod versions;
 
 use crate::engine::Rule;

@@ -7,6 +7,7 @@ mod crictl;
 mod kubelet;
 mod node;
 mod registry;
+mod sandbox;
 
 use crate::engine::{Finding, Location};
 use crate::model::NodeSnapshot;
@@ -25,6 +26,7 @@ pub(crate) fn propose(snap: &NodeSnapshot, finding: &Finding) -> Option<Proposal
         "RA109" => containerd::require_cri(&of),
         "RA201" => containerd::cgroup_mismatch(&of),
         "RA202" => containerd::misplaced_systemd_cgroup(&of),
+        "RA301" | "RA302" | "RA303" => sandbox::sandbox_image(&of),
         "RA401" | "RA402" | "RA403" => registry::legacy_registry(&of),
         "RA501" => kubelet::removed_flag(&of),
         "RA502" => kubelet::container_runtime_flag(&of),

@@ -1,5 +1,5 @@
 //! RA3xx: the sandbox (pause) image.
 
-mod image_ref;
+pub(crate) mod image_ref;
 
 area_rules!(ra301, ra302, ra303, ra304);
