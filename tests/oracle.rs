@@ -791,33 +791,28 @@ fn fix_node(root: &Path, release: &Release) -> serde_json::Value {
     })
 }
 
-/// The SystemdCgroup a fix of config.toml wrote, if one did.
-fn systemd_cgroup_written(doc: &serde_json::Value) -> Option<String> {
+/// The value a fix of config.toml wrote last for a key ending in `suffix`, if one did.
+fn written_value(doc: &serde_json::Value, suffix: &str) -> Option<String> {
     doc["files"]
         .as_array()?
         .iter()
         .filter(|f| f["path"] == "/etc/containerd/config.toml" && f["written"] == true)
         .flat_map(|f| f["fixes"].as_array().cloned().unwrap_or_default())
         .flat_map(|x| x["edits"].as_array().cloned().unwrap_or_default())
-        .filter(|e| {
-            e["op"] == "set"
-                && e["key"]
-                    .as_str()
-                    .is_some_and(|k| k.ends_with(".SystemdCgroup"))
-        })
-        .filter_map(|e| e["value"].as_str().map(str::to_owned))
+        .filter(|e| e["op"] == "set" && e["key"].as_str().is_some_and(|k| k.ends_with(suffix)))
+        .filter_map(|e| e["value"].as_str().map(|v| v.trim_matches('"').to_owned()))
         .next_back()
 }
 
 /// Every config the fix edits, given to the release after `fix --write`: the release and the
 /// tool agree on the fixed file as on any other; where the audit after the fix has no error
-/// left on config.toml, the release starts and loads CRI; and a SystemdCgroup the fix wrote is
-/// the one the release runs with.
+/// left on config.toml, the release starts and loads CRI; and a SystemdCgroup, sandbox image or
+/// registry config_path the fix wrote is the one the release runs with.
 fn fixed_configs_hold_on(release: &Release) {
     daemons::require_root_and(&["unshare"]);
     let work = tempfile::tempdir().expect("tempdir");
     let mut failures = Vec::new();
-    let (mut fixed, mut loading, mut systemd) = (0, 0, 0);
+    let (mut fixed, mut loading, mut written) = (0, 0, 0);
     for (i, case) in cases().iter().enumerate() {
         let tmp = work.path().join(format!("case{i}"));
         let root = tmp.join("node");
@@ -861,21 +856,31 @@ fn fixed_configs_hold_on(release: &Release) {
                 ));
             }
         }
-        if let Some(value) = systemd_cgroup_written(&doc)
-            && real.cri.as_deref() == Some("loads")
-        {
-            systemd += 1;
-            if real.systemd_cgroup.as_deref() != Some(value.as_str()) {
-                failures.push(format!(
-                    "{}: the fix wrote SystemdCgroup = {value}; containerd {} runs with {:?}",
-                    case.name, release.version, real.systemd_cgroup
-                ));
+        // What a fix wrote is what the release runs with.
+        if real.cri.as_deref() == Some("loads") {
+            for (suffix, runs_with) in [
+                (".SystemdCgroup", &real.systemd_cgroup),
+                (".sandbox_image", &real.sandbox_image),
+                (".pinned_images.sandbox", &real.sandbox_image),
+                (".registry.config_path", &real.config_path),
+            ] {
+                let Some(value) = written_value(&doc, suffix) else {
+                    continue;
+                };
+                written += 1;
+                if runs_with.as_deref() != Some(value.as_str()) {
+                    failures.push(format!(
+                        "{}: the fix wrote {suffix} = {value}; containerd {} runs with {runs_with:?}",
+                        case.name, release.version
+                    ));
+                }
             }
         }
     }
     eprintln!(
         "fix oracle: containerd {}: {fixed} configs fixed; {loading} with no error left start and load CRI; \
-         {systemd} SystemdCgroup values written are the ones containerd runs with; {} failures",
+         {written} values written (SystemdCgroup, sandbox image, config_path) are the ones containerd runs with; \
+         {} failures",
         release.version,
         failures.len()
     );

@@ -128,6 +128,16 @@ impl CriLayout {
         TomlPath::new(vec!["plugins".into(), plugin.into(), "containerd".into()])
     }
 
+    /// The registry table as segments, for edits.
+    pub(crate) fn registry_table_path(self) -> TomlPath {
+        let plugin = match self {
+            CriLayout::V1 => "cri",
+            CriLayout::V2 => "io.containerd.grpc.v1.cri",
+            CriLayout::V3 => "io.containerd.cri.v1.images",
+        };
+        TomlPath::new(vec!["plugins".into(), plugin.into(), "registry".into()])
+    }
+
     /// TOML path of the registry table.
     pub(crate) fn registry_table(self) -> &'static str {
         match self {

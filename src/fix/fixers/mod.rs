@@ -28,6 +28,7 @@ pub(crate) fn propose(snap: &NodeSnapshot, finding: &Finding) -> Option<Proposal
         "RA202" => containerd::misplaced_systemd_cgroup(&of),
         "RA301" | "RA302" | "RA303" => sandbox::sandbox_image(&of),
         "RA401" | "RA402" | "RA403" => registry::legacy_registry(&of),
+        "RA407" => registry::docker_registries(&of),
         "RA501" => kubelet::removed_flag(&of),
         "RA502" => kubelet::container_runtime_flag(&of),
         "RA503" | "RA504" | "RA506" => kubelet::endpoint(&of),

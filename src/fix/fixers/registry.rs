@@ -215,3 +215,83 @@ fn credential_places(registry: &Registry) -> String {
         .collect();
     places.join(", ")
 }
+
+/// RA407: Docker's `insecure-registries` (one plain-HTTP hosts.toml each) and
+/// `registry-mirrors` (one docker.io hosts.toml listing them in order) written for
+/// containerd, with config_path set when it is empty. daemon.json stays as it is: Docker
+/// reads it until it is removed.
+pub(super) fn docker_registries(of: &Of<'_>) -> Option<Proposal> {
+    let docker = of.snap.docker.present()?;
+    let key = of.finding.key.as_deref().unwrap_or_default();
+    let root = crate::rules::registry::hosts_root(of.snap);
+    let hosts = match of.case() {
+        "insecure-registry" => {
+            let entry = key
+                .strip_prefix("insecure-registries[")?
+                .strip_suffix(']')?;
+            let host = entry.split_once("://").map_or(entry, |(_, h)| h);
+            let host = host.trim_end_matches('/');
+            if !is_registry_host(host) {
+                return of.manual(format!("`{entry}` is not a registry host:port"));
+            }
+            convert::insecure_fix(host, &root)
+        }
+        "registry-mirror" => {
+            // Docker refuses a mirror without a scheme: such an entry was never in use.
+            let mirrors: Vec<&str> = docker
+                .registry_mirrors
+                .iter()
+                .map(|m| m.value.trim().trim_end_matches('/'))
+                .filter(|m| m.starts_with("http://") || m.starts_with("https://"))
+                .collect();
+            if mirrors.is_empty() {
+                return of
+                    .manual("Docker refuses a mirror without a scheme: this one was never in use");
+            }
+            let mut content = "server = \"https://registry-1.docker.io\"\n".to_owned();
+            for m in mirrors {
+                content.push_str(&format!(
+                    "\n[host.\"{m}\"]\n  capabilities = [\"pull\", \"resolve\"]\n"
+                ));
+            }
+            convert::HostsTomlFix {
+                path: format!("{}/docker.io/hosts.toml", root.trim_end_matches('/')),
+                content,
+            }
+        }
+        _ => return None,
+    };
+    let mut fixes = vec![new_file(of, hosts)];
+    if let Some(cfg) = of.snap.containerd.present()
+        && cfg.cri.registry.config_path.value.is_empty()
+    {
+        let file = cfg.files.first()?.file;
+        let version = cfg.file_version(file);
+        let layout = crate::model::containerd::CriLayout::for_version(version);
+        let release = &of.snap.versions.containerd;
+        if !release.is_unknown() && release.reads(version) != layout {
+            return of.manual(format!(
+                "{} does not read the CRI tables of a version {version} file: rewrite the file for it first (RA103)",
+                release.describe()
+            ));
+        }
+        fixes.push(Fix {
+            rule: of.finding.rule,
+            case: of.finding.case,
+            severity: of.finding.severity,
+            finding_key: of.finding.key.clone(),
+            file: of.snap.sources.get(file).host_path.clone(),
+            finding_at: of.at(),
+            summary: format!("config_path = {root:?}, where the hosts.toml files are"),
+            ops: vec![Op::TomlSet {
+                path: child(&layout.registry_table_path(), &["config_path"]),
+                value: Scalar::Str(root.clone()),
+            }],
+        });
+    } else if of.snap.containerd.present().is_none() {
+        return of.manual(format!(
+            "containerd has no config here to name {root} as its config_path"
+        ));
+    }
+    Some(Proposal::Together(fixes))
+}

@@ -170,6 +170,16 @@ fn push_tls(content: &mut String, url: &str, tls: Option<&RegistryTls>, indent: 
     }
 }
 
+/// The hosts.toml for a plain-HTTP registry.
+pub(crate) fn insecure_fix(host: &str, root: &str) -> HostsTomlFix {
+    HostsTomlFix {
+        path: format!("{}/{host}/hosts.toml", root.trim_end_matches('/')),
+        content: format!(
+            "server = \"http://{host}\"\n\n[host.\"http://{host}\"]\n  capabilities = [\"pull\", \"resolve\", \"push\"]\n"
+        ),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -8,7 +8,7 @@ use crate::release::ContainerdRelease;
 use crate::rules::releases::containerd_release;
 use crate::rules::live::{DockerState, docker_state};
 
-use super::convert::{self, HostsTomlFix};
+use super::convert::{self, HostsTomlFix, insecure_fix};
 use super::{SearchedRoots, config_path_fix, hosts_root, searched_roots};
 
 declare_rule! {
@@ -451,16 +451,6 @@ impl Carry<'_, '_> {
             .key(dir.clone())
             .label("Docker certificates");
         b.release(self.release).emit();
-    }
-}
-
-/// The hosts.toml for a plain-HTTP registry.
-fn insecure_fix(host: &str, root: &str) -> HostsTomlFix {
-    HostsTomlFix {
-        path: format!("{}/{host}/hosts.toml", root.trim_end_matches('/')),
-        content: format!(
-            "server = \"http://{host}\"\n\n[host.\"http://{host}\"]\n  capabilities = [\"pull\", \"resolve\", \"push\"]\n"
-        ),
     }
 }
 
