@@ -806,7 +806,7 @@ fn written_value(doc: &serde_json::Value, suffix: &str) -> Option<String> {
 
 /// Every config the fix edits, given to the release after `fix --write`: the release and the
 /// tool agree on the fixed file as on any other; where the audit after the fix has no error
-/// left on config.toml, the release starts and loads CRI; and a SystemdCgroup, sandbox image or
+/// left on config.toml, the release starts and loads CRI (or keeps it disabled, a warning); and a SystemdCgroup, sandbox image or
 /// registry config_path the fix wrote is the one the release runs with.
 fn fixed_configs_hold_on(release: &Release) {
     daemons::require_root_and(&["unshare"]);
@@ -847,7 +847,11 @@ fn fixed_configs_hold_on(release: &Release) {
                 f["severity"] == "error" && f["location"]["file"] == "/etc/containerd/config.toml"
             });
         if !errors_left {
-            if real.starts == Some(true) && real.cri.as_deref() == Some("loads") {
+            // CRI disabled on purpose (no kubelet uses this containerd) is a warning, not an
+            // error; anything else must load.
+            if real.starts == Some(true)
+                && matches!(real.cri.as_deref(), Some("loads" | "disabled"))
+            {
                 loading += 1;
             } else {
                 failures.push(format!(
