@@ -36,6 +36,20 @@ use common::{bin, corpus};
 /// explains it).
 const EXPLAINED: &[(&[&str], &str, &str, &str)] = &[
     (
+        &["1.6", "1.7", "2.1"],
+        "RA111/pass-present",
+        "cri",
+        "the base spec file is in the node's tree, where runtime-audit looks for it; containerd, run \
+     on this machine, reads `base_runtime_spec` as a path of this machine, which has no \
+     /etc/containerd/cri-base.json (and is never written to), so it fails as in RA111/missing",
+    ),
+    (
+        &["1.6", "1.7", "2.1"],
+        "RA111/pass-present",
+        "starts",
+        "as for `cri`: with CRI required (fix RA109), the same missing file stops containerd",
+    ),
+    (
         &["1.6", "1.7"],
         "RA003/systemd-cgroup-string",
         "systemd_cgroup",
@@ -830,7 +844,7 @@ fn fixed_configs_hold_on(release: &Release) {
         fs::write(&config, isolate(&after, &tmp)).expect("write isolated config");
         let tool = tool_view(&root, &release.version);
         let (real, log) = containerd_view(release, &config, &root, &tmp);
-        let (diffs, _) = differences(release, &case.name, &tool, &real);
+        let (diffs, explained) = differences(release, &case.name, &tool, &real);
         let tail: Vec<&str> = log.lines().rev().take(3).collect();
         if !diffs.is_empty() {
             failures.push(format!(
@@ -846,7 +860,9 @@ fn fixed_configs_hold_on(release: &Release) {
             .any(|f| {
                 f["severity"] == "error" && f["location"]["file"] == "/etc/containerd/config.toml"
             });
-        if !errors_left {
+        // An explained difference is one this machine cannot show (a file only in the node's
+        // tree): the release's outcome proves nothing about the fix there.
+        if !errors_left && explained == 0 {
             // CRI disabled on purpose (no kubelet uses this containerd) is a warning, not an
             // error; anything else must load.
             if real.starts == Some(true)

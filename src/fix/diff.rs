@@ -129,6 +129,9 @@ fn anchors(fix: &Fix, before: &str, after: &str) -> Vec<Anchor> {
             )),
             Op::YamlSet { key, .. } => text_file::yaml_line_of(after, key).map(Anchor::After),
             Op::Create { .. } => Some(Anchor::After(1)),
+            Op::InsertWord { at, .. } => Some(Anchor::After(
+                before[..(*at).min(before.len())].matches('\n').count() + 1,
+            )),
         })
         .collect()
 }

@@ -57,6 +57,9 @@ pub(crate) enum Op {
         word: String,
         with: String,
     },
+    /// Insert a word (a flag) at a byte offset of a line-based file, with a blank before it
+    /// unless it opens a quoted value.
+    InsertWord { at: usize, word: String },
     /// Write a file that does not exist yet.
     Create { text: String },
     /// Set a top-level `key: value` of a flat YAML file, replacing the value where the key is
@@ -93,6 +96,7 @@ impl Op {
             Op::ReplaceWord { word, with, .. } => format!("replace {word} with {with}"),
             Op::YamlSet { key, value } => format!("set {key}: {value}"),
             Op::Create { .. } => "create the file".into(),
+            Op::InsertWord { word, .. } => format!("add {word}"),
         }
     }
 

@@ -226,6 +226,10 @@ fn edit_json(op: &Op, change: &FileChange) -> Value {
             )
         }
         Op::Create { .. } => ("create", change.host_path.clone(), None, None, Some(1)),
+        Op::InsertWord { at, word } => {
+            let line = before[..(*at).min(before.len())].matches('\n').count() + 1;
+            ("insert-word", word.clone(), None, None, Some(line))
+        }
         Op::YamlSet { key, value } => (
             "set",
             key.clone(),

@@ -7,25 +7,48 @@ use super::edit::Op;
 pub(crate) fn apply(text: &str, ops: &[&Op]) -> Result<String, String> {
     let mut out = text.to_owned();
     // Words by their place in the file as read, last first, so earlier ranges stay valid.
-    let mut words: Vec<(std::ops::Range<usize>, &str, Option<&str>)> = ops
+    let mut words: Vec<(usize, std::ops::Range<usize>, &str, Edit<'_>)> = ops
         .iter()
-        .filter_map(|op| match op {
-            Op::RemoveWord { range, word } => Some((range.clone(), word.as_str(), None)),
+        .enumerate()
+        .filter_map(|(i, op)| match op {
+            Op::RemoveWord { range, word } => Some((i, range.clone(), word.as_str(), Edit::Remove)),
             Op::ReplaceWord { range, word, with } => {
-                Some((range.clone(), word.as_str(), Some(with.as_str())))
+                Some((i, range.clone(), word.as_str(), Edit::Replace(with)))
             }
+            Op::InsertWord { at, word } => Some((i, *at..*at, "", Edit::Insert(word))),
             _ => None,
         })
         .collect();
-    words.sort_by_key(|(r, _, _)| std::cmp::Reverse(r.start));
-    words.dedup_by_key(|(r, _, _)| r.start);
-    for (range, word, with) in words {
+    // Last first; at one place, insertions after the edit of the word there, the later one
+    // first so that they end up in the order they were asked for.
+    words.sort_by_key(|(i, r, _, e)| {
+        (
+            std::cmp::Reverse(r.start),
+            matches!(e, Edit::Insert(_)),
+            std::cmp::Reverse(*i),
+        )
+    });
+    for (_, range, word, edit) in words {
         if out.get(range.clone()) != Some(word) {
             return Err(format!("`{word}` is no longer where it was read"));
         }
-        match with {
-            None => out.replace_range(with_blank(&out, range), ""),
-            Some(new) => out.replace_range(range, &in_quotes_of(word, new)),
+        match edit {
+            Edit::Remove => out.replace_range(with_blank(&out, range), ""),
+            Edit::Replace(new) => out.replace_range(range, &in_quotes_of(word, new)),
+            Edit::Insert(new) => {
+                let opens_value = out[..range.start].ends_with(['"', '\'', '=']);
+                let text = if opens_value {
+                    format!("{new} ")
+                } else {
+                    format!(" {new}")
+                };
+                let text = if opens_value && out[range.start..].starts_with(['"', '\'']) {
+                    new.to_owned()
+                } else {
+                    text
+                };
+                out.insert_str(range.start, &text);
+            }
         }
     }
     for op in ops {
@@ -33,11 +56,18 @@ pub(crate) fn apply(text: &str, ops: &[&Op]) -> Result<String, String> {
             Op::Create { text } if out.is_empty() => out.clone_from(text),
             Op::Create { .. } => return Err("the file already exists".into()),
             Op::YamlSet { key, value } => out = yaml_set(&out, key, value),
-            Op::RemoveWord { .. } | Op::ReplaceWord { .. } => {}
+            Op::RemoveWord { .. } | Op::ReplaceWord { .. } | Op::InsertWord { .. } => {}
             _ => return Err("not a line edit".into()),
         }
     }
     Ok(out)
+}
+
+/// What becomes of a word.
+enum Edit<'a> {
+    Remove,
+    Replace(&'a str),
+    Insert(&'a str),
 }
 
 /// `new` in the quotes `old` is written in, if any.
@@ -113,6 +143,29 @@ mod tests {
         assert_eq!(
             apply(text, &[&op]).expect("applies"),
             "KUBELET_KUBEADM_ARGS=\"--pod-infra-container-image=k8s.gcr.io/pause:3.6\"\n"
+        );
+    }
+
+    #[test]
+    fn flags_are_added_inside_the_quotes() {
+        let text = "KUBELET_KUBEADM_ARGS=\"--cgroup-driver=systemd\"\n";
+        let at = text.rfind('"').expect("quote");
+        let op = Op::InsertWord {
+            at,
+            word: "--container-runtime=remote".into(),
+        };
+        assert_eq!(
+            apply(text, &[&op]).expect("applies"),
+            "KUBELET_KUBEADM_ARGS=\"--cgroup-driver=systemd --container-runtime=remote\"\n"
+        );
+        let empty = "KUBELET_KUBEADM_ARGS=\"\"\n";
+        let op = Op::InsertWord {
+            at: empty.rfind('"').expect("quote"),
+            word: "--a=b".into(),
+        };
+        assert_eq!(
+            apply(empty, &[&op]).expect("applies"),
+            "KUBELET_KUBEADM_ARGS=\"--a=b\"\n"
         );
     }
 

@@ -92,9 +92,11 @@ fn apply_one(doc: &mut DocumentMut, op: &Op, text: &str) -> Result<(), String> {
             }
             Ok(())
         }
-        Op::RemoveWord { .. } | Op::ReplaceWord { .. } | Op::YamlSet { .. } | Op::Create { .. } => {
-            Err("not a TOML edit".into())
-        }
+        Op::RemoveWord { .. }
+        | Op::ReplaceWord { .. }
+        | Op::InsertWord { .. }
+        | Op::YamlSet { .. }
+        | Op::Create { .. } => Err("not a TOML edit".into()),
     }
 }
 

@@ -10,7 +10,7 @@ pub(crate) mod containerd_socket;
 mod crictl;
 mod inputs;
 pub(crate) mod kubeadm;
-mod kubelet;
+pub(crate) mod kubelet;
 mod live;
 pub(crate) mod registry;
 mod releases;

@@ -1,6 +1,8 @@
 //! Fixes on the kubelet's command line (kubeadm-flags.env, /etc/default/kubelet, drop-ins).
 
+use crate::engine::Location;
 use crate::rules::containerd_socket::containerd_endpoint;
+use crate::rules::kubelet::settings::command_line_location;
 
 use super::{Of, Op, Proposal};
 
@@ -38,10 +40,10 @@ pub(super) fn removed_flag(of: &Of<'_>) -> Option<Proposal> {
 }
 
 /// RA502 `removed`: `--container-runtime`, which kubelet 1.27 removed, taken off its command
-/// line.
+/// line; its other cases move the kubelet to containerd.
 pub(super) fn container_runtime_flag(of: &Of<'_>) -> Option<Proposal> {
     if of.case() != "removed" {
-        return None;
+        return to_containerd(of);
     }
     let span = of.span()?;
     let kubelet = of.snap.kubelet.present()?;
@@ -59,6 +61,9 @@ pub(super) fn container_runtime_flag(of: &Of<'_>) -> Option<Proposal> {
 /// RA503 `docker-socket`, RA504, RA506 `mismatch`: the kubelet's endpoint, where a flag or
 /// config.yaml writes it, set to the socket containerd serves.
 pub(super) fn endpoint(of: &Of<'_>) -> Option<Proposal> {
+    if (of.finding.rule.id, of.case()) == ("RA503", "unset-dockershim") {
+        return to_containerd(of);
+    }
     if !matches!(
         (of.finding.rule.id, of.case()),
         ("RA503", "docker-socket") | ("RA504", "no-scheme") | ("RA506", "mismatch")
@@ -77,5 +82,64 @@ pub(super) fn endpoint(of: &Of<'_>) -> Option<Proposal> {
             word: written,
             with: socket,
         }],
+    )
+}
+
+/// RA502 `dockershim-in-use` / `not-remote`, RA503 `unset-dockershim`: a kubelet before 1.27
+/// moved from dockershim to containerd on its command line: `--container-runtime=remote`
+/// (its `docker` value replaced, or the flag added before 1.24, where dockershim is the
+/// default), and `--container-runtime-endpoint` set to containerd's socket when no endpoint is
+/// set.
+pub(super) fn to_containerd(of: &Of<'_>) -> Option<Proposal> {
+    let kubelet = of.snap.kubelet.present()?;
+    let version = of.snap.versions.kubelet.as_ref()?;
+    if version.container_runtime_flag_removed() {
+        return None;
+    }
+    let Location::Span(line) = command_line_location(kubelet) else {
+        return of.manual("the kubelet's command line is not in a file runtime-audit read");
+    };
+    // Inside the closing quote of `KUBELET_KUBEADM_ARGS="…"`, else at the end of the line.
+    let written = of.text(line);
+    let at = if written.ends_with(['"', '\'']) {
+        line.range().end - 1
+    } else {
+        line.range().end
+    };
+    let mut ops = Vec::new();
+    match kubelet.flag("container-runtime") {
+        Some(flag) if flag.value.as_deref() == Some("remote") => {}
+        Some(flag) => {
+            let Some(value) = flag.value_span else {
+                return of.manual("--container-runtime has no value to replace");
+            };
+            ops.push(Op::ReplaceWord {
+                range: value.range(),
+                word: of.text(value).to_owned(),
+                with: "remote".into(),
+            });
+        }
+        None if version.has_dockershim() => ops.push(Op::InsertWord {
+            at,
+            word: "--container-runtime=remote".into(),
+        }),
+        None => {}
+    }
+    let (socket, origin) = containerd_endpoint(of.snap);
+    if kubelet.effective.runtime_endpoint.is_unset() {
+        ops.push(Op::InsertWord {
+            at,
+            word: format!("--container-runtime-endpoint={socket}"),
+        });
+    }
+    if ops.is_empty() {
+        return None;
+    }
+    of.fix(
+        of.snap.sources.get(line.file).host_path.clone(),
+        format!(
+            "the kubelet talks CRI to containerd: --container-runtime=remote, endpoint {socket} ({origin}); drain the node before it restarts"
+        ),
+        ops,
     )
 }
