@@ -1051,6 +1051,150 @@ fn version_2_rewrites_mean_what_their_originals_meant() {
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
+/// `containerd config migrate` of `release` on `config`, parsed; None when it refuses it.
+fn migrate(release: &Release, config: &Path, cwd: &Path) -> Option<toml::Table> {
+    let out = release
+        .command("containerd")
+        .arg("--config")
+        .arg(config)
+        .args(["config", "migrate"])
+        .current_dir(cwd)
+        .output()
+        .expect("containerd config migrate");
+    if !out.status.success() {
+        return None;
+    }
+    String::from_utf8_lossy(&out.stdout).parse().ok()
+}
+
+/// Whether `release` starts on `file` and what becomes of CRI, run on its own in `dir`.
+fn start_state(
+    release: &Release,
+    file: &Path,
+    root: &Path,
+    dir: &Path,
+) -> (Option<bool>, Option<String>) {
+    fs::create_dir_all(dir).expect("mkdir");
+    let isolated = dir.join("config.toml");
+    let text = fs::read_to_string(file).unwrap_or_default();
+    fs::write(&isolated, isolate(&text, dir)).expect("write");
+    let (view, _) = containerd_view(release, &isolated, root, dir);
+    (view.starts, view.cri)
+}
+
+/// A dumped config with only its top-level settings and CRI plugins: a version 3 rewrite moves
+/// the CRI tables and leaves other plugins' tables as written, which containerd's conversion
+/// drops when the plugin is gone (`io.containerd.monitor.v1.cgroups`).
+fn cri_tables(table: Option<toml::Table>) -> Option<toml::Table> {
+    table.map(|mut t| {
+        if let Some(toml::Value::Table(plugins)) = t.get_mut("plugins") {
+            plugins.retain(|id, _| {
+                id.starts_with("io.containerd.cri.") || id == "io.containerd.grpc.v1.cri"
+            });
+        }
+        t
+    })
+}
+
+/// Every version 2 config `runtime-audit fix` rewrites as version 3 for containerd 2.x
+/// (RA112) is what containerd makes of the original: 2.1.9 starts both alike, dumps the same
+/// effective config for both, and its own `config migrate` gives the same version 3 config
+/// for both.
+#[test]
+fn version_3_rewrites_agree_with_config_migrate() {
+    let Some(release) = Release::unpacked("containerd-2.1.9") else {
+        return;
+    };
+    let work = tempfile::tempdir().expect("tempdir");
+    let (mut rewritten, mut failures) = (0, Vec::new());
+    for (i, case) in cases().iter().enumerate() {
+        let tmp = work.path().join(format!("case{i}"));
+        let root = tmp.join("node");
+        case.place(&root);
+        let config = root.join("etc/containerd/config.toml");
+        let Ok(text) = fs::read_to_string(&config) else {
+            continue;
+        };
+        let Ok(doc) = text.parse::<toml::Table>() else {
+            continue;
+        };
+        let version = doc
+            .get("version")
+            .and_then(toml::Value::as_integer)
+            .unwrap_or(1);
+        if version != 2 || doc.contains_key("imports") {
+            continue;
+        }
+        let original = tmp.join("original.toml");
+        fs::copy(&config, &original).expect("keep the original");
+        bin()
+            .current_dir(&root)
+            .args(["fix", "--write", "--format", "json", "--root", "."])
+            .args([
+                "--containerd-version",
+                &release.version,
+                "--select",
+                "RA112",
+            ])
+            .output()
+            .expect("run fix");
+        let after = fs::read_to_string(&config).unwrap_or_default();
+        if after == text {
+            continue;
+        }
+        rewritten += 1;
+        let (was, now) = (
+            start_state(&release, &original, &root, &tmp.join("original")),
+            start_state(&release, &config, &root, &tmp.join("rewrite")),
+        );
+        if was != now {
+            failures.push(format!(
+                "{}: containerd {} runs the original as {was:?} and the rewrite as {now:?}",
+                case.name, release.version
+            ));
+        }
+        let show = |t: Option<toml::Table>| {
+            t.map_or_else(
+                || "(refused)".into(),
+                |t| toml::to_string(&t).unwrap_or_default(),
+            )
+        };
+        let (a, b) = (
+            cri_tables(dump(&release, &original, &root)),
+            cri_tables(dump(&release, &config, &root)),
+        );
+        if a != b {
+            failures.push(format!(
+                "{}: containerd {} dumps the rewrite differently:\n--- original\n{}\n--- rewrite\n{}",
+                case.name,
+                release.version,
+                show(a),
+                show(b)
+            ));
+        }
+        let (a, b) = (
+            cri_tables(migrate(&release, &original, &root)),
+            cri_tables(migrate(&release, &config, &root)),
+        );
+        if a != b {
+            failures.push(format!(
+                "{}: config migrate gives another version 3 config for the rewrite:\n--- original\n{}\n--- rewrite\n{}",
+                case.name,
+                show(a),
+                show(b)
+            ));
+        }
+    }
+    eprintln!(
+        "oracle: version 3 rewrites: {rewritten} version 2 configs rewritten for containerd {}; it starts, \
+         dumps and migrates each as its original but for {}",
+        release.version,
+        failures.len()
+    );
+    assert!(rewritten > 20, "too few rewrites: {rewritten}");
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
 #[test]
 fn config_migrate_of_2_1_agrees_with_the_tool() {
     let Some(release) = Release::unpacked("containerd-2.1.9") else {

@@ -107,6 +107,7 @@ fn anchors(fix: &Fix, before: &str, after: &str) -> Vec<Anchor> {
                 toml_file::line_of(after, path, Some(item)).map(Anchor::After)
             }
             Op::TomlRemove { path } => toml_file::line_of(before, path, None).map(Anchor::Before),
+            Op::TomlCriToVersion3 { .. } => None,
             Op::TomlRename { table, to, .. } => {
                 let mut segments = table.segments().to_vec();
                 segments.push(to.clone());

@@ -37,6 +37,11 @@ pub(crate) enum Op {
         from: String,
         to: String,
     },
+    /// Move every setting of a version 2 file's `io.containerd.grpc.v1.cri` table to where a
+    /// version 3 file has it (the runtime, images and server plugins), as containerd 2.x
+    /// converts it when it loads the file; the keys in `drop`, which the release ignores, are
+    /// left out, as `containerd config migrate` leaves them out.
+    TomlCriToVersion3 { drop: Vec<TomlPath> },
     /// Append a string to a TOML array of strings, creating the array when it is missing.
     TomlAddItem { path: TomlPath, item: String },
     /// Remove a string from a TOML array of strings.
@@ -75,6 +80,7 @@ impl Op {
             Op::TomlSet { .. }
                 | Op::TomlRemove { .. }
                 | Op::TomlRename { .. }
+                | Op::TomlCriToVersion3 { .. }
                 | Op::TomlAddItem { .. }
                 | Op::TomlRemoveItem { .. }
                 | Op::TomlReplaceItem { .. }
@@ -87,6 +93,9 @@ impl Op {
             Op::TomlSet { path, value } => format!("set {path} = {value}"),
             Op::TomlRemove { path } => format!("remove {path}"),
             Op::TomlRename { table, from, to } => format!("rename {table}.{from} to {to}"),
+            Op::TomlCriToVersion3 { .. } => {
+                "move the CRI settings to their version 3 plugins".into()
+            }
             Op::TomlAddItem { path, item } => format!("add {item:?} to {path}"),
             Op::TomlRemoveItem { path, item } => format!("remove {item:?} from {path}"),
             Op::TomlReplaceItem { path, item, with } => {

@@ -203,7 +203,7 @@ pub(crate) fn plan(snap: &NodeSnapshot, findings: &[Finding], root: &Path) -> Pl
 fn defer_rewrites(by_file: &mut BTreeMap<String, Vec<Fix>>, plan: &mut Plan) {
     let rewrites = |f: &Fix| {
         f.ops.iter().any(|op| match op {
-            Op::TomlRename { .. } => true,
+            Op::TomlRename { .. } | Op::TomlCriToVersion3 { .. } => true,
             Op::TomlSet { path, .. } => path.segments() == ["version"],
             _ => false,
         })

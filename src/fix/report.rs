@@ -172,6 +172,20 @@ fn edit_json(op: &Op, change: &FileChange) -> Value {
             toml_file::line_of(before, path, None),
             None,
         ),
+        Op::TomlCriToVersion3 { .. } => (
+            "cri-to-version-3",
+            "plugins.\"io.containerd.grpc.v1.cri\"".to_owned(),
+            None,
+            toml_file::line_of(
+                before,
+                &crate::model::toml_path::TomlPath::new(vec![
+                    "plugins".into(),
+                    crate::release::containerd::CRI_GRPC_ID.into(),
+                ]),
+                None,
+            ),
+            None,
+        ),
         Op::TomlRename { table, from, to } => (
             "rename",
             format!("{table}.{}", crate::model::toml_path::key(from)),

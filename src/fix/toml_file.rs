@@ -4,7 +4,10 @@
 use toml_edit::{Array, DocumentMut, Item, Table, TableLike, Value};
 
 use super::edit::{Op, Scalar};
+use crate::model::containerd::CriLayout;
 use crate::model::toml_path::TomlPath;
+use crate::release::containerd::CRI_GRPC_ID;
+use crate::rules::containerd::layouts::translate_segments;
 
 /// The text with `ops` applied in order, or why they cannot be.
 pub(crate) fn apply(text: &str, ops: &[&Op]) -> Result<String, String> {
@@ -47,6 +50,7 @@ fn apply_one(doc: &mut DocumentMut, op: &Op, text: &str) -> Result<(), String> {
             }
             Ok(())
         }
+        Op::TomlCriToVersion3 { drop } => cri_to_version_3(doc, text, drop),
         Op::TomlAddItem { path, item } => {
             let (parent, key) = split(path)?;
             let table = table_at(doc.as_table_mut(), parent, true)?
@@ -133,6 +137,95 @@ fn table_at<'d>(
         })?;
     }
     Ok(Some(here))
+}
+
+/// A version 2 file's CRI table split over the version 3 plugins: each setting (and each
+/// table written empty, which still defines something, like a runtime) goes where
+/// `translate_segments` puts it. Comments inside the old table do not survive, as with
+/// `containerd config migrate`.
+fn cri_to_version_3(doc: &mut DocumentMut, text: &str, drop: &[TomlPath]) -> Result<(), String> {
+    let Some(plugins) = doc.get_mut("plugins").and_then(Item::as_table_like_mut) else {
+        return Ok(());
+    };
+    let Some(cri) = plugins.remove(CRI_GRPC_ID) else {
+        return Ok(());
+    };
+    let mut leaves = Vec::new();
+    leaves_of(&cri, &mut Vec::new(), &mut leaves)?;
+    let indent = fallback_indent(text);
+    for (below, value) in leaves {
+        // A version 2 `cni.bin_dir` is read as the one entry of `bin_dirs` (seen with 2.1.9:
+        // `config dump` shows `bin_dirs = [<bin_dir>]`, `bin_dir = ''`).
+        let (below, value) = match (below.as_slice(), value) {
+            ([cni, key], Some(v)) if cni == "cni" && key == "bin_dir" => {
+                if v.as_str().is_some_and(str::is_empty) {
+                    continue;
+                }
+                let dirs = Value::Array(Array::from_iter([v]));
+                (vec![cni.clone(), "bin_dirs".to_owned()], Some(dirs))
+            }
+            (_, value) => (below, value),
+        };
+        let path: Vec<String> = ["plugins", CRI_GRPC_ID]
+            .into_iter()
+            .map(str::to_owned)
+            .chain(below)
+            .collect();
+        if drop.iter().any(|d| path.starts_with(d.segments())) {
+            continue;
+        }
+        let target = translate_segments(&path, CriLayout::V3)
+            .ok_or_else(|| format!("no version 3 place for {}", TomlPath::new(path.clone())))?;
+        let (key, parent) = target.split_last().ok_or("empty path")?;
+        let table = table_at(doc.as_table_mut(), parent, true)?
+            .ok_or_else(|| format!("cannot create {}", TomlPath::new(target.clone())))?;
+        match value {
+            Some(mut value) => {
+                value.decor_mut().clear();
+                value.decor_mut().set_prefix(" ");
+                table.insert(key, Item::Value(value));
+                if let Some(mut k) = table.key_mut(key) {
+                    k.leaf_decor_mut().set_prefix(indent.as_str());
+                }
+            }
+            None => {
+                if table.get(key).is_none() {
+                    table.insert(key, Item::Table(Table::new()));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Every value under `item` with its path, and every table written empty (None).
+fn leaves_of(
+    item: &Item,
+    path: &mut Vec<String>,
+    out: &mut Vec<(Vec<String>, Option<Value>)>,
+) -> Result<(), String> {
+    match item {
+        Item::Table(t) => {
+            if t.is_empty() {
+                out.push((path.clone(), None));
+            }
+            for (k, v) in t {
+                path.push(k.to_owned());
+                leaves_of(v, path, out)?;
+                path.pop();
+            }
+            Ok(())
+        }
+        Item::Value(v) => {
+            out.push((path.clone(), Some(v.clone())));
+            Ok(())
+        }
+        Item::ArrayOfTables(_) => Err(format!(
+            "`{}` is an array of tables, which has no version 3 place",
+            TomlPath::new(path.clone())
+        )),
+        Item::None => Ok(()),
+    }
 }
 
 /// The indentation of the keys of the nearest table on `path` that has keys written in it.

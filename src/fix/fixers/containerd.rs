@@ -1,10 +1,13 @@
 //! Fixes in containerd's config.toml: CRI enabled, plugin names, the default runtime, and
 //! SystemdCgroup where the config version in use reads it.
 
-use crate::model::containerd::{ContainerdConfig, CriLayout, CriOutcome, KeyEntry, Runtime};
+use crate::model::containerd::{
+    ContainerdConfig, CriLayout, CriOutcome, KeyEntry, KeyStatus, Runtime,
+};
 use crate::model::source::FileId;
 use crate::model::toml_path::TomlPath;
 use crate::release::containerd::known_v1_plugin_uri;
+use crate::release::containerd::{CRI_GRPC_ID, CRI_IMAGES_ID, CRI_RUNTIME_ID};
 use crate::release::containerd_defaults;
 
 use super::super::edit::Scalar;
@@ -473,4 +476,84 @@ fn full_plugin_id(short: &str) -> Option<String> {
             .ends_with("-service")
             .then(|| format!("io.containerd.service.v1.{short}"))
     })
+}
+
+/// RA112: a version 2 file rewritten as version 3 on containerd 2.x, its CRI settings moved
+/// to the runtime, images and server plugins where containerd's own conversion puts them.
+pub(super) fn version_2(of: &Of<'_>) -> Option<Proposal> {
+    let cfg = config(of)?;
+    let file = of.span()?.file;
+    if cfg.file_version(file) != 2 || !of.snap.versions.containerd.is_2x() {
+        return None;
+    }
+    let written_here = |span: Option<crate::model::Span>| span.is_some_and(|s| s.file == file);
+    if matches!(cfg.outcome.cri, CriOutcome::Disabled { .. }) {
+        return of.manual(
+            "the CRI plugin is disabled: containerd does not convert its table, and moving it would configure the images and runtime plugins it leaves alone",
+        );
+    }
+    let snapshotter = &cfg.cri.snapshotter;
+    if written_here(snapshotter.span()) && snapshotter.value != containerd_defaults::SNAPSHOTTER {
+        return of.manual(format!(
+            "containerd 2.x drops a version 2 file's `containerd.snapshotter` when it converts it (seen with 2.1.9: `config dump` and `config migrate` show overlayfs, not {:?}): as version 3 the setting would take effect; decide which snapshotter the node uses, then rewrite",
+            snapshotter.value
+        ));
+    }
+    if written_here(cfg.cri.cni.bin_dir.span()) && cfg.cri.cni.bin_dirs.is_some() {
+        return of.manual(
+            "both `cni.bin_dir` and `cni.bin_dirs` are set: keep one (`bin_dirs` in version 3), then rewrite",
+        );
+    }
+    if cfg.keys.iter().any(|k| {
+        k.key.file == file
+            && k.plugin()
+                .is_some_and(|p| p == CRI_RUNTIME_ID || p == CRI_IMAGES_ID)
+    }) {
+        return of.manual(
+            "the file already has version 3 CRI tables beside the version 2 one (RA105): merge them by hand",
+        );
+    }
+    // What the release ignores in the version 2 table is left out, as `config migrate` leaves
+    // it out: unknown and misplaced keys, other schemas' tables, options it no longer reads.
+    let release = &of.snap.versions.containerd;
+    let drop: Vec<TomlPath> = cfg
+        .keys
+        .iter()
+        .filter(|k| k.key.file == file && k.plugin() == Some(CRI_GRPC_ID))
+        // containerd keeps a runtime's `options` and the registry's `configs` as written
+        // (seen in 2.1.9's `config dump`): those stay.
+        .filter(|k| !k.in_options() && !k.path.segments().iter().any(|s| s == "registry"))
+        .filter(|k| match &k.status {
+            KeyStatus::Unknown { .. }
+            | KeyStatus::WrongSchema { .. }
+            | KeyStatus::Ignored { .. } => true,
+            KeyStatus::Removed(opt) => !release.still_reads(opt),
+            // A misplaced SystemdCgroup is RA202's to move, not to lose.
+            KeyStatus::Misplaced { .. } => k.path.last() != Some("SystemdCgroup"),
+            KeyStatus::Known | KeyStatus::WrongType { .. } => false,
+        })
+        .map(|k| k.path.clone())
+        .collect();
+    let mut summary = "rewrite the file as version 3: the CRI settings move to the version 3 plugins (comments inside them do not)".to_owned();
+    if !drop.is_empty() {
+        let names: Vec<String> = drop
+            .iter()
+            .map(|p| format!("`{}`", p.last().unwrap_or("")))
+            .collect();
+        summary.push_str(&format!(
+            "; left out, as containerd ignores them: {}",
+            names.join(", ")
+        ));
+    }
+    of.fix(
+        of.snap.sources.get(file).host_path.clone(),
+        summary,
+        vec![
+            Op::TomlSet {
+                path: path(&["version"]),
+                value: Scalar::Int(3),
+            },
+            Op::TomlCriToVersion3 { drop },
+        ],
+    )
 }

@@ -24,6 +24,7 @@ pub(crate) fn propose(snap: &NodeSnapshot, finding: &Finding) -> Option<Proposal
         "RA103" => containerd::version_1(&of),
         "RA108" => containerd::default_runtime(&of),
         "RA109" => containerd::require_cri(&of),
+        "RA112" => containerd::version_2(&of),
         "RA201" => containerd::cgroup_mismatch(&of),
         "RA202" => containerd::misplaced_systemd_cgroup(&of),
         "RA301" | "RA302" | "RA303" => sandbox::sandbox_image(&of),

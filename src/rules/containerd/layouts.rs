@@ -20,6 +20,24 @@ pub(crate) fn runtime_options_header(layout: CriLayout, runtime: &str) -> String
 /// `plugins.'io.containerd.cri.v1.images'.pinned_images.sandbox`. None when the path is not
 /// under a CRI plugin table.
 pub(crate) fn translate(path: &[String], to: CriLayout) -> Option<String> {
+    let segments = translate_segments(path, to)?;
+    let (id, below) = segments.get(1).zip(segments.get(2..))?;
+    let id = match (to, id.as_str()) {
+        (_, "cri") => "cri".to_string(),
+        (CriLayout::V3, id) => format!("'{id}'"),
+        (_, id) => format!("{id:?}"),
+    };
+    let mut out = format!("plugins.{id}");
+    for k in below {
+        out.push('.');
+        out.push_str(&toml_path::key(k));
+    }
+    Some(out)
+}
+
+/// The same, as the path's segments (`["plugins", "io.containerd.cri.v1.images",
+/// "pinned_images", "sandbox"]`), for edits.
+pub(crate) fn translate_segments(path: &[String], to: CriLayout) -> Option<Vec<String>> {
     let (plugins, rest) = path.split_first()?;
     let (id, rest) = rest.split_first()?;
     if plugins != "plugins" || !CRI_TABLE_IDS.contains(&id.as_str()) {
@@ -59,17 +77,12 @@ pub(crate) fn translate(path: &[String], to: CriLayout) -> Option<String> {
             None => (CRI_RUNTIME_ID, v2),
         },
     };
-    let id = match (to, target_id) {
-        (_, "cri") => "cri".to_string(),
-        (CriLayout::V3, id) => format!("'{id}'"),
-        (_, id) => format!("{id:?}"),
-    };
-    let mut out = format!("plugins.{id}");
-    for k in below {
-        out.push('.');
-        out.push_str(&toml_path::key(&k));
-    }
-    Some(out)
+    Some(
+        ["plugins".to_string(), target_id.to_string()]
+            .into_iter()
+            .chain(below)
+            .collect(),
+    )
 }
 
 #[cfg(test)]
