@@ -383,6 +383,8 @@ fn not_grpc(message: &str) -> bool {
         "failed to decode Protobuf message",
         "Missing response message",
         "Unexpected EOF decoding stream",
+        // A reply cut inside a gRPC frame (tonic's decoder, when the peer closes mid-message).
+        "bytes remaining on stream",
     ]
     .iter()
     .any(|marker| message.contains(marker))
@@ -671,6 +673,10 @@ mod tests {
                 "failed to decode Protobuf message: invalid wire type"
             )
             .failure,
+            ProbeFailure::Protocol
+        );
+        assert_eq!(
+            server(tonic::Code::Internal, "bytes remaining on stream").failure,
             ProbeFailure::Protocol
         );
         assert_eq!(
