@@ -1231,8 +1231,9 @@ fn config_migrate_of_2_1_agrees_with_the_tool() {
         if !migrated.status.success() {
             continue;
         }
+        // The same node with the migrated config (files it names, like a base spec, kept).
         let migrated_root = tmp.join("migrated");
-        fs::create_dir_all(migrated_root.join("etc/containerd")).expect("mkdir");
+        copy_tree(&root, &migrated_root);
         fs::write(
             migrated_root.join("etc/containerd/config.toml"),
             &migrated.stdout,
