@@ -504,6 +504,15 @@ pub(super) fn version_2(of: &Of<'_>) -> Option<Proposal> {
             "both `cni.bin_dir` and `cni.bin_dirs` are set: keep one (`bin_dirs` in version 3), then rewrite",
         );
     }
+    // A value of the wrong type stops containerd in a version 3 file too (seen with 2.1.9:
+    // `pinned_images.sandbox = 1`, `toml: cannot decode TOML integer into string`).
+    if cfg.keys.iter().any(|k| {
+        k.key.file == file
+            && k.plugin() == Some(CRI_GRPC_ID)
+            && matches!(k.status, KeyStatus::WrongType { .. })
+    }) {
+        return of.manual("a CRI setting has a value of the wrong type (RA003): correct it first");
+    }
     if cfg.keys.iter().any(|k| {
         k.key.file == file
             && k.plugin()
