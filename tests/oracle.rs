@@ -865,7 +865,9 @@ fn fixed_configs_hold_on(release: &Release) {
             });
         // An explained difference is one this machine cannot show (a file only in the node's
         // tree): the release's outcome proves nothing about the fix there.
-        if !errors_left && explained == 0 {
+        // Where the tool itself says containerd will not start (an import it cannot read, a
+        // warning), the agreement above is the check.
+        if !errors_left && explained == 0 && tool.starts == Some(true) {
             // CRI disabled on purpose (no kubelet uses this containerd) is a warning, not an
             // error; anything else must load.
             if real.starts == Some(true)
