@@ -958,6 +958,62 @@ fn dump(release: &Release, config: &Path, cwd: &Path) -> Option<toml::Table> {
     Some(table)
 }
 
+/// A config `runtime-audit fix --write` rewrote: its node, with the original kept aside.
+struct Rewrite {
+    tmp: PathBuf,
+    root: PathBuf,
+    config: PathBuf,
+    original: PathBuf,
+}
+
+/// Lays `case` out under `tmp` and, when `wanted` accepts its config (without imports), runs
+/// `fix --write` with `fix_args`; the rewrite when the fix changed the config.
+fn rewrite(
+    case: &Case,
+    tmp: &Path,
+    wanted: impl Fn(&toml::Table) -> bool,
+    fix_args: &[&str],
+) -> Option<Rewrite> {
+    let root = tmp.join("node");
+    case.place(&root);
+    let config = root.join("etc/containerd/config.toml");
+    let text = fs::read_to_string(&config).ok()?;
+    let doc = text.parse::<toml::Table>().ok()?;
+    if doc.contains_key("imports") || !wanted(&doc) {
+        return None;
+    }
+    let original = tmp.join("original.toml");
+    fs::copy(&config, &original).expect("keep the original");
+    bin()
+        .current_dir(&root)
+        .args(["fix", "--write", "--format", "json", "--root", "."])
+        .args(fix_args)
+        .output()
+        .expect("run fix");
+    let after = fs::read_to_string(&config).unwrap_or_default();
+    (after != text).then(|| Rewrite {
+        tmp: tmp.to_path_buf(),
+        root,
+        config,
+        original,
+    })
+}
+
+/// A config's `version` (1 when it has none).
+fn config_version(doc: &toml::Table) -> i64 {
+    doc.get("version")
+        .and_then(toml::Value::as_integer)
+        .unwrap_or(1)
+}
+
+/// A parsed config for a failure message.
+fn shown(table: Option<toml::Table>) -> String {
+    table.map_or_else(
+        || "(refused)".into(),
+        |t| toml::to_string(&t).unwrap_or_default(),
+    )
+}
+
 /// Every version 1 config `runtime-audit fix` rewrites as version 2 (RA103) means what the
 /// original meant: containerd 1.6.20 and 1.7.24, which read both versions, start both alike
 /// (CRI loaded, disabled or failing alike) and dump the same effective config for both. (2.1.9's own `config migrate` is no judge here: it drops a
@@ -970,54 +1026,47 @@ fn version_2_rewrites_mean_what_their_originals_meant() {
     let work = tempfile::tempdir().expect("tempdir");
     let (mut rewritten, mut failures) = (0, Vec::new());
     for (i, case) in cases().iter().enumerate() {
-        let tmp = work.path().join(format!("case{i}"));
-        let root = tmp.join("node");
-        case.place(&root);
-        let config = root.join("etc/containerd/config.toml");
-        let Ok(text) = fs::read_to_string(&config) else {
-            continue;
-        };
-        let Ok(doc) = text.parse::<toml::Table>() else {
-            continue;
-        };
-        let version = doc
-            .get("version")
-            .and_then(toml::Value::as_integer)
-            .unwrap_or(1);
         // Qualified tables in a version 1 file are ignored by 1.x, and counting them is what
         // the rewrite is for there (RA103 `qualified-tables-ignored`).
-        let qualified = doc
-            .get("plugins")
-            .and_then(toml::Value::as_table)
-            .is_some_and(|p| p.keys().any(|k| k.contains('.')));
-        if version > 1 || doc.contains_key("imports") || qualified {
+        let version_1 = |doc: &toml::Table| {
+            let qualified = doc
+                .get("plugins")
+                .and_then(toml::Value::as_table)
+                .is_some_and(|p| p.keys().any(|k| k.contains('.')));
+            config_version(doc) == 1 && !qualified
+        };
+        let fix_args = ["--containerd-version", "1.7.24", "--select", "RA103"];
+        let Some(Rewrite {
+            tmp,
+            root,
+            config,
+            original,
+        }) = rewrite(
+            case,
+            &work.path().join(format!("case{i}")),
+            version_1,
+            &fix_args,
+        )
+        else {
             continue;
-        }
-        let original = tmp.join("original.toml");
-        fs::copy(&config, &original).expect("keep the original");
-        bin()
-            .current_dir(&root)
-            .args(["fix", "--write", "--format", "json", "--root", "."])
-            .args(["--containerd-version", "1.7.24", "--select", "RA103"])
-            .output()
-            .expect("run fix");
-        let after = fs::read_to_string(&config).unwrap_or_default();
-        if after == text {
-            continue;
-        }
+        };
         rewritten += 1;
         for release in &releases {
             // The daemon itself: starts or not, CRI loads, is disabled or fails, alike.
-            let run = |file: &Path, name: &str| {
-                let dir = tmp.join(format!("{name}-{}", release.version));
-                fs::create_dir_all(&dir).expect("mkdir");
-                let isolated = dir.join("config.toml");
-                let text = fs::read_to_string(file).unwrap_or_default();
-                fs::write(&isolated, isolate(&text, &dir)).expect("write");
-                let (view, _) = containerd_view(release, &isolated, &root, &dir);
-                (view.starts, view.cri)
-            };
-            let (was, now) = (run(&original, "original"), run(&config, "rewrite"));
+            let (was, now) = (
+                start_state(
+                    release,
+                    &original,
+                    &root,
+                    &tmp.join(format!("original-{}", release.version)),
+                ),
+                start_state(
+                    release,
+                    &config,
+                    &root,
+                    &tmp.join(format!("rewrite-{}", release.version)),
+                ),
+            );
             // A version 1 file can stop containerd where its version 2 rewrite does not: a
             // full plugin id in required_plugins matches nothing in version 1 (RA102).
             let started_now = was.0 == Some(false) && now.0 == Some(true);
@@ -1036,8 +1085,8 @@ fn version_2_rewrites_mean_what_their_originals_meant() {
                     "{}: containerd {} reads the version 2 rewrite differently:\n--- original\n{}\n--- rewrite\n{}",
                     case.name,
                     release.version,
-                    a.map_or_else(|| "(refused)".into(), |t| toml::to_string(&t).unwrap_or_default()),
-                    b.map_or_else(|| "(refused)".into(), |t| toml::to_string(&t).unwrap_or_default()),
+                    shown(a),
+                    shown(b),
                 ));
             }
         }
@@ -1113,40 +1162,27 @@ fn version_3_rewrites_agree_with_config_migrate() {
     let work = tempfile::tempdir().expect("tempdir");
     let (mut rewritten, mut failures) = (0, Vec::new());
     for (i, case) in cases().iter().enumerate() {
-        let tmp = work.path().join(format!("case{i}"));
-        let root = tmp.join("node");
-        case.place(&root);
-        let config = root.join("etc/containerd/config.toml");
-        let Ok(text) = fs::read_to_string(&config) else {
+        let version_2 = |doc: &toml::Table| config_version(doc) == 2;
+        let fix_args = [
+            "--containerd-version",
+            &release.version,
+            "--select",
+            "RA112",
+        ];
+        let Some(Rewrite {
+            tmp,
+            root,
+            config,
+            original,
+        }) = rewrite(
+            case,
+            &work.path().join(format!("case{i}")),
+            version_2,
+            &fix_args,
+        )
+        else {
             continue;
         };
-        let Ok(doc) = text.parse::<toml::Table>() else {
-            continue;
-        };
-        let version = doc
-            .get("version")
-            .and_then(toml::Value::as_integer)
-            .unwrap_or(1);
-        if version != 2 || doc.contains_key("imports") {
-            continue;
-        }
-        let original = tmp.join("original.toml");
-        fs::copy(&config, &original).expect("keep the original");
-        bin()
-            .current_dir(&root)
-            .args(["fix", "--write", "--format", "json", "--root", "."])
-            .args([
-                "--containerd-version",
-                &release.version,
-                "--select",
-                "RA112",
-            ])
-            .output()
-            .expect("run fix");
-        let after = fs::read_to_string(&config).unwrap_or_default();
-        if after == text {
-            continue;
-        }
         rewritten += 1;
         let (was, now) = (
             start_state(&release, &original, &root, &tmp.join("original")),
@@ -1158,12 +1194,6 @@ fn version_3_rewrites_agree_with_config_migrate() {
                 case.name, release.version
             ));
         }
-        let show = |t: Option<toml::Table>| {
-            t.map_or_else(
-                || "(refused)".into(),
-                |t| toml::to_string(&t).unwrap_or_default(),
-            )
-        };
         let (a, b) = (
             cri_tables(dump(&release, &original, &root)),
             cri_tables(dump(&release, &config, &root)),
@@ -1173,8 +1203,8 @@ fn version_3_rewrites_agree_with_config_migrate() {
                 "{}: containerd {} dumps the rewrite differently:\n--- original\n{}\n--- rewrite\n{}",
                 case.name,
                 release.version,
-                show(a),
-                show(b)
+                shown(a),
+                shown(b)
             ));
         }
         let (a, b) = (
@@ -1185,8 +1215,8 @@ fn version_3_rewrites_agree_with_config_migrate() {
             failures.push(format!(
                 "{}: config migrate gives another version 3 config for the rewrite:\n--- original\n{}\n--- rewrite\n{}",
                 case.name,
-                show(a),
-                show(b)
+                shown(a),
+                shown(b)
             ));
         }
     }

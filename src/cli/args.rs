@@ -88,6 +88,22 @@ pub(crate) struct LiveArgs {
     pub(crate) live_facts: Option<PathBuf>,
 }
 
+/// Which rules and cases count: the command line's and the policy file's.
+#[derive(Debug, Clone, Args)]
+pub(crate) struct RuleChoice {
+    /// Run only these rules (ids, id prefixes or names; comma-separated or repeated), or
+    /// report only these cases of a rule (`RA405:docker-hub-alias`).
+    #[arg(long, value_name = "RULES", value_delimiter = ',')]
+    pub(crate) select: Vec<String>,
+    /// Never run these rules (ids, id prefixes or names), or never report these cases of a
+    /// rule (`RA405:docker-hub-alias`).
+    #[arg(long, value_name = "RULES", value_delimiter = ',')]
+    pub(crate) ignore: Vec<String>,
+    /// Policy file (default: ./runtime-audit.toml when present).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) config: Option<PathBuf>,
+}
+
 #[derive(Debug, Clone, Args)]
 pub(crate) struct AuditArgs {
     #[command(flatten)]
@@ -107,17 +123,8 @@ pub(crate) struct AuditArgs {
     /// Exit 1 when a finding is at or above this severity.
     #[arg(long, value_enum, default_value_t = FailOn::Error)]
     pub(crate) fail_on: FailOn,
-    /// Run only these rules (ids, id prefixes or names; comma-separated or repeated), or
-    /// report only these cases of a rule (`RA405:docker-hub-alias`).
-    #[arg(long, value_name = "RULES", value_delimiter = ',')]
-    pub(crate) select: Vec<String>,
-    /// Never run these rules (ids, id prefixes or names), or never report these cases of a
-    /// rule (`RA405:docker-hub-alias`).
-    #[arg(long, value_name = "RULES", value_delimiter = ',')]
-    pub(crate) ignore: Vec<String>,
-    /// Policy file (default: ./runtime-audit.toml when present).
-    #[arg(long, value_name = "FILE")]
-    pub(crate) config: Option<PathBuf>,
+    #[command(flatten)]
+    pub(crate) rules: RuleChoice,
     /// When to use colors (NO_COLOR is honoured in auto mode).
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub(crate) color: ColorChoice,
@@ -144,15 +151,8 @@ pub(crate) struct FixArgs {
     /// Findings at or above this severity that no fix resolves make the exit code 1.
     #[arg(long, value_enum, default_value_t = FailOn::Error)]
     pub(crate) fail_on: FailOn,
-    /// Fix only the findings of these rules or cases (as for the audit).
-    #[arg(long, value_name = "RULES", value_delimiter = ',')]
-    pub(crate) select: Vec<String>,
-    /// Leave the findings of these rules or cases alone (as for the audit).
-    #[arg(long, value_name = "RULES", value_delimiter = ',')]
-    pub(crate) ignore: Vec<String>,
-    /// Policy file (default: ./runtime-audit.toml when present).
-    #[arg(long, value_name = "FILE")]
-    pub(crate) config: Option<PathBuf>,
+    #[command(flatten)]
+    pub(crate) rules: RuleChoice,
     /// When to use colors (NO_COLOR is honoured in auto mode).
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub(crate) color: ColorChoice,

@@ -13,15 +13,15 @@ use crate::report::{self, Report};
 use crate::rules;
 use crate::vocabulary::Severity;
 
-use super::args::{AuditArgs, ColorChoice, NodeArgs, OutputFormat};
+use super::args::{AuditArgs, ColorChoice, NodeArgs, OutputFormat, RuleChoice};
 
 pub(crate) fn run(args: &AuditArgs) -> Result<u8, String> {
-    let snapshot = collect_node(&args.node, args.config.as_deref())?;
+    let snapshot = collect_node(&args.node, args.rules.config.as_deref())?;
     if let Some(path) = &args.save_live_facts {
         let json = serde_json::to_string_pretty(&snapshot.live).map_err(|e| e.to_string())?;
         write_file(path, &format!("{json}\n"), false, ColorChoice::Never)?;
     }
-    let policy = build_policy(&args.select, &args.ignore, &snapshot)?;
+    let policy = build_policy(&args.rules, &snapshot)?;
     let all = rules::all();
     let evaluation = engine::evaluate(&snapshot, &all, &policy);
     let report = Report::new(&snapshot, evaluation, args.fail_on.threshold());
@@ -128,11 +128,7 @@ fn today() -> Date {
 }
 
 /// Command-line selection plus the policy file's.
-pub(crate) fn build_policy(
-    select: &[String],
-    ignore: &[String],
-    snapshot: &NodeSnapshot,
-) -> Result<Policy, String> {
+pub(crate) fn build_policy(choice: &RuleChoice, snapshot: &NodeSnapshot) -> Result<Policy, String> {
     let all = rules::all();
     let facts = &snapshot.policy;
     let file = facts.file.as_deref().unwrap_or("runtime-audit.toml");
@@ -149,10 +145,10 @@ pub(crate) fn build_policy(
         let p = snapshot.sources.position(span);
         format!("policy file {file}:{}:{}", p.line, p.column)
     };
-    for s in select {
+    for s in &choice.select {
         policy.select.extend(selector(s, "--select")?);
     }
-    for s in ignore {
+    for s in &choice.ignore {
         policy.ignore.extend(selector(s, "--ignore")?);
     }
     for s in &facts.select {

@@ -43,8 +43,8 @@ pub(crate) fn run(args: &FixArgs) -> Result<u8, String> {
 
 /// The node audited as it is now, and the fixes of its findings.
 fn audit_and_plan(args: &FixArgs) -> Result<(Plan, Report), String> {
-    let snapshot = collect_node(&args.node, args.config.as_deref())?;
-    let policy = build_policy(&args.select, &args.ignore, &snapshot)?;
+    let snapshot = collect_node(&args.node, args.rules.config.as_deref())?;
+    let policy = build_policy(&args.rules, &snapshot)?;
     let evaluation = engine::evaluate(&snapshot, &rules::all(), &policy);
     let plan = fix::plan(&snapshot, &evaluation.findings, &args.node.root);
     let report = Report::new(&snapshot, evaluation, args.fail_on.threshold());

@@ -74,29 +74,25 @@ pub(crate) fn human(plan: &Plan) -> String {
             plan.unfixed.len()
         );
         for m in &plan.unfixed {
-            let _ = writeln!(
-                out,
-                "  {}[{}:{}] {}",
-                m.severity.as_str(),
-                m.rule.id,
-                m.case.id,
-                m.at
-            );
+            let _ = writeln!(out, "{}", item(m));
         }
     }
     out
 }
 
 fn manual_line(out: &mut String, m: &Manual) {
-    let _ = writeln!(
-        out,
-        "  {}[{}:{}] {}: {}",
+    let _ = writeln!(out, "{}: {}", item(m), m.reason);
+}
+
+/// `  error[RA101:disabled] /etc/containerd/config.toml:1`.
+fn item(m: &Manual) -> String {
+    format!(
+        "  {}[{}:{}] {}",
         m.severity.as_str(),
         m.rule.id,
         m.case.id,
-        m.at,
-        m.reason
-    );
+        m.at
+    )
 }
 
 fn plural(n: usize) -> &'static str {

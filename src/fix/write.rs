@@ -124,6 +124,19 @@ fn write_synced(path: &Path, text: &str, like: Option<&fs::Metadata>) -> Result<
 mod tests {
     use super::*;
 
+    /// The change of `/f.toml` at `path` from `original` to `edited`.
+    fn change_of(path: &Path, original: &str, edited: &str) -> FileChange {
+        FileChange {
+            host_path: "/f.toml".into(),
+            disk_path: path.to_path_buf(),
+            original: Some(original.into()),
+            edited: edited.into(),
+            shown_before: String::new(),
+            shown_after: String::new(),
+            fixes: Vec::new(),
+        }
+    }
+
     #[test]
     fn paths_that_leave_the_root_are_refused() {
         let root = tempfile::tempdir().expect("tempdir");
@@ -139,15 +152,7 @@ mod tests {
         let root = tempfile::tempdir().expect("tempdir");
         let path = root.path().join("f.toml");
         fs::write(&path, "a = 2\n").expect("write");
-        let change = FileChange {
-            host_path: "/f.toml".into(),
-            disk_path: path.clone(),
-            original: Some("a = 1\n".into()),
-            edited: "a = 3\n".into(),
-            shown_before: String::new(),
-            shown_after: String::new(),
-            fixes: Vec::new(),
-        };
+        let change = change_of(&path, "a = 1\n", "a = 3\n");
         assert!(write(&change).is_err());
         assert_eq!(fs::read_to_string(&path).expect("read"), "a = 2\n");
     }
@@ -158,15 +163,7 @@ mod tests {
         let path = root.path().join("f.toml");
         fs::write(&path, "a = 1\n").expect("write");
         fs::set_permissions(&path, fs::Permissions::from_mode(0o600)).expect("chmod");
-        let change = FileChange {
-            host_path: "/f.toml".into(),
-            disk_path: path.clone(),
-            original: Some("a = 1\n".into()),
-            edited: "a = 3\n".into(),
-            shown_before: String::new(),
-            shown_after: String::new(),
-            fixes: Vec::new(),
-        };
+        let change = change_of(&path, "a = 1\n", "a = 3\n");
         let backup = write(&change).expect("writes").expect("a backup");
         assert_eq!(fs::read_to_string(&path).expect("read"), "a = 3\n");
         assert_eq!(fs::read_to_string(&backup).expect("read"), "a = 1\n");

@@ -120,22 +120,24 @@ impl CriLayout {
 
     /// The same table as segments, for edits.
     pub(crate) fn runtime_table_path(self) -> TomlPath {
-        let plugin = match self {
-            CriLayout::V1 => "cri",
-            CriLayout::V2 => "io.containerd.grpc.v1.cri",
-            CriLayout::V3 => "io.containerd.cri.v1.runtime",
-        };
-        TomlPath::new(vec!["plugins".into(), plugin.into(), "containerd".into()])
+        self.cri_path("io.containerd.cri.v1.runtime", &["containerd"])
     }
 
     /// The registry table as segments, for edits.
     pub(crate) fn registry_table_path(self) -> TomlPath {
+        self.cri_path("io.containerd.cri.v1.images", &["registry"])
+    }
+
+    /// `plugins.<the CRI plugin>.<below>`: `cri` (V1), `io.containerd.grpc.v1.cri` (V2), or
+    /// the version 3 plugin `v3_plugin` that holds the setting.
+    fn cri_path(self, v3_plugin: &str, below: &[&str]) -> TomlPath {
         let plugin = match self {
             CriLayout::V1 => "cri",
             CriLayout::V2 => "io.containerd.grpc.v1.cri",
-            CriLayout::V3 => "io.containerd.cri.v1.images",
+            CriLayout::V3 => v3_plugin,
         };
-        TomlPath::new(vec!["plugins".into(), plugin.into(), "registry".into()])
+        let head = ["plugins", plugin];
+        TomlPath::new(head.iter().chain(below).map(|s| (*s).to_owned()).collect())
     }
 
     /// TOML path of the registry table.
@@ -149,17 +151,12 @@ impl CriLayout {
 
     /// The same key as segments, for edits.
     pub(crate) fn sandbox_path(self) -> TomlPath {
-        let segments: &[&str] = match self {
-            CriLayout::V1 => &["plugins", "cri", "sandbox_image"],
-            CriLayout::V2 => &["plugins", "io.containerd.grpc.v1.cri", "sandbox_image"],
-            CriLayout::V3 => &[
-                "plugins",
-                "io.containerd.cri.v1.images",
-                "pinned_images",
-                "sandbox",
-            ],
-        };
-        TomlPath::new(segments.iter().map(|s| (*s).to_owned()).collect())
+        match self {
+            CriLayout::V3 => {
+                self.cri_path("io.containerd.cri.v1.images", &["pinned_images", "sandbox"])
+            }
+            _ => self.cri_path("", &["sandbox_image"]),
+        }
     }
 
     /// TOML path and key of the sandbox image.
@@ -194,6 +191,12 @@ pub(crate) struct CriConfig {
 impl CriConfig {
     pub(crate) fn runtime(&self, name: &str) -> Option<&Runtime> {
         self.runtimes.iter().find(|r| r.name == name)
+    }
+
+    /// The runtimes the config defines (`runtimes.<name>` tables), not containerd's built-in
+    /// runc.
+    pub(crate) fn defined_runtimes(&self) -> impl Iterator<Item = &Runtime> {
+        self.runtimes.iter().filter(|r| r.defined_at.is_some())
     }
 
     /// The runtime `default_runtime_name` designates, if it is defined.

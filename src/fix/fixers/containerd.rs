@@ -120,12 +120,7 @@ pub(super) fn default_runtime(of: &Of<'_>) -> Option<Proposal> {
         return None;
     }
     let cfg = config(of)?;
-    let defined: Vec<&Runtime> = cfg
-        .cri
-        .runtimes
-        .iter()
-        .filter(|r| r.defined_at.is_some())
-        .collect();
+    let defined: Vec<&Runtime> = cfg.cri.defined_runtimes().collect();
     let target = match defined.iter().find(|r| r.name == "runc") {
         Some(r) => *r,
         None if defined.len() == 1 => defined[0],
@@ -137,14 +132,14 @@ pub(super) fn default_runtime(of: &Of<'_>) -> Option<Proposal> {
         }
     };
     let file = of.span().map_or_else(|| main_file(cfg), |s| s.file);
-    let layout = match readable_layout(of, cfg, file) {
+    let layout = match of.readable_layout(cfg, file) {
         Ok(layout) => layout,
         Err(reason) => return of.manual(reason),
     };
     let mut key = layout.runtime_table_path().segments().to_vec();
     key.push("default_runtime_name".into());
     of.fix(
-        of.snap.sources.get(file).host_path.clone(),
+        of.path_of(file),
         format!(
             "default_runtime_name = {:?}, the runtime the config defines",
             target.name
@@ -187,7 +182,7 @@ pub(super) fn require_cri(of: &Of<'_>) -> Option<Proposal> {
         crate::release::containerd::CRI_GRPC_ID
     };
     of.fix(
-        of.snap.sources.get(main).host_path.clone(),
+        of.path_of(main),
         format!("required_plugins lists {item:?}: containerd then exits when CRI cannot load"),
         vec![Op::TomlAddItem {
             path: path(&["required_plugins"]),
@@ -238,7 +233,7 @@ pub(super) fn misplaced_systemd_cgroup(of: &Of<'_>) -> Option<Proposal> {
             else {
                 return of.manual("the key is not under a runtime's table");
             };
-            let layout = match readable_layout(of, cfg, span.file) {
+            let layout = match of.readable_layout(cfg, span.file) {
                 Ok(layout) => layout,
                 Err(reason) => return of.manual(reason),
             };
@@ -309,7 +304,7 @@ fn set_systemd_on_default(
     let file = runtime
         .defined_at
         .map_or_else(|| main_file(cfg), |s| s.file);
-    let layout = match readable_layout(of, cfg, file) {
+    let layout = match of.readable_layout(cfg, file) {
         Ok(layout) => layout,
         Err(reason) => return of.manual(reason),
     };
@@ -334,28 +329,13 @@ fn set_systemd_on_default(
         );
     }
     of.fix(
-        of.snap.sources.get(file).host_path.clone(),
+        of.path_of(file),
         format!(
             "SystemdCgroup = {value} in {}: {why}",
             options_header(layout, &runtime.name)
         ),
         ops,
     )
-}
-
-/// The layout a file is written in, when the release at hand reads that layout; otherwise
-/// why not (a version 1 file on containerd 2.x needs rewriting first, RA103).
-fn readable_layout(of: &Of<'_>, cfg: &ContainerdConfig, file: FileId) -> Result<CriLayout, String> {
-    let version = cfg.file_version(file);
-    let written = CriLayout::for_version(version);
-    let release = &of.snap.versions.containerd;
-    if !release.is_unknown() && release.reads(version) != written {
-        return Err(format!(
-            "{} does not read the CRI tables of a version {version} file: rewrite the file for it first (RA103)",
-            release.describe()
-        ));
-    }
-    Ok(written)
 }
 
 fn main_file(cfg: &ContainerdConfig) -> FileId {
@@ -462,7 +442,7 @@ pub(super) fn version_1(of: &Of<'_>) -> Option<Proposal> {
         }
     }
     of.fix(
-        of.snap.sources.get(file).host_path.clone(),
+        of.path_of(file),
         "rewrite the file as version 2: plugin tables and names under their full ids",
         ops,
     )
@@ -555,7 +535,7 @@ pub(super) fn version_2(of: &Of<'_>) -> Option<Proposal> {
         ));
     }
     of.fix(
-        of.snap.sources.get(file).host_path.clone(),
+        of.path_of(file),
         summary,
         vec![
             Op::TomlSet {

@@ -1,6 +1,7 @@
 //! Fixes on the kubelet's command line (kubeadm-flags.env, /etc/default/kubelet, drop-ins).
 
 use crate::engine::Location;
+use crate::model::source::Span;
 use crate::rules::containerd_socket::containerd_endpoint;
 use crate::rules::kubelet::settings::command_line_location;
 
@@ -29,14 +30,7 @@ pub(super) fn removed_flag(of: &Of<'_>) -> Option<Proposal> {
             flag.name
         ));
     }
-    of.fix(
-        of.file()?,
-        format!("drop --{} from the kubelet's command line", flag.name),
-        vec![Op::RemoveWord {
-            range: span.range(),
-            word: of.text(span).to_owned(),
-        }],
-    )
+    drop_flag(of, &flag.name, span)
 }
 
 /// RA502 `removed`: `--container-runtime`, which kubelet 1.27 removed, taken off its command
@@ -48,14 +42,24 @@ pub(super) fn container_runtime_flag(of: &Of<'_>) -> Option<Proposal> {
     let span = of.span()?;
     let kubelet = of.snap.kubelet.present()?;
     let flag = kubelet.flags.iter().find(|f| f.span == span)?;
+    drop_flag(of, &flag.name, span)
+}
+
+/// The fix that takes the flag written at `span` off the kubelet's command line.
+fn drop_flag(of: &Of<'_>, name: &str, span: Span) -> Option<Proposal> {
     of.fix(
-        of.file()?,
-        format!("drop --{} from the kubelet's command line", flag.name),
-        vec![Op::RemoveWord {
-            range: span.range(),
-            word: of.text(span).to_owned(),
-        }],
+        of.path_of(span.file),
+        format!("drop --{name} from the kubelet's command line"),
+        vec![drop_word(of, span)],
     )
+}
+
+/// The op that removes the word(s) written at `span` (a flag and its value).
+pub(super) fn drop_word(of: &Of<'_>, span: Span) -> Op {
+    Op::RemoveWord {
+        range: span.range(),
+        word: of.text(span).to_owned(),
+    }
 }
 
 /// RA503 `docker-socket`, RA504, RA506 `mismatch`: the kubelet's endpoint, where a flag or
@@ -136,7 +140,7 @@ pub(super) fn to_containerd(of: &Of<'_>) -> Option<Proposal> {
         return None;
     }
     of.fix(
-        of.snap.sources.get(line.file).host_path.clone(),
+        of.path_of(line.file),
         format!(
             "the kubelet talks CRI to containerd: --container-runtime=remote, endpoint {socket} ({origin}); drain the node before it restarts"
         ),

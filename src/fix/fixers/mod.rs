@@ -11,7 +11,8 @@ mod sandbox;
 
 use crate::engine::{Finding, Location};
 use crate::model::NodeSnapshot;
-use crate::model::source::Span;
+use crate::model::containerd::{ContainerdConfig, CriLayout};
+use crate::model::source::{FileId, Span};
 
 use super::{Fix, Manual, Op, Proposal, location_words};
 
@@ -68,13 +69,9 @@ impl Of<'_> {
         location_words(self.snap, &self.finding.location)
     }
 
-    pub(super) fn fix(
-        &self,
-        file: String,
-        summary: impl Into<String>,
-        ops: Vec<Op>,
-    ) -> Option<Proposal> {
-        Some(Proposal::Fix(Fix {
+    /// A fix of this finding made of `ops` on `file`.
+    pub(super) fn edit(&self, file: String, summary: impl Into<String>, ops: Vec<Op>) -> Fix {
+        Fix {
             rule: self.finding.rule,
             case: self.finding.case,
             severity: self.finding.severity,
@@ -83,7 +80,41 @@ impl Of<'_> {
             finding_at: self.at(),
             summary: summary.into(),
             ops,
-        }))
+        }
+    }
+
+    /// The same, as this finding's proposal.
+    pub(super) fn fix(
+        &self,
+        file: String,
+        summary: impl Into<String>,
+        ops: Vec<Op>,
+    ) -> Option<Proposal> {
+        Some(Proposal::Fix(self.edit(file, summary, ops)))
+    }
+
+    /// The host path of a file the snapshot read.
+    pub(super) fn path_of(&self, file: FileId) -> String {
+        self.snap.sources.get(file).host_path.clone()
+    }
+
+    /// The CRI layout `file` is written in, when the release at hand reads that layout;
+    /// otherwise why not (a version 1 file on containerd 2.x needs rewriting first, RA103).
+    pub(super) fn readable_layout(
+        &self,
+        cfg: &ContainerdConfig,
+        file: FileId,
+    ) -> Result<CriLayout, String> {
+        let version = cfg.file_version(file);
+        let written = CriLayout::for_version(version);
+        let release = &self.snap.versions.containerd;
+        if !release.is_unknown() && release.reads(version) != written {
+            return Err(format!(
+                "{} does not read the CRI tables of a version {version} file: rewrite the file for it first (RA103)",
+                release.describe()
+            ));
+        }
+        Ok(written)
     }
 
     pub(super) fn manual(&self, reason: impl Into<String>) -> Option<Proposal> {

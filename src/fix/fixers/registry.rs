@@ -64,16 +64,11 @@ pub(super) fn legacy_registry(of: &Of<'_>) -> Option<Proposal> {
             credential_places(registry)
         ));
     }
-    let config_fix = Fix {
-        rule: of.finding.rule,
-        case: of.finding.case,
-        severity: of.finding.severity,
-        finding_key: of.finding.key.clone(),
-        file: of.snap.sources.get(file).host_path.clone(),
-        finding_at: of.at(),
+    let config_fix = of.edit(
+        of.path_of(file),
         summary,
-        ops: config_ops(&table, registry, root),
-    };
+        config_ops(&table, registry, root),
+    );
     fixes.insert(0, config_fix);
     Some(Proposal::Together(fixes))
 }
@@ -151,18 +146,13 @@ fn config_ops(table: &TomlPath, registry: &Registry, root: &str) -> Vec<Op> {
 
 /// The fix that writes one hosts.toml.
 fn new_file(of: &Of<'_>, hosts: convert::HostsTomlFix) -> Fix {
-    Fix {
-        rule: of.finding.rule,
-        case: of.finding.case,
-        severity: of.finding.severity,
-        finding_key: of.finding.key.clone(),
-        summary: format!("write {}", hosts.path),
-        file: hosts.path,
-        finding_at: of.at(),
-        ops: vec![Op::Create {
+    of.edit(
+        hosts.path.clone(),
+        format!("write {}", hosts.path),
+        vec![Op::Create {
             text: hosts.content,
         }],
-    }
+    )
 }
 
 /// The one file that holds every legacy registry setting, if one does.
@@ -266,28 +256,18 @@ pub(super) fn docker_registries(of: &Of<'_>) -> Option<Proposal> {
         && cfg.cri.registry.config_path.value.is_empty()
     {
         let file = cfg.files.first()?.file;
-        let version = cfg.file_version(file);
-        let layout = crate::model::containerd::CriLayout::for_version(version);
-        let release = &of.snap.versions.containerd;
-        if !release.is_unknown() && release.reads(version) != layout {
-            return of.manual(format!(
-                "{} does not read the CRI tables of a version {version} file: rewrite the file for it first (RA103)",
-                release.describe()
-            ));
-        }
-        fixes.push(Fix {
-            rule: of.finding.rule,
-            case: of.finding.case,
-            severity: of.finding.severity,
-            finding_key: of.finding.key.clone(),
-            file: of.snap.sources.get(file).host_path.clone(),
-            finding_at: of.at(),
-            summary: format!("config_path = {root:?}, where the hosts.toml files are"),
-            ops: vec![Op::TomlSet {
+        let layout = match of.readable_layout(cfg, file) {
+            Ok(layout) => layout,
+            Err(reason) => return of.manual(reason),
+        };
+        fixes.push(of.edit(
+            of.path_of(file),
+            format!("config_path = {root:?}, where the hosts.toml files are"),
+            vec![Op::TomlSet {
                 path: child(&layout.registry_table_path(), &["config_path"]),
                 value: Scalar::Str(root.clone()),
             }],
-        });
+        ));
     } else if of.snap.containerd.present().is_none() {
         return of.manual(format!(
             "containerd has no config here to name {root} as its config_path"

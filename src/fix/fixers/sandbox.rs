@@ -1,10 +1,8 @@
 //! The sandbox (pause) image: containerd's, which creates every pod sandbox, set to the one
 //! the kubelet names, on registry.k8s.io; the kubelet's ignored flag dropped with it.
 
-use crate::model::containerd::CriLayout;
 use crate::rules::sandbox::image_ref::normalize;
 
-use super::super::Fix;
 use super::super::edit::Scalar;
 use super::{Of, Op, Proposal};
 
@@ -43,37 +41,25 @@ pub(super) fn sandbox_image(of: &Of<'_>) -> Option<Proposal> {
         }
     };
     let file = cfg.files.first()?.file;
-    let version = cfg.file_version(file);
-    let layout = CriLayout::for_version(version);
-    let release = &of.snap.versions.containerd;
-    if !release.is_unknown() && release.reads(version) != layout {
-        return of.manual(format!(
-            "{} does not read the CRI tables of a version {version} file: rewrite the file for it first (RA103)",
-            release.describe()
-        ));
-    }
+    let layout = match of.readable_layout(cfg, file) {
+        Ok(layout) => layout,
+        Err(reason) => return of.manual(reason),
+    };
     let mut fixes = Vec::new();
     if normalize(&cfg.cri.sandbox_image.value) != normalize(&target) {
-        fixes.push(Fix {
-            rule: of.finding.rule,
-            case: of.finding.case,
-            severity: of.finding.severity,
-            finding_key: of.finding.key.clone(),
-            file: of.snap.sources.get(file).host_path.clone(),
-            finding_at: of.at(),
-            summary: format!(
-                "containerd's sandbox image set to {target:?}{}",
-                if kubelet_flag.is_some() {
-                    ", the one the kubelet names"
-                } else {
-                    ""
-                }
-            ),
-            ops: vec![Op::TomlSet {
+        let named = if kubelet_flag.is_some() {
+            ", the one the kubelet names"
+        } else {
+            ""
+        };
+        fixes.push(of.edit(
+            of.path_of(file),
+            format!("containerd's sandbox image set to {target:?}{named}"),
+            vec![Op::TomlSet {
                 path: layout.sandbox_path(),
                 value: Scalar::Str(target.clone()),
             }],
-        });
+        ));
     }
     // Under dockershim the flag still chooses the pause image: it stays until the kubelet
     // talks CRI (1.24+, or `--container-runtime=remote` before).
@@ -92,20 +78,11 @@ pub(super) fn sandbox_image(of: &Of<'_>) -> Option<Proposal> {
     if let Some(kubelet) = of.snap.kubelet.present().filter(|_| on_cri) {
         let flags: Vec<_> = kubelet.flags_named("pod-infra-container-image").collect();
         for flag in flags {
-            fixes.push(Fix {
-                rule: of.finding.rule,
-                case: of.finding.case,
-                severity: of.finding.severity,
-                finding_key: of.finding.key.clone(),
-                file: of.snap.sources.get(flag.span.file).host_path.clone(),
-                finding_at: of.at(),
-                summary: "drop --pod-infra-container-image: containerd names the pause image"
-                    .into(),
-                ops: vec![Op::RemoveWord {
-                    range: flag.span.range(),
-                    word: of.text(flag.span).to_owned(),
-                }],
-            });
+            fixes.push(of.edit(
+                of.path_of(flag.span.file),
+                "drop --pod-infra-container-image: containerd names the pause image",
+                vec![super::kubelet::drop_word(of, flag.span)],
+            ));
         }
     }
     if fixes.is_empty() {

@@ -26,11 +26,10 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
     };
     let mut runc: Vec<&Runtime> = cfg
         .cri
-        .runtimes
-        .iter()
         // The runtimes the config defines: containerd 2.x keeps its built-in runc next to them,
         // which the file does not describe and pods reach only by naming it.
-        .filter(|r| r.defined_at.is_some() && r.is_runc_based())
+        .defined_runtimes()
+        .filter(|r| r.is_runc_based())
         .collect();
     if runc.len() < 2 {
         out.not_applicable("fewer than two runc-based runtimes are defined");

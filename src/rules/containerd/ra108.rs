@@ -76,10 +76,7 @@ fn cri_fails(cfg: &ContainerdConfig, release: &ContainerdRelease, error: &str) -
 }
 
 fn defined_names(cfg: &ContainerdConfig) -> String {
-    cfg.cri
-        .runtimes
-        .iter()
-        .filter(|r| r.defined_at.is_some())
+    cfg.cri.defined_runtimes()
         .map(|r| format!("`{}`", r.name))
         .collect::<Vec<_>>()
         .join(", ")
@@ -153,11 +150,7 @@ fn undefined(
 /// Defining any `runtimes.<name>` replaces containerd's default runtimes map, built-in `runc`
 /// included (seen with 1.6.20 in `containerd config dump`).
 fn runc_replaced(cfg: &ContainerdConfig, release: &ContainerdRelease, out: &mut Emitter<Case>) {
-    let defined: Vec<&Runtime> = cfg
-        .cri
-        .runtimes
-        .iter()
-        .filter(|r| r.defined_at.is_some())
+    let defined: Vec<&Runtime> = cfg.cri.defined_runtimes()
         .collect();
     let Some(first) = defined.first().and_then(|r| r.defined_at) else {
         return;
@@ -209,18 +202,14 @@ fn runc_replaced(cfg: &ContainerdConfig, release: &ContainerdRelease, out: &mut 
 }
 
 fn defines_runtimes(cfg: &ContainerdConfig) -> bool {
-    cfg.cri.runtimes.iter().any(|r| r.defined_at.is_some())
+    cfg.cri.defined_runtimes().next().is_some()
 }
 
 /// On 2.x the built-in `runc` stays next to the runtimes a config defines (seen with 2.1.9 in
 /// `containerd config dump`): with `default_runtime_name` left at `runc`, pods without a
 /// RuntimeClass run with it and its defaults, not with the runtimes this config describes.
 fn builtin_runc_kept(cfg: &ContainerdConfig, release: &ContainerdRelease, out: &mut Emitter<Case>) {
-    let defined: Vec<&Runtime> = cfg
-        .cri
-        .runtimes
-        .iter()
-        .filter(|r| r.defined_at.is_some())
+    let defined: Vec<&Runtime> = cfg.cri.defined_runtimes()
         .collect();
     let Some(first) = defined.first() else {
         return;
