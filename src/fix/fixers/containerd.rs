@@ -61,8 +61,10 @@ pub(super) fn cri_disabled(of: &Of<'_>) -> Option<Proposal> {
 /// RA102: a short plugin name in a version 2+ file made its full URI, or dropped from
 /// `disabled_plugins` when it names the CRI plugin.
 pub(super) fn plugin_name(of: &Of<'_>) -> Option<Proposal> {
-    if of.case() != "short-name" {
-        return None;
+    match of.case() {
+        "short-name" => {}
+        "full-name-required-in-version-1" => return short_id_in_version_1(of),
+        _ => return None,
     }
     let cfg = config(of)?;
     let span = of.span()?;
@@ -110,6 +112,67 @@ pub(super) fn plugin_name(of: &Of<'_>) -> Option<Proposal> {
             item: entry.to_owned(),
             with: full.to_owned(),
         }],
+    )
+}
+
+/// RA102: a full URI in a version 1 file's `required_plugins` written as the short id
+/// containerd 1.x matches there (the last dot-separated part, as the finding's expected value).
+fn short_id_in_version_1(of: &Of<'_>) -> Option<Proposal> {
+    let cfg = config(of)?;
+    let span = of.span()?;
+    let entry = cfg.required_plugins.iter().find(|e| e.span == span)?;
+    let short = of.finding.expected.as_deref()?;
+    if short.is_empty() || short.contains('.') {
+        return of.manual("the entry has no short id to write");
+    }
+    of.fix(
+        of.file()?,
+        format!(
+            "write `{}` as its short id `{short}`, the form a version 1 config matches",
+            entry.value
+        ),
+        vec![Op::TomlReplaceItem {
+            path: path(&["required_plugins"]),
+            item: entry.value.clone(),
+            with: short.to_owned(),
+        }],
+    )
+}
+
+/// RA105 `short-plugin-id-fatal`: a version 2 file's `[plugins.cri]` renamed to the full id
+/// containerd 1.x requires there, every table under it keeping its place. The other cases move
+/// settings between schemas, which `containerd config migrate` or a person does.
+pub(super) fn mixed_schema(of: &Of<'_>) -> Option<Proposal> {
+    if of.case() != "short-plugin-id-fatal" {
+        return of.manual(
+            "settings written in another schema's tables: move them where this version reads them (`containerd config migrate` on 2.x prints a consistent version 3 config)",
+        );
+    }
+    let cfg = config(of)?;
+    let file = of.span()?.file;
+    let full_table_too = cfg.keys.iter().any(|k| {
+        k.key.file == file && k.path.segments().get(1).map(String::as_str) == Some(CRI_GRPC_ID)
+    });
+    if full_table_too {
+        return of.manual(format!(
+            "the file has both `[plugins.cri]` and `[plugins.\"{CRI_GRPC_ID}\"]`: merge them by hand"
+        ));
+    }
+    of.fix(
+        of.path_of(file),
+        format!("rename `[plugins.cri]` to `[plugins.\"{CRI_GRPC_ID}\"]`, the id a version 2 file names it by"),
+        vec![Op::TomlRename {
+            table: path(&["plugins"]),
+            from: "cri".into(),
+            to: CRI_GRPC_ID.into(),
+        }],
+    )
+}
+
+/// RA104: a version containerd does not read is a choice of config, not an edit.
+pub(super) fn unsupported_version(of: &Of<'_>) -> Option<Proposal> {
+    of.manual(
+        "write the config for the containerd in use (`containerd config default` prints one), or upgrade containerd to one that reads this version",
     )
 }
 
@@ -204,9 +267,8 @@ pub(super) fn cgroup_mismatch(of: &Of<'_>) -> Option<Proposal> {
         .and_then(|k| k.effective.cgroup_driver.known())
         .map(|d| d.value.as_str());
     if kubelet != Some("systemd") {
-        return of.manual(
-            "containerd uses systemd and the kubelet cgroupfs: set the kubelet's cgroupDriver to systemd (the driver kubeadm configures since 1.22)",
-        );
+        // systemd on both is the state kubeadm configures since 1.22.
+        return super::kubelet::cgroup_driver_to_systemd(of);
     }
     set_systemd_on_default(of, cfg, true, "the kubelet uses the systemd cgroup driver")
 }
@@ -461,6 +523,11 @@ fn full_plugin_id(short: &str) -> Option<String> {
 /// RA112: a version 2 file rewritten as version 3 on containerd 2.x, its CRI settings moved
 /// to the runtime, images and server plugins where containerd's own conversion puts them.
 pub(super) fn version_2(of: &Of<'_>) -> Option<Proposal> {
+    if of.case() == "snapshotter-dropped" {
+        return of.manual(
+            "choose the snapshotter first (a node already on containerd 2.x runs its pods on overlayfs), then write it as `snapshotter` under [plugins.'io.containerd.cri.v1.images']",
+        );
+    }
     let cfg = config(of)?;
     let file = of.span()?.file;
     if cfg.file_version(file) != 2 || !of.snap.versions.containerd.is_2x() {

@@ -2,6 +2,7 @@
 
 use crate::engine::Location;
 use crate::model::source::Span;
+use crate::model::{Input, Origin};
 use crate::rules::containerd_socket::containerd_endpoint;
 use crate::rules::kubelet::settings::command_line_location;
 
@@ -146,4 +147,66 @@ pub(super) fn to_containerd(of: &Of<'_>) -> Option<Proposal> {
         ),
         ops,
     )
+}
+
+/// RA201 with containerd on systemd: the kubelet's driver set to systemd, where the flag or
+/// config.yaml writes it, or as `cgroupDriver` added to a config.yaml that leaves it to the
+/// default (cgroupfs). The node must be drained first: the kubelet cannot move running pods'
+/// cgroups from one driver to the other.
+pub(super) fn cgroup_driver_to_systemd(of: &Of<'_>) -> Option<Proposal> {
+    let kubelet = of.snap.kubelet.present()?;
+    let driver = kubelet.effective.cgroup_driver.known()?;
+    let summary = "the kubelet's cgroup driver: systemd, as containerd's default runtime uses; drain the node before the kubelet restarts";
+    match driver.origin {
+        Origin::Set(span) => {
+            let written = of.text(span).to_owned();
+            if written.trim_matches(['"', '\'']) != driver.value {
+                return of.manual("the driver's value is not written as one word");
+            }
+            of.fix(
+                of.path_of(span.file),
+                summary,
+                vec![Op::ReplaceWord {
+                    range: span.range(),
+                    word: written,
+                    with: "systemd".into(),
+                }],
+            )
+        }
+        Origin::Default { .. } => {
+            let Input::Present(config) = &kubelet.config else {
+                return of.manual(
+                    "the kubelet reads no config.yaml: add cgroupDriver: systemd to its KubeletConfiguration",
+                );
+            };
+            let text = of.snap.sources.get(config.document.file).text();
+            if !plain_single_document(text) {
+                return of.manual(format!(
+                    "{} is not a plain single YAML document: add `cgroupDriver: systemd` by hand",
+                    config.path
+                ));
+            }
+            of.fix(
+                of.path_of(config.document.file),
+                summary,
+                vec![Op::YamlSet {
+                    key: "cgroupDriver".into(),
+                    value: "systemd".into(),
+                }],
+            )
+        }
+    }
+}
+
+/// A block-style mapping in one document: a key appended at the end lands in it.
+fn plain_single_document(text: &str) -> bool {
+    let mut content = text
+        .lines()
+        .map(str::trim_end)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'));
+    let first = content.next().unwrap_or("---");
+    let first_is_marker = first == "---";
+    let starts_mapping =
+        first_is_marker || first.contains(':') && !first.starts_with(['{', ' ', '-']);
+    starts_mapping && content.all(|l| !l.starts_with("---") && !l.starts_with("..."))
 }

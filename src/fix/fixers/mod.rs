@@ -23,6 +23,8 @@ pub(crate) fn propose(snap: &NodeSnapshot, finding: &Finding) -> Option<Proposal
         "RA101" => containerd::cri_disabled(&of),
         "RA102" => containerd::plugin_name(&of),
         "RA103" => containerd::version_1(&of),
+        "RA104" => containerd::unsupported_version(&of),
+        "RA105" => containerd::mixed_schema(&of),
         "RA108" => containerd::default_runtime(&of),
         "RA109" => containerd::require_cri(&of),
         "RA112" => containerd::version_2(&of),

@@ -4,7 +4,7 @@
 //! are, and the fix names them.
 
 use crate::model::containerd::{ContainerdConfig, Registry};
-use crate::model::hosts::{DOCKER_HUB_ALIASES, is_registry_host};
+use crate::model::hosts::{DOCKER_HUB_ALIASES, NamespaceKind, is_registry_host};
 use crate::model::source::FileId;
 use crate::model::toml_path::TomlPath;
 use crate::rules::registry::convert;
@@ -15,6 +15,9 @@ use super::{Of, Op, Proposal};
 
 /// Where hosts.toml files go when `config_path` names no directory.
 const DEFAULT_HOSTS_DIR: &str = "/etc/containerd/certs.d";
+
+/// Docker's per-registry certificate directories.
+const DOCKER_CERTS_D: &str = "/etc/docker/certs.d";
 
 /// RA401, RA402, RA403: the whole legacy registry table converted at once (each finding
 /// asks for the same edits, which are made once).
@@ -211,9 +214,15 @@ fn credential_places(registry: &Registry) -> String {
 /// containerd, with config_path set when it is empty. daemon.json stays as it is: Docker
 /// reads it until it is removed.
 pub(super) fn docker_registries(of: &Of<'_>) -> Option<Proposal> {
-    let docker = of.snap.docker.present()?;
     let key = of.finding.key.as_deref().unwrap_or_default();
     let root = crate::rules::registry::hosts_root(of.snap);
+    if of.case() == "docker-certs" {
+        return match docker_certs(of, &root) {
+            Ok(hosts) => with_config_path(of, vec![new_file(of, hosts)], &root),
+            Err(reason) => of.manual(reason),
+        };
+    }
+    let docker = of.snap.docker.present()?;
     let hosts = match of.case() {
         "insecure-registry" => {
             let entry = key
@@ -251,7 +260,62 @@ pub(super) fn docker_registries(of: &Of<'_>) -> Option<Proposal> {
         }
         _ => return None,
     };
-    let mut fixes = vec![new_file(of, hosts)];
+    with_config_path(of, vec![new_file(of, hosts)], &root)
+}
+
+/// Docker's certificate directory for one registry, read where it is by a new hosts.toml:
+/// each `*.crt` a CA, each `*.cert` with the `*.key` of the same name a client pair, as
+/// Docker reads them (a `.cert` without its `.key` is refused by Docker too).
+fn docker_certs(of: &Of<'_>, root: &str) -> Result<convert::HostsTomlFix, String> {
+    let key = of.finding.key.as_deref().unwrap_or_default();
+    let name = key
+        .strip_prefix(DOCKER_CERTS_D)
+        .map(|n| n.trim_start_matches('/'))
+        .ok_or("the finding names no Docker certificate directory")?;
+    let dir = of
+        .snap
+        .registry_hosts
+        .root(DOCKER_CERTS_D)
+        .and_then(|r| r.namespaces.iter().find(|d| d.name == name))
+        .ok_or("the Docker certificate directory was not read")?;
+    let NamespaceKind::Registry { host } = &dir.kind else {
+        return Err(format!("`{name}` is not a registry host"));
+    };
+    let at = |file: &str| format!("{DOCKER_CERTS_D}/{name}/{file}");
+    let cas: Vec<String> = dir
+        .cert_files
+        .iter()
+        .filter(|f| f.ends_with(".crt"))
+        .map(|f| format!("{:?}", at(f)))
+        .collect();
+    let mut pairs = Vec::new();
+    for cert in dir.cert_files.iter().filter(|f| f.ends_with(".cert")) {
+        let key = format!("{}.key", cert.trim_end_matches(".cert"));
+        if !dir.cert_files.contains(&key) {
+            return Err(format!("{} has no {key} beside it", at(cert)));
+        }
+        pairs.push(format!("[{:?}, {:?}]", at(cert), at(&key)));
+    }
+    if cas.is_empty() && pairs.is_empty() {
+        return Err("no `.crt` or `.cert`/`.key` pair to carry over".into());
+    }
+    let mut content = format!(
+        "server = \"https://{host}\"\n\n[host.\"https://{host}\"]\n  capabilities = [\"pull\", \"resolve\", \"push\"]\n"
+    );
+    if !cas.is_empty() {
+        content.push_str(&format!("  ca = [{}]\n", cas.join(", ")));
+    }
+    if !pairs.is_empty() {
+        content.push_str(&format!("  client = [{}]\n", pairs.join(", ")));
+    }
+    Ok(convert::HostsTomlFix {
+        path: format!("{}/{name}/hosts.toml", root.trim_end_matches('/')),
+        content,
+    })
+}
+
+/// `fixes` with containerd's `config_path` set to `root` when it names no directory yet.
+fn with_config_path(of: &Of<'_>, mut fixes: Vec<Fix>, root: &str) -> Option<Proposal> {
     if let Some(cfg) = of.snap.containerd.present()
         && cfg.cri.registry.config_path.value.is_empty()
     {
@@ -265,7 +329,7 @@ pub(super) fn docker_registries(of: &Of<'_>) -> Option<Proposal> {
             format!("config_path = {root:?}, where the hosts.toml files are"),
             vec![Op::TomlSet {
                 path: child(&layout.registry_table_path(), &["config_path"]),
-                value: Scalar::Str(root.clone()),
+                value: Scalar::Str(root.to_owned()),
             }],
         ));
     } else if of.snap.containerd.present().is_none() {
