@@ -6,6 +6,7 @@
 //! findings into edits of the node's files, written only on request.
 
 pub mod cli;
+pub mod cluster;
 pub mod collect;
 pub mod engine;
 pub mod fix;

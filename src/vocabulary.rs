@@ -53,6 +53,7 @@ pub enum Area {
     Crictl,
     Live,
     Versions,
+    Cluster,
 }
 
 impl Area {
@@ -68,6 +69,7 @@ impl Area {
             Area::Crictl => "crictl",
             Area::Live => "Live runtime, images, workloads",
             Area::Versions => "Versions and support",
+            Area::Cluster => "Cluster (Kubernetes objects of every node and workload)",
         }
     }
 }

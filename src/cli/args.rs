@@ -36,6 +36,44 @@ pub(crate) enum Command {
     Inspect(InspectArgs),
     /// Show the edits that fix the findings (a diff per file); --write applies them.
     Fix(FixArgs),
+    Cluster(ClusterArgs),
+}
+
+/// `runtime-audit cluster`: every node and workload of a cluster, from its objects.
+#[derive(Debug, Clone, Args)]
+#[command(
+    after_help = "Exit codes: 0 no finding at or above --fail-on; 1 such findings; 2 no object could be read."
+)]
+pub(crate) struct ClusterArgs {
+    /// Kubernetes objects to audit: a file (JSON or YAML: a List as `kubectl get
+    /// nodes,pods,replicasets,jobs -A -o json` prints it, single objects, or a stream of
+    /// them), a directory of such files, or `-` for standard input. Repeatable.
+    #[arg(short = 'f', long = "filename", value_name = "FILE", required = true)]
+    pub(crate) files: Vec<String>,
+    /// The containerd release the Docker nodes move to: their kubelets are judged against it.
+    #[arg(long, value_name = "VERSION", value_parser = parse_version)]
+    pub(crate) containerd_version: Option<String>,
+    /// The node label whose values name the pools of the rollout summary (default: the pool
+    /// label most nodes carry, such as eks.amazonaws.com/nodegroup).
+    #[arg(long, value_name = "LABEL")]
+    pub(crate) group_by: Option<String>,
+    /// Output format for stdout (or --output).
+    #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
+    pub(crate) format: OutputFormat,
+    /// Write the --format output to FILE instead of stdout.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub(crate) output: Option<PathBuf>,
+    /// Exit 1 when a finding is at or above this severity.
+    #[arg(long, value_enum, default_value_t = FailOn::Error)]
+    pub(crate) fail_on: FailOn,
+    #[command(flatten)]
+    pub(crate) rules: RuleChoice,
+    /// No progress on stderr (it is shown only when stderr is a terminal).
+    #[arg(long, short = 'q')]
+    pub(crate) quiet: bool,
+    /// When to use colors (NO_COLOR is honoured in auto mode).
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub(crate) color: ColorChoice,
 }
 
 /// Where and what to read.

@@ -7,8 +7,9 @@ use std::path::Path;
 use crate::collect::live::{Explicit, LiveOptions};
 use crate::collect::{self, CollectOptions};
 use crate::engine::{self, Policy, Selector, SelectorError, SeverityOverride};
-use crate::model::NodeSnapshot;
 use crate::model::policy::Date;
+use crate::model::policy::PolicyFacts;
+use crate::model::{NodeSnapshot, SourceMap};
 use crate::report::{self, Report};
 use crate::rules;
 use crate::vocabulary::Severity;
@@ -21,7 +22,7 @@ pub(crate) fn run(args: &AuditArgs) -> Result<u8, String> {
         let json = serde_json::to_string_pretty(&snapshot.live).map_err(|e| e.to_string())?;
         write_file(path, &format!("{json}\n"), false, ColorChoice::Never)?;
     }
-    let policy = build_policy(&args.rules, &snapshot)?;
+    let policy = build_policy(&args.rules, &snapshot.policy, &snapshot.sources)?;
     let all = rules::all();
     let evaluation = engine::evaluate(&snapshot, &all, &policy);
     let report = Report::new(&snapshot, evaluation, args.fail_on.threshold());
@@ -113,7 +114,7 @@ fn live_options(node: &NodeArgs) -> LiveOptions {
 }
 
 /// Today's date; `RUNTIME_AUDIT_TODAY=YYYY-MM-DD` pins it for reproducible runs.
-fn today() -> Date {
+pub(crate) fn today() -> Date {
     if let Some(d) = std::env::var("RUNTIME_AUDIT_TODAY")
         .ok()
         .as_deref()
@@ -128,9 +129,12 @@ fn today() -> Date {
 }
 
 /// Command-line selection plus the policy file's.
-pub(crate) fn build_policy(choice: &RuleChoice, snapshot: &NodeSnapshot) -> Result<Policy, String> {
+pub(crate) fn build_policy(
+    choice: &RuleChoice,
+    facts: &PolicyFacts,
+    sources: &SourceMap,
+) -> Result<Policy, String> {
     let all = rules::all();
-    let facts = &snapshot.policy;
     let file = facts.file.as_deref().unwrap_or("runtime-audit.toml");
     let mut policy = Policy::default();
     let selector = |text: &str, origin: &str| -> Result<Option<Selector>, String> {
@@ -142,7 +146,7 @@ pub(crate) fn build_policy(choice: &RuleChoice, snapshot: &NodeSnapshot) -> Resu
             .map_err(|e| format!("{origin}: {}", super::rules_cmd::no_such_selector(&e, &all)))
     };
     let at = |span: crate::model::Span| {
-        let p = snapshot.sources.position(span);
+        let p = sources.position(span);
         format!("policy file {file}:{}:{}", p.line, p.column)
     };
     for s in &choice.select {
@@ -209,7 +213,12 @@ fn render(report: &Report, format: OutputFormat) -> String {
 }
 
 /// Writes an output file; human text keeps colors only with `--color always`.
-fn write_file(path: &Path, text: &str, styled: bool, color: ColorChoice) -> Result<(), String> {
+pub(crate) fn write_file(
+    path: &Path,
+    text: &str,
+    styled: bool,
+    color: ColorChoice,
+) -> Result<(), String> {
     let mut file =
         File::create(path).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     let written = if styled && color != ColorChoice::Always {

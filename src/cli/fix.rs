@@ -44,7 +44,7 @@ pub(crate) fn run(args: &FixArgs) -> Result<u8, String> {
 /// The node audited as it is now, and the fixes of its findings.
 fn audit_and_plan(args: &FixArgs) -> Result<(Plan, Report), String> {
     let snapshot = collect_node(&args.node, args.rules.config.as_deref())?;
-    let policy = build_policy(&args.rules, &snapshot)?;
+    let policy = build_policy(&args.rules, &snapshot.policy, &snapshot.sources)?;
     let evaluation = engine::evaluate(&snapshot, &rules::all(), &policy);
     let plan = fix::plan(&snapshot, &evaluation.findings, &args.node.root);
     let report = Report::new(&snapshot, evaluation, args.fail_on.threshold());

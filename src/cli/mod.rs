@@ -5,6 +5,7 @@
 
 mod args;
 mod audit;
+mod cluster;
 mod fix;
 mod inspect;
 mod rules_cmd;
@@ -40,6 +41,7 @@ where
         Some(Command::Explain(e)) => rules_cmd::explain(&e),
         Some(Command::Inspect(i)) => inspect::run(&i),
         Some(Command::Fix(f)) => fix::run(&f),
+        Some(Command::Cluster(c)) => cluster::run(&c),
     };
     match result {
         Ok(code) => code,

@@ -185,6 +185,18 @@ impl Read {
 }
 
 /// Shared by collectors: the filesystem, the source map, and the inputs/problems records.
+/// Reads only the policy file, for commands that audit no node (`cluster`).
+pub(crate) fn policy_only(
+    explicit: Option<&std::path::Path>,
+    today: Option<crate::model::policy::Date>,
+) -> Result<(crate::model::policy::PolicyFacts, crate::model::SourceMap), String> {
+    let fs = fs::HostFs::new(std::path::Path::new("/"))?;
+    let ctx = Ctx::new(&fs);
+    let facts = policy::collect(&ctx, explicit, today)?;
+    let (sources, _, _) = ctx.finish();
+    Ok((facts, sources))
+}
+
 pub(crate) struct Ctx<'a> {
     pub(crate) fs: &'a HostFs,
     sources: SourceMapBuilder,

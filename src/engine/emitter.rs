@@ -3,17 +3,25 @@
 use std::fmt;
 use std::marker::PhantomData;
 
+use crate::cluster::facts::ClusterFacts;
 use crate::model::{Component, Input, NodeSnapshot, VersionFact, VersionUse};
 use crate::release::ContainerdRelease;
 use crate::vocabulary::{CaseMeta, RuleCase, RuleMeta};
 
-use super::finding::{Finding, Location, Related, RuleStatus};
+use super::finding::{Affected, Finding, Location, Related, RuleStatus};
 
 /// A rule: its metadata and a pure check over the snapshot. Declared with `declare_rule!`,
 /// which types the check's emitter by the rule's own `Case` enum.
 pub struct Rule {
     pub meta: &'static RuleMeta,
-    pub(crate) run: fn(&NodeSnapshot) -> Verdict,
+    pub(crate) run: Check,
+}
+
+/// What a rule checks: one node's snapshot, or the objects of a cluster.
+#[derive(Clone, Copy)]
+pub(crate) enum Check {
+    Node(fn(&NodeSnapshot) -> Verdict),
+    Cluster(fn(&ClusterFacts) -> Verdict),
 }
 
 impl fmt::Debug for Rule {
@@ -55,6 +63,22 @@ impl<C: RuleCase> Emitter<C> {
             cases: PhantomData,
         };
         check(snapshot, &mut emitter);
+        emitter.finish()
+    }
+
+    /// Runs a cluster rule's check on the cluster's facts.
+    pub(crate) fn run_cluster(
+        facts: &ClusterFacts,
+        check: fn(&ClusterFacts, &mut Emitter<C>),
+    ) -> Verdict {
+        let mut emitter = Emitter {
+            rule: C::RULE,
+            findings: Vec::new(),
+            status: None,
+            assumptions: Vec::new(),
+            cases: PhantomData,
+        };
+        check(facts, &mut emitter);
         emitter.finish()
     }
 
@@ -164,6 +188,7 @@ impl<'e> FindingBuilder<'e> {
                 expected: None,
                 related: Vec::new(),
                 versions: Vec::new(),
+                affected: None,
             },
         }
     }
@@ -189,6 +214,12 @@ impl<'e> FindingBuilder<'e> {
     /// The logical key: a TOML path, a flag name, an annotation. Used for fingerprints.
     pub(crate) fn key(mut self, key: impl Into<String>) -> Self {
         self.finding.key = Some(key.into());
+        self
+    }
+
+    /// The pods and nodes a cluster finding concerns.
+    pub(crate) fn affected(mut self, affected: Affected) -> Self {
+        self.finding.affected = Some(Box::new(affected));
         self
     }
 

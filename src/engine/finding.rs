@@ -1,5 +1,6 @@
 //! Findings and per-rule statuses: what rules produce.
 
+use crate::cluster::facts::ObjectRef;
 use crate::model::{Span, VersionUse};
 use crate::vocabulary::{CaseMeta, RuleMeta, Severity};
 
@@ -10,6 +11,37 @@ pub enum Location {
     Span(Span),
     /// A path with no position: a file that is missing, a socket, a directory.
     Path(String),
+    /// A Kubernetes object, and where it was read when it came from a file.
+    Object(ObjectAt),
+}
+
+/// A Kubernetes object a cluster finding is about.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ObjectAt {
+    pub object: ObjectRef,
+    /// `DaemonSet logging/log-agent`: how reports and policy exceptions name it.
+    pub shown: String,
+    /// The file it was read from, and the line its text starts on.
+    pub file: Option<(String, usize)>,
+}
+
+impl ObjectAt {
+    pub(crate) fn new(object: ObjectRef, file: Option<(String, usize)>) -> ObjectAt {
+        ObjectAt {
+            shown: object.display(),
+            object,
+            file,
+        }
+    }
+}
+
+/// The pods and nodes behind a finding about a workload or a group of nodes.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Affected {
+    /// `namespace/name`, sorted.
+    pub pods: Vec<String>,
+    /// Node names, sorted.
+    pub nodes: Vec<String>,
 }
 
 impl From<Span> for Location {
@@ -47,6 +79,8 @@ pub struct Finding {
     pub expected: Option<String>,
     pub related: Vec<Related>,
     pub versions: Vec<VersionUse>,
+    /// Cluster findings: the pods and nodes concerned.
+    pub affected: Option<Box<Affected>>,
 }
 
 /// The result of one rule on one node.

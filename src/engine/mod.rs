@@ -9,10 +9,12 @@ use std::cmp::Ordering;
 
 use rayon::prelude::*;
 
+use crate::cluster::facts::ClusterFacts;
+use crate::model::policy::PolicyFacts;
 use crate::model::{NodeSnapshot, SourceMap};
 
-pub(crate) use emitter::{Emitter, Rule};
-pub use finding::{Finding, Location, Related, RuleOutcome, RuleStatus};
+pub(crate) use emitter::{Check, Emitter, Rule};
+pub use finding::{Affected, Finding, Location, ObjectAt, Related, RuleOutcome, RuleStatus};
 pub use policy::{Policy, Selector, SelectorError, SeverityOverride, find_rule};
 
 /// The result of running rules on one snapshot.
@@ -26,29 +28,78 @@ pub struct Evaluation {
 
 /// Runs every rule the policy selects.
 pub fn evaluate(snapshot: &NodeSnapshot, rules: &[&'static Rule], policy: &Policy) -> Evaluation {
-    let selected: Vec<&Rule> = rules
+    type NodeCheck = fn(&NodeSnapshot) -> emitter::Verdict;
+    let selected: Vec<(&Rule, NodeCheck)> = rules
         .iter()
         .copied()
         .filter(|r| policy.runs(r.meta))
+        .filter_map(|r| match r.run {
+            Check::Node(run) => Some((r, run)),
+            Check::Cluster(_) => None,
+        })
         .collect();
-    let run = |rule: &&Rule| {
-        let verdict = (rule.run)(snapshot);
-        let outcome = RuleOutcome {
-            rule: rule.meta,
-            status: verdict.status,
-            reason: verdict.reason,
-            suppressed: 0,
-        };
-        (outcome, verdict.findings)
-    };
-    let mut results: Vec<(RuleOutcome, Vec<Finding>)> = if parallel_pays(snapshot) {
+    let run = |(rule, check): &(&Rule, NodeCheck)| outcome_of(rule, check(snapshot));
+    let results: Vec<(RuleOutcome, Vec<Finding>)> = if parallel_pays(snapshot) {
         selected.par_iter().map(run).collect()
     } else {
         selected.iter().map(run).collect()
     };
-    results.sort_by_key(|(o, _)| o.rule.id);
+    let mut evaluation = apply_policy(results, policy, |f| {
+        is_excepted(&snapshot.policy, &snapshot.sources, f)
+    });
+    let sources = &snapshot.sources;
+    evaluation
+        .findings
+        .sort_by(|a, b| compare_findings(sources, a, b));
+    evaluation
+}
 
-    let today = snapshot.policy.today;
+/// Runs every cluster rule the policy selects on a cluster's facts.
+pub(crate) fn evaluate_cluster(
+    facts: &ClusterFacts,
+    rules: &[&'static Rule],
+    policy: &Policy,
+    exceptions: &PolicyFacts,
+) -> Evaluation {
+    let results: Vec<(RuleOutcome, Vec<Finding>)> = rules
+        .iter()
+        .filter(|r| policy.runs(r.meta))
+        .filter_map(|r| match r.run {
+            Check::Cluster(check) => Some(outcome_of(r, check(facts))),
+            Check::Node(_) => None,
+        })
+        .collect();
+    let empty = SourceMap::default();
+    let mut evaluation = apply_policy(results, policy, |f| is_excepted(exceptions, &empty, f));
+    evaluation.findings.sort_by(|a, b| {
+        b.severity
+            .cmp(&a.severity)
+            .then_with(|| {
+                location_path(&empty, &a.location).cmp(location_path(&empty, &b.location))
+            })
+            .then_with(|| a.rule.id.cmp(b.rule.id))
+            .then_with(|| a.key.cmp(&b.key))
+    });
+    evaluation
+}
+
+fn outcome_of(rule: &Rule, verdict: emitter::Verdict) -> (RuleOutcome, Vec<Finding>) {
+    let outcome = RuleOutcome {
+        rule: rule.meta,
+        status: verdict.status,
+        reason: verdict.reason,
+        suppressed: 0,
+    };
+    (outcome, verdict.findings)
+}
+
+/// Leaves out what the policy does not select or excepts, and applies its severities.
+fn apply_policy(
+    mut results: Vec<(RuleOutcome, Vec<Finding>)>,
+    policy: &Policy,
+    excepted: impl Fn(&Finding) -> bool,
+) -> Evaluation {
+    results.sort_by_key(|(o, _)| o.rule.id);
     let mut findings = Vec::new();
     let mut outcomes = Vec::with_capacity(results.len());
     for (mut outcome, rule_findings) in results {
@@ -59,7 +110,7 @@ pub fn evaluate(snapshot: &NodeSnapshot, rules: &[&'static Rule], policy: &Polic
                 unselected.push(finding.case.id);
                 continue;
             }
-            if is_excepted(snapshot, &finding, today) {
+            if excepted(&finding) {
                 outcome.suppressed += 1;
                 continue;
             }
@@ -75,8 +126,6 @@ pub fn evaluate(snapshot: &NodeSnapshot, rules: &[&'static Rule], policy: &Polic
         }
         outcomes.push(outcome);
     }
-    let sources = &snapshot.sources;
-    findings.sort_by(|a, b| compare_findings(sources, a, b));
     Evaluation { findings, outcomes }
 }
 
@@ -127,13 +176,10 @@ fn policy_pass_reason(unselected: &[&str], excepted: usize) -> String {
 
 /// A finding is excepted by a policy exception that matches it and has not expired.
 /// (Expired exceptions do not suppress; RA004 reports them.)
-fn is_excepted(
-    snapshot: &NodeSnapshot,
-    finding: &Finding,
-    today: Option<crate::model::policy::Date>,
-) -> bool {
-    let path = location_path(&snapshot.sources, &finding.location);
-    snapshot.policy.exceptions.iter().any(|e| {
+fn is_excepted(policy: &PolicyFacts, sources: &SourceMap, finding: &Finding) -> bool {
+    let today = policy.today;
+    let path = location_path(sources, &finding.location);
+    policy.exceptions.iter().any(|e| {
         // `rule` is a rule's id or name, or `RULE:case` for one of its cases.
         let (rule, case) = match e.rule.split_once(':') {
             Some((rule, case)) => (rule.trim(), Some(case.trim())),
@@ -157,6 +203,7 @@ pub(crate) fn location_path<'a>(sources: &'a SourceMap, location: &'a Location) 
     match location {
         Location::Span(span) => &sources.get(span.file).host_path,
         Location::Path(p) => p,
+        Location::Object(o) => &o.shown,
     }
 }
 
@@ -164,7 +211,7 @@ fn sort_key<'a>(sources: &'a SourceMap, f: &'a Finding) -> (&'a str, usize, usiz
     let path = location_path(sources, &f.location);
     let (line, column) = match &f.location {
         Location::Span(span) => sources.get(span.file).line_col(span.start as usize),
-        Location::Path(_) => (0, 0),
+        Location::Path(_) | Location::Object(_) => (0, 0),
     };
     (path, line, column, f.rule.id)
 }

@@ -236,6 +236,7 @@ pub(crate) fn location_words(snap: &NodeSnapshot, location: &Location) -> String
             format!("{}:{}", snap.sources.get(span.file).host_path, p.line)
         }
         Location::Path(path) => path.clone(),
+        Location::Object(o) => o.shown.clone(),
     }
 }
 

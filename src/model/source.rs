@@ -74,6 +74,8 @@ pub enum InputKind {
     HostFacts,
     RuntimeSocket,
     StaticPodManifest,
+    /// Nodes, pods and their owners, from files or the Kubernetes API (cluster rules).
+    KubernetesObjects,
 }
 
 impl InputKind {
@@ -91,6 +93,7 @@ impl InputKind {
             InputKind::HostFacts => "host facts",
             InputKind::RuntimeSocket => "runtime socket",
             InputKind::StaticPodManifest => "static pod manifest",
+            InputKind::KubernetesObjects => "Kubernetes objects",
         }
     }
 }

@@ -91,8 +91,9 @@ fn finding_groups<'a>(sources: &'a SourceMap, f: &'a Finding) -> Vec<Group<'a>> 
                 .collect();
             title.element(frame(sources, *span, f.label.as_deref(), &same_file))
         }
-        // No position: name the path, and the label if any, without an empty frame.
-        Location::Path(path) => {
+        // No position: name the path (or object), and the label if any, without an empty frame.
+        Location::Path(_) | Location::Object(_) => {
+            let path = crate::engine::location_path(sources, &f.location);
             let g = title.element(Origin::path(untrusted(path)));
             match &f.label {
                 Some(l) => g.element(Level::NOTE.no_name().message(untrusted_text(l))),
@@ -108,7 +109,8 @@ fn finding_groups<'a>(sources: &'a SourceMap, f: &'a Finding) -> Vec<Group<'a>> 
                     group = group.element(frame(sources, *s, Some(&r.label), &[]));
                 }
             }
-            Location::Path(p) => {
+            Location::Path(_) | Location::Object(_) => {
+                let p = crate::engine::location_path(sources, &r.location);
                 group = group.element(
                     Level::NOTE
                         .with_name("related")
@@ -409,13 +411,13 @@ fn exit_line(report: &Report, out: &mut String) {
 /// shown as symbols (`␛`), anything else that is a control character (line breaks, C1
 /// controls, which some terminals obey) as an escape. annotate-snippets does this for titles,
 /// labels and source lines, but not for paths or footer messages.
-fn untrusted(s: &str) -> String {
+pub(crate) fn untrusted(s: &str) -> String {
     escape_controls(&normalize_untrusted_str(s), false)
 }
 
 /// Footer text (impact, fix, values): as [`untrusted`], but line breaks stay, so a fix can
 /// show a config snippet on its own lines.
-fn untrusted_text(s: &str) -> String {
+pub(crate) fn untrusted_text(s: &str) -> String {
     escape_controls(&normalize_untrusted_str(s), true)
 }
 

@@ -111,8 +111,8 @@ fn location<'a>(
                 label,
             }
         }
-        Location::Path(path) => JsonLocation {
-            file: path,
+        Location::Path(_) | Location::Object(_) => JsonLocation {
+            file: crate::engine::location_path(sources, loc),
             line: None,
             column: None,
             end_line: None,

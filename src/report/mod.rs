@@ -2,6 +2,7 @@
 //! findings, rule statuses, the inputs summary and the source text to quote.
 
 pub(crate) mod catalog;
+pub(crate) mod cluster;
 pub(crate) mod fingerprint;
 pub mod human;
 pub mod json;

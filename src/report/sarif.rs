@@ -31,7 +31,7 @@ const DESCRIPTION_LIMIT: usize = 1024;
 /// declares one; otherwise a `data:` URI that carries the information itself (what the tool
 /// is and how to read its documentation, which is compiled into the binary) rather than an
 /// invented address.
-fn information_uri() -> String {
+pub(crate) fn information_uri() -> String {
     if let Some(u) = [env!("CARGO_PKG_HOMEPAGE"), env!("CARGO_PKG_REPOSITORY")]
         .into_iter()
         .find(|u| u.starts_with("https://"))
@@ -192,7 +192,7 @@ pub(crate) fn automation_id(node: &str) -> String {
     format!("runtime-audit/{safe}/")
 }
 
-fn descriptor(meta: &RuleMeta) -> ReportingDescriptor {
+pub(crate) fn descriptor(meta: &RuleMeta) -> ReportingDescriptor {
     let checks = ruledoc::section(meta.doc, "What it checks")
         .map(ruledoc::plain_paragraphs)
         .filter(|s| !s.is_empty())
@@ -259,7 +259,7 @@ fn problem_severity(s: Severity) -> &'static str {
     }
 }
 
-fn level(s: Severity) -> ResultLevel {
+pub(crate) fn level(s: Severity) -> ResultLevel {
     match s {
         Severity::Error => ResultLevel::Error,
         Severity::Warning => ResultLevel::Warning,
@@ -321,7 +321,7 @@ fn result(sources: &SourceMap, f: &Finding, index: Option<usize>, hash: &str) ->
 
 /// What is wrong (the first sentence: the title in GitHub's alert list), then what the user
 /// will see, then the fix.
-fn message_text(f: &Finding) -> String {
+pub(crate) fn message_text(f: &Finding) -> String {
     format!(
         "{}\nImpact: {}\nFix: {}",
         sentence(&capitalize(&f.message)),
@@ -347,8 +347,8 @@ fn location(
         }
         // A path with no position (a missing file, a socket): GitHub needs a region to show
         // the result at all, so point at the first line.
-        Location::Path(path) => PhysicalLocation::builder()
-            .artifact_location(artifact(path))
+        Location::Path(_) | Location::Object(_) => PhysicalLocation::builder()
+            .artifact_location(artifact(crate::engine::location_path(sources, loc)))
             .region(Region::builder().start_line(1_i64).build())
             .build(),
     };
@@ -455,11 +455,11 @@ fn camel_case(v: Value) -> Value {
     }
 }
 
-fn text(s: impl Into<String>) -> Message {
+pub(crate) fn text(s: impl Into<String>) -> Message {
     Message::builder().text(s.into()).build()
 }
 
-fn bag<'a>(entries: impl IntoIterator<Item = (&'a str, Value)>) -> PropertyBag {
+pub(crate) fn bag<'a>(entries: impl IntoIterator<Item = (&'a str, Value)>) -> PropertyBag {
     PropertyBag::builder()
         .additional_properties(
             entries
@@ -471,7 +471,7 @@ fn bag<'a>(entries: impl IntoIterator<Item = (&'a str, Value)>) -> PropertyBag {
 }
 
 /// Ends a message with a period (SARIF viewers expect full sentences).
-fn sentence(s: &str) -> String {
+pub(crate) fn sentence(s: &str) -> String {
     let t = s.trim_end();
     if t.ends_with(['.', '!', '?']) {
         t.to_owned()
@@ -480,7 +480,7 @@ fn sentence(s: &str) -> String {
     }
 }
 
-fn capitalize(s: &str) -> String {
+pub(crate) fn capitalize(s: &str) -> String {
     let mut chars = s.chars();
     match chars.next() {
         Some(c) => c.to_uppercase().chain(chars).collect(),

@@ -58,7 +58,54 @@ macro_rules! declare_rule {
 
         pub(super) static RULE: $crate::engine::Rule = $crate::engine::Rule {
             meta: &META,
-            run: |snapshot| $crate::engine::Emitter::<Case>::run(snapshot, check),
+            run: $crate::engine::Check::Node(|snapshot| {
+                $crate::engine::Emitter::<Case>::run(snapshot, check)
+            }),
+        };
+    };
+}
+
+/// Declares a cluster rule: as `declare_rule!`, with the file's
+/// `fn check(&ClusterFacts, &mut Emitter<Case>)`.
+macro_rules! declare_cluster_rule {
+    (
+        id: $id:literal,
+        name: $name:literal,
+        summary: $summary:expr,
+        cases: [$($(#[$doc:meta])* $variant:ident($case_id:literal, $severity:ident)),+ $(,)?] $(,)?
+    ) => {
+        /// The ways this rule fires.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        enum Case {
+            $($(#[$doc])* $variant),+
+        }
+
+        impl $crate::vocabulary::RuleCase for Case {
+            const RULE: &'static $crate::vocabulary::RuleMeta = &META;
+
+            fn index(self) -> usize {
+                self as usize
+            }
+        }
+
+        static META: $crate::vocabulary::RuleMeta = $crate::vocabulary::RuleMeta {
+            id: $id,
+            name: $name,
+            area: $crate::vocabulary::Area::Cluster,
+            summary: $summary,
+            cases: &[$($crate::vocabulary::CaseMeta {
+                id: $case_id,
+                severity: $crate::vocabulary::Severity::$severity,
+            }),+],
+            inputs: &[$crate::model::InputKind::KubernetesObjects],
+            doc: include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/rules/", $id, ".md")),
+        };
+
+        pub(super) static RULE: $crate::engine::Rule = $crate::engine::Rule {
+            meta: &META,
+            run: $crate::engine::Check::Cluster(|facts| {
+                $crate::engine::Emitter::<Case>::run_cluster(facts, check)
+            }),
         };
     };
 }

@@ -5,6 +5,7 @@
 mod declare;
 
 mod cgroup;
+mod cluster;
 pub(crate) mod containerd;
 pub(crate) mod containerd_socket;
 mod crictl;
@@ -32,6 +33,7 @@ pub fn all() -> Vec<&'static Rule> {
         crictl::RULES,
         live::RULES,
         versions::RULES,
+        cluster::RULES,
     ]
     .concat();
     rules.sort_by_key(|r| r.meta.id);

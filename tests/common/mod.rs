@@ -134,6 +134,10 @@ pub(crate) fn scenarios() -> Vec<Scenario> {
 }
 
 fn collect_scenarios(root: &Path, dir: &Path, out: &mut Vec<Scenario>) {
+    // Cluster scenarios are objects, not node trees: cluster_scenarios() reads them.
+    if dir == root.join("clusters") {
+        return;
+    }
     let scenario = dir.join("scenario.toml");
     if scenario.is_file() {
         let text = std::fs::read_to_string(&scenario).expect("read scenario.toml");
@@ -162,6 +166,108 @@ fn collect_scenarios(root: &Path, dir: &Path, out: &mut Vec<Scenario>) {
     for d in dirs {
         collect_scenarios(root, &d, out);
     }
+}
+
+/// A cluster scenario: `fixtures/clusters/rules/RACxx/<name>/scenario.toml` beside the object
+/// files it audits (or naming them with `files`, relative to the scenario).
+///
+/// ```toml
+/// description = "what this cluster is"
+/// args = ["--containerd-version", "2.1.5"]
+/// files = ["../../../recorded/nodes/eks-docker-1.22.json"]   # default: the scenario's directory
+/// rule = "RAC01"
+/// expect = "fail"
+/// cases = ["dockershim"]
+/// ```
+#[derive(Debug, Clone, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ClusterScenario {
+    pub description: String,
+    #[serde(default)]
+    pub args: Vec<String>,
+    #[serde(default)]
+    pub files: Vec<String>,
+    pub rule: String,
+    pub expect: String,
+    pub cases: Option<Vec<String>>,
+    #[serde(skip)]
+    pub dir: PathBuf,
+    #[serde(skip)]
+    pub name: String,
+}
+
+impl ClusterScenario {
+    /// `cluster -f ...` and the scenario's own arguments.
+    pub(crate) fn args(&self) -> Vec<String> {
+        let mut args = vec!["cluster".to_owned()];
+        if self.files.is_empty() {
+            args.extend(["-f".to_owned(), ".".to_owned()]);
+        }
+        for f in &self.files {
+            args.extend(["-f".to_owned(), f.clone()]);
+        }
+        args.extend(self.args.iter().cloned());
+        args
+    }
+
+    pub(crate) fn snapshot_name(&self) -> String {
+        format!("clusters__{}", self.name.replace('/', "__"))
+    }
+}
+
+/// Every cluster scenario, sorted by name.
+pub(crate) fn cluster_scenarios() -> Vec<ClusterScenario> {
+    let root = repo().join("fixtures/clusters/rules");
+    let mut out = Vec::new();
+    for rule in sorted_dirs(&root) {
+        for dir in sorted_dirs(&rule) {
+            let path = dir.join("scenario.toml");
+            let text = std::fs::read_to_string(&path)
+                .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            let mut s: ClusterScenario =
+                toml::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            s.name = dir
+                .strip_prefix(&root)
+                .unwrap_or(&dir)
+                .display()
+                .to_string();
+            s.dir = dir;
+            out.push(s);
+        }
+    }
+    out
+}
+
+fn sorted_dirs(dir: &Path) -> Vec<PathBuf> {
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .filter_map(std::result::Result::ok)
+                .map(|e| e.path())
+                .filter(|p| p.is_dir())
+                .collect()
+        })
+        .unwrap_or_default();
+    dirs.sort();
+    dirs
+}
+
+/// Runs `runtime-audit ARGS` in `dir`; the output when it exits 0 or 1.
+pub(crate) fn run_in(dir: &Path, args: &[String]) -> Result<String, String> {
+    let out = bin()
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .map_err(|e| e.to_string())?;
+    let code = out.status.code();
+    if code != Some(0) && code != Some(1) {
+        return Err(format!(
+            "exit {:?}: {}",
+            code,
+            String::from_utf8_lossy(&out.stderr)
+        ));
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
 /// Runs an audit of `root` with `--format json` and parses the report. The working directory

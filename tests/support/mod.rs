@@ -170,6 +170,7 @@ fn finding(case: &'static CaseMeta, location: Location, message: &str) -> Findin
         expected: Some("systemd".into()),
         related: Vec::new(),
         versions: Vec::new(),
+        affected: None,
     }
 }
 
@@ -266,6 +267,7 @@ fn synthetic_findings(map: &SourceMap) -> Vec<Finding> {
     findings.sort_by_key(|f| match &f.location {
         Location::Span(s) => (map.get(s.file).host_path.clone(), s.start),
         Location::Path(p) => (p.clone(), 0),
+        Location::Object(o) => (o.shown.clone(), 0),
     });
     findings
 }

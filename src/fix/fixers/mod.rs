@@ -52,7 +52,7 @@ impl Of<'_> {
     pub(super) fn span(&self) -> Option<Span> {
         match &self.finding.location {
             Location::Span(s) => Some(*s),
-            Location::Path(_) => None,
+            Location::Path(_) | Location::Object(_) => None,
         }
     }
 

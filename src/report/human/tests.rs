@@ -57,6 +57,7 @@ fn finding(location: Location) -> Finding {
         expected: None,
         related: Vec::new(),
         versions: Vec::new(),
+        affected: None,
     }
 }
 

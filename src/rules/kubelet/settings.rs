@@ -74,6 +74,7 @@ pub(crate) fn where_to_add_flags(snap: &NodeSnapshot, k: &KubeletSettings) -> St
             }
         }
         Location::Path(p) => format!("KUBELET_KUBEADM_ARGS in {p}"),
+        Location::Object(o) => o.shown.clone(),
     }
 }
 

@@ -168,7 +168,9 @@ impl Multiple {
     fn label(&self) -> String {
         match &self.at {
             Location::Span(_) => format!("the kubelet uses {}: name it as criSocket", self.target),
-            Location::Path(_) => "one of the answering CRI endpoints".to_owned(),
+            Location::Path(_) | Location::Object(_) => {
+                "one of the answering CRI endpoints".to_owned()
+            }
         }
     }
 

@@ -483,7 +483,10 @@ mod tests {
         })
         .unwrap();
         snap.docker = Input::Present(docker);
-        let verdict = (super::RULE.run)(&snap);
+        let crate::engine::Check::Node(run) = super::RULE.run else {
+            unreachable!("RA407 checks a node")
+        };
+        let verdict = run(&snap);
         assert_eq!(verdict.status == RuleStatus::Fail, !verdict.findings.is_empty());
         verdict
             .findings

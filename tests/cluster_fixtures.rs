@@ -1,0 +1,136 @@
+//! Cluster scenarios (fixtures/clusters/rules/RACxx/<name>/): `runtime-audit cluster` on the
+//! scenario's objects meets the scenario's expectations, keeps the finding promise (an object,
+//! what is wrong, what happens, the fix), and prints what the snapshots hold.
+
+mod common;
+
+use std::path::Path;
+
+use common::{ClusterScenario, cluster_scenarios, run_in};
+
+fn check(s: &ClusterScenario) -> Result<(), String> {
+    let mut args = s.args();
+    args.extend(["--format".to_owned(), "json".to_owned()]);
+    let text = run_in(&s.dir, &args)?;
+    let report: serde_json::Value =
+        serde_json::from_str(&text).map_err(|e| format!("bad JSON ({e}): {text}"))?;
+    if report["schema"] != "runtime-audit-cluster/1" {
+        return Err(format!("schema is {}", report["schema"]));
+    }
+    let findings = report["findings"].as_array().cloned().unwrap_or_default();
+    for f in &findings {
+        for field in ["message", "impact", "fix"] {
+            if f[field].as_str().unwrap_or("").trim().is_empty() {
+                return Err(format!("finding {} has an empty {field}: {f}", f["rule"]));
+            }
+        }
+        let object = &f["object"];
+        if object["kind"].as_str().unwrap_or("").is_empty()
+            || object["name"].as_str().unwrap_or("").is_empty()
+        {
+            return Err(format!("finding {} names no object: {f}", f["rule"]));
+        }
+        if f["location"]["file"].as_str().unwrap_or("").is_empty()
+            || f["location"]["line"].as_u64().unwrap_or(0) == 0
+        {
+            return Err(format!("finding {} has no file and line: {f}", f["rule"]));
+        }
+    }
+    let status = report["rules"]
+        .as_array()
+        .and_then(|r| r.iter().find(|r| r["id"] == s.rule.as_str()))
+        .and_then(|r| r["status"].as_str())
+        .ok_or_else(|| format!("{} did not run", s.rule))?;
+    if status != s.expect {
+        return Err(format!(
+            "{} is {status}, expected {}: {text}",
+            s.rule, s.expect
+        ));
+    }
+    if let Some(cases) = &s.cases {
+        let mut got: Vec<String> = findings
+            .iter()
+            .filter(|f| f["rule"] == s.rule.as_str())
+            .map(|f| f["case"].as_str().unwrap_or("").to_owned())
+            .collect();
+        got.sort();
+        let mut want = cases.clone();
+        want.sort();
+        if got != want {
+            return Err(format!("{} cases {got:?}, expected {want:?}", s.rule));
+        }
+    }
+    Ok(())
+}
+
+#[test]
+fn every_cluster_scenario_meets_its_expectations() {
+    let all = cluster_scenarios();
+    assert!(
+        !all.is_empty(),
+        "no scenarios under fixtures/clusters/rules"
+    );
+    let failures: Vec<String> = all
+        .iter()
+        .filter_map(|s| check(s).err().map(|e| format!("{}: {e}", s.name)))
+        .collect();
+    assert!(
+        failures.is_empty(),
+        "{} scenario(s) failed:\n{}",
+        failures.len(),
+        failures.join("\n\n")
+    );
+}
+
+#[test]
+fn cluster_human_output_snapshots() {
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/snapshots/human"));
+    settings.set_prepend_module_to_snapshot(false);
+    settings.bind(|| {
+        for s in cluster_scenarios() {
+            let text = run_in(&s.dir, &s.args()).unwrap_or_else(|e| panic!("{}: {e}", s.name));
+            insta::assert_snapshot!(s.snapshot_name(), text);
+        }
+    });
+}
+
+#[test]
+fn cluster_sarif_passes_the_validator() {
+    let validator = std::env::var_os("SARIF_VALIDATE").map_or_else(
+        || {
+            let repo = common::repo();
+            repo.ancestors()
+                .skip(1)
+                .map(|a| a.join("shared/tools/sarif-validate"))
+                .find(|p| p.is_file())
+                .unwrap_or_else(|| repo.join("../shared/tools/sarif-validate"))
+        },
+        std::path::PathBuf::from,
+    );
+    assert!(
+        validator.is_file(),
+        "SARIF VALIDATOR MISSING: {} not found (set SARIF_VALIDATE to the sarif-validate script)",
+        validator.display()
+    );
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut files = Vec::new();
+    for s in cluster_scenarios() {
+        let mut args = s.args();
+        args.extend(["--format".to_owned(), "sarif".to_owned()]);
+        let text = run_in(&s.dir, &args).unwrap_or_else(|e| panic!("{}: {e}", s.name));
+        let path = dir.path().join(format!("{}.sarif", s.snapshot_name()));
+        std::fs::write(&path, text).expect("write");
+        files.push(path);
+    }
+    let out = std::process::Command::new(&validator)
+        .args(&files)
+        .output()
+        .expect("run the validator");
+    assert!(
+        out.status.success(),
+        "{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
