@@ -113,6 +113,9 @@ pub(crate) fn read_all(
     });
     for (index, source) in sources.iter_mut().enumerate() {
         source.objects = gathered.objects_per_input.get(&index).copied().unwrap_or(0);
+        if source.objects == 0 && source.failure.is_none() {
+            source.failure = Some(format!("{}: no Kubernetes object in it", source.name));
+        }
     }
     gathered.problems.sort();
     (sources, gathered)
@@ -167,10 +170,13 @@ fn read_one(
     };
     let mut first = Vec::with_capacity(CHUNK);
     fill(reader, &mut first, CHUNK).map_err(|e| format!("cannot read {name}: {e}"))?;
-    let looks_json = first
-        .iter()
-        .find(|b| !b.is_ascii_whitespace())
-        .is_some_and(|b| *b == b'{' || *b == b'[');
+    let first_byte = first.iter().find(|b| !b.is_ascii_whitespace()).copied();
+    if first_byte == Some(b'<') {
+        return Err(format!(
+            "{name} is neither JSON nor YAML: it starts with `<`, like an HTML page (a proxy or login page answering instead of the API?)"
+        ));
+    }
+    let looks_json = matches!(first_byte, Some(b'{' | b'['));
     let yaml_name = name.ends_with(".yaml") || name.ends_with(".yml");
     if yaml_name || !looks_json && !first.iter().all(u8::is_ascii_whitespace) {
         let mut text = first;

@@ -52,6 +52,14 @@ fn headline(report: &ClusterReport<'_>, out: &mut String) {
         },
         some_of(&inputs, 3)
     );
+    if !g.other_kinds.is_empty() {
+        let kinds: Vec<String> = g
+            .other_kinds
+            .iter()
+            .map(|(k, n)| format!("{n} {}", untrusted(k)))
+            .collect();
+        let _ = writeln!(out, "  also read, not checked: {}", kinds.join(", "));
+    }
     out.push('\n');
 }
 
