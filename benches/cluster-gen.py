@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Writes a synthetic cluster as `kubectl get nodes,pods -A -o json` prints it, for benches/cluster.sh.
 
-    benches/cluster-gen.py [--nodes 5000] [--pods 150000] [--seed 1] OUT
+    benches/cluster-gen.py [--nodes 5000] [--pods 150000] [--seed 1] [--provider eks|gke|aks] OUT
 
 One List of Nodes then Pods (sorted by namespace and name, as the API server lists them),
 pretty-printed like kubectl (4-space indentation, keys sorted, `&`, `<`, `>` escaped as Go does).
@@ -199,6 +199,8 @@ class Pool:
         p = PROVIDERS[provider]
         role = r.choice(["general", "compute", "memory", "batch", "ingress", "system", "spot"])
         self.name = "%s-%s-%d" % (role, r.choice(["a", "b", "v2", "v3", "2024"]), idx)
+        if provider == "aks":
+            self.name = self.name.replace("-", "")[:12]  # AKS: lowercase letters and digits, 12 at most
         self.role = role
         self.itype, self.cpus, self.mem_gib = r.choice(p["types"])
         self.arch = "arm64" if self.itype[:3] in ("c6g", "t2a") or self.itype.endswith("ps_v5") else "amd64"
@@ -222,7 +224,7 @@ class Node:
     __slots__ = ("idx", "name", "pool", "ip", "pods", "docker", "kubelet", "cidr3")
 
 
-def make_pools(g, n_nodes):
+def make_pools(g, n_nodes, provider):
     r = g.r
     sizes = []
     left = n_nodes
@@ -231,12 +233,9 @@ def make_pools(g, n_nodes):
         s = min(left, r.randint(max(1, n_nodes // 100), max(2, n_nodes // 25)))
         sizes.append(s)
         left -= s
-    # Pools cycle through the providers so that every pool-label key (and node-name scheme) is
-    # present, whatever the size.
-    provider_cycle = ["eks", "gke", "aks"]
-    pools = []
-    for i, s in enumerate(sizes):
-        pools.append(Pool(g, i, s, provider_cycle[i % 3]))
+    # One provider, as in one API server's dump: its pool label (eks.amazonaws.com/nodegroup,
+    # cloud.google.com/gke-nodepool, kubernetes.azure.com/agentpool) names each node's pool.
+    pools = [Pool(g, i, s, provider) for i, s in enumerate(sizes)]
     # About 10% of the nodes still on Docker, in whole pools (a pool shares one machine image).
     budget = n_nodes // 10
     for p in sorted(pools, key=lambda p: r.random()):
@@ -263,7 +262,7 @@ def make_nodes(g, pools):
             elif pool.provider == "gke":
                 n.name = "gke-prod-%s-%s-%s" % (pool.name, g.hexs(8), g.suffix(4))
             else:
-                n.name = "aks-%s-%d-vmss%06x" % (pool.name.replace("-", "")[:12], 30000000 + pool.idx, i)
+                n.name = "aks-%s-%d-vmss%06x" % (pool.name, 30000000 + pool.idx, i)
             nodes.append(n)
             i += 1
     nodes.sort(key=lambda n: n.name)
@@ -953,6 +952,8 @@ def main():
     ap.add_argument("--nodes", type=int, default=5000)
     ap.add_argument("--pods", type=int, default=150000)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--provider", choices=sorted(PROVIDERS), default="eks",
+                    help="whose node labels, names and provider IDs (default: eks)")
     ap.add_argument("out")
     a = ap.parse_args()
     if a.nodes < 1 or a.pods < 0:
@@ -960,7 +961,7 @@ def main():
     start = time.monotonic()
     g = Gen(a.seed)
 
-    pools = make_pools(g, a.nodes)
+    pools = make_pools(g, a.nodes, a.provider)
     nodes = make_nodes(g, pools)
     ds = []
     for ns, name, labels, spec, flt in daemonsets():

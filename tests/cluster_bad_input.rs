@@ -38,7 +38,11 @@ fn audit(dir: &Path, name: &str, text: &[u8]) -> (i32, serde_json::Value) {
 fn problems(report: &serde_json::Value) -> Vec<String> {
     report["read"]["problems"]
         .as_array()
-        .map(|p| p.iter().map(|s| s.as_str().unwrap_or("").to_owned()).collect())
+        .map(|p| {
+            p.iter()
+                .map(|s| s.as_str().unwrap_or("").to_owned())
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -52,38 +56,71 @@ fn a_malformed_object_is_named_and_the_others_are_read() {
         NODE,
     ]);
     let (code, report) = audit(dir.path(), "mixed.json", text.as_bytes());
-    assert_eq!(code, 1, "the dockershim node still fails the audit: {report}");
+    assert_eq!(
+        code, 1,
+        "the dockershim node still fails the audit: {report}"
+    );
     assert_eq!(report["read"]["nodes"], 1);
     assert_eq!(report["read"]["other_kinds"]["Widget"], 1);
     let p = problems(&report);
     assert_eq!(p.len(), 2, "{p:?}");
-    assert!(p[0].contains("mixed.json:4:") && p[0].contains("expected a string"), "{p:?}");
-    assert!(p[1].contains("mixed.json:5:") && p[1].contains("without `kind`"), "{p:?}");
+    assert!(
+        p[0].contains("mixed.json:4:") && p[0].contains("expected a string"),
+        "{p:?}"
+    );
+    assert!(
+        p[1].contains("mixed.json:5:") && p[1].contains("without `kind`"),
+        "{p:?}"
+    );
 }
 
 #[test]
 fn html_truncated_empty_and_missing_inputs() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let (code, report) = audit(dir.path(), "page.json", b"<html><body>502 Bad Gateway</body></html>\n");
+    let (code, report) = audit(
+        dir.path(),
+        "page.json",
+        b"<html><body>502 Bad Gateway</body></html>\n",
+    );
     assert_eq!(code, 2);
-    assert!(problems(&report)[0].contains("like an HTML page"), "{report}");
+    assert!(
+        problems(&report)[0].contains("like an HTML page"),
+        "{report}"
+    );
 
     let full = list(&[NODE, NODE]);
     let cut = &full.as_bytes()[..full.len() - 40];
     let (code, report) = audit(dir.path(), "cut.json", cut);
     assert_eq!(code, 1, "the objects before the cut are audited: {report}");
-    assert!(problems(&report)[0].contains("ends inside an object"), "{report}");
+    assert!(
+        problems(&report)[0].contains("ends inside an object"),
+        "{report}"
+    );
 
     let (code, report) = audit(dir.path(), "empty.json", b"");
     assert_eq!(code, 2);
-    assert!(problems(&report)[0].contains("no Kubernetes object"), "{report}");
+    assert!(
+        problems(&report)[0].contains("no Kubernetes object"),
+        "{report}"
+    );
 
     let out = common::bin()
-        .args(["cluster", "--format", "json", "-f", "/nonexistent/objects.json", "-f"])
+        .args([
+            "cluster",
+            "--format",
+            "json",
+            "-f",
+            "/nonexistent/objects.json",
+            "-f",
+        ])
         .arg(dir.path().join("cut.json"))
         .output()
         .expect("run");
-    assert_eq!(out.status.code(), Some(1), "one input missing, the other read");
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "one input missing, the other read"
+    );
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
     assert!(problems(&report)[0].contains("cannot open /nonexistent/objects.json"));
 }
@@ -95,7 +132,10 @@ fn yaml_documents_and_standard_input() {
     let (code, report) = audit(dir.path(), "objects.yaml", yaml.as_bytes());
     assert_eq!(code, 0, "{report}");
     assert_eq!(report["read"]["nodes"], 1);
-    assert!(problems(&report)[0].contains("objects.yaml:10:"), "{report}");
+    assert!(
+        problems(&report)[0].contains("objects.yaml:10:"),
+        "{report}"
+    );
 
     let mut child = common::bin()
         .args(["cluster", "--format", "json", "-f", "-"])

@@ -14,8 +14,14 @@ fn check(s: &ClusterScenario) -> Result<(), String> {
     let text = run_in(&s.dir, &args)?;
     let report: serde_json::Value =
         serde_json::from_str(&text).map_err(|e| format!("bad JSON ({e}): {text}"))?;
-    if report["schema"] != "runtime-audit-cluster/1" {
-        return Err(format!("schema is {}", report["schema"]));
+    let errors: Vec<String> = schema_validator()
+        .iter_errors(&report)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect();
+    if !errors.is_empty() {
+        return Err(format!(
+            "not a valid runtime-audit-cluster/1 report: {errors:?}"
+        ));
     }
     let findings = report["findings"].as_array().cloned().unwrap_or_default();
     for f in &findings {
@@ -61,6 +67,30 @@ fn check(s: &ClusterScenario) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+/// docs/cluster-report.schema.json, strict: no field the schema does not document.
+fn schema_validator() -> jsonschema::Validator {
+    fn forbid_unknown(v: &mut serde_json::Value) {
+        match v {
+            serde_json::Value::Object(map) => {
+                if map.contains_key("properties") && !map.contains_key("additionalProperties") {
+                    map.insert(
+                        "additionalProperties".into(),
+                        serde_json::Value::Bool(false),
+                    );
+                }
+                map.values_mut().for_each(forbid_unknown);
+            }
+            serde_json::Value::Array(items) => items.iter_mut().for_each(forbid_unknown),
+            _ => {}
+        }
+    }
+    let path = common::repo().join("docs/cluster-report.schema.json");
+    let text = std::fs::read_to_string(&path).expect("read docs/cluster-report.schema.json");
+    let mut schema: serde_json::Value = serde_json::from_str(&text).expect("the schema is JSON");
+    forbid_unknown(&mut schema);
+    jsonschema::validator_for(&schema).expect("a valid schema")
 }
 
 #[test]
