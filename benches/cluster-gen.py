@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Writes a synthetic cluster as `kubectl get nodes,pods -A -o json` prints it, for benches/cluster.sh.
 
-    benches/cluster-gen.py [--nodes 5000] [--pods 150000] [--seed 1] [--provider eks|gke|aks] OUT
+    benches/cluster-gen.py [--nodes 5000] [--pods 150000] [--seed 1] [--provider eks|gke|aks|kubeadm] OUT
 
 One List of Nodes then Pods (sorted by namespace and name, as the API server lists them),
 pretty-printed like kubectl (4-space indentation, keys sorted, `&`, `<`, `>` escaped as Go does).
@@ -88,7 +88,12 @@ def encode(o, ind, out):
 ITEM_INDENT = " " * 8  # items sit two levels deep in the List
 
 
-def render_item(obj):
+def render_item(obj, compact=False):
+    if compact:
+        # As the API server sends it (and `kubectl get --raw`): no white space, keys sorted.
+        s = json.dumps(obj, separators=(",", ":"), sort_keys=True, ensure_ascii=False)
+        # &, < and > only occur inside strings: Go escapes them there.
+        return s.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")
     out = [ITEM_INDENT]
     encode(obj, ITEM_INDENT, out)
     return "".join(out)
@@ -175,6 +180,14 @@ PROVIDERS = {
             "types": [("Standard_D8s_v5", 8, 32), ("Standard_D16s_v5", 16, 64), ("Standard_D16ps_v5", 16, 64), ("Standard_E16s_v5", 16, 128)],
             "os": ("Ubuntu 22.04.4 LTS", "5.15.0-1071-azure"),
             "docker_kernel": "5.4.0-1136-azure", "kubelet_suffix": ""},
+    # Self-managed (kubeadm) on the company's own machines: the only kind whose cri-socket
+    # annotations an audit judges, since the managed platforms' labels mark nodes kubeadm
+    # does not manage.
+    "kubeadm": {"pool_label": "node.kubernetes.io/pool", "region": "dc1",
+                "zones": ["dc1-row1", "dc1-row2", "dc1-row3"],
+                "types": [("r640", 32, 192), ("r650", 48, 256), ("vm-16c64g", 16, 64), ("ampere-altra-q80", 80, 256)],
+                "os": ("Ubuntu 22.04.4 LTS", "5.15.0-105-generic"),
+                "docker_kernel": "5.4.0-182-generic", "kubelet_suffix": ""},
 }
 CONTAINERD_VERSIONS = ["1.7.2", "1.7.11", "1.7.13", "1.7.15", "1.7.20", "1.7.22", "1.7.25"]
 DOCKER_VERSIONS = ["20.10.17", "20.10.23", "20.10.24", "20.10.25"]
@@ -203,7 +216,8 @@ class Pool:
             self.name = self.name.replace("-", "")[:12]  # AKS: lowercase letters and digits, 12 at most
         self.role = role
         self.itype, self.cpus, self.mem_gib = r.choice(p["types"])
-        self.arch = "arm64" if self.itype[:3] in ("c6g", "t2a") or self.itype.endswith("ps_v5") else "amd64"
+        arm = self.itype[:3] in ("c6g", "t2a") or self.itype.endswith("ps_v5") or self.itype.startswith("ampere")
+        self.arch = "arm64" if arm else "amd64"
         self.docker = False  # decided once every pool is known
         # Which variant of the monitoring agent the pool's nodes run (see daemonsets()): the
         # Docker socket on Docker pools and on about half the others, /run on the rest.
@@ -261,8 +275,10 @@ def make_nodes(g, pools):
                 n.name = "ip-%s.ec2.internal" % n.ip.replace(".", "-")
             elif pool.provider == "gke":
                 n.name = "gke-prod-%s-%s-%s" % (pool.name, g.hexs(8), g.suffix(4))
-            else:
+            elif pool.provider == "aks":
                 n.name = "aks-%s-%d-vmss%06x" % (pool.name, 30000000 + pool.idx, i)
+            else:
+                n.name = "k8s-%s-%04d" % (pool.name, i)
             nodes.append(n)
             i += 1
     nodes.sort(key=lambda n: n.name)
@@ -326,11 +342,14 @@ def node_object(g, n):
         annotations["container.googleapis.com/instance_id"] = str(r.getrandbits(62))
         provider_id = "gce://prod-project/%s/%s" % (zone, n.name)
         csi = '{"pd.csi.storage.gke.io":"projects/prod-project/zones/%s/instances/%s"}' % (zone, n.name)
-    else:
+    elif pool.provider == "aks":
         provider_id = ("azure:///subscriptions/%s/resourceGroups/mc_prod_westeurope/providers/Microsoft.Compute/"
                        "virtualMachineScaleSets/aks-%s-vmss/virtualMachines/%d") % (g.uid(), pool.name, n.idx)
         csi = '{"disk.csi.azure.com":"%s","file.csi.azure.com":"%s"}' % (n.name, n.name)
-    annotations["csi.volume.kubernetes.io/nodeid"] = csi
+    else:
+        provider_id = csi = None  # no cloud provider, no CSI driver
+    if csi:
+        annotations["csi.volume.kubernetes.io/nodeid"] = csi
 
     mem_kib = pool.mem_gib * 1024 * 1024
     capacity = {"cpu": str(pool.cpus), "ephemeral-storage": "104845292Ki", "hugepages-1Gi": "0",
@@ -369,7 +388,9 @@ def node_object(g, n):
             "systemUUID": g.uid(),
         },
     }
-    spec = {"podCIDR": n.cidr3 + ".0/24", "podCIDRs": [n.cidr3 + ".0/24"], "providerID": provider_id}
+    spec = {"podCIDR": n.cidr3 + ".0/24", "podCIDRs": [n.cidr3 + ".0/24"]}
+    if provider_id:
+        spec["providerID"] = provider_id
     metadata = {"annotations": annotations, "creationTimestamp": ts(created), "labels": labels,
                 "name": n.name, "resourceVersion": g.resource_version(), "uid": g.uid()}
     metadata["managedFields"] = [
@@ -953,7 +974,9 @@ def main():
     ap.add_argument("--pods", type=int, default=150000)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--provider", choices=sorted(PROVIDERS), default="eks",
-                    help="whose node labels, names and provider IDs (default: eks)")
+                    help="whose node labels, names and provider IDs; kubeadm: a self-managed cluster (default: eks)")
+    ap.add_argument("--compact", action="store_true",
+                    help="no white space, as the API server sends a List (default: indented as kubectl -o json prints it)")
     ap.add_argument("out")
     a = ap.parse_args()
     if a.nodes < 1 or a.pods < 0:
@@ -981,23 +1004,28 @@ def main():
     tmp = a.out + ".tmp"
     node_bytes = pod_bytes = pods = 0
     with open(tmp, "w", encoding="utf-8", buffering=1 << 20) as f:
-        f.write('{\n    "apiVersion": "v1",\n    "items": [\n')
+        head, item_sep, tail = (
+            ('{"apiVersion":"v1","items":[', ",", '],"kind":"List","metadata":{"resourceVersion":""}}\n')
+            if a.compact else
+            ('{\n    "apiVersion": "v1",\n    "items": [\n', ",\n",
+             '\n    ],\n    "kind": "List",\n    "metadata": {\n        "resourceVersion": ""\n    }\n}\n'))
+        f.write(head)
         sep = ""
         for n in nodes:
-            s = render_item(node_object(g, n))
+            s = render_item(node_object(g, n), a.compact)
             f.write(sep)
             f.write(s)
             node_bytes += len(s) + len(sep)
-            sep = ",\n"
+            sep = item_sep
         for ns in sorted(by_ns):
             for p in by_ns[ns]:
-                s = render_item(pod_object(g, p))
+                s = render_item(pod_object(g, p), a.compact)
                 f.write(sep)
                 f.write(s)
                 pod_bytes += len(s) + len(sep)
                 pods += 1
-                sep = ",\n"
-        f.write('\n    ],\n    "kind": "List",\n    "metadata": {\n        "resourceVersion": ""\n    }\n}\n')
+                sep = item_sep
+        f.write(tail)
     os.replace(tmp, a.out)  # a cached file is never a half-written one
 
     size = os.path.getsize(a.out)
