@@ -172,7 +172,7 @@ gen = lambda f: open(f + ".log").read().strip().rsplit("; ", 1)[-1]
 print(f"Inputs: full {mib(full):.0f} MiB (5,000 nodes, 150,000 pods), tenth {mib(tenth):.0f} MiB "
       f"(500 nodes, 15,000 pods; {c['docker_nodes']} nodes on Docker), generated in {gen(full)} and {gen(tenth)}. "
       f"Average pod: {c['pod_compact'] / 1024:.1f} KiB as compact JSON, {c['pod_in_file'] / 1024:.1f} KiB as "
-      f"as kubectl -o json indents it, {c['pod_compact_no_mf'] / 1024:.1f} KiB compact without managedFields. "
+      f"kubectl -o json indents it, {c['pod_compact_no_mf'] / 1024:.1f} KiB compact without managedFields. "
       f"hostPath volumes (jq): {open(f'{out}/cluster-jq-full.out').read().strip()} in the full file.\n")
 print("| measure | value | target | |")
 print("|---|---|---|---|")

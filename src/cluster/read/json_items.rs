@@ -120,7 +120,11 @@ impl Splitter {
                 b'}' | b']' => self
                     .close(i, out)
                     .ok_or(Shape::Unbalanced { line: self.line })?,
-                b'\n' => self.line += 1,
+                b'\n' => {
+                    self.line += 1;
+                    // Indentation is most of an indented file outside strings: skip it whole.
+                    i += leading_spaces(&buf[i + 1..]);
+                }
                 b' ' | b'\t' | b'\r' | b',' | b':' => {}
                 _ if self.stack.is_empty() => return Err(Shape::NotJson { line: self.line }),
                 _ => {
@@ -221,6 +225,22 @@ impl Splitter {
         }
         Some(())
     }
+}
+
+/// How many bytes at the start of `s` are spaces, eight at a time while it can.
+fn leading_spaces(s: &[u8]) -> usize {
+    const EIGHT_SPACES: u64 = u64::from_ne_bytes([b' '; 8]);
+    let mut n = 0;
+    while let Some(chunk) = s.get(n..n + 8) {
+        if chunk != EIGHT_SPACES.to_ne_bytes() {
+            break;
+        }
+        n += 8;
+    }
+    while s.get(n) == Some(&b' ') {
+        n += 1;
+    }
+    n
 }
 
 #[cfg(test)]
