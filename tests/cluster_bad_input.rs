@@ -175,3 +175,50 @@ proptest! {
         prop_assert!((0..=2).contains(&code));
     }
 }
+
+#[test]
+fn a_policy_exception_names_a_workload_and_select_picks_rules() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let pods = common::repo().join("fixtures/clusters/rules/RAC04/log-collector-daemonset");
+    std::fs::write(
+        dir.path().join("policy.toml"),
+        "[[exceptions]]\nrule = \"RAC04:docker-logs\"\npath = \"DaemonSet logging/fluent-bit\"\nreason = \"moves to the CRI parser in March\"\n",
+    )
+    .expect("write");
+    let run = |extra: &[&str]| -> serde_json::Value {
+        let out = common::bin()
+            .args(["cluster", "--format", "json", "-f"])
+            .arg(&pods)
+            .args(extra)
+            .output()
+            .expect("run");
+        serde_json::from_slice(&out.stdout).expect("JSON")
+    };
+    let plain = run(&[]);
+    assert_eq!(
+        plain["findings"].as_array().map(Vec::len),
+        Some(1),
+        "{plain}"
+    );
+    let policy = dir.path().join("policy.toml");
+    let excepted = run(&["--config", policy.to_str().expect("utf-8")]);
+    assert_eq!(
+        excepted["findings"].as_array().map(Vec::len),
+        Some(0),
+        "{excepted}"
+    );
+    let rule = excepted["rules"]
+        .as_array()
+        .and_then(|r| r.iter().find(|r| r["id"] == "RAC04"))
+        .expect("RAC04 ran");
+    assert_eq!(rule["suppressed"], 1);
+    assert_eq!(rule["status"], "pass");
+    let selected = run(&["--select", "RAC01,RAC02"]);
+    let ran: Vec<&str> = selected["rules"]
+        .as_array()
+        .expect("rules")
+        .iter()
+        .filter_map(|r| r["id"].as_str())
+        .collect();
+    assert_eq!(ran, ["RAC01", "RAC02"]);
+}
