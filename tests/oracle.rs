@@ -69,6 +69,16 @@ const EXPLAINED: &[(&[&str], &str, &str, &str)] = &[
      reports the snapshotter as removed in containerd 2.0",
     ),
     (
+        &["1.6", "1.7", "2.1"],
+        "RA112/snapshotter-lost-by-migrate-on-2.1",
+        "cri",
+        "no devmapper pool is configured on this host, so the CRI plugin of every release fails \
+     with `failed to find snapshotter \"devmapper\"`; which snapshotters a host has configured is \
+     not in the file. On 2.1.9 the failure is the point of the fixture: the running containerd \
+     looks for the version 2 file's snapshotter, which `config migrate` and `config dump` show as \
+     overlayfs (RA112 snapshotter-lost-by-migrate)",
+    ),
+    (
         &["2.1"],
         "RA003/systemd-cgroup-string",
         "systemd_cgroup",

@@ -523,9 +523,9 @@ fn full_plugin_id(short: &str) -> Option<String> {
 /// RA112: a version 2 file rewritten as version 3 on containerd 2.x, its CRI settings moved
 /// to the runtime, images and server plugins where containerd's own conversion puts them.
 pub(super) fn version_2(of: &Of<'_>) -> Option<Proposal> {
-    if of.case() == "snapshotter-dropped" {
+    if of.case() == "snapshotter-lost-by-migrate" {
         return of.manual(
-            "choose the snapshotter first (a node already on containerd 2.x runs its pods on overlayfs), then write it as `snapshotter` under [plugins.'io.containerd.cri.v1.images']",
+            "write the snapshotter as `snapshotter` under [plugins.'io.containerd.cri.v1.images'] when the file becomes version 3; `containerd config migrate` cannot check that rewrite, since it drops the setting",
         );
     }
     let cfg = config(of)?;
@@ -542,7 +542,7 @@ pub(super) fn version_2(of: &Of<'_>) -> Option<Proposal> {
     let snapshotter = &cfg.cri.snapshotter;
     if written_here(snapshotter.span()) && snapshotter.value != containerd_defaults::SNAPSHOTTER {
         return of.manual(format!(
-            "containerd 2.x drops a version 2 file's `containerd.snapshotter` when it converts it (seen with 2.1.9: `config dump` and `config migrate` show overlayfs, not {:?}): as version 3 the setting would take effect; decide which snapshotter the node uses, then rewrite",
+            "`containerd config migrate` of 2.1.9 drops a version 2 file's `containerd.snapshotter` (and `config dump` shows overlayfs), while the running CRI uses {:?}: the rewrite cannot be checked against `config migrate`; write it under [plugins.'io.containerd.cri.v1.images'] by hand",
             snapshotter.value
         ));
     }

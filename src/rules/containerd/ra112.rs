@@ -14,7 +14,7 @@ declare_rule! {
     inputs: [ContainerdConfig],
     cases: [
         Converted("converted-on-start", Note),
-        SnapshotterDropped("snapshotter-dropped", Warning),
+        SnapshotterLostByMigrate("snapshotter-lost-by-migrate", Warning),
     ],
 }
 
@@ -57,13 +57,13 @@ fn check(snap: &NodeSnapshot, out: &mut Emitter<Case>) {
             .expected("version = 3");
         b.release(release).emit();
     }
-    snapshotter_dropped(cfg, release, out);
+    snapshotter_lost_by_migrate(cfg, release, out);
 }
 
-/// The conversion loses a version 2 file's `containerd.snapshotter` (seen with 2.1.9, though
-/// containerd's images plugin source lists the key among those it migrates): CRI then unpacks
-/// and runs every image on overlayfs.
-fn snapshotter_dropped(cfg: &ContainerdConfig, release: &ContainerdRelease, out: &mut Emitter<Case>) {
+/// containerd 2.1.9 runs CRI with a version 2 file's `containerd.snapshotter` (its images plugin
+/// looks for that snapshotter at start), but `containerd config migrate` and `config dump` show
+/// overlayfs in its place: a version 3 file written from `config migrate` loses the setting.
+fn snapshotter_lost_by_migrate(cfg: &ContainerdConfig, release: &ContainerdRelease, out: &mut Emitter<Case>) {
     let snapshotter = &cfg.cri.snapshotter;
     let Some(span) = snapshotter.span() else {
         return;
@@ -73,33 +73,34 @@ fn snapshotter_dropped(cfg: &ContainerdConfig, release: &ContainerdRelease, out:
     }
     let b = out
         .finding(
-            Case::SnapshotterDropped,
+            Case::SnapshotterLostByMigrate,
             span,
             format!(
-                "`containerd.snapshotter = {:?}` in a version 2 config is lost when {} converts the file: CRI uses {} instead",
+                "`containerd.snapshotter = {:?}` in a version 2 config is lost by `containerd config migrate` of {}: the version 3 file it prints uses {}",
                 snapshotter.value,
                 release.describe(),
                 containerd_defaults::SNAPSHOTTER
             ),
         )
         .impact(format!(
-            "Pods run on {overlay}, not on {wanted:?}: images unpacked by the {wanted} snapshotter are unpacked again \
-             (pulled again where the content is gone), and whatever the node chose {wanted} for (Kata on \
-             devmapper, zfs or btrfs storage, lazy pulling) silently stops applying. Seen with containerd 2.1.9: `config \
-             dump` and `config migrate` show `snapshotter = '{overlay}'` under `io.containerd.cri.v1.images` for \
-             a version 2 file that sets {wanted:?}; containerd logs nothing about it.",
+            "The running containerd honours the setting (seen with 2.1.9: at start its CRI image service looks \
+             for the {wanted:?} snapshotter), but `containerd config migrate` and `config dump` show `snapshotter = \
+             '{overlay}'` under `io.containerd.cri.v1.images`. A version 3 file written from `config migrate`'s \
+             output moves the node's pods to {overlay}: images are unpacked (or pulled) again, and whatever the node \
+             chose {wanted} for (Kata on devmapper, zfs or btrfs storage, lazy pulling) silently stops applying; \
+             `config dump` hides the setting even now.",
             overlay = containerd_defaults::SNAPSHOTTER,
             wanted = snapshotter.value
         ))
         .fix(format!(
-            "Rewrite the file as version 3 with the snapshotter where version 3 reads it: \
-             `[plugins.'io.containerd.cri.v1.images'] snapshotter = {:?}`. Decide first which snapshotter the node \
-             is to use: a node already running {} has its pods' images on overlayfs.",
+            "When the file is rewritten as version 3, write the snapshotter where version 3 reads it, \
+             `[plugins.'io.containerd.cri.v1.images'] snapshotter = {:?}`, whatever `containerd config migrate` \
+             prints. Check what {} runs with through CRI (`crictl info`), not `config dump`.",
             snapshotter.value,
             release.describe()
         ))
         .key("containerd.snapshotter")
-        .label("dropped by the version 2 conversion")
+        .label("lost by `containerd config migrate`")
         .actual(containerd_defaults::SNAPSHOTTER)
         .expected(snapshotter.value.clone());
     b.release(release).emit();
