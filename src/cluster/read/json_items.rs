@@ -116,7 +116,7 @@ impl Splitter {
                         self.key_start = Some(i + 1);
                     }
                 }
-                b'{' | b'[' => self.open(b, i, out),
+                b'{' | b'[' => self.open(b, i),
                 b'}' | b']' => self
                     .close(i, out)
                     .ok_or(Shape::Unbalanced { line: self.line })?,
@@ -167,7 +167,7 @@ impl Splitter {
         self.line
     }
 
-    fn open(&mut self, b: u8, i: usize, _out: &mut [ItemRange]) {
+    fn open(&mut self, b: u8, i: usize) {
         let depth = self.stack.len();
         let kind = if b == b'{' {
             Container::Object
