@@ -222,3 +222,156 @@ fn a_policy_exception_names_a_workload_and_select_picks_rules() {
         .collect();
     assert_eq!(ran, ["RAC01", "RAC02"]);
 }
+
+const POD_WITH_SOCKET: &str = r#"{"kind":"Pod","metadata":{"name":"NAME","namespace":"x"},"spec":{"nodeName":"n1","volumes":[{"name":"s","hostPath":{"path":"/var/run/docker.sock"}}],"containers":[{"name":"c","image":"i","volumeMounts":[{"name":"s","mountPath":"/s"}]}]}}"#;
+
+fn pod(name: &str) -> String {
+    POD_WITH_SOCKET.replace("NAME", name)
+}
+
+fn pods_found(report: &serde_json::Value) -> Vec<String> {
+    let mut names: Vec<String> = report["findings"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|f| {
+            f["affected"]["pod_names"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default()
+        })
+        .filter_map(|p| p.as_str().map(str::to_owned))
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn an_escape_split_by_a_read_boundary_keeps_every_object() {
+    // The reader takes 4 MiB at a time: put the backslash of a `\n` on its last byte.
+    const CHUNK: usize = 4 * 1024 * 1024;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let head = format!("{{\"apiVersion\":\"v1\",\"items\":[{},", pod("p1"));
+    let filler_start = head.len() + r#"{"kind":"ConfigMap","data":{"k":""#.len();
+    let padding = CHUNK - 1 - filler_start;
+    let text = format!(
+        "{head}{{\"kind\":\"ConfigMap\",\"data\":{{\"k\":\"{}\\n\"}}}},{}],\"kind\":\"List\"}}",
+        "a".repeat(padding),
+        pod("p2")
+    );
+    assert_eq!(text.as_bytes()[CHUNK - 1], b'\\');
+    let (code, report) = audit(dir.path(), "escape.json", text.as_bytes());
+    assert_eq!(code, 1, "{}", report["read"]);
+    assert_eq!(pods_found(&report), ["x/p1", "x/p2"]);
+    assert_eq!(report["read"]["other_kinds"]["ConfigMap"], 1);
+}
+
+#[test]
+fn stray_text_after_objects_keeps_them() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let text = format!(
+        "{}\nError from server (Forbidden): pods is forbidden\n",
+        list(&[&pod("a"), &pod("b")])
+    );
+    let (code, report) = audit(dir.path(), "trailing.json", text.as_bytes());
+    assert_eq!(code, 1);
+    assert_eq!(pods_found(&report), ["x/a", "x/b"]);
+    assert!(
+        problems(&report)[0].contains("trailing.json:10: not JSON"),
+        "{report}"
+    );
+}
+
+#[test]
+fn lists_inside_lists_a_byte_order_mark_and_objects_without_kind() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let nested = format!(
+        "[{{\"kind\":\"List\",\"items\":[{}]}},{{\"kind\":\"List\",\"items\":[{}]}}]",
+        pod("a"),
+        pod("b")
+    );
+    let (_, report) = audit(dir.path(), "nested.json", nested.as_bytes());
+    assert_eq!(pods_found(&report), ["x/a", "x/b"]);
+
+    let mut bom = b"\xEF\xBB\xBF".to_vec();
+    bom.extend_from_slice(format!("{}\n{}\n", pod("c"), pod("d")).as_bytes());
+    let (_, report) = audit(dir.path(), "bom.json", &bom);
+    assert_eq!(pods_found(&report), ["x/c", "x/d"]);
+
+    let (code, report) = audit(
+        dir.path(),
+        "nokind.json",
+        br#"[{"a":1},{"metadata":{"name":"x"}}]"#,
+    );
+    assert_eq!(code, 2, "objects without kind are not read: {report}");
+}
+
+#[test]
+fn roll_up_without_namespaces_static_pods_and_one_finding_per_path() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let yaml = "kind: Deployment\nmetadata: {name: web}\n---\nkind: ReplicaSet\nmetadata: {name: web-abc, ownerReferences: [{kind: Deployment, name: web, controller: true}]}\n---\nkind: Pod\nmetadata: {name: web-abc-1, ownerReferences: [{kind: ReplicaSet, name: web-abc, controller: true}]}\nspec: {nodeName: n1, volumes: [{name: s, hostPath: {path: /var/run/docker.sock}}]}\n---\nkind: Pod\nmetadata: {name: web-abc-2, ownerReferences: [{kind: ReplicaSet, name: web-abc, controller: true}]}\nspec: {nodeName: n2, volumes: [{name: t, hostPath: {path: /var/run/docker.sock/}}, {name: r, hostPath: {path: /run}}]}\n---\nkind: Pod\nmetadata: {name: etcd-cp1, namespace: kube-system, ownerReferences: [{kind: Node, name: cp1, controller: true}]}\nspec: {nodeName: cp1, volumes: [{name: s, hostPath: {path: /var/lib/docker}}]}\n";
+    let (_, report) = audit(dir.path(), "objects.yaml", yaml.as_bytes());
+    let found: Vec<(String, String, u64, u64)> = report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| {
+            (
+                format!(
+                    "{} {}/{}",
+                    f["object"]["kind"].as_str().unwrap_or(""),
+                    f["object"]["namespace"].as_str().unwrap_or(""),
+                    f["object"]["name"].as_str().unwrap_or("")
+                ),
+                f["case"].as_str().unwrap_or("").to_owned(),
+                f["affected"]["pods"].as_u64().unwrap_or(0),
+                f["location"]["line"].as_u64().unwrap_or(0),
+            )
+        })
+        .collect();
+    assert_eq!(
+        found,
+        [
+            (
+                "Deployment default/web".to_owned(),
+                "docker-socket".to_owned(),
+                2,
+                1
+            ),
+            (
+                "Deployment default/web".to_owned(),
+                "run-directory".to_owned(),
+                1,
+                1
+            ),
+            (
+                "Pod kube-system/etcd-cp1".to_owned(),
+                "docker-data".to_owned(),
+                1,
+                15
+            ),
+        ],
+        "{report}"
+    );
+}
+
+#[test]
+fn an_input_given_twice_counts_once() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("nodes.json");
+    std::fs::write(&path, list(&[NODE])).expect("write");
+    let out = common::bin()
+        .args(["cluster", "--format", "json", "-f"])
+        .arg(&path)
+        .arg("-f")
+        .arg(&path)
+        .output()
+        .expect("run");
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(report["read"]["nodes"], 1);
+    assert_eq!(report["findings"].as_array().map(Vec::len), Some(1));
+    assert!(
+        problems(&report)[0].contains("Node n1 was read before"),
+        "{report}"
+    );
+}

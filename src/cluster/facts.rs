@@ -152,10 +152,20 @@ pub(crate) struct Gathered {
 impl Gathered {
     /// Takes what the rules need from one object.
     pub(crate) fn add(&mut self, object: &Object<'_>, at: ReadAt) {
-        *self.objects_per_input.entry(at.input).or_default() += 1;
+        if !object.kind.is_empty() {
+            *self.objects_per_input.entry(at.input).or_default() += 1;
+        }
         let meta = &object.metadata;
-        let namespace = meta.namespace.as_deref();
+        // The API always names a namespaced object's namespace; files written by hand may
+        // leave it out, and `kubectl apply` then uses `default`.
+        let namespace = Some(meta.namespace.as_deref().unwrap_or("default"));
         match object.kind.as_ref() {
+            // A List inside the input (`jq -s` of several Lists): its items count one by one.
+            "List" => {
+                for item in &object.items {
+                    self.add(item, at);
+                }
+            }
             "Node" => self.nodes.push(node_facts(object, at)),
             "Pod" => self.add_pod(object, at),
             "ReplicaSet" | "Job" => self.links.push(OwnerLink {
@@ -184,7 +194,7 @@ impl Gathered {
             }
         }
         let mounts = host_mounts(pod);
-        let docker = docker_containers(pod, &mounts);
+        let docker = docker_containers(pod);
         if mounts.is_empty() && docker.is_empty() {
             return;
         }

@@ -29,6 +29,34 @@ pub(crate) fn some_of(names: &[String], shown: usize) -> String {
     )
 }
 
+/// A Node or a pod read twice (the same export given twice, a directory holding both a List
+/// and its parts) counts once: the first read, in input order, is kept.
+fn drop_duplicates(g: &mut facts::Gathered) {
+    let mut seen = std::collections::HashMap::new();
+    g.nodes.sort_by_key(|n| n.at);
+    g.nodes.retain(|n| match seen.get(&n.name) {
+        Some(first) => {
+            g.problems.push(facts::ReadProblem {
+                at: n.at,
+                message: format!(
+                    "Node {} was read before (input {first}): this copy is ignored",
+                    n.name
+                ),
+            });
+            false
+        }
+        None => {
+            seen.insert(n.name.clone(), n.at.input + 1);
+            true
+        }
+    });
+    let mut seen = std::collections::HashSet::new();
+    g.hits.sort_by_key(|p| p.at);
+    g.hits
+        .retain(|p| seen.insert((p.namespace.clone(), p.name.clone())));
+    g.problems.sort();
+}
+
 /// Reads the inputs and gathers the facts.
 pub(crate) fn gather(
     inputs: &[String],
@@ -37,9 +65,9 @@ pub(crate) fn gather(
     progress: bool,
 ) -> facts::ClusterFacts {
     let expanded = read::expand(inputs);
-    let (sources, gathered) = read::read_all(&expanded, stdin, progress);
+    let (sources, mut gathered) = read::read_all(&expanded, stdin, progress);
+    drop_duplicates(&mut gathered);
     let workloads = rollup::workloads(&gathered);
-    let mut gathered = gathered;
     gathered.nodes.sort_by(|a, b| a.name.cmp(&b.name));
     facts::ClusterFacts {
         inputs: sources,

@@ -43,7 +43,7 @@ impl MountClass {
 }
 
 /// `/var/run/`, `//var//run` and `/var/run/.` are all `/var/run`.
-fn normalise(path: &str) -> String {
+pub(crate) fn normalise(path: &str) -> String {
     let parts: Vec<&str> = path
         .split('/')
         .filter(|p| !p.is_empty() && *p != ".")
@@ -57,6 +57,8 @@ pub(crate) struct HostMount {
     pub(crate) class: MountClass,
     /// The path as written in the volume.
     pub(crate) path: String,
+    /// The path with repeated and trailing slashes removed: what findings are keyed by.
+    pub(crate) normalised: String,
     pub(crate) volume: String,
     /// `container (mountPath)` for each container that mounts the volume.
     pub(crate) mounted_by: Vec<String>,
@@ -109,6 +111,7 @@ pub(crate) fn host_mounts(pod: &Object<'_>) -> Vec<HostMount> {
         }
         found.push(HostMount {
             class,
+            normalised: normalise(&host.path),
             path: host.path.to_string(),
             volume: volume.name.to_string(),
             read_only: read_only && !mounted_by.is_empty(),
@@ -119,12 +122,28 @@ pub(crate) fn host_mounts(pod: &Object<'_>) -> Vec<HostMount> {
 }
 
 /// The pod's containers that run Docker themselves, as far as the spec shows it.
-pub(crate) fn docker_containers(pod: &Object<'_>, mounts: &[HostMount]) -> Vec<DockerContainer> {
-    let socket_mounted = mounts
+pub(crate) fn docker_containers(pod: &Object<'_>) -> Vec<DockerContainer> {
+    let socket_volumes: Vec<&str> = pod
+        .spec
+        .volumes
         .iter()
-        .any(|m| matches!(m.class, MountClass::DockerSocket | MountClass::RunDirectory));
+        .filter(|v| {
+            v.host_path.as_ref().is_some_and(|h| {
+                matches!(
+                    MountClass::of(&h.path),
+                    Some(MountClass::DockerSocket | MountClass::RunDirectory)
+                )
+            })
+        })
+        .map(|v| v.name.as_ref())
+        .collect();
     let mut found = Vec::new();
     for c in containers(pod) {
+        // The socket counts for the container that mounts it, not for its neighbours.
+        let socket_mounted = c
+            .volume_mounts
+            .iter()
+            .any(|m| socket_volumes.contains(&m.name.as_ref()));
         let (repository, tag) = image_parts(&c.image);
         let privileged = c
             .security_context

@@ -27,6 +27,9 @@ pub(crate) struct Object<'a> {
     pub(crate) spec: Spec<'a>,
     #[serde(borrow, default)]
     pub(crate) status: Status<'a>,
+    /// A List's objects, when a List is itself an item.
+    #[serde(borrow, default)]
+    pub(crate) items: Vec<Object<'a>>,
 }
 
 #[derive(Deserialize, Default)]

@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use super::facts::{Gathered, ObjectRef, PodHit, ReadAt};
 use super::mounts::{DockerContainer, HostMount};
 
-/// A top-level owner and its pods that touch Docker.
+/// A top-level owner and what its pods do with Docker.
 #[derive(Clone, Debug)]
 pub(crate) struct Workload {
     pub(crate) object: ObjectRef,
@@ -15,12 +15,42 @@ pub(crate) struct Workload {
     pub(crate) at: ReadAt,
     /// How the owner was found when the chain was not read whole.
     pub(crate) inferred: Option<String>,
+    /// Each hostPath of interest (by class and normalised path) with the pods that have it.
+    pub(crate) mounts: Vec<Concern<HostMount>>,
+    /// Each container running Docker (by kind, name and image) with the pods that have it.
+    pub(crate) docker: Vec<Concern<DockerContainer>>,
+}
+
+/// One thing a workload does with Docker, and the pods that do it.
+#[derive(Clone, Debug)]
+pub(crate) struct Concern<T> {
+    pub(crate) what: T,
     /// `namespace/name` of each pod, sorted.
     pub(crate) pods: Vec<String>,
-    /// The nodes the pods run on, sorted.
+    /// The nodes those pods run on, sorted.
     pub(crate) nodes: Vec<String>,
-    pub(crate) mounts: Vec<HostMount>,
-    pub(crate) docker: Vec<DockerContainer>,
+}
+
+impl<T> Concern<T> {
+    fn new(what: T) -> Concern<T> {
+        Concern {
+            what,
+            pods: Vec::new(),
+            nodes: Vec::new(),
+        }
+    }
+
+    fn add(&mut self, pod: &PodHit) {
+        self.pods.push(format!("{}/{}", pod.namespace, pod.name));
+        self.nodes.extend(pod.node.iter().cloned());
+    }
+
+    fn settle(&mut self) {
+        self.pods.sort();
+        self.pods.dedup();
+        let nodes: BTreeSet<String> = self.nodes.drain(..).collect();
+        self.nodes = nodes.into_iter().collect();
+    }
 }
 
 type Key = (String, Option<String>, String);
@@ -55,45 +85,48 @@ pub(crate) fn workloads(g: &Gathered) -> Vec<Workload> {
             object,
             at: owner_at.unwrap_or(pod.at),
             inferred: inferred.clone(),
-            pods: Vec::new(),
-            nodes: Vec::new(),
             mounts: Vec::new(),
             docker: Vec::new(),
         });
         if owner_at.is_none() && pod.at < w.at {
             w.at = pod.at;
         }
-        w.pods.push(format!("{}/{}", pod.namespace, pod.name));
-        w.nodes.extend(pod.node.iter().cloned());
         for m in &pod.mounts {
-            match w
-                .mounts
-                .iter_mut()
-                .find(|x| x.class == m.class && x.path == m.path && x.volume == m.volume)
-            {
-                Some(x) => {
-                    for c in &m.mounted_by {
-                        if !x.mounted_by.contains(c) {
-                            x.mounted_by.push(c.clone());
+            let same = |c: &&mut Concern<HostMount>| {
+                c.what.class == m.class && c.what.normalised == m.normalised
+            };
+            match w.mounts.iter_mut().find(same) {
+                Some(c) => {
+                    for by in &m.mounted_by {
+                        if !c.what.mounted_by.contains(by) {
+                            c.what.mounted_by.push(by.clone());
                         }
                     }
+                    c.add(pod);
                 }
-                None => w.mounts.push(m.clone()),
+                None => {
+                    let mut c = Concern::new(m.clone());
+                    c.add(pod);
+                    w.mounts.push(c);
+                }
             }
         }
         for d in &pod.docker {
-            if !w.docker.contains(d) {
-                w.docker.push(d.clone());
+            match w.docker.iter_mut().find(|c| &c.what == d) {
+                Some(c) => c.add(pod),
+                None => {
+                    let mut c = Concern::new(d.clone());
+                    c.add(pod);
+                    w.docker.push(c);
+                }
             }
         }
     }
     by_owner
         .into_values()
         .map(|mut w| {
-            w.pods.sort();
-            w.pods.dedup();
-            let nodes: BTreeSet<String> = w.nodes.drain(..).collect();
-            w.nodes = nodes.into_iter().collect();
+            w.mounts.iter_mut().for_each(Concern::settle);
+            w.docker.iter_mut().for_each(Concern::settle);
             w
         })
         .collect()
@@ -102,7 +135,8 @@ pub(crate) fn workloads(g: &Gathered) -> Vec<Workload> {
 /// The pod's top-level owner, how it was inferred if it was, and where the owner was read.
 fn top_owner(pod: &PodHit, links: &Links) -> (ObjectRef, Option<String>, Option<ReadAt>) {
     let ns = pod.namespace.as_str();
-    let Some((mut kind, mut name)) = pod.owner.clone() else {
+    // A static pod's mirror is owned by its Node: the pod itself is what a person manages.
+    let Some((mut kind, mut name)) = pod.owner.clone().filter(|(k, _)| k != "Node") else {
         return (
             ObjectRef::new("Pod", Some(ns), &pod.name),
             None,
@@ -114,9 +148,8 @@ fn top_owner(pod: &PodHit, links: &Links) -> (ObjectRef, Option<String>, Option<
     // against a cycle in malformed input.
     for _ in 0..8 {
         match links.get(&key(&kind, ns, &name)) {
-            Some((Some((k, n)), read)) => {
+            Some((Some((k, n)), _)) => {
                 at = None;
-                let _ = read;
                 kind = k.clone();
                 name = n.clone();
             }
@@ -168,6 +201,7 @@ mod tests {
             template_hash: hash.map(str::to_owned),
             mounts: vec![HostMount {
                 class: MountClass::DockerSocket,
+                normalised: "/var/run/docker.sock".into(),
                 path: "/var/run/docker.sock".into(),
                 volume: "sock".into(),
                 mounted_by: vec!["agent (/var/run/docker.sock)".into()],
@@ -202,7 +236,13 @@ mod tests {
         };
         let found: Vec<(String, Vec<String>, bool)> = workloads(&g)
             .into_iter()
-            .map(|w| (w.object.display(), w.nodes, w.inferred.is_some()))
+            .map(|w| {
+                (
+                    w.object.display(),
+                    w.mounts[0].nodes.clone(),
+                    w.inferred.is_some(),
+                )
+            })
             .collect();
         assert_eq!(
             found,

@@ -81,16 +81,17 @@ impl Splitter {
         let mut i = from;
         while i < buf.len() {
             if self.in_string {
-                // Most bytes are inside strings: jump to the next quote or backslash.
-                let Some(at) = memchr::memchr2(b'"', b'\\', &buf[i..]) else {
-                    break;
-                };
-                i += at;
+                // The previous read ended on a backslash: this byte is the escaped one.
                 if self.escaped {
                     self.escaped = false;
                     i += 1;
                     continue;
                 }
+                // Most bytes are inside strings: jump to the next quote or backslash.
+                let Some(at) = memchr::memchr2(b'"', b'\\', &buf[i..]) else {
+                    break;
+                };
+                i += at;
                 if buf[i] == b'\\' {
                     // The escaped byte may be the next quote.
                     if i + 1 < buf.len() {
@@ -332,9 +333,9 @@ mod tests {
 
     #[test]
     fn any_cut_between_two_reads_gives_the_same_objects() {
-        let text = r#"{"apiVersion":"v1","items":[{"a":"q\"}"},{"b":[1,2]}],"kind":"List"}"#;
+        let text = r#"{"apiVersion":"v1","items":[{"a":"q\"}\n\\"},{"b":[1,2]}],"kind":"List"}"#;
         for found in split_in_two_reads(text) {
-            assert_eq!(found, vec![r#"{"a":"q\"}"}"#, r#"{"b":[1,2]}"#]);
+            assert_eq!(found, vec![r#"{"a":"q\"}\n\\"}"#, r#"{"b":[1,2]}"#]);
         }
     }
 

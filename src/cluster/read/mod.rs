@@ -170,6 +170,10 @@ fn read_one(
     };
     let mut first = Vec::with_capacity(CHUNK);
     fill(reader, &mut first, CHUNK).map_err(|e| format!("cannot read {name}: {e}"))?;
+    // A byte order mark is not part of the text (editors on Windows write one).
+    if first.starts_with(b"\xEF\xBB\xBF") {
+        first.drain(..3);
+    }
     let first_byte = first.iter().find(|b| !b.is_ascii_whitespace()).copied();
     if first_byte == Some(b'<') {
         return Err(format!(
@@ -203,16 +207,27 @@ fn split_json(
     let mut scanned = 0;
     loop {
         let mut items = Vec::new();
-        let keep = splitter
-            .scan(&buf, scanned, &mut items)
-            .map_err(|shape| match shape {
-                Shape::NotJson { line } => {
-                    format!("{name}:{line}: not JSON (text outside any object); the rest of the file is skipped")
+        let keep = match splitter.scan(&buf, scanned, &mut items) {
+            Ok(keep) => keep,
+            Err(shape) => {
+                // The objects complete before the problem are still read.
+                if !items.is_empty() {
+                    let _ = send.send(Batch {
+                        input: index,
+                        text: buf,
+                        items,
+                    });
                 }
-                Shape::Unbalanced { line } => {
-                    format!("{name}:{line}: a closing bracket that matches nothing; the rest of the file is skipped")
-                }
-            })?;
+                return Err(match shape {
+                    Shape::NotJson { line } => format!(
+                        "{name}:{line}: not JSON (text outside any object); the rest of the file is skipped"
+                    ),
+                    Shape::Unbalanced { line } => format!(
+                        "{name}:{line}: a closing bracket that matches nothing; the rest of the file is skipped"
+                    ),
+                });
+            }
+        };
         // The objects go to a worker with this buffer; what is left of an unfinished one
         // starts the next.
         let mut next = Vec::with_capacity(CHUNK + buf.len() - keep);

@@ -1,27 +1,8 @@
 //! YAML input: documents separated by `---` lines, each a Kubernetes object or a List of
 //! them. Each document is parsed on its own, so that a broken one costs only itself.
 
-use std::borrow::Cow;
-
-use serde::Deserialize;
-
 use crate::cluster::facts::{Gathered, ReadAt, ReadProblem};
-use crate::cluster::objects::{Meta, Object, Spec, Status};
-
-/// An object, or a List whose `items` are objects.
-#[derive(Deserialize, Default)]
-struct Document<'a> {
-    #[serde(borrow, default)]
-    kind: Cow<'a, str>,
-    #[serde(borrow, default)]
-    metadata: Meta<'a>,
-    #[serde(borrow, default)]
-    spec: Spec<'a>,
-    #[serde(borrow, default)]
-    status: Status<'a>,
-    #[serde(borrow, default)]
-    items: Option<Vec<Object<'a>>>,
-}
+use crate::cluster::objects::Object;
 
 pub(super) fn read(text: &str, input: usize, into: &mut Gathered) -> Result<(), String> {
     for (line, doc) in documents(text) {
@@ -33,23 +14,9 @@ pub(super) fn read(text: &str, input: usize, into: &mut Gathered) -> Result<(), 
             continue;
         }
         let at = ReadAt { input, line };
-        match serde_saphyr::from_str_with_options::<Document<'_>>(doc, options()) {
-            Ok(d) => match d.items {
-                Some(items) => {
-                    for item in &items {
-                        into.add(item, at);
-                    }
-                }
-                None => into.add(
-                    &Object {
-                        kind: d.kind,
-                        metadata: d.metadata,
-                        spec: d.spec,
-                        status: d.status,
-                    },
-                    at,
-                ),
-            },
+        match serde_saphyr::from_str_with_options::<Object<'_>>(doc, options()) {
+            // A List's items are added one by one.
+            Ok(object) => into.add(&object, at),
             Err(e) => into.problems.push(ReadProblem {
                 at,
                 message: format!(
@@ -72,8 +39,18 @@ fn documents(text: &str) -> Vec<(usize, &str)> {
         let bare = line.trim_end();
         if bare == "---" || bare.starts_with("--- ") || bare == "..." {
             docs.push((start_line, &text[start..offset]));
-            start = offset + line.len();
-            start_line = i + 2;
+            // `--- {kind: Node, ...}`: the document starts on the marker's line.
+            let inline = bare.strip_prefix("--- ").map(str::trim_start);
+            match inline {
+                Some(rest) if !rest.is_empty() && !rest.starts_with('#') => {
+                    start = offset + (line.len() - line.trim_start_matches("--- ").len());
+                    start_line = i + 1;
+                }
+                _ => {
+                    start = offset + line.len();
+                    start_line = i + 2;
+                }
+            }
         }
         offset += line.len();
     }

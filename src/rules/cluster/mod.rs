@@ -31,13 +31,21 @@ pub(crate) fn kubelet_of(node: &NodeFacts) -> Option<KubeletRelease> {
 }
 
 /// `3 pods on 2 nodes`, `1 pod on 1 node`.
-pub(crate) fn pods_on_nodes(w: &crate::cluster::rollup::Workload) -> String {
-    let (p, n) = (w.pods.len(), w.nodes.len());
+pub(crate) fn pods_on_nodes<T>(c: &crate::cluster::rollup::Concern<T>) -> String {
+    let (p, n) = (c.pods.len(), c.nodes.len());
     format!(
         "{p} {} on {n} {}",
         if p == 1 { "pod" } else { "pods" },
         if n == 1 { "node" } else { "nodes" }
     )
+}
+
+/// The pods and nodes of one concern, for the finding.
+pub(crate) fn affected<T>(c: &crate::cluster::rollup::Concern<T>) -> crate::engine::Affected {
+    crate::engine::Affected {
+        pods: c.pods.clone(),
+        nodes: c.nodes.clone(),
+    }
 }
 
 /// How the owner was found, when it was inferred: `` (owner inferred: …)``.

@@ -64,6 +64,9 @@ fn check(facts: &ClusterFacts, out: &mut Emitter<Case>) {
 fn socket_for(node: &NodeFacts) -> &'static str {
     match node.runtime_name() {
         "cri-o" => "unix:///var/run/crio/crio.sock",
+        "docker" if kubelet_of(node).is_some_and(|k| k.has_dockershim()) => {
+            "unix:///var/run/dockershim.sock"
+        }
         "docker" => "unix:///var/run/cri-dockerd.sock",
         _ => "unix:///run/containerd/containerd.sock",
     }

@@ -2,10 +2,10 @@
 
 use crate::cluster::facts::ClusterFacts;
 use crate::cluster::mounts::{HostMount, MountClass};
-use crate::cluster::rollup::Workload;
-use crate::engine::{Affected, Emitter};
+use crate::cluster::rollup::{Concern, Workload};
+use crate::engine::Emitter;
 
-use super::{object_at, some_of};
+use super::{affected, object_at, some_of};
 
 declare_cluster_rule! {
     id: "RAC04",
@@ -84,7 +84,8 @@ fn words(class: MountClass) -> Words {
     }
 }
 
-fn report(facts: &ClusterFacts, w: &Workload, m: &HostMount, out: &mut Emitter<Case>) {
+fn report(facts: &ClusterFacts, w: &Workload, c: &Concern<HostMount>, out: &mut Emitter<Case>) {
+    let m = &c.what;
     let words = words(m.class);
     let by = if m.mounted_by.is_empty() {
         "no container mounts it".to_owned()
@@ -97,18 +98,15 @@ fn report(facts: &ClusterFacts, w: &Workload, m: &HostMount, out: &mut Emitter<C
         m.path,
         m.volume,
         if m.read_only { ", read-only" } else { "" },
-        super::pods_on_nodes(w),
+        super::pods_on_nodes(c),
         super::inferred_words(w)
     );
     out.finding(words.case, object_at(facts, w.object.clone(), w.at), message)
         .impact(words.impact)
         .fix(words.fix)
-        .key(format!("hostPath {}", m.path))
-        .label(format!("on {}", some_of(&w.nodes, 3)))
+        .key(format!("hostPath {}", m.normalised))
+        .label(format!("on {}", some_of(&c.nodes, 3)))
         .actual(m.path.clone())
-        .affected(Affected {
-            pods: w.pods.clone(),
-            nodes: w.nodes.clone(),
-        })
+        .affected(affected(c))
         .emit();
 }

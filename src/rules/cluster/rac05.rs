@@ -2,10 +2,10 @@
 
 use crate::cluster::facts::ClusterFacts;
 use crate::cluster::mounts::{DockerContainer, DockerUse};
-use crate::cluster::rollup::Workload;
-use crate::engine::{Affected, Emitter};
+use crate::cluster::rollup::{Concern, Workload};
+use crate::engine::Emitter;
 
-use super::object_at;
+use super::{affected, object_at};
 
 declare_cluster_rule! {
     id: "RAC05",
@@ -30,7 +30,13 @@ fn check(facts: &ClusterFacts, out: &mut Emitter<Case>) {
     out.assume("only what pod specs show: a command that calls docker inside a script file is not seen");
 }
 
-fn report(facts: &ClusterFacts, w: &Workload, d: &DockerContainer, out: &mut Emitter<Case>) {
+fn report(
+    facts: &ClusterFacts,
+    w: &Workload,
+    c: &Concern<DockerContainer>,
+    out: &mut Emitter<Case>,
+) {
+    let d = &c.what;
     let (case, what, impact, fix) = match d.why {
         DockerUse::DockerCli => (
             Case::DockerCli,
@@ -57,18 +63,15 @@ fn report(facts: &ClusterFacts, w: &Workload, d: &DockerContainer, out: &mut Emi
             w.object.display(),
             d.container,
             d.image,
-            super::pods_on_nodes(w),
+            super::pods_on_nodes(c),
             super::inferred_words(w)
         ),
     )
     .impact(impact)
     .fix(fix)
-    .key(format!("container {}", d.container))
+    .key(format!("container {} ({})", d.container, d.image))
     .label("runs Docker")
     .actual(d.image.clone())
-    .affected(Affected {
-        pods: w.pods.clone(),
-        nodes: w.nodes.clone(),
-    })
+    .affected(affected(c))
     .emit();
 }
