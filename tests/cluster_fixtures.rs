@@ -127,17 +127,7 @@ fn cluster_human_output_snapshots() {
 
 #[test]
 fn cluster_sarif_passes_the_validator() {
-    let validator = std::env::var_os("SARIF_VALIDATE").map_or_else(
-        || {
-            let repo = common::repo();
-            repo.ancestors()
-                .skip(1)
-                .map(|a| a.join("shared/tools/sarif-validate"))
-                .find(|p| p.is_file())
-                .unwrap_or_else(|| repo.join("../shared/tools/sarif-validate"))
-        },
-        std::path::PathBuf::from,
-    );
+    let validator = common::sarif_validator();
     assert!(
         validator.is_file(),
         "SARIF VALIDATOR MISSING: {} not found (set SARIF_VALIDATE to the sarif-validate script)",

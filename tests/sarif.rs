@@ -429,20 +429,6 @@ fn fingerprints_do_not_depend_on_lines() {
 
 // ---- Microsoft's validator --------------------------------------------------------------
 
-/// `SARIF_VALIDATE`, or `shared/tools/sarif-validate` next to the repository (or next to
-/// one of its parent directories, for worktrees).
-fn validator_script() -> PathBuf {
-    if let Some(p) = std::env::var_os("SARIF_VALIDATE") {
-        return PathBuf::from(p);
-    }
-    let repo = common::repo();
-    repo.ancestors()
-        .skip(1)
-        .map(|a| a.join("shared/tools/sarif-validate"))
-        .find(|p| p.is_file())
-        .unwrap_or_else(|| repo.join("../shared/tools/sarif-validate"))
-}
-
 /// Logs merged into files of at most [`MAX_RUNS_PER_FILE`] runs; returns each file with the
 /// names of its runs, in order.
 fn batches(dir: &Path, logs: &[Generated]) -> Vec<(PathBuf, Vec<String>)> {
@@ -463,7 +449,7 @@ fn batches(dir: &Path, logs: &[Generated]) -> Vec<(PathBuf, Vec<String>)> {
 
 #[test]
 fn sarif_passes_microsofts_validator() {
-    let script = validator_script();
+    let script = common::sarif_validator();
     assert!(
         script.is_file(),
         "SARIF VALIDATOR MISSING: {} not found (set SARIF_VALIDATE to the sarif-validate script)",

@@ -194,7 +194,7 @@ impl Gathered {
             }
         }
         let mounts = host_mounts(pod);
-        let docker = docker_containers(pod);
+        let docker = docker_containers(pod, &mounts);
         if mounts.is_empty() && docker.is_empty() {
             return;
         }

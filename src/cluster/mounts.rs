@@ -122,20 +122,11 @@ pub(crate) fn host_mounts(pod: &Object<'_>) -> Vec<HostMount> {
 }
 
 /// The pod's containers that run Docker themselves, as far as the spec shows it.
-pub(crate) fn docker_containers(pod: &Object<'_>) -> Vec<DockerContainer> {
-    let socket_volumes: Vec<&str> = pod
-        .spec
-        .volumes
+pub(crate) fn docker_containers(pod: &Object<'_>, mounts: &[HostMount]) -> Vec<DockerContainer> {
+    let socket_volumes: Vec<&str> = mounts
         .iter()
-        .filter(|v| {
-            v.host_path.as_ref().is_some_and(|h| {
-                matches!(
-                    MountClass::of(&h.path),
-                    Some(MountClass::DockerSocket | MountClass::RunDirectory)
-                )
-            })
-        })
-        .map(|v| v.name.as_ref())
+        .filter(|m| matches!(m.class, MountClass::DockerSocket | MountClass::RunDirectory))
+        .map(|m| m.volume.as_str())
         .collect();
     let mut found = Vec::new();
     for c in containers(pod) {

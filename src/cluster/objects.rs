@@ -41,8 +41,8 @@ pub(crate) struct Meta<'a> {
     pub(crate) namespace: Option<Cow<'a, str>>,
     #[serde(borrow, default)]
     pub(crate) labels: Pairs<'a>,
-    #[serde(borrow, default)]
-    pub(crate) annotations: KubeadmAnnotations<'a>,
+    #[serde(borrow, default, deserialize_with = "kubeadm_annotations")]
+    pub(crate) annotations: Pairs<'a>,
     #[serde(borrow, default)]
     pub(crate) owner_references: Vec<OwnerReference<'a>>,
 }
@@ -166,25 +166,13 @@ impl<'de: 'a, 'a> Deserialize<'de> for Pairs<'a> {
 
 /// Only the `kubeadm.alpha.kubernetes.io/*` annotations: the others (last-applied
 /// configurations above all) can be large, and no rule reads them.
-#[derive(Default)]
-pub(crate) struct KubeadmAnnotations<'a>(pub(crate) Vec<(Cow<'a, str>, Cow<'a, str>)>);
-
-impl KubeadmAnnotations<'_> {
-    pub(crate) fn get(&self, key: &str) -> Option<&str> {
-        self.0
-            .iter()
-            .find(|(k, _)| k == key)
-            .map(|(_, v)| v.as_ref())
-    }
-}
-
-impl<'de: 'a, 'a> Deserialize<'de> for KubeadmAnnotations<'a> {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_map(PairsVisitor {
-            keep: is_kubeadm as fn(&str) -> bool,
-        })
-        .map(KubeadmAnnotations)
-    }
+fn kubeadm_annotations<'de: 'a, 'a, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Pairs<'a>, D::Error> {
+    d.deserialize_map(PairsVisitor {
+        keep: is_kubeadm as fn(&str) -> bool,
+    })
+    .map(Pairs)
 }
 
 fn keep_all(_: &str) -> bool {

@@ -55,13 +55,7 @@ impl<C: RuleCase> Emitter<C> {
         snapshot: &NodeSnapshot,
         check: fn(&NodeSnapshot, &mut Emitter<C>),
     ) -> Verdict {
-        let mut emitter = Emitter {
-            rule: C::RULE,
-            findings: Vec::new(),
-            status: None,
-            assumptions: Vec::new(),
-            cases: PhantomData,
-        };
+        let mut emitter = Emitter::new();
         check(snapshot, &mut emitter);
         emitter.finish()
     }
@@ -71,15 +65,19 @@ impl<C: RuleCase> Emitter<C> {
         facts: &ClusterFacts,
         check: fn(&ClusterFacts, &mut Emitter<C>),
     ) -> Verdict {
-        let mut emitter = Emitter {
+        let mut emitter = Emitter::new();
+        check(facts, &mut emitter);
+        emitter.finish()
+    }
+
+    fn new() -> Self {
+        Emitter {
             rule: C::RULE,
             findings: Vec::new(),
             status: None,
             assumptions: Vec::new(),
             cases: PhantomData,
-        };
-        check(facts, &mut emitter);
-        emitter.finish()
+        }
     }
 
     /// Starts a finding of `case` at `at`. Call `.impact()`, `.fix()` and `.emit()`.

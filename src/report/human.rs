@@ -389,8 +389,14 @@ fn inconclusive(report: &Report, out: &mut String) {
 
 /// The exit code and the --fail-on threshold that decided it.
 fn exit_line(report: &Report, out: &mut String) {
-    let code = report.exit_code();
-    let why = match report.fail_on {
+    write_exit_line(report.exit_code(), report.fail_on, out);
+}
+
+/// `exit 1: a finding at or above --fail-on error`, green for 0, red otherwise. Code 2 is a
+/// run that could not read anything (the cluster audit's only exit 2 with a report).
+pub(crate) fn write_exit_line(code: u8, fail_on: Option<Severity>, out: &mut String) {
+    let why = match fail_on {
+        _ if code == crate::cli::EXIT_CANNOT_AUDIT => "no object could be read".to_owned(),
         None => "--fail-on never".to_owned(),
         Some(t) if code == 1 => format!("a finding at or above --fail-on {t}"),
         Some(t) => format!("no finding at or above --fail-on {t}"),

@@ -30,9 +30,19 @@ struct JsonReport<'a> {
 }
 
 #[derive(Serialize)]
-struct Tool {
+pub(crate) struct Tool {
     name: &'static str,
     version: &'static str,
+}
+
+impl Tool {
+    /// This tool, at the version it reports.
+    pub(crate) fn new(version: &'static str) -> Tool {
+        Tool {
+            name: "runtime-audit",
+            version,
+        }
+    }
 }
 
 #[derive(Serialize)]
@@ -150,10 +160,7 @@ fn finding<'a>(sources: &'a SourceMap, f: &'a Finding) -> JsonFinding<'a> {
 pub fn render(report: &Report) -> String {
     let doc = JsonReport {
         schema_version: SCHEMA_VERSION,
-        tool: Tool {
-            name: "runtime-audit",
-            version: report.tool_version,
-        },
+        tool: Tool::new(report.tool_version),
         node: &report.node,
         root: &report.root,
         policy_file: report.policy_file.as_deref(),

@@ -62,6 +62,35 @@ pub(crate) struct StatusCounts {
     pub(crate) inconclusive: usize,
 }
 
+impl Counts {
+    pub(crate) fn of(findings: &[Finding]) -> Counts {
+        let mut c = Counts::default();
+        for f in findings {
+            match f.severity {
+                Severity::Error => c.error += 1,
+                Severity::Warning => c.warning += 1,
+                Severity::Note => c.note += 1,
+            }
+        }
+        c
+    }
+}
+
+impl StatusCounts {
+    pub(crate) fn of(outcomes: &[RuleOutcome]) -> StatusCounts {
+        let mut c = StatusCounts::default();
+        for o in outcomes {
+            match o.status {
+                RuleStatus::Fail => c.fail += 1,
+                RuleStatus::Pass => c.pass += 1,
+                RuleStatus::NotApplicable => c.not_applicable += 1,
+                RuleStatus::Inconclusive => c.inconclusive += 1,
+            }
+        }
+        c
+    }
+}
+
 impl Report {
     pub fn new(
         snapshot: &NodeSnapshot,
@@ -89,28 +118,11 @@ impl Report {
     }
 
     pub(crate) fn counts(&self) -> Counts {
-        let mut c = Counts::default();
-        for f in &self.findings {
-            match f.severity {
-                Severity::Error => c.error += 1,
-                Severity::Warning => c.warning += 1,
-                Severity::Note => c.note += 1,
-            }
-        }
-        c
+        Counts::of(&self.findings)
     }
 
     pub(crate) fn status_counts(&self) -> StatusCounts {
-        let mut c = StatusCounts::default();
-        for o in &self.outcomes {
-            match o.status {
-                RuleStatus::Fail => c.fail += 1,
-                RuleStatus::Pass => c.pass += 1,
-                RuleStatus::NotApplicable => c.not_applicable += 1,
-                RuleStatus::Inconclusive => c.inconclusive += 1,
-            }
-        }
-        c
+        StatusCounts::of(&self.outcomes)
     }
 
     pub(crate) fn input_counts(&self) -> InputCounts {

@@ -267,8 +267,9 @@ pub(crate) fn level(s: Severity) -> ResultLevel {
     }
 }
 
-fn result(sources: &SourceMap, f: &Finding, index: Option<usize>, hash: &str) -> SarifResult {
-    let mut props: Vec<(&str, Value)> = vec![
+/// The properties every result carries: case, default severity, impact, fix and key.
+pub(crate) fn finding_properties(f: &Finding) -> Vec<(&'static str, Value)> {
+    let mut props = vec![
         ("case", json!(f.case.id)),
         ("defaultSeverity", json!(f.case.severity.as_str())),
         ("impact", json!(f.impact)),
@@ -277,6 +278,20 @@ fn result(sources: &SourceMap, f: &Finding, index: Option<usize>, hash: &str) ->
     if let Some(k) = &f.key {
         props.push(("key", json!(k)));
     }
+    props
+}
+
+/// `primaryLocationLineHash` (`<hash>:<n>`) and our own line-independent `runtimeAudit/v1`.
+pub(crate) fn fingerprints(hash: &str) -> BTreeMap<String, String> {
+    let stable = hash.split(':').next().unwrap_or(hash);
+    BTreeMap::from([
+        ("primaryLocationLineHash".to_owned(), hash.to_owned()),
+        ("runtimeAudit/v1".to_owned(), stable.to_owned()),
+    ])
+}
+
+fn result(sources: &SourceMap, f: &Finding, index: Option<usize>, hash: &str) -> SarifResult {
+    let mut props = finding_properties(f);
     if let Some(a) = &f.actual {
         props.push(("actual", json!(a)));
     }
@@ -286,11 +301,6 @@ fn result(sources: &SourceMap, f: &Finding, index: Option<usize>, hash: &str) ->
     if !f.versions.is_empty() {
         props.push(("versions", json!(f.versions)));
     }
-    let stable = hash.split(':').next().unwrap_or(hash);
-    let fingerprints = BTreeMap::from([
-        ("primaryLocationLineHash".to_owned(), hash.to_owned()),
-        ("runtimeAudit/v1".to_owned(), stable.to_owned()),
-    ]);
     let mut r = SarifResult::builder()
         .rule_id(f.rule.id)
         .level(level(f.severity))
@@ -301,7 +311,7 @@ fn result(sources: &SourceMap, f: &Finding, index: Option<usize>, hash: &str) ->
             f.label.as_deref(),
             None,
         )])
-        .partial_fingerprints(fingerprints)
+        .partial_fingerprints(fingerprints(hash))
         .properties(bag(props))
         .build();
     r.rule_index = index.map(|i| i as i64);

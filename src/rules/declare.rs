@@ -29,6 +29,30 @@ macro_rules! declare_rule {
         inputs: [$($input:ident),* $(,)?],
         cases: [$($(#[$doc:meta])* $variant:ident($case_id:literal, $severity:ident)),+ $(,)?] $(,)?
     ) => {
+        rule_meta! {
+            id: $id, name: $name, area: $area, summary: $summary, inputs: [$($input),*],
+            cases: [$($(#[$doc])* $variant($case_id, $severity)),+],
+        }
+
+        pub(super) static RULE: $crate::engine::Rule = $crate::engine::Rule {
+            meta: &META,
+            run: $crate::engine::Check::Node(|snapshot| {
+                $crate::engine::Emitter::<Case>::run(snapshot, check)
+            }),
+        };
+    };
+}
+
+/// The rule's `Case` enum and `META`, shared by `declare_rule!` and `declare_cluster_rule!`.
+macro_rules! rule_meta {
+    (
+        id: $id:literal,
+        name: $name:literal,
+        area: $area:ident,
+        summary: $summary:expr,
+        inputs: [$($input:ident),* $(,)?],
+        cases: [$($(#[$doc:meta])* $variant:ident($case_id:literal, $severity:ident)),+ $(,)?] $(,)?
+    ) => {
         /// The ways this rule fires.
         #[derive(Clone, Copy, Debug, PartialEq, Eq)]
         enum Case {
@@ -55,13 +79,6 @@ macro_rules! declare_rule {
             inputs: &[$($crate::model::InputKind::$input),*],
             doc: include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/rules/", $id, ".md")),
         };
-
-        pub(super) static RULE: $crate::engine::Rule = $crate::engine::Rule {
-            meta: &META,
-            run: $crate::engine::Check::Node(|snapshot| {
-                $crate::engine::Emitter::<Case>::run(snapshot, check)
-            }),
-        };
     };
 }
 
@@ -74,32 +91,10 @@ macro_rules! declare_cluster_rule {
         summary: $summary:expr,
         cases: [$($(#[$doc:meta])* $variant:ident($case_id:literal, $severity:ident)),+ $(,)?] $(,)?
     ) => {
-        /// The ways this rule fires.
-        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-        enum Case {
-            $($(#[$doc])* $variant),+
+        rule_meta! {
+            id: $id, name: $name, area: Cluster, summary: $summary, inputs: [KubernetesObjects],
+            cases: [$($(#[$doc])* $variant($case_id, $severity)),+],
         }
-
-        impl $crate::vocabulary::RuleCase for Case {
-            const RULE: &'static $crate::vocabulary::RuleMeta = &META;
-
-            fn index(self) -> usize {
-                self as usize
-            }
-        }
-
-        static META: $crate::vocabulary::RuleMeta = $crate::vocabulary::RuleMeta {
-            id: $id,
-            name: $name,
-            area: $crate::vocabulary::Area::Cluster,
-            summary: $summary,
-            cases: &[$($crate::vocabulary::CaseMeta {
-                id: $case_id,
-                severity: $crate::vocabulary::Severity::$severity,
-            }),+],
-            inputs: &[$crate::model::InputKind::KubernetesObjects],
-            doc: include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/rules/", $id, ".md")),
-        };
 
         pub(super) static RULE: $crate::engine::Rule = $crate::engine::Rule {
             meta: &META,

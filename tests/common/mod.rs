@@ -303,22 +303,23 @@ pub(crate) fn run_json(
 
 /// Runs an audit with human output (no colors).
 pub(crate) fn run_human(root: &Path, args: &[String]) -> Result<String, String> {
-    let out = bin()
-        .current_dir(root)
-        .arg("--root")
-        .arg(".")
-        .args(args)
-        .output()
-        .map_err(|e| e.to_string())?;
-    let code = out.status.code();
-    if code != Some(0) && code != Some(1) {
-        return Err(format!(
-            "exit {:?}: {}",
-            code,
-            String::from_utf8_lossy(&out.stderr)
-        ));
+    let mut all = vec!["--root".to_owned(), ".".to_owned()];
+    all.extend_from_slice(args);
+    run_in(root, &all)
+}
+
+/// `SARIF_VALIDATE`, or `shared/tools/sarif-validate` next to the repository (or next to
+/// one of its parent directories, for worktrees).
+pub(crate) fn sarif_validator() -> PathBuf {
+    if let Some(p) = std::env::var_os("SARIF_VALIDATE") {
+        return PathBuf::from(p);
     }
-    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+    let repo = repo();
+    repo.ancestors()
+        .skip(1)
+        .map(|a| a.join("shared/tools/sarif-validate"))
+        .find(|p| p.is_file())
+        .unwrap_or_else(|| repo.join("../shared/tools/sarif-validate"))
 }
 
 /// The JSON report's entry for rule `id`; fails the test when the rule did not run.

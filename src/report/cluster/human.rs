@@ -9,7 +9,7 @@ use owo_colors::OwoColorize;
 use crate::cluster::rollout::Group;
 use crate::cluster::some_of;
 use crate::engine::{Finding, Location, RuleStatus};
-use crate::report::human::{untrusted, untrusted_text};
+use crate::report::human::{untrusted, untrusted_text, write_exit_line};
 use crate::vocabulary::Severity;
 
 use super::ClusterReport;
@@ -269,24 +269,5 @@ fn summary(report: &ClusterReport<'_>, out: &mut String) {
             untrusted(o.reason.as_deref().unwrap_or("no reason given"))
         );
     }
-    let code = report.exit_code();
-    let why = if code == crate::cli::EXIT_CANNOT_AUDIT {
-        "no object could be read".to_owned()
-    } else {
-        match report.fail_on {
-            None => "--fail-on never".to_owned(),
-            Some(t) if code == 1 => format!("a finding at or above --fail-on {t}"),
-            Some(t) => format!("no finding at or above --fail-on {t}"),
-        }
-    };
-    let line = format!("exit {code}: {why}");
-    let _ = writeln!(
-        out,
-        "{}",
-        if code == 0 {
-            line.green().to_string()
-        } else {
-            line.red().to_string()
-        }
-    );
+    write_exit_line(report.exit_code(), report.fail_on, out);
 }

@@ -8,6 +8,7 @@ use crate::cluster::facts::ObjectRef;
 use crate::cluster::rollout::Rollout;
 use crate::engine::{Finding, Location};
 
+use super::super::json::Tool;
 use super::super::{Counts, StatusCounts, fingerprint};
 use super::ClusterReport;
 
@@ -24,12 +25,6 @@ struct JsonReport<'a> {
     rollout: &'a Rollout,
     findings: Vec<JsonFinding<'a>>,
     rules: Vec<Rule<'a>>,
-}
-
-#[derive(Serialize)]
-struct Tool {
-    name: &'static str,
-    version: &'static str,
 }
 
 #[derive(Serialize)]
@@ -149,10 +144,7 @@ pub(crate) fn render(report: &ClusterReport<'_>) -> String {
     }
     let json = JsonReport {
         schema: SCHEMA,
-        tool: Tool {
-            name: "runtime-audit",
-            version: env!("CARGO_PKG_VERSION"),
-        },
+        tool: Tool::new(env!("CARGO_PKG_VERSION")),
         policy_file: report.policy_file,
         summary: Summary {
             findings: report.counts(),

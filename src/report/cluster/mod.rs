@@ -7,7 +7,7 @@ pub(crate) mod sarif;
 
 use crate::cluster::facts::ClusterFacts;
 use crate::cluster::rollout::Rollout;
-use crate::engine::{Evaluation, RuleStatus};
+use crate::engine::Evaluation;
 use crate::vocabulary::Severity;
 
 use super::{Counts, StatusCounts};
@@ -23,28 +23,11 @@ pub(crate) struct ClusterReport<'a> {
 
 impl ClusterReport<'_> {
     pub(crate) fn counts(&self) -> Counts {
-        let mut c = Counts::default();
-        for f in &self.evaluation.findings {
-            match f.severity {
-                Severity::Error => c.error += 1,
-                Severity::Warning => c.warning += 1,
-                Severity::Note => c.note += 1,
-            }
-        }
-        c
+        Counts::of(&self.evaluation.findings)
     }
 
     pub(crate) fn status_counts(&self) -> StatusCounts {
-        let mut c = StatusCounts::default();
-        for o in &self.evaluation.outcomes {
-            match o.status {
-                RuleStatus::Fail => c.fail += 1,
-                RuleStatus::Pass => c.pass += 1,
-                RuleStatus::NotApplicable => c.not_applicable += 1,
-                RuleStatus::Inconclusive => c.inconclusive += 1,
-            }
-        }
-        c
+        StatusCounts::of(&self.evaluation.outcomes)
     }
 
     /// 2 when nothing could be read; 1 when a finding is at or above `--fail-on`; else 0.

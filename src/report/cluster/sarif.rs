@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use serde_json::{Value, json};
+use serde_json::json;
 use serde_sarif::sarif::{
     ArtifactLocation, Invocation, Location as SarifLocation, LogicalLocation, PhysicalLocation,
     Region, Result as SarifResult, Run, RunAutomationDetails, Sarif, Tool, ToolComponent,
@@ -13,7 +13,8 @@ use crate::engine::{Finding, Location};
 use crate::model::SourceMap;
 use crate::report::fingerprint;
 use crate::report::sarif::{
-    SCHEMA_URI, bag, descriptor, file_uri, information_uri, level, message_text, text,
+    SCHEMA_URI, bag, descriptor, file_uri, finding_properties, fingerprints, information_uri,
+    level, message_text, text,
 };
 use crate::vocabulary::{RuleMeta, Severity};
 
@@ -88,30 +89,17 @@ fn run(report: &ClusterReport<'_>) -> Run {
 }
 
 fn result(f: &Finding, index: Option<usize>, hash: &str, first_input: &str) -> SarifResult {
-    let mut props: Vec<(&str, Value)> = vec![
-        ("case", json!(f.case.id)),
-        ("defaultSeverity", json!(f.case.severity.as_str())),
-        ("impact", json!(f.impact)),
-        ("fix", json!(f.fix)),
-    ];
-    if let Some(k) = &f.key {
-        props.push(("key", json!(k)));
-    }
+    let mut props = finding_properties(f);
     if let Some(a) = &f.affected {
         props.push(("affectedPods", json!(a.pods.len())));
         props.push(("affectedNodes", json!(a.nodes)));
     }
-    let stable = hash.split(':').next().unwrap_or(hash);
-    let fingerprints = BTreeMap::from([
-        ("primaryLocationLineHash".to_owned(), hash.to_owned()),
-        ("runtimeAudit/v1".to_owned(), stable.to_owned()),
-    ]);
     let mut r = SarifResult::builder()
         .rule_id(f.rule.id)
         .level(level(f.severity))
         .message(text(message_text(f)))
         .locations(vec![location(f, first_input)])
-        .partial_fingerprints(fingerprints)
+        .partial_fingerprints(fingerprints(hash))
         .properties(bag(props))
         .build();
     r.rule_index = index.map(|i| i as i64);
