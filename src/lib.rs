@@ -5,6 +5,7 @@
 //! runs the pure `rules` over it in parallel, and `report` renders the result. `fix` turns
 //! findings into edits of the node's files, written only on request.
 
+pub mod api;
 pub mod cli;
 pub mod cluster;
 pub mod collect;

@@ -48,8 +48,20 @@ pub(crate) struct ClusterArgs {
     /// Kubernetes objects to audit: a file (JSON or YAML: a List as `kubectl get
     /// nodes,pods,replicasets,jobs -A -o json` prints it, single objects, or a stream of
     /// them), a directory of such files, or `-` for standard input. Repeatable.
-    #[arg(short = 'f', long = "filename", value_name = "FILE", required = true)]
+    /// Without it, the objects are listed from the Kubernetes API.
+    #[arg(short = 'f', long = "filename", value_name = "FILE")]
     pub(crate) files: Vec<String>,
+    #[command(flatten)]
+    pub(crate) api: ApiArgs,
+    /// Objects per LIST page.
+    #[arg(long, value_name = "N", default_value_t = 500, value_parser = clap::value_parser!(u32).range(1..))]
+    pub(crate) chunk_size: u32,
+    /// Nodes whose kubelet configz is read at once.
+    #[arg(long, value_name = "N", default_value_t = 16, value_parser = clap::value_parser!(u16).range(1..))]
+    pub(crate) concurrency: u16,
+    /// How long one API request may take, headers and body.
+    #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = parse_duration)]
+    pub(crate) request_timeout: std::time::Duration,
     /// The containerd release the Docker nodes move to: their kubelets are judged against it.
     #[arg(long, value_name = "VERSION", value_parser = parse_version)]
     pub(crate) containerd_version: Option<String>,
@@ -103,6 +115,24 @@ pub(crate) struct NodeArgs {
     pub(crate) containerd_version: Option<String>,
     #[command(flatten)]
     pub(crate) live: LiveArgs,
+}
+
+/// How to reach the Kubernetes API.
+#[derive(Debug, Clone, Args)]
+pub(crate) struct ApiArgs {
+    /// The kubeconfig (default: KUBECONFIG, then ~/.kube/config, then the pod's service
+    /// account).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) kubeconfig: Option<PathBuf>,
+    /// The kubeconfig context (default: its current-context).
+    #[arg(long, value_name = "NAME")]
+    pub(crate) context: Option<String>,
+    /// Requests per second to the API server at most (0: no limit).
+    #[arg(long, value_name = "N", default_value_t = 1000.0)]
+    pub(crate) qps: f64,
+    /// Requests allowed at once above --qps.
+    #[arg(long, value_name = "N", default_value_t = 2000)]
+    pub(crate) burst: u32,
 }
 
 /// Live probes of the runtime sockets.

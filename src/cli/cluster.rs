@@ -2,6 +2,8 @@
 
 use std::io::IsTerminal;
 
+use crate::api::ApiSettings;
+use crate::cluster::read::api::ApiRead;
 use crate::cluster::{self, Target};
 use crate::collect;
 use crate::engine;
@@ -10,7 +12,7 @@ use crate::release::ContainerdRelease;
 use crate::report::cluster::{ClusterReport, human, json, sarif};
 use crate::rules;
 
-use super::args::{ClusterArgs, OutputFormat};
+use super::args::{ApiArgs, ClusterArgs, OutputFormat};
 use super::audit::{build_policy, today, write_file};
 
 pub(crate) fn run(args: &ClusterArgs) -> Result<u8, String> {
@@ -32,7 +34,17 @@ pub(crate) fn run(args: &ClusterArgs) -> Result<u8, String> {
         }),
     };
     let progress = !args.quiet && std::io::stderr().is_terminal();
-    let facts = cluster::gather(&args.files, &mut std::io::stdin().lock(), target, progress);
+    let facts = if args.files.is_empty() {
+        let how = ApiRead {
+            settings: api_settings(&args.api, args.request_timeout),
+            page_size: args.chunk_size,
+            concurrency: usize::from(args.concurrency),
+        };
+        cluster::gather_api(&how, target, progress)
+            .map_err(|f| format!("cannot read the cluster from the Kubernetes API: {f}"))?
+    } else {
+        cluster::gather(&args.files, &mut std::io::stdin().lock(), target, progress)
+    };
     let rollout = cluster::rollout::rollout(facts.nodes(), args.group_by.as_deref());
     let evaluation = engine::evaluate_cluster(&facts, &rules::all(), &policy, &policy_facts);
     let report = ClusterReport {
@@ -54,4 +66,14 @@ pub(crate) fn run(args: &ClusterArgs) -> Result<u8, String> {
         None => super::print_plain(&text)?,
     }
     Ok(report.exit_code())
+}
+
+pub(crate) fn api_settings(args: &ApiArgs, timeout: std::time::Duration) -> ApiSettings {
+    ApiSettings {
+        kubeconfig: args.kubeconfig.clone(),
+        context: args.context.clone(),
+        timeout,
+        qps: args.qps,
+        burst: args.burst,
+    }
 }

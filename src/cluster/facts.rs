@@ -56,6 +56,9 @@ pub(crate) struct NodeFacts {
     pub(crate) cri_socket: Option<String>,
     /// Any `kubeadm.alpha.kubernetes.io/*` annotation is set.
     pub(crate) kubeadm_annotated: bool,
+    /// The running kubelet's configuration, when read from the API (None: not asked, as
+    /// when the objects come from files).
+    pub(crate) configz: Option<Result<crate::api::KubeletConfigz, crate::api::ApiFailure>>,
 }
 
 impl NodeFacts {
@@ -131,6 +134,8 @@ pub(crate) struct InputSource {
     pub(crate) objects: usize,
     /// Why it could not be read at all, or stopped early.
     pub(crate) failure: Option<String>,
+    /// For a LIST of the API: the resource (`nodes`, `pods`).
+    pub(crate) api_resource: Option<&'static str>,
 }
 
 /// What one reader thread gathered; merged into [`ClusterFacts`] at the end.
@@ -253,6 +258,7 @@ fn node_facts(node: &Object<'_>, at: ReadAt) -> NodeFacts {
             .get(CRI_SOCKET_ANNOTATION)
             .map(str::to_owned),
         kubeadm_annotated: !meta.annotations.0.is_empty(),
+        configz: None,
     }
 }
 
@@ -274,11 +280,29 @@ pub(crate) struct ClusterFacts {
     pub(crate) workloads: Vec<super::rollup::Workload>,
     /// The migration target given on the command line, if any.
     pub(crate) target: super::Target,
+    /// The API server the objects were listed from, and whose credentials were used.
+    pub(crate) api: Option<ApiSource>,
+}
+
+/// The API server read, for the reports.
+#[derive(Clone, Debug)]
+pub(crate) struct ApiSource {
+    pub(crate) server: String,
+    /// `kubeconfig ~/.kube/config (context prod)`, `the pod's service account`.
+    pub(crate) credentials: String,
 }
 
 impl ClusterFacts {
     pub(crate) fn nodes(&self) -> &[NodeFacts] {
         &self.gathered.nodes
+    }
+
+    /// Why an API resource could not be listed, when it could not.
+    pub(crate) fn unlisted(&self, resource: &str) -> Option<&str> {
+        self.inputs
+            .iter()
+            .find(|i| i.api_resource == Some(resource) && i.objects == 0)
+            .and_then(|i| i.failure.as_deref())
     }
 
     pub(crate) fn input_name(&self, at: ReadAt) -> &str {

@@ -74,5 +74,32 @@ pub(crate) fn gather(
         gathered,
         workloads,
         target,
+        api: None,
     }
+}
+
+/// Lists the objects from the API, with each node's configz. Err when the API could not be
+/// used at all.
+pub(crate) fn gather_api(
+    how: &read::api::ApiRead,
+    target: Target,
+    progress: bool,
+) -> Result<facts::ClusterFacts, crate::api::ApiFailure> {
+    let (mut outcome, mut gathered) = read::read_api(how, progress)?;
+    drop_duplicates(&mut gathered);
+    for node in &mut gathered.nodes {
+        node.configz = outcome.configz.remove(&node.name);
+    }
+    let workloads = rollup::workloads(&gathered);
+    gathered.nodes.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(facts::ClusterFacts {
+        inputs: outcome.sources,
+        gathered,
+        workloads,
+        target,
+        api: Some(facts::ApiSource {
+            server: outcome.server,
+            credentials: outcome.source,
+        }),
+    })
 }

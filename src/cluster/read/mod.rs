@@ -6,6 +6,7 @@
 //! threads parse them: memory holds a few batches of objects at a time, whatever the size of
 //! the input, and the parse runs on every core.
 
+pub(crate) mod api;
 mod json_items;
 mod yaml;
 
@@ -25,8 +26,11 @@ const CHUNK: usize = 4 * 1024 * 1024;
 /// Objects cut from one read of one input, for a worker to parse.
 struct Batch {
     input: usize,
-    text: Vec<u8>,
+    text: bytes::Bytes,
     items: Vec<ItemRange>,
+    /// After an API list was started again: the objects up to this `namespace/name` were
+    /// read before and are skipped.
+    after: Option<std::sync::Arc<str>>,
 }
 
 /// What the command line names: a path, a directory, or `-` for standard input.
@@ -76,18 +80,11 @@ pub(crate) fn read_all(
     stdin: &mut dyn Read,
     show_progress: bool,
 ) -> (Vec<InputSource>, Gathered) {
-    let mut progress = Progress::new(show_progress);
-    let workers = std::thread::available_parallelism().map_or(2, usize::from);
-    let (send, receive) = sync_channel::<Batch>(workers * 2);
-    let receive = Mutex::new(receive);
-    let mut sources: Vec<InputSource> = Vec::new();
-    let mut gathered = std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..workers)
-            .map(|_| scope.spawn(|| parse_batches(&receive)))
-            .collect();
+    let (mut sources, mut gathered) = with_parsers(show_progress, |send, progress| {
         let mut here = Gathered::default();
+        let mut sources = Vec::new();
         for (index, name) in inputs.iter().enumerate() {
-            let failure = read_one(index, name, stdin, &send, &mut here, &mut progress).err();
+            let failure = read_one(index, name, stdin, send, &mut here, progress).err();
             sources.push(InputSource {
                 name: if name == "-" {
                     "<stdin>".into()
@@ -96,8 +93,50 @@ pub(crate) fn read_all(
                 },
                 objects: 0,
                 failure,
+                api_resource: None,
             });
         }
+        (sources, here)
+    });
+    for (index, source) in sources.iter_mut().enumerate() {
+        source.objects = gathered.objects_per_input.get(&index).copied().unwrap_or(0);
+        if source.objects == 0 && source.failure.is_none() {
+            source.failure = Some(format!("{}: no Kubernetes object in it", source.name));
+        }
+    }
+    gathered.problems.sort();
+    (sources, gathered)
+}
+
+/// Reads the cluster from the API.
+pub(crate) fn read_api(
+    how: &api::ApiRead,
+    show_progress: bool,
+) -> Result<(api::ApiOutcome, Gathered), crate::api::ApiFailure> {
+    let (outcome, mut gathered) = with_parsers(show_progress, |send, progress| {
+        (api::read(how, send, progress), Gathered::default())
+    });
+    let outcome = outcome?;
+    gathered.problems.extend(outcome.problems.iter().cloned());
+    gathered.problems.sort();
+    Ok((outcome, gathered))
+}
+
+/// Runs `feed` on this thread while worker threads parse the batches it sends; returns what
+/// `feed` returns with everything gathered (its own and the workers').
+fn with_parsers<R>(
+    show_progress: bool,
+    feed: impl FnOnce(&SyncSender<Batch>, &mut Progress) -> (R, Gathered),
+) -> (R, Gathered) {
+    let mut progress = Progress::new(show_progress);
+    let workers = std::thread::available_parallelism().map_or(2, usize::from);
+    let (send, receive) = sync_channel::<Batch>(workers * 2);
+    let receive = Mutex::new(receive);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..workers)
+            .map(|_| scope.spawn(|| parse_batches(&receive)))
+            .collect();
+        let (result, mut here) = feed(&send, &mut progress);
         drop(send);
         progress.done();
         for h in handles {
@@ -109,16 +148,8 @@ pub(crate) fn read_all(
                 }),
             }
         }
-        here
-    });
-    for (index, source) in sources.iter_mut().enumerate() {
-        source.objects = gathered.objects_per_input.get(&index).copied().unwrap_or(0);
-        if source.objects == 0 && source.failure.is_none() {
-            source.failure = Some(format!("{}: no Kubernetes object in it", source.name));
-        }
-    }
-    gathered.problems.sort();
-    (sources, gathered)
+        (result, here)
+    })
 }
 
 fn parse_batches(receive: &Mutex<Receiver<Batch>>) -> Gathered {
@@ -138,6 +169,7 @@ fn parse_batches(receive: &Mutex<Receiver<Batch>>) -> Gathered {
                 line: item.line,
             };
             match serde_json::from_slice::<Object<'_>>(&batch.text[item.start..item.end]) {
+                Ok(object) if read_before(&object, batch.after.as_deref()) => {}
                 Ok(object) => gathered.add(&object, at),
                 Err(e) => gathered.problems.push(ReadProblem {
                     at: ReadAt {
@@ -150,6 +182,14 @@ fn parse_batches(receive: &Mutex<Receiver<Batch>>) -> Gathered {
         }
     }
     gathered
+}
+
+/// The object was listed before an expired continue token started its list again.
+fn read_before(object: &Object<'_>, after: Option<&str>) -> bool {
+    after.is_some_and(|after| {
+        let meta = &object.metadata;
+        api::list_key(meta.namespace.as_deref(), &meta.name).as_str() <= after
+    })
 }
 
 /// Reads one input; Err when it could not be read at all or stopped early.
@@ -214,8 +254,9 @@ fn split_json(
                 if !items.is_empty() {
                     let _ = send.send(Batch {
                         input: index,
-                        text: buf,
+                        text: buf.into(),
                         items,
+                        after: None,
                     });
                 }
                 return Err(match shape {
@@ -240,8 +281,9 @@ fn split_json(
             && send
                 .send(Batch {
                     input: index,
-                    text,
+                    text: text.into(),
                     items,
+                    after: None,
                 })
                 .is_err()
         {

@@ -1,0 +1,11 @@
+//! The Kubernetes API: the connection (kubeconfig or the pod's service account), GETs that
+//! honour a client rate limit and say why they failed, and the kubelet's configz.
+
+mod client;
+mod configz;
+mod failure;
+mod limiter;
+
+pub(crate) use client::{Api, ApiSettings, Ask};
+pub(crate) use configz::{KubeletConfigz, fetch as fetch_configz, parse as parse_configz};
+pub(crate) use failure::ApiFailure;
