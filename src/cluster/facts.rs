@@ -89,6 +89,19 @@ impl NodeFacts {
         })
     }
 
+    /// The running kubelet's configuration, when it was read.
+    pub(crate) fn running(&self) -> Option<&crate::api::KubeletConfigz> {
+        self.configz.as_ref().and_then(|c| c.as_ref().ok())
+    }
+
+    /// The endpoint the running kubelet uses, from configz (kubelet 1.27+; a flag before,
+    /// which configz does not show).
+    pub(crate) fn running_endpoint(&self) -> Option<&str> {
+        self.running()
+            .and_then(|c| c.container_runtime_endpoint.as_deref())
+            .filter(|e| !e.trim().is_empty())
+    }
+
     /// The runtime's name before `://`: `docker`, `containerd`, `cri-o`.
     pub(crate) fn runtime_name(&self) -> &str {
         self.runtime

@@ -37,6 +37,10 @@ pub(crate) struct Group {
     pub(crate) runtimes: BTreeMap<String, usize>,
     /// `1.23`: the kubelet's minor.
     pub(crate) kubelets: BTreeMap<String, usize>,
+    /// The running kubelets' cgroup drivers (configz, read from the API only); `unread` for
+    /// nodes whose configz could not be read.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub(crate) cgroup_drivers: BTreeMap<String, usize>,
 }
 
 impl Group {
@@ -50,6 +54,13 @@ impl Group {
             .kubelets
             .entry(minor(&node.kubelet_version))
             .or_default() += 1;
+        if let Some(configz) = &node.configz {
+            let driver = match configz {
+                Ok(c) => c.cgroup_driver.as_deref().unwrap_or("unknown"),
+                Err(_) => "unread",
+            };
+            *self.cgroup_drivers.entry(driver.to_owned()).or_default() += 1;
+        }
     }
 
     /// Nodes whose runtime is Docker.

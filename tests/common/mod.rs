@@ -190,6 +190,16 @@ pub(crate) struct ClusterScenario {
     pub rule: String,
     pub expect: String,
     pub cases: Option<Vec<String>>,
+    /// Served by the API double and listed from it, instead of read with `-f`.
+    #[serde(default)]
+    pub api: bool,
+    /// configz bodies by node name (paths relative to the scenario), and for every other node.
+    #[serde(default)]
+    pub configz: std::collections::BTreeMap<String, String>,
+    pub configz_default: Option<String>,
+    /// `[verb, resource]` pairs the double refuses with 403.
+    #[serde(default)]
+    pub forbidden: Vec<[String; 2]>,
     #[serde(skip)]
     pub dir: PathBuf,
     #[serde(skip)]
@@ -212,6 +222,63 @@ impl ClusterScenario {
 
     pub(crate) fn snapshot_name(&self) -> String {
         format!("clusters__{}", self.name.replace('/', "__"))
+    }
+
+    /// Runs the scenario with `extra` arguments: from files, or from the API double serving
+    /// them (the server's address and the kubeconfig's path are replaced by `API` and
+    /// `KUBECONFIG` in the output, which is the same on every run).
+    pub(crate) fn run(&self, extra: &[&str]) -> Result<String, String> {
+        let mut args = if self.api { vec!["cluster".to_owned()] } else { self.args() };
+        if !self.api {
+            args.extend(extra.iter().map(|a| (*a).to_owned()));
+            return run_in(&self.dir, &args);
+        }
+        let server = self.serve()?;
+        let home = tempfile::tempdir().map_err(|e| e.to_string())?;
+        let kubeconfig = home.path().join("kubeconfig");
+        server.write_kubeconfig(&kubeconfig).map_err(|e| e.to_string())?;
+        args.extend(["--kubeconfig".to_owned(), kubeconfig.display().to_string()]);
+        args.extend(self.args.iter().cloned());
+        args.extend(extra.iter().map(|a| (*a).to_owned()));
+        let text = run_in(&self.dir, &args)?;
+        Ok(text
+            .replace(&kubeconfig.display().to_string(), "KUBECONFIG")
+            .replace(&server.url, "API"))
+    }
+
+    fn serve(&self) -> Result<kube_double::Server, String> {
+        let mut cluster = kube_double::Cluster::new();
+        let files: Vec<PathBuf> = if self.files.is_empty() {
+            let mut found: Vec<PathBuf> = std::fs::read_dir(&self.dir)
+                .map_err(|e| e.to_string())?
+                .flatten()
+                .map(|e| e.path())
+                .filter(|p| p.extension().is_some_and(|x| x == "json"))
+                .collect();
+            found.sort();
+            found
+        } else {
+            self.files.iter().map(|f| self.dir.join(f)).collect()
+        };
+        for f in &files {
+            cluster.add_file(f)?;
+        }
+        let read = |f: &str| std::fs::read(self.dir.join(f)).map_err(|e| format!("{f}: {e}"));
+        for (node, f) in &self.configz {
+            cluster.set_configz(node, read(f)?);
+        }
+        if let Some(f) = &self.configz_default {
+            cluster.set_default_configz(read(f)?);
+        }
+        let faults = kube_double::Faults {
+            forbidden: self
+                .forbidden
+                .iter()
+                .map(|[verb, resource]| (verb.clone(), resource.clone()))
+                .collect(),
+            ..kube_double::Faults::default()
+        };
+        Ok(kube_double::Server::start(cluster, faults))
     }
 }
 

@@ -40,9 +40,17 @@ fn headline(report: &ClusterReport<'_>, out: &mut String) {
         .iter()
         .map(|(p, n)| format!("{n} {}", untrusted(p)))
         .collect();
+    let from = match &report.facts.api {
+        Some(api) => format!(
+            "the API at {} ({})",
+            untrusted(&api.server),
+            untrusted(&api.credentials)
+        ),
+        None => some_of(&inputs, 3),
+    };
     let _ = writeln!(
         out,
-        "{} and {}{} read from {}",
+        "{} and {}{} read from {from}",
         count(g.nodes.len(), "node", "nodes"),
         count(g.pods, "pod", "pods"),
         if phases.is_empty() {
@@ -50,7 +58,6 @@ fn headline(report: &ClusterReport<'_>, out: &mut String) {
         } else {
             format!(" ({})", phases.join(", "))
         },
-        some_of(&inputs, 3)
     );
     if !g.other_kinds.is_empty() {
         let kinds: Vec<String> = g
@@ -105,9 +112,14 @@ fn row(g: &Group, width: usize, out: &mut String) {
     } else {
         format!("{docker:>9}")
     };
+    let drivers = if g.cgroup_drivers.is_empty() {
+        String::new()
+    } else {
+        format!("; cgroup {}", list(&g.cgroup_drivers))
+    };
     let _ = writeln!(
         out,
-        "  {:<width$}  {:>6}  {docker}  {}; {}",
+        "  {:<width$}  {:>6}  {docker}  {}; {}{drivers}",
         untrusted(&g.name),
         g.nodes,
         list(&g.runtimes),

@@ -20,8 +20,11 @@ struct JsonReport<'a> {
     tool: Tool,
     policy_file: Option<&'a str>,
     summary: Summary,
+    /// The API server listed, when the objects came from the API.
+    api: Option<Api<'a>>,
     inputs: Vec<Input<'a>>,
     read: Read<'a>,
+    nodes: Vec<Node<'a>>,
     rollout: &'a Rollout,
     findings: Vec<JsonFinding<'a>>,
     rules: Vec<Rule<'a>>,
@@ -36,10 +39,32 @@ struct Summary {
 }
 
 #[derive(Serialize)]
+struct Api<'a> {
+    server: &'a str,
+    credentials: &'a str,
+}
+
+#[derive(Serialize)]
 struct Input<'a> {
     name: &'a str,
+    /// The API resource listed (`nodes`, `pods`), for an input of the API.
+    resource: Option<&'a str>,
     objects: usize,
     failure: Option<&'a str>,
+}
+
+/// Each node, with its running kubelet's configuration when it was read.
+#[derive(Serialize)]
+struct Node<'a> {
+    name: &'a str,
+    runtime: &'a str,
+    kubelet_version: &'a str,
+    cri_socket: Option<&'a str>,
+    /// From configz; null when it was not read.
+    cgroup_driver: Option<&'a str>,
+    container_runtime_endpoint: Option<&'a str>,
+    /// Why configz could not be read; null when it was, or was not asked (files).
+    configz_failure: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -133,6 +158,22 @@ fn finding(f: &Finding) -> JsonFinding<'_> {
     }
 }
 
+fn node(n: &crate::cluster::facts::NodeFacts) -> Node<'_> {
+    let running = n.running();
+    Node {
+        name: &n.name,
+        runtime: &n.runtime,
+        kubelet_version: &n.kubelet_version,
+        cri_socket: n.cri_socket.as_deref(),
+        cgroup_driver: running.and_then(|c| c.cgroup_driver.as_deref()),
+        container_runtime_endpoint: running.and_then(|c| c.container_runtime_endpoint.as_deref()),
+        configz_failure: match &n.configz {
+            Some(Err(f)) => Some(f.to_string()),
+            _ => None,
+        },
+    }
+}
+
 pub(crate) fn render(report: &ClusterReport<'_>) -> String {
     let g = &report.facts.gathered;
     let mut owners: BTreeMap<&str, usize> = BTreeMap::new();
@@ -152,12 +193,17 @@ pub(crate) fn render(report: &ClusterReport<'_>) -> String {
             fail_on: report.fail_on.map_or("never", |s| s.as_str()),
             exit_code: report.exit_code(),
         },
+        api: report.facts.api.as_ref().map(|a| Api {
+            server: &a.server,
+            credentials: &a.credentials,
+        }),
         inputs: report
             .facts
             .inputs
             .iter()
             .map(|i| Input {
                 name: &i.name,
+                resource: i.api_resource,
                 objects: i.objects,
                 failure: i.failure.as_deref(),
             })
@@ -170,6 +216,7 @@ pub(crate) fn render(report: &ClusterReport<'_>) -> String {
             other_kinds: &g.other_kinds,
             problems: report.read_problems(),
         },
+        nodes: g.nodes.iter().map(node).collect(),
         rollout: report.rollout,
         findings: report.evaluation.findings.iter().map(finding).collect(),
         rules: report

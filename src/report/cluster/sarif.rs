@@ -38,11 +38,17 @@ fn run(report: &ClusterReport<'_>) -> Run {
     let index = |id: &str| rules.iter().position(|r| r.id == id);
     let findings = &report.evaluation.findings;
     let hashes = fingerprint::numbered(&SourceMap::default(), findings);
-    let first_input = report
-        .facts
-        .inputs
-        .first()
-        .map_or("<stdin>", |i| i.name.as_str());
+    // Objects listed from the API have no file: they are named by logical location only.
+    let first_input = match report.facts.api {
+        Some(_) => None,
+        None => Some(
+            report
+                .facts
+                .inputs
+                .first()
+                .map_or("<stdin>", |i| i.name.as_str()),
+        ),
+    };
     let results: Vec<SarifResult> = findings
         .iter()
         .zip(hashes)
@@ -88,7 +94,7 @@ fn run(report: &ClusterReport<'_>) -> Run {
         .build()
 }
 
-fn result(f: &Finding, index: Option<usize>, hash: &str, first_input: &str) -> SarifResult {
+fn result(f: &Finding, index: Option<usize>, hash: &str, first_input: Option<&str>) -> SarifResult {
     let mut props = finding_properties(f);
     if let Some(a) = &f.affected {
         props.push(("affectedPods", json!(a.pods.len())));
@@ -107,18 +113,22 @@ fn result(f: &Finding, index: Option<usize>, hash: &str, first_input: &str) -> S
 }
 
 /// The file and line the object was read at (GitHub shows a result only with a physical
-/// location), and the object itself as a logical location.
-fn location(f: &Finding, first_input: &str) -> SarifLocation {
+/// location), and the object itself as a logical location; an object of the API has only
+/// the logical one.
+fn location(f: &Finding, first_input: Option<&str>) -> SarifLocation {
     let Location::Object(o) = &f.location else {
         return SarifLocation::builder().build();
     };
-    let (file, line) = o.file.as_ref().map_or((first_input, 1), |(file, line)| {
-        (file.as_str(), (*line).max(1))
+    let file_line = match &o.file {
+        Some((file, line)) => Some((file.as_str(), (*line).max(1))),
+        None => first_input.map(|f| (f, 1)),
+    };
+    let physical = file_line.map(|(file, line)| {
+        PhysicalLocation::builder()
+            .artifact_location(ArtifactLocation::builder().uri(file_uri(file)).build())
+            .region(Region::builder().start_line(line as i64).build())
+            .build()
     });
-    let physical = PhysicalLocation::builder()
-        .artifact_location(ArtifactLocation::builder().uri(file_uri(file)).build())
-        .region(Region::builder().start_line(line as i64).build())
-        .build();
     let object = &o.object;
     let qualified = match &object.namespace {
         Some(ns) => format!("{}/{ns}/{}", object.kind, object.name),
@@ -130,9 +140,9 @@ fn location(f: &Finding, first_input: &str) -> SarifLocation {
         .kind(object.kind.to_ascii_lowercase())
         .build();
     let mut l = SarifLocation::builder()
-        .physical_location(physical)
         .logical_locations(vec![logical])
         .build();
+    l.physical_location = physical;
     l.message = f.label.as_ref().map(|s| text(s.clone()));
     l
 }

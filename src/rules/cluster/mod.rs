@@ -1,7 +1,7 @@
 //! Cluster rules: the migration seen from the Kubernetes objects of every node and workload.
 //! Each reads [`ClusterFacts`] and names the object it is about.
 
-area_rules!(rac01, rac02, rac03, rac04, rac05);
+area_rules!(rac01, rac02, rac03, rac04, rac05, rac06);
 
 use crate::cluster::facts::{ClusterFacts, NodeFacts, ObjectRef, ReadAt};
 pub(crate) use crate::cluster::some_of;

@@ -5,7 +5,6 @@ use crate::engine::Emitter;
 use crate::model::endpoint::{DockerSocket, Endpoint};
 
 use super::{kubelet_of, node_location};
-use crate::release::KubeletRelease;
 
 declare_cluster_rule! {
     id: "RAC01",
@@ -18,6 +17,10 @@ declare_cluster_rule! {
 }
 
 fn check(facts: &ClusterFacts, out: &mut Emitter<Case>) {
+    if let Some(why) = facts.unlisted("nodes") {
+        out.inconclusive(why);
+        return;
+    }
     if facts.nodes().is_empty() {
         out.not_applicable("no Node objects were read");
         return;
@@ -43,17 +46,38 @@ fn check(facts: &ClusterFacts, out: &mut Emitter<Case>) {
 /// from 1.24, only cri-dockerd can serve Docker to the kubelet.
 fn report(facts: &ClusterFacts, node: &NodeFacts, out: &mut Emitter<Case>) {
     let kubelet = kubelet_of(node);
-    let annotation = node.cri_socket.as_deref().map(Endpoint::parse);
-    let annotated_cri_dockerd = annotation
-        .as_ref()
-        .and_then(Endpoint::docker_era)
-        .is_some_and(|s| s == DockerSocket::CriDockerd);
-    let dockershim = kubelet.as_ref().is_some_and(KubeletRelease::has_dockershim) && !annotated_cri_dockerd;
-    let how = match (&kubelet, annotated_cri_dockerd) {
-        (_, true) => "kubeadm's cri-socket annotation names cri-dockerd's socket".to_owned(),
-        (Some(k), false) if k.has_dockershim() => format!("kubelet {} still has dockershim built in", k.version()),
-        (Some(k), false) => format!("kubelet {} has no dockershim, so cri-dockerd serves Docker to it", k.version()),
-        (None, false) => format!("the kubelet version {:?} does not parse", node.kubelet_version),
+    let era_of = |value: &str| Endpoint::parse(value).docker_era();
+    // The running kubelet's endpoint says which, when configz shows it; else kubeadm's
+    // annotation, else the kubelet's version.
+    let running = node.running_endpoint().and_then(era_of);
+    let annotated = node.cri_socket.as_deref().and_then(era_of);
+    let (dockershim, how) = match (running, annotated, &kubelet) {
+        (Some(era), _, _) => (
+            era == DockerSocket::Dockershim,
+            format!(
+                "the running kubelet's configz names {}",
+                node.running_endpoint().unwrap_or_default()
+            ),
+        ),
+        (None, Some(DockerSocket::CriDockerd), _) => (
+            false,
+            "kubeadm's cri-socket annotation names cri-dockerd's socket".to_owned(),
+        ),
+        (None, _, Some(k)) if k.has_dockershim() => (
+            true,
+            format!("kubelet {} still has dockershim built in", k.version()),
+        ),
+        (None, _, Some(k)) => (
+            false,
+            format!(
+                "kubelet {} has no dockershim, so cri-dockerd serves Docker to it",
+                k.version()
+            ),
+        ),
+        (None, _, None) => (
+            false,
+            format!("the kubelet version {:?} does not parse", node.kubelet_version),
+        ),
     };
     let message = format!(
         "Node {} runs {} ({how})",

@@ -24,6 +24,10 @@ const UPGRADE_IMPACT: &str = "`kubeadm upgrade` reads the node's CRI socket from
     kubeadm stops with `docker is required for container runtime`.";
 
 fn check(facts: &ClusterFacts, out: &mut Emitter<Case>) {
+    if let Some(why) = facts.unlisted("nodes") {
+        out.inconclusive(why);
+        return;
+    }
     let nodes = facts.nodes();
     if !nodes.iter().any(|n| n.kubeadm_annotated) {
         out.not_applicable("no Node has a kubeadm.alpha.kubernetes.io annotation: not a kubeadm cluster");
@@ -60,8 +64,12 @@ fn check(facts: &ClusterFacts, out: &mut Emitter<Case>) {
     }
 }
 
-/// The socket the node's runtime serves by default, from what the node reports.
-fn socket_for(node: &NodeFacts) -> &'static str {
+/// The socket the annotation should name: the running kubelet's endpoint (configz), else
+/// the default socket of the runtime the node reports.
+fn socket_for(node: &NodeFacts) -> &str {
+    if let Some(running) = node.running_endpoint() {
+        return running;
+    }
     match node.runtime_name() {
         "cri-o" => "unix:///var/run/crio/crio.sock",
         "docker" if kubelet_of(node).is_some_and(|k| k.has_dockershim()) => {
@@ -110,7 +118,18 @@ fn judge(facts: &ClusterFacts, node: &NodeFacts, value: &str, out: &mut Emitter<
     let runtime = node.runtime_name();
     let on_dockershim = runtime == "docker" && kubelet_of(node).is_some_and(|k| k.has_dockershim());
     let socket = socket_for(node);
+    let running = node.running_endpoint().map(Endpoint::parse);
     let stale = match endpoint.docker_era() {
+        // The running kubelet's endpoint, when configz shows it, is the one to agree with.
+        _ if running.is_some() => running
+            .as_ref()
+            .filter(|r| r.socket().is_none() || r.socket() != endpoint.socket())
+            .map(|r| {
+                (
+                    Case::Disagrees,
+                    format!("not the socket the running kubelet uses, {} (its configz)", r.written()),
+                )
+            }),
         Some(DockerSocket::Dockershim) if on_dockershim => None,
         Some(DockerSocket::CriDockerd) if runtime == "docker" => None,
         Some(era) => Some((Case::DockerEra, era.describe().to_owned())),
