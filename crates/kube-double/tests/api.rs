@@ -442,3 +442,59 @@ fn configz_of_an_unreachable_or_unknown_node() {
     let unknown = get(&server, "/api/v1/nodes/n9/proxy/configz").json();
     assert_eq!(unknown["message"], r#"nodes "n9" not found"#);
 }
+
+#[test]
+fn starts_and_stops_inside_an_async_runtime() {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let url = runtime.block_on(async {
+        let server = Server::start(cluster(), Faults::default());
+        let url = server.url.clone();
+        drop(server);
+        url
+    });
+    assert!(url.starts_with("https://127.0.0.1:"));
+}
+
+#[test]
+fn the_binary_serves_files_and_writes_its_kubeconfig() {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+
+    let dir = std::env::temp_dir().join(format!("kube-double-bin-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let objects = dir.join("objects.json");
+    std::fs::write(
+        &objects,
+        format!("[{},{}]", node("n1", "10.0.0.1"), pod("a", "p", "n1")),
+    )
+    .unwrap();
+    let configz = dir.join("configz.json");
+    std::fs::write(&configz, br#"{"kubeletconfig":{"port":10250}}"#).unwrap();
+    let kubeconfig = dir.join("kubeconfig");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_kube-double"))
+        .arg("--objects")
+        .arg(&objects)
+        .arg("--configz")
+        .arg(format!("n1={}", configz.display()))
+        .arg("--kubeconfig-out")
+        .arg(&kubeconfig)
+        .args(["--token", "fixed-token"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let written = std::fs::read_to_string(&kubeconfig).unwrap();
+    child.kill().unwrap();
+    child.wait().unwrap();
+    std::fs::remove_dir_all(&dir).unwrap();
+    let url = line.trim().strip_prefix("ready ").unwrap();
+    assert!(url.starts_with("https://127.0.0.1:"), "{line}");
+    assert!(written.contains(&format!("server: {url}\n")));
+    assert!(written.contains("token: fixed-token\n"));
+}
