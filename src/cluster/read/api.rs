@@ -35,14 +35,46 @@ struct Resource {
 }
 
 const RESOURCES: [Resource; 8] = [
-    Resource { name: "nodes", path: "/api/v1/nodes", essential: true },
-    Resource { name: "pods", path: "/api/v1/pods", essential: true },
-    Resource { name: "replicasets", path: "/apis/apps/v1/replicasets", essential: false },
-    Resource { name: "jobs", path: "/apis/batch/v1/jobs", essential: false },
-    Resource { name: "deployments", path: "/apis/apps/v1/deployments", essential: false },
-    Resource { name: "daemonsets", path: "/apis/apps/v1/daemonsets", essential: false },
-    Resource { name: "statefulsets", path: "/apis/apps/v1/statefulsets", essential: false },
-    Resource { name: "cronjobs", path: "/apis/batch/v1/cronjobs", essential: false },
+    Resource {
+        name: "nodes",
+        path: "/api/v1/nodes",
+        essential: true,
+    },
+    Resource {
+        name: "pods",
+        path: "/api/v1/pods",
+        essential: true,
+    },
+    Resource {
+        name: "replicasets",
+        path: "/apis/apps/v1/replicasets",
+        essential: false,
+    },
+    Resource {
+        name: "jobs",
+        path: "/apis/batch/v1/jobs",
+        essential: false,
+    },
+    Resource {
+        name: "deployments",
+        path: "/apis/apps/v1/deployments",
+        essential: false,
+    },
+    Resource {
+        name: "daemonsets",
+        path: "/apis/apps/v1/daemonsets",
+        essential: false,
+    },
+    Resource {
+        name: "statefulsets",
+        path: "/apis/apps/v1/statefulsets",
+        essential: false,
+    },
+    Resource {
+        name: "cronjobs",
+        path: "/apis/batch/v1/cronjobs",
+        essential: false,
+    },
 ];
 
 /// How many times an expired continue token restarts a list before it is given up.
@@ -151,7 +183,10 @@ async fn read_all(
         let resource = &RESOURCES[index];
         for note in listed.notes {
             outcome.problems.push(ReadProblem {
-                at: ReadAt { input: index, line: 0 },
+                at: ReadAt {
+                    input: index,
+                    line: 0,
+                },
                 message: note,
             });
         }
@@ -205,10 +240,18 @@ async fn list(
     let mut restarts = 0;
     loop {
         let path = match &next {
-            Some(token) => format!("{}?limit={page_size}&continue={}", resource.path, escape(token)),
+            Some(token) => format!(
+                "{}?limit={page_size}&continue={}",
+                resource.path,
+                escape(token)
+            ),
             None => format!("{}?limit={page_size}", resource.path),
         };
-        let ask = Ask { what: resource.name, verb: "list", resource: resource.name };
+        let ask = Ask {
+            what: resource.name,
+            verb: "list",
+            resource: resource.name,
+        };
         let body = match api.get(&path, ask).await {
             Ok(body) => body,
             Err(ApiFailure::Status { code: 410, .. }) if next.is_some() && restarts < RESTARTS => {
@@ -219,6 +262,9 @@ async fn list(
                 ));
                 after = last_key.as_deref().map(Arc::from);
                 next = None;
+                // The list is read again from its start: it is counted again from there.
+                listed.objects = 0;
+                listed.names.clear();
                 continue;
             }
             Err(f) => {
@@ -265,7 +311,12 @@ struct Cut {
     next: Option<String>,
 }
 
-fn page(body: &Bytes, input: usize, want_names: bool, after: Option<Arc<str>>) -> Result<Cut, String> {
+fn page(
+    body: &Bytes,
+    input: usize,
+    want_names: bool,
+    after: Option<Arc<str>>,
+) -> Result<Cut, String> {
     let mut items: Vec<ItemRange> = Vec::new();
     let mut splitter = Splitter::default();
     splitter
@@ -286,7 +337,11 @@ fn page(body: &Bytes, input: usize, want_names: bool, after: Option<Arc<str>>) -
             .ok()
             .map(|h| list_key(h.metadata.namespace.as_deref(), &h.metadata.name))
     };
-    let names = if want_names { items.iter().filter_map(key_of).collect() } else { Vec::new() };
+    let names = if want_names {
+        items.iter().filter_map(key_of).collect()
+    } else {
+        Vec::new()
+    };
     let last_key = items.last().and_then(key_of);
     // Objects from the API have no line: findings name them as API objects.
     for item in &mut items {
@@ -339,7 +394,8 @@ mod tests {
 
     #[test]
     fn the_last_page_has_no_token_and_html_is_no_list() {
-        let body = Bytes::from_static(br#"{"kind":"NodeList","metadata":{"continue":""},"items":[]}"#);
+        let body =
+            Bytes::from_static(br#"{"kind":"NodeList","metadata":{"continue":""},"items":[]}"#);
         let cut = page(&body, 0, true, None).expect("a list");
         assert_eq!((cut.objects, cut.next), (0, None));
         assert!(page(&Bytes::from_static(b"<html>login</html>"), 0, false, None).is_err());
