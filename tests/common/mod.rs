@@ -228,7 +228,11 @@ impl ClusterScenario {
     /// them (the server's address and the kubeconfig's path are replaced by `API` and
     /// `KUBECONFIG` in the output, which is the same on every run).
     pub(crate) fn run(&self, extra: &[&str]) -> Result<String, String> {
-        let mut args = if self.api { vec!["cluster".to_owned()] } else { self.args() };
+        let mut args = if self.api {
+            vec!["cluster".to_owned()]
+        } else {
+            self.args()
+        };
         if !self.api {
             args.extend(extra.iter().map(|a| (*a).to_owned()));
             return run_in(&self.dir, &args);
@@ -236,7 +240,9 @@ impl ClusterScenario {
         let server = self.serve()?;
         let home = tempfile::tempdir().map_err(|e| e.to_string())?;
         let kubeconfig = home.path().join("kubeconfig");
-        server.write_kubeconfig(&kubeconfig).map_err(|e| e.to_string())?;
+        server
+            .write_kubeconfig(&kubeconfig)
+            .map_err(|e| e.to_string())?;
         args.extend(["--kubeconfig".to_owned(), kubeconfig.display().to_string()]);
         args.extend(self.args.iter().cloned());
         args.extend(extra.iter().map(|a| (*a).to_owned()));
