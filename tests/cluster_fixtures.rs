@@ -139,7 +139,9 @@ fn cluster_sarif_passes_the_validator() {
     let dir = tempfile::tempdir().expect("tempdir");
     let mut files = Vec::new();
     for s in cluster_scenarios() {
-        let text = s.run(&["--format", "sarif"]).unwrap_or_else(|e| panic!("{}: {e}", s.name));
+        let text = s
+            .run(&["--format", "sarif"])
+            .unwrap_or_else(|e| panic!("{}: {e}", s.name));
         let path = dir.path().join(format!("{}.sarif", s.snapshot_name()));
         std::fs::write(&path, text).expect("write");
         files.push(path);

@@ -53,10 +53,14 @@ impl Api {
         // Retries are ours: a 429 is waited out as the server asks, the rest are reported.
         config.default_retry = false;
         config.connect_timeout = Some(settings.timeout);
-        let server = config.cluster_url.to_string().trim_end_matches('/').to_owned();
-        let client = kube::Client::try_from(config).map_err(|e| ApiFailure::Config(format!(
-            "the client for {server} could not be made: {e}"
-        )))?;
+        let server = config
+            .cluster_url
+            .to_string()
+            .trim_end_matches('/')
+            .to_owned();
+        let client = kube::Client::try_from(config).map_err(|e| {
+            ApiFailure::Config(format!("the client for {server} could not be made: {e}"))
+        })?;
         Ok(Api {
             client,
             server,
@@ -87,7 +91,13 @@ impl Api {
                 continue;
             }
             if !(200..300).contains(&code) {
-                return Err(ApiFailure::from_response(code, &body, ask.what, ask.verb, ask.resource));
+                return Err(ApiFailure::from_response(
+                    code,
+                    &body,
+                    ask.what,
+                    ask.verb,
+                    ask.resource,
+                ));
             }
             if looks_like_html(&body) {
                 return Err(ApiFailure::NotKubernetes {
@@ -106,7 +116,10 @@ impl Api {
     ) -> Result<(u16, Option<Duration>, Bytes), ApiFailure> {
         let request = http::Request::get(path)
             .header(http::header::ACCEPT, "application/json")
-            .header(http::header::USER_AGENT, concat!("runtime-audit/", env!("CARGO_PKG_VERSION")))
+            .header(
+                http::header::USER_AGENT,
+                concat!("runtime-audit/", env!("CARGO_PKG_VERSION")),
+            )
             .body(kube::client::Body::empty())
             .map_err(|e| ApiFailure::Config(format!("{path} is not a request path: {e}")))?;
         let response = self
@@ -149,7 +162,10 @@ async fn load_config(settings: &ApiSettings) -> Result<(kube::Config, String), A
         let config = kube::Config::from_custom_kubeconfig(file, &options)
             .await
             .map_err(|e| ApiFailure::Config(format!("--kubeconfig {}: {e}", path.display())))?;
-        return Ok((config, format!("kubeconfig {}{context_words}", path.display())));
+        return Ok((
+            config,
+            format!("kubeconfig {}{context_words}", path.display()),
+        ));
     }
     let env = std::env::var_os("KUBECONFIG").filter(|v| !v.is_empty());
     let home = std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".kube/config"));

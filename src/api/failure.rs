@@ -43,22 +43,6 @@ pub(crate) enum ApiFailure {
 }
 
 impl ApiFailure {
-    /// One word for JSON reports and tests.
-    pub(crate) fn class(&self) -> &'static str {
-        match self {
-            ApiFailure::NoConfig(_) | ApiFailure::Config(_) => "config",
-            ApiFailure::Unreachable { .. } => "unreachable",
-            ApiFailure::Tls { .. } => "tls",
-            ApiFailure::Unauthorized { .. } => "unauthorized",
-            ApiFailure::Forbidden { .. } => "forbidden",
-            ApiFailure::NotFound { .. } => "not-found",
-            ApiFailure::Timeout { .. } => "timeout",
-            ApiFailure::Throttled { .. } => "throttled",
-            ApiFailure::Status { .. } => "status",
-            ApiFailure::NotKubernetes { .. } => "not-kubernetes",
-        }
-    }
-
     /// From a response that is not 2xx: the Status body the API server sends, read for its
     /// message. `verb` and `resource` name what was asked, for a 403.
     pub(crate) fn from_response(
@@ -180,7 +164,11 @@ impl fmt::Display for ApiFailure {
             ),
             ApiFailure::NotFound { what, message } => write!(f, "{what}: 404 Not Found: {message}"),
             ApiFailure::Timeout { what, after } => {
-                write!(f, "{what}: no answer within {}", humantime::format_duration(*after))
+                write!(
+                    f,
+                    "{what}: no answer within {}",
+                    humantime::format_duration(*after)
+                )
             }
             ApiFailure::Throttled { what } => write!(
                 f,
@@ -207,7 +195,7 @@ mod tests {
     fn a_403_status_names_the_verb_and_resource() {
         let body = br#"{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"pods is forbidden: User \"system:serviceaccount:ra:ra\" cannot list resource \"pods\" in API group \"\" at the cluster scope","reason":"Forbidden","details":{"kind":"pods"},"code":403}"#;
         let f = ApiFailure::from_response(403, body, "pods", "list", "pods");
-        assert_eq!(f.class(), "forbidden");
+        assert!(matches!(f, ApiFailure::Forbidden { .. }), "{f:?}");
         let text = f.to_string();
         assert!(text.contains("may not list pods"), "{text}");
         assert!(text.contains("system:serviceaccount:ra:ra"), "{text}");
@@ -215,9 +203,21 @@ mod tests {
 
     #[test]
     fn an_html_page_is_not_the_api() {
-        let f = ApiFailure::from_response(200, b"\n<html><body>Sign in</body></html>", "nodes", "list", "nodes");
-        assert_eq!(f.class(), "not-kubernetes");
-        let f = ApiFailure::from_response(401, b"{\"kind\":\"Status\",\"message\":\"Unauthorized\",\"code\":401}", "nodes", "list", "nodes");
-        assert_eq!(f.class(), "unauthorized");
+        let f = ApiFailure::from_response(
+            200,
+            b"\n<html><body>Sign in</body></html>",
+            "nodes",
+            "list",
+            "nodes",
+        );
+        assert!(matches!(f, ApiFailure::NotKubernetes { .. }), "{f:?}");
+        let f = ApiFailure::from_response(
+            401,
+            b"{\"kind\":\"Status\",\"message\":\"Unauthorized\",\"code\":401}",
+            "nodes",
+            "list",
+            "nodes",
+        );
+        assert!(matches!(f, ApiFailure::Unauthorized { .. }), "{f:?}");
     }
 }

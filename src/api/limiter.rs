@@ -28,10 +28,13 @@ impl Limiter {
         if self.qps <= 0.0 {
             return Duration::ZERO;
         }
-        let mut state = self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut state = self
+            .state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         let (tokens, at) = *state;
-        let refilled = (tokens + now.saturating_duration_since(at).as_secs_f64() * self.qps)
-            .min(self.burst);
+        let refilled =
+            (tokens + now.saturating_duration_since(at).as_secs_f64() * self.qps).min(self.burst);
         // A negative balance is the queue of requests already promised a later slot.
         *state = (refilled - 1.0, now);
         if refilled >= 1.0 {

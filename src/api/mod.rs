@@ -7,5 +7,5 @@ mod failure;
 mod limiter;
 
 pub(crate) use client::{Api, ApiSettings, Ask};
-pub(crate) use configz::{KubeletConfigz, fetch as fetch_configz, parse as parse_configz};
+pub(crate) use configz::{KubeletConfigz, fetch as fetch_configz};
 pub(crate) use failure::ApiFailure;

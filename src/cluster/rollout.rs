@@ -155,6 +155,7 @@ mod tests {
                 .unwrap_or_default(),
             cri_socket: None,
             kubeadm_annotated: false,
+            configz: None,
         }
     }
 
