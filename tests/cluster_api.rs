@@ -293,3 +293,49 @@ fn the_client_rate_limit_spaces_the_requests() {
     // bound is not asserted: the machine may be slow.
     assert!(started.elapsed() >= Duration::from_millis(1000));
 }
+
+/// In a pod: no kubeconfig, the service account's token and CA where the kubelet mounts them,
+/// and the API server's address in the environment. The mounts are made in a mount namespace
+/// of the test's own (`unshare -m`, a tmpfs over /run), so nothing lands on the host.
+#[test]
+fn in_a_pod_the_service_account_is_used() {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let root = status
+        .lines()
+        .find_map(|l| l.strip_prefix("Uid:"))
+        .and_then(|v| v.split_whitespace().nth(1))
+        == Some("0");
+    assert!(
+        root,
+        "this test mounts the service account's files in a mount namespace and needs root; .ci/run runs it as root"
+    );
+    let server = Server::start(cluster(2, 10), Faults::default());
+    let home = tempfile::tempdir().expect("tempdir");
+    let account = home.path().join("serviceaccount");
+    server
+        .write_in_cluster(&account, "runtime-audit")
+        .expect("service account files");
+    let script = r#"mount -t tmpfs tmpfs /run &&
+        mkdir -p /run/secrets/kubernetes.io/serviceaccount &&
+        mount --bind "$ACCOUNT" /run/secrets/kubernetes.io/serviceaccount &&
+        exec "$AUDIT" cluster --format json"#;
+    let out = std::process::Command::new("unshare")
+        .args(["-m", "sh", "-c", script])
+        .env("ACCOUNT", &account)
+        .env("AUDIT", assert_cmd::cargo::cargo_bin!("runtime-audit"))
+        .env("HOME", home.path())
+        .env_remove("KUBECONFIG")
+        .envs(server.in_cluster_env())
+        .current_dir(home.path())
+        .output()
+        .expect("run unshare");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    let report: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(report["api"]["credentials"], "the pod's service account");
+    assert_eq!(report["read"]["pods"], 10);
+    assert!(
+        server.requests().iter().all(|q| q.status != 401),
+        "the token was accepted"
+    );
+}
