@@ -26,6 +26,7 @@ fn runs_in_parallel(root: &std::path::Path) -> bool {
         live: LiveOptions::Offline {
             reason: "files only".into(),
         },
+        ..CollectOptions::default()
     };
     let snapshot = collect(&opts).expect("collect the node");
     parallel_pays(&snapshot)

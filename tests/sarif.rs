@@ -380,12 +380,12 @@ fn in_memory_report_maps_every_shape() {
         .expect("inconclusive rules are notifications");
     assert_eq!(notes[0]["associatedRule"]["id"], "RA997");
     // Then one per live probe that got no answer: CRI status (timeout), Docker info (not
-    // JSON); the skipped CRI images probe is not one.
+    // JSON), the kubelet's configz (403); the skipped CRI images probe is not one.
     let probe_notes: Vec<&str> = notes[1..]
         .iter()
         .map(|n| n["message"]["text"].as_str().unwrap_or(""))
         .collect();
-    assert_eq!(probe_notes.len(), 2, "{probe_notes:?}");
+    assert_eq!(probe_notes.len(), 3, "{probe_notes:?}");
     assert!(
         probe_notes[0].contains("CRI status on /run/containerd/containerd.sock failed (timeout)")
     );
@@ -403,6 +403,26 @@ fn in_memory_report_maps_every_shape() {
     );
     assert_eq!(run["automationDetails"]["id"], "runtime-audit/node-a/");
     assert_eq!(run["invocations"][0]["exitCode"], 1);
+}
+
+#[test]
+fn a_kubelet_configz_that_failed_is_a_notification_and_a_live_property() {
+    let log = synthetic_sarif();
+    let run = &log["runs"][0];
+    let notes = run["invocations"][0]["toolExecutionNotifications"]
+        .as_array()
+        .expect("notifications");
+    let last = notes.last().and_then(|n| n["message"]["text"].as_str());
+    assert!(
+        last.is_some_and(|t| t.contains(
+            "kubelet configz of Node worker-1 failed (permission-denied): 403 Forbidden: the account may not get nodes/proxy"
+        )),
+        "{notes:?}"
+    );
+    assert_eq!(
+        run["properties"]["live"]["kubelet"]["apiFailure"],
+        "forbidden"
+    );
 }
 
 #[test]

@@ -104,8 +104,10 @@ pub(crate) struct NodeArgs {
     /// The Node object, as `kubectl get node NAME -o yaml` (or `-o json`) prints it.
     #[arg(long, value_name = "FILE")]
     pub(crate) node_file: Option<PathBuf>,
-    /// Which node of a node list to audit.
-    #[arg(long, value_name = "NAME")]
+    /// The audited node's name: which node of a --node-file list to audit, and the Node the
+    /// Kubernetes API is asked for (default: NODE_NAME, else the Node labelled
+    /// kubernetes.io/hostname=<host name>).
+    #[arg(long, visible_alias = "node", value_name = "NAME")]
     pub(crate) node_name: Option<String>,
     /// The Kubernetes version you are migrating to (e.g. 1.29); used before versions found on the node.
     #[arg(long, value_name = "VERSION", value_parser = parse_version)]
@@ -115,6 +117,9 @@ pub(crate) struct NodeArgs {
     pub(crate) containerd_version: Option<String>,
     #[command(flatten)]
     pub(crate) live: LiveArgs,
+    /// The Kubernetes API, for the Node object and the kubelet's running configuration.
+    #[command(flatten)]
+    pub(crate) api: ApiArgs,
 }
 
 /// How to reach the Kubernetes API.

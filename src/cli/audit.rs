@@ -4,6 +4,7 @@ use std::fs::File;
 use std::io::Write;
 use std::path::Path;
 
+use crate::collect::api::{ApiMode, ApiOptions};
 use crate::collect::live::{Explicit, LiveOptions};
 use crate::collect::{self, CollectOptions};
 use crate::engine::{self, Policy, Selector, SelectorError, SeverityOverride};
@@ -77,6 +78,7 @@ pub(crate) fn collect_node(
         policy_file: policy_file.map(Path::to_path_buf),
         today: Some(today()),
         live: live_options(node),
+        api: api_options(node),
     };
     collect::collect(&opts).map_err(|e| e.to_string())
 }
@@ -111,6 +113,33 @@ fn live_options(node: &NodeArgs) -> LiveOptions {
         discover: on_host,
         timeout: l.probe_timeout,
     }
+}
+
+/// The API is used on the node itself whenever a kubeconfig or the pod's service account is
+/// found; with `--root DIR` only when `--kubeconfig` or `--context` names one; never offline
+/// or with recorded live facts (they carry the kubelet's configz).
+fn api_options(node: &NodeArgs) -> ApiOptions {
+    let l = &node.live;
+    let off = |reason: String| ApiOptions(ApiMode::Off { reason });
+    if l.live_facts.is_some() {
+        return off("--live-facts (the recorded facts carry the kubelet's configz)".into());
+    }
+    if l.offline {
+        return off("--offline".into());
+    }
+    let on_host = std::fs::canonicalize(&node.root).is_ok_and(|p| p == Path::new("/"));
+    let named = node.api.kubeconfig.is_some() || node.api.context.is_some();
+    if !on_host && !named {
+        return off(format!(
+            "--root {} audits files only (name a kubeconfig with --kubeconfig to read the node from the API)",
+            node.root.display()
+        ));
+    }
+    ApiOptions(ApiMode::On {
+        settings: super::cluster::api_settings(&node.api, l.probe_timeout),
+        timeout: l.probe_timeout,
+        on_host,
+    })
 }
 
 /// Today's date; `RUNTIME_AUDIT_TODAY=YYYY-MM-DD` pins it for reproducible runs.

@@ -2,6 +2,7 @@
 //! sockets). It reads, parses and normalizes into the snapshot, and never decides whether
 //! something is wrong.
 
+pub(crate) mod api;
 pub(crate) mod containerd;
 pub(crate) mod crictl;
 pub(crate) mod docker;
@@ -28,6 +29,7 @@ use crate::model::{
     Problem, SourceFile, Span,
 };
 
+pub use api::ApiOptions;
 use fs::{HostFs, ReadError};
 
 /// Default host path of containerd's config.
@@ -53,6 +55,8 @@ pub struct CollectOptions {
     pub today: Option<Date>,
     /// Live probes, or recorded facts, or none.
     pub live: live::LiveOptions,
+    /// The Kubernetes API: the Node object and the kubelet's configz.
+    pub api: ApiOptions,
 }
 
 /// Why no audit could run at all (exit code 2).
@@ -68,6 +72,7 @@ pub enum CollectError {
 
 /// Reads everything and builds the snapshot.
 pub fn collect(opts: &CollectOptions) -> Result<NodeSnapshot, CollectError> {
+    let started = std::time::Instant::now();
     let host = HostFs::new(&opts.root).map_err(CollectError::Root)?;
     let ctx = Ctx::new(&host);
     let containerd_path = opts
@@ -88,6 +93,9 @@ pub fn collect(opts: &CollectOptions) -> Result<NodeSnapshot, CollectError> {
     let docker = docker::collect(&ctx);
     let static_pods = manifests::collect(&ctx);
     let node = node::collect(&ctx, opts.node_file.as_deref(), opts.node_name.as_deref());
+    // The API is asked once the node's name is known (a `--node-file` may give it); its
+    // deadline is the probes', counted from the audit's start.
+    let asking = start_api(&ctx, opts, &node, started);
     let policy = policy::collect(&ctx, opts.policy_file.as_deref(), opts.today);
     let policy = policy.map_err(CollectError::Policy)?;
 
@@ -104,14 +112,25 @@ pub fn collect(opts: &CollectOptions) -> Result<NodeSnapshot, CollectError> {
             )
         }
     };
+    let from_api = match asking {
+        Ok(running) => running.finish(),
+        Err(not_used) => not_used,
+    };
     let live = match &opts.live {
-        // Recorded facts carry the host facts of the recorded node.
+        // Recorded facts carry the host facts and the kubelet's configz of the recorded node.
         live::LiveOptions::Recorded { .. } => live,
         _ => model::live::LiveFacts {
             host: live::host::facts(&host),
+            kubelet: from_api.kubelet_live(),
             ..live
         },
     };
+    let node = if opts.node_file.is_some() {
+        node
+    } else {
+        node_from_api(&ctx, node, &from_api)
+    };
+    record_api(&ctx, &from_api);
 
     let mut versions = versions::resolve(opts, &node, &live);
     let (containerd, release) =
@@ -138,6 +157,91 @@ pub fn collect(opts: &CollectOptions) -> Result<NodeSnapshot, CollectError> {
         live,
         static_pods,
     })
+}
+
+/// Starts asking the API for the node named by `--node`, `NODE_NAME`, the `--node-file` or
+/// the host name; the Node object itself only when no `--node-file` gives it.
+fn start_api(
+    ctx: &Ctx,
+    opts: &CollectOptions,
+    node: &Input<model::node::NodeObject>,
+    started: std::time::Instant,
+) -> Result<api::Running, api::Outcome> {
+    let on_host = matches!(opts.api.0, api::ApiMode::On { on_host: true, .. });
+    let hostname_file = ctx.fs.read_text("/etc/hostname").ok();
+    let kernel_hostname = on_host
+        .then(|| std::fs::read_to_string("/proc/sys/kernel/hostname").ok())
+        .flatten();
+    let env = std::env::var("NODE_NAME").ok();
+    let name = api::node_name(
+        opts.node_name.as_deref(),
+        env.as_deref(),
+        node.present()
+            .and_then(|n| n.name.as_ref())
+            .map(|n| n.value.as_str()),
+        hostname_file.as_deref(),
+        kernel_hostname.as_deref(),
+    );
+    api::start(&opts.api, name, opts.node_file.is_none(), started)
+}
+
+/// The Node object the API gave, or why there is none (`absent` when the API is not used).
+fn node_from_api(
+    ctx: &Ctx,
+    absent: Input<model::node::NodeObject>,
+    outcome: &api::Outcome,
+) -> Input<model::node::NodeObject> {
+    match outcome {
+        api::Outcome::NotUsed { reason, said: true } => Input::Absent {
+            path: format!("(no --node-file, and the Kubernetes API is not used: {reason})"),
+        },
+        api::Outcome::NotUsed { said: false, .. } => absent,
+        api::Outcome::Used(read) => match &read.node {
+            Some(Ok(n)) => node::from_api(ctx, &n.location, &n.body, n.selected_by.clone()),
+            Some(Err((at, failed))) => node::api_failure(ctx, at, &failed.sentence),
+            None => absent,
+        },
+    }
+}
+
+/// The API in the inputs summary: not found (absent), the connection failed, or the
+/// kubelet's configz read or not.
+fn record_api(ctx: &Ctx, outcome: &api::Outcome) {
+    const API: &str = "the Kubernetes API";
+    match outcome {
+        api::Outcome::NotUsed { reason, said: true } => {
+            ctx.record(
+                InputKind::KubernetesApi,
+                API,
+                InputState::Absent,
+                Some(reason.clone()),
+            );
+        }
+        api::Outcome::NotUsed { said: false, .. } => {}
+        api::Outcome::Used(read) => match (&read.configz_source, &read.configz) {
+            (Some(at), Ok(_)) => ctx.record(
+                InputKind::KubernetesApi,
+                at,
+                InputState::Read,
+                read.credentials
+                    .as_ref()
+                    .map(|c| format!("with the credentials of {c}")),
+            ),
+            (Some(at), Err(f)) => ctx.record(
+                InputKind::KubernetesApi,
+                at,
+                InputState::Unreadable,
+                Some(f.sentence.clone()),
+            ),
+            (None, Err(f)) => ctx.record(
+                InputKind::KubernetesApi,
+                read.server.as_deref().unwrap_or(API),
+                InputState::Unreadable,
+                Some(f.sentence.clone()),
+            ),
+            (None, Ok(_)) => {}
+        },
+    }
 }
 
 fn identity(ctx: &Ctx, node: &crate::model::Input<crate::model::node::NodeObject>) -> NodeIdentity {

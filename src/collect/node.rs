@@ -8,7 +8,7 @@ use std::path::Path;
 
 use crate::model::endpoint::Endpoint;
 use crate::model::node::{CRI_SOCKET_ANNOTATION, CriSocketAnnotation, NodeObject};
-use crate::model::{FileId, Input, InputKind, Span, Spanned};
+use crate::model::{FileId, Input, InputKind, InputState, Span, Spanned};
 
 use super::Ctx;
 use super::kubelet::config::point;
@@ -108,6 +108,69 @@ pub(crate) fn collect(
             }
         }
     }
+}
+
+/// The Node object the API sent, pretty-printed with a four-space indent (as `kubectl get node
+/// NAME -o json` prints it) so that findings point at its lines; `location` names it in the
+/// report (`https://10.0.0.1:6443/api/v1/nodes/NAME`). The same rules then apply to it as to a
+/// `--node-file`.
+pub(crate) fn from_api(
+    ctx: &Ctx,
+    location: &str,
+    body: &serde_json::Value,
+    selected_by: String,
+) -> Input<NodeObject> {
+    let text = pretty(body);
+    let file = ctx.add_file(InputKind::NodeObject, location, &text);
+    match tree::parse_yaml_or_json(&text) {
+        Ok((root, _)) if candidates(&root).len() == 1 => {
+            Input::Present(node_object(file, &root, selected_by))
+        }
+        Ok((root, _)) => {
+            let reason = "the API's answer is not a Node object".to_owned();
+            ctx.invalid(location, reason.clone());
+            Input::Invalid {
+                path: location.to_owned(),
+                reason,
+                span: Some(span(file, &root)),
+            }
+        }
+        Err(e) => {
+            let reason = format!("JSON syntax error: {}", e.message);
+            ctx.invalid(location, reason.clone());
+            Input::Invalid {
+                path: location.to_owned(),
+                reason,
+                span: None,
+            }
+        }
+    }
+}
+
+/// The Node object could not be read from the API: recorded with the failure's sentence.
+pub(crate) fn api_failure(ctx: &Ctx, location: &str, sentence: &str) -> Input<NodeObject> {
+    ctx.record(
+        InputKind::NodeObject,
+        location,
+        InputState::Unreadable,
+        Some(sentence.to_owned()),
+    );
+    Input::Unreadable {
+        path: location.to_owned(),
+        reason: sentence.to_owned(),
+    }
+}
+
+fn pretty(body: &serde_json::Value) -> String {
+    use serde::Serialize as _;
+    let mut out = Vec::new();
+    let formatter = serde_json::ser::PrettyFormatter::with_indent(b"    ");
+    let mut serializer = serde_json::Serializer::with_formatter(&mut out, formatter);
+    // Serializing a Value into memory cannot fail.
+    let _ = body.serialize(&mut serializer);
+    let mut text = String::from_utf8(out).unwrap_or_default();
+    text.push('\n');
+    text
 }
 
 /// The document, as YAML or JSON, and which of the two it is. A syntax error is recorded as

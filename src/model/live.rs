@@ -23,6 +23,9 @@ pub struct LiveFacts {
     pub docker: Option<DockerEndpoint>,
     #[serde(default)]
     pub host: HostFacts,
+    /// The running kubelet's configuration, from the API server's node proxy.
+    #[serde(default, skip_serializing_if = "KubeletLive::is_not_read")]
+    pub kubelet: KubeletLive,
 }
 
 /// Whether probes ran.
@@ -399,4 +402,57 @@ pub enum CgroupVersion {
     /// Both hierarchies mounted (`/sys/fs/cgroup/unified`): the kubelet treats it as v1.
     Hybrid,
     V2,
+}
+
+/// The running kubelet's configuration, as `GET /api/v1/nodes/NAME/proxy/configz` returns it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct KubeletLive {
+    /// The node whose kubelet was asked; None when no node could be named.
+    #[serde(default)]
+    pub node: Option<String>,
+    /// Where it was asked (`https://10.0.0.1:6443/api/v1/nodes/NAME/proxy/configz`).
+    #[serde(default)]
+    pub source: Option<String>,
+    pub configz: Probe<RunningKubeletConfig>,
+    /// How the request failed, in the API client's words (`forbidden`, `timeout`,
+    /// `unreachable`, `tls`, `unauthorized`, ...), when it did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub api_failure: Option<String>,
+}
+
+impl KubeletLive {
+    /// Not asked, and why.
+    pub(crate) fn not_read(reason: impl Into<String>) -> KubeletLive {
+        KubeletLive {
+            node: None,
+            source: None,
+            configz: Probe::skipped(reason),
+            api_failure: None,
+        }
+    }
+
+    /// Nothing was asked: not worth recording.
+    pub(crate) fn is_not_read(&self) -> bool {
+        self.source.is_none() && matches!(self.configz, Probe::Skipped { .. })
+    }
+}
+
+impl Default for KubeletLive {
+    fn default() -> Self {
+        KubeletLive::not_read("the Kubernetes API was not asked")
+    }
+}
+
+/// What the drift check compares of the running kubelet's configuration.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunningKubeletConfig {
+    /// `cgroupDriver`: `systemd` or `cgroupfs`.
+    #[serde(default)]
+    pub cgroup_driver: Option<String>,
+    /// `containerRuntimeEndpoint`: in the configuration from kubelet 1.27 (a flag before,
+    /// which configz does not show).
+    #[serde(default)]
+    pub container_runtime_endpoint: Option<String>,
+    #[serde(default)]
+    pub image_service_endpoint: Option<String>,
 }

@@ -76,6 +76,9 @@ pub enum InputKind {
     StaticPodManifest,
     /// Nodes, pods and their owners, from files or the Kubernetes API (cluster rules).
     KubernetesObjects,
+    /// The Kubernetes API in the node audit: the connection, and the running kubelet's
+    /// configuration (configz) read through it.
+    KubernetesApi,
 }
 
 impl InputKind {
@@ -94,6 +97,7 @@ impl InputKind {
             InputKind::RuntimeSocket => "runtime socket",
             InputKind::StaticPodManifest => "static pod manifest",
             InputKind::KubernetesObjects => "Kubernetes objects",
+            InputKind::KubernetesApi => "Kubernetes API",
         }
     }
 }

@@ -6,8 +6,8 @@
 use serde::Serialize;
 
 use crate::model::live::{
-    CgroupVersion, CriApi, CriEndpoint, DockerEndpoint, LiveFacts, Probe, ProbeFailure, ProbeMode,
-    SocketNamer, SocketPath, SocketState,
+    CgroupVersion, CriApi, CriEndpoint, DockerEndpoint, KubeletLive, LiveFacts, Probe,
+    ProbeFailure, ProbeMode, SocketNamer, SocketPath, SocketState,
 };
 
 /// The live part of a report.
@@ -23,6 +23,25 @@ pub struct LiveSummary {
     pub(crate) sockets: Vec<SocketLine>,
     pub(crate) endpoints: Vec<EndpointLine>,
     pub(crate) host: HostLine,
+    /// The running kubelet's configuration, when the Kubernetes API was asked for it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) kubelet: Option<KubeletLine>,
+}
+
+/// The running kubelet's configuration (configz, through the API server).
+#[derive(Clone, Debug, Serialize)]
+pub(crate) struct KubeletLine {
+    /// The node whose kubelet was asked.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) node: Option<String>,
+    /// `https://10.0.0.1:6443/api/v1/nodes/NAME/proxy/configz`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) source: Option<String>,
+    pub(crate) configz: ProbeLine,
+    /// The API client's class of the failure (`forbidden`, `timeout`, `unreachable`, `tls`,
+    /// `unauthorized`, `not-found`, `no-node`, ...), when the request failed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) api_failure: Option<String>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -143,6 +162,7 @@ impl LiveSummary {
                     .to_owned()
                 }),
             },
+            kubelet: (!facts.kubelet.is_not_read()).then(|| kubelet(&facts.kubelet)),
         }
     }
 
@@ -178,6 +198,18 @@ impl LiveSummary {
                 });
             }
         }
+        if let Some(k) = &self.kubelet
+            && let (Some(failure), Some(reason)) = (k.configz.failure, &k.configz.reason)
+        {
+            out.push(FailedProbe {
+                what: k.node.as_ref().map_or_else(
+                    || "kubelet configz".to_owned(),
+                    |n| format!("kubelet configz of Node {n}"),
+                ),
+                failure,
+                reason: reason.clone(),
+            });
+        }
         if let (Some(failure), Some(reason)) = (self.host.cgroup.failure, &self.host.cgroup.reason)
         {
             out.push(FailedProbe {
@@ -196,8 +228,12 @@ impl LiveSummary {
             ("offline", _, Some(reason)) => format!("offline: {reason}"),
             _ => "probed".to_owned(),
         };
+        let kubelet = self.kubelet.as_ref().map(KubeletLine::words);
         if self.mode == "offline" {
-            return how;
+            return match kubelet {
+                Some(k) => format!("{how}; {k}"),
+                None => how,
+            };
         }
         let sockets = self.sockets.iter().filter(|s| s.state == "socket").count();
         let answered: Vec<String> = self
@@ -206,7 +242,7 @@ impl LiveSummary {
             .filter(|e| e.answered != "nothing")
             .map(|e| format!("{} on {}", e.answered, e.socket))
             .collect();
-        format!(
+        let mut line = format!(
             "{how}: {sockets} of {} runtime sockets present; {}",
             self.sockets.len(),
             if answered.is_empty() {
@@ -214,7 +250,49 @@ impl LiveSummary {
             } else {
                 answered.join("; ")
             }
-        )
+        );
+        if let Some(k) = kubelet {
+            line.push_str("; ");
+            line.push_str(&k);
+        }
+        line
+    }
+}
+
+impl KubeletLine {
+    /// `kubelet configz of Node n1: cgroupDriver systemd`, or how it failed.
+    fn words(&self) -> String {
+        let of = self
+            .node
+            .as_ref()
+            .map_or_else(String::new, |n| format!(" of Node {n}"));
+        match (&self.configz.value, self.configz.failure) {
+            (Some(v), _) => format!("kubelet configz{of}: {v}"),
+            (None, Some(f)) => format!("kubelet configz{of}: {f}"),
+            (None, None) => format!("kubelet configz{of}: not read"),
+        }
+    }
+}
+
+fn kubelet(k: &KubeletLive) -> KubeletLine {
+    KubeletLine {
+        node: k.node.clone(),
+        source: k.source.clone(),
+        configz: line("configz", &k.configz, |c| {
+            let mut words = Vec::new();
+            if let Some(d) = &c.cgroup_driver {
+                words.push(format!("cgroupDriver {d}"));
+            }
+            if let Some(e) = &c.container_runtime_endpoint {
+                words.push(format!("containerRuntimeEndpoint {e}"));
+            }
+            if words.is_empty() {
+                "no cgroupDriver or containerRuntimeEndpoint".to_owned()
+            } else {
+                words.join(", ")
+            }
+        }),
+        api_failure: k.api_failure.clone(),
     }
 }
 

@@ -109,17 +109,7 @@ fn run(report: &Report) -> Run {
         .collect();
     let notifications: Vec<Notification> = notifications
         .into_iter()
-        .chain(report.live.failed().into_iter().map(|p| {
-            Notification::builder()
-                .level(json!("warning"))
-                .message(text(format!(
-                    "Live probe {} failed ({}): {} Rules that need it are inconclusive.",
-                    p.what,
-                    p.failure,
-                    sentence(&p.reason)
-                )))
-                .build()
-        }))
+        .chain(probe_notifications(report))
         .collect();
     let mut invocation = Invocation::builder()
         .execution_successful(true)
@@ -157,7 +147,7 @@ fn run(report: &Report) -> Run {
         ("live", camel_case(json!(report.live))),
     ]);
 
-    Run::builder()
+    let mut run = Run::builder()
         .tool(Tool::builder().driver(driver).build())
         .automation_details(
             RunAutomationDetails::builder()
@@ -168,7 +158,9 @@ fn run(report: &Report) -> Run {
         .column_kind(json!("unicodeCodePoints"))
         .results(results)
         .properties(properties)
-        .build()
+        .build();
+    run.original_uri_base_ids = api_base(report);
+    run
 }
 
 /// `runtime-audit/<node>/`: the category is everything up to the last `/`, so each node gets
@@ -368,8 +360,60 @@ fn location(
     l
 }
 
+/// One notification per live probe that got no answer.
+fn probe_notifications(report: &Report) -> impl Iterator<Item = Notification> {
+    report.live.failed().into_iter().map(|p| {
+        Notification::builder()
+            .level(json!("warning"))
+            .message(text(format!(
+                "Live probe {} failed ({}): {} Rules that need it are inconclusive.",
+                p.what,
+                p.failure,
+                sentence(&p.reason)
+            )))
+            .build()
+    })
+}
+
+/// A host file as a `file://` URI; an object read from the Kubernetes API
+/// (`https://10.0.0.1:6443/api/v1/nodes/n1`) as its path relative to the API server, whose
+/// address is the run's [`API_BASE`] (`originalUriBaseIds`).
 fn artifact(path: &str) -> ArtifactLocation {
-    ArtifactLocation::builder().uri(file_uri(path)).build()
+    match api_url(path) {
+        Some((_, rest)) => ArtifactLocation::builder()
+            .uri(rest)
+            .uri_base_id(API_BASE)
+            .build(),
+        None => ArtifactLocation::builder().uri(file_uri(path)).build(),
+    }
+}
+
+/// The `uriBaseId` of objects read from the Kubernetes API.
+const API_BASE: &str = "KUBERNETES_API";
+
+/// A URL of the Kubernetes API split into the server (`https://10.0.0.1:6443/`) and the path
+/// after it (`api/v1/nodes/n1`).
+fn api_url(path: &str) -> Option<(&str, &str)> {
+    let rest = path
+        .strip_prefix("https://")
+        .or_else(|| path.strip_prefix("http://"))?;
+    let slash = rest.find('/')?;
+    let at = path.len() - rest.len() + slash + 1;
+    Some((&path[..at], &path[at..]))
+}
+
+/// `originalUriBaseIds` naming the API server, when a location is an object read from it.
+fn api_base(report: &Report) -> Option<BTreeMap<String, ArtifactLocation>> {
+    let base = report
+        .findings
+        .iter()
+        .flat_map(|f| std::iter::once(&f.location).chain(f.related.iter().map(|r| &r.location)))
+        .find_map(|l| api_url(crate::engine::location_path(&report.sources, l)))?
+        .0;
+    Some(BTreeMap::from([(
+        API_BASE.to_owned(),
+        ArtifactLocation::builder().uri(base).build(),
+    )]))
 }
 
 fn region(sources: &SourceMap, span: Span) -> Region {
@@ -514,6 +558,11 @@ mod tests {
         );
         assert_eq!(file_uri("/a b/ü"), "file:///a%20b/%C3%BC");
         assert_eq!(file_uri("runtime-audit.toml"), "runtime-audit.toml");
+        assert_eq!(
+            api_url("https://10.0.0.1:6443/api/v1/nodes/n1"),
+            Some(("https://10.0.0.1:6443/", "api/v1/nodes/n1"))
+        );
+        assert_eq!(api_url("/etc/containerd/config.toml"), None);
     }
 
     #[test]

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use runtime_audit::engine::{Finding, Location, Related, RuleOutcome, RuleStatus};
 use runtime_audit::model::live::{
     CgroupVersion, CriApi, CriEndpoint, CriVersion, DockerEndpoint, DockerVersion, HostFacts,
-    LiveFacts, Probe, ProbeFailure, ProbeMode, SocketFact, SocketNamer, SocketState,
+    KubeletLive, LiveFacts, Probe, ProbeFailure, ProbeMode, SocketFact, SocketNamer, SocketState,
 };
 use runtime_audit::model::source::SourceMapBuilder;
 use runtime_audit::model::{
@@ -380,6 +380,15 @@ pub(crate) fn synthetic_live() -> LiveFacts {
             cgroup: Probe::Ok {
                 value: CgroupVersion::V2,
             },
+        },
+        kubelet: KubeletLive {
+            node: Some("worker-1".into()),
+            source: Some("https://10.0.0.1:6443/api/v1/nodes/worker-1/proxy/configz".into()),
+            configz: Probe::failed(
+                ProbeFailure::PermissionDenied,
+                "403 Forbidden: the account may not get nodes/proxy",
+            ),
+            api_failure: Some("forbidden".into()),
         },
     }
 }

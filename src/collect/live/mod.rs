@@ -59,11 +59,11 @@ struct Probed {
 
 /// Time kept back from the probes for evaluating the rules and writing the report, so that the
 /// whole audit ends within `--probe-timeout` even when a socket never answers.
-const REPORT_RESERVE: Duration = Duration::from_millis(100);
+pub(crate) const REPORT_RESERVE: Duration = Duration::from_millis(100);
 
 /// How long the probes may take: the timeout less the report's reserve (all of a timeout too
 /// short to share).
-fn probe_budget(timeout: Duration) -> Duration {
+pub(crate) fn probe_budget(timeout: Duration) -> Duration {
     if timeout >= REPORT_RESERVE * 4 {
         timeout - REPORT_RESERVE
     } else {

@@ -6,7 +6,7 @@ mod probe_results;
 mod sockets;
 
 area_rules!(
-    ra801, ra802, ra803, ra804, ra805, ra806, ra807, ra808, ra809
+    ra801, ra802, ra803, ra804, ra805, ra806, ra807, ra808, ra809, ra810
 );
 
 pub(crate) use probe_results::{DockerState, docker_state};
