@@ -5,7 +5,9 @@ mod client;
 mod configz;
 mod failure;
 mod limiter;
+mod query;
 
 pub(crate) use client::{Api, ApiSettings, Ask};
 pub(crate) use configz::{KubeletConfigz, fetch as fetch_configz};
 pub(crate) use failure::ApiFailure;
+pub(crate) use query::escape as query_escape;

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::api::{Api, ApiFailure, ApiSettings, Ask, KubeletConfigz, fetch_configz};
+use crate::api::{Api, ApiFailure, ApiSettings, Ask, KubeletConfigz, fetch_configz, query_escape};
 use crate::model::live::{KubeletLive, Probe, ProbeFailure, RunningKubeletConfig};
 
 /// Whether the node audit uses the API (see [`ApiMode`]); by default it does not.
@@ -470,19 +470,6 @@ fn not_a_list(host: &str) -> Failed {
     })
 }
 
-/// Percent-encodes a query parameter's value (RFC 3986 unreserved characters stay).
-fn query_escape(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    for b in value.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
-            out.push(char::from(b));
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
-
 /// The node's name for the API: `--node`, `NODE_NAME`, the `--node-file`'s Node, else the host
 /// name (the audited root's `/etc/hostname`, or on the host the kernel's).
 pub(crate) fn node_name(
@@ -564,14 +551,6 @@ mod tests {
             node_name(None, None, None, None, None),
             NodeName::Unknown { .. }
         ));
-    }
-
-    #[test]
-    fn the_label_selector_is_escaped() {
-        assert_eq!(
-            query_escape("kubernetes.io/hostname=ip-10-0-0-1"),
-            "kubernetes.io%2Fhostname%3Dip-10-0-0-1"
-        );
     }
 
     #[test]
