@@ -43,6 +43,22 @@ pub(crate) enum ApiFailure {
 }
 
 impl ApiFailure {
+    /// One word for the failure, as reports give it (`live.kubelet.api_failure`).
+    pub(crate) fn class(&self) -> &'static str {
+        match self {
+            ApiFailure::NoConfig(_) | ApiFailure::Config(_) => "config",
+            ApiFailure::Unreachable { .. } => "unreachable",
+            ApiFailure::Tls { .. } => "tls",
+            ApiFailure::Unauthorized { .. } => "unauthorized",
+            ApiFailure::Forbidden { .. } => "forbidden",
+            ApiFailure::NotFound { .. } => "not-found",
+            ApiFailure::Timeout { .. } => "timeout",
+            ApiFailure::Throttled { .. } => "throttled",
+            ApiFailure::Status { .. } => "status",
+            ApiFailure::NotKubernetes { .. } => "not-kubernetes",
+        }
+    }
+
     /// From a response that is not 2xx: the Status body the API server sends, read for its
     /// message. `verb` and `resource` name what was asked, for a 403.
     pub(crate) fn from_response(
