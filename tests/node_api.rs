@@ -428,3 +428,46 @@ fn validate(file: &Path) {
     );
     assert!(!text.contains("did not finish"), "{text}");
 }
+
+#[test]
+fn inspect_shows_the_running_kubelet_beside_the_files() {
+    let dir = common::repo().join("fixtures/rules/RA810/cgroupfs-on-disk-systemd-running");
+    let out = common::bin()
+        .current_dir(&dir)
+        .args(["inspect", "--root", ".", "--live-facts", "live-facts.json"])
+        .args(["--format", "json"])
+        .output()
+        .expect("run inspect");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let view: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let live = view["sections"]
+        .as_array()
+        .and_then(|s| s.iter().find(|s| s["id"] == "live"))
+        .expect("a live section");
+    let configz = live["sections"]
+        .as_array()
+        .and_then(|s| s.iter().find(|s| s["id"] == "kubelet-configz"))
+        .expect("a kubelet-configz section");
+    let row = |key: &str| {
+        configz["rows"]
+            .as_array()
+            .and_then(|r| r.iter().find(|r| r["key"] == key))
+            .unwrap_or_else(|| panic!("no {key} row: {configz}"))
+    };
+    // The file says cgroupfs (RA810's fixture); the running kubelet, systemd.
+    assert_eq!(row("cgroupDriver")["value"], "systemd");
+    assert!(
+        row("cgroupDriver")["origin"]
+            .as_str()
+            .is_some_and(|o| o.ends_with("/api/v1/nodes/worker-1/proxy/configz")),
+        "{configz}"
+    );
+    assert_eq!(
+        row("containerRuntimeEndpoint")["value"],
+        "unix:///var/run/containerd/containerd.sock"
+    );
+}

@@ -2,6 +2,7 @@
 
 use crate::model::Input;
 use crate::model::NodeSnapshot;
+use crate::model::live::{KubeletLive, Probe};
 use crate::model::manifests::StaticPods;
 use crate::report::live::{LiveSummary, ProbeLine};
 
@@ -57,8 +58,67 @@ pub(crate) fn section(snap: &NodeSnapshot) -> Section {
         s.sections.push(sub);
     }
     probe_row(&mut s, &live.host.cgroup);
+    if let Some(kubelet) = kubelet_configz(&snap.live.kubelet) {
+        s.sections.push(kubelet);
+    }
     s.sections.push(static_pods(snap));
     s
+}
+
+/// The running kubelet's configuration from the API (what RA810 compares with the files), when
+/// the API was asked.
+fn kubelet_configz(k: &KubeletLive) -> Option<Section> {
+    if k.is_not_read() {
+        return None;
+    }
+    let title = match &k.node {
+        Some(n) => format!("Running kubelet of Node {n} (configz)"),
+        None => "Running kubelet (configz)".to_owned(),
+    };
+    let mut s = Section::new("kubelet-configz", title);
+    let source = k
+        .source
+        .clone()
+        .unwrap_or_else(|| "the Kubernetes API".to_owned());
+    match &k.configz {
+        Probe::Ok { value } => {
+            let keys = [
+                ("cgroupDriver", &value.cgroup_driver, "not in configz"),
+                (
+                    "containerRuntimeEndpoint",
+                    &value.container_runtime_endpoint,
+                    "not in configz (a flag before kubelet 1.27)",
+                ),
+                (
+                    "imageServiceEndpoint",
+                    &value.image_service_endpoint,
+                    "not in configz",
+                ),
+            ];
+            for (key, v, missing) in keys {
+                match v {
+                    Some(v) => s.row(key, v, source.clone()),
+                    None => s.row(key, serde_json::Value::Null, missing),
+                }
+            }
+        }
+        Probe::Failed { reason, .. } => s.row(
+            "configz",
+            serde_json::Value::Null,
+            format!(
+                "failed ({}): {reason}",
+                k.api_failure.as_deref().unwrap_or("error")
+            ),
+        ),
+        Probe::Skipped { reason } => {
+            s.row(
+                "configz",
+                serde_json::Value::Null,
+                format!("skipped: {reason}"),
+            );
+        }
+    }
+    Some(s)
 }
 
 fn probe_row(s: &mut Section, p: &ProbeLine) {
