@@ -5,9 +5,51 @@ area_rules!(rac01, rac02, rac03, rac04, rac05, rac06);
 
 use crate::cluster::facts::{ClusterFacts, NodeFacts, ObjectRef, ReadAt};
 pub(crate) use crate::cluster::some_of;
-use crate::engine::{Location, ObjectAt};
+use crate::engine::{Emitter, Location, ObjectAt};
 use crate::model::{Version, VersionFact, VersionOrigin};
 use crate::release::KubeletRelease;
+use crate::vocabulary::RuleCase;
+
+/// Whether there are nodes to judge; if not, the rule says why: inconclusive when the nodes
+/// could not be listed, not applicable when none were read.
+pub(crate) fn have_nodes<C: RuleCase>(facts: &ClusterFacts, out: &mut Emitter<C>) -> bool {
+    have(
+        facts,
+        out,
+        "nodes",
+        facts.nodes().is_empty(),
+        "no Node objects were read",
+    )
+}
+
+/// Whether there are pods to judge, as [`have_nodes`] says it of nodes.
+pub(crate) fn have_pods<C: RuleCase>(facts: &ClusterFacts, out: &mut Emitter<C>) -> bool {
+    have(
+        facts,
+        out,
+        "pods",
+        facts.gathered.pods == 0,
+        "no Pod objects were read",
+    )
+}
+
+fn have<C: RuleCase>(
+    facts: &ClusterFacts,
+    out: &mut Emitter<C>,
+    resource: &str,
+    none: bool,
+    none_read: &str,
+) -> bool {
+    if let Some(why) = facts.unlisted(resource) {
+        out.inconclusive(why);
+        return false;
+    }
+    if none {
+        out.not_applicable(none_read);
+        return false;
+    }
+    true
+}
 
 /// Where a finding about an object points: the object, and the file and line it was read at.
 pub(crate) fn object_at(facts: &ClusterFacts, object: ObjectRef, at: ReadAt) -> Location {

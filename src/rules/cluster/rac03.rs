@@ -19,12 +19,7 @@ declare_cluster_rule! {
 }
 
 fn check(facts: &ClusterFacts, out: &mut Emitter<Case>) {
-    if let Some(why) = facts.unlisted("nodes") {
-        out.inconclusive(why);
-        return;
-    }
-    if facts.nodes().is_empty() {
-        out.not_applicable("no Node objects were read");
+    if !super::have_nodes(facts, out) {
         return;
     }
     let mut docker_nodes = 0;

@@ -21,12 +21,7 @@ declare_cluster_rule! {
 }
 
 fn check(facts: &ClusterFacts, out: &mut Emitter<Case>) {
-    if let Some(why) = facts.unlisted("pods") {
-        out.inconclusive(why);
-        return;
-    }
-    if facts.gathered.pods == 0 {
-        out.not_applicable("no Pod objects were read");
+    if !super::have_pods(facts, out) {
         return;
     }
     for w in &facts.workloads {

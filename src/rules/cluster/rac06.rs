@@ -15,19 +15,18 @@ declare_cluster_rule! {
 }
 
 fn check(facts: &ClusterFacts, out: &mut Emitter<Case>) {
-    if let Some(why) = facts.unlisted("nodes") {
-        out.inconclusive(why);
-        return;
-    }
     if facts.api.is_none() {
         out.not_applicable(
             "the objects were read from files: the running kubelets' configuration (configz) is read only from the API",
         );
         return;
     }
+    if !super::have_nodes(facts, out) {
+        return;
+    }
     let asked: Vec<&NodeFacts> = facts.nodes().iter().filter(|n| n.configz.is_some()).collect();
     if asked.is_empty() {
-        out.not_applicable("no Node objects were read");
+        out.not_applicable("no node's kubelet configz was asked");
         return;
     }
     let failed: Vec<(&NodeFacts, String)> = asked
