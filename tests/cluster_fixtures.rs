@@ -4,8 +4,6 @@
 
 mod common;
 
-use std::path::Path;
-
 use common::{ClusterScenario, cluster_scenarios};
 
 fn check(s: &ClusterScenario) -> Result<(), String> {
@@ -103,24 +101,12 @@ fn every_cluster_scenario_meets_its_expectations() {
         !all.is_empty(),
         "no scenarios under fixtures/clusters/rules"
     );
-    let failures: Vec<String> = all
-        .iter()
-        .filter_map(|s| check(s).err().map(|e| format!("{}: {e}", s.name)))
-        .collect();
-    assert!(
-        failures.is_empty(),
-        "{} scenario(s) failed:\n{}",
-        failures.len(),
-        failures.join("\n\n")
-    );
+    common::assert_all(&all, |s| &s.name, check);
 }
 
 #[test]
 fn cluster_human_output_snapshots() {
-    let mut settings = insta::Settings::clone_current();
-    settings.set_snapshot_path(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/snapshots/human"));
-    settings.set_prepend_module_to_snapshot(false);
-    settings.bind(|| {
+    common::human_snapshots(|| {
         for s in cluster_scenarios() {
             let text = s.run(&[]).unwrap_or_else(|e| panic!("{}: {e}", s.name));
             insta::assert_snapshot!(s.snapshot_name(), text);

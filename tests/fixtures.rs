@@ -19,7 +19,6 @@
 mod common;
 
 use std::collections::BTreeSet;
-use std::path::Path;
 
 use common::{Scenario, run_json, scenarios};
 
@@ -112,24 +111,12 @@ fn summarize(findings: &[serde_json::Value]) -> String {
 fn every_scenario_meets_its_expectations() {
     let all = scenarios();
     assert!(!all.is_empty(), "no scenarios found under fixtures/");
-    let failures: Vec<String> = all
-        .iter()
-        .filter_map(|s| check(s).err().map(|e| format!("{}: {e}", s.name)))
-        .collect();
-    assert!(
-        failures.is_empty(),
-        "{} scenario(s) failed:\n{}",
-        failures.len(),
-        failures.join("\n\n")
-    );
+    common::assert_all(&all, |s| &s.name, check);
 }
 
 #[test]
 fn human_output_snapshots() {
-    let mut settings = insta::Settings::clone_current();
-    settings.set_snapshot_path(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/snapshots/human"));
-    settings.set_prepend_module_to_snapshot(false);
-    settings.bind(|| {
+    common::human_snapshots(|| {
         for s in scenarios() {
             let text =
                 common::run_human(&s.dir, &s.args()).unwrap_or_else(|e| panic!("{}: {e}", s.name));

@@ -29,7 +29,7 @@ pub(crate) struct Api {
     /// `https://10.0.0.1:6443`.
     pub(crate) server: String,
     /// Where the credentials came from: `kubeconfig ~/.kube/config (context prod)`.
-    pub(crate) source: String,
+    pub(crate) credentials: String,
     limiter: Limiter,
     timeout: Duration,
 }
@@ -49,7 +49,7 @@ const THROTTLE_RETRIES: u32 = 5;
 
 impl Api {
     pub(crate) async fn connect(settings: &ApiSettings) -> Result<Api, ApiFailure> {
-        let (mut config, source) = load_config(settings).await?;
+        let (mut config, credentials) = load_config(settings).await?;
         // Retries are ours: a 429 is waited out as the server asks, the rest are reported.
         config.default_retry = false;
         config.connect_timeout = Some(settings.timeout);
@@ -64,7 +64,7 @@ impl Api {
         Ok(Api {
             client,
             server,
-            source,
+            credentials,
             limiter: Limiter::new(settings.qps, settings.burst),
             timeout: settings.timeout,
         })

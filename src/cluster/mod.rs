@@ -65,17 +65,8 @@ pub(crate) fn gather(
     progress: bool,
 ) -> facts::ClusterFacts {
     let expanded = read::expand(inputs);
-    let (sources, mut gathered) = read::read_all(&expanded, stdin, progress);
-    drop_duplicates(&mut gathered);
-    let workloads = rollup::workloads(&gathered);
-    gathered.nodes.sort_by(|a, b| a.name.cmp(&b.name));
-    facts::ClusterFacts {
-        inputs: sources,
-        gathered,
-        workloads,
-        target,
-        api: None,
-    }
+    let (sources, gathered) = read::read_all(&expanded, stdin, progress);
+    assemble(sources, gathered, target, None, |_| {})
 }
 
 /// Lists the objects from the API, with each node's configz. Err when the API could not be
@@ -85,21 +76,40 @@ pub(crate) fn gather_api(
     target: Target,
     progress: bool,
 ) -> Result<facts::ClusterFacts, crate::api::ApiFailure> {
-    let (mut outcome, mut gathered) = read::read_api(how, progress)?;
+    let (mut outcome, gathered) = read::read_api(how, progress)?;
+    let api = facts::ApiSource {
+        server: outcome.server,
+        credentials: outcome.credentials,
+    };
+    Ok(assemble(
+        outcome.sources,
+        gathered,
+        target,
+        Some(api),
+        |node| {
+            node.configz = outcome.configz.remove(&node.name);
+        },
+    ))
+}
+
+/// The facts from what was read: each object once, each node with what `per_node` adds, the
+/// pods rolled up to their owners, the nodes by name.
+fn assemble(
+    inputs: Vec<facts::InputSource>,
+    mut gathered: facts::Gathered,
+    target: Target,
+    api: Option<facts::ApiSource>,
+    mut per_node: impl FnMut(&mut facts::NodeFacts),
+) -> facts::ClusterFacts {
     drop_duplicates(&mut gathered);
-    for node in &mut gathered.nodes {
-        node.configz = outcome.configz.remove(&node.name);
-    }
+    gathered.nodes.iter_mut().for_each(&mut per_node);
     let workloads = rollup::workloads(&gathered);
     gathered.nodes.sort_by(|a, b| a.name.cmp(&b.name));
-    Ok(facts::ClusterFacts {
-        inputs: outcome.sources,
+    facts::ClusterFacts {
+        inputs,
         gathered,
         workloads,
         target,
-        api: Some(facts::ApiSource {
-            server: outcome.server,
-            credentials: outcome.source,
-        }),
-    })
+        api,
+    }
 }

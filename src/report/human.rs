@@ -19,7 +19,7 @@ use crate::engine::{Finding, Location, RuleStatus, location_path};
 use crate::model::{SourceFile, SourceMap, Span};
 use crate::vocabulary::Severity;
 
-use super::Report;
+use super::{Report, StatusCounts};
 
 /// Lines of context shown before and after the highlighted lines.
 const CONTEXT_LINES: usize = 1;
@@ -59,9 +59,9 @@ fn group_by_file(report: &Report) -> Vec<(String, Vec<&Finding>)> {
 
 fn file_header(file: &str, n: usize) -> String {
     format!(
-        "── {} ({n} {}) ──",
+        "── {} ({}) ──",
         untrusted(file),
-        plural(n, "finding", "findings")
+        count(n, "finding", "findings")
     )
 }
 
@@ -257,13 +257,10 @@ fn summary(report: &Report, out: &mut String) {
 fn headline(report: &Report, out: &mut String) {
     let c = report.counts();
     let findings = format!(
-        "{} {}, {} {}, {} {}",
-        c.error,
-        plural(c.error, "error", "errors"),
-        c.warning,
-        plural(c.warning, "warning", "warnings"),
-        c.note,
-        plural(c.note, "note", "notes")
+        "{}, {}, {}",
+        count(c.error, "error", "errors"),
+        count(c.warning, "warning", "warnings"),
+        count(c.note, "note", "notes")
     );
     let headline = if c.error > 0 {
         findings.red().bold().to_string()
@@ -293,6 +290,11 @@ fn counts(report: &Report, out: &mut String) {
         i.unreadable,
         i.invalid
     );
+    write_rules_line(&s, out);
+}
+
+/// `  rules    3 fail, 1 pass, 2 not applicable, 0 inconclusive`: the node's and the cluster's.
+pub(crate) fn write_rules_line(s: &StatusCounts, out: &mut String) {
     let _ = writeln!(
         out,
         "  {}    {} fail, {} pass, {} not applicable, {} inconclusive",
@@ -354,10 +356,10 @@ fn policy(report: &Report, out: &mut String) {
     let suppressed = report.suppressed();
     let _ = writeln!(
         out,
-        "  {}   {}, {suppressed} {} excepted",
+        "  {}   {}, {} excepted",
         "policy".dimmed(),
         untrusted(policy),
-        plural(suppressed, "finding", "findings")
+        count(suppressed, "finding", "findings")
     );
 }
 
@@ -443,8 +445,9 @@ fn escape_controls(s: &str, keep_newlines: bool) -> String {
         .collect()
 }
 
-fn plural<'a>(n: usize, one: &'a str, many: &'a str) -> &'a str {
-    if n == 1 { one } else { many }
+/// `1 error`, `3 errors`.
+pub(crate) fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 #[cfg(test)]

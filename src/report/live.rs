@@ -5,6 +5,8 @@
 
 use serde::Serialize;
 
+use super::human::count;
+
 use crate::model::live::{
     CgroupVersion, CriApi, CriEndpoint, DockerEndpoint, KubeletLive, LiveFacts, Probe,
     ProbeFailure, ProbeMode, SocketNamer, SocketPath, SocketState,
@@ -331,10 +333,6 @@ fn line<T>(name: &'static str, p: &Probe<T>, words: impl FnOnce(&T) -> String) -
             reason: Some(reason.clone()),
         },
     }
-}
-
-fn count(n: usize, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 fn cri(e: &CriEndpoint) -> EndpointLine {

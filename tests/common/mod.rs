@@ -332,15 +332,46 @@ pub(crate) fn run_in(dir: &Path, args: &[String]) -> Result<String, String> {
         .args(args)
         .output()
         .map_err(|e| e.to_string())?;
-    let code = out.status.code();
-    if code != Some(0) && code != Some(1) {
-        return Err(format!(
-            "exit {:?}: {}",
-            code,
-            String::from_utf8_lossy(&out.stderr)
-        ));
-    }
+    verdict(&out)?;
     Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// Checks every item, then fails once listing every item that failed, with why.
+pub(crate) fn assert_all<T>(
+    items: &[T],
+    name: impl Fn(&T) -> &str,
+    check: impl Fn(&T) -> Result<(), String>,
+) {
+    let failures: Vec<String> = items
+        .iter()
+        .filter_map(|s| check(s).err().map(|e| format!("{}: {e}", name(s))))
+        .collect();
+    assert!(
+        failures.is_empty(),
+        "{} scenario(s) failed:\n{}",
+        failures.len(),
+        failures.join("\n\n")
+    );
+}
+
+/// Runs `snapshots` with the settings of the human-output snapshots: tests/snapshots/human,
+/// named without the test module.
+pub(crate) fn human_snapshots(snapshots: impl FnOnce()) {
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path(repo().join("tests/snapshots/human"));
+    settings.set_prepend_module_to_snapshot(false);
+    settings.bind(snapshots);
+}
+
+/// Exit 0 or 1 is a verdict; anything else is a failure to run, with what stderr said.
+pub(crate) fn verdict(out: &std::process::Output) -> Result<(), String> {
+    match out.status.code() {
+        Some(0 | 1) => Ok(()),
+        code => Err(format!(
+            "exit {code:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        )),
+    }
 }
 
 /// Runs an audit of `root` with `--format json` and parses the report. The working directory
@@ -362,14 +393,7 @@ pub(crate) fn run_json(
         cmd.env(k, v);
     }
     let out = cmd.output().map_err(|e| e.to_string())?;
-    let code = out.status.code();
-    if code != Some(0) && code != Some(1) {
-        return Err(format!(
-            "exit {:?}: {}",
-            code,
-            String::from_utf8_lossy(&out.stderr)
-        ));
-    }
+    verdict(&out)?;
     serde_json::from_slice(&out.stdout)
         .map_err(|e| format!("bad JSON ({e}): {}", String::from_utf8_lossy(&out.stdout)))
 }

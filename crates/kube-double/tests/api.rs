@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use common::{Reply, get, node, pod, send};
+use common::{Reply, get, get_as, node, pod, send};
 use kube_double::{Cluster, Faults, Server};
 use serde_json::{Value, json};
 
@@ -159,31 +159,13 @@ fn tables_page_too_and_carry_partial_metadata() {
     assert_eq!(rows[0]["object"]["metadata"]["namespace"], "default");
     let token = table["metadata"]["continue"].as_str().unwrap();
     let path = format!("/api/v1/pods?limit=4&continue={token}&includeObject=Object");
-    let rest = send(
-        &server,
-        &path,
-        Some(&server.token),
-        Some(TABLE),
-        "127.0.0.1",
-        None,
-    )
-    .unwrap()
-    .json();
+    let rest = get_as(&server, &path, TABLE).json();
     let rows = rest["rows"].as_array().unwrap();
     assert_eq!(rows.len(), 3);
     assert_eq!(rows[2]["object"]["kind"], "Pod");
     assert!(rest["metadata"].get("continue").is_none());
 
-    let nodes = send(
-        &server,
-        "/api/v1/nodes",
-        Some(&server.token),
-        Some(TABLE),
-        "127.0.0.1",
-        None,
-    )
-    .unwrap()
-    .json();
+    let nodes = get_as(&server, "/api/v1/nodes", TABLE).json();
     let first = &nodes["rows"][0]["cells"];
     assert_eq!(
         first.as_array().unwrap()[..5],
@@ -229,15 +211,7 @@ fn gets_discovery_and_kubeconfig() {
     );
     let aggregated =
         "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json";
-    let api = send(
-        &server,
-        "/api",
-        Some(&server.token),
-        Some(aggregated),
-        "127.0.0.1",
-        None,
-    )
-    .unwrap();
+    let api = get_as(&server, "/api", aggregated);
     assert_eq!(api.header("content-type"), "application/json");
     assert_eq!(api.json()["versions"], json!(["v1"]));
     let groups = get(&server, "/apis").json();

@@ -83,7 +83,8 @@ const RESTARTS: usize = 3;
 /// What reading the API gave besides the objects the workers parse.
 pub(crate) struct ApiOutcome {
     pub(crate) server: String,
-    pub(crate) source: String,
+    /// Where the credentials came from.
+    pub(crate) credentials: String,
     pub(crate) sources: Vec<InputSource>,
     pub(crate) problems: Vec<ReadProblem>,
     pub(crate) configz: BTreeMap<String, Result<KubeletConfigz, ApiFailure>>,
@@ -174,7 +175,7 @@ async fn read_all(
     let (others, configz) = tokio::join!(others, configz);
     let mut outcome = ApiOutcome {
         server: api.server.clone(),
-        source: api.source.clone(),
+        credentials: api.credentials.clone(),
         sources: Vec::new(),
         problems: Vec::new(),
         configz,

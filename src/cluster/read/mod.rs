@@ -116,8 +116,8 @@ pub(crate) fn read_api(
     let (outcome, mut gathered) = with_parsers(show_progress, |send, progress| {
         (api::read(how, send, progress), Gathered::default())
     });
-    let outcome = outcome?;
-    gathered.problems.extend(outcome.problems.iter().cloned());
+    let mut outcome = outcome?;
+    gathered.problems.append(&mut outcome.problems);
     gathered.problems.sort();
     Ok((outcome, gathered))
 }

@@ -102,7 +102,7 @@ pub(super) async fn ask(
     };
     Outcome::Used(Box::new(ApiRead {
         server: Some(api.server.clone()),
-        credentials: Some(api.source.clone()),
+        credentials: Some(api.credentials.clone()),
         node,
         configz_node,
         configz_source,

@@ -9,7 +9,7 @@ use owo_colors::OwoColorize;
 use crate::cluster::rollout::Group;
 use crate::cluster::some_of;
 use crate::engine::{Finding, Location, RuleStatus};
-use crate::report::human::{untrusted, untrusted_text, write_exit_line};
+use crate::report::human::{count, untrusted, untrusted_text, write_exit_line, write_rules_line};
 use crate::vocabulary::Severity;
 
 use super::ClusterReport;
@@ -244,10 +244,6 @@ fn problems(report: &ClusterReport<'_>, out: &mut String) {
     out.push('\n');
 }
 
-fn count(n: usize, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
-}
-
 fn summary(report: &ClusterReport<'_>, out: &mut String) {
     let c = report.counts();
     let s = report.status_counts();
@@ -258,15 +254,7 @@ fn summary(report: &ClusterReport<'_>, out: &mut String) {
         count(c.warning, "warning", "warnings"),
         count(c.note, "note", "notes")
     );
-    let _ = writeln!(
-        out,
-        "  {}    {} fail, {} pass, {} not applicable, {} inconclusive",
-        "rules".dimmed(),
-        s.fail,
-        s.pass,
-        s.not_applicable,
-        s.inconclusive
-    );
+    write_rules_line(&s, out);
     for o in report
         .evaluation
         .outcomes

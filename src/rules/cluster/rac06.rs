@@ -29,27 +29,20 @@ fn check(facts: &ClusterFacts, out: &mut Emitter<Case>) {
         out.not_applicable("no node's kubelet configz was asked");
         return;
     }
-    let failed: Vec<(&NodeFacts, String)> = asked
-        .iter()
-        .filter_map(|n| match &n.configz {
-            Some(Err(f)) => Some((*n, f.to_string())),
-            _ => None,
-        })
-        .collect();
-    if failed.len() == asked.len() {
-        out.inconclusive(format!(
-            "no kubelet's configz could be read ({} nodes); the first: {}",
-            failed.len(),
-            failed[0].1
-        ));
-        return;
-    }
-    if !failed.is_empty() {
+    let mut failed = asked.iter().filter_map(|n| match &n.configz {
+        Some(Err(f)) => Some((n.name.as_str(), f)),
+        _ => None,
+    });
+    if let Some((first, why)) = failed.next() {
+        let count = 1 + failed.count();
+        if count == asked.len() {
+            out.inconclusive(format!(
+                "no kubelet's configz could be read ({count} nodes); the first: {why}"
+            ));
+            return;
+        }
         out.assume(format!(
-            "{} node(s) whose kubelet configz could not be read were not checked; the first, {}: {}",
-            failed.len(),
-            failed[0].0.name,
-            failed[0].1
+            "{count} node(s) whose kubelet configz could not be read were not checked; the first, {first}: {why}"
         ));
     }
     for node in asked {

@@ -38,6 +38,19 @@ pub(crate) fn get(server: &Server, path: &str) -> Reply {
     send(server, path, Some(&server.token), None, "127.0.0.1", None).expect("an answer")
 }
 
+/// A GET as [`get`] with an Accept header (a Table, aggregated discovery).
+pub(crate) fn get_as(server: &Server, path: &str, accept: &str) -> Reply {
+    send(
+        server,
+        path,
+        Some(&server.token),
+        Some(accept),
+        "127.0.0.1",
+        None,
+    )
+    .expect("an answer")
+}
+
 /// A GET with another token (or none), another Accept header, server name or a timeout; `None`
 /// when the timeout passed first.
 pub(crate) fn send(
