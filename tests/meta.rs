@@ -185,6 +185,18 @@ fn docs_rules_md_is_generated_from_the_registry() {
     );
 }
 
+#[test]
+fn the_readme_counts_the_rules() {
+    let all = rules::all();
+    let cluster = all.iter().filter(|r| r.meta.id.starts_with("RAC")).count();
+    let node = all.len() - cluster;
+    let readme = std::fs::read_to_string(common::repo().join("README.md")).expect("README.md");
+    let said = format!("{node} node rules in ten areas");
+    assert!(readme.contains(&said), "README.md should say `{said}`");
+    let said = format!("{cluster} cluster rules");
+    assert!(readme.contains(&said), "README.md should say `{said}`");
+}
+
 /// What the fixtures show about each rule: the expectations of rule scenarios, plus pass /
 /// fail seen in whole-node scenarios.
 fn fixture_coverage() -> BTreeMap<String, BTreeSet<String>> {
