@@ -155,7 +155,7 @@ fn yaml_documents_and_standard_input() {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(32))]
+    #![proptest_config(ProptestConfig::with_cases(common::proptest_cases(32)))]
 
     /// Cut, overwrite or insert bytes anywhere in a valid List: the audit still answers with a
     /// report and exit 0, 1 or 2.

@@ -6,6 +6,7 @@
 mod common;
 
 use std::collections::BTreeMap;
+use std::fs;
 use std::path::Path;
 
 use serde_json::Value;
@@ -425,4 +426,56 @@ fn fix_output_snapshots() {
             insta::assert_snapshot!(s.snapshot_name(), text);
         }
     });
+}
+
+/// A node whose fixes enable one another five times over (CRI enabled, then required, then the
+/// file rewritten as version 2, then its plugin-level systemd_cgroup moved, then the kubelet's
+/// driver matched): `--write` carries it through, and a second run has nothing left.
+#[test]
+fn fix_write_follows_a_five_round_chain_to_the_end() {
+    let work = tempfile::tempdir().expect("tempdir");
+    let root = work.path();
+    fs::create_dir_all(root.join("etc/containerd")).expect("mkdir");
+    fs::create_dir_all(root.join("var/lib/kubelet")).expect("mkdir");
+    fs::write(
+        root.join("etc/containerd/config.toml"),
+        "disabled_plugins = [\"cri\"]\n[plugins.\"io.containerd.grpc.v1.cri\"]\nsystemd_cgroup = true\n",
+    )
+    .expect("write");
+    fs::write(
+        root.join("var/lib/kubelet/kubeadm-flags.env"),
+        "KUBELET_KUBEADM_ARGS=\"--cgroup-driver=cgroupfs\"\n",
+    )
+    .expect("write");
+    let args: Vec<String> = [
+        "--containerd-version",
+        "1.7.24",
+        "--kubernetes-version",
+        "1.29",
+    ]
+    .map(String::from)
+    .to_vec();
+
+    let (_, doc) = fix(root, &args, true);
+    let rules: Vec<&str> = doc["files"]
+        .as_array()
+        .expect("files")
+        .iter()
+        .flat_map(|f| f["fixes"].as_array().expect("fixes"))
+        .filter_map(|f| f["rule"].as_str())
+        .collect();
+    for rule in ["RA101", "RA109", "RA103", "RA202", "RA201"] {
+        assert!(rules.contains(&rule), "{rule} not fixed: {rules:?}");
+    }
+    assert_eq!(doc["rounds"], 5, "{doc}");
+    assert_eq!(doc["pending"], 0, "{doc}");
+    let kubelet = fs::read_to_string(root.join("var/lib/kubelet/kubeadm-flags.env")).expect("read");
+    assert!(kubelet.contains("--cgroup-driver=systemd"), "{kubelet}");
+
+    let (_, again) = fix(root, &args, false);
+    assert_eq!(
+        again["files"],
+        serde_json::json!([]),
+        "a second fix proposes {again}"
+    );
 }

@@ -81,7 +81,7 @@ fn run_fix(root: &Path, write: bool) -> (Option<i32>, Value) {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 40, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig::with_cases(common::proptest_cases(40)))]
 
     #[test]
     fn fix_write_is_safe_and_idempotent(

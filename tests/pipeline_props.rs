@@ -2,6 +2,8 @@
 //! matter to containerd and the kubelet (and from noise) go through collection, every rule and
 //! every renderer without a panic, and every reported position lies inside its file.
 
+mod common;
+
 use std::fs;
 
 use proptest::prelude::*;
@@ -63,7 +65,7 @@ fn kubelet_yaml() -> impl Strategy<Value = String> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 96, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig::with_cases(common::proptest_cases(96)))]
 
     #[test]
     fn any_node_audits_without_panicking(

@@ -13,8 +13,11 @@ use crate::rules;
 use super::args::{FixArgs, FixFormat};
 use super::audit::{build_policy, collect_node};
 
-/// At most this many rounds of fixes in one run (each round's fixes enable the next).
-const MAX_ROUNDS: usize = 4;
+/// At most this many rounds of fixes in one run. Each round's fixes enable the next (CRI
+/// enabled, then required, then the file rewritten as version 2, then its SystemdCgroup
+/// moved, then the kubelet's driver matched is five); the cap only guards against fixes
+/// that would undo each other.
+const MAX_ROUNDS: usize = 8;
 
 /// One round of --write: its plan and what became of each file.
 #[derive(Default)]
@@ -31,10 +34,10 @@ pub(crate) fn run(args: &FixArgs) -> Result<u8, String> {
     if !args.write {
         return dry_run(args, &plan);
     }
-    let (rounds, after) = write_rounds(args, plan)?;
+    let (rounds, after, pending) = write_rounds(args, plan)?;
     let text = match args.format {
-        FixFormat::Human => rounds_human(&rounds, &after),
-        FixFormat::Json => pretty(&rounds_json(&rounds, &after)?)?,
+        FixFormat::Human => rounds_human(&rounds, &after, pending),
+        FixFormat::Json => pretty(&rounds_json(&rounds, &after, pending)?)?,
     };
     print(args, &text)?;
     let failed = rounds.iter().any(|r| !r.failed.is_empty());
@@ -70,8 +73,9 @@ fn dry_run(args: &FixArgs, plan: &Plan) -> Result<u8, String> {
 }
 
 /// Writes the plan, audits again, and goes on while a round writes something: fixes can make
-/// others possible (CRI enabled, its rules apply).
-fn write_rounds(args: &FixArgs, mut plan: Plan) -> Result<(Vec<Round>, Report), String> {
+/// others possible (CRI enabled, its rules apply). Returns the rounds, the audit after the
+/// last, and how many fixes were still ready when the round cap stopped it.
+fn write_rounds(args: &FixArgs, mut plan: Plan) -> Result<(Vec<Round>, Report, usize), String> {
     let mut rounds: Vec<Round> = Vec::new();
     loop {
         let mut round = Round::default();
@@ -88,14 +92,17 @@ fn write_rounds(args: &FixArgs, mut plan: Plan) -> Result<(Vec<Round>, Report), 
         round.plan = plan;
         rounds.push(round);
         let (next, after) = audit_and_plan(args)?;
-        if !wrote || next.changes.is_empty() || rounds.len() >= MAX_ROUNDS {
-            return Ok((rounds, after));
+        if !wrote || next.changes.is_empty() {
+            return Ok((rounds, after, 0));
+        }
+        if rounds.len() >= MAX_ROUNDS {
+            return Ok((rounds, after, next.fix_count()));
         }
         plan = next;
     }
 }
 
-fn rounds_human(rounds: &[Round], after: &Report) -> String {
+fn rounds_human(rounds: &[Round], after: &Report, pending: usize) -> String {
     let mut text = String::new();
     for (i, round) in rounds.iter().enumerate() {
         if i > 0 {
@@ -117,6 +124,15 @@ fn rounds_human(rounds: &[Round], after: &Report) -> String {
             let _ = writeln!(text, "Did not write {path}: {reason}");
         }
     }
+    if pending > 0 {
+        let _ = writeln!(
+            text,
+            "\nStopped after {MAX_ROUNDS} rounds with {pending} more fix{} ready: \
+             run `runtime-audit fix` again to see {}.",
+            if pending == 1 { "" } else { "es" },
+            if pending == 1 { "it" } else { "them" },
+        );
+    }
     text.push_str(
         "\nRestart what reads the fixed files (containerd, the kubelet) for them to take effect.\n\
          \nThe audit after the fixes:\n",
@@ -125,9 +141,9 @@ fn rounds_human(rounds: &[Round], after: &Report) -> String {
     text
 }
 
-/// Every round's files and edits in one document, what is left after the last round, and
-/// the audit after it.
-fn rounds_json(rounds: &[Round], after: &Report) -> Result<Value, String> {
+/// Every round's files and edits in one document, what is left after the last round, the
+/// fixes still ready when the round cap stopped it, and the audit after it.
+fn rounds_json(rounds: &[Round], after: &Report, pending: usize) -> Result<Value, String> {
     let per_round: Vec<Value> = rounds
         .iter()
         .map(|r| {
@@ -156,6 +172,7 @@ fn rounds_json(rounds: &[Round], after: &Report) -> Result<Value, String> {
         "manual": last("manual"),
         "unfixed": last("unfixed"),
         "rounds": per_round.len(),
+        "pending": pending,
         "after": after,
     }))
 }

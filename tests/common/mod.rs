@@ -21,6 +21,15 @@ pub(crate) fn bin() -> Command {
 
 /// The shared real-world corpus: `RUNTIME_AUDIT_CORPUS` or `../shared/corpus`. Absent is
 /// said loudly, and is a failure under `CI=true`.
+/// How many cases a property test runs: `default`, or `PROPTEST_CASES` when set, for a longer
+/// soak by hand.
+pub(crate) fn proptest_cases(default: u32) -> u32 {
+    std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
 pub(crate) fn corpus() -> Option<PathBuf> {
     let dir = std::env::var_os("RUNTIME_AUDIT_CORPUS")
         .map_or_else(|| repo().join("../shared/corpus"), PathBuf::from);

@@ -1,5 +1,14 @@
 //! YAML input: documents separated by `---` lines, each a Kubernetes object or a List of
-//! them. Each document is parsed on its own, so that a broken one costs only itself.
+//! them. Each document is parsed on its own, so that a broken one costs only itself; a List's
+//! items are read one by one, each with its own line, so that a malformed item costs only
+//! itself too.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use serde::Deserialize;
+use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde_saphyr::Spanned;
 
 use crate::cluster::facts::{Gathered, ReadAt, ReadProblem};
 use crate::cluster::objects::Object;
@@ -14,9 +23,17 @@ pub(super) fn read(text: &str, input: usize, into: &mut Gathered) -> Result<(), 
             continue;
         }
         let at = ReadAt { input, line };
-        match serde_saphyr::from_str_with_options::<Object<'_>>(doc, options()) {
-            // A List's items are added one by one.
-            Ok(object) => into.add(&object, at),
+        let read = if is_list(doc) {
+            let list = ListItems { into, at };
+            serde_saphyr::with_deserializer_from_str_with_options(doc, options(), |de| {
+                ListDocument(list).deserialize(de)
+            })
+        } else {
+            serde_saphyr::from_str_with_options::<Object<'_>>(doc, options())
+                .map(|object| into.add(&object, at))
+        };
+        match read {
+            Ok(()) => {}
             Err(e) => into.problems.push(ReadProblem {
                 at,
                 message: format!(
@@ -27,6 +44,88 @@ pub(super) fn read(text: &str, input: usize, into: &mut Gathered) -> Result<(), 
         }
     }
     Ok(())
+}
+
+/// A document whose top-level mapping has `items` in block style, as `kubectl get -o yaml`
+/// prints a List. Others (a flow-style List among them) are read whole.
+fn is_list(doc: &str) -> bool {
+    doc.lines().any(|l| l.starts_with("items:"))
+}
+
+/// Where a List's items go, and where its document starts.
+struct ListItems<'g> {
+    into: &'g mut Gathered,
+    at: ReadAt,
+}
+
+/// A List document: its `items` are read as they come; its other keys are skipped.
+struct ListDocument<'g>(ListItems<'g>);
+
+impl<'de> DeserializeSeed<'de> for ListDocument<'_> {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, de: D) -> Result<(), D::Error> {
+        de.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for ListDocument<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a mapping with `items`")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let ListItems { into, at } = self.0;
+        while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+            if key == "items" {
+                map.next_value_seed(ListItems {
+                    into: &mut *into,
+                    at,
+                })?;
+            } else {
+                map.next_value::<IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl<'de> DeserializeSeed<'de> for ListItems<'_> {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, de: D) -> Result<(), D::Error> {
+        de.deserialize_seq(self)
+    }
+}
+
+impl<'de> Visitor<'de> for ListItems<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a sequence of Kubernetes objects")
+    }
+
+    /// Each item is held as a generic value only while it is turned into an [`Object`]: a
+    /// wrong type in one (`containers: 5`) is that item's problem, not the document's.
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        while let Some(item) = seq.next_element::<Spanned<serde_json::Value>>()? {
+            let line = usize::try_from(item.referenced.line()).unwrap_or(0);
+            let at = ReadAt {
+                input: self.at.input,
+                line: self.at.line + line.saturating_sub(1),
+            };
+            match Object::deserialize(&item.value) {
+                Ok(object) => self.into.add(&object, at),
+                Err(e) => self.into.problems.push(ReadProblem {
+                    at,
+                    message: format!("an object that is not a Kubernetes object: {e}; skipped"),
+                }),
+            }
+        }
+        Ok(())
+    }
 }
 
 /// Each document with the 1-based line it starts on.
@@ -84,5 +183,76 @@ mod tests {
         assert_eq!(g.pods, 1);
         assert_eq!(g.problems.len(), 1);
         assert_eq!(g.problems[0].at.line, 11);
+    }
+
+    /// As `kubectl get nodes,pods -A -o yaml` prints it: each item keeps its own line, and a
+    /// malformed item is skipped alone.
+    #[test]
+    fn list_items_keep_their_lines_and_a_malformed_one_costs_only_itself() {
+        let text = "\
+apiVersion: v1
+items:
+- apiVersion: v1
+  kind: Node
+  metadata:
+    name: n1
+- apiVersion: v1
+  kind: Pod
+  metadata:
+    name: broken
+    namespace: x
+  spec:
+    containers: 5
+- apiVersion: v1
+  kind: Pod
+  metadata:
+    name: p
+    namespace: x
+  spec:
+    nodeName: n1
+    volumes:
+    - name: sock
+      hostPath:
+        path: /var/run/docker.sock
+    containers: []
+kind: List
+metadata:
+  resourceVersion: \"\"
+";
+        let mut g = Gathered::default();
+        read(text, 0, &mut g).expect("read");
+        assert_eq!(g.nodes.len(), 1);
+        assert_eq!(g.nodes[0].at.line, 3);
+        assert_eq!(g.pods, 1);
+        assert_eq!(g.hits.len(), 1);
+        assert_eq!(g.hits[0].at.line, 14);
+        assert_eq!(g.problems.len(), 1, "{:?}", g.problems);
+        assert_eq!(g.problems[0].at.line, 7);
+        assert!(
+            g.problems[0].message.contains("sequence"),
+            "{}",
+            g.problems[0].message
+        );
+    }
+
+    /// A List in the second document: its items' lines count from the file's start.
+    #[test]
+    fn list_item_lines_count_from_the_file_not_the_document() {
+        let text = "kind: Node\nmetadata: {name: a}\n---\nkind: List\nitems:\n- kind: Node\n  metadata: {name: b}\n";
+        let mut g = Gathered::default();
+        read(text, 0, &mut g).expect("read");
+        let lines: Vec<usize> = g.nodes.iter().map(|n| n.at.line).collect();
+        assert_eq!(lines, [1, 6]);
+    }
+
+    /// A syntax error after some items keeps the items read before it.
+    #[test]
+    fn a_list_cut_short_keeps_the_items_before_the_break() {
+        let text =
+            "items:\n- kind: Node\n  metadata: {name: a}\n- kind: Node\n  metadata: {name: [\n";
+        let mut g = Gathered::default();
+        read(text, 0, &mut g).expect("read");
+        assert_eq!(g.nodes.len(), 1);
+        assert_eq!(g.problems.len(), 1);
     }
 }
