@@ -89,7 +89,7 @@ fn settings(
     if let Some(driver) = &running.cgroup_driver {
         if driver_from_cri(snap, kubelet) {
             out.assume(format!(
-                "the kubelet takes its cgroup driver from containerd ({GATE}, containerd 2.x): its own cgroupDriver is ignored, so the driver was not compared"
+                "the kubelet takes its cgroup driver from containerd ({GATE}, containerd 2.x): its own cgroupDriver is ignored, and configz shows the file's driver or containerd's depending on the kubelet's release (kubernetes#134673), so the driver was not compared"
             ));
         } else {
             compared.push(cgroup_driver(kubelet, driver));
