@@ -294,23 +294,87 @@ fn a_node_file_gives_the_node_and_the_api_only_configz() {
     assert_eq!(common::rule(&report, "RA810")["status"], "fail");
 }
 
+/// `--save-live-facts` records configz and the Node object (without its managedFields);
+/// `--live-facts` replays both, asking the API nothing, and the rules judge the replayed Node
+/// as they judged the API's.
 #[test]
-fn recorded_live_facts_replay_the_kubelet_configz() {
+fn recorded_live_facts_replay_the_kubelet_configz_and_the_node_object() {
     let server = Server::start(cluster(), Faults::default());
     let root = node_root();
     let saved = root.path().join("facts.json");
     let saved_arg = saved.to_str().expect("UTF-8 path");
-    audit(
+    let (_, live) = audit(
         &server,
         &root,
-        &["--node", WORKER, "--save-live-facts", saved_arg],
+        &["--node", CONTROL_PLANE, "--save-live-facts", saved_arg],
         &[],
     );
+    let facts: Value =
+        serde_json::from_str(&std::fs::read_to_string(&saved).expect("saved")).expect("JSON");
+    let node = &facts["node_object"];
+    assert_eq!(node["state"], "read", "{facts}");
+    assert_eq!(node["body"]["metadata"]["name"], CONTROL_PLANE);
+    assert!(
+        node["body"]["metadata"].get("managedFields").is_none(),
+        "managedFields recorded: {node}"
+    );
+
     let asked = server.requests().len();
     let (_, replayed) = audit(&server, &root, &["--live-facts", saved_arg], &[]);
     assert_eq!(server.requests().len(), asked, "a replay asks nothing");
     assert_eq!(common::rule(&replayed, "RA810")["status"], "fail");
-    assert_eq!(replayed["live"]["kubelet"]["node"], WORKER);
+    assert_eq!(replayed["live"]["kubelet"]["node"], CONTROL_PLANE);
+    assert_eq!(replayed["node"]["name"], CONTROL_PLANE);
+    let url = format!("{}/api/v1/nodes/{CONTROL_PLANE}", server.url);
+    assert_eq!(node_input(&replayed)["path"], url.as_str());
+    // The stale kubeadm annotation, found and located as in the live audit.
+    let located = |report: &Value| -> Vec<(Value, Value)> {
+        findings(report, "RA602")
+            .iter()
+            .map(|f| (f["location"]["file"].clone(), f["location"]["line"].clone()))
+            .collect()
+    };
+    assert_eq!(located(&replayed).len(), 1, "{}", replayed["findings"]);
+    assert_eq!(located(&replayed), located(&live));
+}
+
+/// A Node read that failed is recorded as failed, and replayed as the same unreadable input.
+#[test]
+fn a_recorded_node_failure_replays_as_inconclusive() {
+    let faults = Faults {
+        forbidden: vec![("get".into(), "nodes".into())],
+        ..Faults::default()
+    };
+    let server = Server::start(cluster(), faults);
+    let root = node_root();
+    let saved = root.path().join("facts.json");
+    let saved_arg = saved.to_str().expect("UTF-8 path");
+    let (_, live) = audit(
+        &server,
+        &root,
+        &["--node", CONTROL_PLANE, "--save-live-facts", saved_arg],
+        &[],
+    );
+    let (_, replayed) = audit(&server, &root, &["--live-facts", saved_arg], &[]);
+    let input = node_input(&replayed);
+    assert_eq!(input["state"], "unreadable", "{input}");
+    let reason = input["detail"].as_str().unwrap_or_default();
+    assert!(
+        reason.contains("may not get nodes") && reason.contains("recorded in"),
+        "{input}"
+    );
+    // Every rule of the Node object says what it said when the API refused.
+    for id in ["RA601", "RA602", "RA603"] {
+        let status = &common::rule(&replayed, id)["status"];
+        assert_eq!(status, &common::rule(&live, id)["status"], "{id}");
+    }
+    for id in ["RA601", "RA602"] {
+        assert_eq!(
+            common::rule(&replayed, id)["status"],
+            "inconclusive",
+            "{id}"
+        );
+    }
 }
 
 #[test]

@@ -122,13 +122,16 @@ pub fn collect(opts: &CollectOptions) -> Result<NodeSnapshot, CollectError> {
         _ => model::live::LiveFacts {
             host: live::host::facts(&host),
             kubelet: from_api.kubelet_live(),
+            node_object: from_api.recorded_node(),
             ..live
         },
     };
-    let node = if opts.node_file.is_some() {
-        node
-    } else {
-        node_from_api(&ctx, node, &from_api)
+    let node = match (&opts.node_file, &opts.live, &live.node_object) {
+        (Some(_), _, _) => node,
+        (None, live::LiveOptions::Recorded { path }, Some(recorded)) => {
+            node_from_record(&ctx, recorded, path)
+        }
+        (None, _, _) => node_from_api(&ctx, node, &from_api),
     };
     record_api(&ctx, &from_api);
 
@@ -201,6 +204,31 @@ fn node_from_api(
             Some(Err((at, failed))) => node::api_failure(ctx, at, &failed.sentence),
             None => absent,
         },
+    }
+}
+
+/// The Node object recorded with the live facts, read as the API's answer was.
+fn node_from_record(
+    ctx: &Ctx,
+    recorded: &model::live::RecordedNode,
+    path: &std::path::Path,
+) -> Input<model::node::NodeObject> {
+    match recorded {
+        model::live::RecordedNode::Read {
+            location,
+            selected_by,
+            body,
+        } => node::from_api(
+            ctx,
+            location,
+            body,
+            format!("{selected_by}, recorded in {}", path.display()),
+        ),
+        model::live::RecordedNode::Failed { location, reason } => node::api_failure(
+            ctx,
+            location,
+            &format!("{reason} (recorded in {})", path.display()),
+        ),
     }
 }
 

@@ -96,9 +96,14 @@ impl<C: RuleCase> Emitter<C> {
         )
     }
 
-    /// The rule does not apply here. Ignored if the rule also emits findings.
+    /// The rule does not apply here. Ignored if the rule also emits findings, and after
+    /// [`Emitter::inconclusive`]: what could not be checked is never reported as not applying
+    /// (a Node object that could not be read leaves no annotation to look at, but that is not
+    /// a node without one).
     pub(crate) fn not_applicable(&mut self, reason: impl Into<String>) {
-        self.status = Some((RuleStatus::NotApplicable, reason.into()));
+        if !matches!(self.status, Some((RuleStatus::Inconclusive, _))) {
+            self.status = Some((RuleStatus::NotApplicable, reason.into()));
+        }
     }
 
     /// The rule could not decide. Ignored if the rule also emits findings.

@@ -26,6 +26,29 @@ pub struct LiveFacts {
     /// The running kubelet's configuration, from the API server's node proxy.
     #[serde(default, skip_serializing_if = "KubeletLive::is_not_read")]
     pub kubelet: KubeletLive,
+    /// The audited node's Node object as the API gave it (not when a `--node-file` gave it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub node_object: Option<RecordedNode>,
+}
+
+/// The Node object the API gave, or why it gave none: recorded so that `--live-facts` can
+/// replay it in place of the API.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "kebab-case")]
+pub enum RecordedNode {
+    Read {
+        /// `https://10.0.0.1:6443/api/v1/nodes/NAME`.
+        location: String,
+        /// How it was chosen (`--node n1`).
+        selected_by: String,
+        /// The object, without `metadata.managedFields`.
+        body: serde_json::Value,
+    },
+    Failed {
+        location: String,
+        /// The failure's sentence.
+        reason: String,
+    },
 }
 
 /// Whether probes ran.

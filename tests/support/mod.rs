@@ -390,6 +390,7 @@ pub(crate) fn synthetic_live() -> LiveFacts {
             ),
             api_failure: Some("forbidden".into()),
         },
+        node_object: None,
     }
 }
 

@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 use crate::api::{ApiFailure, ApiSettings, KubeletConfigz};
-use crate::model::live::{KubeletLive, Probe, ProbeFailure, RunningKubeletConfig};
+use crate::model::live::{KubeletLive, Probe, ProbeFailure, RecordedNode, RunningKubeletConfig};
 
 pub(crate) use which_node::{NodeName, node_name};
 
@@ -146,6 +146,33 @@ impl Outcome {
             configz,
             api_failure,
         }
+    }
+}
+
+impl Outcome {
+    /// The Node object as a live fact, for `--save-live-facts`; None when it was not asked.
+    pub(crate) fn recorded_node(&self) -> Option<RecordedNode> {
+        let Outcome::Used(read) = self else {
+            return None;
+        };
+        Some(match read.node.as_ref()? {
+            Ok(n) => {
+                let mut body = n.body.clone();
+                // What wrote each field, kept by the API server: large, and never read.
+                if let Some(meta) = body.get_mut("metadata").and_then(Value::as_object_mut) {
+                    meta.remove("managedFields");
+                }
+                RecordedNode::Read {
+                    location: n.location.clone(),
+                    selected_by: n.selected_by.clone(),
+                    body,
+                }
+            }
+            Err((at, failed)) => RecordedNode::Failed {
+                location: at.clone(),
+                reason: failed.sentence.clone(),
+            },
+        })
     }
 }
 
