@@ -104,7 +104,9 @@ impl ApiFailure {
         }
     }
 
-    /// From an error of the client: the causes are searched for what went wrong.
+    /// From an error of the client: the causes are searched for what went wrong, by their
+    /// types (a rustls error, an I/O error's kind, an elapsed timer); their words only when
+    /// no cause has a type that says.
     pub(crate) fn from_client(error: &kube::Error, server: &str, what: &str) -> ApiFailure {
         if let kube::Error::Auth(e) = error {
             return ApiFailure::Unauthorized {
@@ -112,27 +114,84 @@ impl ApiFailure {
             };
         }
         let chain = causes(error);
-        let lower = chain.to_lowercase();
-        if lower.contains("certificate")
-            || lower.contains("tls")
-            || lower.contains("handshake")
-            || lower.contains("unknownissuer")
-        {
-            return ApiFailure::Tls {
+        match typed_cause(error).unwrap_or_else(|| worded_cause(&chain)) {
+            Cause::Tls => ApiFailure::Tls {
                 server: server.to_owned(),
                 detail: chain,
-            };
-        }
-        if lower.contains("timed out") || lower.contains("deadline") || lower.contains("elapsed") {
-            return ApiFailure::Timeout {
+            },
+            Cause::Timeout => ApiFailure::Timeout {
                 what: what.to_owned(),
                 after: Duration::ZERO,
-            };
+            },
+            Cause::Unreachable => ApiFailure::Unreachable {
+                server: server.to_owned(),
+                detail: chain,
+            },
         }
-        ApiFailure::Unreachable {
-            server: server.to_owned(),
-            detail: chain,
+    }
+}
+
+/// What went wrong below HTTP.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Cause {
+    Tls,
+    Timeout,
+    Unreachable,
+}
+
+/// The first cause whose type says what went wrong. An I/O error is looked into too: it
+/// carries the TLS error of a failed handshake.
+fn typed_cause(error: &(dyn std::error::Error + 'static)) -> Option<Cause> {
+    use std::io::ErrorKind;
+    let mut next = Some(error);
+    while let Some(e) = next {
+        if e.is::<rustls::Error>() {
+            return Some(Cause::Tls);
         }
+        if e.is::<tokio::time::error::Elapsed>() {
+            return Some(Cause::Timeout);
+        }
+        if let Some(io) = e.downcast_ref::<std::io::Error>() {
+            // An I/O error wrapping another (the TLS connector wraps rustls's error twice)
+            // is looked through first: its own `source()` skips the wrapped error.
+            if let Some(inner) = io.get_ref() {
+                let inner: &(dyn std::error::Error + 'static) = inner;
+                if let Some(cause) = typed_cause(inner) {
+                    return Some(cause);
+                }
+            }
+            match io.kind() {
+                ErrorKind::TimedOut => return Some(Cause::Timeout),
+                ErrorKind::ConnectionRefused
+                | ErrorKind::ConnectionReset
+                | ErrorKind::ConnectionAborted
+                | ErrorKind::HostUnreachable
+                | ErrorKind::NetworkUnreachable
+                | ErrorKind::AddrNotAvailable => return Some(Cause::Unreachable),
+                _ => {}
+            }
+        }
+        next = e.source();
+    }
+    None
+}
+
+/// The causes' words, for errors no typed cause explains; unreachable when they say nothing
+/// else.
+fn worded_cause(chain: &str) -> Cause {
+    let lower = chain.to_lowercase();
+    if ["certificate", "tls", "handshake", "unknownissuer"]
+        .iter()
+        .any(|w| lower.contains(w))
+    {
+        Cause::Tls
+    } else if ["timed out", "deadline", "elapsed"]
+        .iter()
+        .any(|w| lower.contains(w))
+    {
+        Cause::Timeout
+    } else {
+        Cause::Unreachable
     }
 }
 
@@ -206,6 +265,30 @@ impl fmt::Display for ApiFailure {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A failed handshake as the TLS connector reports it: rustls's error inside an I/O error
+    /// inside another.
+    #[test]
+    fn a_tls_error_wrapped_twice_in_io_errors_is_tls() {
+        use std::io::{Error, ErrorKind};
+        let tls = rustls::Error::InvalidCertificate(rustls::CertificateError::UnknownIssuer);
+        let wrapped = Error::other(Error::new(ErrorKind::InvalidData, tls));
+        assert_eq!(typed_cause(&wrapped), Some(Cause::Tls));
+    }
+
+    #[test]
+    fn io_error_kinds_say_unreachable_or_timeout() {
+        use std::io::{Error, ErrorKind};
+        let refused = Error::from(ErrorKind::ConnectionRefused);
+        assert_eq!(typed_cause(&refused), Some(Cause::Unreachable));
+        let timed_out = Error::from(ErrorKind::TimedOut);
+        assert_eq!(typed_cause(&timed_out), Some(Cause::Timeout));
+        // A kind that says nothing of either is left to the words.
+        let other = Error::other("tls: bad certificate");
+        assert_eq!(typed_cause(&other), None);
+        assert_eq!(worded_cause(&other.to_string()), Cause::Tls);
+        assert_eq!(worded_cause("connection closed"), Cause::Unreachable);
+    }
 
     #[test]
     fn a_403_status_names_the_verb_and_resource() {
