@@ -174,6 +174,24 @@ proptest! {
         let (code, _) = audit(dir.path(), "damaged.json", &bytes);
         prop_assert!((0..=2).contains(&code));
     }
+
+    /// The same for a YAML List as `kubectl get -o yaml` prints it, read item by item: a
+    /// damaged item or a cut anywhere still gives a report and exit 0, 1 or 2.
+    #[test]
+    fn damaged_yaml_lists_never_crash(cut in 0usize..2000, at in 0usize..2000, byte in any::<u8>(), insert in any::<bool>()) {
+        let text = "apiVersion: v1\nitems:\n- apiVersion: v1\n  kind: Node\n  metadata:\n    name: n1\n  status:\n    nodeInfo:\n      containerRuntimeVersion: docker://20.10.7\n      kubeletVersion: v1.23.17\n- apiVersion: v1\n  kind: Pod\n  metadata:\n    name: p\n    namespace: x\n  spec:\n    nodeName: n1\n    volumes:\n    - name: s\n      hostPath:\n        path: /var/run/docker.sock\n    containers:\n    - name: c\n      image: docker:24-dind\nkind: List\nmetadata:\n  resourceVersion: \"\"\n";
+        let mut bytes = text.as_bytes().to_vec();
+        let at = at % bytes.len();
+        if insert {
+            bytes.insert(at, byte);
+        } else {
+            bytes[at] = byte;
+        }
+        bytes.truncate(bytes.len().saturating_sub(cut % bytes.len()));
+        let dir = tempfile::tempdir().expect("tempdir");
+        let (code, _) = audit(dir.path(), "damaged.yaml", &bytes);
+        prop_assert!((0..=2).contains(&code));
+    }
 }
 
 #[test]
