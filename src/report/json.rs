@@ -57,14 +57,8 @@ struct Summary {
 
 #[derive(Serialize)]
 struct JsonFinding<'a> {
-    rule: &'static str,
-    name: &'static str,
-    case: &'static str,
-    severity: &'static str,
-    default_severity: &'static str,
-    message: &'a str,
-    impact: &'a str,
-    fix: &'a str,
+    #[serde(flatten)]
+    head: FindingHead<'a>,
     #[serde(skip_serializing_if = "Option::is_none")]
     key: Option<&'a str>,
     location: JsonLocation<'a>,
@@ -75,6 +69,35 @@ struct JsonFinding<'a> {
     related: Vec<JsonLocation<'a>>,
     versions: &'a [VersionUse],
     fingerprint: String,
+}
+
+/// What every finding says, in the node and the cluster reports alike: the rule, its case,
+/// the severity, and the message, impact and fix.
+#[derive(Serialize)]
+pub(crate) struct FindingHead<'a> {
+    rule: &'static str,
+    name: &'static str,
+    case: &'static str,
+    severity: &'static str,
+    default_severity: &'static str,
+    message: &'a str,
+    impact: &'a str,
+    fix: &'a str,
+}
+
+impl<'a> FindingHead<'a> {
+    pub(crate) fn of(f: &'a Finding) -> FindingHead<'a> {
+        FindingHead {
+            rule: f.rule.id,
+            name: f.rule.name,
+            case: f.case.id,
+            severity: f.severity.as_str(),
+            default_severity: f.case.severity.as_str(),
+            message: &f.message,
+            impact: &f.impact,
+            fix: &f.fix,
+        }
+    }
 }
 
 /// A file (and a position in it when the finding has one).
@@ -134,14 +157,7 @@ fn location<'a>(
 
 fn finding<'a>(sources: &'a SourceMap, f: &'a Finding) -> JsonFinding<'a> {
     JsonFinding {
-        rule: f.rule.id,
-        name: f.rule.name,
-        case: f.case.id,
-        severity: f.severity.as_str(),
-        default_severity: f.case.severity.as_str(),
-        message: &f.message,
-        impact: &f.impact,
-        fix: &f.fix,
+        head: FindingHead::of(f),
         key: f.key.as_deref(),
         location: location(sources, &f.location, f.label.as_deref()),
         actual: f.actual.as_deref(),

@@ -8,7 +8,7 @@ use crate::cluster::facts::ObjectRef;
 use crate::cluster::rollout::Rollout;
 use crate::engine::{Finding, Location};
 
-use super::super::json::Tool;
+use super::super::json::{FindingHead, Tool};
 use super::super::{Counts, StatusCounts, fingerprint};
 use super::ClusterReport;
 
@@ -81,14 +81,8 @@ struct Read<'a> {
 
 #[derive(Serialize)]
 struct JsonFinding<'a> {
-    rule: &'static str,
-    name: &'static str,
-    case: &'static str,
-    severity: &'static str,
-    default_severity: &'static str,
-    message: &'a str,
-    impact: &'a str,
-    fix: &'a str,
+    #[serde(flatten)]
+    head: FindingHead<'a>,
     object: Option<&'a ObjectRef>,
     /// Where the object was read, when it came from a file.
     location: Option<FileLine<'a>>,
@@ -133,14 +127,7 @@ fn finding(f: &Finding) -> JsonFinding<'_> {
         _ => None,
     };
     JsonFinding {
-        rule: f.rule.id,
-        name: f.rule.name,
-        case: f.case.id,
-        severity: f.severity.as_str(),
-        default_severity: f.case.severity.as_str(),
-        message: &f.message,
-        impact: &f.impact,
-        fix: &f.fix,
+        head: FindingHead::of(f),
         object: object.map(|o| &o.object),
         location: object
             .and_then(|o| o.file.as_ref())
