@@ -115,7 +115,7 @@ fn reads_its_node_named_by_the_node_flag() {
         .and_then(|v| v.iter().find(|v| v["component"] == "kubelet"))
         .unwrap_or_else(|| panic!("no kubelet version: {}", report["versions"]));
     assert_eq!(kubelet["version"], "1.28.14");
-    let asked: Vec<String> = server.requests().iter().map(|r| r.path.clone()).collect();
+    let asked = server.paths();
     assert!(
         asked.contains(&format!("/api/v1/nodes/{CONTROL_PLANE}")),
         "{asked:?}"
@@ -254,7 +254,7 @@ fn a_hung_api_does_not_hold_the_audit() {
     );
     assert_eq!(report["node"]["name"], WORKER, "named by /etc/hostname");
     assert!(
-        server.requests().iter().any(|r| r.status == 0),
+        server.answered_with(0) > 0,
         "the double never answered: {:?}",
         server.requests()
     );
@@ -289,7 +289,7 @@ fn a_node_file_gives_the_node_and_the_api_only_configz() {
     let file = file.to_str().expect("UTF-8 path");
     let (_, report) = audit(&server, &root, &["--node-file", file], &[]);
     assert_eq!(node_input(&report)["path"], file);
-    let asked: Vec<String> = server.requests().iter().map(|r| r.path.clone()).collect();
+    let asked = server.paths();
     assert_eq!(asked, [format!("/api/v1/nodes/{WORKER}/proxy/configz")]);
     assert_eq!(common::rule(&report, "RA810")["status"], "fail");
 }

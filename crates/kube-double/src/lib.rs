@@ -242,6 +242,21 @@ impl Server {
             .unwrap_or_else(PoisonError::into_inner)
             .clone()
     }
+
+    /// The path of every request answered so far, in order.
+    #[must_use]
+    pub fn paths(&self) -> Vec<String> {
+        self.requests().into_iter().map(|r| r.path).collect()
+    }
+
+    /// How many requests were answered with `status` (0: never answered).
+    #[must_use]
+    pub fn answered_with(&self, status: u16) -> usize {
+        self.requests()
+            .iter()
+            .filter(|r| r.status == status)
+            .count()
+    }
 }
 
 impl Drop for Server {
