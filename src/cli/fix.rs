@@ -124,14 +124,9 @@ fn rounds_human(rounds: &[Round], after: &Report, pending: usize) -> String {
             let _ = writeln!(text, "Did not write {path}: {reason}");
         }
     }
-    if pending > 0 {
-        let _ = writeln!(
-            text,
-            "\nStopped after {MAX_ROUNDS} rounds with {pending} more fix{} ready: \
-             run `runtime-audit fix` again to see {}.",
-            if pending == 1 { "" } else { "es" },
-            if pending == 1 { "it" } else { "them" },
-        );
+    if let Some(line) = stopped_line(pending) {
+        text.push('\n');
+        text.push_str(&line);
     }
     text.push_str(
         "\nRestart what reads the fixed files (containerd, the kubelet) for them to take effect.\n\
@@ -139,6 +134,21 @@ fn rounds_human(rounds: &[Round], after: &Report, pending: usize) -> String {
     );
     text.push_str(&crate::report::human::render(after));
     text
+}
+
+/// What the human report says when the round cap stopped `--write` with fixes still ready.
+fn stopped_line(pending: usize) -> Option<String> {
+    (pending > 0).then(|| {
+        let (fixes, them) = if pending == 1 {
+            ("fix", "it")
+        } else {
+            ("fixes", "them")
+        };
+        format!(
+            "Stopped after {MAX_ROUNDS} rounds with {pending} more {fixes} ready: run \
+             `runtime-audit fix` again to see {them}.\n"
+        )
+    })
 }
 
 /// Every round's files and edits in one document, what is left after the last round, the
@@ -187,5 +197,22 @@ fn print(args: &FixArgs, text: &str) -> Result<(), String> {
     match args.format {
         FixFormat::Human => super::print(text, args.color),
         FixFormat::Json => super::print_plain(text),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_round_cap_says_how_many_fixes_were_left() {
+        assert_eq!(stopped_line(0), None);
+        assert_eq!(
+            stopped_line(1).as_deref(),
+            Some(
+                "Stopped after 8 rounds with 1 more fix ready: run `runtime-audit fix` again to see it.\n"
+            )
+        );
+        assert!(stopped_line(3).is_some_and(|l| l.contains("3 more fixes ready")));
     }
 }
