@@ -23,6 +23,13 @@ pub(super) fn read(text: &str, input: usize, into: &mut Gathered) -> Result<(), 
             continue;
         }
         let at = ReadAt { input, line };
+        // The fast way first: a List as kubectl prints it, cut into items parsed on every core.
+        if let Some(items) = block_list_items(doc)
+            && let Some(gathered) = read_items_in_parallel(&items, at)
+        {
+            into.merge(gathered);
+            continue;
+        }
         let read = if is_list(doc) {
             let list = ListItems { into, at };
             serde_saphyr::with_deserializer_from_str_with_options(doc, options(), |de| {
@@ -44,6 +51,78 @@ pub(super) fn read(text: &str, input: usize, into: &mut Gathered) -> Result<(), 
         }
     }
     Ok(())
+}
+
+/// A List as `kubectl get -o yaml` prints it: a top-level `items:` whose items start with `- `
+/// in column 0. Each item's text (`- apiVersion: v1\n  kind: Pod\n...`, itself a one-item
+/// YAML sequence) and the 0-based line it starts on in `doc`. None when the document is not
+/// shaped so (no `items:`, items indented or in flow style, two `items:` keys): it is then
+/// read whole.
+fn block_list_items(doc: &str) -> Option<Vec<(usize, &str)>> {
+    let mut items = Vec::new();
+    let mut seen_items_key = false;
+    let mut in_items = false;
+    // The item being cut: its line and where it starts.
+    let mut current: Option<(usize, usize)> = None;
+    let mut offset = 0;
+    for (i, line) in doc.split_inclusive('\n').enumerate() {
+        let bare = line.trim_end();
+        let blank_or_comment = bare.trim_start().is_empty() || bare.trim_start().starts_with('#');
+        if in_items {
+            if bare == "-" || line.starts_with("- ") {
+                if let Some((l, start)) = current.replace((i, offset)) {
+                    items.push((l, &doc[start..offset]));
+                }
+            } else if !line.starts_with([' ', '\t']) && !blank_or_comment {
+                // The next top-level key (`kind: List`) ends the items; a second `items`
+                // is left to the YAML parser to refuse.
+                if bare == "items:" {
+                    return None;
+                }
+                if let Some((l, start)) = current.take() {
+                    items.push((l, &doc[start..offset]));
+                }
+                in_items = false;
+            } else if current.is_none() && !blank_or_comment {
+                // Items indented under `items:`: not kubectl's shape.
+                return None;
+            }
+        } else if bare == "items:" {
+            if seen_items_key {
+                return None;
+            }
+            seen_items_key = true;
+            in_items = true;
+        }
+        offset += line.len();
+    }
+    if let Some((l, start)) = current {
+        items.push((l, &doc[start..]));
+    }
+    seen_items_key.then_some(items)
+}
+
+/// Parses the items on every core, each as a one-item sequence. None when an item does not
+/// parse: the document is then read whole, which tells a syntax error (the document's) from
+/// an item of the wrong shape (that item's), and follows aliases across items.
+fn read_items_in_parallel(items: &[(usize, &str)], at: ReadAt) -> Option<Gathered> {
+    use rayon::prelude::*;
+    items
+        .par_iter()
+        .try_fold(Gathered::default, |mut gathered, (line, text)| {
+            let [object]: [Object<'_>; 1] =
+                serde_saphyr::from_str_with_options(text, options()).ok()?;
+            let at = ReadAt {
+                input: at.input,
+                line: at.line + line,
+            };
+            gathered.add(&object, at);
+            Some(gathered)
+        })
+        .try_reduce(Gathered::default, |mut all, part| {
+            all.merge(part);
+            Some(all)
+        })
 }
 
 /// A document whose top-level mapping has `items` in block style, as `kubectl get -o yaml`
@@ -243,6 +322,73 @@ metadata:
         read(text, 0, &mut g).expect("read");
         let lines: Vec<usize> = g.nodes.iter().map(|n| n.at.line).collect();
         assert_eq!(lines, [1, 6]);
+    }
+
+    /// kubectl's shape is cut into items at the `- ` lines in column 0, comments and blank
+    /// lines kept with their item; other shapes are left to the whole-document reading.
+    #[test]
+    fn block_lists_are_cut_into_items_and_other_shapes_are_not() {
+        let text = "apiVersion: v1\nitems:\n- kind: Node\n  metadata:\n    name: a\n# between\n\n- kind: Pod\n  spec:\n    containers:\n    - name: c\nkind: List\n";
+        let items = block_list_items(text).expect("kubectl's shape");
+        let lines: Vec<usize> = items.iter().map(|(l, _)| *l).collect();
+        assert_eq!(lines, [2, 7]);
+        assert!(items[0].1.ends_with("# between\n\n"), "{:?}", items[0].1);
+        assert!(items[1].1.ends_with("    - name: c\n"), "{:?}", items[1].1);
+        assert_eq!(block_list_items("kind: Node\nmetadata: {name: a}\n"), None);
+        assert_eq!(block_list_items("items: []\nkind: List\n"), None);
+        assert_eq!(
+            block_list_items("items:\n  - kind: Node\n    metadata: {name: a}\n"),
+            None
+        );
+        assert_eq!(
+            block_list_items("items:\n- kind: Node\nitems:\n- kind: Pod\n"),
+            None
+        );
+    }
+
+    /// The items of kubectl's shape are read on every core with their own lines, as the
+    /// whole-document reading reads them.
+    #[test]
+    fn the_parallel_reading_agrees_with_the_whole_document() {
+        let mut text = String::from("apiVersion: v1\nitems:\n");
+        for i in 0..200 {
+            text.push_str(&format!(
+                "- apiVersion: v1\n  kind: Pod\n  metadata:\n    name: p{i}\n    namespace: x\n  spec:\n    nodeName: n{i}\n    volumes:\n    - name: s\n      hostPath:\n        path: /var/run/docker.sock\n"
+            ));
+        }
+        text.push_str("kind: List\n");
+        let items = block_list_items(&text).expect("kubectl's shape");
+        let at = ReadAt { input: 0, line: 1 };
+        let fast = read_items_in_parallel(&items, at).expect("every item parses");
+        let mut whole = Gathered::default();
+        serde_saphyr::with_deserializer_from_str_with_options(&text, options(), |de| {
+            ListDocument(ListItems {
+                into: &mut whole,
+                at,
+            })
+            .deserialize(de)
+        })
+        .expect("whole");
+        assert_eq!(fast.pods, 200);
+        let lines = |g: &Gathered| -> Vec<(String, usize)> {
+            let mut l: Vec<_> = g.hits.iter().map(|h| (h.name.clone(), h.at.line)).collect();
+            l.sort();
+            l
+        };
+        assert_eq!(lines(&fast), lines(&whole));
+        assert!(lines(&fast).contains(&("p0".to_owned(), 3)));
+    }
+
+    /// An alias to an anchor of another item defeats the items' own parsing: the document is
+    /// then read whole, and the alias followed.
+    #[test]
+    fn an_alias_across_items_is_read_whole() {
+        let text = "items:\n- kind: Node\n  metadata: &m {name: a}\n- kind: Node\n  metadata: *m\nkind: List\n";
+        assert!(block_list_items(text).is_some());
+        let mut g = Gathered::default();
+        read(text, 0, &mut g).expect("read");
+        assert_eq!(g.nodes.len(), 2, "{:?}", g.problems);
+        assert!(g.problems.is_empty());
     }
 
     /// A syntax error after some items keeps the items read before it.
