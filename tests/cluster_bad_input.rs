@@ -154,6 +154,19 @@ fn yaml_documents_and_standard_input() {
     assert_eq!(report["read"]["nodes"], 1);
 }
 
+/// `bytes` with `byte` inserted or written at `at` and `cut` bytes cut from the end (both
+/// taken modulo the length).
+fn damage(mut bytes: Vec<u8>, cut: usize, at: usize, byte: u8, insert: bool) -> Vec<u8> {
+    let at = at % bytes.len();
+    if insert {
+        bytes.insert(at, byte);
+    } else {
+        bytes[at] = byte;
+    }
+    bytes.truncate(bytes.len().saturating_sub(cut % bytes.len()));
+    bytes
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(common::proptest_cases(32)))]
 
@@ -162,14 +175,7 @@ proptest! {
     #[test]
     fn damaged_lists_never_crash(cut in 0usize..2000, at in 0usize..2000, byte in any::<u8>(), insert in any::<bool>()) {
         let text = list(&[NODE, r#"        {"kind":"Pod","metadata":{"name":"p","namespace":"x"},"spec":{"volumes":[{"name":"s","hostPath":{"path":"/var/run/docker.sock"}}]}}"#, NODE]);
-        let mut bytes = text.into_bytes();
-        let at = at % bytes.len();
-        if insert {
-            bytes.insert(at, byte);
-        } else {
-            bytes[at] = byte;
-        }
-        bytes.truncate(bytes.len().saturating_sub(cut % bytes.len()));
+        let bytes = damage(text.into_bytes(), cut, at, byte, insert);
         let dir = tempfile::tempdir().expect("tempdir");
         let (code, _) = audit(dir.path(), "damaged.json", &bytes);
         prop_assert!((0..=2).contains(&code));
@@ -180,14 +186,7 @@ proptest! {
     #[test]
     fn damaged_yaml_lists_never_crash(cut in 0usize..2000, at in 0usize..2000, byte in any::<u8>(), insert in any::<bool>()) {
         let text = "apiVersion: v1\nitems:\n- apiVersion: v1\n  kind: Node\n  metadata:\n    name: n1\n  status:\n    nodeInfo:\n      containerRuntimeVersion: docker://20.10.7\n      kubeletVersion: v1.23.17\n- apiVersion: v1\n  kind: Pod\n  metadata:\n    name: p\n    namespace: x\n  spec:\n    nodeName: n1\n    volumes:\n    - name: s\n      hostPath:\n        path: /var/run/docker.sock\n    containers:\n    - name: c\n      image: docker:24-dind\nkind: List\nmetadata:\n  resourceVersion: \"\"\n";
-        let mut bytes = text.as_bytes().to_vec();
-        let at = at % bytes.len();
-        if insert {
-            bytes.insert(at, byte);
-        } else {
-            bytes[at] = byte;
-        }
-        bytes.truncate(bytes.len().saturating_sub(cut % bytes.len()));
+        let bytes = damage(text.as_bytes().to_vec(), cut, at, byte, insert);
         let dir = tempfile::tempdir().expect("tempdir");
         let (code, _) = audit(dir.path(), "damaged.yaml", &bytes);
         prop_assert!((0..=2).contains(&code));

@@ -38,6 +38,15 @@ fn cluster() -> Cluster {
     c
 }
 
+/// The cluster above, served by a double that refuses `verb` on `resource` (403, as RBAC).
+fn forbidding(verb: &str, resource: &str) -> Server {
+    let faults = Faults {
+        forbidden: vec![(verb.into(), resource.into())],
+        ..Faults::default()
+    };
+    Server::start(cluster(), faults)
+}
+
 /// The worker's files: config.yaml edited to cgroupfs (the kubelet still runs systemd).
 fn node_root() -> Node {
     Node::new(&[
@@ -199,11 +208,7 @@ fn a_kubelet_config_edited_without_a_restart_is_drift() {
 
 #[test]
 fn a_403_on_nodes_proxy_makes_the_drift_check_inconclusive_naming_the_verb() {
-    let faults = Faults {
-        forbidden: vec![("get".into(), "nodes/proxy".into())],
-        ..Faults::default()
-    };
-    let server = Server::start(cluster(), faults);
+    let server = forbidding("get", "nodes/proxy");
     let root = node_root();
     let (_, report) = audit(&server, &root, &["--node", WORKER], &[]);
     let ra810 = common::rule(&report, "RA810");
@@ -341,11 +346,7 @@ fn recorded_live_facts_replay_the_kubelet_configz_and_the_node_object() {
 /// A Node read that failed is recorded as failed, and replayed as the same unreadable input.
 #[test]
 fn a_recorded_node_failure_replays_as_inconclusive() {
-    let faults = Faults {
-        forbidden: vec![("get".into(), "nodes".into())],
-        ..Faults::default()
-    };
-    let server = Server::start(cluster(), faults);
+    let server = forbidding("get", "nodes");
     let root = node_root();
     let saved = root.path().join("facts.json");
     let saved_arg = saved.to_str().expect("UTF-8 path");
