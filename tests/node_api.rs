@@ -299,6 +299,25 @@ fn a_node_file_gives_the_node_and_the_api_only_configz() {
     assert_eq!(common::rule(&report, "RA810")["status"], "fail");
 }
 
+/// An audit of the control plane's Node that records its live facts: the report and the file.
+fn audit_and_save(server: &Server, root: &Node) -> (Value, std::path::PathBuf) {
+    let saved = root.path().join("facts.json");
+    let saved_arg = saved.to_str().expect("UTF-8 path");
+    let (_, report) = audit(
+        server,
+        root,
+        &["--node", CONTROL_PLANE, "--save-live-facts", saved_arg],
+        &[],
+    );
+    (report, saved)
+}
+
+/// The audit again, on the facts `audit_and_save` recorded.
+fn replay(server: &Server, root: &Node, saved: &Path) -> (Output, Value) {
+    let saved = saved.to_str().expect("UTF-8 path");
+    audit(server, root, &["--live-facts", saved], &[])
+}
+
 /// `--save-live-facts` records configz and the Node object (without its managedFields);
 /// `--live-facts` replays both, asking the API nothing, and the rules judge the replayed Node
 /// as they judged the API's.
@@ -306,14 +325,7 @@ fn a_node_file_gives_the_node_and_the_api_only_configz() {
 fn recorded_live_facts_replay_the_kubelet_configz_and_the_node_object() {
     let server = Server::start(cluster(), Faults::default());
     let root = node_root();
-    let saved = root.path().join("facts.json");
-    let saved_arg = saved.to_str().expect("UTF-8 path");
-    let (_, live) = audit(
-        &server,
-        &root,
-        &["--node", CONTROL_PLANE, "--save-live-facts", saved_arg],
-        &[],
-    );
+    let (live, saved) = audit_and_save(&server, &root);
     let facts: Value =
         serde_json::from_str(&std::fs::read_to_string(&saved).expect("saved")).expect("JSON");
     let node = &facts["node_object"];
@@ -325,7 +337,7 @@ fn recorded_live_facts_replay_the_kubelet_configz_and_the_node_object() {
     );
 
     let asked = server.requests().len();
-    let (_, replayed) = audit(&server, &root, &["--live-facts", saved_arg], &[]);
+    let (_, replayed) = replay(&server, &root, &saved);
     assert_eq!(server.requests().len(), asked, "a replay asks nothing");
     assert_eq!(common::rule(&replayed, "RA810")["status"], "fail");
     assert_eq!(replayed["live"]["kubelet"]["node"], CONTROL_PLANE);
@@ -348,15 +360,8 @@ fn recorded_live_facts_replay_the_kubelet_configz_and_the_node_object() {
 fn a_recorded_node_failure_replays_as_inconclusive() {
     let server = forbidding("get", "nodes");
     let root = node_root();
-    let saved = root.path().join("facts.json");
-    let saved_arg = saved.to_str().expect("UTF-8 path");
-    let (_, live) = audit(
-        &server,
-        &root,
-        &["--node", CONTROL_PLANE, "--save-live-facts", saved_arg],
-        &[],
-    );
-    let (_, replayed) = audit(&server, &root, &["--live-facts", saved_arg], &[]);
+    let (live, saved) = audit_and_save(&server, &root);
+    let (_, replayed) = replay(&server, &root, &saved);
     let input = node_input(&replayed);
     assert_eq!(input["state"], "unreadable", "{input}");
     let reason = input["detail"].as_str().unwrap_or_default();
