@@ -38,6 +38,16 @@ fn cluster() -> Cluster {
     c
 }
 
+/// The cluster above, served as recorded, and the worker's files.
+fn started() -> (Server, Node) {
+    (Server::start(cluster(), Faults::default()), node_root())
+}
+
+/// Where the double serves the Node `name`.
+fn node_url(server: &Server, name: &str) -> String {
+    format!("{}/api/v1/nodes/{name}", server.url)
+}
+
 /// The cluster above, served by a double that refuses `verb` on `resource` (403, as RBAC).
 fn forbidding(verb: &str, resource: &str) -> Server {
     let faults = Faults {
@@ -103,12 +113,11 @@ fn findings<'r>(report: &'r Value, rule: &str) -> Vec<&'r Value> {
 
 #[test]
 fn reads_its_node_named_by_the_node_flag() {
-    let server = Server::start(cluster(), Faults::default());
-    let root = node_root();
+    let (server, root) = started();
     let (_, report) = audit(&server, &root, &["--node", CONTROL_PLANE], &[]);
     assert_eq!(report["node"]["name"], CONTROL_PLANE);
     assert_eq!(report["node"]["source"], "node-object");
-    let url = format!("{}/api/v1/nodes/{CONTROL_PLANE}", server.url);
+    let url = node_url(&server, CONTROL_PLANE);
     let input = node_input(&report);
     assert_eq!(input["path"], url.as_str());
     assert_eq!(input["state"], "read");
@@ -137,13 +146,12 @@ fn reads_its_node_named_by_the_node_flag() {
 
 #[test]
 fn reads_its_node_named_by_node_name_from_the_downward_api() {
-    let server = Server::start(cluster(), Faults::default());
-    let root = node_root();
+    let (server, root) = started();
     let (_, report) = audit(&server, &root, &[], &[("NODE_NAME", CONTROL_PLANE)]);
     assert_eq!(report["node"]["name"], CONTROL_PLANE);
     assert_eq!(
         node_input(&report)["path"],
-        format!("{}/api/v1/nodes/{CONTROL_PLANE}", server.url).as_str()
+        node_url(&server, CONTROL_PLANE).as_str()
     );
     assert!(
         server.requests().iter().all(|r| r.query.is_empty()),
@@ -154,13 +162,12 @@ fn reads_its_node_named_by_node_name_from_the_downward_api() {
 
 #[test]
 fn finds_its_node_by_the_hostname_label() {
-    let server = Server::start(cluster(), Faults::default());
-    let root = node_root();
+    let (server, root) = started();
     let (_, report) = audit(&server, &root, &[], &[]);
     assert_eq!(report["node"]["name"], WORKER);
     assert_eq!(
         node_input(&report)["path"],
-        format!("{}/api/v1/nodes/{WORKER}", server.url).as_str()
+        node_url(&server, WORKER).as_str()
     );
     let lookups: Vec<_> = server
         .requests()
@@ -177,8 +184,7 @@ fn finds_its_node_by_the_hostname_label() {
 
 #[test]
 fn a_kubelet_config_edited_without_a_restart_is_drift() {
-    let server = Server::start(cluster(), Faults::default());
-    let root = node_root();
+    let (server, root) = started();
     let (out, report) = audit(&server, &root, &["--node", WORKER], &[]);
     assert_eq!(common::rule(&report, "RA810")["status"], "fail");
     let drift = findings(&report, "RA810");
@@ -199,7 +205,7 @@ fn a_kubelet_config_edited_without_a_restart_is_drift() {
             .is_some_and(|fix| fix.contains("systemctl restart kubelet")),
         "{f}"
     );
-    let configz = format!("{}/api/v1/nodes/{WORKER}/proxy/configz", server.url);
+    let configz = format!("{}/proxy/configz", node_url(&server, WORKER));
     assert_eq!(report["live"]["kubelet"]["source"], configz.as_str());
     assert_eq!(report["live"]["kubelet"]["configz"]["result"], "ok");
     // The endpoint matches (/var/run is /run): one finding only. A warning: exit 0.
@@ -267,8 +273,7 @@ fn a_hung_api_does_not_hold_the_audit() {
 
 #[test]
 fn offline_asks_the_api_nothing() {
-    let server = Server::start(cluster(), Faults::default());
-    let root = node_root();
+    let (server, root) = started();
     let (_, report) = audit(&server, &root, &["--node", WORKER, "--offline"], &[]);
     assert_eq!(server.requests(), Vec::new());
     let ra810 = common::rule(&report, "RA810");
@@ -288,8 +293,7 @@ fn offline_asks_the_api_nothing() {
 
 #[test]
 fn a_node_file_gives_the_node_and_the_api_only_configz() {
-    let server = Server::start(cluster(), Faults::default());
-    let root = node_root();
+    let (server, root) = started();
     let file = recorded("nodes/kubeadm-1.28-containerd-worker-no-cri-socket-annotation.json");
     let file = file.to_str().expect("UTF-8 path");
     let (_, report) = audit(&server, &root, &["--node-file", file], &[]);
@@ -323,8 +327,7 @@ fn replay(server: &Server, root: &Node, saved: &Path) -> (Output, Value) {
 /// as they judged the API's.
 #[test]
 fn recorded_live_facts_replay_the_kubelet_configz_and_the_node_object() {
-    let server = Server::start(cluster(), Faults::default());
-    let root = node_root();
+    let (server, root) = started();
     let (live, saved) = audit_and_save(&server, &root);
     let facts: Value =
         serde_json::from_str(&std::fs::read_to_string(&saved).expect("saved")).expect("JSON");
@@ -342,7 +345,7 @@ fn recorded_live_facts_replay_the_kubelet_configz_and_the_node_object() {
     assert_eq!(common::rule(&replayed, "RA810")["status"], "fail");
     assert_eq!(replayed["live"]["kubelet"]["node"], CONTROL_PLANE);
     assert_eq!(replayed["node"]["name"], CONTROL_PLANE);
-    let url = format!("{}/api/v1/nodes/{CONTROL_PLANE}", server.url);
+    let url = node_url(&server, CONTROL_PLANE);
     assert_eq!(node_input(&replayed)["path"], url.as_str());
     // The stale kubeadm annotation, found and located as in the live audit.
     let located = |report: &Value| -> Vec<(Value, Value)> {
@@ -430,8 +433,7 @@ fn without_a_kubeconfig_on_the_host_the_api_is_not_used() {
 
 #[test]
 fn the_sarif_of_a_node_from_the_api_passes_the_validator() {
-    let server = Server::start(cluster(), Faults::default());
-    let root = node_root();
+    let (server, root) = started();
     let sarif = root.path().join("node.sarif");
     audit(
         &server,
